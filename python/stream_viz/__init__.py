@@ -1,0 +1,538 @@
+"""StreamViz: live dashboards for streaming data.
+
+Create widgets, send values, and watch them in the browser::
+
+    import stream_viz as sv
+    cpu = sv.metric("cpu", title="CPU", unit="%")
+    sv.start(port=3000)          # optional: the first widget starts the server by itself
+    cpu.send(75.5)
+
+Every widget constructor takes its id first and keyword-only options after it. Values are
+validated at the call: a bad id, option or value raises :class:`ValidationError` or
+:class:`StreamVizTypeError` and changes nothing.
+
+When the server starts
+    The first widget declared starts the web server on ``127.0.0.1:3000`` (or what
+    :func:`configure` set) unless ``STREAMVIZ_AUTOSTART=0`` is in the environment or
+    ``configure(autostart=False)`` was called. A later :func:`start` with other settings
+    replaces that implicit server.
+
+When the script ends
+    If the server is running and the script runs in an interactive terminal, StreamViz keeps
+    serving until Ctrl+C so the dashboard can still be read; otherwise (pipes, CI, tests) the
+    server stops with the script. ``configure(keep_alive=True/False)`` overrides this.
+
+Timestamps
+    ``timestamp=`` takes epoch seconds (int or float) or a ``datetime``. A naive ``datetime``
+    means local time, as ``datetime.timestamp()`` does. Without one, the time of the call is used.
+
+NaN and infinity
+    Metrics and line charts take NaN as a gap in the line. Every other widget refuses NaN, and
+    no widget takes infinity.
+"""
+
+from __future__ import annotations
+
+import atexit
+import json
+import os
+import sys
+import threading
+import webbrowser
+from typing import Any, Iterable, Literal, Mapping, Sequence
+
+from . import _core
+from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
+from .errors import ServerError, StreamVizError, StreamVizTypeError, ValidationError
+
+__version__: str = _core.__version__
+PROTOCOL_VERSION: int = _core.PROTOCOL_VERSION
+
+__all__ = [
+    "BarChart",
+    "Gauge",
+    "Heatmap",
+    "LineChart",
+    "Markdown",
+    "Metric",
+    "PROTOCOL_VERSION",
+    "Server",
+    "ServerError",
+    "Stat",
+    "StreamVizError",
+    "StreamVizTypeError",
+    "Table",
+    "Text",
+    "ValidationError",
+    "bar_chart",
+    "configure",
+    "export",
+    "flush",
+    "gauge",
+    "heatmap",
+    "line_chart",
+    "markdown",
+    "metric",
+    "reset",
+    "start",
+    "stats",
+    "stop",
+    "table",
+    "text",
+    "title",
+]
+
+_lock = threading.RLock()
+_settings: dict[str, Any] = {"host": "127.0.0.1", "port": 3000, "autostart": None, "keep_alive": None}
+
+
+class Server:
+    """A running web server, as returned by :func:`start`.
+
+    Attributes
+    ----------
+    url : str
+        The dashboard URL, e.g. ``"http://127.0.0.1:3000/"``.
+    host : str
+        The bound address.
+    port : int
+        The bound port (the real one when ``port=0`` was asked for).
+    """
+
+    def __init__(self, url: str, implicit: bool) -> None:
+        self.url = url
+        hostport = url.split("//", 1)[1].rstrip("/")
+        host, _, port = hostport.rpartition(":")
+        self.host = host
+        self.port = int(port)
+        self._implicit = implicit
+
+    def embed_url(self, widget_id: str) -> str:
+        """The URL of one widget alone, for embedding in another page."""
+        return f"{self.url}embed/{widget_id}"
+
+    def stop(self) -> None:
+        """Stop serving (the same as :func:`stop`)."""
+        stop()
+
+    def __enter__(self) -> "Server":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    def __repr__(self) -> str:
+        return f"<stream_viz.Server {self.url}>"
+
+
+_server: Server | None = None
+
+
+def _json_default(value: Any) -> Any:
+    if hasattr(value, "item"):  # NumPy scalars
+        return value.item()
+    if isinstance(value, (tuple, set, frozenset)):
+        return list(value)
+    raise StreamVizTypeError(f"an option value of type {type(value).__name__} is not supported")
+
+
+def _options_json(options: Mapping[str, Any]) -> str:
+    clean = {k: v for k, v in options.items() if v is not None}
+    try:
+        return json.dumps(clean, default=_json_default, allow_nan=False)
+    except ValueError as err:
+        raise ValidationError(f"options must not contain NaN or infinity ({err})") from None
+
+
+def _check_id(widget_id: object) -> str:
+    if not isinstance(widget_id, str):
+        raise StreamVizTypeError(f"a widget id is a str, not {type(widget_id).__name__}")
+    return widget_id
+
+
+def _declare(kind: str, widget_id: object, options: Mapping[str, Any]) -> Any:
+    widget = _core.declare(kind, _check_id(widget_id), _options_json(options))
+    _autostart()
+    return widget
+
+
+def _autostart_enabled() -> bool:
+    if _settings["autostart"] is not None:
+        return bool(_settings["autostart"])
+    return os.environ.get("STREAMVIZ_AUTOSTART", "1").strip().lower() not in ("0", "false", "no", "off")
+
+
+def _autostart() -> None:
+    global _server
+    with _lock:
+        if _server is not None or not _autostart_enabled():
+            return
+        host, port = _settings["host"], _settings["port"]
+        try:
+            url = _core.start_server(host, port)
+        except ServerError as err:
+            print(f"StreamViz: {err}; serving on a free port instead", file=sys.stderr)
+            url = _core.start_server(host, 0)
+        _server = Server(url, implicit=True)
+        print(f"StreamViz dashboard: {url}", file=sys.stderr)
+
+
+# === Widgets =====================================================================================
+
+
+def metric(
+    id: str,
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    color: str | None = None,
+    max_points: int | None = None,
+    thresholds: Mapping[str, float] | None = None,
+    window: str | None = None,
+    aggregation: str | None = None,
+) -> Metric:
+    """A time series of one value.
+
+    Parameters
+    ----------
+    id : str
+        1 to 64 characters of letters, digits, ``_``, ``-`` and ``.``.
+    title : str, optional
+        Heading. Default: the id.
+    unit : str, optional
+        Unit shown after values, e.g. ``"%"``.
+    color : str, optional
+        CSS colour of the line. Default: the theme's primary colour.
+    max_points : int, optional
+        Points kept (ring buffer). Default: ``configure(buffer_size=...)``, 1000.
+    thresholds : dict, optional
+        ``{"warning": 70, "critical": 90}``: levels shown on the chart.
+    window, aggregation : str, optional
+        Windowed aggregation is not available in this version; passing either raises
+        :class:`ValidationError` rather than silently showing raw values.
+    """
+    if window is not None or aggregation is not None:
+        raise ValidationError(
+            "window/aggregation are not available in this version of stream_viz; "
+            "send raw values (windowed aggregations are planned)"
+        )
+    return _declare(
+        "metric",
+        id,
+        {"title": title, "unit": unit, "color": color, "max_points": max_points, "thresholds": thresholds},
+    )
+
+
+def stat(
+    id: str,
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    format: str | None = None,
+    delta: bool = True,
+    delta_color: Literal["auto", "inverse", "off"] = "auto",
+    sparkline: bool = True,
+    max_points: int | None = None,
+) -> Stat:
+    """A big number with its change from the previous value and a sparkline.
+
+    ``format`` is a d3-style number format such as ``",.0f"``, ``".2f"`` or ``".1%"``.
+    ``delta_color="auto"`` shows increases green and decreases red; ``"inverse"`` the opposite.
+    """
+    return _declare(
+        "stat",
+        id,
+        {
+            "title": title,
+            "unit": unit,
+            "format": format,
+            "delta": delta,
+            "delta_color": delta_color,
+            "sparkline": sparkline,
+            "max_points": max_points,
+        },
+    )
+
+
+def gauge(
+    id: str,
+    *,
+    title: str | None = None,
+    unit: str | None = None,
+    min: float = 0,
+    max: float = 100,
+    thresholds: Sequence[tuple[float, str]] | None = None,
+    max_points: int | None = None,
+) -> Gauge:
+    """A value on a dial from ``min`` to ``max``.
+
+    ``thresholds`` are ``(upper bound, colour)`` bands in ascending order, e.g.
+    ``[(50, "green"), (70, "yellow"), (100, "red")]``.
+    """
+    return _declare(
+        "gauge",
+        id,
+        {"title": title, "unit": unit, "min": min, "max": max, "thresholds": thresholds, "max_points": max_points},
+    )
+
+
+def line_chart(
+    id: str,
+    *,
+    title: str | None = None,
+    y_axis: Mapping[str, Any] | None = None,
+    max_points: int | None = None,
+    series: Sequence[str | Mapping[str, Any]] | None = None,
+) -> LineChart:
+    """Several named time series on one chart.
+
+    ``y_axis`` is ``{"label": ..., "min": ..., "max": ...}``. Series are declared with
+    ``series=[...]`` (names or ``{"name", "color", "label"}`` dicts), with
+    :meth:`LineChart.add_series`, or by sending to a new name.
+    """
+    declared = None
+    if series is not None:
+        declared = [{"name": s} if isinstance(s, str) else dict(s) for s in series]
+    return _declare("line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared})
+
+
+def bar_chart(
+    id: str,
+    *,
+    title: str | None = None,
+    categories: Sequence[str] | None = None,
+    stacked: bool = False,
+    unit: str | None = None,
+    color: str | None = None,
+) -> BarChart:
+    """Category → value. ``send({"US": 1200, "EU": 980})`` sets the values of those categories."""
+    return _declare(
+        "bar_chart",
+        id,
+        {"title": title, "categories": list(categories) if categories is not None else None, "stacked": stacked, "unit": unit, "color": color},
+    )
+
+
+def table(
+    id: str,
+    *,
+    title: str | None = None,
+    columns: Sequence[str | Mapping[str, Any]] | None = None,
+    max_rows: int = 100,
+    key: str | None = None,
+    sortable: bool = True,
+    filterable: bool = True,
+) -> Table:
+    """Streaming rows.
+
+    Without ``key`` every ``send(row)`` appends a row; with ``key="field"`` a row whose key is
+    already shown replaces it in place, and ``delete(key)`` removes it. Beyond ``max_rows`` the
+    oldest inserted row is dropped. ``columns`` are names or dicts with ``name``, ``type``
+    (``text``, ``number``, ``datetime``, ``badge``, ``bool``), ``label``, ``width``, ``format``
+    and ``colors`` (badge value → colour).
+    """
+    declared = None
+    if columns is not None:
+        declared = [{"name": c} if isinstance(c, str) else dict(c) for c in columns]
+    return _declare(
+        "table",
+        id,
+        {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable},
+    )
+
+
+def text(
+    id: str,
+    content: str | None = None,
+    *,
+    style: Literal["body", "caption", "heading", "code", "success", "info", "warning", "error"] = "body",
+    title: str | None = None,
+) -> Text:
+    """A line of text. Call the widget (or its ``send``) with new text to replace it."""
+    widget = _declare("text", id, {"style": style, "title": title})
+    if content is not None:
+        widget.send(content)
+    return widget
+
+
+def markdown(id: str, content: str | None = None, *, title: str | None = None) -> Markdown:
+    """Markdown, rendered safely: raw HTML in it is shown as text."""
+    widget = _declare("markdown", id, {"title": title})
+    if content is not None:
+        widget.send(content)
+    return widget
+
+
+def heatmap(
+    id: str,
+    *,
+    title: str | None = None,
+    x_labels: Sequence[str] | None = None,
+    y_labels: Sequence[str] | None = None,
+    min: float | None = None,
+    max: float | None = None,
+    unit: str | None = None,
+) -> Heatmap:
+    """A matrix of values. ``send(matrix)`` takes rows top to bottom (lists or a 2-D array)."""
+    return _declare(
+        "heatmap",
+        id,
+        {
+            "title": title,
+            "x_labels": list(x_labels) if x_labels is not None else None,
+            "y_labels": list(y_labels) if y_labels is not None else None,
+            "min": min,
+            "max": max,
+            "unit": unit,
+        },
+    )
+
+
+# === Dashboard ===================================================================================
+
+
+def title(text: str) -> None:
+    """Set the dashboard title."""
+    configure(title=text)
+
+
+def configure(
+    *,
+    title: str | None = None,
+    theme: Literal["dark", "light"] | None = None,
+    buffer_size: int | None = None,
+    host: str | None = None,
+    port: int | None = None,
+    autostart: bool | None = None,
+    keep_alive: bool | None = None,
+) -> None:
+    """Change dashboard settings; options not given stay as they are.
+
+    Parameters
+    ----------
+    title : str, optional
+        Page title. Default: ``"StreamViz"``.
+    theme : {"dark", "light"}, optional
+        Colour theme. Default: ``"dark"``.
+    buffer_size : int, optional
+        Points kept per series that sets no ``max_points``. Default: 1000.
+    host, port : optional
+        Where the server listens. Default: ``127.0.0.1`` and ``3000``.
+    autostart : bool, optional
+        Start the server with the first widget. Default: true unless ``STREAMVIZ_AUTOSTART=0``.
+    keep_alive : bool, optional
+        Keep serving after the script ends, until Ctrl+C. Default: only in an interactive terminal.
+    """
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
+        raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
+    if host is not None and not isinstance(host, str):
+        raise StreamVizTypeError(f"host is a str, not {type(host).__name__}")
+    if theme is not None and theme not in ("dark", "light"):
+        raise ValidationError(f"theme {theme!r} is not one of 'dark', 'light'")
+    _core.configure(_options_json({"title": title, "theme": theme, "buffer_size": buffer_size}))
+    with _lock:
+        if host is not None:
+            _settings["host"] = host
+        if port is not None:
+            _settings["port"] = port
+        if autostart is not None:
+            _settings["autostart"] = bool(autostart)
+        if keep_alive is not None:
+            _settings["keep_alive"] = bool(keep_alive)
+
+
+def start(
+    mode: Literal["web"] = "web",
+    *,
+    host: str | None = None,
+    port: int | None = None,
+    open_browser: bool = False,
+) -> Server:
+    """Start the web server in a background thread and return it.
+
+    Parameters
+    ----------
+    mode : {"web"}
+        ``"web"`` serves the browser dashboard. The native window (``"window"``, ``"both"``)
+        is not part of this version and raises :class:`ValidationError`.
+    host : str, optional
+        Address to bind. Default: ``127.0.0.1`` (this machine only); ``0.0.0.0`` serves the
+        network, without authentication in this version.
+    port : int, optional
+        Port. Default: 3000; ``0`` picks a free port (see ``Server.port``).
+    open_browser : bool
+        Open the dashboard in the default browser. Default: False.
+    """
+    global _server
+    if mode != "web":
+        if mode in ("window", "both"):
+            raise ValidationError(f"mode={mode!r} needs the native viewer, which this version does not include; use mode='web'")
+        raise ValidationError(f"mode {mode!r} is not one of 'web', 'window', 'both'")
+    if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
+        raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
+    with _lock:
+        host = host if host is not None else _settings["host"]
+        port = port if port is not None else _settings["port"]
+        if _server is not None:
+            same = _server.host == host and (port == 0 or _server.port == port)
+            if same:
+                _server._implicit = False
+                return _server
+            if not _server._implicit:
+                raise ServerError(f"the server is already running at {_server.url}; call stop() first")
+            _core.stop_server()
+            _server = None
+        _server = Server(_core.start_server(host, port), implicit=False)
+        server = _server
+    if open_browser:
+        threading.Thread(target=webbrowser.open, args=(server.url,), name="streamviz-open-browser", daemon=True).start()
+    return server
+
+
+def stop() -> None:
+    """Stop the web server (data is kept; :func:`start` serves it again)."""
+    global _server
+    with _lock:
+        _core.stop_server()
+        _server = None
+
+
+def flush(timeout: float = 10.0) -> bool:
+    """Wait until every value sent so far is applied; True when it was within ``timeout`` seconds."""
+    return _core.flush(float(timeout))
+
+
+def reset() -> None:
+    """Forget every widget and its data (for tests and notebooks). Old widget objects raise."""
+    _core.reset()
+
+
+def stats() -> dict[str, Any]:
+    """Counters: points accepted and dropped (also per widget), queue fill, uptime."""
+    return json.loads(_core.stats_json())
+
+
+def export(id: str, format: Literal["csv", "json"] = "csv") -> str:
+    """The data a widget holds, as CSV or JSON text (the same as the HTTP export)."""
+    flush()
+    return _core.export(_check_id(id), format)
+
+
+def _at_exit() -> None:
+    with _lock:
+        server = _server
+    if server is None:
+        return
+    keep = _settings["keep_alive"]
+    if keep is None:
+        keep = sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
+    if keep:
+        print(f"StreamViz: the script has ended; still serving {server.url} (Ctrl+C to stop)", file=sys.stderr)
+        try:
+            threading.Event().wait()
+        except KeyboardInterrupt:
+            pass
+    stop()
+
+
+atexit.register(_at_exit)

@@ -1,0 +1,30 @@
+//! The engine: pure data, no I/O and no threads. Widget specs, columnar ring buffers, keyed
+//! tables, the registry that applies updates, deltas for live subscribers and snapshots for new
+//! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
+
+mod error;
+pub mod limits;
+mod markdown;
+mod ring;
+mod spec;
+mod state;
+mod table;
+mod update;
+
+pub use error::{EngineError, EngineResult};
+pub use markdown::markdown_to_safe_html;
+pub use ring::RingBuffer;
+pub use spec::{
+    validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions, ColumnType, ConfigPatch,
+    DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions, LineChartOptions, MarkdownOptions, MetricOptions,
+    SeriesOptions, StatOptions, TableOptions, TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions,
+    WidgetSpec,
+};
+pub use state::{
+    ConfigView, Deltas, Engine, EngineStats, Layout, Snapshot, WidgetData, WidgetHandle, WidgetInfo, WidgetStats,
+    MAX_PENDING_UPDATES,
+};
+pub use table::{KeyedTable, Row};
+pub use update::{
+    key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms, KeyedRow, Update, WidgetRef,
+};

@@ -1,0 +1,168 @@
+//! A fixed-capacity columnar ring buffer of `(ts_ms, value)` points: timestamps and values live in
+//! separate arrays so that scans touch only what they need, and memory grows with what is held,
+//! never beyond the capacity.
+
+/// Points of one series, oldest first, at most `capacity_points` of them.
+///
+/// Storage grows as points arrive until the capacity is reached; after that each push
+/// overwrites the oldest point. Pushing is O(1) and never allocates once full.
+#[derive(Debug, Clone)]
+pub struct RingBuffer {
+    ts_ms: Vec<f64>,
+    values: Vec<f64>,
+    /// Index of the oldest point once the buffer is full (0 while filling).
+    head: usize,
+    capacity_points: usize,
+}
+
+impl RingBuffer {
+    /// An empty buffer that holds at most `capacity_points` (at least 1) points.
+    pub fn new(capacity_points: usize) -> Self {
+        Self {
+            ts_ms: Vec::new(),
+            values: Vec::new(),
+            head: 0,
+            capacity_points: capacity_points.max(1),
+        }
+    }
+
+    /// Most points held at once.
+    pub fn capacity_points(&self) -> usize {
+        self.capacity_points
+    }
+
+    /// Number of points held.
+    pub fn len(&self) -> usize {
+        self.ts_ms.len()
+    }
+
+    /// True when no point is held.
+    pub fn is_empty(&self) -> bool {
+        self.ts_ms.is_empty()
+    }
+
+    /// Append a point, overwriting the oldest when full.
+    #[inline]
+    pub fn push(&mut self, ts_ms: f64, value: f64) {
+        if self.ts_ms.len() < self.capacity_points {
+            self.ts_ms.push(ts_ms);
+            self.values.push(value);
+        } else {
+            self.ts_ms[self.head] = ts_ms;
+            self.values[self.head] = value;
+            self.head += 1;
+            if self.head == self.capacity_points {
+                self.head = 0;
+            }
+        }
+    }
+
+    /// Change the capacity, keeping the newest points that fit.
+    pub fn set_capacity(&mut self, capacity_points: usize) {
+        let capacity_points = capacity_points.max(1);
+        if capacity_points == self.capacity_points {
+            return;
+        }
+        let keep = self.len().min(capacity_points);
+        let skip = self.len() - keep;
+        let (ts_ms, values): (Vec<f64>, Vec<f64>) = self.iter().skip(skip).unzip();
+        self.ts_ms = ts_ms;
+        self.values = values;
+        self.head = 0;
+        self.capacity_points = capacity_points;
+    }
+
+    /// The newest point, if any.
+    pub fn last(&self) -> Option<(f64, f64)> {
+        self.get_from_end(0)
+    }
+
+    /// The point `offset` places before the newest (0 is the newest).
+    pub fn get_from_end(&self, offset: usize) -> Option<(f64, f64)> {
+        let len = self.len();
+        if offset >= len {
+            return None;
+        }
+        let logical = len - 1 - offset;
+        let physical = (self.head + logical) % len;
+        Some((self.ts_ms[physical], self.values[physical]))
+    }
+
+    /// The points, oldest first.
+    pub fn iter(&self) -> impl Iterator<Item = (f64, f64)> + '_ {
+        let (older_ts, newer_ts) = (&self.ts_ms[self.head..], &self.ts_ms[..self.head]);
+        let (older_v, newer_v) = (&self.values[self.head..], &self.values[..self.head]);
+        older_ts
+            .iter()
+            .chain(newer_ts)
+            .copied()
+            .zip(older_v.iter().chain(newer_v).copied())
+    }
+
+    /// Remove every point, keeping the capacity.
+    pub fn clear(&mut self) {
+        self.ts_ms.clear();
+        self.values.clear();
+        self.head = 0;
+    }
+
+    /// Bytes of heap memory held by the point arrays.
+    pub fn heap_bytes(&self) -> usize {
+        (self.ts_ms.capacity() + self.values.capacity()) * std::mem::size_of::<f64>()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fills_then_wraps_keeping_newest_in_order() {
+        let mut ring = RingBuffer::new(3);
+        for i in 0..5 {
+            ring.push(i as f64, i as f64 * 10.0);
+        }
+        assert_eq!(ring.len(), 3);
+        let points: Vec<_> = ring.iter().collect();
+        assert_eq!(points, vec![(2.0, 20.0), (3.0, 30.0), (4.0, 40.0)]);
+        assert_eq!(ring.last(), Some((4.0, 40.0)));
+        assert_eq!(ring.get_from_end(2), Some((2.0, 20.0)));
+        assert_eq!(ring.get_from_end(3), None);
+    }
+
+    #[test]
+    fn never_exceeds_capacity_after_many_wraps() {
+        let mut ring = RingBuffer::new(1000);
+        for i in 0..10_500 {
+            ring.push(i as f64, 0.0);
+        }
+        assert_eq!(ring.len(), 1000);
+        assert_eq!(ring.iter().next(), Some((9500.0, 0.0)));
+        assert_eq!(ring.heap_bytes(), ring.ts_ms.capacity() * 16);
+        assert!(ring.ts_ms.capacity() < 2048, "storage must not grow past capacity");
+    }
+
+    #[test]
+    fn shrinking_capacity_keeps_newest_points() {
+        let mut ring = RingBuffer::new(4);
+        for i in 0..6 {
+            ring.push(i as f64, i as f64);
+        }
+        ring.set_capacity(2);
+        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(4.0, 4.0), (5.0, 5.0)]);
+        ring.push(6.0, 6.0);
+        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(5.0, 5.0), (6.0, 6.0)]);
+        ring.set_capacity(5);
+        ring.push(7.0, 7.0);
+        assert_eq!(ring.len(), 3);
+    }
+
+    #[test]
+    fn empty_buffer_has_no_points() {
+        let ring = RingBuffer::new(0);
+        assert_eq!(ring.capacity_points(), 1);
+        assert!(ring.is_empty());
+        assert_eq!(ring.last(), None);
+        assert_eq!(ring.iter().count(), 0);
+    }
+}

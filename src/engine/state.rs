@@ -1,0 +1,676 @@
+//! The engine: the registry of widgets by id with each one's spec and data, the application of
+//! updates, the log of what changed since subscribers last looked (deltas), and snapshots for new
+//! subscribers. Single-threaded by design; the ingest layer gives it its thread.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+
+use serde::Serialize;
+
+use super::error::{EngineError, EngineResult};
+use super::limits::{MAX_SERIES, MAX_WIDGETS};
+use super::ring::RingBuffer;
+use super::spec::{ConfigPatch, DashboardConfig, SeriesOptions, WidgetKind, WidgetOptions, WidgetSpec};
+use super::table::KeyedTable;
+use super::update::{Update, WidgetRef};
+#[cfg(test)]
+use super::update::KeyedRow;
+
+/// Most updates the delta log holds before subscribers are told to resynchronise instead.
+pub const MAX_PENDING_UPDATES: usize = 1 << 20;
+
+/// The data a widget holds.
+#[derive(Debug, Clone)]
+pub enum WidgetData {
+    /// Metric, stat, gauge: one series.
+    Series(RingBuffer),
+    /// Line chart: one series per name, in the order of the spec's `series`.
+    MultiSeries(Vec<RingBuffer>),
+    /// Bar chart: category → value, in display order.
+    Bars(Vec<(String, f64)>),
+    /// Table rows.
+    Table(KeyedTable),
+    /// Text or markdown content.
+    Text(String),
+    /// Heatmap matrix, rows top to bottom.
+    Matrix(Vec<Vec<f64>>),
+}
+
+impl WidgetData {
+    fn new(spec: &WidgetSpec, default_capacity: usize) -> Self {
+        let capacity = spec.max_points().unwrap_or(default_capacity);
+        match &spec.options {
+            WidgetOptions::Metric(_) | WidgetOptions::Stat(_) | WidgetOptions::Gauge(_) => {
+                WidgetData::Series(RingBuffer::new(capacity))
+            }
+            WidgetOptions::LineChart(o) => {
+                WidgetData::MultiSeries(o.series.iter().map(|_| RingBuffer::new(capacity)).collect())
+            }
+            WidgetOptions::BarChart(_) => WidgetData::Bars(Vec::new()),
+            WidgetOptions::Table(o) => WidgetData::Table(KeyedTable::new(o.max_rows)),
+            WidgetOptions::Text(_) | WidgetOptions::Markdown(_) => WidgetData::Text(String::new()),
+            WidgetOptions::Heatmap(_) => WidgetData::Matrix(Vec::new()),
+        }
+    }
+
+    /// Number of points, rows, categories or cells held.
+    pub fn len(&self) -> usize {
+        match self {
+            WidgetData::Series(ring) => ring.len(),
+            WidgetData::MultiSeries(rings) => rings.iter().map(RingBuffer::len).sum(),
+            WidgetData::Bars(values) => values.len(),
+            WidgetData::Table(table) => table.len(),
+            WidgetData::Text(text) => usize::from(!text.is_empty()),
+            WidgetData::Matrix(matrix) => matrix.iter().map(Vec::len).sum(),
+        }
+    }
+
+    /// True when nothing is held.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+}
+
+/// One declared widget.
+#[derive(Debug)]
+struct Widget {
+    spec: WidgetSpec,
+    data: WidgetData,
+    updates_applied: u64,
+    dropped: Arc<AtomicU64>,
+}
+
+/// A widget's id and kind, cheap to clone, for turning [`WidgetRef`]s back into names.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WidgetInfo {
+    /// The id.
+    pub id: Arc<str>,
+    /// The kind.
+    pub kind: WidgetKind,
+    /// Series names of a line chart, by position; empty for other kinds.
+    pub series: Arc<[String]>,
+}
+
+/// What a producer needs to send to a widget.
+#[derive(Debug, Clone)]
+pub struct WidgetHandle {
+    /// Where the widget lives.
+    pub widget: WidgetRef,
+    /// Its validated spec at declaration.
+    pub spec: WidgetSpec,
+    /// The counter of points dropped because the queue was full.
+    pub dropped: Arc<AtomicU64>,
+}
+
+/// The dashboard as a new subscriber first sees it: layout, theme and widget specs.
+#[derive(Debug, Clone, Serialize)]
+pub struct ConfigView {
+    /// Page title.
+    pub title: String,
+    /// Theme.
+    pub theme: super::spec::Theme,
+    /// Ring-buffer capacity of series that set no `max_points`.
+    pub buffer_size: usize,
+    /// Layout tree; for now one responsive grid of every widget in declaration order.
+    pub layout: Layout,
+    /// Every widget's spec, in declaration order.
+    pub widgets: Vec<WidgetSpec>,
+}
+
+/// A node of the layout tree.
+#[derive(Debug, Clone, Serialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Layout {
+    /// Widgets flow in a responsive grid.
+    Grid {
+        /// Widget ids, in order.
+        children: Vec<String>,
+    },
+}
+
+/// A copy of everything a new subscriber needs, taken at one instant.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Dashboard configuration.
+    pub config: ConfigView,
+    /// Each widget's data, in declaration order (matching `config.widgets`).
+    pub data: Vec<WidgetData>,
+}
+
+/// What changed since the last [`Engine::take_deltas`].
+#[derive(Debug, Default)]
+pub struct Deltas {
+    /// The current configuration, when it changed (sent before the updates).
+    pub config: Option<ConfigView>,
+    /// Updates in the order they were applied.
+    pub updates: Vec<Update>,
+    /// True when the log could not be kept (overflow or reset): subscribers need a new snapshot.
+    pub resync: bool,
+    /// Id and kind of every widget, indexed by [`WidgetRef::index`].
+    pub directory: Arc<Vec<WidgetInfo>>,
+}
+
+/// Counters reported by `/api/v1/stats` and `sv.stats()`.
+#[derive(Debug, Clone, Serialize)]
+pub struct EngineStats {
+    /// Updates applied since start.
+    pub points_accepted: u64,
+    /// Updates discarded because their widget was removed by a reset.
+    pub points_discarded: u64,
+    /// Widgets declared.
+    pub widgets: usize,
+    /// Per widget: id, points applied, points dropped, points held.
+    pub per_widget: Vec<WidgetStats>,
+}
+
+/// Counters of one widget.
+#[derive(Debug, Clone, Serialize)]
+pub struct WidgetStats {
+    /// The widget id.
+    pub id: String,
+    /// Updates applied.
+    pub accepted: u64,
+    /// Updates dropped because the queue was full.
+    pub dropped: u64,
+    /// Points, rows or cells held now.
+    pub held: usize,
+}
+
+/// The engine state. See the module docs.
+#[derive(Debug)]
+pub struct Engine {
+    widgets: Vec<Widget>,
+    by_id: HashMap<String, u32>,
+    directory: Arc<Vec<WidgetInfo>>,
+    config: DashboardConfig,
+    generation: u32,
+    points_accepted: u64,
+    points_discarded: u64,
+    recording: bool,
+    pending: Vec<Update>,
+    config_changed: bool,
+    resync: bool,
+}
+
+impl Default for Engine {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Engine {
+    /// An empty dashboard.
+    pub fn new() -> Self {
+        Self {
+            widgets: Vec::new(),
+            by_id: HashMap::new(),
+            directory: Arc::new(Vec::new()),
+            config: DashboardConfig::default(),
+            generation: 0,
+            points_accepted: 0,
+            points_discarded: 0,
+            recording: false,
+            pending: Vec::new(),
+            config_changed: false,
+            resync: false,
+        }
+    }
+
+    /// The dashboard generation; it changes on [`Engine::reset`].
+    pub fn generation(&self) -> u32 {
+        self.generation
+    }
+
+    /// Dashboard settings.
+    pub fn config(&self) -> &DashboardConfig {
+        &self.config
+    }
+
+    /// Keep a log of applied updates for [`Engine::take_deltas`] (on while anyone subscribes).
+    pub fn set_recording(&mut self, recording: bool) {
+        self.recording = recording;
+        if !recording {
+            self.pending = Vec::new();
+        }
+    }
+
+    /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
+    /// widget with the new options (data kept); another kind is an error.
+    pub fn declare(&mut self, spec: WidgetSpec) -> EngineResult<WidgetHandle> {
+        if let Some(&index) = self.by_id.get(&spec.id) {
+            let widget = &mut self.widgets[index as usize];
+            if widget.spec.kind != spec.kind {
+                return Err(EngineError::KindConflict {
+                    id: spec.id,
+                    existing: widget.spec.kind.name(),
+                    requested: spec.kind.name(),
+                });
+            }
+            let mut spec = spec;
+            if let (WidgetOptions::LineChart(old), WidgetOptions::LineChart(new)) = (&widget.spec.options, &mut spec.options) {
+                // Series added since the first declaration stay, after the newly declared ones.
+                for series in &old.series {
+                    if !new.series.iter().any(|s| s.name == series.name) {
+                        new.series.push(series.clone());
+                    }
+                }
+            }
+            let capacity = spec.max_points().unwrap_or(self.config.buffer_size);
+            match &mut widget.data {
+                WidgetData::Series(ring) => ring.set_capacity(capacity),
+                WidgetData::MultiSeries(rings) => {
+                    let WidgetOptions::LineChart(new) = &spec.options else { unreachable_kind() };
+                    let WidgetOptions::LineChart(old) = &widget.spec.options else { unreachable_kind() };
+                    let mut reordered = Vec::with_capacity(new.series.len());
+                    for series in &new.series {
+                        let ring = old
+                            .series
+                            .iter()
+                            .position(|s| s.name == series.name)
+                            .map(|i| std::mem::replace(&mut rings[i], RingBuffer::new(1)));
+                        let mut ring = ring.unwrap_or_else(|| RingBuffer::new(capacity));
+                        ring.set_capacity(capacity);
+                        reordered.push(ring);
+                    }
+                    *rings = reordered;
+                }
+                WidgetData::Table(table) => {
+                    if let WidgetOptions::Table(o) = &spec.options {
+                        if o.max_rows != table.max_rows() {
+                            let mut resized = KeyedTable::new(o.max_rows);
+                            for (key, row) in table.iter() {
+                                resized.upsert(key.to_owned(), row.clone());
+                            }
+                            *table = resized;
+                        }
+                    }
+                }
+                _ => {}
+            }
+            widget.spec = spec.clone();
+            let dropped = Arc::clone(&widget.dropped);
+            self.rebuild_directory();
+            self.note_config_change();
+            return Ok(WidgetHandle {
+                widget: WidgetRef { index, generation: self.generation },
+                spec,
+                dropped,
+            });
+        }
+        if self.widgets.len() >= MAX_WIDGETS {
+            return Err(EngineError::TooLarge(format!("a dashboard holds at most {MAX_WIDGETS} widgets")));
+        }
+        let index = self.widgets.len() as u32;
+        let dropped = Arc::new(AtomicU64::new(0));
+        self.widgets.push(Widget {
+            data: WidgetData::new(&spec, self.config.buffer_size),
+            spec: spec.clone(),
+            updates_applied: 0,
+            dropped: Arc::clone(&dropped),
+        });
+        self.by_id.insert(spec.id.clone(), index);
+        self.rebuild_directory();
+        self.note_config_change();
+        Ok(WidgetHandle {
+            widget: WidgetRef { index, generation: self.generation },
+            spec,
+            dropped,
+        })
+    }
+
+    /// The series position of `name` in a line chart, adding the series when it is new. Given
+    /// `options` replace the colour and label of an existing series.
+    pub fn series_index(&mut self, widget: WidgetRef, series: SeriesOptions, replace: bool) -> EngineResult<u32> {
+        series.validate()?;
+        let capacity_default = self.config.buffer_size;
+        let recording = self.recording;
+        let widget = self.widget_mut(widget)?;
+        let WidgetOptions::LineChart(options) = &mut widget.spec.options else {
+            return Err(EngineError::InvalidOption {
+                option: "series".into(),
+                reason: format!("{:?} is a {}, not a line_chart", widget.spec.id, widget.spec.kind.name()),
+            });
+        };
+        if let Some(position) = options.series.iter().position(|s| s.name == series.name) {
+            if replace && options.series[position] != series {
+                options.series[position] = series;
+                self.config_changed |= recording;
+            }
+            return Ok(position as u32);
+        }
+        if options.series.len() >= MAX_SERIES {
+            return Err(EngineError::TooLarge(format!("a line chart holds at most {MAX_SERIES} series")));
+        }
+        let capacity = options.max_points.unwrap_or(capacity_default);
+        options.series.push(series);
+        let position = options.series.len() - 1;
+        if let WidgetData::MultiSeries(rings) = &mut widget.data {
+            rings.push(RingBuffer::new(capacity));
+        }
+        self.rebuild_directory();
+        self.note_config_change();
+        Ok(position as u32)
+    }
+
+    /// Change dashboard-wide settings.
+    pub fn configure(&mut self, patch: ConfigPatch) {
+        if let Some(title) = patch.title {
+            self.config.title = title;
+        }
+        if let Some(theme) = patch.theme {
+            self.config.theme = theme;
+        }
+        if let Some(buffer_size) = patch.buffer_size {
+            self.config.buffer_size = buffer_size;
+        }
+        self.note_config_change();
+    }
+
+    /// Forget every widget and its data and restore default settings. Handles from before the
+    /// reset stop working; their queued updates are discarded.
+    pub fn reset(&mut self) {
+        let recording = self.recording;
+        let generation = self.generation.wrapping_add(1);
+        let (accepted, discarded) = (self.points_accepted, self.points_discarded);
+        *self = Self::new();
+        self.generation = generation;
+        self.points_accepted = accepted;
+        self.points_discarded = discarded;
+        self.recording = recording;
+        self.resync = true;
+    }
+
+    fn rebuild_directory(&mut self) {
+        let directory = self
+            .widgets
+            .iter()
+            .map(|w| WidgetInfo {
+                id: w.spec.id.as_str().into(),
+                kind: w.spec.kind,
+                series: match &w.spec.options {
+                    WidgetOptions::LineChart(o) => o.series.iter().map(|s| s.name.clone()).collect(),
+                    _ => Arc::from([]),
+                },
+            })
+            .collect();
+        self.directory = Arc::new(directory);
+    }
+
+    fn note_config_change(&mut self) {
+        if self.recording {
+            self.config_changed = true;
+        }
+    }
+
+    fn widget_mut(&mut self, widget: WidgetRef) -> EngineResult<&mut Widget> {
+        if widget.generation != self.generation {
+            return Err(EngineError::StaleHandle(format!("#{}", widget.index)));
+        }
+        self.widgets
+            .get_mut(widget.index as usize)
+            .ok_or_else(|| EngineError::UnknownWidget(format!("#{}", widget.index)))
+    }
+
+    /// Look a widget up by id.
+    pub fn handle(&self, id: &str) -> Option<WidgetHandle> {
+        let index = *self.by_id.get(id)?;
+        let widget = &self.widgets[index as usize];
+        Some(WidgetHandle {
+            widget: WidgetRef { index, generation: self.generation },
+            spec: widget.spec.clone(),
+            dropped: Arc::clone(&widget.dropped),
+        })
+    }
+
+    /// The spec and data of a widget.
+    pub fn widget(&self, id: &str) -> Option<(&WidgetSpec, &WidgetData)> {
+        let index = *self.by_id.get(id)?;
+        let widget = &self.widgets[index as usize];
+        Some((&widget.spec, &widget.data))
+    }
+
+    /// Apply one update. Updates for widgets removed by a reset, or of a shape that does not fit
+    /// the widget, are counted as discarded; producers validate before sending, so neither
+    /// happens in normal operation.
+    pub fn apply(&mut self, mut update: Update) {
+        let generation = self.generation;
+        let target = update.widget();
+        let Some(widget) = self.widgets.get_mut(target.index as usize).filter(|_| target.generation == generation) else {
+            self.points_discarded += 1;
+            return;
+        };
+        let applied = match (&mut update, &mut widget.data) {
+            (Update::Point { ts_ms, value, .. }, WidgetData::Series(ring)) => {
+                ring.push(*ts_ms, *value);
+                true
+            }
+            (Update::SeriesPoint { series, ts_ms, value, .. }, WidgetData::MultiSeries(rings)) => {
+                match rings.get_mut(*series as usize) {
+                    Some(ring) => {
+                        ring.push(*ts_ms, *value);
+                        true
+                    }
+                    None => false,
+                }
+            }
+            (Update::Bars { values, .. }, WidgetData::Bars(bars)) => {
+                for (category, value) in values.iter() {
+                    match bars.iter_mut().find(|(c, _)| c == category) {
+                        Some(slot) => slot.1 = *value,
+                        None => bars.push((category.clone(), *value)),
+                    }
+                }
+                true
+            }
+            (Update::Upsert { row, .. }, WidgetData::Table(table)) => {
+                let key = row.key.get_or_insert_with(|| table.next_auto_key().into_boxed_str());
+                table.upsert(key.to_string(), row.row.clone());
+                true
+            }
+            (Update::Delete { key, .. }, WidgetData::Table(table)) => {
+                table.delete(key);
+                true
+            }
+            (Update::Clear { .. }, WidgetData::Table(table)) => {
+                table.clear();
+                true
+            }
+            (Update::Clear { .. }, WidgetData::Series(ring)) => {
+                ring.clear();
+                true
+            }
+            (Update::Text { text, .. }, WidgetData::Text(content)) => {
+                content.clear();
+                content.push_str(text);
+                true
+            }
+            (Update::Matrix { matrix, .. }, WidgetData::Matrix(content)) => {
+                content.clone_from(matrix);
+                true
+            }
+            _ => false,
+        };
+        if !applied {
+            self.points_discarded += 1;
+            return;
+        }
+        widget.updates_applied += 1;
+        self.points_accepted += 1;
+        if self.recording {
+            if self.pending.len() < MAX_PENDING_UPDATES {
+                self.pending.push(update);
+            } else {
+                self.pending = Vec::new();
+                self.resync = true;
+            }
+        }
+    }
+
+    /// Take what changed since the last call.
+    pub fn take_deltas(&mut self) -> Deltas {
+        let resync = std::mem::take(&mut self.resync);
+        let config_changed = std::mem::take(&mut self.config_changed);
+        let updates = std::mem::take(&mut self.pending);
+        Deltas {
+            config: (config_changed && !resync).then(|| self.config_view()),
+            updates: if resync { Vec::new() } else { updates },
+            resync,
+            directory: Arc::clone(&self.directory),
+        }
+    }
+
+    /// The configuration as sent to subscribers.
+    pub fn config_view(&self) -> ConfigView {
+        ConfigView {
+            title: self.config.title.clone(),
+            theme: self.config.theme,
+            buffer_size: self.config.buffer_size,
+            layout: Layout::Grid {
+                children: self.widgets.iter().map(|w| w.spec.id.clone()).collect(),
+            },
+            widgets: self.widgets.iter().map(|w| w.spec.clone()).collect(),
+        }
+    }
+
+    /// A copy of the whole dashboard. Call [`Engine::take_deltas`] first when subscribers must
+    /// continue from this instant, so that no delta is counted twice.
+    pub fn snapshot(&self) -> Snapshot {
+        Snapshot {
+            config: self.config_view(),
+            data: self.widgets.iter().map(|w| w.data.clone()).collect(),
+        }
+    }
+
+    /// Counters for monitoring.
+    pub fn stats(&self) -> EngineStats {
+        EngineStats {
+            points_accepted: self.points_accepted,
+            points_discarded: self.points_discarded,
+            widgets: self.widgets.len(),
+            per_widget: self
+                .widgets
+                .iter()
+                .map(|w| WidgetStats {
+                    id: w.spec.id.clone(),
+                    accepted: w.updates_applied,
+                    dropped: w.dropped.load(Ordering::Relaxed),
+                    held: w.data.len(),
+                })
+                .collect(),
+        }
+    }
+}
+
+fn unreachable_kind() -> ! {
+    unreachable!("a widget's data always matches its kind")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn declare(engine: &mut Engine, id: &str, kind: &str, options: serde_json::Value) -> WidgetHandle {
+        engine.declare(WidgetSpec::parse(id, kind, options).unwrap()).unwrap()
+    }
+
+    #[test]
+    fn points_land_in_the_widget_ring_with_its_capacity() {
+        let mut engine = Engine::new();
+        let cpu = declare(&mut engine, "cpu", "metric", json!({"max_points": 3}));
+        for i in 0..5 {
+            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: i as f64 });
+        }
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else { panic!("no series") };
+        assert_eq!(ring.iter().map(|p| p.1).collect::<Vec<_>>(), vec![2.0, 3.0, 4.0]);
+        assert_eq!(engine.stats().points_accepted, 5);
+    }
+
+    #[test]
+    fn default_capacity_follows_buffer_size() {
+        let mut engine = Engine::new();
+        engine.configure(ConfigPatch { buffer_size: Some(2), ..Default::default() });
+        let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+        for i in 0..4 {
+            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: 1.0 });
+        }
+        assert_eq!(engine.widget("cpu").map(|(_, d)| d.len()), Some(2));
+    }
+
+    #[test]
+    fn redeclaring_keeps_data_and_refuses_another_kind() {
+        let mut engine = Engine::new();
+        let first = declare(&mut engine, "cpu", "metric", json!({}));
+        engine.apply(Update::Point { widget: first.widget, ts_ms: 1.0, value: 5.0 });
+        let second = declare(&mut engine, "cpu", "metric", json!({"title": "CPU"}));
+        assert_eq!(first.widget, second.widget);
+        assert_eq!(engine.widget("cpu").map(|(_, d)| d.len()), Some(1));
+        let err = engine.declare(WidgetSpec::parse("cpu", "gauge", json!({})).unwrap()).unwrap_err();
+        assert!(matches!(err, EngineError::KindConflict { existing: "metric", requested: "gauge", .. }));
+    }
+
+    #[test]
+    fn table_upserts_deletes_and_assigns_keys() {
+        let mut engine = Engine::new();
+        engine.set_recording(true);
+        let table = declare(&mut engine, "events", "table", json!({"max_rows": 2}));
+        let row = |key: Option<&str>, n: i64| {
+            Box::new(KeyedRow { key: key.map(Into::into), row: json!({"n": n}).as_object().cloned().unwrap() })
+        };
+        engine.apply(Update::Upsert { widget: table.widget, row: row(None, 1) });
+        engine.apply(Update::Upsert { widget: table.widget, row: row(Some("k"), 2) });
+        engine.apply(Update::Upsert { widget: table.widget, row: row(Some("k"), 3) });
+        engine.apply(Update::Delete { widget: table.widget, key: "#0".into() });
+        let Some((_, WidgetData::Table(rows))) = engine.widget("events") else { panic!("no table") };
+        let rows: Vec<_> = rows.iter().map(|(k, r)| (k.to_owned(), r["n"].clone())).collect();
+        assert_eq!(rows, vec![("k".to_owned(), json!(3))]);
+        // The log carries the key the engine assigned, so subscribers can apply later deletes.
+        let deltas = engine.take_deltas();
+        assert!(matches!(&deltas.updates[0], Update::Upsert { row, .. } if row.key.as_deref() == Some("#0")));
+        assert_eq!(deltas.updates.len(), 4);
+    }
+
+    #[test]
+    fn deltas_are_logged_only_while_recording_and_overflow_asks_for_resync() {
+        let mut engine = Engine::new();
+        let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 1.0 });
+        assert!(engine.take_deltas().updates.is_empty());
+        engine.set_recording(true);
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2.0, value: 2.0 });
+        let deltas = engine.take_deltas();
+        assert_eq!(deltas.updates.len(), 1);
+        assert!(!deltas.resync);
+        for i in 0..=MAX_PENDING_UPDATES {
+            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: 0.0 });
+        }
+        let deltas = engine.take_deltas();
+        assert!(deltas.resync);
+        assert!(deltas.updates.is_empty());
+    }
+
+    #[test]
+    fn reset_discards_stale_updates() {
+        let mut engine = Engine::new();
+        let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+        engine.reset();
+        let gauge = declare(&mut engine, "g", "gauge", json!({}));
+        assert_eq!(gauge.widget.index, cpu.widget.index);
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 1.0 });
+        assert_eq!(engine.widget("g").map(|(_, d)| d.len()), Some(0));
+        assert_eq!(engine.stats().points_discarded, 1);
+    }
+
+    #[test]
+    fn line_chart_series_are_added_by_name() {
+        let mut engine = Engine::new();
+        let chart = declare(&mut engine, "temps", "line_chart", json!({"series": [{"name": "cpu"}]}));
+        let series = |name: &str| SeriesOptions { name: name.into(), color: None, label: None };
+        assert_eq!(engine.series_index(chart.widget, series("cpu"), false), Ok(0));
+        assert_eq!(engine.series_index(chart.widget, series("gpu"), false), Ok(1));
+        engine.apply(Update::SeriesPoint { widget: chart.widget, series: 1, ts_ms: 1.0, value: 3.0 });
+        let Some((_, WidgetData::MultiSeries(rings))) = engine.widget("temps") else { panic!() };
+        assert_eq!((rings[0].len(), rings[1].len()), (0, 1));
+    }
+}

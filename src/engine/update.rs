@@ -1,0 +1,280 @@
+//! Updates: what producers ask the engine to do to a widget's data. They are validated by the
+//! producer-side helpers here before they enter the queue, so the engine thread only applies.
+
+use serde_json::{Map, Value};
+
+use super::error::{invalid_value, EngineError, EngineResult};
+use super::limits::{
+    MAX_CATEGORIES, MAX_CELL_BYTES, MAX_COLUMNS, MAX_HEATMAP_CELLS, MAX_HEATMAP_SIDE, MAX_LABEL_BYTES,
+    MAX_TS_MS, MIN_TS_MS,
+};
+use super::spec::{HeatmapOptions, WidgetKind};
+use super::table::Row;
+
+/// A widget's slot in the engine, with the generation of the dashboard it belongs to: after
+/// `reset()` old references no longer match and their updates are discarded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct WidgetRef {
+    /// Position in the engine's widget list.
+    pub index: u32,
+    /// Dashboard generation at declaration.
+    pub generation: u32,
+}
+
+/// A table row with its key; a `None` key asks the engine to assign one (append-only tables).
+#[derive(Debug, Clone, PartialEq)]
+pub struct KeyedRow {
+    /// The key.
+    pub key: Option<Box<str>>,
+    /// The row.
+    pub row: Row,
+}
+
+/// One change to one widget's data. Small variants are inline; large ones are boxed so the
+/// queue's slots stay 32 bytes.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Update {
+    /// A point of a metric, stat or gauge.
+    Point {
+        /// The widget.
+        widget: WidgetRef,
+        /// Epoch milliseconds.
+        ts_ms: f64,
+        /// The value; NaN is a gap (metrics only).
+        value: f64,
+    },
+    /// A point of one series of a line chart.
+    SeriesPoint {
+        /// The widget.
+        widget: WidgetRef,
+        /// The series' position in the chart's spec.
+        series: u32,
+        /// Epoch milliseconds.
+        ts_ms: f64,
+        /// The value; NaN is a gap.
+        value: f64,
+    },
+    /// New values for some categories of a bar chart.
+    Bars {
+        /// The widget.
+        widget: WidgetRef,
+        /// Category → value, in the order given.
+        values: Box<Vec<(String, f64)>>,
+    },
+    /// Insert a row, or replace the row with the same key.
+    Upsert {
+        /// The widget.
+        widget: WidgetRef,
+        /// The row and its key.
+        row: Box<KeyedRow>,
+    },
+    /// Remove the row with this key (no-op when absent).
+    Delete {
+        /// The widget.
+        widget: WidgetRef,
+        /// The key.
+        key: Box<str>,
+    },
+    /// Remove every row of a table, or every point of a series widget.
+    Clear {
+        /// The widget.
+        widget: WidgetRef,
+    },
+    /// Replace the content of a text or markdown widget.
+    Text {
+        /// The widget.
+        widget: WidgetRef,
+        /// The new content.
+        text: Box<str>,
+    },
+    /// Replace the matrix of a heatmap (rows top to bottom).
+    Matrix {
+        /// The widget.
+        widget: WidgetRef,
+        /// The matrix.
+        matrix: Box<Vec<Vec<f64>>>,
+    },
+}
+
+impl Update {
+    /// The widget this update changes.
+    pub fn widget(&self) -> WidgetRef {
+        match self {
+            Update::Point { widget, .. }
+            | Update::SeriesPoint { widget, .. }
+            | Update::Bars { widget, .. }
+            | Update::Upsert { widget, .. }
+            | Update::Delete { widget, .. }
+            | Update::Clear { widget }
+            | Update::Text { widget, .. }
+            | Update::Matrix { widget, .. } => *widget,
+        }
+    }
+}
+
+/// Check a timestamp in epoch milliseconds.
+pub fn validate_ts_ms(widget: &str, ts_ms: f64) -> EngineResult<()> {
+    if !(MIN_TS_MS..=MAX_TS_MS).contains(&ts_ms) {
+        return Err(invalid_value(
+            widget,
+            format!("timestamp {ts_ms} ms is not between 1970 and year 5000 (epoch milliseconds)"),
+        ));
+    }
+    Ok(())
+}
+
+/// Check a value for a widget of this kind. Time series (metric, line chart) take NaN as a gap;
+/// everything else refuses NaN; nothing takes ±infinity.
+pub fn validate_number(kind: WidgetKind, widget: &str, value: f64) -> EngineResult<()> {
+    if value.is_infinite() {
+        return Err(invalid_value(widget, "infinity is not a value"));
+    }
+    if value.is_nan() && !matches!(kind, WidgetKind::Metric | WidgetKind::LineChart) {
+        return Err(invalid_value(
+            widget,
+            format!("NaN is not a value for a {} (only metrics and line charts take NaN, as a gap)", kind.name()),
+        ));
+    }
+    Ok(())
+}
+
+/// Check bar values: a bounded number of named, finite values.
+pub fn validate_bars(widget: &str, values: &[(String, f64)]) -> EngineResult<()> {
+    if values.len() > MAX_CATEGORIES {
+        return Err(EngineError::TooLarge(format!("{} categories; the limit is {MAX_CATEGORIES}", values.len())));
+    }
+    for (category, value) in values {
+        if category.is_empty() || category.len() > MAX_LABEL_BYTES {
+            return Err(invalid_value(widget, format!("category names are 1 to {MAX_LABEL_BYTES} bytes")));
+        }
+        validate_number(WidgetKind::BarChart, widget, *value)?;
+    }
+    Ok(())
+}
+
+/// The text form of a key value: strings as they are, numbers and booleans as JSON.
+pub fn key_text(widget: &str, key: &Value) -> EngineResult<Box<str>> {
+    let text = match key {
+        Value::String(s) => s.clone(),
+        Value::Number(n) => n.to_string(),
+        Value::Bool(b) => b.to_string(),
+        _ => return Err(invalid_value(widget, "a row key must be a string, a number or a boolean")),
+    };
+    if text.is_empty() || text.len() > MAX_CELL_BYTES {
+        return Err(invalid_value(widget, format!("a row key is 1 to {MAX_CELL_BYTES} bytes")));
+    }
+    Ok(text.into_boxed_str())
+}
+
+/// Check a row and work out its key: `explicit_key` if given, else the `key_field` of the row
+/// when the table is keyed, else `None` (the engine appends it under a fresh key).
+pub fn prepare_row(
+    widget: &str,
+    key_field: Option<&str>,
+    row: &Map<String, Value>,
+    explicit_key: Option<&Value>,
+) -> EngineResult<Option<Box<str>>> {
+    if row.len() > MAX_COLUMNS {
+        return Err(EngineError::TooLarge(format!("a row has {} fields; the limit is {MAX_COLUMNS}", row.len())));
+    }
+    for (name, cell) in row {
+        if name.is_empty() || name.len() > MAX_LABEL_BYTES {
+            return Err(invalid_value(widget, format!("field names are 1 to {MAX_LABEL_BYTES} bytes")));
+        }
+        match cell {
+            Value::String(s) if s.len() > MAX_CELL_BYTES => {
+                return Err(EngineError::TooLarge(format!(
+                    "field {name:?} is {} bytes; the limit is {MAX_CELL_BYTES}",
+                    s.len()
+                )))
+            }
+            Value::Array(_) | Value::Object(_) => {
+                return Err(invalid_value(
+                    widget,
+                    format!("field {name:?} is a list or a mapping; cells hold strings, numbers, booleans, dates or None"),
+                ))
+            }
+            _ => {}
+        }
+    }
+    if let Some(key) = explicit_key {
+        return key_text(widget, key).map(Some);
+    }
+    match key_field {
+        Some(field) => match row.get(field) {
+            Some(value) if !value.is_null() => key_text(widget, value).map(Some),
+            _ => Err(invalid_value(widget, format!("the row has no value for its key field {field:?}"))),
+        },
+        None => Ok(None),
+    }
+}
+
+/// Check a heatmap matrix: rectangular, bounded, finite, and matching the labels when given.
+pub fn validate_matrix(widget: &str, options: &HeatmapOptions, matrix: &[Vec<f64>]) -> EngineResult<()> {
+    let rows = matrix.len();
+    let columns = matrix.first().map_or(0, Vec::len);
+    if rows > MAX_HEATMAP_SIDE || columns > MAX_HEATMAP_SIDE || rows * columns > MAX_HEATMAP_CELLS {
+        return Err(EngineError::TooLarge(format!(
+            "a {rows}×{columns} matrix; the limits are {MAX_HEATMAP_SIDE} per side and {MAX_HEATMAP_CELLS} cells"
+        )));
+    }
+    if matrix.iter().any(|row| row.len() != columns) {
+        return Err(invalid_value(widget, "every row of the matrix must have the same length"));
+    }
+    if !options.y_labels.is_empty() && rows != options.y_labels.len() {
+        return Err(invalid_value(
+            widget,
+            format!("the matrix has {rows} rows but {} y_labels", options.y_labels.len()),
+        ));
+    }
+    if !options.x_labels.is_empty() && columns != options.x_labels.len() {
+        return Err(invalid_value(
+            widget,
+            format!("the matrix has {columns} columns but {} x_labels", options.x_labels.len()),
+        ));
+    }
+    for value in matrix.iter().flatten() {
+        validate_number(WidgetKind::Heatmap, widget, *value)?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn updates_fit_in_32_bytes() {
+        assert!(std::mem::size_of::<Update>() <= 32, "{}", std::mem::size_of::<Update>());
+    }
+
+    #[test]
+    fn nan_is_a_gap_only_for_time_series() {
+        assert!(validate_number(WidgetKind::Metric, "m", f64::NAN).is_ok());
+        assert!(validate_number(WidgetKind::LineChart, "m", f64::NAN).is_ok());
+        assert!(validate_number(WidgetKind::Gauge, "g", f64::NAN).is_err());
+        assert!(validate_number(WidgetKind::Metric, "m", f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn row_keys_come_from_the_key_field_or_the_caller() {
+        let row = json!({"id": 7, "name": "x"});
+        let row = row.as_object().unwrap();
+        assert_eq!(prepare_row("t", Some("id"), row, None).unwrap().as_deref(), Some("7"));
+        assert_eq!(prepare_row("t", None, row, Some(&json!("k"))).unwrap().as_deref(), Some("k"));
+        assert_eq!(prepare_row("t", None, row, None).unwrap(), None);
+        assert!(prepare_row("t", Some("missing"), row, None).is_err());
+        let nested = json!({"a": [1, 2]});
+        assert!(prepare_row("t", None, nested.as_object().unwrap(), None).is_err());
+    }
+
+    #[test]
+    fn matrices_must_be_rectangular_and_match_labels() {
+        let options = HeatmapOptions { x_labels: vec!["a".into(), "b".into()], ..Default::default() };
+        assert!(validate_matrix("h", &options, &[vec![1.0, 2.0], vec![3.0, 4.0]]).is_ok());
+        assert!(validate_matrix("h", &options, &[vec![1.0, 2.0], vec![3.0]]).is_err());
+        assert!(validate_matrix("h", &options, &[vec![1.0, 2.0, 3.0]]).is_err());
+        assert!(validate_matrix("h", &options, &[vec![1.0, f64::NAN]]).is_err());
+    }
+}

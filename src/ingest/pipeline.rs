@@ -1,0 +1,212 @@
+//! The pipeline: producers put validated updates into one bounded crossbeam queue and never
+//! block; one named engine thread takes them in batches and applies them under the engine lock,
+//! which it holds only for one batch. When the queue is full the newest update is dropped and
+//! counted, globally and per widget (the policy in docs/ARCHITECTURE.md).
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+
+use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use serde::Serialize;
+
+use crate::engine::{Engine, EngineStats, Update};
+
+/// Slots in the queue between producers and the engine thread (32 bytes each).
+pub const DEFAULT_QUEUE_CAPACITY: usize = 1 << 17;
+/// Most queued updates applied under one acquisition of the engine lock.
+const BATCH: usize = 8192;
+
+/// The current time in epoch milliseconds.
+pub fn now_ms() -> f64 {
+    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+}
+
+enum Command {
+    Apply(Update),
+    Flush(Sender<()>),
+}
+
+/// Options of a [`Pipeline`].
+#[derive(Debug, Clone)]
+pub struct PipelineOptions {
+    /// Queue slots. Default: [`DEFAULT_QUEUE_CAPACITY`].
+    pub queue_capacity: usize,
+}
+
+impl Default for PipelineOptions {
+    fn default() -> Self {
+        Self { queue_capacity: DEFAULT_QUEUE_CAPACITY }
+    }
+}
+
+struct Shared {
+    engine: Mutex<Engine>,
+    dropped: AtomicU64,
+    started: Instant,
+}
+
+/// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
+/// The thread ends when the last clone is dropped.
+#[derive(Clone)]
+pub struct Pipeline {
+    shared: Arc<Shared>,
+    sender: Sender<Command>,
+}
+
+impl std::fmt::Debug for Pipeline {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Pipeline").field("queued", &self.sender.len()).finish()
+    }
+}
+
+/// Counters of the pipeline and its engine, as in `/api/v1/stats`.
+#[derive(Debug, Clone, Serialize)]
+pub struct PipelineStats {
+    /// Updates dropped because the queue was full.
+    pub points_dropped: u64,
+    /// Updates waiting in the queue.
+    pub queued: usize,
+    /// Queue slots.
+    pub queue_capacity: usize,
+    /// Seconds since the pipeline started.
+    pub uptime_s: f64,
+    /// The engine's counters.
+    #[serde(flatten)]
+    pub engine: EngineStats,
+}
+
+impl Default for Pipeline {
+    fn default() -> Self {
+        Self::new(PipelineOptions::default())
+    }
+}
+
+impl Pipeline {
+    /// Start an engine thread with an empty dashboard.
+    pub fn new(options: PipelineOptions) -> Self {
+        let (sender, receiver) = bounded(options.queue_capacity.max(1));
+        let shared = Arc::new(Shared {
+            engine: Mutex::new(Engine::new()),
+            dropped: AtomicU64::new(0),
+            started: Instant::now(),
+        });
+        let thread_shared = Arc::clone(&shared);
+        let spawned = std::thread::Builder::new()
+            .name("streamviz-engine".into())
+            .spawn(move || engine_loop(&thread_shared, &receiver));
+        if let Err(err) = spawned {
+            // Without its thread the queue is never drained; every send then counts as dropped.
+            tracing::error!("could not start the engine thread: {err}");
+        }
+        Self { shared, sender }
+    }
+
+    /// Queue an update without blocking. Returns false, and counts the drop globally and in
+    /// `widget_dropped`, when the queue is full.
+    #[inline]
+    pub fn send(&self, update: Update, widget_dropped: &AtomicU64) -> bool {
+        match self.sender.try_send(Command::Apply(update)) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
+                widget_dropped.fetch_add(1, Ordering::Relaxed);
+                false
+            }
+        }
+    }
+
+    /// Wait until every update queued before this call is applied, or `timeout` passes.
+    /// Returns true when everything was applied.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let (done_tx, done_rx) = bounded(1);
+        let deadline = Instant::now() + timeout;
+        // The flush marker itself must not be dropped, so wait for a free slot.
+        if self.sender.send_deadline(Command::Flush(done_tx), deadline).is_err() {
+            return false;
+        }
+        done_rx.recv_deadline(deadline).is_ok()
+    }
+
+    /// Lock the engine for a short operation (declarations, pushes, snapshots).
+    pub fn engine(&self) -> MutexGuard<'_, Engine> {
+        // A panic while holding the lock leaves plain data behind; keep serving it.
+        self.shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Counters for monitoring.
+    pub fn stats(&self) -> PipelineStats {
+        let engine = self.engine().stats();
+        PipelineStats {
+            points_dropped: self.shared.dropped.load(Ordering::Relaxed),
+            queued: self.sender.len(),
+            queue_capacity: self.sender.capacity().unwrap_or(0),
+            uptime_s: self.shared.started.elapsed().as_secs_f64(),
+            engine,
+        }
+    }
+}
+
+fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
+    let mut waiting_flushes = Vec::new();
+    while let Ok(first) = receiver.recv() {
+        {
+            let mut engine = shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut handle = |command| match command {
+                Command::Apply(update) => engine.apply(update),
+                Command::Flush(done) => waiting_flushes.push(done),
+            };
+            handle(first);
+            for command in receiver.try_iter().take(BATCH) {
+                handle(command);
+            }
+        }
+        for done in waiting_flushes.drain(..) {
+            // The waiter may have timed out and gone; nothing to do then.
+            let _ = done.try_send(());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::WidgetSpec;
+    use serde_json::json;
+
+    #[test]
+    fn updates_are_applied_in_order_by_the_engine_thread() {
+        let pipeline = Pipeline::default();
+        let handle = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 10_000})).unwrap()).unwrap();
+        for i in 0..5000 {
+            assert!(pipeline.send(Update::Point { widget: handle.widget, ts_ms: i as f64, value: i as f64 }, &handle.dropped));
+        }
+        assert!(pipeline.flush(Duration::from_secs(10)));
+        let engine = pipeline.engine();
+        let Some((_, crate::engine::WidgetData::Series(ring))) = engine.widget("cpu") else { panic!("no series") };
+        assert!(ring.iter().map(|p| p.1).eq((0..5000).map(f64::from)));
+    }
+
+    #[test]
+    fn a_full_queue_drops_and_counts_without_blocking() {
+        let pipeline = Pipeline::new(PipelineOptions { queue_capacity: 4 });
+        let handle = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
+        // Hold the engine lock so the engine thread cannot drain the queue.
+        let guard = pipeline.engine();
+        let mut sent = 0;
+        for i in 0..100 {
+            if pipeline.send(Update::Point { widget: handle.widget, ts_ms: i as f64, value: 0.0 }, &handle.dropped) {
+                sent += 1;
+            }
+        }
+        drop(guard);
+        let dropped = handle.dropped.load(Ordering::Relaxed);
+        assert_eq!(sent + dropped, 100);
+        assert!(dropped >= 100 - 5, "only the queue and one in-flight update fit: dropped {dropped}");
+        assert!(pipeline.flush(Duration::from_secs(10)));
+        let stats = pipeline.stats();
+        assert_eq!(stats.points_dropped, dropped);
+        assert_eq!(stats.engine.points_accepted, sent);
+        assert_eq!(stats.engine.per_widget[0].dropped, dropped);
+    }
+}

@@ -1,0 +1,17 @@
+//! StreamViz: live dashboards for streaming data.
+//!
+//! One [`engine`] holds every widget's data; [`ingest`] feeds it from Python, HTTP and
+//! WebSockets through one bounded queue; [`protocol`] turns its snapshots and deltas into the
+//! JSON messages of docs/PROTOCOL.md; [`web`] serves them to browsers and remote viewers.
+
+pub mod engine;
+pub mod ingest;
+pub mod protocol;
+#[cfg(feature = "web")]
+pub mod web;
+
+#[cfg(feature = "python")]
+mod python;
+
+pub use engine::{Engine, EngineError, Update, WidgetKind, WidgetSpec};
+pub use ingest::{Pipeline, PipelineStats};

@@ -1,0 +1,424 @@
+//! The wire protocol (docs/PROTOCOL.md): JSON text messages built from engine snapshots and
+//! deltas, and the exports of one widget's data. Shared by the web server and, later, the native
+//! viewer, so both read and write exactly one format.
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+
+use serde::ser::{SerializeMap, SerializeSeq};
+use serde::{Serialize, Serializer};
+use serde_json::{json, Value};
+
+use crate::engine::{
+    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Snapshot, Update, WidgetData, WidgetKind,
+    WidgetOptions, WidgetSpec,
+};
+
+/// Version of the protocol in `hello`; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The first message on every connection.
+pub fn hello_message(server_version: &str) -> String {
+    json!({
+        "type": "hello",
+        "protocol": PROTOCOL_VERSION,
+        "server": "streamviz",
+        "version": server_version,
+    })
+    .to_string()
+}
+
+/// The dashboard configuration message.
+pub fn config_message(config: &ConfigView) -> String {
+    #[derive(Serialize)]
+    struct Message<'a> {
+        r#type: &'static str,
+        #[serde(flatten)]
+        config: &'a ConfigView,
+    }
+    to_json(&Message { r#type: "config", config })
+}
+
+/// One `history` message per widget, in declaration order.
+pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
+    snapshot
+        .config
+        .widgets
+        .iter()
+        .zip(&snapshot.data)
+        .map(|(spec, data)| {
+            to_json(&json_history(spec, data))
+        })
+        .collect()
+}
+
+fn json_history<'a>(spec: &'a WidgetSpec, data: &'a WidgetData) -> impl Serialize + 'a {
+    #[derive(Serialize)]
+    struct Message<'a> {
+        r#type: &'static str,
+        widget: &'a str,
+        kind: WidgetKind,
+        data: DataJson<'a>,
+    }
+    Message { r#type: "history", widget: &spec.id, kind: spec.kind, data: DataJson { spec, data } }
+}
+
+/// A widget's data as JSON: the `data` of `history` and the JSON export.
+pub struct DataJson<'a> {
+    /// The widget's spec (series names, kind).
+    pub spec: &'a WidgetSpec,
+    /// Its data.
+    pub data: &'a WidgetData,
+}
+
+impl Serialize for DataJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(None)?;
+        match self.data {
+            WidgetData::Series(ring) => map.serialize_entry("points", &PointsJson(ring))?,
+            WidgetData::MultiSeries(rings) => {
+                let names = series_names(self.spec);
+                let series: Vec<_> = rings
+                    .iter()
+                    .enumerate()
+                    .map(|(i, ring)| SeriesJson { name: names.get(i).copied().unwrap_or(""), ring })
+                    .collect();
+                map.serialize_entry("series", &series)?;
+            }
+            WidgetData::Bars(values) => map.serialize_entry("values", values)?,
+            WidgetData::Table(table) => map.serialize_entry("rows", &RowsJson(table))?,
+            WidgetData::Text(text) => {
+                map.serialize_entry("text", text)?;
+                if self.spec.kind == WidgetKind::Markdown {
+                    map.serialize_entry("html", &markdown_to_safe_html(text))?;
+                }
+            }
+            WidgetData::Matrix(matrix) => map.serialize_entry("matrix", matrix)?,
+        }
+        map.end()
+    }
+}
+
+fn series_names(spec: &WidgetSpec) -> Vec<&str> {
+    match &spec.options {
+        WidgetOptions::LineChart(o) => o.series.iter().map(|s| s.name.as_str()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+struct SeriesJson<'a> {
+    name: &'a str,
+    ring: &'a RingBuffer,
+}
+
+impl Serialize for SeriesJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(2))?;
+        map.serialize_entry("name", self.name)?;
+        map.serialize_entry("points", &PointsJson(self.ring))?;
+        map.end()
+    }
+}
+
+/// `[[ts_ms, value], ...]`; NaN values become `null` (a gap).
+struct PointsJson<'a>(&'a RingBuffer);
+
+impl Serialize for PointsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for point in self.0.iter() {
+            seq.serialize_element(&[point.0, point.1])?;
+        }
+        seq.end()
+    }
+}
+
+struct RowsJson<'a>(&'a KeyedTable);
+
+impl Serialize for RowsJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
+        for (key, row) in self.0.iter() {
+            seq.serialize_element(&json!({"key": key, "row": row}))?;
+        }
+        seq.end()
+    }
+}
+
+fn to_json<T: Serialize>(value: &T) -> String {
+    // Serialising plain data (strings, finite or NaN floats, maps with string keys) cannot fail.
+    serde_json::to_string(value).unwrap_or_else(|err| json!({"type": "error", "reason": err.to_string()}).to_string())
+}
+
+/// One operation of a `data` message, grouping consecutive changes of one widget.
+enum Op<'a> {
+    Points { widget: &'a str, series: Option<&'a str>, points: Vec<[f64; 2]> },
+    Values { widget: &'a str, values: Vec<(&'a str, f64)> },
+    Upsert { widget: &'a str, rows: Vec<Value> },
+    Delete { widget: &'a str, keys: Vec<&'a str> },
+    Clear { widget: &'a str },
+    Text { widget: &'a str, text: &'a str, markdown: bool },
+    Matrix { widget: &'a str, matrix: &'a [Vec<f64>] },
+}
+
+impl Op<'_> {
+    fn to_value(&self) -> Value {
+        match self {
+            Op::Points { widget, series: None, points } => json!({"widget": widget, "points": points}),
+            Op::Points { widget, series: Some(series), points } => {
+                json!({"widget": widget, "series": series, "points": points})
+            }
+            Op::Values { widget, values } => json!({"widget": widget, "values": values}),
+            Op::Upsert { widget, rows } => json!({"widget": widget, "upsert": rows}),
+            Op::Delete { widget, keys } => json!({"widget": widget, "delete": keys}),
+            Op::Clear { widget } => json!({"widget": widget, "clear": true}),
+            Op::Text { widget, text, markdown: false } => json!({"widget": widget, "text": text}),
+            Op::Text { widget, text, markdown: true } => {
+                json!({"widget": widget, "text": text, "html": markdown_to_safe_html(text)})
+            }
+            Op::Matrix { widget, matrix } => json!({"widget": widget, "matrix": matrix}),
+        }
+    }
+}
+
+/// The live messages for one flush of deltas: a `config` message when the configuration
+/// changed, then one `data` message (numbered `seq`) when anything was applied. Empty when
+/// nothing changed. `resync` deltas produce nothing here: the caller sends a snapshot instead.
+pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
+    let mut messages = Vec::new();
+    if let Some(config) = &deltas.config {
+        messages.push(config_message(config));
+    }
+    if deltas.updates.is_empty() {
+        return messages;
+    }
+    let mut ops: Vec<Op<'_>> = Vec::new();
+    // widget index → position in `ops` of that widget's latest op
+    let mut latest: HashMap<u32, usize> = HashMap::new();
+    for update in &deltas.updates {
+        let target = update.widget();
+        let Some(info) = deltas.directory.get(target.index as usize) else { continue };
+        let widget = &*info.id;
+        let last = latest.get(&target.index).and_then(|&i| ops.get_mut(i));
+        match (update, last) {
+            (Update::Point { ts_ms, value, .. }, Some(Op::Points { series: None, points, .. })) => {
+                points.push([*ts_ms, *value]);
+                continue;
+            }
+            (Update::SeriesPoint { series, ts_ms, value, .. }, Some(Op::Points { series: Some(name), points, .. }))
+                if info.series.get(*series as usize).map(String::as_str) == Some(*name) =>
+            {
+                points.push([*ts_ms, *value]);
+                continue;
+            }
+            (Update::Bars { values: new, .. }, Some(Op::Values { values, .. })) => {
+                for (category, value) in new.iter() {
+                    match values.iter_mut().find(|(c, _)| *c == category) {
+                        Some(slot) => slot.1 = *value,
+                        None => values.push((category, *value)),
+                    }
+                }
+                continue;
+            }
+            (Update::Upsert { row, .. }, Some(Op::Upsert { rows, .. })) => {
+                rows.push(json!({"key": row.key, "row": row.row}));
+                continue;
+            }
+            (Update::Delete { key, .. }, Some(Op::Delete { keys, .. })) => {
+                keys.push(key);
+                continue;
+            }
+            _ => {}
+        }
+        let op = match update {
+            Update::Point { ts_ms, value, .. } => Op::Points { widget, series: None, points: vec![[*ts_ms, *value]] },
+            Update::SeriesPoint { series, ts_ms, value, .. } => Op::Points {
+                widget,
+                series: Some(info.series.get(*series as usize).map_or("", String::as_str)),
+                points: vec![[*ts_ms, *value]],
+            },
+            Update::Bars { values, .. } => {
+                Op::Values { widget, values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect() }
+            }
+            Update::Upsert { row, .. } => Op::Upsert { widget, rows: vec![json!({"key": row.key, "row": row.row})] },
+            Update::Delete { key, .. } => Op::Delete { widget, keys: vec![key] },
+            Update::Clear { .. } => Op::Clear { widget },
+            Update::Text { text, .. } => Op::Text { widget, text, markdown: info.kind == WidgetKind::Markdown },
+            Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
+        };
+        latest.insert(target.index, ops.len());
+        ops.push(op);
+    }
+    let updates: Vec<Value> = ops.iter().map(Op::to_value).collect();
+    messages.push(json!({"type": "data", "seq": seq, "updates": updates}).to_string());
+    messages
+}
+
+/// An `error` message telling a client why its message was refused.
+pub fn error_message(reason: &str) -> String {
+    json!({"type": "error", "reason": reason}).to_string()
+}
+
+/// The JSON export of one widget: `{"widget", "kind", "data"}` with `data` as in `history`.
+pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
+    #[derive(Serialize)]
+    struct Export<'a> {
+        widget: &'a str,
+        kind: WidgetKind,
+        data: DataJson<'a>,
+    }
+    to_json(&Export { widget: &spec.id, kind: spec.kind, data: DataJson { spec, data } })
+}
+
+/// The CSV export of one widget. Time series: `ts_ms,value` (line charts add a leading `series`
+/// column); bars: `category,value`; tables: `key` then every field; text: `text`; heatmaps: a
+/// header of x labels and one line per row led by its y label. NaN is an empty cell.
+pub fn export_csv(spec: &WidgetSpec, data: &WidgetData) -> String {
+    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
+    let number = |value: f64| if value.is_nan() { String::new() } else { format_number(value) };
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    match data {
+        WidgetData::Series(ring) => {
+            rows.push(vec!["ts_ms".into(), "value".into()]);
+            rows.extend(ring.iter().map(|(ts, v)| vec![format_number(ts), number(v)]));
+        }
+        WidgetData::MultiSeries(rings) => {
+            rows.push(vec!["series".into(), "ts_ms".into(), "value".into()]);
+            let names = series_names(spec);
+            for (i, ring) in rings.iter().enumerate() {
+                let name = names.get(i).copied().unwrap_or("");
+                rows.extend(ring.iter().map(|(ts, v)| vec![name.to_owned(), format_number(ts), number(v)]));
+            }
+        }
+        WidgetData::Bars(values) => {
+            rows.push(vec!["category".into(), "value".into()]);
+            rows.extend(values.iter().map(|(c, v)| vec![c.clone(), number(*v)]));
+        }
+        WidgetData::Table(table) => {
+            let mut fields: Vec<String> = match &spec.options {
+                WidgetOptions::Table(o) => o.columns.iter().map(|c| c.name.clone()).collect(),
+                _ => Vec::new(),
+            };
+            for field in table.fields() {
+                if !fields.contains(field) {
+                    fields.push(field.clone());
+                }
+            }
+            let mut header = vec!["key".to_owned()];
+            header.extend(fields.iter().cloned());
+            rows.push(header);
+            for (key, row) in table.iter() {
+                let mut line = vec![key.to_owned()];
+                line.extend(fields.iter().map(|f| match row.get(f) {
+                    None | Some(Value::Null) => String::new(),
+                    Some(Value::String(s)) => s.clone(),
+                    Some(other) => other.to_string(),
+                }));
+                rows.push(line);
+            }
+        }
+        WidgetData::Text(text) => {
+            rows.push(vec!["text".into()]);
+            rows.push(vec![text.clone()]);
+        }
+        WidgetData::Matrix(matrix) => {
+            let (x_labels, y_labels) = match &spec.options {
+                WidgetOptions::Heatmap(o) => (o.x_labels.clone(), o.y_labels.clone()),
+                _ => (Vec::new(), Vec::new()),
+            };
+            let columns = matrix.first().map_or(0, Vec::len);
+            let mut header = vec![String::new()];
+            header.extend((0..columns).map(|i| x_labels.get(i).cloned().unwrap_or_else(|| i.to_string())));
+            rows.push(header);
+            for (i, row) in matrix.iter().enumerate() {
+                let mut line = vec![y_labels.get(i).cloned().unwrap_or_else(|| i.to_string())];
+                line.extend(row.iter().map(|v| number(*v)));
+                rows.push(line);
+            }
+        }
+    }
+    for row in rows {
+        // Writing to a Vec cannot fail.
+        let _ = writer.write_record(&row);
+    }
+    let bytes = writer.into_inner().unwrap_or_default();
+    String::from_utf8(bytes).unwrap_or_default()
+}
+
+/// Shortest text that parses back to the same f64 (integers without a decimal point).
+fn format_number(value: f64) -> String {
+    let mut out = String::new();
+    if value.fract() == 0.0 && value.abs() < 1e15 {
+        let _ = write!(out, "{}", value as i64);
+    } else {
+        let _ = write!(out, "{value}");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::engine::{Engine, KeyedRow, SeriesOptions};
+    use serde_json::json;
+
+    fn parse(message: &str) -> Value {
+        serde_json::from_str(message).unwrap()
+    }
+
+    #[test]
+    fn data_messages_group_points_per_widget_in_order() {
+        let mut engine = Engine::new();
+        engine.set_recording(true);
+        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
+        let chart = engine.declare(WidgetSpec::parse("temps", "line_chart", json!({})).unwrap()).unwrap();
+        let gpu = engine
+            .series_index(chart.widget, SeriesOptions { name: "gpu".into(), color: None, label: None }, false)
+            .unwrap();
+        let table = engine.declare(WidgetSpec::parse("events", "table", json!({})).unwrap()).unwrap();
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 10.0 });
+        engine.apply(Update::SeriesPoint { widget: chart.widget, series: gpu, ts_ms: 1.0, value: 5.0 });
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2.0, value: f64::NAN });
+        engine.apply(Update::Upsert { widget: table.widget, row: Box::new(KeyedRow { key: None, row: Default::default() }) });
+        engine.apply(Update::Delete { widget: table.widget, key: "#0".into() });
+        let messages = delta_messages(7, &engine.take_deltas());
+        assert_eq!(messages.len(), 2);
+        assert_eq!(parse(&messages[0])["type"], "config");
+        assert_eq!(parse(&messages[0])["widgets"][1]["options"]["series"][0]["name"], "gpu");
+        let data = parse(&messages[1]);
+        assert_eq!(data["seq"], 7);
+        assert_eq!(
+            data["updates"],
+            json!([
+                {"widget": "cpu", "points": [[1.0, 10.0], [2.0, null]]},
+                {"widget": "temps", "series": "gpu", "points": [[1.0, 5.0]]},
+                {"widget": "events", "upsert": [{"key": "#0", "row": {}}]},
+                {"widget": "events", "delete": ["#0"]},
+            ])
+        );
+    }
+
+    #[test]
+    fn history_and_exports_hold_what_the_engine_holds() {
+        let mut engine = Engine::new();
+        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1000.5, value: 0.25 });
+        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2000.0, value: f64::NAN });
+        let snapshot = engine.snapshot();
+        let history = parse(&history_messages(&snapshot)[0]);
+        assert_eq!(history, json!({"type": "history", "widget": "cpu", "kind": "metric", "data": {"points": [[1000.5, 0.25], [2000.0, null]]}}));
+        let (spec, data) = engine.widget("cpu").unwrap();
+        assert_eq!(export_csv(spec, data), "ts_ms,value\n1000.5,0.25\n2000,\n");
+        assert_eq!(parse(&export_json(spec, data))["data"]["points"][0], json!([1000.5, 0.25]));
+    }
+
+    #[test]
+    fn markdown_history_carries_safe_html() {
+        let mut engine = Engine::new();
+        let notes = engine.declare(WidgetSpec::parse("notes", "markdown", json!({})).unwrap()).unwrap();
+        engine.apply(Update::Text { widget: notes.widget, text: "**hi** <b onclick=x>".into() });
+        let history = parse(&history_messages(&engine.snapshot())[0]);
+        let html = history["data"]["html"].as_str().unwrap();
+        assert!(html.contains("<strong>hi</strong>") && html.contains("&lt;b onclick=x&gt;"), "{html}");
+    }
+}

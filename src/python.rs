@@ -1,0 +1,637 @@
+//! The extension module `stream_viz._core`: one process-wide [`Pipeline`], the widget classes
+//! whose `send` is the hot path (validated here, queued without blocking), and the functions the
+//! Python layer (python/stream_viz) builds its API on. Errors are raised as the classes of
+//! `stream_viz.errors`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU32, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+use std::time::Duration;
+
+use pyo3::prelude::*;
+use pyo3::sync::PyOnceLock;
+use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyType};
+use serde_json::{Map, Value};
+
+use crate::engine::{
+    prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms, ConfigPatch,
+    EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle, WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
+};
+use crate::ingest::{now_ms, Pipeline};
+use crate::protocol::{export_csv, export_json};
+use crate::web::{ServerHandle, ServerOptions};
+
+struct Runtime {
+    pipeline: Pipeline,
+    /// Mirrors the engine generation so `send` can refuse stale handles without the lock.
+    generation: AtomicU32,
+    server: Mutex<Option<ServerHandle>>,
+}
+
+fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| Runtime {
+        pipeline: Pipeline::default(),
+        generation: AtomicU32::new(0),
+        server: Mutex::new(None),
+    })
+}
+
+static VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static SERVER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static BASE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+
+fn raise(py: Python<'_>, class: &'static PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {
+    match class.import(py, "stream_viz.errors", name) {
+        Ok(ty) => PyErr::from_type(ty.clone(), message),
+        Err(err) => err,
+    }
+}
+
+fn validation_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    raise(py, &VALIDATION_ERROR, "ValidationError", message.into())
+}
+
+fn type_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    raise(py, &TYPE_ERROR, "StreamVizTypeError", message.into())
+}
+
+fn server_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    raise(py, &SERVER_ERROR, "ServerError", message.into())
+}
+
+fn engine_error(py: Python<'_>, err: EngineError) -> PyErr {
+    match err {
+        EngineError::StaleHandle(_) => raise(py, &BASE_ERROR, "StreamVizError", err.to_string()),
+        other => validation_error(py, other.to_string()),
+    }
+}
+
+fn type_name(obj: &Bound<'_, PyAny>) -> String {
+    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+}
+
+/// A number from a Python int, float or anything with `__float__` (NumPy scalars, Decimal).
+/// Booleans are refused: `True` sent to a metric is almost always a mistake.
+#[inline]
+fn extract_number(py: Python<'_>, widget: &str, obj: &Bound<'_, PyAny>) -> PyResult<f64> {
+    if let Ok(float) = obj.cast::<PyFloat>() {
+        return Ok(float.value());
+    }
+    if obj.is_instance_of::<PyBool>() {
+        return Err(type_error(py, format!("{widget:?} takes numbers, not booleans")));
+    }
+    if obj.is_instance_of::<PyString>() || obj.is_none() {
+        return Err(type_error(py, format!("{widget:?} takes numbers, not {}", type_name(obj))));
+    }
+    obj.extract::<f64>()
+        .map_err(|_| type_error(py, format!("{widget:?} takes numbers (int, float, NumPy scalars), not {}", type_name(obj))))
+}
+
+/// Epoch milliseconds from `None` (now), epoch seconds (int/float), or a `datetime`
+/// (aware, or naive meaning local time, as `datetime.timestamp()` does).
+fn extract_ts_ms(py: Python<'_>, widget: &str, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
+    let Some(obj) = timestamp.filter(|t| !t.is_none()) else { return Ok(now_ms()) };
+    let seconds = if obj.is_instance_of::<PyBool>() {
+        return Err(type_error(py, "timestamp is epoch seconds or a datetime, not a boolean"));
+    } else if obj.is_instance_of::<PyFloat>() || obj.is_instance_of::<PyInt>() {
+        obj.extract::<f64>()?
+    } else if obj.hasattr("timestamp")? {
+        obj.call_method0("timestamp")?.extract::<f64>()?
+    } else {
+        return Err(type_error(py, format!("timestamp is epoch seconds or a datetime, not {}", type_name(obj))));
+    };
+    let ts_ms = seconds * 1000.0;
+    validate_ts_ms(widget, ts_ms).map_err(|e| validation_error(py, e.to_string()))?;
+    Ok(ts_ms)
+}
+
+/// A table cell as JSON: str, int, float, bool, None, datetime/date/time (ISO 8601 text), or a
+/// NumPy scalar.
+fn cell_to_json(py: Python<'_>, widget: &str, field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if obj.is_none() {
+        return Ok(Value::Null);
+    }
+    if let Ok(b) = obj.cast::<PyBool>() {
+        return Ok(Value::Bool(b.is_true()));
+    }
+    if let Ok(s) = obj.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    if obj.is_instance_of::<PyInt>() {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+        if let Ok(u) = obj.extract::<u64>() {
+            return Ok(Value::from(u));
+        }
+    }
+    if obj.hasattr("isoformat")? {
+        return Ok(Value::String(obj.call_method0("isoformat")?.extract::<String>()?));
+    }
+    if obj.hasattr("__index__")? {
+        if let Ok(i) = obj.extract::<i64>() {
+            return Ok(Value::from(i));
+        }
+    }
+    if obj.is_instance_of::<PyFloat>() || obj.hasattr("__float__")? {
+        let value: f64 = obj.extract()?;
+        return serde_json::Number::from_f64(value).map(Value::Number).ok_or_else(|| {
+            validation_error(py, format!("field {field:?} of a row for {widget:?} is {value}; cells take finite numbers"))
+        });
+    }
+    Err(type_error(
+        py,
+        format!("field {field:?} of a row for {widget:?} is a {}; cells take str, int, float, bool, None or datetime", type_name(obj)),
+    ))
+}
+
+/// What every widget class holds.
+struct Target {
+    widget: WidgetRef,
+    id: String,
+    kind: WidgetKind,
+    dropped: Arc<AtomicU64>,
+}
+
+impl Target {
+    fn new(handle: &WidgetHandle) -> Self {
+        Self { widget: handle.widget, id: handle.spec.id.clone(), kind: handle.spec.kind, dropped: Arc::clone(&handle.dropped) }
+    }
+
+    #[inline]
+    fn check_live(&self, py: Python<'_>) -> PyResult<&'static Runtime> {
+        let runtime = runtime();
+        if runtime.generation.load(Ordering::Relaxed) != self.widget.generation {
+            return Err(engine_error(py, EngineError::StaleHandle(self.id.clone())));
+        }
+        Ok(runtime)
+    }
+
+    #[inline]
+    fn queue(&self, runtime: &Runtime, update: Update) -> bool {
+        runtime.pipeline.send(update, &self.dropped)
+    }
+
+    fn repr(&self) -> String {
+        format!("<stream_viz.{} id={:?}>", class_name(self.kind), self.id)
+    }
+}
+
+fn class_name(kind: WidgetKind) -> &'static str {
+    match kind {
+        WidgetKind::Metric => "Metric",
+        WidgetKind::Stat => "Stat",
+        WidgetKind::Gauge => "Gauge",
+        WidgetKind::LineChart => "LineChart",
+        WidgetKind::BarChart => "BarChart",
+        WidgetKind::Table => "Table",
+        WidgetKind::Text => "Text",
+        WidgetKind::Markdown => "Markdown",
+        WidgetKind::Heatmap => "Heatmap",
+    }
+}
+
+macro_rules! common_methods {
+    ($class:ident) => {
+        #[pymethods]
+        impl $class {
+            /// The widget id.
+            #[getter]
+            fn id(&self) -> &str {
+                &self.target.id
+            }
+
+            /// The widget kind, e.g. `"metric"`.
+            #[getter]
+            fn kind(&self) -> &'static str {
+                self.target.kind.name()
+            }
+
+            /// Updates dropped because the queue was full.
+            #[getter]
+            fn dropped(&self) -> u64 {
+                self.target.dropped.load(Ordering::Relaxed)
+            }
+
+            fn __repr__(&self) -> String {
+                self.target.repr()
+            }
+        }
+    };
+}
+
+macro_rules! scalar_widget {
+    ($class:ident, $name:literal) => {
+        /// A widget fed one number at a time.
+        #[pyclass(module = "stream_viz._core", name = $name, frozen)]
+        pub struct $class {
+            target: Target,
+        }
+
+        common_methods!($class);
+
+        #[pymethods]
+        impl $class {
+            /// Send one value, stamped `timestamp` (epoch seconds or datetime) or now.
+            /// Returns False when the queue was full and the value was dropped (and counted).
+            #[pyo3(signature = (value, timestamp = None))]
+            fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+                let runtime = self.target.check_live(py)?;
+                let value = extract_number(py, &self.target.id, value)?;
+                validate_number(self.target.kind, &self.target.id, value).map_err(|e| engine_error(py, e))?;
+                let ts_ms = extract_ts_ms(py, &self.target.id, timestamp)?;
+                Ok(self.target.queue(runtime, Update::Point { widget: self.target.widget, ts_ms, value }))
+            }
+
+            /// Remove every point held.
+            fn clear(&self, py: Python<'_>) -> PyResult<bool> {
+                let runtime = self.target.check_live(py)?;
+                Ok(self.target.queue(runtime, Update::Clear { widget: self.target.widget }))
+            }
+        }
+    };
+}
+
+scalar_widget!(Metric, "Metric");
+scalar_widget!(Stat, "Stat");
+scalar_widget!(Gauge, "Gauge");
+
+/// Several named time series on one chart.
+#[pyclass(module = "stream_viz._core", name = "LineChart", frozen)]
+pub struct LineChart {
+    target: Target,
+    series: Mutex<HashMap<String, u32>>,
+}
+
+common_methods!(LineChart);
+
+impl LineChart {
+    fn series_position(&self, py: Python<'_>, options: SeriesOptions, replace: bool) -> PyResult<u32> {
+        let mut known = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        if !replace {
+            if let Some(&position) = known.get(&options.name) {
+                return Ok(position);
+            }
+        }
+        let name = options.name.clone();
+        let position = runtime()
+            .pipeline
+            .engine()
+            .series_index(self.target.widget, options, replace)
+            .map_err(|e| engine_error(py, e))?;
+        known.insert(name, position);
+        Ok(position)
+    }
+}
+
+#[pymethods]
+impl LineChart {
+    /// Add a series (or change its colour and label).
+    #[pyo3(signature = (name, *, color = None, label = None))]
+    fn add_series(&self, py: Python<'_>, name: String, color: Option<String>, label: Option<String>) -> PyResult<()> {
+        self.target.check_live(py)?;
+        self.series_position(py, SeriesOptions { name, color, label }, true)?;
+        Ok(())
+    }
+
+    /// Send one value to a series (added on first use), stamped `timestamp` or now.
+    #[pyo3(signature = (series, value, timestamp = None))]
+    fn send(&self, py: Python<'_>, series: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let Ok(series) = series.cast::<PyString>() else {
+            return Err(type_error(py, format!("the series name is a str, not {}", type_name(series))));
+        };
+        let name = series.to_str()?;
+        let value = extract_number(py, &self.target.id, value)?;
+        validate_number(self.target.kind, &self.target.id, value).map_err(|e| engine_error(py, e))?;
+        let ts_ms = extract_ts_ms(py, &self.target.id, timestamp)?;
+        let position = self.series_position(py, SeriesOptions { name: name.to_owned(), color: None, label: None }, false)?;
+        Ok(self.target.queue(runtime, Update::SeriesPoint { widget: self.target.widget, series: position, ts_ms, value }))
+    }
+}
+
+/// Category → value.
+#[pyclass(module = "stream_viz._core", name = "BarChart", frozen)]
+pub struct BarChart {
+    target: Target,
+}
+
+common_methods!(BarChart);
+
+#[pymethods]
+impl BarChart {
+    /// Set the values of some categories: a dict or a list of (category, value) pairs.
+    fn send(&self, py: Python<'_>, values: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let id = &self.target.id;
+        let mut pairs = Vec::new();
+        let mut push = |category: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>| -> PyResult<()> {
+            let Ok(category) = category.cast::<PyString>() else {
+                return Err(type_error(py, format!("bar categories are str, not {}", type_name(category))));
+            };
+            pairs.push((category.to_str()?.to_owned(), extract_number(py, id, value)?));
+            Ok(())
+        };
+        if let Ok(dict) = values.cast::<PyDict>() {
+            for (category, value) in dict.iter() {
+                push(&category, &value)?;
+            }
+        } else if values.is_instance_of::<PyList>() || values.is_instance_of::<PyTuple>() {
+            for item in values.try_iter()? {
+                let item = item?;
+                let (category, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item
+                    .extract()
+                    .map_err(|_| type_error(py, "a list of bars holds (category, value) pairs"))?;
+                push(&category, &value)?;
+            }
+        } else {
+            return Err(type_error(py, format!("bar values are a dict or a list of pairs, not {}", type_name(values))));
+        }
+        validate_bars(id, &pairs).map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(runtime, Update::Bars { widget: self.target.widget, values: Box::new(pairs) }))
+    }
+}
+
+/// Streaming rows with keyed upsert and delete.
+#[pyclass(module = "stream_viz._core", name = "Table", frozen)]
+pub struct Table {
+    target: Target,
+    key_field: Option<String>,
+}
+
+common_methods!(Table);
+
+fn key_to_json(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Value> {
+    if key.is_instance_of::<PyBool>() || !(key.is_instance_of::<PyString>() || key.is_instance_of::<PyInt>()) {
+        return Err(type_error(py, format!("a row key is a str or an int, not {}", type_name(key))));
+    }
+    if let Ok(s) = key.cast::<PyString>() {
+        return Ok(Value::String(s.to_str()?.to_owned()));
+    }
+    Ok(Value::String(key.str()?.to_str()?.to_owned()))
+}
+
+#[pymethods]
+impl Table {
+    /// Insert a row, or replace the row with the same key (`key`, else the table's key field).
+    #[pyo3(signature = (row, *, key = None))]
+    fn send(&self, py: Python<'_>, row: &Bound<'_, PyAny>, key: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let id = &self.target.id;
+        let Ok(dict) = row.cast::<PyDict>() else {
+            return Err(type_error(py, format!("a row is a dict of field → value, not {}", type_name(row))));
+        };
+        if dict.len() > crate::engine::limits::MAX_COLUMNS {
+            return Err(validation_error(py, format!("a row has {} fields; the limit is {}", dict.len(), crate::engine::limits::MAX_COLUMNS)));
+        }
+        let mut fields = Map::new();
+        for (name, value) in dict.iter() {
+            let Ok(name) = name.cast::<PyString>() else {
+                return Err(type_error(py, format!("row field names are str, not {}", type_name(&name))));
+            };
+            let name = name.to_str()?;
+            fields.insert(name.to_owned(), cell_to_json(py, id, name, &value)?);
+        }
+        let explicit = key.filter(|k| !k.is_none()).map(|k| key_to_json(py, k)).transpose()?;
+        let key = prepare_row(id, self.key_field.as_deref(), &fields, explicit.as_ref()).map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(runtime, Update::Upsert { widget: self.target.widget, row: Box::new(KeyedRow { key, row: fields }) }))
+    }
+
+    /// Remove the row with this key (nothing happens when there is none).
+    fn delete(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let key = crate::engine::key_text(&self.target.id, &key_to_json(py, key)?).map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(runtime, Update::Delete { widget: self.target.widget, key }))
+    }
+
+    /// Remove every row.
+    fn clear(&self, py: Python<'_>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        Ok(self.target.queue(runtime, Update::Clear { widget: self.target.widget }))
+    }
+}
+
+macro_rules! text_widget {
+    ($class:ident, $name:literal) => {
+        /// A widget showing one piece of text; calling it is the same as `send`.
+        #[pyclass(module = "stream_viz._core", name = $name, frozen)]
+        pub struct $class {
+            target: Target,
+        }
+
+        common_methods!($class);
+
+        #[pymethods]
+        impl $class {
+            /// Replace the content.
+            fn send(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<bool> {
+                let runtime = self.target.check_live(py)?;
+                let Ok(text) = text.cast::<PyString>() else {
+                    return Err(type_error(py, format!("{:?} takes str, not {}", self.target.id, type_name(text))));
+                };
+                let text = text.to_str()?;
+                validate_text(&self.target.id, text).map_err(|e| engine_error(py, e))?;
+                Ok(self.target.queue(runtime, Update::Text { widget: self.target.widget, text: text.into() }))
+            }
+
+            fn __call__(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<bool> {
+                self.send(py, text)
+            }
+        }
+    };
+}
+
+text_widget!(Text, "Text");
+text_widget!(Markdown, "Markdown");
+
+/// A matrix of values with row and column labels.
+#[pyclass(module = "stream_viz._core", name = "Heatmap", frozen)]
+pub struct Heatmap {
+    target: Target,
+    options: crate::engine::HeatmapOptions,
+}
+
+common_methods!(Heatmap);
+
+#[pymethods]
+impl Heatmap {
+    /// Replace the matrix: a list of rows (top to bottom), or a 2-D NumPy array.
+    fn send(&self, py: Python<'_>, matrix: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let id = &self.target.id;
+        if matrix.is_instance_of::<PyString>() || matrix.is_instance_of::<PyDict>() {
+            return Err(type_error(py, format!("a matrix is a list of rows, not {}", type_name(matrix))));
+        }
+        let mut rows = Vec::new();
+        let mut cells = 0_usize;
+        for row in matrix.try_iter().map_err(|_| type_error(py, format!("a matrix is a list of rows, not {}", type_name(matrix))))? {
+            let row = row?;
+            if row.is_instance_of::<PyString>() {
+                return Err(type_error(py, "a matrix row is a list of numbers, not str"));
+            }
+            let mut values = Vec::new();
+            for value in row.try_iter().map_err(|_| type_error(py, format!("a matrix row is a list of numbers, not {}", type_name(&row))))? {
+                values.push(extract_number(py, id, &value?)?);
+                cells += 1;
+                if cells > crate::engine::limits::MAX_HEATMAP_CELLS {
+                    return Err(validation_error(py, format!("too large: more than {} cells", crate::engine::limits::MAX_HEATMAP_CELLS)));
+                }
+            }
+            rows.push(values);
+        }
+        validate_matrix(id, &self.options, &rows).map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(runtime, Update::Matrix { widget: self.target.widget, matrix: Box::new(rows) }))
+    }
+}
+
+/// Declare a widget (or re-declare it with new options) and return its handle.
+#[pyfunction]
+fn declare(py: Python<'_>, kind: &str, id: &str, options_json: &str) -> PyResult<Py<PyAny>> {
+    let options: Value = serde_json::from_str(options_json).map_err(|e| validation_error(py, format!("options: {e}")))?;
+    let spec = WidgetSpec::parse(id, kind, options).map_err(|e| engine_error(py, e))?;
+    let runtime = runtime();
+    let handle = runtime.pipeline.engine().declare(spec).map_err(|e| engine_error(py, e))?;
+    let target = Target::new(&handle);
+    let object = match &handle.spec.options {
+        WidgetOptions::Metric(_) => Py::new(py, Metric { target })?.into_any(),
+        WidgetOptions::Stat(_) => Py::new(py, Stat { target })?.into_any(),
+        WidgetOptions::Gauge(_) => Py::new(py, Gauge { target })?.into_any(),
+        WidgetOptions::LineChart(o) => {
+            let series = o.series.iter().enumerate().map(|(i, s)| (s.name.clone(), i as u32)).collect();
+            Py::new(py, LineChart { target, series: Mutex::new(series) })?.into_any()
+        }
+        WidgetOptions::BarChart(_) => Py::new(py, BarChart { target })?.into_any(),
+        WidgetOptions::Table(o) => Py::new(py, Table { target, key_field: o.key.clone() })?.into_any(),
+        WidgetOptions::Text(_) => Py::new(py, Text { target })?.into_any(),
+        WidgetOptions::Markdown(_) => Py::new(py, Markdown { target })?.into_any(),
+        WidgetOptions::Heatmap(o) => Py::new(py, Heatmap { target, options: o.clone() })?.into_any(),
+    };
+    Ok(object)
+}
+
+/// Change dashboard settings (title, theme, buffer_size) from a JSON object.
+#[pyfunction]
+fn configure(py: Python<'_>, options_json: &str) -> PyResult<()> {
+    let value: Value = serde_json::from_str(options_json).map_err(|e| validation_error(py, format!("options: {e}")))?;
+    let patch = ConfigPatch::from_json(value).map_err(|e| engine_error(py, e))?;
+    runtime().pipeline.engine().configure(patch);
+    Ok(())
+}
+
+/// Start the web server on its own thread; returns the dashboard URL.
+#[pyfunction]
+fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
+    let runtime = runtime();
+    let mut server = runtime.server.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(running) = server.as_ref() {
+        return Err(server_error(py, format!("the server is already running at {}; call stop() first", running.url())));
+    }
+    let options = ServerOptions { host: host.clone(), port, ..ServerOptions::default() };
+    let pipeline = runtime.pipeline.clone();
+    let handle = py
+        .detach(move || ServerHandle::start(pipeline, options))
+        .map_err(|e| server_error(py, format!("could not serve on {host}:{port}: {e}")))?;
+    let url = handle.url();
+    *server = Some(handle);
+    Ok(url)
+}
+
+/// Stop the web server if it runs; returns whether it was running.
+#[pyfunction]
+fn stop_server(py: Python<'_>) -> bool {
+    let handle = runtime().server.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    match handle {
+        Some(handle) => {
+            py.detach(move || handle.stop());
+            true
+        }
+        None => false,
+    }
+}
+
+/// The dashboard URL while the server runs.
+#[pyfunction]
+fn server_url() -> Option<String> {
+    runtime().server.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map(ServerHandle::url)
+}
+
+/// Wait until every value sent so far is applied (or `timeout_s` passes); true when applied.
+#[pyfunction]
+#[pyo3(signature = (timeout_s = 10.0))]
+fn flush(py: Python<'_>, timeout_s: f64) -> PyResult<bool> {
+    if !(0.0..=86_400.0).contains(&timeout_s) {
+        return Err(validation_error(py, "timeout_s is between 0 and 86400 seconds"));
+    }
+    let pipeline = runtime().pipeline.clone();
+    Ok(py.detach(move || pipeline.flush(Duration::from_secs_f64(timeout_s))))
+}
+
+/// Forget every widget and its data; old handles raise when used.
+#[pyfunction]
+fn reset(py: Python<'_>) {
+    let runtime = runtime();
+    let pipeline = runtime.pipeline.clone();
+    py.detach(|| pipeline.flush(Duration::from_secs(10)));
+    let mut engine = runtime.pipeline.engine();
+    engine.reset();
+    runtime.generation.store(engine.generation(), Ordering::Relaxed);
+}
+
+/// Counters as JSON (see `/api/v1/stats`).
+#[pyfunction]
+fn stats_json() -> String {
+    serde_json::to_string(&runtime().pipeline.stats()).unwrap_or_default()
+}
+
+/// The configuration as JSON (see `/api/v1/widgets`).
+#[pyfunction]
+fn config_json() -> String {
+    serde_json::to_string(&runtime().pipeline.engine().config_view()).unwrap_or_default()
+}
+
+/// Export one widget's data as `"csv"` or `"json"`.
+#[pyfunction]
+fn export(py: Python<'_>, id: &str, format: &str) -> PyResult<String> {
+    let engine = runtime().pipeline.engine();
+    let Some((spec, data)) = engine.widget(id) else {
+        return Err(validation_error(py, format!("unknown widget {id:?}")));
+    };
+    match format {
+        "csv" => Ok(export_csv(spec, data)),
+        "json" => Ok(export_json(spec, data)),
+        other => Err(validation_error(py, format!("format {other:?} is not one of csv, json"))),
+    }
+}
+
+/// The extension module.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("PROTOCOL_VERSION", crate::protocol::PROTOCOL_VERSION)?;
+    for function in [
+        wrap_pyfunction!(declare, m)?,
+        wrap_pyfunction!(configure, m)?,
+        wrap_pyfunction!(start_server, m)?,
+        wrap_pyfunction!(stop_server, m)?,
+        wrap_pyfunction!(server_url, m)?,
+        wrap_pyfunction!(flush, m)?,
+        wrap_pyfunction!(reset, m)?,
+        wrap_pyfunction!(stats_json, m)?,
+        wrap_pyfunction!(config_json, m)?,
+        wrap_pyfunction!(export, m)?,
+    ] {
+        m.add_function(function)?;
+    }
+    m.add_class::<Metric>()?;
+    m.add_class::<Stat>()?;
+    m.add_class::<Gauge>()?;
+    m.add_class::<LineChart>()?;
+    m.add_class::<BarChart>()?;
+    m.add_class::<Table>()?;
+    m.add_class::<Text>()?;
+    m.add_class::<Markdown>()?;
+    m.add_class::<Heatmap>()?;
+    Ok(())
+}

@@ -1,0 +1,54 @@
+//! The browser dashboard, embedded in the binary: `/` and `/embed/{id}` serve the page, and
+//! `/assets/...` its script, styles and the vendored Apache ECharts.
+
+use axum::extract::{Path, State};
+use axum::http::{header, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+
+use super::AppState;
+
+const INDEX_HTML: &str = include_str!("../../assets/index.html");
+
+/// Path (under `/assets/`), content type and bytes of every embedded file.
+const FILES: &[(&str, &str, &[u8])] = &[
+    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/app.js")),
+    ("style.css", "text/css; charset=utf-8", include_bytes!("../../assets/style.css")),
+    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
+    ("vendor/echarts/echarts.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/echarts/echarts.min.js")),
+];
+
+/// The routes of this file.
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(dashboard))
+        .route("/embed/{id}", get(embed))
+        .route("/assets/{*path}", get(asset))
+}
+
+async fn dashboard() -> Html<&'static str> {
+    Html(INDEX_HTML)
+}
+
+async fn embed(State(state): State<AppState>, Path(id): Path<String>) -> Response {
+    if state.pipeline.engine().widget(&id).is_none() {
+        return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><title>Not found</title><p>No widget with id {:?}.</p>", html_escape(&id)))).into_response();
+    }
+    Html(INDEX_HTML).into_response()
+}
+
+fn html_escape(text: &str) -> String {
+    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn asset(Path(path): Path<String>) -> Response {
+    match FILES.iter().find(|(name, _, _)| *name == path) {
+        Some((_, content_type, bytes)) => (
+            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+            *bytes,
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
+    }
+}

@@ -1,0 +1,131 @@
+//! Fan-out of live frames. One hub task takes the engine's deltas every flush tick, serialises
+//! them once, and broadcasts the text to every client through a bounded broadcast ring. A client
+//! that falls behind the ring is not waited for: it receives a fresh snapshot instead. New clients
+//! are subscribed by the hub itself, between two flushes, so a snapshot and the frames after it
+//! never overlap or leave a gap.
+
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use tokio::sync::{broadcast, mpsc, oneshot};
+
+use crate::engine::Snapshot;
+use crate::ingest::Pipeline;
+use crate::protocol::delta_messages;
+
+/// Frames held for clients before a slow one is resynchronised.
+const BROADCAST_FRAMES: usize = 256;
+
+/// What the hub broadcasts.
+#[derive(Debug, Clone)]
+pub enum HubFrame {
+    /// Serialised messages, in order.
+    Messages(Arc<Vec<Utf8Bytes>>),
+    /// The log of deltas was lost (overflow or reset): every client needs a new snapshot.
+    Resync,
+}
+
+/// A new subscriber's starting point: the snapshot, and the frames that follow it.
+pub struct Subscription {
+    /// The dashboard at the instant of subscription.
+    pub snapshot: Snapshot,
+    /// Every frame after the snapshot.
+    pub live: broadcast::Receiver<HubFrame>,
+}
+
+/// The handle clients use to subscribe.
+#[derive(Clone)]
+pub struct Hub {
+    requests: mpsc::Sender<oneshot::Sender<Subscription>>,
+    clients: Arc<AtomicUsize>,
+}
+
+impl Hub {
+    /// Start the hub task on the current runtime. It stops when `shutdown` resolves or every
+    /// `Hub` handle is gone.
+    pub fn spawn(pipeline: Pipeline, flush_interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) -> Self {
+        let (requests, receiver) = mpsc::channel(64);
+        pipeline.engine().set_recording(true);
+        tokio::spawn(hub_loop(pipeline, flush_interval, receiver, shutdown));
+        Self { requests, clients: Arc::new(AtomicUsize::new(0)) }
+    }
+
+    /// Subscribe; `None` when the hub has stopped.
+    pub async fn subscribe(&self) -> Option<Subscription> {
+        let (reply, answer) = oneshot::channel();
+        self.requests.send(reply).await.ok()?;
+        answer.await.ok()
+    }
+
+    /// Clients connected now.
+    pub fn clients(&self) -> usize {
+        self.clients.load(Ordering::Relaxed)
+    }
+
+    /// Count a client for as long as the returned guard lives.
+    pub fn client_guard(&self) -> ClientGuard {
+        self.clients.fetch_add(1, Ordering::Relaxed);
+        ClientGuard(Arc::clone(&self.clients))
+    }
+}
+
+/// Keeps a client counted in [`Hub::clients`].
+pub struct ClientGuard(Arc<AtomicUsize>);
+
+impl Drop for ClientGuard {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+async fn hub_loop(
+    pipeline: Pipeline,
+    flush_interval: Duration,
+    mut requests: mpsc::Receiver<oneshot::Sender<Subscription>>,
+    mut shutdown: tokio::sync::watch::Receiver<bool>,
+) {
+    let (frames, _) = broadcast::channel(BROADCAST_FRAMES);
+    let mut seq = 0_u64;
+    let mut ticker = tokio::time::interval(flush_interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        tokio::select! {
+            _ = ticker.tick() => {
+                let deltas = pipeline.engine().take_deltas();
+                publish(&frames, &mut seq, deltas);
+            }
+            request = requests.recv() => {
+                let Some(reply) = request else { break };
+                // Flush and snapshot under one lock: the snapshot holds exactly what was
+                // published so far, and the new receiver sees exactly what comes after.
+                let (deltas, snapshot) = {
+                    let mut engine = pipeline.engine();
+                    (engine.take_deltas(), engine.snapshot())
+                };
+                publish(&frames, &mut seq, deltas);
+                let _ = reply.send(Subscription { snapshot, live: frames.subscribe() });
+            }
+            _ = shutdown.changed() => break,
+        }
+    }
+    pipeline.engine().set_recording(false);
+}
+
+fn publish(frames: &broadcast::Sender<HubFrame>, seq: &mut u64, deltas: crate::engine::Deltas) {
+    if deltas.resync {
+        let _ = frames.send(HubFrame::Resync);
+        return;
+    }
+    let messages = delta_messages(*seq + 1, &deltas);
+    if messages.is_empty() {
+        return;
+    }
+    if !deltas.updates.is_empty() {
+        *seq += 1;
+    }
+    let messages = messages.into_iter().map(Utf8Bytes::from).collect();
+    // No receiver is not an error: nobody is watching yet.
+    let _ = frames.send(HubFrame::Messages(Arc::new(messages)));
+}

@@ -1,0 +1,73 @@
+//! `GET /ws`: the handler only upgrades; each connection then runs [`client`], which sends
+//! `hello`, the snapshot (`config` and one `history` per widget) and the live frames, and answers
+//! `push` messages from the client.
+
+use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::State;
+use axum::response::Response;
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::broadcast::error::RecvError;
+
+use super::hub::{HubFrame, Subscription};
+use super::AppState;
+use crate::engine::limits::MAX_MESSAGE_BYTES;
+use crate::ingest::push::apply_push;
+use crate::protocol::{config_message, error_message, hello_message, history_messages};
+
+/// Upgrade to a WebSocket.
+pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+    ws.max_message_size(MAX_MESSAGE_BYTES)
+        .max_frame_size(MAX_MESSAGE_BYTES)
+        .on_upgrade(move |socket| client(socket, state))
+}
+
+fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
+    let mut messages = vec![Utf8Bytes::from(config_message(&subscription.snapshot.config))];
+    messages.extend(history_messages(&subscription.snapshot).into_iter().map(Utf8Bytes::from));
+    messages
+}
+
+async fn client(socket: WebSocket, state: AppState) {
+    let _guard = state.hub.client_guard();
+    let (mut sink, mut stream) = socket.split();
+    if sink.send(Message::Text(hello_message(env!("CARGO_PKG_VERSION")).into())).await.is_err() {
+        return;
+    }
+    let Some(mut subscription) = state.hub.subscribe().await else { return };
+    let mut outbox = snapshot_messages(&subscription);
+    loop {
+        for message in outbox.drain(..) {
+            if sink.send(Message::Text(message)).await.is_err() {
+                return;
+            }
+        }
+        tokio::select! {
+            frame = subscription.live.recv() => match frame {
+                Ok(HubFrame::Messages(messages)) => outbox.extend(messages.iter().cloned()),
+                Ok(HubFrame::Resync) | Err(RecvError::Lagged(_)) => {
+                    // Behind or out of step: start again from a fresh snapshot.
+                    let Some(fresh) = state.hub.subscribe().await else { return };
+                    subscription = fresh;
+                    outbox = snapshot_messages(&subscription);
+                }
+                Err(RecvError::Closed) => return,
+            },
+            incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) => outbox.push(reply_to(&state, text.as_str()).await.into()),
+                Some(Ok(Message::Binary(_))) => outbox.push(error_message("binary messages are not supported; send JSON text").into()),
+                Some(Ok(_)) => {}
+                Some(Err(_)) | None => return,
+            },
+        }
+    }
+}
+
+async fn reply_to(state: &AppState, text: &str) -> String {
+    let pipeline = state.pipeline.clone();
+    let text = text.to_owned();
+    match tokio::task::spawn_blocking(move || apply_push(&pipeline, &text)).await {
+        Ok(Ok(outcome)) => serde_json::json!({"type": "ack", "declared": outcome.declared, "applied": outcome.applied}).to_string(),
+        Ok(Err(err)) => error_message(&err.to_string()),
+        Err(_) => error_message("internal error while applying the push"),
+    }
+}
