@@ -1,0 +1,504 @@
+// StreamViz browser dashboard: connects to /ws, applies the protocol of docs/PROTOCOL.md
+// (hello, config, history, data) to a model of every widget, and renders them with ECharts.
+// Rendering is batched per animation frame; only widgets whose data changed are redrawn.
+"use strict";
+
+(function () {
+  const PROTOCOL_VERSION = 1;
+  const embedMatch = location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/);
+  const embedId = embedMatch ? embedMatch[1] : null;
+
+  const state = {
+    config: null,
+    widgets: new Map(), // id -> widget model
+    connection: "connecting",
+    lastSeq: 0,
+    messages: 0,
+  };
+  // Exposed for tests and debugging: read-only use.
+  window.streamviz = state;
+
+  const el = (tag, className, text) => {
+    const node = document.createElement(tag);
+    if (className) node.className = className;
+    if (text !== undefined) node.textContent = text;
+    return node;
+  };
+  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+
+  // ---- number and time formatting --------------------------------------------------------------
+  function formatNumber(value, format) {
+    if (value === null || value === undefined || Number.isNaN(value)) return "–";
+    const m = typeof format === "string" ? format.match(/^(,)?(?:\.(\d+))?([fd%])?$/) : null;
+    if (m) {
+      const grouping = !!m[1];
+      const digits = m[2] !== undefined ? Number(m[2]) : (m[3] === "d" ? 0 : undefined);
+      const percent = m[3] === "%";
+      const opts = { useGrouping: grouping };
+      if (digits !== undefined) { opts.minimumFractionDigits = digits; opts.maximumFractionDigits = digits; }
+      return new Intl.NumberFormat("en-US", opts).format(percent ? value * 100 : value) + (percent ? "%" : "");
+    }
+    const abs = Math.abs(value);
+    const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
+    return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(value);
+  }
+  const formatTime = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
+  function formatDateTime(value) {
+    const date = typeof value === "number" ? new Date(value) : new Date(String(value));
+    return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString([], { hour12: false });
+  }
+
+  // ---- widget models ----------------------------------------------------------------------------
+  function capacity(spec) {
+    return (spec.options && spec.options.max_points) || (state.config && state.config.buffer_size) || 1000;
+  }
+
+  function emptyData(kind) {
+    switch (kind) {
+      case "metric": case "stat": case "gauge": return { points: [] };
+      case "line_chart": return { series: new Map() };
+      case "bar_chart": return { values: [] };
+      case "table": return { rows: new Map() };
+      case "text": case "markdown": return { text: "", html: "" };
+      case "heatmap": return { matrix: [] };
+      default: return {};
+    }
+  }
+
+  function setHistory(widget, data) {
+    const kind = widget.spec.kind;
+    widget.data = emptyData(kind);
+    if (kind === "line_chart") {
+      for (const s of data.series || []) widget.data.series.set(s.name, s.points.slice());
+    } else if (kind === "table") {
+      for (const r of data.rows || []) widget.data.rows.set(r.key, r.row);
+    } else if (kind === "bar_chart") {
+      widget.data.values = (data.values || []).map((p) => [p[0], p[1]]);
+    } else {
+      Object.assign(widget.data, data);
+    }
+    markDirty(widget);
+  }
+
+  function trim(points, max) {
+    if (points.length > max) points.splice(0, points.length - max);
+  }
+
+  function applyOp(op) {
+    const widget = state.widgets.get(op.widget);
+    if (!widget) return;
+    const d = widget.data;
+    const kind = widget.spec.kind;
+    if (op.points) {
+      if (kind === "line_chart") {
+        let pts = d.series.get(op.series);
+        if (!pts) { pts = []; d.series.set(op.series, pts); }
+        for (const p of op.points) pts.push(p);
+        trim(pts, capacity(widget.spec));
+      } else {
+        for (const p of op.points) d.points.push(p);
+        trim(d.points, capacity(widget.spec));
+      }
+    } else if (op.values) {
+      for (const [category, value] of op.values) {
+        const slot = d.values.find((v) => v[0] === category);
+        if (slot) slot[1] = value; else d.values.push([category, value]);
+      }
+    } else if (op.upsert) {
+      const maxRows = widget.spec.options.max_rows || 100;
+      for (const r of op.upsert) {
+        d.rows.set(r.key, r.row);
+        while (d.rows.size > maxRows) d.rows.delete(d.rows.keys().next().value);
+      }
+    } else if (op.delete) {
+      for (const key of op.delete) d.rows.delete(key);
+    } else if (op.clear) {
+      if (d.rows) d.rows.clear();
+      if (d.points) d.points.length = 0;
+    } else if (op.text !== undefined) {
+      d.text = op.text;
+      d.html = op.html || "";
+    } else if (op.matrix) {
+      d.matrix = op.matrix;
+    }
+    markDirty(widget);
+  }
+
+  // ---- rendering ----------------------------------------------------------------------------------
+  const dirty = new Set();
+  let frameRequested = false;
+  function markDirty(widget) {
+    dirty.add(widget);
+    if (!frameRequested) {
+      frameRequested = true;
+      requestAnimationFrame(renderDirty);
+    }
+  }
+  function renderDirty() {
+    frameRequested = false;
+    for (const widget of dirty) {
+      try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
+    }
+    dirty.clear();
+  }
+
+  function chartFor(widget, container) {
+    if (!widget.chart) {
+      widget.chart = echarts.init(container, null, { renderer: "canvas" });
+      widget.resize = new ResizeObserver(() => widget.chart && widget.chart.resize());
+      widget.resize.observe(container);
+    }
+    return widget.chart;
+  }
+
+  function baseChartOptions() {
+    const text = css("--sv-text-muted");
+    const border = css("--sv-border");
+    return {
+      animation: false,
+      backgroundColor: "transparent",
+      textStyle: { color: text, fontFamily: css("--sv-font-family") },
+      grid: { left: 48, right: 16, top: 16, bottom: 28 },
+      tooltip: { trigger: "axis", backgroundColor: css("--sv-surface"), borderColor: border, textStyle: { color: css("--sv-text") } },
+      xAxis: { type: "time", axisLine: { lineStyle: { color: border } }, splitLine: { show: false }, axisLabel: { color: text, hideOverlap: true } },
+      yAxis: { type: "value", scale: true, axisLine: { lineStyle: { color: border } }, splitLine: { lineStyle: { color: border, opacity: 0.5 } }, axisLabel: { color: text } },
+    };
+  }
+
+  function levelOf(value, thresholds) {
+    if (!thresholds || value === null || value === undefined) return "";
+    if (thresholds.critical !== undefined && thresholds.critical !== null && value >= thresholds.critical) return "critical";
+    if (thresholds.warning !== undefined && thresholds.warning !== null && value >= thresholds.warning) return "warning";
+    return "";
+  }
+
+  function lastValue(points) {
+    for (let i = points.length - 1; i >= 0; i--) if (points[i][1] !== null) return points[i][1];
+    return null;
+  }
+
+  function setValue(node, value, unit, format) {
+    node.textContent = formatNumber(value, format);
+    if (unit) node.append(el("span", "sv-unit", unit));
+  }
+
+  const renderers = {
+    metric(widget) {
+      const o = widget.spec.options;
+      const last = lastValue(widget.data.points);
+      setValue(widget.valueEl, last, o.unit);
+      widget.valueEl.dataset.value = last === null ? "" : String(last);
+      widget.valueEl.dataset.level = levelOf(last, o.thresholds);
+      const color = o.color || css("--sv-primary");
+      const marks = [];
+      if (o.thresholds && o.thresholds.warning != null) marks.push({ yAxis: o.thresholds.warning, lineStyle: { color: css("--sv-warning") } });
+      if (o.thresholds && o.thresholds.critical != null) marks.push({ yAxis: o.thresholds.critical, lineStyle: { color: css("--sv-error") } });
+      const options = baseChartOptions();
+      options.series = [{
+        type: "line", name: o.title || widget.spec.id, data: widget.data.points, showSymbol: false, connectNulls: false,
+        lineStyle: { color, width: 2 }, itemStyle: { color }, areaStyle: { color, opacity: 0.08 },
+        markLine: marks.length ? { symbol: "none", silent: true, label: { show: false }, data: marks } : undefined,
+      }];
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+    },
+    stat(widget) {
+      const o = widget.spec.options;
+      const points = widget.data.points;
+      const last = lastValue(points);
+      setValue(widget.valueEl, last, o.unit, o.format);
+      widget.valueEl.dataset.value = last === null ? "" : String(last);
+      if (o.delta && points.length >= 2) {
+        const diff = points[points.length - 1][1] - points[points.length - 2][1];
+        const sign = diff > 0 ? "▲ +" : diff < 0 ? "▼ " : "● ";
+        widget.deltaEl.textContent = sign + formatNumber(diff, o.format);
+        let direction = "neutral";
+        if (o.delta_color !== "off" && diff !== 0) {
+          const up = diff > 0;
+          direction = (o.delta_color === "inverse" ? !up : up) ? "good" : "bad";
+        }
+        widget.deltaEl.dataset.direction = direction;
+      } else {
+        widget.deltaEl.textContent = "";
+      }
+      if (o.sparkline) {
+        const color = css("--sv-primary");
+        chartFor(widget, widget.chartEl).setOption({
+          animation: false, grid: { left: 0, right: 0, top: 0, bottom: 0 },
+          xAxis: { type: "time", show: false }, yAxis: { type: "value", show: false, scale: true },
+          series: [{ type: "line", data: points.slice(-200), showSymbol: false, lineStyle: { color, width: 1.5 }, areaStyle: { color, opacity: 0.15 } }],
+        }, { notMerge: true, lazyUpdate: true });
+      }
+    },
+    gauge(widget) {
+      const o = widget.spec.options;
+      const last = lastValue(widget.data.points);
+      widget.valueEl.dataset.value = last === null ? "" : String(last);
+      setValue(widget.valueEl, last, o.unit);
+      const span = o.max - o.min;
+      const bands = (o.thresholds || []).map(([bound, color]) => [Math.min(1, Math.max(0, (bound - o.min) / span)), color]);
+      if (!bands.length || bands[bands.length - 1][0] < 1) bands.push([1, bands.length ? css("--sv-error") : css("--sv-primary")]);
+      chartFor(widget, widget.chartEl).setOption({
+        animation: false,
+        series: [{
+          type: "gauge", min: o.min, max: o.max, radius: "92%", center: ["50%", "58%"],
+          axisLine: { lineStyle: { width: 14, color: bands } },
+          pointer: { itemStyle: { color: css("--sv-text") }, width: 5 },
+          axisTick: { show: false }, splitLine: { length: 10, lineStyle: { color: css("--sv-border") } },
+          axisLabel: { color: css("--sv-text-muted"), distance: 18, fontSize: 10 },
+          detail: { formatter: (v) => formatNumber(v) + (o.unit || ""), color: css("--sv-text"), fontSize: 20, offsetCenter: [0, "55%"] },
+          data: [{ value: last === null ? o.min : last }],
+        }],
+      }, { notMerge: true, lazyUpdate: true });
+    },
+    line_chart(widget) {
+      const o = widget.spec.options;
+      const declared = o.series || [];
+      const names = declared.map((s) => s.name);
+      for (const name of widget.data.series.keys()) if (!names.includes(name)) names.push(name);
+      const options = baseChartOptions();
+      options.legend = { top: 0, textStyle: { color: css("--sv-text-muted") } };
+      options.grid.top = 30;
+      if (o.y_axis) {
+        if (o.y_axis.label) { options.yAxis.name = o.y_axis.label; options.yAxis.nameTextStyle = { color: css("--sv-text-muted") }; }
+        if (o.y_axis.min != null) options.yAxis.min = o.y_axis.min;
+        if (o.y_axis.max != null) options.yAxis.max = o.y_axis.max;
+      }
+      options.series = names.map((name) => {
+        const spec = declared.find((s) => s.name === name) || {};
+        const color = spec.color || undefined;
+        return { type: "line", name: spec.label || name, data: widget.data.series.get(name) || [], showSymbol: false,
+                 lineStyle: { width: 2, color }, itemStyle: { color } };
+      });
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+    },
+    bar_chart(widget) {
+      const o = widget.spec.options;
+      const categories = (o.categories || []).slice();
+      for (const [c] of widget.data.values) if (!categories.includes(c)) categories.push(c);
+      const values = categories.map((c) => { const v = widget.data.values.find((p) => p[0] === c); return v ? v[1] : null; });
+      const options = baseChartOptions();
+      options.tooltip.trigger = "axis";
+      options.xAxis = { type: "category", data: categories, axisLabel: { color: css("--sv-text-muted") }, axisLine: { lineStyle: { color: css("--sv-border") } } };
+      options.yAxis.scale = false;
+      options.series = [{ type: "bar", name: o.title || widget.spec.id, data: values, stack: o.stacked ? "total" : undefined,
+                          itemStyle: { color: o.color || css("--sv-primary"), borderRadius: [4, 4, 0, 0] },
+                          label: { show: true, position: "top", color: css("--sv-text-muted"), formatter: (p) => formatNumber(p.value) } }];
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+    },
+    table(widget) {
+      const o = widget.spec.options;
+      const rows = Array.from(widget.data.rows.entries()).reverse(); // newest first
+      const columns = (o.columns || []).slice();
+      const names = columns.map((c) => c.name);
+      for (const [, row] of rows) for (const field of Object.keys(row)) if (!names.includes(field)) { names.push(field); columns.push({ name: field, type: "text" }); }
+      const filter = widget.filterEl ? widget.filterEl.value.trim().toLowerCase() : "";
+      const table = el("table", "sv-table");
+      const head = el("tr");
+      for (const c of columns) {
+        const th = el("th", "", c.label || c.name);
+        if (c.width) th.style.width = c.width + "px";
+        head.append(th);
+      }
+      const thead = el("thead");
+      thead.append(head);
+      table.append(thead);
+      const body = el("tbody");
+      let shown = 0;
+      for (const [key, row] of rows) {
+        if (filter && !Object.values(row).some((v) => String(v).toLowerCase().includes(filter))) continue;
+        const tr = el("tr");
+        tr.dataset.key = key;
+        for (const c of columns) {
+          const value = row[c.name];
+          const td = el("td");
+          if (value === null || value === undefined) { td.textContent = ""; }
+          else if (c.type === "number") { td.className = "sv-number"; td.textContent = typeof value === "number" ? formatNumber(value, c.format) : String(value); }
+          else if (c.type === "datetime") { td.textContent = formatDateTime(value); }
+          else if (c.type === "badge") {
+            const badge = el("span", "sv-badge", String(value));
+            const color = c.colors && c.colors[String(value)];
+            if (color) badge.style.background = color;
+            td.append(badge);
+          } else { td.textContent = String(value); }
+          tr.append(td);
+        }
+        body.append(tr);
+        shown++;
+      }
+      table.append(body);
+      widget.tableEl.replaceChildren(table);
+      widget.countEl.textContent = `${shown} of ${widget.data.rows.size} rows`;
+    },
+    text(widget) {
+      widget.textEl.textContent = widget.data.text;
+    },
+    markdown(widget) {
+      // The server renders markdown with raw HTML escaped and unsafe URLs removed.
+      widget.textEl.innerHTML = widget.data.html || "";
+    },
+    heatmap(widget) {
+      const o = widget.spec.options;
+      const matrix = widget.data.matrix || [];
+      const rows = matrix.length;
+      const cols = rows ? matrix[0].length : 0;
+      const xs = o.x_labels && o.x_labels.length ? o.x_labels : Array.from({ length: cols }, (_, i) => String(i));
+      const ys = o.y_labels && o.y_labels.length ? o.y_labels : Array.from({ length: rows }, (_, i) => String(i));
+      const cells = [];
+      let lo = Infinity, hi = -Infinity;
+      matrix.forEach((row, y) => row.forEach((v, x) => { cells.push([x, y, v]); lo = Math.min(lo, v); hi = Math.max(hi, v); }));
+      if (!cells.length) { lo = 0; hi = 1; }
+      const muted = css("--sv-text-muted");
+      chartFor(widget, widget.chartEl).setOption({
+        animation: false,
+        tooltip: { formatter: (p) => `${ys[p.value[1]]} · ${xs[p.value[0]]}: ${formatNumber(p.value[2])}${o.unit || ""}` },
+        grid: { left: 60, right: 16, top: 10, bottom: 60 },
+        xAxis: { type: "category", data: xs, axisLabel: { color: muted }, splitArea: { show: true } },
+        yAxis: { type: "category", data: ys, inverse: true, axisLabel: { color: muted }, splitArea: { show: true } },
+        visualMap: { min: o.min != null ? o.min : lo, max: o.max != null ? o.max : hi, calculable: true, orient: "horizontal", left: "center", bottom: 0,
+                     itemHeight: 120, textStyle: { color: muted }, inRange: { color: [css("--sv-surface"), css("--sv-primary"), css("--sv-secondary")] } },
+        series: [{ type: "heatmap", data: cells, label: { show: cols * rows <= 100, color: css("--sv-text"), formatter: (p) => formatNumber(p.value[2]) } }],
+      }, { notMerge: true, lazyUpdate: true });
+    },
+  };
+
+  function render(widget) {
+    const renderer = renderers[widget.spec.kind];
+    if (renderer) renderer(widget);
+    widget.card.dataset.rendered = String((Number(widget.card.dataset.rendered) || 0) + 1);
+  }
+
+  // ---- cards ----------------------------------------------------------------------------------------
+  function buildCard(widget) {
+    const spec = widget.spec;
+    const o = spec.options || {};
+    const card = el("section", "sv-card");
+    card.dataset.widget = spec.id;
+    card.dataset.kind = spec.kind;
+    const head = el("div", "sv-card-head");
+    const titleText = o.title || (["text", "markdown"].includes(spec.kind) ? "" : spec.id);
+    if (titleText) head.append(el("div", "sv-card-title", titleText));
+    card.append(head);
+    widget.card = card;
+    switch (spec.kind) {
+      case "metric": case "gauge":
+        widget.valueEl = el("div", "sv-value");
+        head.append(widget.valueEl);
+        widget.chartEl = el("div", "sv-chart");
+        card.append(widget.chartEl);
+        break;
+      case "stat": {
+        const box = el("div", "sv-stat");
+        widget.valueEl = el("div", "sv-stat-number sv-value");
+        widget.deltaEl = el("div", "sv-delta");
+        widget.chartEl = el("div", "sv-chart");
+        box.append(widget.valueEl, widget.deltaEl, widget.chartEl);
+        card.append(box);
+        break;
+      }
+      case "line_chart": case "bar_chart": case "heatmap":
+        widget.chartEl = el("div", "sv-chart");
+        card.append(widget.chartEl);
+        break;
+      case "table":
+        if (o.filterable) {
+          widget.filterEl = el("input", "sv-filter");
+          widget.filterEl.placeholder = "Filter…";
+          widget.filterEl.addEventListener("input", () => markDirty(widget));
+          card.append(widget.filterEl);
+        }
+        widget.countEl = el("div", "sv-card-title");
+        head.append(widget.countEl);
+        widget.tableEl = el("div", "sv-table-wrap");
+        card.append(widget.tableEl);
+        break;
+      case "text":
+        widget.textEl = el("div", "sv-text");
+        widget.textEl.dataset.style = o.style || "body";
+        card.append(widget.textEl);
+        break;
+      case "markdown":
+        widget.textEl = el("div", "sv-markdown");
+        card.append(widget.textEl);
+        break;
+    }
+    return card;
+  }
+
+  function disposeWidget(widget) {
+    if (widget.resize) widget.resize.disconnect();
+    if (widget.chart) widget.chart.dispose();
+    widget.card.remove();
+  }
+
+  function applyConfig(config) {
+    state.config = config;
+    document.documentElement.dataset.theme = config.theme || "dark";
+    document.getElementById("sv-title").textContent = config.title;
+    document.title = embedId ? `${embedId} · ${config.title}` : config.title;
+    const grid = document.getElementById("sv-grid");
+    const wanted = config.widgets.filter((w) => !embedId || w.id === embedId);
+    const wantedIds = new Set(wanted.map((w) => w.id));
+    for (const [id, widget] of state.widgets) {
+      if (!wantedIds.has(id)) { disposeWidget(widget); state.widgets.delete(id); }
+    }
+    for (const spec of wanted) {
+      let widget = state.widgets.get(spec.id);
+      if (widget && JSON.stringify(widget.spec) !== JSON.stringify(spec)) {
+        // Options changed: rebuild the card, keep the data.
+        const data = widget.data;
+        disposeWidget(widget);
+        widget = { spec, data };
+        buildCard(widget);
+        state.widgets.set(spec.id, widget);
+      } else if (!widget) {
+        widget = { spec, data: emptyData(spec.kind) };
+        buildCard(widget);
+        state.widgets.set(spec.id, widget);
+      }
+      grid.append(widget.card); // appending in order keeps the layout's order
+      markDirty(widget);
+    }
+    document.getElementById("sv-empty").hidden = state.widgets.size > 0;
+    if (state.widgets.size === 0) grid.append(document.getElementById("sv-empty"));
+  }
+
+  // ---- connection -------------------------------------------------------------------------------------
+  function setConnection(status, text) {
+    state.connection = status;
+    const node = document.getElementById("sv-status");
+    node.dataset.state = status;
+    document.getElementById("sv-status-text").textContent = text;
+  }
+
+  let retryMs = 250;
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    socket.onopen = () => { retryMs = 250; };
+    socket.onmessage = (event) => {
+      let message;
+      try { message = JSON.parse(event.data); } catch (err) { console.error("bad message", err); return; }
+      state.messages++;
+      switch (message.type) {
+        case "hello":
+          if (message.protocol !== PROTOCOL_VERSION) console.warn(`server speaks protocol ${message.protocol}, this page ${PROTOCOL_VERSION}`);
+          setConnection("live", "Live");
+          break;
+        case "config": applyConfig(message); break;
+        case "history": { const w = state.widgets.get(message.widget); if (w) setHistory(w, message.data); break; }
+        case "data": state.lastSeq = message.seq; for (const op of message.updates) applyOp(op); break;
+        case "error": console.error("server:", message.reason); break;
+        default: break;
+      }
+    };
+    socket.onclose = () => {
+      setConnection("reconnecting", "Reconnecting…");
+      setTimeout(connect, retryMs);
+      retryMs = Math.min(retryMs * 2, 5000);
+    };
+    socket.onerror = () => socket.close();
+  }
+
+  if (embedId) document.body.classList.add("sv-embed");
+  connect();
+})();
