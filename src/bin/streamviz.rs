@@ -1,1 +1,56 @@
-fn main(){}
+//! `streamviz`: serve a dashboard that other processes and languages fill through
+//! `POST /api/v1/push` or `push` messages on `/ws` (see docs/PROTOCOL.md).
+
+use clap::{Parser, Subcommand};
+use streamviz::ingest::Pipeline;
+use streamviz::web::{bind, serve, ServerOptions};
+
+#[derive(Parser)]
+#[command(name = "streamviz", version, about = "Live dashboards for streaming data")]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve an empty dashboard that is filled by pushes.
+    Serve {
+        /// Address to bind; 0.0.0.0 serves the network (without authentication in this version).
+        #[arg(long, default_value = "127.0.0.1")]
+        host: String,
+        /// Port; 0 picks a free one.
+        #[arg(long, default_value_t = 3000)]
+        port: u16,
+    },
+}
+
+#[tokio::main]
+async fn main() -> std::process::ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG").unwrap_or_else(|_| "info".into()))
+        .with_writer(std::io::stderr)
+        .init();
+    let Command::Serve { host, port } = Cli::parse().command;
+    let options = ServerOptions { host, port, ..ServerOptions::default() };
+    let listener = match bind(&options) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!("streamviz: cannot serve on {}:{}: {err}", options.host, options.port);
+            return std::process::ExitCode::FAILURE;
+        }
+    };
+    if let Ok(address) = listener.local_addr() {
+        tracing::info!("serving http://{address}/");
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match serve(listener, Pipeline::default(), &options, shutdown).await {
+        Ok(()) => std::process::ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("streamviz: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
+}

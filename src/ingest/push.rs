@@ -44,7 +44,7 @@ struct PushBody {
     #[serde(default)]
     widgets: Vec<Value>,
     #[serde(default)]
-    updates: Vec<OpIn>,
+    updates: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -82,6 +82,16 @@ enum Planned {
     Matrix { widget: String, matrix: Vec<Vec<f64>> },
 }
 
+impl Planned {
+    /// Points or rows this change carries.
+    fn size(&self) -> usize {
+        match self {
+            Planned::Points { points, .. } => points.len(),
+            _ => 1,
+        }
+    }
+}
+
 /// Parse, validate and apply a push. Declarations are applied first, then the updates in order.
 pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
@@ -95,18 +105,21 @@ pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushEr
     let specs = parse_specs(&engine, body.widgets)?;
     let planned = plan_updates(&engine, &specs, body.updates)?;
     let declared = specs.len();
-    for spec in specs.into_values() {
+    for spec in specs.into_iter().map(|(_, spec)| spec) {
         engine.declare(spec).map_err(|err| fail("widgets", err))?;
     }
-    let applied = planned.len();
+    let applied = planned.iter().map(Planned::size).sum();
     for (i, change) in planned.into_iter().enumerate() {
         apply_planned(&mut engine, change).map_err(|err| fail(format!("updates[{i}]"), err))?;
     }
     Ok(PushOutcome { declared, applied })
 }
 
-fn parse_specs(engine: &Engine, widgets: Vec<Value>) -> Result<HashMap<String, WidgetSpec>, PushError> {
-    let mut specs = HashMap::new();
+/// Declarations in the order given, by id.
+type Specs = Vec<(String, WidgetSpec)>;
+
+fn parse_specs(engine: &Engine, widgets: Vec<Value>) -> Result<Specs, PushError> {
+    let mut specs: Specs = Vec::new();
     for (i, value) in widgets.into_iter().enumerate() {
         let at = format!("widgets[{i}]");
         let spec = WidgetSpec::from_json(value).map_err(|err| fail(&at, err))?;
@@ -118,20 +131,24 @@ fn parse_specs(engine: &Engine, widgets: Vec<Value>) -> Result<HashMap<String, W
                 ));
             }
         }
-        if specs.insert(spec.id.clone(), spec).is_some() {
+        if specs.iter().any(|(id, _)| *id == spec.id) {
             return Err(fail(&at, "this id is declared twice in one push"));
         }
+        specs.push((spec.id.clone(), spec));
     }
     Ok(specs)
 }
 
-fn plan_updates(engine: &Engine, specs: &HashMap<String, WidgetSpec>, updates: Vec<OpIn>) -> Result<Vec<Planned>, PushError> {
+fn plan_updates(engine: &Engine, specs: &Specs, updates: Vec<Value>) -> Result<Vec<Planned>, PushError> {
     let mut planned = Vec::new();
     let mut new_series: HashMap<String, Vec<String>> = HashMap::new();
     for (i, op) in updates.into_iter().enumerate() {
         let at = format!("updates[{i}]");
+        let op: OpIn = serde_json::from_value(op).map_err(|err| fail(&at, err))?;
         let spec = specs
-            .get(&op.widget)
+            .iter()
+            .find(|(id, _)| *id == op.widget)
+            .map(|(_, spec)| spec)
             .or_else(|| engine.widget(&op.widget).map(|(spec, _)| spec))
             .ok_or_else(|| fail(&at, EngineError::UnknownWidget(op.widget.clone())))?;
         let before = planned.len();

@@ -1,0 +1,121 @@
+//! The WebSocket protocol end to end: a real server on a free port and a real client
+//! (tokio-tungstenite): hello → config → history → data, pushes over the socket, and a bad
+//! message answered with an error while the connection and the data stay.
+
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{json, Value};
+use streamviz::engine::WidgetSpec;
+use streamviz::ingest::Pipeline;
+use streamviz::web::{bind, serve, ServerOptions};
+use streamviz::Update;
+use tokio_tungstenite::tungstenite::Message;
+
+type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+async fn start(pipeline: &Pipeline) -> (String, tokio::sync::oneshot::Sender<()>) {
+    let options = ServerOptions { port: 0, ..ServerOptions::default() };
+    let listener = bind(&options).expect("bind");
+    let address = listener.local_addr().expect("address");
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    let pipeline = pipeline.clone();
+    tokio::spawn(async move {
+        serve(listener, pipeline, &options, async move {
+            let _ = stopped.await;
+        })
+        .await
+        .expect("serve");
+    });
+    (format!("ws://{address}/ws"), stop)
+}
+
+async fn next_json(socket: &mut Socket) -> Value {
+    loop {
+        let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
+            .await
+            .expect("a message within 10 s")
+            .expect("socket open")
+            .expect("valid frame");
+        if let Message::Text(text) = message {
+            return serde_json::from_str(text.as_str()).expect("JSON");
+        }
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_gets_hello_config_history_then_live_data_in_order() {
+    let pipeline = Pipeline::default();
+    let cpu = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 5000})).unwrap()).unwrap();
+    for i in 0..100 {
+        pipeline.send(Update::Point { widget: cpu.widget, ts_ms: 1000.0 + i as f64, value: i as f64 }, &cpu.dropped);
+    }
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    let (url, _stop) = start(&pipeline).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+
+    let hello = next_json(&mut socket).await;
+    assert_eq!((hello["type"].as_str(), hello["protocol"].as_u64()), (Some("hello"), Some(1)));
+    let config = next_json(&mut socket).await;
+    assert_eq!(config["type"], "config");
+    assert_eq!(config["widgets"][0]["id"], "cpu");
+    let history = next_json(&mut socket).await;
+    assert_eq!(history["type"], "history");
+    let points = history["data"]["points"].as_array().expect("points");
+    assert_eq!(points.len(), 100);
+    assert_eq!(points[99], json!([1099.0, 99.0]));
+
+    // Live points after the snapshot arrive exactly once, in order.
+    for i in 100..3000 {
+        pipeline.send(Update::Point { widget: cpu.widget, ts_ms: 1000.0 + i as f64, value: i as f64 }, &cpu.dropped);
+    }
+    let mut received = Vec::new();
+    let mut last_seq = 0;
+    while received.len() < 2900 {
+        let message = next_json(&mut socket).await;
+        assert_eq!(message["type"], "data", "{message}");
+        let seq = message["seq"].as_u64().expect("seq");
+        assert!(seq > last_seq, "seq increases");
+        last_seq = seq;
+        for op in message["updates"].as_array().expect("updates") {
+            for point in op["points"].as_array().expect("points") {
+                received.push(point[1].as_f64().expect("value"));
+            }
+        }
+    }
+    assert!(received.iter().copied().eq((100..3000).map(f64::from)));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn pushes_over_the_socket_are_acknowledged_or_refused_with_a_reason() {
+    let pipeline = Pipeline::default();
+    let (url, _stop) = start(&pipeline).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    assert_eq!(next_json(&mut socket).await["type"], "hello");
+    assert_eq!(next_json(&mut socket).await["type"], "config");
+
+    let push = json!({"type": "push", "widgets": [{"id": "temp", "kind": "gauge"}], "updates": [{"widget": "temp", "value": 42}]});
+    socket.send(Message::text(push.to_string())).await.expect("send");
+    let bad = json!({"type": "push", "updates": [{"widget": "temp", "value": "hot"}]});
+    socket.send(Message::text(bad.to_string())).await.expect("send");
+    socket.send(Message::text("{not json")).await.expect("send");
+
+    let mut ack = None;
+    let mut errors = Vec::new();
+    let mut saw_value = false;
+    while ack.is_none() || errors.len() < 2 || !saw_value {
+        let message = next_json(&mut socket).await;
+        match message["type"].as_str() {
+            Some("ack") => ack = Some(message),
+            Some("error") => errors.push(message["reason"].as_str().unwrap_or_default().to_owned()),
+            Some("data") => saw_value |= message["updates"][0]["points"][0][1] == json!(42.0),
+            _ => {}
+        }
+    }
+    assert_eq!(ack.expect("ack")["applied"], 1);
+    assert!(errors[0].contains("updates[0]"), "{errors:?}");
+    assert!(errors[1].contains("body"), "{errors:?}");
+    let engine = pipeline.engine();
+    let (_, data) = engine.widget("temp").expect("declared by the push");
+    assert_eq!(data.len(), 1, "the refused pushes changed nothing");
+}
