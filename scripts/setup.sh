@@ -1,0 +1,22 @@
+# Sourced by scripts/test.sh and scripts/demo.sh: installs what StreamViz needs on a fresh
+# Debian machine (Chromium for browser tests) and activates a virtualenv in .venv with maturin
+# and the test packages. Cargo's target directory lives outside the clone so repeated runs reuse it.
+export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
+export PIP_DISABLE_PIP_VERSION_CHECK=1
+
+need_apt=()
+command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+if [ "${#need_apt[@]}" -gt 0 ] && [ "${STREAMVIZ_SKIP_APT:-0}" != "1" ]; then
+  sudo_cmd=""
+  [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"
+  echo "== installing ${need_apt[*]} (apt)"
+  $sudo_cmd apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo_cmd apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
+fi
+
+if [ ! -x .venv/bin/python ]; then
+  python3 -m venv .venv
+fi
+# shellcheck disable=SC1091
+source .venv/bin/activate
+python -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26"

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Install every test dependency and run every test: formatting and lints, Rust unit and
+# integration tests, and the Python suite (API, protocol, headless Chromium).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+source scripts/setup.sh
+
+echo "== cargo fmt / clippy"
+cargo fmt --all -- --check
+cargo clippy --all-targets --features python -- -D warnings
+
+echo "== cargo test"
+cargo test
+
+echo "== python tests"
+maturin develop --quiet
+python -m pytest -q -p no:cacheprovider tests/python
