@@ -10,8 +10,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::engine::{
-    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Snapshot, Update, WidgetData, WidgetKind,
-    WidgetOptions, WidgetSpec,
+    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Snapshot, Update,
+    WidgetData, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
@@ -36,7 +36,10 @@ pub fn config_message(config: &ConfigView) -> String {
         #[serde(flatten)]
         config: &'a ConfigView,
     }
-    to_json(&Message { r#type: "config", config })
+    to_json(&Message {
+        r#type: "config",
+        config,
+    })
 }
 
 /// One `history` message per widget, in declaration order.
@@ -46,9 +49,7 @@ pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
         .widgets
         .iter()
         .zip(&snapshot.data)
-        .map(|(spec, data)| {
-            to_json(&json_history(spec, data))
-        })
+        .map(|(spec, data)| to_json(&json_history(spec, data)))
         .collect()
 }
 
@@ -60,7 +61,12 @@ fn json_history<'a>(spec: &'a WidgetSpec, data: &'a WidgetData) -> impl Serializ
         kind: WidgetKind,
         data: DataJson<'a>,
     }
-    Message { r#type: "history", widget: &spec.id, kind: spec.kind, data: DataJson { spec, data } }
+    Message {
+        r#type: "history",
+        widget: &spec.id,
+        kind: spec.kind,
+        data: DataJson { spec, data },
+    }
 }
 
 /// A widget's data as JSON: the `data` of `history` and the JSON export.
@@ -81,7 +87,10 @@ impl Serialize for DataJson<'_> {
                 let series: Vec<_> = rings
                     .iter()
                     .enumerate()
-                    .map(|(i, ring)| SeriesJson { name: names.get(i).copied().unwrap_or(""), ring })
+                    .map(|(i, ring)| SeriesJson {
+                        name: names.get(i).copied().unwrap_or(""),
+                        ring,
+                    })
                     .collect();
                 map.serialize_entry("series", &series)?;
             }
@@ -147,33 +156,72 @@ impl Serialize for RowsJson<'_> {
 
 fn to_json<T: Serialize>(value: &T) -> String {
     // Serialising plain data (strings, finite or NaN floats, maps with string keys) cannot fail.
-    serde_json::to_string(value).unwrap_or_else(|err| json!({"type": "error", "reason": err.to_string()}).to_string())
+    serde_json::to_string(value)
+        .unwrap_or_else(|err| json!({"type": "error", "reason": err.to_string()}).to_string())
 }
 
 /// One operation of a `data` message, grouping consecutive changes of one widget.
 enum Op<'a> {
-    Points { widget: &'a str, series: Option<&'a str>, points: Vec<[f64; 2]> },
-    Values { widget: &'a str, values: Vec<(&'a str, f64)> },
-    Upsert { widget: &'a str, rows: Vec<Value> },
-    Delete { widget: &'a str, keys: Vec<&'a str> },
-    Clear { widget: &'a str },
-    Text { widget: &'a str, text: &'a str, markdown: bool },
-    Matrix { widget: &'a str, matrix: &'a [Vec<f64>] },
+    Points {
+        widget: &'a str,
+        series: Option<&'a str>,
+        points: Vec<[f64; 2]>,
+    },
+    Values {
+        widget: &'a str,
+        values: Vec<(&'a str, f64)>,
+    },
+    Upsert {
+        widget: &'a str,
+        rows: Vec<Value>,
+    },
+    Delete {
+        widget: &'a str,
+        keys: Vec<&'a str>,
+    },
+    Clear {
+        widget: &'a str,
+    },
+    Text {
+        widget: &'a str,
+        text: &'a str,
+        markdown: bool,
+    },
+    Matrix {
+        widget: &'a str,
+        matrix: &'a [Vec<f64>],
+    },
 }
 
 impl Op<'_> {
     fn to_value(&self) -> Value {
         match self {
-            Op::Points { widget, series: None, points } => json!({"widget": widget, "points": points}),
-            Op::Points { widget, series: Some(series), points } => {
+            Op::Points {
+                widget,
+                series: None,
+                points,
+            } => json!({"widget": widget, "points": points}),
+            Op::Points {
+                widget,
+                series: Some(series),
+                points,
+            } => {
                 json!({"widget": widget, "series": series, "points": points})
             }
             Op::Values { widget, values } => json!({"widget": widget, "values": values}),
             Op::Upsert { widget, rows } => json!({"widget": widget, "upsert": rows}),
             Op::Delete { widget, keys } => json!({"widget": widget, "delete": keys}),
             Op::Clear { widget } => json!({"widget": widget, "clear": true}),
-            Op::Text { widget, text, markdown: false } => json!({"widget": widget, "text": text}),
-            Op::Text { widget, text, markdown: true } => {
+            Op::Text {
+                widget,
+                text,
+                markdown: false,
+            } => json!({"widget": widget, "text": text}),
+            Op::Text {
+                widget,
+                text,
+                markdown: true,
+            } => {
                 json!({"widget": widget, "text": text, "html": markdown_to_safe_html(text)})
             }
             Op::Matrix { widget, matrix } => json!({"widget": widget, "matrix": matrix}),
@@ -197,17 +245,36 @@ pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
     let mut latest: HashMap<u32, usize> = HashMap::new();
     for update in &deltas.updates {
         let target = update.widget();
-        let Some(info) = deltas.directory.get(target.index as usize) else { continue };
+        let Some(info) = deltas.directory.get(target.index as usize) else {
+            continue;
+        };
         let widget = &*info.id;
         let last = latest.get(&target.index).and_then(|&i| ops.get_mut(i));
         match (update, last) {
-            (Update::Point { ts_ms, value, .. }, Some(Op::Points { series: None, points, .. })) => {
+            (
+                Update::Point { ts_ms, value, .. },
+                Some(Op::Points {
+                    series: None,
+                    points,
+                    ..
+                }),
+            ) => {
                 points.push([*ts_ms, *value]);
                 continue;
             }
-            (Update::SeriesPoint { series, ts_ms, value, .. }, Some(Op::Points { series: Some(name), points, .. }))
-                if info.series.get(*series as usize).map(String::as_str) == Some(*name) =>
-            {
+            (
+                Update::SeriesPoint {
+                    series,
+                    ts_ms,
+                    value,
+                    ..
+                },
+                Some(Op::Points {
+                    series: Some(name),
+                    points,
+                    ..
+                }),
+            ) if info.series.get(*series as usize).map(String::as_str) == Some(*name) => {
                 points.push([*ts_ms, *value]);
                 continue;
             }
@@ -231,19 +298,39 @@ pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
             _ => {}
         }
         let op = match update {
-            Update::Point { ts_ms, value, .. } => Op::Points { widget, series: None, points: vec![[*ts_ms, *value]] },
-            Update::SeriesPoint { series, ts_ms, value, .. } => Op::Points {
+            Update::Point { ts_ms, value, .. } => Op::Points {
+                widget,
+                series: None,
+                points: vec![[*ts_ms, *value]],
+            },
+            Update::SeriesPoint {
+                series,
+                ts_ms,
+                value,
+                ..
+            } => Op::Points {
                 widget,
                 series: Some(info.series.get(*series as usize).map_or("", String::as_str)),
                 points: vec![[*ts_ms, *value]],
             },
-            Update::Bars { values, .. } => {
-                Op::Values { widget, values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect() }
-            }
-            Update::Upsert { row, .. } => Op::Upsert { widget, rows: vec![json!({"key": row.key, "row": row.row})] },
-            Update::Delete { key, .. } => Op::Delete { widget, keys: vec![key] },
+            Update::Bars { values, .. } => Op::Values {
+                widget,
+                values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect(),
+            },
+            Update::Upsert { row, .. } => Op::Upsert {
+                widget,
+                rows: vec![json!({"key": row.key, "row": row.row})],
+            },
+            Update::Delete { key, .. } => Op::Delete {
+                widget,
+                keys: vec![key],
+            },
             Update::Clear { .. } => Op::Clear { widget },
-            Update::Text { text, .. } => Op::Text { widget, text, markdown: info.kind == WidgetKind::Markdown },
+            Update::Text { text, .. } => Op::Text {
+                widget,
+                text,
+                markdown: info.kind == WidgetKind::Markdown,
+            },
             Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
         };
         latest.insert(target.index, ops.len());
@@ -267,27 +354,45 @@ pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
         kind: WidgetKind,
         data: DataJson<'a>,
     }
-    to_json(&Export { widget: &spec.id, kind: spec.kind, data: DataJson { spec, data } })
+    to_json(&Export {
+        widget: &spec.id,
+        kind: spec.kind,
+        data: DataJson { spec, data },
+    })
 }
 
 /// The CSV export of one widget. Time series: `ts_ms,value` (line charts add a leading `series`
 /// column); bars: `category,value`; tables: `key` then every field; text: `text`; heatmaps: a
 /// header of x labels and one line per row led by its y label. NaN is an empty cell.
 pub fn export_csv(spec: &WidgetSpec, data: &WidgetData) -> String {
-    let mut writer = csv::WriterBuilder::new().flexible(true).from_writer(Vec::new());
-    let number = |value: f64| if value.is_nan() { String::new() } else { format_number(value) };
+    let mut writer = csv::WriterBuilder::new()
+        .flexible(true)
+        .from_writer(Vec::new());
+    let number = |value: f64| {
+        if value.is_nan() {
+            String::new()
+        } else {
+            format_number(value)
+        }
+    };
     let mut rows: Vec<Vec<String>> = Vec::new();
     match data {
         WidgetData::Series(ring) => {
             rows.push(vec!["ts_ms".into(), "value".into()]);
-            rows.extend(ring.iter().map(|(ts, v)| vec![format_number(ts), number(v)]));
+            rows.extend(
+                ring.iter()
+                    .map(|(ts, v)| vec![format_number(ts), number(v)]),
+            );
         }
         WidgetData::MultiSeries(rings) => {
             rows.push(vec!["series".into(), "ts_ms".into(), "value".into()]);
             let names = series_names(spec);
             for (i, ring) in rings.iter().enumerate() {
                 let name = names.get(i).copied().unwrap_or("");
-                rows.extend(ring.iter().map(|(ts, v)| vec![name.to_owned(), format_number(ts), number(v)]));
+                rows.extend(
+                    ring.iter()
+                        .map(|(ts, v)| vec![name.to_owned(), format_number(ts), number(v)]),
+                );
             }
         }
         WidgetData::Bars(values) => {
@@ -328,7 +433,9 @@ pub fn export_csv(spec: &WidgetSpec, data: &WidgetData) -> String {
             };
             let columns = matrix.first().map_or(0, Vec::len);
             let mut header = vec![String::new()];
-            header.extend((0..columns).map(|i| x_labels.get(i).cloned().unwrap_or_else(|| i.to_string())));
+            header.extend(
+                (0..columns).map(|i| x_labels.get(i).cloned().unwrap_or_else(|| i.to_string())),
+            );
             rows.push(header);
             for (i, row) in matrix.iter().enumerate() {
                 let mut line = vec![y_labels.get(i).cloned().unwrap_or_else(|| i.to_string())];
@@ -370,21 +477,60 @@ mod tests {
     fn data_messages_group_points_per_widget_in_order() {
         let mut engine = Engine::new();
         engine.set_recording(true);
-        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
-        let chart = engine.declare(WidgetSpec::parse("temps", "line_chart", json!({})).unwrap()).unwrap();
-        let gpu = engine
-            .series_index(chart.widget, SeriesOptions { name: "gpu".into(), color: None, label: None }, false)
+        let cpu = engine
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
             .unwrap();
-        let table = engine.declare(WidgetSpec::parse("events", "table", json!({})).unwrap()).unwrap();
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 10.0 });
-        engine.apply(Update::SeriesPoint { widget: chart.widget, series: gpu, ts_ms: 1.0, value: 5.0 });
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2.0, value: f64::NAN });
-        engine.apply(Update::Upsert { widget: table.widget, row: Box::new(KeyedRow { key: None, row: Default::default() }) });
-        engine.apply(Update::Delete { widget: table.widget, key: "#0".into() });
+        let chart = engine
+            .declare(WidgetSpec::parse("temps", "line_chart", json!({})).unwrap())
+            .unwrap();
+        let gpu = engine
+            .series_index(
+                chart.widget,
+                SeriesOptions {
+                    name: "gpu".into(),
+                    color: None,
+                    label: None,
+                },
+                false,
+            )
+            .unwrap();
+        let table = engine
+            .declare(WidgetSpec::parse("events", "table", json!({})).unwrap())
+            .unwrap();
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 1.0,
+            value: 10.0,
+        });
+        engine.apply(Update::SeriesPoint {
+            widget: chart.widget,
+            series: gpu,
+            ts_ms: 1.0,
+            value: 5.0,
+        });
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 2.0,
+            value: f64::NAN,
+        });
+        engine.apply(Update::Upsert {
+            widget: table.widget,
+            row: Box::new(KeyedRow {
+                key: None,
+                row: Default::default(),
+            }),
+        });
+        engine.apply(Update::Delete {
+            widget: table.widget,
+            key: "#0".into(),
+        });
         let messages = delta_messages(7, &engine.take_deltas());
         assert_eq!(messages.len(), 2);
         assert_eq!(parse(&messages[0])["type"], "config");
-        assert_eq!(parse(&messages[0])["widgets"][1]["options"]["series"][0]["name"], "gpu");
+        assert_eq!(
+            parse(&messages[0])["widgets"][1]["options"]["series"][0]["name"],
+            "gpu"
+        );
         let data = parse(&messages[1]);
         assert_eq!(data["seq"], 7);
         assert_eq!(
@@ -401,24 +547,48 @@ mod tests {
     #[test]
     fn history_and_exports_hold_what_the_engine_holds() {
         let mut engine = Engine::new();
-        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1000.5, value: 0.25 });
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2000.0, value: f64::NAN });
+        let cpu = engine
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
+            .unwrap();
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 1000.5,
+            value: 0.25,
+        });
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 2000.0,
+            value: f64::NAN,
+        });
         let snapshot = engine.snapshot();
         let history = parse(&history_messages(&snapshot)[0]);
-        assert_eq!(history, json!({"type": "history", "widget": "cpu", "kind": "metric", "data": {"points": [[1000.5, 0.25], [2000.0, null]]}}));
+        assert_eq!(
+            history,
+            json!({"type": "history", "widget": "cpu", "kind": "metric", "data": {"points": [[1000.5, 0.25], [2000.0, null]]}})
+        );
         let (spec, data) = engine.widget("cpu").unwrap();
         assert_eq!(export_csv(spec, data), "ts_ms,value\n1000.5,0.25\n2000,\n");
-        assert_eq!(parse(&export_json(spec, data))["data"]["points"][0], json!([1000.5, 0.25]));
+        assert_eq!(
+            parse(&export_json(spec, data))["data"]["points"][0],
+            json!([1000.5, 0.25])
+        );
     }
 
     #[test]
     fn markdown_history_carries_safe_html() {
         let mut engine = Engine::new();
-        let notes = engine.declare(WidgetSpec::parse("notes", "markdown", json!({})).unwrap()).unwrap();
-        engine.apply(Update::Text { widget: notes.widget, text: "**hi** <b onclick=x>".into() });
+        let notes = engine
+            .declare(WidgetSpec::parse("notes", "markdown", json!({})).unwrap())
+            .unwrap();
+        engine.apply(Update::Text {
+            widget: notes.widget,
+            text: "**hi** <b onclick=x>".into(),
+        });
         let history = parse(&history_messages(&engine.snapshot())[0]);
         let html = history["data"]["html"].as_str().unwrap();
-        assert!(html.contains("<strong>hi</strong>") && html.contains("&lt;b onclick=x&gt;"), "{html}");
+        assert!(
+            html.contains("<strong>hi</strong>") && html.contains("&lt;b onclick=x&gt;"),
+            "{html}"
+        );
     }
 }

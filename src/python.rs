@@ -14,8 +14,9 @@ use pyo3::types::{PyBool, PyDict, PyFloat, PyInt, PyList, PyString, PyTuple, PyT
 use serde_json::{Map, Value};
 
 use crate::engine::{
-    prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms, ConfigPatch,
-    EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle, WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
+    prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms,
+    ConfigPatch, EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle, WidgetKind,
+    WidgetOptions, WidgetRef, WidgetSpec,
 };
 use crate::ingest::{now_ms, Pipeline};
 use crate::protocol::{export_csv, export_json};
@@ -42,7 +43,12 @@ static TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SERVER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BASE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
-fn raise(py: Python<'_>, class: &'static PyOnceLock<Py<PyType>>, name: &str, message: String) -> PyErr {
+fn raise(
+    py: Python<'_>,
+    class: &'static PyOnceLock<Py<PyType>>,
+    name: &str,
+    message: String,
+) -> PyErr {
     match class.import(py, "stream_viz.errors", name) {
         Ok(ty) => PyErr::from_type(ty.clone(), message),
         Err(err) => err,
@@ -69,7 +75,10 @@ fn engine_error(py: Python<'_>, err: EngineError) -> PyErr {
 }
 
 fn type_name(obj: &Bound<'_, PyAny>) -> String {
-    obj.get_type().name().map(|n| n.to_string()).unwrap_or_else(|_| "?".into())
+    obj.get_type()
+        .name()
+        .map(|n| n.to_string())
+        .unwrap_or_else(|_| "?".into())
 }
 
 /// A number from a Python int, float or anything with `__float__` (NumPy scalars, Decimal).
@@ -80,27 +89,55 @@ fn extract_number(py: Python<'_>, widget: &str, obj: &Bound<'_, PyAny>) -> PyRes
         return Ok(float.value());
     }
     if obj.is_instance_of::<PyBool>() {
-        return Err(type_error(py, format!("{widget:?} takes numbers, not booleans")));
+        return Err(type_error(
+            py,
+            format!("{widget:?} takes numbers, not booleans"),
+        ));
     }
     if obj.is_instance_of::<PyString>() || obj.is_none() {
-        return Err(type_error(py, format!("{widget:?} takes numbers, not {}", type_name(obj))));
+        return Err(type_error(
+            py,
+            format!("{widget:?} takes numbers, not {}", type_name(obj)),
+        ));
     }
-    obj.extract::<f64>()
-        .map_err(|_| type_error(py, format!("{widget:?} takes numbers (int, float, NumPy scalars), not {}", type_name(obj))))
+    obj.extract::<f64>().map_err(|_| {
+        type_error(
+            py,
+            format!(
+                "{widget:?} takes numbers (int, float, NumPy scalars), not {}",
+                type_name(obj)
+            ),
+        )
+    })
 }
 
 /// Epoch milliseconds from `None` (now), epoch seconds (int/float), or a `datetime`
 /// (aware, or naive meaning local time, as `datetime.timestamp()` does).
-fn extract_ts_ms(py: Python<'_>, widget: &str, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<f64> {
-    let Some(obj) = timestamp.filter(|t| !t.is_none()) else { return Ok(now_ms()) };
+fn extract_ts_ms(
+    py: Python<'_>,
+    widget: &str,
+    timestamp: Option<&Bound<'_, PyAny>>,
+) -> PyResult<f64> {
+    let Some(obj) = timestamp.filter(|t| !t.is_none()) else {
+        return Ok(now_ms());
+    };
     let seconds = if obj.is_instance_of::<PyBool>() {
-        return Err(type_error(py, "timestamp is epoch seconds or a datetime, not a boolean"));
+        return Err(type_error(
+            py,
+            "timestamp is epoch seconds or a datetime, not a boolean",
+        ));
     } else if obj.is_instance_of::<PyFloat>() || obj.is_instance_of::<PyInt>() {
         obj.extract::<f64>()?
     } else if obj.hasattr("timestamp")? {
         obj.call_method0("timestamp")?.extract::<f64>()?
     } else {
-        return Err(type_error(py, format!("timestamp is epoch seconds or a datetime, not {}", type_name(obj))));
+        return Err(type_error(
+            py,
+            format!(
+                "timestamp is epoch seconds or a datetime, not {}",
+                type_name(obj)
+            ),
+        ));
     };
     let ts_ms = seconds * 1000.0;
     validate_ts_ms(widget, ts_ms).map_err(|e| validation_error(py, e.to_string()))?;
@@ -109,7 +146,12 @@ fn extract_ts_ms(py: Python<'_>, widget: &str, timestamp: Option<&Bound<'_, PyAn
 
 /// A table cell as JSON: str, int, float, bool, None, datetime/date/time (ISO 8601 text), or a
 /// NumPy scalar.
-fn cell_to_json(py: Python<'_>, widget: &str, field: &str, obj: &Bound<'_, PyAny>) -> PyResult<Value> {
+fn cell_to_json(
+    py: Python<'_>,
+    widget: &str,
+    field: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Value> {
     if obj.is_none() {
         return Ok(Value::Null);
     }
@@ -128,7 +170,9 @@ fn cell_to_json(py: Python<'_>, widget: &str, field: &str, obj: &Bound<'_, PyAny
         }
     }
     if obj.hasattr("isoformat")? {
-        return Ok(Value::String(obj.call_method0("isoformat")?.extract::<String>()?));
+        return Ok(Value::String(
+            obj.call_method0("isoformat")?.extract::<String>()?,
+        ));
     }
     if obj.hasattr("__index__")? {
         if let Ok(i) = obj.extract::<i64>() {
@@ -157,7 +201,12 @@ struct Target {
 
 impl Target {
     fn new(handle: &WidgetHandle) -> Self {
-        Self { widget: handle.widget, id: handle.spec.id.clone(), kind: handle.spec.kind, dropped: Arc::clone(&handle.dropped) }
+        Self {
+            widget: handle.widget,
+            id: handle.spec.id.clone(),
+            kind: handle.spec.kind,
+            dropped: Arc::clone(&handle.dropped),
+        }
     }
 
     #[inline]
@@ -237,18 +286,36 @@ macro_rules! scalar_widget {
             /// Send one value, stamped `timestamp` (epoch seconds or datetime) or now.
             /// Returns False when the queue was full and the value was dropped (and counted).
             #[pyo3(signature = (value, timestamp = None))]
-            fn send(&self, py: Python<'_>, value: &Bound<'_, PyAny>, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+            fn send(
+                &self,
+                py: Python<'_>,
+                value: &Bound<'_, PyAny>,
+                timestamp: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<bool> {
                 let runtime = self.target.check_live(py)?;
                 let value = extract_number(py, &self.target.id, value)?;
-                validate_number(self.target.kind, &self.target.id, value).map_err(|e| engine_error(py, e))?;
+                validate_number(self.target.kind, &self.target.id, value)
+                    .map_err(|e| engine_error(py, e))?;
                 let ts_ms = extract_ts_ms(py, &self.target.id, timestamp)?;
-                Ok(self.target.queue(runtime, Update::Point { widget: self.target.widget, ts_ms, value }))
+                Ok(self.target.queue(
+                    runtime,
+                    Update::Point {
+                        widget: self.target.widget,
+                        ts_ms,
+                        value,
+                    },
+                ))
             }
 
             /// Remove every point held.
             fn clear(&self, py: Python<'_>) -> PyResult<bool> {
                 let runtime = self.target.check_live(py)?;
-                Ok(self.target.queue(runtime, Update::Clear { widget: self.target.widget }))
+                Ok(self.target.queue(
+                    runtime,
+                    Update::Clear {
+                        widget: self.target.widget,
+                    },
+                ))
             }
         }
     };
@@ -268,8 +335,16 @@ pub struct LineChart {
 common_methods!(LineChart);
 
 impl LineChart {
-    fn series_position(&self, py: Python<'_>, options: SeriesOptions, replace: bool) -> PyResult<u32> {
-        let mut known = self.series.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    fn series_position(
+        &self,
+        py: Python<'_>,
+        options: SeriesOptions,
+        replace: bool,
+    ) -> PyResult<u32> {
+        let mut known = self
+            .series
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
         if !replace {
             if let Some(&position) = known.get(&options.name) {
                 return Ok(position);
@@ -290,7 +365,13 @@ impl LineChart {
 impl LineChart {
     /// Add a series (or change its colour and label).
     #[pyo3(signature = (name, *, color = None, label = None))]
-    fn add_series(&self, py: Python<'_>, name: String, color: Option<String>, label: Option<String>) -> PyResult<()> {
+    fn add_series(
+        &self,
+        py: Python<'_>,
+        name: String,
+        color: Option<String>,
+        label: Option<String>,
+    ) -> PyResult<()> {
         self.target.check_live(py)?;
         self.series_position(py, SeriesOptions { name, color, label }, true)?;
         Ok(())
@@ -298,17 +379,43 @@ impl LineChart {
 
     /// Send one value to a series (added on first use), stamped `timestamp` or now.
     #[pyo3(signature = (series, value, timestamp = None))]
-    fn send(&self, py: Python<'_>, series: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, timestamp: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn send(
+        &self,
+        py: Python<'_>,
+        series: &Bound<'_, PyAny>,
+        value: &Bound<'_, PyAny>,
+        timestamp: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
         let Ok(series) = series.cast::<PyString>() else {
-            return Err(type_error(py, format!("the series name is a str, not {}", type_name(series))));
+            return Err(type_error(
+                py,
+                format!("the series name is a str, not {}", type_name(series)),
+            ));
         };
         let name = series.to_str()?;
         let value = extract_number(py, &self.target.id, value)?;
-        validate_number(self.target.kind, &self.target.id, value).map_err(|e| engine_error(py, e))?;
+        validate_number(self.target.kind, &self.target.id, value)
+            .map_err(|e| engine_error(py, e))?;
         let ts_ms = extract_ts_ms(py, &self.target.id, timestamp)?;
-        let position = self.series_position(py, SeriesOptions { name: name.to_owned(), color: None, label: None }, false)?;
-        Ok(self.target.queue(runtime, Update::SeriesPoint { widget: self.target.widget, series: position, ts_ms, value }))
+        let position = self.series_position(
+            py,
+            SeriesOptions {
+                name: name.to_owned(),
+                color: None,
+                label: None,
+            },
+            false,
+        )?;
+        Ok(self.target.queue(
+            runtime,
+            Update::SeriesPoint {
+                widget: self.target.widget,
+                series: position,
+                ts_ms,
+                value,
+            },
+        ))
     }
 }
 
@@ -329,9 +436,15 @@ impl BarChart {
         let mut pairs = Vec::new();
         let mut push = |category: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>| -> PyResult<()> {
             let Ok(category) = category.cast::<PyString>() else {
-                return Err(type_error(py, format!("bar categories are str, not {}", type_name(category))));
+                return Err(type_error(
+                    py,
+                    format!("bar categories are str, not {}", type_name(category)),
+                ));
             };
-            pairs.push((category.to_str()?.to_owned(), extract_number(py, id, value)?));
+            pairs.push((
+                category.to_str()?.to_owned(),
+                extract_number(py, id, value)?,
+            ));
             Ok(())
         };
         if let Ok(dict) = values.cast::<PyDict>() {
@@ -347,10 +460,22 @@ impl BarChart {
                 push(&category, &value)?;
             }
         } else {
-            return Err(type_error(py, format!("bar values are a dict or a list of pairs, not {}", type_name(values))));
+            return Err(type_error(
+                py,
+                format!(
+                    "bar values are a dict or a list of pairs, not {}",
+                    type_name(values)
+                ),
+            ));
         }
         validate_bars(id, &pairs).map_err(|e| engine_error(py, e))?;
-        Ok(self.target.queue(runtime, Update::Bars { widget: self.target.widget, values: Box::new(pairs) }))
+        Ok(self.target.queue(
+            runtime,
+            Update::Bars {
+                widget: self.target.widget,
+                values: Box::new(pairs),
+            },
+        ))
     }
 }
 
@@ -364,8 +489,13 @@ pub struct Table {
 common_methods!(Table);
 
 fn key_to_json(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Value> {
-    if key.is_instance_of::<PyBool>() || !(key.is_instance_of::<PyString>() || key.is_instance_of::<PyInt>()) {
-        return Err(type_error(py, format!("a row key is a str or an int, not {}", type_name(key))));
+    if key.is_instance_of::<PyBool>()
+        || !(key.is_instance_of::<PyString>() || key.is_instance_of::<PyInt>())
+    {
+        return Err(type_error(
+            py,
+            format!("a row key is a str or an int, not {}", type_name(key)),
+        ));
     }
     if let Ok(s) = key.cast::<PyString>() {
         return Ok(Value::String(s.to_str()?.to_owned()));
@@ -377,39 +507,79 @@ fn key_to_json(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Value> {
 impl Table {
     /// Insert a row, or replace the row with the same key (`key`, else the table's key field).
     #[pyo3(signature = (row, *, key = None))]
-    fn send(&self, py: Python<'_>, row: &Bound<'_, PyAny>, key: Option<&Bound<'_, PyAny>>) -> PyResult<bool> {
+    fn send(
+        &self,
+        py: Python<'_>,
+        row: &Bound<'_, PyAny>,
+        key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
         let id = &self.target.id;
         let Ok(dict) = row.cast::<PyDict>() else {
-            return Err(type_error(py, format!("a row is a dict of field → value, not {}", type_name(row))));
+            return Err(type_error(
+                py,
+                format!("a row is a dict of field → value, not {}", type_name(row)),
+            ));
         };
         if dict.len() > crate::engine::limits::MAX_COLUMNS {
-            return Err(validation_error(py, format!("a row has {} fields; the limit is {}", dict.len(), crate::engine::limits::MAX_COLUMNS)));
+            return Err(validation_error(
+                py,
+                format!(
+                    "a row has {} fields; the limit is {}",
+                    dict.len(),
+                    crate::engine::limits::MAX_COLUMNS
+                ),
+            ));
         }
         let mut fields = Map::new();
         for (name, value) in dict.iter() {
             let Ok(name) = name.cast::<PyString>() else {
-                return Err(type_error(py, format!("row field names are str, not {}", type_name(&name))));
+                return Err(type_error(
+                    py,
+                    format!("row field names are str, not {}", type_name(&name)),
+                ));
             };
             let name = name.to_str()?;
             fields.insert(name.to_owned(), cell_to_json(py, id, name, &value)?);
         }
-        let explicit = key.filter(|k| !k.is_none()).map(|k| key_to_json(py, k)).transpose()?;
-        let key = prepare_row(id, self.key_field.as_deref(), &fields, explicit.as_ref()).map_err(|e| engine_error(py, e))?;
-        Ok(self.target.queue(runtime, Update::Upsert { widget: self.target.widget, row: Box::new(KeyedRow { key, row: fields }) }))
+        let explicit = key
+            .filter(|k| !k.is_none())
+            .map(|k| key_to_json(py, k))
+            .transpose()?;
+        let key = prepare_row(id, self.key_field.as_deref(), &fields, explicit.as_ref())
+            .map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(
+            runtime,
+            Update::Upsert {
+                widget: self.target.widget,
+                row: Box::new(KeyedRow { key, row: fields }),
+            },
+        ))
     }
 
     /// Remove the row with this key (nothing happens when there is none).
     fn delete(&self, py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
-        let key = crate::engine::key_text(&self.target.id, &key_to_json(py, key)?).map_err(|e| engine_error(py, e))?;
-        Ok(self.target.queue(runtime, Update::Delete { widget: self.target.widget, key }))
+        let key = crate::engine::key_text(&self.target.id, &key_to_json(py, key)?)
+            .map_err(|e| engine_error(py, e))?;
+        Ok(self.target.queue(
+            runtime,
+            Update::Delete {
+                widget: self.target.widget,
+                key,
+            },
+        ))
     }
 
     /// Remove every row.
     fn clear(&self, py: Python<'_>) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
-        Ok(self.target.queue(runtime, Update::Clear { widget: self.target.widget }))
+        Ok(self.target.queue(
+            runtime,
+            Update::Clear {
+                widget: self.target.widget,
+            },
+        ))
     }
 }
 
@@ -429,11 +599,20 @@ macro_rules! text_widget {
             fn send(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<bool> {
                 let runtime = self.target.check_live(py)?;
                 let Ok(text) = text.cast::<PyString>() else {
-                    return Err(type_error(py, format!("{:?} takes str, not {}", self.target.id, type_name(text))));
+                    return Err(type_error(
+                        py,
+                        format!("{:?} takes str, not {}", self.target.id, type_name(text)),
+                    ));
                 };
                 let text = text.to_str()?;
                 validate_text(&self.target.id, text).map_err(|e| engine_error(py, e))?;
-                Ok(self.target.queue(runtime, Update::Text { widget: self.target.widget, text: text.into() }))
+                Ok(self.target.queue(
+                    runtime,
+                    Update::Text {
+                        widget: self.target.widget,
+                        text: text.into(),
+                    },
+                ))
             }
 
             fn __call__(&self, py: Python<'_>, text: &Bound<'_, PyAny>) -> PyResult<bool> {
@@ -462,51 +641,107 @@ impl Heatmap {
         let runtime = self.target.check_live(py)?;
         let id = &self.target.id;
         if matrix.is_instance_of::<PyString>() || matrix.is_instance_of::<PyDict>() {
-            return Err(type_error(py, format!("a matrix is a list of rows, not {}", type_name(matrix))));
+            return Err(type_error(
+                py,
+                format!("a matrix is a list of rows, not {}", type_name(matrix)),
+            ));
         }
         let mut rows = Vec::new();
         let mut cells = 0_usize;
-        for row in matrix.try_iter().map_err(|_| type_error(py, format!("a matrix is a list of rows, not {}", type_name(matrix))))? {
+        for row in matrix.try_iter().map_err(|_| {
+            type_error(
+                py,
+                format!("a matrix is a list of rows, not {}", type_name(matrix)),
+            )
+        })? {
             let row = row?;
             if row.is_instance_of::<PyString>() {
                 return Err(type_error(py, "a matrix row is a list of numbers, not str"));
             }
             let mut values = Vec::new();
-            for value in row.try_iter().map_err(|_| type_error(py, format!("a matrix row is a list of numbers, not {}", type_name(&row))))? {
+            for value in row.try_iter().map_err(|_| {
+                type_error(
+                    py,
+                    format!("a matrix row is a list of numbers, not {}", type_name(&row)),
+                )
+            })? {
                 values.push(extract_number(py, id, &value?)?);
                 cells += 1;
                 if cells > crate::engine::limits::MAX_HEATMAP_CELLS {
-                    return Err(validation_error(py, format!("too large: more than {} cells", crate::engine::limits::MAX_HEATMAP_CELLS)));
+                    return Err(validation_error(
+                        py,
+                        format!(
+                            "too large: more than {} cells",
+                            crate::engine::limits::MAX_HEATMAP_CELLS
+                        ),
+                    ));
                 }
             }
             rows.push(values);
         }
         validate_matrix(id, &self.options, &rows).map_err(|e| engine_error(py, e))?;
-        Ok(self.target.queue(runtime, Update::Matrix { widget: self.target.widget, matrix: Box::new(rows) }))
+        Ok(self.target.queue(
+            runtime,
+            Update::Matrix {
+                widget: self.target.widget,
+                matrix: Box::new(rows),
+            },
+        ))
     }
 }
 
 /// Declare a widget (or re-declare it with new options) and return its handle.
 #[pyfunction]
 fn declare(py: Python<'_>, kind: &str, id: &str, options_json: &str) -> PyResult<Py<PyAny>> {
-    let options: Value = serde_json::from_str(options_json).map_err(|e| validation_error(py, format!("options: {e}")))?;
+    let options: Value = serde_json::from_str(options_json)
+        .map_err(|e| validation_error(py, format!("options: {e}")))?;
     let spec = WidgetSpec::parse(id, kind, options).map_err(|e| engine_error(py, e))?;
     let runtime = runtime();
-    let handle = runtime.pipeline.engine().declare(spec).map_err(|e| engine_error(py, e))?;
+    let handle = runtime
+        .pipeline
+        .engine()
+        .declare(spec)
+        .map_err(|e| engine_error(py, e))?;
     let target = Target::new(&handle);
     let object = match &handle.spec.options {
         WidgetOptions::Metric(_) => Py::new(py, Metric { target })?.into_any(),
         WidgetOptions::Stat(_) => Py::new(py, Stat { target })?.into_any(),
         WidgetOptions::Gauge(_) => Py::new(py, Gauge { target })?.into_any(),
         WidgetOptions::LineChart(o) => {
-            let series = o.series.iter().enumerate().map(|(i, s)| (s.name.clone(), i as u32)).collect();
-            Py::new(py, LineChart { target, series: Mutex::new(series) })?.into_any()
+            let series = o
+                .series
+                .iter()
+                .enumerate()
+                .map(|(i, s)| (s.name.clone(), i as u32))
+                .collect();
+            Py::new(
+                py,
+                LineChart {
+                    target,
+                    series: Mutex::new(series),
+                },
+            )?
+            .into_any()
         }
         WidgetOptions::BarChart(_) => Py::new(py, BarChart { target })?.into_any(),
-        WidgetOptions::Table(o) => Py::new(py, Table { target, key_field: o.key.clone() })?.into_any(),
+        WidgetOptions::Table(o) => Py::new(
+            py,
+            Table {
+                target,
+                key_field: o.key.clone(),
+            },
+        )?
+        .into_any(),
         WidgetOptions::Text(_) => Py::new(py, Text { target })?.into_any(),
         WidgetOptions::Markdown(_) => Py::new(py, Markdown { target })?.into_any(),
-        WidgetOptions::Heatmap(o) => Py::new(py, Heatmap { target, options: o.clone() })?.into_any(),
+        WidgetOptions::Heatmap(o) => Py::new(
+            py,
+            Heatmap {
+                target,
+                options: o.clone(),
+            },
+        )?
+        .into_any(),
     };
     Ok(object)
 }
@@ -514,7 +749,8 @@ fn declare(py: Python<'_>, kind: &str, id: &str, options_json: &str) -> PyResult
 /// Change dashboard settings (title, theme, buffer_size) from a JSON object.
 #[pyfunction]
 fn configure(py: Python<'_>, options_json: &str) -> PyResult<()> {
-    let value: Value = serde_json::from_str(options_json).map_err(|e| validation_error(py, format!("options: {e}")))?;
+    let value: Value = serde_json::from_str(options_json)
+        .map_err(|e| validation_error(py, format!("options: {e}")))?;
     let patch = ConfigPatch::from_json(value).map_err(|e| engine_error(py, e))?;
     runtime().pipeline.engine().configure(patch);
     Ok(())
@@ -524,11 +760,24 @@ fn configure(py: Python<'_>, options_json: &str) -> PyResult<()> {
 #[pyfunction]
 fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
     let runtime = runtime();
-    let mut server = runtime.server.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+    let mut server = runtime
+        .server
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
     if let Some(running) = server.as_ref() {
-        return Err(server_error(py, format!("the server is already running at {}; call stop() first", running.url())));
+        return Err(server_error(
+            py,
+            format!(
+                "the server is already running at {}; call stop() first",
+                running.url()
+            ),
+        ));
     }
-    let options = ServerOptions { host: host.clone(), port, ..ServerOptions::default() };
+    let options = ServerOptions {
+        host: host.clone(),
+        port,
+        ..ServerOptions::default()
+    };
     let pipeline = runtime.pipeline.clone();
     let handle = py
         .detach(move || ServerHandle::start(pipeline, options))
@@ -541,7 +790,11 @@ fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
 /// Stop the web server if it runs; returns whether it was running.
 #[pyfunction]
 fn stop_server(py: Python<'_>) -> bool {
-    let handle = runtime().server.lock().unwrap_or_else(std::sync::PoisonError::into_inner).take();
+    let handle = runtime()
+        .server
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
     match handle {
         Some(handle) => {
             py.detach(move || handle.stop());
@@ -554,7 +807,12 @@ fn stop_server(py: Python<'_>) -> bool {
 /// The dashboard URL while the server runs.
 #[pyfunction]
 fn server_url() -> Option<String> {
-    runtime().server.lock().unwrap_or_else(std::sync::PoisonError::into_inner).as_ref().map(ServerHandle::url)
+    runtime()
+        .server
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .as_ref()
+        .map(ServerHandle::url)
 }
 
 /// Wait until every value sent so far is applied (or `timeout_s` passes); true when applied.
@@ -562,7 +820,10 @@ fn server_url() -> Option<String> {
 #[pyo3(signature = (timeout_s = 10.0))]
 fn flush(py: Python<'_>, timeout_s: f64) -> PyResult<bool> {
     if !(0.0..=86_400.0).contains(&timeout_s) {
-        return Err(validation_error(py, "timeout_s is between 0 and 86400 seconds"));
+        return Err(validation_error(
+            py,
+            "timeout_s is between 0 and 86400 seconds",
+        ));
     }
     let pipeline = runtime().pipeline.clone();
     Ok(py.detach(move || pipeline.flush(Duration::from_secs_f64(timeout_s))))
@@ -576,7 +837,9 @@ fn reset(py: Python<'_>) {
     py.detach(|| pipeline.flush(Duration::from_secs(10)));
     let mut engine = runtime.pipeline.engine();
     engine.reset();
-    runtime.generation.store(engine.generation(), Ordering::Relaxed);
+    runtime
+        .generation
+        .store(engine.generation(), Ordering::Relaxed);
 }
 
 /// Counters as JSON (see `/api/v1/stats`).
@@ -601,7 +864,10 @@ fn export(py: Python<'_>, id: &str, format: &str) -> PyResult<String> {
     match format {
         "csv" => Ok(export_csv(spec, data)),
         "json" => Ok(export_json(spec, data)),
-        other => Err(validation_error(py, format!("format {other:?} is not one of csv, json"))),
+        other => Err(validation_error(
+            py,
+            format!("format {other:?} is not one of csv, json"),
+        )),
     }
 }
 

@@ -12,10 +12,14 @@ use streamviz::web::{bind, serve, ServerOptions};
 use streamviz::Update;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+type Socket =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn start(pipeline: &Pipeline) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let options = ServerOptions { port: 0, ..ServerOptions::default() };
+    let options = ServerOptions {
+        port: 0,
+        ..ServerOptions::default()
+    };
     let listener = bind(&options).expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -46,16 +50,31 @@ async fn next_json(socket: &mut Socket) -> Value {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     let pipeline = Pipeline::default();
-    let cpu = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 5000})).unwrap()).unwrap();
+    let cpu = pipeline
+        .engine()
+        .declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 5000})).unwrap())
+        .unwrap();
     for i in 0..100 {
-        pipeline.send(Update::Point { widget: cpu.widget, ts_ms: 1000.0 + i as f64, value: i as f64 }, &cpu.dropped);
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: 1000.0 + i as f64,
+                value: i as f64,
+            },
+            &cpu.dropped,
+        );
     }
     assert!(pipeline.flush(Duration::from_secs(10)));
     let (url, _stop) = start(&pipeline).await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
 
     let hello = next_json(&mut socket).await;
-    assert_eq!((hello["type"].as_str(), hello["protocol"].as_u64()), (Some("hello"), Some(1)));
+    assert_eq!(
+        (hello["type"].as_str(), hello["protocol"].as_u64()),
+        (Some("hello"), Some(1))
+    );
     let config = next_json(&mut socket).await;
     assert_eq!(config["type"], "config");
     assert_eq!(config["widgets"][0]["id"], "cpu");
@@ -67,7 +86,14 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
 
     // Live points after the snapshot arrive exactly once, in order.
     for i in 100..3000 {
-        pipeline.send(Update::Point { widget: cpu.widget, ts_ms: 1000.0 + i as f64, value: i as f64 }, &cpu.dropped);
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: 1000.0 + i as f64,
+                value: i as f64,
+            },
+            &cpu.dropped,
+        );
     }
     let mut received = Vec::new();
     let mut last_seq = 0;
@@ -90,14 +116,22 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
 async fn pushes_over_the_socket_are_acknowledged_or_refused_with_a_reason() {
     let pipeline = Pipeline::default();
     let (url, _stop) = start(&pipeline).await;
-    let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.expect("connect");
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
     assert_eq!(next_json(&mut socket).await["type"], "hello");
     assert_eq!(next_json(&mut socket).await["type"], "config");
 
     let push = json!({"type": "push", "widgets": [{"id": "temp", "kind": "gauge"}], "updates": [{"widget": "temp", "value": 42}]});
-    socket.send(Message::text(push.to_string())).await.expect("send");
+    socket
+        .send(Message::text(push.to_string()))
+        .await
+        .expect("send");
     let bad = json!({"type": "push", "updates": [{"widget": "temp", "value": "hot"}]});
-    socket.send(Message::text(bad.to_string())).await.expect("send");
+    socket
+        .send(Message::text(bad.to_string()))
+        .await
+        .expect("send");
     socket.send(Message::text("{not json")).await.expect("send");
 
     let mut ack = None;

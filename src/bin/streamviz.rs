@@ -6,7 +6,11 @@ use streamviz::ingest::Pipeline;
 use streamviz::web::{bind, serve, ServerOptions};
 
 #[derive(Parser)]
-#[command(name = "streamviz", version, about = "Live dashboards for streaming data")]
+#[command(
+    name = "streamviz",
+    version,
+    about = "Live dashboards for streaming data"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -28,15 +32,25 @@ enum Command {
 #[tokio::main]
 async fn main() -> std::process::ExitCode {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG").unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
         .with_writer(std::io::stderr)
         .init();
     let Command::Serve { host, port } = Cli::parse().command;
-    let options = ServerOptions { host, port, ..ServerOptions::default() };
+    let options = ServerOptions {
+        host,
+        port,
+        ..ServerOptions::default()
+    };
     let listener = match bind(&options) {
         Ok(listener) => listener,
         Err(err) => {
-            eprintln!("streamviz: cannot serve on {}:{}: {err}", options.host, options.port);
+            eprintln!(
+                "streamviz: cannot serve on {}:{}: {err}",
+                options.host, options.port
+            );
             return std::process::ExitCode::FAILURE;
         }
     };

@@ -15,16 +15,17 @@ pub use error::{EngineError, EngineResult};
 pub use markdown::markdown_to_safe_html;
 pub use ring::RingBuffer;
 pub use spec::{
-    validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions, ColumnType, ConfigPatch,
-    DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions, LineChartOptions, MarkdownOptions, MetricOptions,
-    SeriesOptions, StatOptions, TableOptions, TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions,
-    WidgetSpec,
+    validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions,
+    ColumnType, ConfigPatch, DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions,
+    LineChartOptions, MarkdownOptions, MetricOptions, SeriesOptions, StatOptions, TableOptions,
+    TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
 pub use state::{
-    ConfigView, Deltas, Engine, EngineStats, Layout, Snapshot, WidgetData, WidgetHandle, WidgetInfo, WidgetStats,
-    MAX_PENDING_UPDATES,
+    ConfigView, Deltas, Engine, EngineStats, Layout, Snapshot, WidgetData, WidgetHandle,
+    WidgetInfo, WidgetStats, MAX_PENDING_UPDATES,
 };
 pub use table::{KeyedTable, Row};
 pub use update::{
-    key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms, KeyedRow, Update, WidgetRef,
+    key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms,
+    KeyedRow, Update, WidgetRef,
 };

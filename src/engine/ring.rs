@@ -139,7 +139,10 @@ mod tests {
         assert_eq!(ring.len(), 1000);
         assert_eq!(ring.iter().next(), Some((9500.0, 0.0)));
         assert_eq!(ring.heap_bytes(), ring.ts_ms.capacity() * 16);
-        assert!(ring.ts_ms.capacity() < 2048, "storage must not grow past capacity");
+        assert!(
+            ring.ts_ms.capacity() < 2048,
+            "storage must not grow past capacity"
+        );
     }
 
     #[test]
@@ -149,9 +152,15 @@ mod tests {
             ring.push(i as f64, i as f64);
         }
         ring.set_capacity(2);
-        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(4.0, 4.0), (5.0, 5.0)]);
+        assert_eq!(
+            ring.iter().collect::<Vec<_>>(),
+            vec![(4.0, 4.0), (5.0, 5.0)]
+        );
         ring.push(6.0, 6.0);
-        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(5.0, 5.0), (6.0, 6.0)]);
+        assert_eq!(
+            ring.iter().collect::<Vec<_>>(),
+            vec![(5.0, 5.0), (6.0, 6.0)]
+        );
         ring.set_capacity(5);
         ring.push(7.0, 7.0);
         assert_eq!(ring.len(), 3);

@@ -116,16 +116,22 @@ fn check_str(option: &str, text: &str, max_bytes: usize) -> EngineResult<()> {
 /// Check a CSS colour: a name, `#rgb`/`#rrggbb`/`#rrggbbaa`, or `rgb(...)`/`rgba(...)`/`hsl(...)`.
 /// Only characters that cannot escape a CSS value are allowed.
 pub fn validate_color(option: &str, color: &str) -> EngineResult<()> {
-    let allowed = |c: char| c.is_ascii_alphanumeric() || matches!(c, '#' | '(' | ')' | ',' | '.' | '%' | ' ');
+    let allowed =
+        |c: char| c.is_ascii_alphanumeric() || matches!(c, '#' | '(' | ')' | ',' | '.' | '%' | ' ');
     if color.is_empty() || color.len() > 64 || !color.chars().all(allowed) {
         return Err(invalid_option(
             option,
-            format!("{color:?} is not a CSS colour (e.g. \"red\", \"#00d4ff\", \"rgb(0,212,255)\")"),
+            format!(
+                "{color:?} is not a CSS colour (e.g. \"red\", \"#00d4ff\", \"rgb(0,212,255)\")"
+            ),
         ));
     }
     if let Some(hex) = color.strip_prefix('#') {
         if !matches!(hex.len(), 3 | 4 | 6 | 8) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(invalid_option(option, format!("{color:?} is not a hex colour")));
+            return Err(invalid_option(
+                option,
+                format!("{color:?} is not a hex colour"),
+            ));
         }
     }
     Ok(())
@@ -502,8 +508,15 @@ pub struct WidgetSpec {
     pub options: WidgetOptions,
 }
 
-fn parse_options<T: serde::de::DeserializeOwned>(kind: WidgetKind, options: Value) -> EngineResult<T> {
-    let options = if options.is_null() { Value::Object(Default::default()) } else { options };
+fn parse_options<T: serde::de::DeserializeOwned>(
+    kind: WidgetKind,
+    options: Value,
+) -> EngineResult<T> {
+    let options = if options.is_null() {
+        Value::Object(Default::default())
+    } else {
+        options
+    };
     serde_json::from_value(options).map_err(|err| invalid_option(kind.name(), err.to_string()))
 }
 
@@ -513,7 +526,10 @@ impl WidgetSpec {
         validate_id(id)?;
         let kind = WidgetKind::from_name(kind).ok_or_else(|| {
             let names: Vec<_> = WidgetKind::ALL.iter().map(|k| k.name()).collect();
-            invalid_option("kind", format!("{kind:?} is not one of {}", names.join(", ")))
+            invalid_option(
+                "kind",
+                format!("{kind:?} is not one of {}", names.join(", ")),
+            )
         })?;
         let options = match kind {
             WidgetKind::Metric => WidgetOptions::Metric(parse_options(kind, options)?),
@@ -584,7 +600,10 @@ impl WidgetSpec {
                 check_finite("min", Some(o.min))?;
                 check_finite("max", Some(o.max))?;
                 if o.min >= o.max {
-                    return Err(invalid_option("max", format!("must be greater than min ({} >= {})", o.min, o.max)));
+                    return Err(invalid_option(
+                        "max",
+                        format!("must be greater than min ({} >= {})", o.min, o.max),
+                    ));
                 }
                 if o.thresholds.len() > 32 {
                     return Err(invalid_option("thresholds", "at most 32 bands"));
@@ -612,12 +631,18 @@ impl WidgetSpec {
                     }
                 }
                 if o.series.len() > MAX_SERIES {
-                    return Err(invalid_option("series", format!("at most {MAX_SERIES} series")));
+                    return Err(invalid_option(
+                        "series",
+                        format!("at most {MAX_SERIES} series"),
+                    ));
                 }
                 for (i, series) in o.series.iter().enumerate() {
                     series.validate()?;
                     if o.series[..i].iter().any(|s| s.name == series.name) {
-                        return Err(invalid_option("series", format!("{:?} is declared twice", series.name)));
+                        return Err(invalid_option(
+                            "series",
+                            format!("{:?} is declared twice", series.name),
+                        ));
                     }
                 }
             }
@@ -630,10 +655,16 @@ impl WidgetSpec {
             WidgetOptions::Table(o) => {
                 check_label("title", &o.title)?;
                 if o.max_rows == 0 || o.max_rows > MAX_TABLE_ROWS {
-                    return Err(invalid_option("max_rows", format!("must be between 1 and {MAX_TABLE_ROWS}")));
+                    return Err(invalid_option(
+                        "max_rows",
+                        format!("must be between 1 and {MAX_TABLE_ROWS}"),
+                    ));
                 }
                 if o.columns.len() > MAX_COLUMNS {
-                    return Err(invalid_option("columns", format!("at most {MAX_COLUMNS} columns")));
+                    return Err(invalid_option(
+                        "columns",
+                        format!("at most {MAX_COLUMNS} columns"),
+                    ));
                 }
                 for (i, column) in o.columns.iter().enumerate() {
                     if column.name.is_empty() {
@@ -643,7 +674,10 @@ impl WidgetSpec {
                     check_label("columns.label", &column.label)?;
                     check_format(&column.format)?;
                     if o.columns[..i].iter().any(|c| c.name == column.name) {
-                        return Err(invalid_option("columns", format!("{:?} is declared twice", column.name)));
+                        return Err(invalid_option(
+                            "columns",
+                            format!("{:?} is declared twice", column.name),
+                        ));
                     }
                     if column.colors.len() > 64 {
                         return Err(invalid_option("columns.colors", "at most 64 colours"));
@@ -651,7 +685,10 @@ impl WidgetSpec {
                     for (value, color) in &column.colors {
                         check_str("columns.colors", value, MAX_LABEL_BYTES)?;
                         let Some(color) = color.as_str() else {
-                            return Err(invalid_option("columns.colors", "colours must be strings"));
+                            return Err(invalid_option(
+                                "columns.colors",
+                                "colours must be strings",
+                            ));
                         };
                         validate_color("columns.colors", color)?;
                     }
@@ -739,7 +776,8 @@ pub struct ConfigPatch {
 impl ConfigPatch {
     /// Parse a JSON object of dashboard options.
     pub fn from_json(value: Value) -> EngineResult<Self> {
-        let patch: Self = serde_json::from_value(value).map_err(|err| invalid_option("configure", err.to_string()))?;
+        let patch: Self = serde_json::from_value(value)
+            .map_err(|err| invalid_option("configure", err.to_string()))?;
         check_label("title", &patch.title)?;
         check_capacity("buffer_size", patch.buffer_size)?;
         Ok(patch)
@@ -766,14 +804,19 @@ mod tests {
     fn ids_must_be_url_safe_and_bounded() {
         assert!(validate_id("cpu.load_1-m").is_ok());
         for bad in ["", "a b", "a/b", "ü", "..", &"x".repeat(65)] {
-            assert!(matches!(validate_id(bad), Err(EngineError::InvalidId { .. })), "{bad:?}");
+            assert!(
+                matches!(validate_id(bad), Err(EngineError::InvalidId { .. })),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn options_fill_defaults_and_reject_unknown_keys() {
         let spec = WidgetSpec::parse("total", "stat", json!({"title": "Total"})).unwrap();
-        let WidgetOptions::Stat(options) = &spec.options else { panic!("wrong kind") };
+        let WidgetOptions::Stat(options) = &spec.options else {
+            panic!("wrong kind")
+        };
         assert!(options.delta && options.sparkline);
         assert_eq!(options.delta_color, DeltaColor::Auto);
         let err = WidgetSpec::parse("cpu", "metric", json!({"colr": "red"})).unwrap_err();
@@ -788,7 +831,17 @@ mod tests {
         assert!(WidgetSpec::parse("m", "metric", json!({"color": "red;}body{"})).is_err());
         assert!(WidgetSpec::parse("m", "metric", json!({"max_points": 0})).is_err());
         assert!(WidgetSpec::parse("t", "table", json!({"max_rows": 1_000_000})).is_err());
-        assert!(WidgetSpec::parse("g", "gauge", json!({"thresholds": [[70, "red"], [50, "green"]]})).is_err());
-        assert!(WidgetSpec::parse("g", "gauge", json!({"thresholds": [[50, "green"], [70, "#ff0"]]})).is_ok());
+        assert!(WidgetSpec::parse(
+            "g",
+            "gauge",
+            json!({"thresholds": [[70, "red"], [50, "green"]]})
+        )
+        .is_err());
+        assert!(WidgetSpec::parse(
+            "g",
+            "gauge",
+            json!({"thresholds": [[50, "green"], [70, "#ff0"]]})
+        )
+        .is_ok());
     }
 }

@@ -11,11 +11,13 @@ use serde::Serialize;
 use super::error::{EngineError, EngineResult};
 use super::limits::{MAX_SERIES, MAX_WIDGETS};
 use super::ring::RingBuffer;
-use super::spec::{ConfigPatch, DashboardConfig, SeriesOptions, WidgetKind, WidgetOptions, WidgetSpec};
+use super::spec::{
+    ConfigPatch, DashboardConfig, SeriesOptions, WidgetKind, WidgetOptions, WidgetSpec,
+};
 use super::table::KeyedTable;
-use super::update::{Update, WidgetRef};
 #[cfg(test)]
 use super::update::KeyedRow;
+use super::update::{Update, WidgetRef};
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead.
 pub const MAX_PENDING_UPDATES: usize = 1 << 20;
@@ -44,9 +46,9 @@ impl WidgetData {
             WidgetOptions::Metric(_) | WidgetOptions::Stat(_) | WidgetOptions::Gauge(_) => {
                 WidgetData::Series(RingBuffer::new(capacity))
             }
-            WidgetOptions::LineChart(o) => {
-                WidgetData::MultiSeries(o.series.iter().map(|_| RingBuffer::new(capacity)).collect())
-            }
+            WidgetOptions::LineChart(o) => WidgetData::MultiSeries(
+                o.series.iter().map(|_| RingBuffer::new(capacity)).collect(),
+            ),
             WidgetOptions::BarChart(_) => WidgetData::Bars(Vec::new()),
             WidgetOptions::Table(o) => WidgetData::Table(KeyedTable::new(o.max_rows)),
             WidgetOptions::Text(_) | WidgetOptions::Markdown(_) => WidgetData::Text(String::new()),
@@ -248,7 +250,9 @@ impl Engine {
                 });
             }
             let mut spec = spec;
-            if let (WidgetOptions::LineChart(old), WidgetOptions::LineChart(new)) = (&widget.spec.options, &mut spec.options) {
+            if let (WidgetOptions::LineChart(old), WidgetOptions::LineChart(new)) =
+                (&widget.spec.options, &mut spec.options)
+            {
                 // Series added since the first declaration stay, after the newly declared ones.
                 for series in &old.series {
                     if !new.series.iter().any(|s| s.name == series.name) {
@@ -260,8 +264,12 @@ impl Engine {
             match &mut widget.data {
                 WidgetData::Series(ring) => ring.set_capacity(capacity),
                 WidgetData::MultiSeries(rings) => {
-                    let WidgetOptions::LineChart(new) = &spec.options else { unreachable_kind() };
-                    let WidgetOptions::LineChart(old) = &widget.spec.options else { unreachable_kind() };
+                    let WidgetOptions::LineChart(new) = &spec.options else {
+                        unreachable_kind()
+                    };
+                    let WidgetOptions::LineChart(old) = &widget.spec.options else {
+                        unreachable_kind()
+                    };
                     let mut reordered = Vec::with_capacity(new.series.len());
                     for series in &new.series {
                         let ring = old
@@ -293,13 +301,18 @@ impl Engine {
             self.rebuild_directory();
             self.note_config_change();
             return Ok(WidgetHandle {
-                widget: WidgetRef { index, generation: self.generation },
+                widget: WidgetRef {
+                    index,
+                    generation: self.generation,
+                },
                 spec,
                 dropped,
             });
         }
         if self.widgets.len() >= MAX_WIDGETS {
-            return Err(EngineError::TooLarge(format!("a dashboard holds at most {MAX_WIDGETS} widgets")));
+            return Err(EngineError::TooLarge(format!(
+                "a dashboard holds at most {MAX_WIDGETS} widgets"
+            )));
         }
         let index = self.widgets.len() as u32;
         let dropped = Arc::new(AtomicU64::new(0));
@@ -313,7 +326,10 @@ impl Engine {
         self.rebuild_directory();
         self.note_config_change();
         Ok(WidgetHandle {
-            widget: WidgetRef { index, generation: self.generation },
+            widget: WidgetRef {
+                index,
+                generation: self.generation,
+            },
             spec,
             dropped,
         })
@@ -321,7 +337,12 @@ impl Engine {
 
     /// The series position of `name` in a line chart, adding the series when it is new. Given
     /// `options` replace the colour and label of an existing series.
-    pub fn series_index(&mut self, widget: WidgetRef, series: SeriesOptions, replace: bool) -> EngineResult<u32> {
+    pub fn series_index(
+        &mut self,
+        widget: WidgetRef,
+        series: SeriesOptions,
+        replace: bool,
+    ) -> EngineResult<u32> {
         series.validate()?;
         let capacity_default = self.config.buffer_size;
         let recording = self.recording;
@@ -329,7 +350,11 @@ impl Engine {
         let WidgetOptions::LineChart(options) = &mut widget.spec.options else {
             return Err(EngineError::InvalidOption {
                 option: "series".into(),
-                reason: format!("{:?} is a {}, not a line_chart", widget.spec.id, widget.spec.kind.name()),
+                reason: format!(
+                    "{:?} is a {}, not a line_chart",
+                    widget.spec.id,
+                    widget.spec.kind.name()
+                ),
             });
         };
         if let Some(position) = options.series.iter().position(|s| s.name == series.name) {
@@ -340,7 +365,9 @@ impl Engine {
             return Ok(position as u32);
         }
         if options.series.len() >= MAX_SERIES {
-            return Err(EngineError::TooLarge(format!("a line chart holds at most {MAX_SERIES} series")));
+            return Err(EngineError::TooLarge(format!(
+                "a line chart holds at most {MAX_SERIES} series"
+            )));
         }
         let capacity = options.max_points.unwrap_or(capacity_default);
         options.series.push(series);
@@ -389,7 +416,9 @@ impl Engine {
                 id: w.spec.id.as_str().into(),
                 kind: w.spec.kind,
                 series: match &w.spec.options {
-                    WidgetOptions::LineChart(o) => o.series.iter().map(|s| s.name.clone()).collect(),
+                    WidgetOptions::LineChart(o) => {
+                        o.series.iter().map(|s| s.name.clone()).collect()
+                    }
                     _ => Arc::from([]),
                 },
             })
@@ -417,7 +446,10 @@ impl Engine {
         let index = *self.by_id.get(id)?;
         let widget = &self.widgets[index as usize];
         Some(WidgetHandle {
-            widget: WidgetRef { index, generation: self.generation },
+            widget: WidgetRef {
+                index,
+                generation: self.generation,
+            },
             spec: widget.spec.clone(),
             dropped: Arc::clone(&widget.dropped),
         })
@@ -436,7 +468,11 @@ impl Engine {
     pub fn apply(&mut self, mut update: Update) {
         let generation = self.generation;
         let target = update.widget();
-        let Some(widget) = self.widgets.get_mut(target.index as usize).filter(|_| target.generation == generation) else {
+        let Some(widget) = self
+            .widgets
+            .get_mut(target.index as usize)
+            .filter(|_| target.generation == generation)
+        else {
             self.points_discarded += 1;
             return;
         };
@@ -445,15 +481,21 @@ impl Engine {
                 ring.push(*ts_ms, *value);
                 true
             }
-            (Update::SeriesPoint { series, ts_ms, value, .. }, WidgetData::MultiSeries(rings)) => {
-                match rings.get_mut(*series as usize) {
-                    Some(ring) => {
-                        ring.push(*ts_ms, *value);
-                        true
-                    }
-                    None => false,
+            (
+                Update::SeriesPoint {
+                    series,
+                    ts_ms,
+                    value,
+                    ..
+                },
+                WidgetData::MultiSeries(rings),
+            ) => match rings.get_mut(*series as usize) {
+                Some(ring) => {
+                    ring.push(*ts_ms, *value);
+                    true
                 }
-            }
+                None => false,
+            },
             (Update::Bars { values, .. }, WidgetData::Bars(bars)) => {
                 for (category, value) in values.iter() {
                     match bars.iter_mut().find(|(c, _)| c == category) {
@@ -464,7 +506,9 @@ impl Engine {
                 true
             }
             (Update::Upsert { row, .. }, WidgetData::Table(table)) => {
-                let key = row.key.get_or_insert_with(|| table.next_auto_key().into_boxed_str());
+                let key = row
+                    .key
+                    .get_or_insert_with(|| table.next_auto_key().into_boxed_str());
                 table.upsert(key.to_string(), row.row.clone());
                 true
             }
@@ -571,8 +615,15 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn declare(engine: &mut Engine, id: &str, kind: &str, options: serde_json::Value) -> WidgetHandle {
-        engine.declare(WidgetSpec::parse(id, kind, options).unwrap()).unwrap()
+    fn declare(
+        engine: &mut Engine,
+        id: &str,
+        kind: &str,
+        options: serde_json::Value,
+    ) -> WidgetHandle {
+        engine
+            .declare(WidgetSpec::parse(id, kind, options).unwrap())
+            .unwrap()
     }
 
     #[test]
@@ -580,20 +631,36 @@ mod tests {
         let mut engine = Engine::new();
         let cpu = declare(&mut engine, "cpu", "metric", json!({"max_points": 3}));
         for i in 0..5 {
-            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: i as f64 });
+            engine.apply(Update::Point {
+                widget: cpu.widget,
+                ts_ms: i as f64,
+                value: i as f64,
+            });
         }
-        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else { panic!("no series") };
-        assert_eq!(ring.iter().map(|p| p.1).collect::<Vec<_>>(), vec![2.0, 3.0, 4.0]);
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!("no series")
+        };
+        assert_eq!(
+            ring.iter().map(|p| p.1).collect::<Vec<_>>(),
+            vec![2.0, 3.0, 4.0]
+        );
         assert_eq!(engine.stats().points_accepted, 5);
     }
 
     #[test]
     fn default_capacity_follows_buffer_size() {
         let mut engine = Engine::new();
-        engine.configure(ConfigPatch { buffer_size: Some(2), ..Default::default() });
+        engine.configure(ConfigPatch {
+            buffer_size: Some(2),
+            ..Default::default()
+        });
         let cpu = declare(&mut engine, "cpu", "metric", json!({}));
         for i in 0..4 {
-            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: 1.0 });
+            engine.apply(Update::Point {
+                widget: cpu.widget,
+                ts_ms: i as f64,
+                value: 1.0,
+            });
         }
         assert_eq!(engine.widget("cpu").map(|(_, d)| d.len()), Some(2));
     }
@@ -602,12 +669,25 @@ mod tests {
     fn redeclaring_keeps_data_and_refuses_another_kind() {
         let mut engine = Engine::new();
         let first = declare(&mut engine, "cpu", "metric", json!({}));
-        engine.apply(Update::Point { widget: first.widget, ts_ms: 1.0, value: 5.0 });
+        engine.apply(Update::Point {
+            widget: first.widget,
+            ts_ms: 1.0,
+            value: 5.0,
+        });
         let second = declare(&mut engine, "cpu", "metric", json!({"title": "CPU"}));
         assert_eq!(first.widget, second.widget);
         assert_eq!(engine.widget("cpu").map(|(_, d)| d.len()), Some(1));
-        let err = engine.declare(WidgetSpec::parse("cpu", "gauge", json!({})).unwrap()).unwrap_err();
-        assert!(matches!(err, EngineError::KindConflict { existing: "metric", requested: "gauge", .. }));
+        let err = engine
+            .declare(WidgetSpec::parse("cpu", "gauge", json!({})).unwrap())
+            .unwrap_err();
+        assert!(matches!(
+            err,
+            EngineError::KindConflict {
+                existing: "metric",
+                requested: "gauge",
+                ..
+            }
+        ));
     }
 
     #[test]
@@ -616,18 +696,40 @@ mod tests {
         engine.set_recording(true);
         let table = declare(&mut engine, "events", "table", json!({"max_rows": 2}));
         let row = |key: Option<&str>, n: i64| {
-            Box::new(KeyedRow { key: key.map(Into::into), row: json!({"n": n}).as_object().cloned().unwrap() })
+            Box::new(KeyedRow {
+                key: key.map(Into::into),
+                row: json!({"n": n}).as_object().cloned().unwrap(),
+            })
         };
-        engine.apply(Update::Upsert { widget: table.widget, row: row(None, 1) });
-        engine.apply(Update::Upsert { widget: table.widget, row: row(Some("k"), 2) });
-        engine.apply(Update::Upsert { widget: table.widget, row: row(Some("k"), 3) });
-        engine.apply(Update::Delete { widget: table.widget, key: "#0".into() });
-        let Some((_, WidgetData::Table(rows))) = engine.widget("events") else { panic!("no table") };
-        let rows: Vec<_> = rows.iter().map(|(k, r)| (k.to_owned(), r["n"].clone())).collect();
+        engine.apply(Update::Upsert {
+            widget: table.widget,
+            row: row(None, 1),
+        });
+        engine.apply(Update::Upsert {
+            widget: table.widget,
+            row: row(Some("k"), 2),
+        });
+        engine.apply(Update::Upsert {
+            widget: table.widget,
+            row: row(Some("k"), 3),
+        });
+        engine.apply(Update::Delete {
+            widget: table.widget,
+            key: "#0".into(),
+        });
+        let Some((_, WidgetData::Table(rows))) = engine.widget("events") else {
+            panic!("no table")
+        };
+        let rows: Vec<_> = rows
+            .iter()
+            .map(|(k, r)| (k.to_owned(), r["n"].clone()))
+            .collect();
         assert_eq!(rows, vec![("k".to_owned(), json!(3))]);
         // The log carries the key the engine assigned, so subscribers can apply later deletes.
         let deltas = engine.take_deltas();
-        assert!(matches!(&deltas.updates[0], Update::Upsert { row, .. } if row.key.as_deref() == Some("#0")));
+        assert!(
+            matches!(&deltas.updates[0], Update::Upsert { row, .. } if row.key.as_deref() == Some("#0"))
+        );
         assert_eq!(deltas.updates.len(), 4);
     }
 
@@ -635,15 +737,27 @@ mod tests {
     fn deltas_are_logged_only_while_recording_and_overflow_asks_for_resync() {
         let mut engine = Engine::new();
         let cpu = declare(&mut engine, "cpu", "metric", json!({}));
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 1.0 });
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 1.0,
+            value: 1.0,
+        });
         assert!(engine.take_deltas().updates.is_empty());
         engine.set_recording(true);
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 2.0, value: 2.0 });
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 2.0,
+            value: 2.0,
+        });
         let deltas = engine.take_deltas();
         assert_eq!(deltas.updates.len(), 1);
         assert!(!deltas.resync);
         for i in 0..=MAX_PENDING_UPDATES {
-            engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: 0.0 });
+            engine.apply(Update::Point {
+                widget: cpu.widget,
+                ts_ms: i as f64,
+                value: 0.0,
+            });
         }
         let deltas = engine.take_deltas();
         assert!(deltas.resync);
@@ -657,7 +771,11 @@ mod tests {
         engine.reset();
         let gauge = declare(&mut engine, "g", "gauge", json!({}));
         assert_eq!(gauge.widget.index, cpu.widget.index);
-        engine.apply(Update::Point { widget: cpu.widget, ts_ms: 1.0, value: 1.0 });
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 1.0,
+            value: 1.0,
+        });
         assert_eq!(engine.widget("g").map(|(_, d)| d.len()), Some(0));
         assert_eq!(engine.stats().points_discarded, 1);
     }
@@ -665,12 +783,34 @@ mod tests {
     #[test]
     fn line_chart_series_are_added_by_name() {
         let mut engine = Engine::new();
-        let chart = declare(&mut engine, "temps", "line_chart", json!({"series": [{"name": "cpu"}]}));
-        let series = |name: &str| SeriesOptions { name: name.into(), color: None, label: None };
-        assert_eq!(engine.series_index(chart.widget, series("cpu"), false), Ok(0));
-        assert_eq!(engine.series_index(chart.widget, series("gpu"), false), Ok(1));
-        engine.apply(Update::SeriesPoint { widget: chart.widget, series: 1, ts_ms: 1.0, value: 3.0 });
-        let Some((_, WidgetData::MultiSeries(rings))) = engine.widget("temps") else { panic!() };
+        let chart = declare(
+            &mut engine,
+            "temps",
+            "line_chart",
+            json!({"series": [{"name": "cpu"}]}),
+        );
+        let series = |name: &str| SeriesOptions {
+            name: name.into(),
+            color: None,
+            label: None,
+        };
+        assert_eq!(
+            engine.series_index(chart.widget, series("cpu"), false),
+            Ok(0)
+        );
+        assert_eq!(
+            engine.series_index(chart.widget, series("gpu"), false),
+            Ok(1)
+        );
+        engine.apply(Update::SeriesPoint {
+            widget: chart.widget,
+            series: 1,
+            ts_ms: 1.0,
+            value: 3.0,
+        });
+        let Some((_, WidgetData::MultiSeries(rings))) = engine.widget("temps") else {
+            panic!()
+        };
         assert_eq!((rings[0].len(), rings[1].len()), (0, 1));
     }
 }

@@ -58,7 +58,9 @@ impl KeyedTable {
     /// the table grows past `max_rows`; returns the evicted key, if any.
     pub fn upsert(&mut self, key: String, row: Row) -> Option<String> {
         for field in row.keys() {
-            if self.fields.len() < 4 * crate::engine::limits::MAX_COLUMNS && !self.fields.contains(field) {
+            if self.fields.len() < 4 * crate::engine::limits::MAX_COLUMNS
+                && !self.fields.contains(field)
+            {
                 self.fields.push(field.clone());
             }
         }
@@ -128,8 +130,14 @@ mod tests {
         table.upsert("a".into(), row(json!({"n": 1})));
         table.upsert("b".into(), row(json!({"n": 2})));
         table.upsert("a".into(), row(json!({"n": 3})));
-        let keys: Vec<_> = table.iter().map(|(k, r)| (k.to_owned(), r["n"].clone())).collect();
-        assert_eq!(keys, vec![("a".to_owned(), json!(3)), ("b".to_owned(), json!(2))]);
+        let keys: Vec<_> = table
+            .iter()
+            .map(|(k, r)| (k.to_owned(), r["n"].clone()))
+            .collect();
+        assert_eq!(
+            keys,
+            vec![("a".to_owned(), json!(3)), ("b".to_owned(), json!(2))]
+        );
         assert!(table.delete("a"));
         assert!(!table.delete("a"));
         assert_eq!(table.len(), 1);

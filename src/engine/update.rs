@@ -5,8 +5,8 @@ use serde_json::{Map, Value};
 
 use super::error::{invalid_value, EngineError, EngineResult};
 use super::limits::{
-    MAX_CATEGORIES, MAX_CELL_BYTES, MAX_COLUMNS, MAX_HEATMAP_CELLS, MAX_HEATMAP_SIDE, MAX_LABEL_BYTES,
-    MAX_TS_MS, MIN_TS_MS,
+    MAX_CATEGORIES, MAX_CELL_BYTES, MAX_COLUMNS, MAX_HEATMAP_CELLS, MAX_HEATMAP_SIDE,
+    MAX_LABEL_BYTES, MAX_TS_MS, MIN_TS_MS,
 };
 use super::spec::{HeatmapOptions, WidgetKind};
 use super::table::Row;
@@ -132,7 +132,10 @@ pub fn validate_number(kind: WidgetKind, widget: &str, value: f64) -> EngineResu
     if value.is_nan() && !matches!(kind, WidgetKind::Metric | WidgetKind::LineChart) {
         return Err(invalid_value(
             widget,
-            format!("NaN is not a value for a {} (only metrics and line charts take NaN, as a gap)", kind.name()),
+            format!(
+                "NaN is not a value for a {} (only metrics and line charts take NaN, as a gap)",
+                kind.name()
+            ),
         ));
     }
     Ok(())
@@ -141,11 +144,17 @@ pub fn validate_number(kind: WidgetKind, widget: &str, value: f64) -> EngineResu
 /// Check bar values: a bounded number of named, finite values.
 pub fn validate_bars(widget: &str, values: &[(String, f64)]) -> EngineResult<()> {
     if values.len() > MAX_CATEGORIES {
-        return Err(EngineError::TooLarge(format!("{} categories; the limit is {MAX_CATEGORIES}", values.len())));
+        return Err(EngineError::TooLarge(format!(
+            "{} categories; the limit is {MAX_CATEGORIES}",
+            values.len()
+        )));
     }
     for (category, value) in values {
         if category.is_empty() || category.len() > MAX_LABEL_BYTES {
-            return Err(invalid_value(widget, format!("category names are 1 to {MAX_LABEL_BYTES} bytes")));
+            return Err(invalid_value(
+                widget,
+                format!("category names are 1 to {MAX_LABEL_BYTES} bytes"),
+            ));
         }
         validate_number(WidgetKind::BarChart, widget, *value)?;
     }
@@ -158,10 +167,18 @@ pub fn key_text(widget: &str, key: &Value) -> EngineResult<Box<str>> {
         Value::String(s) => s.clone(),
         Value::Number(n) => n.to_string(),
         Value::Bool(b) => b.to_string(),
-        _ => return Err(invalid_value(widget, "a row key must be a string, a number or a boolean")),
+        _ => {
+            return Err(invalid_value(
+                widget,
+                "a row key must be a string, a number or a boolean",
+            ))
+        }
     };
     if text.is_empty() || text.len() > MAX_CELL_BYTES {
-        return Err(invalid_value(widget, format!("a row key is 1 to {MAX_CELL_BYTES} bytes")));
+        return Err(invalid_value(
+            widget,
+            format!("a row key is 1 to {MAX_CELL_BYTES} bytes"),
+        ));
     }
     Ok(text.into_boxed_str())
 }
@@ -175,11 +192,17 @@ pub fn prepare_row(
     explicit_key: Option<&Value>,
 ) -> EngineResult<Option<Box<str>>> {
     if row.len() > MAX_COLUMNS {
-        return Err(EngineError::TooLarge(format!("a row has {} fields; the limit is {MAX_COLUMNS}", row.len())));
+        return Err(EngineError::TooLarge(format!(
+            "a row has {} fields; the limit is {MAX_COLUMNS}",
+            row.len()
+        )));
     }
     for (name, cell) in row {
         if name.is_empty() || name.len() > MAX_LABEL_BYTES {
-            return Err(invalid_value(widget, format!("field names are 1 to {MAX_LABEL_BYTES} bytes")));
+            return Err(invalid_value(
+                widget,
+                format!("field names are 1 to {MAX_LABEL_BYTES} bytes"),
+            ));
         }
         match cell {
             Value::String(s) if s.len() > MAX_CELL_BYTES => {
@@ -203,14 +226,21 @@ pub fn prepare_row(
     match key_field {
         Some(field) => match row.get(field) {
             Some(value) if !value.is_null() => key_text(widget, value).map(Some),
-            _ => Err(invalid_value(widget, format!("the row has no value for its key field {field:?}"))),
+            _ => Err(invalid_value(
+                widget,
+                format!("the row has no value for its key field {field:?}"),
+            )),
         },
         None => Ok(None),
     }
 }
 
 /// Check a heatmap matrix: rectangular, bounded, finite, and matching the labels when given.
-pub fn validate_matrix(widget: &str, options: &HeatmapOptions, matrix: &[Vec<f64>]) -> EngineResult<()> {
+pub fn validate_matrix(
+    widget: &str,
+    options: &HeatmapOptions,
+    matrix: &[Vec<f64>],
+) -> EngineResult<()> {
     let rows = matrix.len();
     let columns = matrix.first().map_or(0, Vec::len);
     if rows > MAX_HEATMAP_SIDE || columns > MAX_HEATMAP_SIDE || rows * columns > MAX_HEATMAP_CELLS {
@@ -219,18 +249,27 @@ pub fn validate_matrix(widget: &str, options: &HeatmapOptions, matrix: &[Vec<f64
         )));
     }
     if matrix.iter().any(|row| row.len() != columns) {
-        return Err(invalid_value(widget, "every row of the matrix must have the same length"));
+        return Err(invalid_value(
+            widget,
+            "every row of the matrix must have the same length",
+        ));
     }
     if !options.y_labels.is_empty() && rows != options.y_labels.len() {
         return Err(invalid_value(
             widget,
-            format!("the matrix has {rows} rows but {} y_labels", options.y_labels.len()),
+            format!(
+                "the matrix has {rows} rows but {} y_labels",
+                options.y_labels.len()
+            ),
         ));
     }
     if !options.x_labels.is_empty() && columns != options.x_labels.len() {
         return Err(invalid_value(
             widget,
-            format!("the matrix has {columns} columns but {} x_labels", options.x_labels.len()),
+            format!(
+                "the matrix has {columns} columns but {} x_labels",
+                options.x_labels.len()
+            ),
         ));
     }
     for value in matrix.iter().flatten() {
@@ -246,7 +285,11 @@ mod tests {
 
     #[test]
     fn updates_fit_in_32_bytes() {
-        assert!(std::mem::size_of::<Update>() <= 32, "{}", std::mem::size_of::<Update>());
+        assert!(
+            std::mem::size_of::<Update>() <= 32,
+            "{}",
+            std::mem::size_of::<Update>()
+        );
     }
 
     #[test]
@@ -261,8 +304,16 @@ mod tests {
     fn row_keys_come_from_the_key_field_or_the_caller() {
         let row = json!({"id": 7, "name": "x"});
         let row = row.as_object().unwrap();
-        assert_eq!(prepare_row("t", Some("id"), row, None).unwrap().as_deref(), Some("7"));
-        assert_eq!(prepare_row("t", None, row, Some(&json!("k"))).unwrap().as_deref(), Some("k"));
+        assert_eq!(
+            prepare_row("t", Some("id"), row, None).unwrap().as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            prepare_row("t", None, row, Some(&json!("k")))
+                .unwrap()
+                .as_deref(),
+            Some("k")
+        );
         assert_eq!(prepare_row("t", None, row, None).unwrap(), None);
         assert!(prepare_row("t", Some("missing"), row, None).is_err());
         let nested = json!({"a": [1, 2]});
@@ -271,7 +322,10 @@ mod tests {
 
     #[test]
     fn matrices_must_be_rectangular_and_match_labels() {
-        let options = HeatmapOptions { x_labels: vec!["a".into(), "b".into()], ..Default::default() };
+        let options = HeatmapOptions {
+            x_labels: vec!["a".into(), "b".into()],
+            ..Default::default()
+        };
         assert!(validate_matrix("h", &options, &[vec![1.0, 2.0], vec![3.0, 4.0]]).is_ok());
         assert!(validate_matrix("h", &options, &[vec![1.0, 2.0], vec![3.0]]).is_err());
         assert!(validate_matrix("h", &options, &[vec![1.0, 2.0, 3.0]]).is_err());

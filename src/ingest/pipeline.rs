@@ -19,7 +19,9 @@ const BATCH: usize = 8192;
 
 /// The current time in epoch milliseconds.
 pub fn now_ms() -> f64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64() * 1000.0)
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
 }
 
 enum Command {
@@ -36,7 +38,9 @@ pub struct PipelineOptions {
 
 impl Default for PipelineOptions {
     fn default() -> Self {
-        Self { queue_capacity: DEFAULT_QUEUE_CAPACITY }
+        Self {
+            queue_capacity: DEFAULT_QUEUE_CAPACITY,
+        }
     }
 }
 
@@ -56,7 +60,9 @@ pub struct Pipeline {
 
 impl std::fmt::Debug for Pipeline {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Pipeline").field("queued", &self.sender.len()).finish()
+        f.debug_struct("Pipeline")
+            .field("queued", &self.sender.len())
+            .finish()
     }
 }
 
@@ -122,7 +128,11 @@ impl Pipeline {
         let (done_tx, done_rx) = bounded(1);
         let deadline = Instant::now() + timeout;
         // The flush marker itself must not be dropped, so wait for a free slot.
-        if self.sender.send_deadline(Command::Flush(done_tx), deadline).is_err() {
+        if self
+            .sender
+            .send_deadline(Command::Flush(done_tx), deadline)
+            .is_err()
+        {
             return false;
         }
         done_rx.recv_deadline(deadline).is_ok()
@@ -131,7 +141,10 @@ impl Pipeline {
     /// Lock the engine for a short operation (declarations, pushes, snapshots).
     pub fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic while holding the lock leaves plain data behind; keep serving it.
-        self.shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+        self.shared
+            .engine
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
     /// Counters for monitoring.
@@ -151,7 +164,10 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     let mut waiting_flushes = Vec::new();
     while let Ok(first) = receiver.recv() {
         {
-            let mut engine = shared.engine.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            let mut engine = shared
+                .engine
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut handle = |command| match command {
                 Command::Apply(update) => engine.apply(update),
                 Command::Flush(done) => waiting_flushes.push(done),
@@ -177,32 +193,57 @@ mod tests {
     #[test]
     fn updates_are_applied_in_order_by_the_engine_thread() {
         let pipeline = Pipeline::default();
-        let handle = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 10_000})).unwrap()).unwrap();
+        let handle = pipeline
+            .engine()
+            .declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 10_000})).unwrap())
+            .unwrap();
         for i in 0..5000 {
-            assert!(pipeline.send(Update::Point { widget: handle.widget, ts_ms: i as f64, value: i as f64 }, &handle.dropped));
+            assert!(pipeline.send(
+                Update::Point {
+                    widget: handle.widget,
+                    ts_ms: i as f64,
+                    value: i as f64
+                },
+                &handle.dropped
+            ));
         }
         assert!(pipeline.flush(Duration::from_secs(10)));
         let engine = pipeline.engine();
-        let Some((_, crate::engine::WidgetData::Series(ring))) = engine.widget("cpu") else { panic!("no series") };
+        let Some((_, crate::engine::WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!("no series")
+        };
         assert!(ring.iter().map(|p| p.1).eq((0..5000).map(f64::from)));
     }
 
     #[test]
     fn a_full_queue_drops_and_counts_without_blocking() {
         let pipeline = Pipeline::new(PipelineOptions { queue_capacity: 4 });
-        let handle = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap()).unwrap();
+        let handle = pipeline
+            .engine()
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
+            .unwrap();
         // Hold the engine lock so the engine thread cannot drain the queue.
         let guard = pipeline.engine();
         let mut sent = 0;
         for i in 0..100 {
-            if pipeline.send(Update::Point { widget: handle.widget, ts_ms: i as f64, value: 0.0 }, &handle.dropped) {
+            if pipeline.send(
+                Update::Point {
+                    widget: handle.widget,
+                    ts_ms: i as f64,
+                    value: 0.0,
+                },
+                &handle.dropped,
+            ) {
                 sent += 1;
             }
         }
         drop(guard);
         let dropped = handle.dropped.load(Ordering::Relaxed);
         assert_eq!(sent + dropped, 100);
-        assert!(dropped >= 100 - 5, "only the queue and one in-flight update fit: dropped {dropped}");
+        assert!(
+            dropped >= 100 - 5,
+            "only the queue and one in-flight update fit: dropped {dropped}"
+        );
         assert!(pipeline.flush(Duration::from_secs(10)));
         let stats = pipeline.stats();
         assert_eq!(stats.points_dropped, dropped);

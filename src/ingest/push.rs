@@ -9,8 +9,9 @@ use serde_json::{Map, Value};
 
 use super::pipeline::{now_ms, Pipeline};
 use crate::engine::{
-    key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms,
-    Engine, EngineError, KeyedRow, SeriesOptions, Update, WidgetKind, WidgetOptions, WidgetSpec,
+    key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text,
+    validate_ts_ms, Engine, EngineError, KeyedRow, SeriesOptions, Update, WidgetKind,
+    WidgetOptions, WidgetSpec,
 };
 
 /// Why a push was refused, and where in it.
@@ -24,7 +25,10 @@ pub struct PushError {
 }
 
 fn fail(at: impl Into<String>, reason: impl ToString) -> PushError {
-    PushError { at: at.into(), reason: reason.to_string() }
+    PushError {
+        at: at.into(),
+        reason: reason.to_string(),
+    }
 }
 
 /// What an accepted push did.
@@ -73,13 +77,35 @@ struct RowIn {
 
 /// A validated change, waiting for its widget to be resolved.
 enum Planned {
-    Points { widget: String, series: Option<String>, points: Vec<(f64, f64)> },
-    Bars { widget: String, values: Vec<(String, f64)> },
-    Upsert { widget: String, key: Option<Box<str>>, row: Map<String, Value> },
-    Delete { widget: String, key: Box<str> },
-    Clear { widget: String },
-    Text { widget: String, text: String },
-    Matrix { widget: String, matrix: Vec<Vec<f64>> },
+    Points {
+        widget: String,
+        series: Option<String>,
+        points: Vec<(f64, f64)>,
+    },
+    Bars {
+        widget: String,
+        values: Vec<(String, f64)>,
+    },
+    Upsert {
+        widget: String,
+        key: Option<Box<str>>,
+        row: Map<String, Value>,
+    },
+    Delete {
+        widget: String,
+        key: Box<str>,
+    },
+    Clear {
+        widget: String,
+    },
+    Text {
+        widget: String,
+        text: String,
+    },
+    Matrix {
+        widget: String,
+        matrix: Vec<Vec<f64>>,
+    },
 }
 
 impl Planned {
@@ -95,11 +121,21 @@ impl Planned {
 /// Parse, validate and apply a push. Declarations are applied first, then the updates in order.
 pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
-        return Err(fail("body", format!("{} bytes; the limit is {}", body.len(), limits::MAX_MESSAGE_BYTES)));
+        return Err(fail(
+            "body",
+            format!(
+                "{} bytes; the limit is {}",
+                body.len(),
+                limits::MAX_MESSAGE_BYTES
+            ),
+        ));
     }
     let body: PushBody = serde_json::from_str(body).map_err(|err| fail("body", err))?;
     if let Some(kind) = body.message_type.as_deref().filter(|t| *t != "push") {
-        return Err(fail("type", format!("{kind:?} is not a message a client can send (expected \"push\")")));
+        return Err(fail(
+            "type",
+            format!("{kind:?} is not a message a client can send (expected \"push\")"),
+        ));
     }
     let mut engine = pipeline.engine();
     let specs = parse_specs(&engine, body.widgets)?;
@@ -127,7 +163,11 @@ fn parse_specs(engine: &Engine, widgets: Vec<Value>) -> Result<Specs, PushError>
             if existing.kind != spec.kind {
                 return Err(fail(
                     &at,
-                    EngineError::KindConflict { id: spec.id, existing: existing.kind.name(), requested: spec.kind.name() },
+                    EngineError::KindConflict {
+                        id: spec.id,
+                        existing: existing.kind.name(),
+                        requested: spec.kind.name(),
+                    },
                 ));
             }
         }
@@ -139,7 +179,11 @@ fn parse_specs(engine: &Engine, widgets: Vec<Value>) -> Result<Specs, PushError>
     Ok(specs)
 }
 
-fn plan_updates(engine: &Engine, specs: &Specs, updates: Vec<Value>) -> Result<Vec<Planned>, PushError> {
+fn plan_updates(
+    engine: &Engine,
+    specs: &Specs,
+    updates: Vec<Value>,
+) -> Result<Vec<Planned>, PushError> {
     let mut planned = Vec::new();
     let mut new_series: HashMap<String, Vec<String>> = HashMap::new();
     for (i, op) in updates.into_iter().enumerate() {
@@ -154,15 +198,26 @@ fn plan_updates(engine: &Engine, specs: &Specs, updates: Vec<Value>) -> Result<V
         let before = planned.len();
         plan_op(spec, op, &mut planned).map_err(|err| fail(&at, err))?;
         if planned.len() == before {
-            return Err(fail(&at, "an update needs one of points, value, values, upsert, delete, clear, text, matrix"));
+            return Err(fail(
+                &at,
+                "an update needs one of points, value, values, upsert, delete, clear, text, matrix",
+            ));
         }
-        if let Some(Planned::Points { series: Some(name), widget, .. }) = planned.last() {
+        if let Some(Planned::Points {
+            series: Some(name),
+            widget,
+            ..
+        }) = planned.last()
+        {
             if let WidgetOptions::LineChart(options) = &spec.options {
                 let added = new_series.entry(widget.clone()).or_default();
                 if !options.series.iter().any(|s| &s.name == name) && !added.contains(name) {
                     added.push(name.clone());
                     if options.series.len() + added.len() > limits::MAX_SERIES {
-                        return Err(fail(&at, format!("a line chart holds at most {} series", limits::MAX_SERIES)));
+                        return Err(fail(
+                            &at,
+                            format!("a line chart holds at most {} series", limits::MAX_SERIES),
+                        ));
                     }
                 }
             }
@@ -196,7 +251,10 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
             reason: "one update carries one kind of change; send several updates".into(),
         });
     }
-    let series_kind = matches!(kind, WidgetKind::Metric | WidgetKind::Stat | WidgetKind::Gauge | WidgetKind::LineChart);
+    let series_kind = matches!(
+        kind,
+        WidgetKind::Metric | WidgetKind::Stat | WidgetKind::Gauge | WidgetKind::LineChart
+    );
     if op.points.is_some() || op.value.is_some() {
         if !series_kind {
             return Err(wrong_kind("points"));
@@ -204,7 +262,11 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
         if (kind == WidgetKind::LineChart) != op.series.is_some() {
             return Err(crate::engine::EngineError::InvalidValue {
                 widget: id.to_owned(),
-                reason: if kind == WidgetKind::LineChart { "a line chart update names its series".into() } else { "only line charts have series".into() },
+                reason: if kind == WidgetKind::LineChart {
+                    "a line chart update names its series".into()
+                } else {
+                    "only line charts have series".into()
+                },
             });
         }
         let now = now_ms();
@@ -222,95 +284,178 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
             checked.push((ts_ms, value));
         }
         if let Some(series) = &op.series {
-            SeriesOptions { name: series.clone(), color: None, label: None }.validate()?;
+            SeriesOptions {
+                name: series.clone(),
+                color: None,
+                label: None,
+            }
+            .validate()?;
         }
-        planned.push(Planned::Points { widget: id.to_owned(), series: op.series, points: checked });
+        planned.push(Planned::Points {
+            widget: id.to_owned(),
+            series: op.series,
+            points: checked,
+        });
     } else if let Some(values) = op.values {
         if kind != WidgetKind::BarChart {
             return Err(wrong_kind("values"));
         }
         let pairs: Vec<(String, f64)> = match values {
-            Value::Object(map) => map.into_iter().map(|(k, v)| (k, v.as_f64().unwrap_or(f64::NAN))).collect(),
-            other => serde_json::from_value(other).map_err(|err| crate::engine::EngineError::InvalidValue {
-                widget: id.to_owned(),
-                reason: format!("values must be an object or a list of [category, number] pairs: {err}"),
+            Value::Object(map) => map
+                .into_iter()
+                .map(|(k, v)| (k, v.as_f64().unwrap_or(f64::NAN)))
+                .collect(),
+            other => serde_json::from_value(other).map_err(|err| {
+                crate::engine::EngineError::InvalidValue {
+                    widget: id.to_owned(),
+                    reason: format!(
+                        "values must be an object or a list of [category, number] pairs: {err}"
+                    ),
+                }
             })?,
         };
         validate_bars(id, &pairs)?;
-        planned.push(Planned::Bars { widget: id.to_owned(), values: pairs });
+        planned.push(Planned::Bars {
+            widget: id.to_owned(),
+            values: pairs,
+        });
     } else if let Some(rows) = op.upsert {
-        let WidgetOptions::Table(options) = &spec.options else { return Err(wrong_kind("rows")) };
+        let WidgetOptions::Table(options) = &spec.options else {
+            return Err(wrong_kind("rows"));
+        };
         for row in rows {
             let key = prepare_row(id, options.key.as_deref(), &row.row, row.key.as_ref())?;
-            planned.push(Planned::Upsert { widget: id.to_owned(), key, row: row.row });
+            planned.push(Planned::Upsert {
+                widget: id.to_owned(),
+                key,
+                row: row.row,
+            });
         }
     } else if let Some(keys) = op.delete {
         if kind != WidgetKind::Table {
             return Err(wrong_kind("deletes"));
         }
         for key in keys {
-            planned.push(Planned::Delete { widget: id.to_owned(), key: key_text(id, &key)? });
+            planned.push(Planned::Delete {
+                widget: id.to_owned(),
+                key: key_text(id, &key)?,
+            });
         }
     } else if let Some(clear) = op.clear {
-        if !matches!(kind, WidgetKind::Table | WidgetKind::Metric | WidgetKind::Stat | WidgetKind::Gauge) {
+        if !matches!(
+            kind,
+            WidgetKind::Table | WidgetKind::Metric | WidgetKind::Stat | WidgetKind::Gauge
+        ) {
             return Err(wrong_kind("clear"));
         }
         if clear {
-            planned.push(Planned::Clear { widget: id.to_owned() });
+            planned.push(Planned::Clear {
+                widget: id.to_owned(),
+            });
         }
     } else if let Some(text) = op.text {
         if !matches!(kind, WidgetKind::Text | WidgetKind::Markdown) {
             return Err(wrong_kind("text"));
         }
         validate_text(id, &text)?;
-        planned.push(Planned::Text { widget: id.to_owned(), text });
+        planned.push(Planned::Text {
+            widget: id.to_owned(),
+            text,
+        });
     } else if let Some(matrix) = op.matrix {
-        let WidgetOptions::Heatmap(options) = &spec.options else { return Err(wrong_kind("a matrix")) };
+        let WidgetOptions::Heatmap(options) = &spec.options else {
+            return Err(wrong_kind("a matrix"));
+        };
         validate_matrix(id, options, &matrix)?;
-        planned.push(Planned::Matrix { widget: id.to_owned(), matrix });
+        planned.push(Planned::Matrix {
+            widget: id.to_owned(),
+            matrix,
+        });
     }
     Ok(())
 }
 
 fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError> {
-    let resolve = |engine: &Engine, id: &str| engine.handle(id).ok_or_else(|| EngineError::UnknownWidget(id.to_owned()));
+    let resolve = |engine: &Engine, id: &str| {
+        engine
+            .handle(id)
+            .ok_or_else(|| EngineError::UnknownWidget(id.to_owned()))
+    };
     match change {
-        Planned::Points { widget, series, points } => {
+        Planned::Points {
+            widget,
+            series,
+            points,
+        } => {
             let handle = resolve(engine, &widget)?;
             let series = match series {
-                Some(name) => Some(engine.series_index(handle.widget, SeriesOptions { name, color: None, label: None }, false)?),
+                Some(name) => Some(engine.series_index(
+                    handle.widget,
+                    SeriesOptions {
+                        name,
+                        color: None,
+                        label: None,
+                    },
+                    false,
+                )?),
                 None => None,
             };
             for (ts_ms, value) in points {
                 engine.apply(match series {
-                    Some(series) => Update::SeriesPoint { widget: handle.widget, series, ts_ms, value },
-                    None => Update::Point { widget: handle.widget, ts_ms, value },
+                    Some(series) => Update::SeriesPoint {
+                        widget: handle.widget,
+                        series,
+                        ts_ms,
+                        value,
+                    },
+                    None => Update::Point {
+                        widget: handle.widget,
+                        ts_ms,
+                        value,
+                    },
                 });
             }
         }
         Planned::Bars { widget, values } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Bars { widget: handle.widget, values: Box::new(values) });
+            engine.apply(Update::Bars {
+                widget: handle.widget,
+                values: Box::new(values),
+            });
         }
         Planned::Upsert { widget, key, row } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Upsert { widget: handle.widget, row: Box::new(KeyedRow { key, row }) });
+            engine.apply(Update::Upsert {
+                widget: handle.widget,
+                row: Box::new(KeyedRow { key, row }),
+            });
         }
         Planned::Delete { widget, key } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Delete { widget: handle.widget, key });
+            engine.apply(Update::Delete {
+                widget: handle.widget,
+                key,
+            });
         }
         Planned::Clear { widget } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Clear { widget: handle.widget });
+            engine.apply(Update::Clear {
+                widget: handle.widget,
+            });
         }
         Planned::Text { widget, text } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Text { widget: handle.widget, text: text.into_boxed_str() });
+            engine.apply(Update::Text {
+                widget: handle.widget,
+                text: text.into_boxed_str(),
+            });
         }
         Planned::Matrix { widget, matrix } => {
             let handle = resolve(engine, &widget)?;
-            engine.apply(Update::Matrix { widget: handle.widget, matrix: Box::new(matrix) });
+            engine.apply(Update::Matrix {
+                widget: handle.widget,
+                matrix: Box::new(matrix),
+            });
         }
     }
     Ok(())
@@ -332,9 +477,17 @@ mod tests {
                             {"widget": "temps", "series": "gpu", "value": 70}]}"#,
         )
         .unwrap();
-        assert_eq!(outcome, PushOutcome { declared: 2, applied: 3 });
+        assert_eq!(
+            outcome,
+            PushOutcome {
+                declared: 2,
+                applied: 3
+            }
+        );
         let engine = pipeline.engine();
-        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else { panic!() };
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!()
+        };
         let points: Vec<_> = ring.iter().collect();
         assert_eq!(points[0], (1000.0, 1.5));
         assert!(points[1].1.is_nan());
@@ -347,11 +500,26 @@ mod tests {
         let pipeline = Pipeline::default();
         apply_push(&pipeline, r#"{"widgets": [{"id": "g", "kind": "gauge"}], "updates": [{"widget": "g", "value": 1}]}"#).unwrap();
         for (body, at) in [
-            (r#"{"updates": [{"widget": "g", "value": 2}, {"widget": "nope", "value": 1}]}"#, "updates[1]"),
-            (r#"{"updates": [{"widget": "g", "value": 2}, {"widget": "g", "value": null}]}"#, "updates[1]"),
-            (r#"{"updates": [{"widget": "g", "text": "x"}]}"#, "updates[0]"),
-            (r#"{"widgets": [{"id": "g", "kind": "metric"}]}"#, "widgets[0]"),
-            (r#"{"widgets": [{"id": "a b", "kind": "metric"}]}"#, "widgets[0]"),
+            (
+                r#"{"updates": [{"widget": "g", "value": 2}, {"widget": "nope", "value": 1}]}"#,
+                "updates[1]",
+            ),
+            (
+                r#"{"updates": [{"widget": "g", "value": 2}, {"widget": "g", "value": null}]}"#,
+                "updates[1]",
+            ),
+            (
+                r#"{"updates": [{"widget": "g", "text": "x"}]}"#,
+                "updates[0]",
+            ),
+            (
+                r#"{"widgets": [{"id": "g", "kind": "metric"}]}"#,
+                "widgets[0]",
+            ),
+            (
+                r#"{"widgets": [{"id": "a b", "kind": "metric"}]}"#,
+                "widgets[0]",
+            ),
             (r#"{"updatez": []}"#, "body"),
             ("not json", "body"),
         ] {
@@ -359,7 +527,11 @@ mod tests {
             assert_eq!(err.at, at, "{body}: {err}");
         }
         let engine = pipeline.engine();
-        assert_eq!(engine.widget("g").map(|(_, d)| d.len()), Some(1), "nothing of a refused push is applied");
+        assert_eq!(
+            engine.widget("g").map(|(_, d)| d.len()),
+            Some(1),
+            "nothing of a refused push is applied"
+        );
         assert!(engine.widget("a b").is_none());
     }
 }

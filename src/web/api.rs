@@ -21,11 +21,16 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/widgets", get(widgets))
         .route("/api/v1/widgets/{id}/data", get(widget_data))
-        .route("/api/v1/push", post(push).layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES)))
+        .route(
+            "/api/v1/push",
+            post(push).layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES)),
+        )
 }
 
 async fn health() -> Json<serde_json::Value> {
-    Json(json!({"status": "ok", "protocol": PROTOCOL_VERSION, "version": env!("CARGO_PKG_VERSION")}))
+    Json(
+        json!({"status": "ok", "protocol": PROTOCOL_VERSION, "version": env!("CARGO_PKG_VERSION")}),
+    )
 }
 
 async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
@@ -52,24 +57,48 @@ async fn widget_data(
 ) -> Result<Response, ApiError> {
     let format = query.format.as_deref().unwrap_or("json");
     if !matches!(format, "json" | "csv") {
-        return Err(ApiError::bad_request(format!("format {format:?} is not one of json, csv")));
+        return Err(ApiError::bad_request(format!(
+            "format {format:?} is not one of json, csv"
+        )));
     }
     let body = {
         let engine = state.pipeline.engine();
-        let (spec, data) = engine.widget(&id).ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
-        if format == "csv" { export_csv(spec, data) } else { export_json(spec, data) }
+        let (spec, data) = engine
+            .widget(&id)
+            .ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
+        if format == "csv" {
+            export_csv(spec, data)
+        } else {
+            export_json(spec, data)
+        }
     };
-    let content_type = if format == "csv" { "text/csv; charset=utf-8" } else { "application/json" };
+    let content_type = if format == "csv" {
+        "text/csv; charset=utf-8"
+    } else {
+        "application/json"
+    };
     // `id` was found in the registry, so it is URL-safe and needs no quoting.
     let disposition = format!("attachment; filename=\"{id}.{format}\"");
-    Ok(([(header::CONTENT_TYPE, content_type.to_owned()), (header::CONTENT_DISPOSITION, disposition)], body).into_response())
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
 }
 
-async fn push(State(state): State<AppState>, body: String) -> Result<Json<serde_json::Value>, ApiError> {
+async fn push(
+    State(state): State<AppState>,
+    body: String,
+) -> Result<Json<serde_json::Value>, ApiError> {
     let pipeline = state.pipeline.clone();
     let outcome = tokio::task::spawn_blocking(move || apply_push(&pipeline, &body))
         .await
         .map_err(ApiError::internal)?
         .map_err(ApiError::bad_request)?;
-    Ok(Json(json!({"declared": outcome.declared, "applied": outcome.applied})))
+    Ok(Json(
+        json!({"declared": outcome.declared, "applied": outcome.applied}),
+    ))
 }

@@ -13,10 +13,26 @@ const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
 /// Path (under `/assets/`), content type and bytes of every embedded file.
 const FILES: &[(&str, &str, &[u8])] = &[
-    ("app.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/app.js")),
-    ("style.css", "text/css; charset=utf-8", include_bytes!("../../assets/style.css")),
-    ("favicon.svg", "image/svg+xml", include_bytes!("../../assets/favicon.svg")),
-    ("vendor/echarts/echarts.min.js", "text/javascript; charset=utf-8", include_bytes!("../../assets/vendor/echarts/echarts.min.js")),
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/app.js"),
+    ),
+    (
+        "style.css",
+        "text/css; charset=utf-8",
+        include_bytes!("../../assets/style.css"),
+    ),
+    (
+        "favicon.svg",
+        "image/svg+xml",
+        include_bytes!("../../assets/favicon.svg"),
+    ),
+    (
+        "vendor/echarts/echarts.min.js",
+        "text/javascript; charset=utf-8",
+        include_bytes!("../../assets/vendor/echarts/echarts.min.js"),
+    ),
 ];
 
 /// The routes of this file.
@@ -33,19 +49,32 @@ async fn dashboard() -> Html<&'static str> {
 
 async fn embed(State(state): State<AppState>, Path(id): Path<String>) -> Response {
     if state.pipeline.engine().widget(&id).is_none() {
-        return (StatusCode::NOT_FOUND, Html(format!("<!doctype html><title>Not found</title><p>No widget with id {:?}.</p>", html_escape(&id)))).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            Html(format!(
+                "<!doctype html><title>Not found</title><p>No widget with id {:?}.</p>",
+                html_escape(&id)
+            )),
+        )
+            .into_response();
     }
     Html(INDEX_HTML).into_response()
 }
 
 fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
     match FILES.iter().find(|(name, _, _)| *name == path) {
         Some((_, content_type, bytes)) => (
-            [(header::CONTENT_TYPE, *content_type), (header::CACHE_CONTROL, "public, max-age=3600")],
+            [
+                (header::CONTENT_TYPE, *content_type),
+                (header::CACHE_CONTROL, "public, max-age=3600"),
+            ],
             *bytes,
         )
             .into_response(),

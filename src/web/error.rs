@@ -14,18 +14,27 @@ pub struct ApiError {
 impl ApiError {
     /// 400 with a reason.
     pub fn bad_request(reason: impl ToString) -> Self {
-        Self { status: StatusCode::BAD_REQUEST, reason: reason.to_string() }
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            reason: reason.to_string(),
+        }
     }
 
     /// 404 with a reason.
     pub fn not_found(reason: impl ToString) -> Self {
-        Self { status: StatusCode::NOT_FOUND, reason: reason.to_string() }
+        Self {
+            status: StatusCode::NOT_FOUND,
+            reason: reason.to_string(),
+        }
     }
 
     /// 500; the details are logged, not sent.
     pub fn internal(details: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {details}");
-        Self { status: StatusCode::INTERNAL_SERVER_ERROR, reason: "internal error".into() }
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            reason: "internal error".into(),
+        }
     }
 }
 

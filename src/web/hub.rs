@@ -45,11 +45,18 @@ pub struct Hub {
 impl Hub {
     /// Start the hub task on the current runtime. It stops when `shutdown` resolves or every
     /// `Hub` handle is gone.
-    pub fn spawn(pipeline: Pipeline, flush_interval: Duration, shutdown: tokio::sync::watch::Receiver<bool>) -> Self {
+    pub fn spawn(
+        pipeline: Pipeline,
+        flush_interval: Duration,
+        shutdown: tokio::sync::watch::Receiver<bool>,
+    ) -> Self {
         let (requests, receiver) = mpsc::channel(64);
         pipeline.engine().set_recording(true);
         tokio::spawn(hub_loop(pipeline, flush_interval, receiver, shutdown));
-        Self { requests, clients: Arc::new(AtomicUsize::new(0)) }
+        Self {
+            requests,
+            clients: Arc::new(AtomicUsize::new(0)),
+        }
     }
 
     /// Subscribe; `None` when the hub has stopped.

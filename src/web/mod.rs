@@ -51,14 +51,24 @@ pub struct ServerOptions {
 
 impl Default for ServerOptions {
     fn default() -> Self {
-        Self { host: "127.0.0.1".into(), port: 3000, flush_interval: DEFAULT_FLUSH_INTERVAL }
+        Self {
+            host: "127.0.0.1".into(),
+            port: 3000,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+        }
     }
 }
 
 /// Bind the listening socket now, so that a busy port or a bad address fails at once.
 pub fn bind(options: &ServerOptions) -> std::io::Result<std::net::TcpListener> {
     let ip: IpAddr = options.host.parse().map_err(|_| {
-        std::io::Error::new(std::io::ErrorKind::InvalidInput, format!("{:?} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)", options.host))
+        std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            format!(
+                "{:?} is not an IP address (e.g. 127.0.0.1 or 0.0.0.0)",
+                options.host
+            ),
+        )
     })?;
     let listener = std::net::TcpListener::bind(SocketAddr::new(ip, options.port))?;
     listener.set_nonblocking(true)?;
@@ -106,17 +116,23 @@ impl ServerHandle {
             .enable_all()
             .build()?;
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-        let thread = std::thread::Builder::new().name("streamviz-web".into()).spawn(move || {
-            let served = runtime.block_on(serve(listener, pipeline, &options, async move {
-                let _ = stopped.await;
-            }));
-            if let Err(err) = served {
-                tracing::error!("the web server stopped: {err}");
-            }
-            // Close open WebSockets without waiting for their clients.
-            runtime.shutdown_timeout(Duration::from_millis(200));
-        })?;
-        Ok(Self { address, stop: Some(stop), thread: Some(thread) })
+        let thread = std::thread::Builder::new()
+            .name("streamviz-web".into())
+            .spawn(move || {
+                let served = runtime.block_on(serve(listener, pipeline, &options, async move {
+                    let _ = stopped.await;
+                }));
+                if let Err(err) = served {
+                    tracing::error!("the web server stopped: {err}");
+                }
+                // Close open WebSockets without waiting for their clients.
+                runtime.shutdown_timeout(Duration::from_millis(200));
+            })?;
+        Ok(Self {
+            address,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
     }
 
     /// The bound address.
@@ -126,7 +142,11 @@ impl ServerHandle {
 
     /// The dashboard URL, e.g. `http://127.0.0.1:3000/`.
     pub fn url(&self) -> String {
-        let host = if self.address.ip().is_unspecified() { "127.0.0.1".to_owned() } else { self.address.ip().to_string() };
+        let host = if self.address.ip().is_unspecified() {
+            "127.0.0.1".to_owned()
+        } else {
+            self.address.ip().to_string()
+        };
         format!("http://{host}:{}/", self.address.port())
     }
 

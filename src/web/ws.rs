@@ -22,18 +22,32 @@ pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Res
 }
 
 fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
-    let mut messages = vec![Utf8Bytes::from(config_message(&subscription.snapshot.config))];
-    messages.extend(history_messages(&subscription.snapshot).into_iter().map(Utf8Bytes::from));
+    let mut messages = vec![Utf8Bytes::from(config_message(
+        &subscription.snapshot.config,
+    ))];
+    messages.extend(
+        history_messages(&subscription.snapshot)
+            .into_iter()
+            .map(Utf8Bytes::from),
+    );
     messages
 }
 
 async fn client(socket: WebSocket, state: AppState) {
     let _guard = state.hub.client_guard();
     let (mut sink, mut stream) = socket.split();
-    if sink.send(Message::Text(hello_message(env!("CARGO_PKG_VERSION")).into())).await.is_err() {
+    if sink
+        .send(Message::Text(
+            hello_message(env!("CARGO_PKG_VERSION")).into(),
+        ))
+        .await
+        .is_err()
+    {
         return;
     }
-    let Some(mut subscription) = state.hub.subscribe().await else { return };
+    let Some(mut subscription) = state.hub.subscribe().await else {
+        return;
+    };
     let mut outbox = snapshot_messages(&subscription);
     loop {
         for message in outbox.drain(..) {
