@@ -17,30 +17,52 @@ fn engine_ingest(c: &mut Criterion) {
     group.throughput(Throughput::Elements(POINTS));
     group.bench_function("engine_apply_one_metric", |b| {
         let mut engine = Engine::new();
-        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec")).expect("declare");
+        let cpu = engine
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
+            .expect("declare");
         b.iter(|| {
             for i in 0..POINTS {
-                engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: black_box(i as f64) });
+                engine.apply(Update::Point {
+                    widget: cpu.widget,
+                    ts_ms: i as f64,
+                    value: black_box(i as f64),
+                });
             }
         });
     });
     group.bench_function("engine_apply_one_metric_recording", |b| {
         let mut engine = Engine::new();
         engine.set_recording(true);
-        let cpu = engine.declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec")).expect("declare");
+        let cpu = engine
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
+            .expect("declare");
         b.iter(|| {
             for i in 0..POINTS {
-                engine.apply(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: black_box(i as f64) });
+                engine.apply(Update::Point {
+                    widget: cpu.widget,
+                    ts_ms: i as f64,
+                    value: black_box(i as f64),
+                });
             }
             black_box(engine.take_deltas());
         });
     });
     group.bench_function("pipeline_send_and_flush", |b| {
         let pipeline = Pipeline::default();
-        let cpu = pipeline.engine().declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec")).expect("declare");
+        let cpu = pipeline
+            .engine()
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
+            .expect("declare");
         b.iter(|| {
             for i in 0..POINTS {
-                while !pipeline.send(Update::Point { widget: cpu.widget, ts_ms: i as f64, value: i as f64 }, &cpu.dropped) {
+                while !pipeline.send(
+                    Update::Point {
+                        widget: cpu.widget,
+                        ts_ms: i as f64,
+                        value: i as f64,
+                    },
+                    &cpu.dropped,
+                ) {
                     std::thread::yield_now();
                 }
             }
