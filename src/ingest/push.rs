@@ -481,7 +481,7 @@ mod tests {
             outcome,
             PushOutcome {
                 declared: 2,
-                applied: 3
+                applied: 4
             }
         );
         let engine = pipeline.engine();
