@@ -10,7 +10,7 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::engine::{
-    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Snapshot, Update,
+    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Row, Snapshot, Update,
     WidgetData, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
@@ -148,10 +148,17 @@ impl Serialize for RowsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for (key, row) in self.0.iter() {
-            seq.serialize_element(&json!({"key": key, "row": row}))?;
+            seq.serialize_element(&RowJson { key, row })?;
         }
         seq.end()
     }
+}
+
+/// One table row as `{"key": ..., "row": {...}}`, serialised by reference (no copy of the row).
+#[derive(Serialize)]
+struct RowJson<'a> {
+    key: &'a str,
+    row: &'a Row,
 }
 
 fn to_json<T: Serialize>(value: &T) -> String {
@@ -173,7 +180,7 @@ enum Op<'a> {
     },
     Upsert {
         widget: &'a str,
-        rows: Vec<Value>,
+        rows: Vec<RowJson<'a>>,
     },
     Delete {
         widget: &'a str,
@@ -288,7 +295,10 @@ pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
                 continue;
             }
             (Update::Upsert { row, .. }, Some(Op::Upsert { rows, .. })) => {
-                rows.push(json!({"key": row.key, "row": row.row}));
+                rows.push(RowJson {
+                    key: row.key.as_deref().unwrap_or(""),
+                    row: &row.row,
+                });
                 continue;
             }
             (Update::Delete { key, .. }, Some(Op::Delete { keys, .. })) => {
@@ -319,7 +329,10 @@ pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
             },
             Update::Upsert { row, .. } => Op::Upsert {
                 widget,
-                rows: vec![json!({"key": row.key, "row": row.row})],
+                rows: vec![RowJson {
+                    key: row.key.as_deref().unwrap_or(""),
+                    row: &row.row,
+                }],
             },
             Update::Delete { key, .. } => Op::Delete {
                 widget,

@@ -467,6 +467,7 @@ impl Engine {
     /// happens in normal operation.
     pub fn apply(&mut self, mut update: Update) {
         let generation = self.generation;
+        let recording = self.recording;
         let target = update.widget();
         let Some(widget) = self
             .widgets
@@ -509,7 +510,13 @@ impl Engine {
                 let key = row
                     .key
                     .get_or_insert_with(|| table.next_auto_key().into_boxed_str());
-                table.upsert(key.to_string(), row.row.clone());
+                // The log keeps the row only while someone subscribes; otherwise it moves.
+                let fields = if recording {
+                    row.row.clone()
+                } else {
+                    std::mem::take(&mut row.row)
+                };
+                table.upsert(key.to_string(), fields);
                 true
             }
             (Update::Delete { key, .. }, WidgetData::Table(table)) => {
