@@ -153,3 +153,74 @@ async fn pushes_over_the_socket_are_acknowledged_or_refused_with_a_reason() {
     let (_, data) = engine.widget("temp").expect("declared by the push");
     assert_eq!(data.len(), 1, "the refused pushes changed nothing");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
+    let pipeline = Pipeline::default();
+    let cpu = pipeline
+        .engine()
+        .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
+        .unwrap();
+    let (url, _stop) = start(&pipeline).await;
+    // This client connects and never reads: its socket buffers fill and it falls behind.
+    let (_stalled, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    let (mut reader, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    while next_json(&mut reader).await["type"] != "history" {}
+
+    const POINTS: usize = 300_000;
+    let producer = {
+        let pipeline = pipeline.clone();
+        let cpu = cpu.clone();
+        std::thread::Builder::new()
+            .name("producer".into())
+            .spawn(move || {
+                for i in 0..POINTS {
+                    pipeline.send(
+                        Update::Point {
+                            widget: cpu.widget,
+                            ts_ms: i as f64,
+                            value: i as f64,
+                        },
+                        &cpu.dropped,
+                    );
+                    if i % 10_000 == 9_999 {
+                        // Spread the points over many flush ticks, as a live source would.
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+            })
+            .expect("spawn")
+    };
+    let mut received = Vec::with_capacity(POINTS);
+    while received.len() < POINTS {
+        let message = next_json(&mut reader).await;
+        assert_eq!(
+            message["type"], "data",
+            "the reading client is never resynchronised: {}",
+            message["type"]
+        );
+        for op in message["updates"].as_array().expect("updates") {
+            received.extend(
+                op["points"]
+                    .as_array()
+                    .expect("points")
+                    .iter()
+                    .map(|p| p[1].as_f64().expect("value")),
+            );
+        }
+    }
+    producer.join().expect("producer");
+    assert!(
+        received.iter().copied().eq((0..POINTS).map(|i| i as f64)),
+        "every point once, in order"
+    );
+    assert_eq!(
+        pipeline.stats().points_dropped,
+        0,
+        "the producer was never refused"
+    );
+}
