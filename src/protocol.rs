@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 
 use crate::engine::{
     markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Row, Snapshot, Update,
-    WidgetData, WidgetKind, WidgetOptions, WidgetSpec,
+    WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
@@ -236,23 +236,34 @@ impl Op<'_> {
     }
 }
 
+/// Most updates in one `data` message, so that a burst between two ticks becomes several
+/// messages of a few MB at most instead of one that clients would refuse.
+pub const MAX_UPDATES_PER_DATA_MESSAGE: usize = 32_768;
+
 /// The live messages for one flush of deltas: a `config` message when the configuration
-/// changed, then one `data` message (numbered `seq`) when anything was applied. Empty when
-/// nothing changed. `resync` deltas produce nothing here: the caller sends a snapshot instead.
-pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
+/// changed, then `data` messages when anything was applied, each numbered with the next `seq`
+/// (`seq` is advanced past the last one). Empty when nothing changed. `resync` deltas produce
+/// nothing here: the caller sends a snapshot instead.
+pub fn delta_messages(seq: &mut u64, deltas: &Deltas) -> Vec<String> {
     let mut messages = Vec::new();
     if let Some(config) = &deltas.config {
         messages.push(config_message(config));
     }
-    if deltas.updates.is_empty() {
-        return messages;
+    for chunk in deltas.updates.chunks(MAX_UPDATES_PER_DATA_MESSAGE) {
+        *seq += 1;
+        messages.push(data_message(*seq, chunk, &deltas.directory));
     }
+    messages
+}
+
+/// One `data` message: consecutive updates of one widget merged into one op.
+fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> String {
     let mut ops: Vec<Op<'_>> = Vec::new();
     // widget index → position in `ops` of that widget's latest op
     let mut latest: HashMap<u32, usize> = HashMap::new();
-    for update in &deltas.updates {
+    for update in updates {
         let target = update.widget();
-        let Some(info) = deltas.directory.get(target.index as usize) else {
+        let Some(info) = directory.get(target.index as usize) else {
             continue;
         };
         let widget = &*info.id;
@@ -350,8 +361,7 @@ pub fn delta_messages(seq: u64, deltas: &Deltas) -> Vec<String> {
         ops.push(op);
     }
     let updates: Vec<Value> = ops.iter().map(Op::to_value).collect();
-    messages.push(json!({"type": "data", "seq": seq, "updates": updates}).to_string());
-    messages
+    json!({"type": "data", "seq": seq, "updates": updates}).to_string()
 }
 
 /// An `error` message telling a client why its message was refused.
@@ -487,6 +497,36 @@ mod tests {
     }
 
     #[test]
+    fn a_burst_is_split_into_numbered_data_messages_of_bounded_size() {
+        let mut engine = Engine::new();
+        engine.set_recording(true);
+        let cpu = engine
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
+            .unwrap();
+        engine.take_deltas();
+        let total = 2 * MAX_UPDATES_PER_DATA_MESSAGE + 5;
+        for i in 0..total {
+            engine.apply(Update::Point {
+                widget: cpu.widget,
+                ts_ms: i as f64,
+                value: i as f64,
+            });
+        }
+        let mut seq = 10;
+        let messages = delta_messages(&mut seq, &engine.take_deltas());
+        assert_eq!(seq, 13);
+        let parsed: Vec<Value> = messages.iter().map(|m| parse(m)).collect();
+        let seqs: Vec<u64> = parsed.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
+        assert_eq!(seqs, [11, 12, 13]);
+        let values: Vec<f64> = parsed
+            .iter()
+            .flat_map(|m| m["updates"][0]["points"].as_array().unwrap().clone())
+            .map(|p| p[1].as_f64().unwrap())
+            .collect();
+        assert!(values.iter().copied().eq((0..total).map(|i| i as f64)));
+    }
+
+    #[test]
     fn data_messages_group_points_per_widget_in_order() {
         let mut engine = Engine::new();
         engine.set_recording(true);
@@ -537,7 +577,8 @@ mod tests {
             widget: table.widget,
             key: "#0".into(),
         });
-        let messages = delta_messages(7, &engine.take_deltas());
+        let mut seq = 6;
+        let messages = delta_messages(&mut seq, &engine.take_deltas());
         assert_eq!(messages.len(), 2);
         assert_eq!(parse(&messages[0])["type"], "config");
         assert_eq!(

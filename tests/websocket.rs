@@ -12,14 +12,21 @@ use streamviz::web::{bind, serve, ServerOptions};
 use streamviz::Update;
 use tokio_tungstenite::tungstenite::Message;
 
-type Socket =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
 async fn start(pipeline: &Pipeline) -> (String, tokio::sync::oneshot::Sender<()>) {
-    let options = ServerOptions {
-        port: 0,
-        ..ServerOptions::default()
-    };
+    start_with(
+        pipeline,
+        ServerOptions {
+            port: 0,
+            ..ServerOptions::default()
+        },
+    )
+    .await
+}
+
+async fn start_with(
+    pipeline: &Pipeline,
+    options: ServerOptions,
+) -> (String, tokio::sync::oneshot::Sender<()>) {
     let listener = bind(&options).expect("bind");
     let address = listener.local_addr().expect("address");
     let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -34,7 +41,10 @@ async fn start(pipeline: &Pipeline) -> (String, tokio::sync::oneshot::Sender<()>
     (format!("ws://{address}/ws"), stop)
 }
 
-async fn next_json(socket: &mut Socket) -> Value {
+async fn next_json<S>(socket: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
+where
+    S: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin,
+{
     loop {
         let message = tokio::time::timeout(Duration::from_secs(10), socket.next())
             .await
@@ -222,5 +232,112 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
         pipeline.stats().points_dropped,
         0,
         "the producer was never refused"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
+    let pipeline = Pipeline::default();
+    const KEPT: usize = 1000;
+    let cpu = pipeline
+        .engine()
+        .declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": KEPT})).unwrap())
+        .unwrap();
+    // A short backlog and a fast tick: a client that does not read falls out of the backlog soon.
+    let (url, _stop) = start_with(
+        &pipeline,
+        ServerOptions {
+            port: 0,
+            flush_interval: Duration::from_millis(5),
+            client_backlog: 4,
+            ..ServerOptions::default()
+        },
+    )
+    .await;
+    // The slow client has a small receive buffer so that the server's writes back up quickly.
+    let address = url
+        .trim_start_matches("ws://")
+        .trim_end_matches("/ws")
+        .parse()
+        .expect("address");
+    let tcp = tokio::net::TcpSocket::new_v4().expect("socket");
+    tcp.set_recv_buffer_size(4096).expect("buffer size");
+    let tcp = tcp.connect(address).await.expect("connect");
+    let (mut slow, _) = tokio_tungstenite::client_async(url.as_str(), tcp)
+        .await
+        .expect("handshake");
+    assert_eq!(next_json(&mut slow).await["type"], "hello");
+    assert_eq!(next_json(&mut slow).await["type"], "config");
+    assert_eq!(next_json(&mut slow).await["type"], "history");
+
+    // ~40 MB of frames while the slow client reads nothing: far more than socket buffers hold.
+    // The producer runs on its own thread, as a Python script would, spread over many ticks.
+    const POINTS: usize = 1_000_000;
+    let producer = {
+        let pipeline = pipeline.clone();
+        let cpu = cpu.clone();
+        std::thread::Builder::new()
+            .name("producer".into())
+            .spawn(move || {
+                for i in 0..POINTS {
+                    pipeline.send(
+                        Update::Point {
+                            widget: cpu.widget,
+                            ts_ms: 1.0e12 + i as f64,
+                            value: i as f64 + 0.123_456_789,
+                        },
+                        &cpu.dropped,
+                    );
+                    if i % 2_500 == 2_499 {
+                        // Many small ticks: far more frames than the backlog holds.
+                        std::thread::sleep(Duration::from_millis(5));
+                    }
+                }
+            })
+            .expect("spawn")
+    };
+    tokio::task::spawn_blocking(move || producer.join().expect("producer"))
+        .await
+        .expect("join");
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    assert_eq!(pipeline.stats().points_dropped, 0);
+
+    // Now it reads: stale frames still in the socket, then a fresh config and history, then live
+    // data. Rebuild the series the way a viewer does and compare with what the engine holds.
+    let mut series: Vec<f64> = Vec::new();
+    let mut resyncs = 0;
+    while series.last() != Some(&(POINTS as f64 - 1.0 + 0.123_456_789)) {
+        let message = next_json(&mut slow).await;
+        match message["type"].as_str() {
+            Some("config") => resyncs += 1,
+            Some("history") => {
+                series = message["data"]["points"]
+                    .as_array()
+                    .expect("points")
+                    .iter()
+                    .map(|p| p[1].as_f64().expect("value"))
+                    .collect();
+            }
+            Some("data") => {
+                for op in message["updates"].as_array().expect("updates") {
+                    series.extend(
+                        op["points"]
+                            .as_array()
+                            .expect("points")
+                            .iter()
+                            .map(|p| p[1].as_f64().expect("value")),
+                    );
+                }
+            }
+            other => panic!("unexpected message {other:?}"),
+        }
+    }
+    assert!(resyncs >= 1, "the slow client was resynchronised");
+    let tail = &series[series.len() - KEPT..];
+    assert!(
+        tail.iter()
+            .copied()
+            .eq((POINTS - KEPT..POINTS).map(|i| i as f64 + 0.123_456_789)),
+        "after the resync the client holds exactly the newest points, in order"
     );
 }

@@ -15,9 +15,6 @@ use crate::engine::Snapshot;
 use crate::ingest::Pipeline;
 use crate::protocol::delta_messages;
 
-/// Frames held for clients before a slow one is resynchronised.
-const BROADCAST_FRAMES: usize = 256;
-
 /// What the hub broadcasts.
 #[derive(Debug, Clone)]
 pub enum HubFrame {
@@ -48,11 +45,18 @@ impl Hub {
     pub fn spawn(
         pipeline: Pipeline,
         flush_interval: Duration,
+        backlog: usize,
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
         let (requests, receiver) = mpsc::channel(64);
         pipeline.engine().set_recording(true);
-        tokio::spawn(hub_loop(pipeline, flush_interval, receiver, shutdown));
+        tokio::spawn(hub_loop(
+            pipeline,
+            flush_interval,
+            backlog.max(1),
+            receiver,
+            shutdown,
+        ));
         Self {
             requests,
             clients: Arc::new(AtomicUsize::new(0)),
@@ -90,10 +94,11 @@ impl Drop for ClientGuard {
 async fn hub_loop(
     pipeline: Pipeline,
     flush_interval: Duration,
+    backlog: usize,
     mut requests: mpsc::Receiver<oneshot::Sender<Subscription>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let (frames, _) = broadcast::channel(BROADCAST_FRAMES);
+    let (frames, _) = broadcast::channel(backlog);
     let mut seq = 0_u64;
     let mut ticker = tokio::time::interval(flush_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -125,12 +130,9 @@ fn publish(frames: &broadcast::Sender<HubFrame>, seq: &mut u64, deltas: crate::e
         let _ = frames.send(HubFrame::Resync);
         return;
     }
-    let messages = delta_messages(*seq + 1, &deltas);
+    let messages = delta_messages(seq, &deltas);
     if messages.is_empty() {
         return;
-    }
-    if !deltas.updates.is_empty() {
-        *seq += 1;
     }
     let messages = messages.into_iter().map(Utf8Bytes::from).collect();
     // No receiver is not an error: nobody is watching yet.

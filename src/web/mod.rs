@@ -20,6 +20,10 @@ use crate::ingest::Pipeline;
 /// How often live frames are flushed to clients. Default for [`ServerOptions::flush_interval`].
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(25);
 
+/// Frames held for a client before it counts as behind. Default for
+/// [`ServerOptions::client_backlog`].
+pub const DEFAULT_CLIENT_BACKLOG: usize = 256;
+
 /// State shared by every route.
 #[derive(Clone)]
 pub struct AppState {
@@ -47,6 +51,9 @@ pub struct ServerOptions {
     pub port: u16,
     /// Flush tick of live frames. Default: [`DEFAULT_FLUSH_INTERVAL`].
     pub flush_interval: Duration,
+    /// Live frames held for a client that is slow to read; a client further behind is
+    /// resynchronised with a fresh snapshot. Default: [`DEFAULT_CLIENT_BACKLOG`].
+    pub client_backlog: usize,
 }
 
 impl Default for ServerOptions {
@@ -55,6 +62,7 @@ impl Default for ServerOptions {
             host: "127.0.0.1".into(),
             port: 3000,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
+            client_backlog: DEFAULT_CLIENT_BACKLOG,
         }
     }
 }
@@ -87,7 +95,12 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
     let (stop_hub, hub_stopped) = tokio::sync::watch::channel(false);
-    let hub = Hub::spawn(pipeline.clone(), options.flush_interval, hub_stopped);
+    let hub = Hub::spawn(
+        pipeline.clone(),
+        options.flush_interval,
+        options.client_backlog,
+        hub_stopped,
+    );
     let app = router(AppState { pipeline, hub });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
