@@ -39,7 +39,7 @@ import os
 import sys
 import threading
 import webbrowser
-from typing import Any, Iterable, Literal, Mapping, Sequence
+from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from . import _core
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
@@ -150,8 +150,13 @@ def _check_id(widget_id: object) -> str:
     return widget_id
 
 
-def _declare(kind: str, widget_id: object, options: Mapping[str, Any]) -> Any:
+_W = TypeVar("_W")
+
+
+def _declare(cls: type[_W], kind: str, widget_id: object, options: Mapping[str, Any]) -> _W:
     widget = _core.declare(kind, _check_id(widget_id), _options_json(options))
+    if not isinstance(widget, cls):  # the extension maps each kind to its class
+        raise TypeError(f"declare({kind!r}) returned {type(widget).__name__}, not {cls.__name__}")
     _autostart()
     return widget
 
@@ -216,7 +221,7 @@ def metric(
             "window/aggregation are not available in this version of stream_viz; "
             "send raw values (windowed aggregations are planned)"
         )
-    return _declare(
+    return _declare(Metric,
         "metric",
         id,
         {"title": title, "unit": unit, "color": color, "max_points": max_points, "thresholds": thresholds},
@@ -239,7 +244,7 @@ def stat(
     ``format`` is a d3-style number format such as ``",.0f"``, ``".2f"`` or ``".1%"``.
     ``delta_color="auto"`` shows increases green and decreases red; ``"inverse"`` the opposite.
     """
-    return _declare(
+    return _declare(Stat,
         "stat",
         id,
         {
@@ -269,7 +274,7 @@ def gauge(
     ``thresholds`` are ``(upper bound, colour)`` bands in ascending order, e.g.
     ``[(50, "green"), (70, "yellow"), (100, "red")]``.
     """
-    return _declare(
+    return _declare(Gauge,
         "gauge",
         id,
         {"title": title, "unit": unit, "min": min, "max": max, "thresholds": thresholds, "max_points": max_points},
@@ -293,7 +298,7 @@ def line_chart(
     declared = None
     if series is not None:
         declared = [{"name": s} if isinstance(s, str) else dict(s) for s in series]
-    return _declare("line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared})
+    return _declare(LineChart,"line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared})
 
 
 def bar_chart(
@@ -306,7 +311,7 @@ def bar_chart(
     color: str | None = None,
 ) -> BarChart:
     """Category → value. ``send({"US": 1200, "EU": 980})`` sets the values of those categories."""
-    return _declare(
+    return _declare(BarChart,
         "bar_chart",
         id,
         {"title": title, "categories": list(categories) if categories is not None else None, "stacked": stacked, "unit": unit, "color": color},
@@ -334,7 +339,7 @@ def table(
     declared = None
     if columns is not None:
         declared = [{"name": c} if isinstance(c, str) else dict(c) for c in columns]
-    return _declare(
+    return _declare(Table,
         "table",
         id,
         {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable},
@@ -349,7 +354,7 @@ def text(
     title: str | None = None,
 ) -> Text:
     """A line of text. Call the widget (or its ``send``) with new text to replace it."""
-    widget = _declare("text", id, {"style": style, "title": title})
+    widget = _declare(Text,"text", id, {"style": style, "title": title})
     if content is not None:
         widget.send(content)
     return widget
@@ -357,7 +362,7 @@ def text(
 
 def markdown(id: str, content: str | None = None, *, title: str | None = None) -> Markdown:
     """Markdown, rendered safely: raw HTML in it is shown as text."""
-    widget = _declare("markdown", id, {"title": title})
+    widget = _declare(Markdown,"markdown", id, {"title": title})
     if content is not None:
         widget.send(content)
     return widget
@@ -374,7 +379,7 @@ def heatmap(
     unit: str | None = None,
 ) -> Heatmap:
     """A matrix of values. ``send(matrix)`` takes rows top to bottom (lists or a 2-D array)."""
-    return _declare(
+    return _declare(Heatmap,
         "heatmap",
         id,
         {
@@ -509,7 +514,8 @@ def reset() -> None:
 
 def stats() -> dict[str, Any]:
     """Counters: points accepted and dropped (also per widget), queue fill, uptime."""
-    return json.loads(_core.stats_json())
+    stats: dict[str, Any] = json.loads(_core.stats_json())
+    return stats
 
 
 def export(id: str, format: Literal["csv", "json"] = "csv") -> str:

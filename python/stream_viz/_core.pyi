@@ -1,6 +1,30 @@
 """Type stubs of the Rust extension module ``stream_viz._core``."""
 
-from typing import Any, Mapping, Sequence
+from typing import Any, Mapping, Sequence, final
+
+__all__ = [
+    "__version__",
+    "PROTOCOL_VERSION",
+    "declare",
+    "configure",
+    "start_server",
+    "stop_server",
+    "server_url",
+    "flush",
+    "reset",
+    "stats_json",
+    "config_json",
+    "export",
+    "Metric",
+    "Stat",
+    "Gauge",
+    "LineChart",
+    "BarChart",
+    "Table",
+    "Text",
+    "Markdown",
+    "Heatmap",
+]
 
 __version__: str
 PROTOCOL_VERSION: int
@@ -13,38 +37,47 @@ class _Widget:
     @property
     def dropped(self) -> int: ...
 
+@final
 class Metric(_Widget):
     def send(self, value: float, timestamp: float | Any | None = None) -> bool: ...
     def clear(self) -> bool: ...
 
+@final
 class Stat(_Widget):
     def send(self, value: float, timestamp: float | Any | None = None) -> bool: ...
     def clear(self) -> bool: ...
 
+@final
 class Gauge(_Widget):
     def send(self, value: float, timestamp: float | Any | None = None) -> bool: ...
     def clear(self) -> bool: ...
 
+@final
 class LineChart(_Widget):
     def add_series(self, name: str, *, color: str | None = None, label: str | None = None) -> None: ...
     def send(self, series: str, value: float, timestamp: float | Any | None = None) -> bool: ...
 
+@final
 class BarChart(_Widget):
     def send(self, values: Mapping[str, float] | Sequence[tuple[str, float]]) -> bool: ...
 
+@final
 class Table(_Widget):
     def send(self, row: Mapping[str, Any], *, key: str | int | None = None) -> bool: ...
     def delete(self, key: str | int) -> bool: ...
     def clear(self) -> bool: ...
 
+@final
 class Text(_Widget):
     def send(self, text: str) -> bool: ...
     def __call__(self, text: str) -> bool: ...
 
+@final
 class Markdown(_Widget):
     def send(self, text: str) -> bool: ...
     def __call__(self, text: str) -> bool: ...
 
+@final
 class Heatmap(_Widget):
     def send(self, matrix: Sequence[Sequence[float]] | Any) -> bool: ...
 
