@@ -222,10 +222,14 @@
       }
       if (o.sparkline) {
         const color = css("--sv-primary");
+        // The sparkline shows the sequence of values, evenly spaced: values sent within the same
+        // millisecond would otherwise collapse onto one time.
+        const recent = points.slice(-200).map((p, i) => [i, p[1]]);
         chartFor(widget, widget.chartEl).setOption({
-          animation: false, grid: { left: 0, right: 0, top: 0, bottom: 0 },
-          xAxis: { type: "time", show: false }, yAxis: { type: "value", show: false, scale: true },
-          series: [{ type: "line", data: points.slice(-200), showSymbol: false, lineStyle: { color, width: 1.5 }, areaStyle: { color, opacity: 0.15 } }],
+          animation: false, grid: { left: 0, right: 0, top: 2, bottom: 0 },
+          xAxis: { type: "value", show: false, min: 0, max: Math.max(1, recent.length - 1) },
+          yAxis: { type: "value", show: false, scale: true },
+          series: [{ type: "line", data: recent, showSymbol: false, lineStyle: { color, width: 1.5 }, areaStyle: { color, opacity: 0.15 } }],
         }, { notMerge: true, lazyUpdate: true });
       }
     },

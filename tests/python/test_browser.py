@@ -92,6 +92,9 @@ def test_every_widget_kind_renders_the_values_sent(server, page):
     assert card(page, "orders").locator(".sv-stat-number").inner_text() == "15,234"
     assert card(page, "orders").locator(".sv-delta").inner_text() == "▲ +234"
     assert card(page, "orders").locator(".sv-delta").get_attribute("data-direction") == "good"
+    # its sparkline spaces the values evenly, even when sent within the same millisecond
+    sparkline = chart_option(page, "orders")["series"][0]["data"]
+    assert [value for _, value in sparkline[-2:]] == [15_000, 15_234] and sparkline[-1][0] > sparkline[-2][0]
     # gauge: the dial's value
     assert chart_option(page, "temp")["series"][0]["data"][0]["value"] == 62
     # line chart: both series with their points
