@@ -2,11 +2,13 @@
 //!
 //! One [`engine`] holds every widget's data; [`ingest`] feeds it from Python, HTTP and
 //! WebSockets through one bounded queue; [`protocol`] turns its snapshots and deltas into the
-//! JSON messages of docs/PROTOCOL.md; [`web`] serves them to browsers and remote viewers.
+//! JSON messages of docs/PROTOCOL.md; [`web`] serves them to browsers and remote viewers;
+//! [`store`] persists every update (SQLite) and loads it back on start.
 
 pub mod engine;
 pub mod ingest;
 pub mod protocol;
+pub mod store;
 #[cfg(feature = "web")]
 pub mod web;
 

@@ -266,7 +266,6 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
         let Some(info) = directory.get(target.index as usize) else {
             continue;
         };
-        let widget = &*info.id;
         let last = latest.get(&target.index).and_then(|&i| ops.get_mut(i));
         match (update, last) {
             (
@@ -318,50 +317,70 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
             }
             _ => {}
         }
-        let op = match update {
-            Update::Point { ts_ms, value, .. } => Op::Points {
-                widget,
-                series: None,
-                points: vec![[*ts_ms, *value]],
-            },
-            Update::SeriesPoint {
-                series,
-                ts_ms,
-                value,
-                ..
-            } => Op::Points {
-                widget,
-                series: Some(info.series.get(*series as usize).map_or("", String::as_str)),
-                points: vec![[*ts_ms, *value]],
-            },
-            Update::Bars { values, .. } => Op::Values {
-                widget,
-                values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect(),
-            },
-            Update::Upsert { row, .. } => Op::Upsert {
-                widget,
-                rows: vec![RowJson {
-                    key: row.key.as_deref().unwrap_or(""),
-                    row: &row.row,
-                }],
-            },
-            Update::Delete { key, .. } => Op::Delete {
-                widget,
-                keys: vec![key],
-            },
-            Update::Clear { .. } => Op::Clear { widget },
-            Update::Text { text, .. } => Op::Text {
-                widget,
-                text,
-                markdown: info.kind == WidgetKind::Markdown,
-            },
-            Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
-        };
+        let op = new_op(update, info);
         latest.insert(target.index, ops.len());
         ops.push(op);
     }
     let updates: Vec<Value> = ops.iter().map(Op::to_value).collect();
     json!({"type": "data", "seq": seq, "updates": updates}).to_string()
+}
+
+/// The op of one update on its own, as in a `data` message.
+fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
+    let widget = &*info.id;
+    match update {
+        Update::Point { ts_ms, value, .. } => Op::Points {
+            widget,
+            series: None,
+            points: vec![[*ts_ms, *value]],
+        },
+        Update::SeriesPoint {
+            series,
+            ts_ms,
+            value,
+            ..
+        } => Op::Points {
+            widget,
+            series: Some(info.series.get(*series as usize).map_or("", String::as_str)),
+            points: vec![[*ts_ms, *value]],
+        },
+        Update::Bars { values, .. } => Op::Values {
+            widget,
+            values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect(),
+        },
+        Update::Upsert { row, .. } => Op::Upsert {
+            widget,
+            rows: vec![RowJson {
+                key: row.key.as_deref().unwrap_or(""),
+                row: &row.row,
+            }],
+        },
+        Update::Delete { key, .. } => Op::Delete {
+            widget,
+            keys: vec![key],
+        },
+        Update::Clear { .. } => Op::Clear { widget },
+        Update::Text { text, .. } => Op::Text {
+            widget,
+            text,
+            markdown: info.kind == WidgetKind::Markdown,
+        },
+        Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
+    }
+}
+
+/// One update as a `data` op (the shape `push` accepts), for persistence: the markdown `html` is
+/// left out because the server renders it again. `None` for time-series points, which are stored
+/// in columns instead.
+pub fn change_json(update: &Update, info: &WidgetInfo) -> Option<Value> {
+    if matches!(update, Update::Point { .. } | Update::SeriesPoint { .. }) {
+        return None;
+    }
+    let mut value = new_op(update, info).to_value();
+    if let Value::Object(map) = &mut value {
+        map.remove("html");
+    }
+    Some(value)
 }
 
 /// An `error` message telling a client why its message was refused.

@@ -20,6 +20,7 @@ use crate::engine::{
 };
 use crate::ingest::{now_ms, Pipeline};
 use crate::protocol::{export_csv, export_json};
+use crate::store::{Persistence, StoreOptions};
 use crate::web::{ServerHandle, ServerOptions};
 
 struct Runtime {
@@ -27,6 +28,7 @@ struct Runtime {
     /// Mirrors the engine generation so `send` can refuse stale handles without the lock.
     generation: AtomicU32,
     server: Mutex<Option<ServerHandle>>,
+    store: Mutex<Option<Persistence>>,
 }
 
 fn runtime() -> &'static Runtime {
@@ -35,6 +37,7 @@ fn runtime() -> &'static Runtime {
         pipeline: Pipeline::default(),
         generation: AtomicU32::new(0),
         server: Mutex::new(None),
+        store: Mutex::new(None),
     })
 }
 
@@ -42,6 +45,7 @@ static VALIDATION_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static TYPE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static SERVER_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 static BASE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
+static PERSISTENCE_ERROR: PyOnceLock<Py<PyType>> = PyOnceLock::new();
 
 fn raise(
     py: Python<'_>,
@@ -65,6 +69,10 @@ fn type_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
 
 fn server_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
     raise(py, &SERVER_ERROR, "ServerError", message.into())
+}
+
+fn persistence_error(py: Python<'_>, message: impl Into<String>) -> PyErr {
+    raise(py, &PERSISTENCE_ERROR, "PersistenceError", message.into())
 }
 
 fn engine_error(py: Python<'_>, err: EngineError) -> PyErr {
@@ -825,16 +833,28 @@ fn flush(py: Python<'_>, timeout_s: f64) -> PyResult<bool> {
             "timeout_s is between 0 and 86400 seconds",
         ));
     }
-    let pipeline = runtime().pipeline.clone();
-    Ok(py.detach(move || pipeline.flush(Duration::from_secs_f64(timeout_s))))
+    let runtime = runtime();
+    Ok(py.detach(move || {
+        let timeout = Duration::from_secs_f64(timeout_s);
+        let applied = runtime.pipeline.flush(timeout);
+        let store = runtime
+            .store
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        applied && store.as_ref().is_none_or(|store| store.flush(timeout))
+    }))
 }
 
-/// Forget every widget and its data; old handles raise when used.
+/// Forget every widget and its data; old handles raise when used. Persistence is stopped first
+/// (everything applied is stored); the database keeps it.
 #[pyfunction]
 fn reset(py: Python<'_>) {
     let runtime = runtime();
     let pipeline = runtime.pipeline.clone();
-    py.detach(|| pipeline.flush(Duration::from_secs(10)));
+    py.detach(|| {
+        pipeline.flush(Duration::from_secs(10));
+        stop_store(runtime);
+    });
     let mut engine = runtime.pipeline.engine();
     engine.reset();
     runtime
@@ -842,10 +862,106 @@ fn reset(py: Python<'_>) {
         .store(engine.generation(), Ordering::Relaxed);
 }
 
-/// Counters as JSON (see `/api/v1/stats`).
+/// Counters as JSON (see `/api/v1/stats`), with `persistence` while a database is attached.
 #[pyfunction]
 fn stats_json() -> String {
-    serde_json::to_string(&runtime().pipeline.stats()).unwrap_or_default()
+    let runtime = runtime();
+    let mut stats = serde_json::to_value(runtime.pipeline.stats()).unwrap_or_default();
+    let store = runtime
+        .store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let (Some(store), Value::Object(map)) = (store.as_ref(), &mut stats) {
+        map.insert(
+            "persistence".into(),
+            serde_json::to_value(store.stats()).unwrap_or_default(),
+        );
+    }
+    stats.to_string()
+}
+
+/// Attach a SQLite database: load what it holds, then store every update. Must come before the
+/// first widget is declared.
+#[pyfunction]
+#[pyo3(signature = (path, retention=None, flush_interval_s=0.2))]
+fn persist(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    retention: Option<&str>,
+    flush_interval_s: f64,
+) -> PyResult<()> {
+    let retention = match retention {
+        None => None,
+        Some(text) => match humantime::parse_duration(text) {
+            Ok(duration) if !duration.is_zero() => Some(duration),
+            Ok(_) => return Err(validation_error(py, "retention must be longer than 0")),
+            Err(err) => {
+                return Err(validation_error(
+                    py,
+                    format!("retention {text:?} is not a duration such as \"90s\", \"30m\", \"24h\" or \"7d\": {err}"),
+                ))
+            }
+        },
+    };
+    if !(0.001..=3600.0).contains(&flush_interval_s) {
+        return Err(validation_error(
+            py,
+            "flush_interval_s is between 0.001 and 3600 seconds",
+        ));
+    }
+    let runtime = runtime();
+    let mut store = runtime
+        .store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(running) = store.as_ref() {
+        return Err(validation_error(
+            py,
+            format!(
+                "persistence is already on ({}); call reset() to detach it first",
+                running.stats().path
+            ),
+        ));
+    }
+    let declared = runtime.pipeline.engine().config_view().widgets.len();
+    if declared > 0 {
+        return Err(validation_error(
+            py,
+            format!(
+                "configure(persistence=...) must come before the first widget ({declared} declared)"
+            ),
+        ));
+    }
+    let options = StoreOptions {
+        path,
+        retention,
+        flush_interval: Duration::from_secs_f64(flush_interval_s),
+    };
+    let pipeline = runtime.pipeline.clone();
+    let started = py
+        .detach(move || Persistence::start(&pipeline, options))
+        .map_err(|err| persistence_error(py, err.to_string()))?;
+    *store = Some(started);
+    Ok(())
+}
+
+/// Store what is left and detach the database; returns whether one was attached.
+#[pyfunction]
+fn stop_persistence(py: Python<'_>) -> bool {
+    let runtime = runtime();
+    py.detach(|| {
+        runtime.pipeline.flush(Duration::from_secs(10));
+        stop_store(runtime)
+    })
+}
+
+fn stop_store(runtime: &Runtime) -> bool {
+    let store = runtime
+        .store
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+        .take();
+    store.map(Persistence::stop).is_some()
 }
 
 /// The configuration as JSON (see `/api/v1/widgets`).
@@ -887,6 +1003,8 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(stats_json, m)?,
         wrap_pyfunction!(config_json, m)?,
         wrap_pyfunction!(export, m)?,
+        wrap_pyfunction!(persist, m)?,
+        wrap_pyfunction!(stop_persistence, m)?,
     ] {
         m.add_function(function)?;
     }

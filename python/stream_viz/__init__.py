@@ -39,11 +39,12 @@ import os
 import sys
 import threading
 import webbrowser
+from datetime import timedelta
 from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
 from . import _core
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
-from .errors import ServerError, StreamVizError, StreamVizTypeError, ValidationError
+from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
 __version__: str = _core.__version__
 PROTOCOL_VERSION: int = _core.PROTOCOL_VERSION
@@ -56,6 +57,7 @@ __all__ = [
     "Markdown",
     "Metric",
     "PROTOCOL_VERSION",
+    "PersistenceError",
     "Server",
     "ServerError",
     "Stat",
@@ -410,6 +412,8 @@ def configure(
     port: int | None = None,
     autostart: bool | None = None,
     keep_alive: bool | None = None,
+    persistence: str | os.PathLike[str] | None = None,
+    retention: str | float | timedelta | None = None,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -427,6 +431,13 @@ def configure(
         Start the server with the first widget. Default: true unless ``STREAMVIZ_AUTOSTART=0``.
     keep_alive : bool, optional
         Keep serving after the script ends, until Ctrl+C. Default: only in an interactive terminal.
+    persistence : str or path, optional
+        ``"sqlite:///metrics.db"`` (relative path), ``"sqlite:////var/lib/metrics.db"`` (absolute)
+        or a path: store every update in that SQLite file and load what it holds now, so restarts
+        and new viewers see history. Must come before the first widget. Default: memory only.
+    retention : str, seconds or timedelta, optional
+        With ``persistence``: purge stored rows older than this (``"24h"``, ``"7d"``, ``"90m"``),
+        at start and every minute. Default: keep everything.
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -434,7 +445,13 @@ def configure(
         raise StreamVizTypeError(f"host is a str, not {type(host).__name__}")
     if theme is not None and theme not in ("dark", "light"):
         raise ValidationError(f"theme {theme!r} is not one of 'dark', 'light'")
+    if retention is not None and persistence is None:
+        raise ValidationError("retention applies to persistence; give both, e.g. persistence='sqlite:///metrics.db', retention='24h'")
+    database = _database_path(persistence) if persistence is not None else None
+    retention_text = _duration_text("retention", retention) if retention is not None else None
     _core.configure(_options_json({"title": title, "theme": theme, "buffer_size": buffer_size}))
+    if database is not None:
+        _core.persist(database, retention_text)
     with _lock:
         if host is not None:
             _settings["host"] = host
@@ -444,6 +461,33 @@ def configure(
             _settings["autostart"] = bool(autostart)
         if keep_alive is not None:
             _settings["keep_alive"] = bool(keep_alive)
+
+
+def _database_path(persistence: object) -> str:
+    if isinstance(persistence, os.PathLike):
+        return str(os.fspath(persistence))
+    if not isinstance(persistence, str):
+        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' URL or a path, not {type(persistence).__name__}")
+    if persistence.startswith("sqlite:///"):
+        path = persistence[len("sqlite:///") :]
+        if not path:
+            raise ValidationError("persistence 'sqlite:///' names no file; e.g. 'sqlite:///metrics.db'")
+        return path
+    if "://" in persistence:
+        raise ValidationError(f"persistence {persistence!r}: only 'sqlite:///path' is supported")
+    return persistence
+
+
+def _duration_text(name: str, value: object) -> str:
+    if isinstance(value, timedelta):
+        value = value.total_seconds()
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        if not value > 0 or value != value or value == float("inf"):
+            raise ValidationError(f"{name} is a positive duration, not {value!r}")
+        return f"{int(value * 1000)}ms"
+    if isinstance(value, str):
+        return value
+    raise StreamVizTypeError(f"{name} is a duration such as '24h', seconds or a timedelta, not {type(value).__name__}")
 
 
 def start(
@@ -527,18 +571,19 @@ def export(id: str, format: Literal["csv", "json"] = "csv") -> str:
 def _at_exit() -> None:
     with _lock:
         server = _server
-    if server is None:
-        return
-    keep = _settings["keep_alive"]
-    if keep is None:
-        keep = sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
-    if keep:
-        print(f"StreamViz: the script has ended; still serving {server.url} (Ctrl+C to stop)", file=sys.stderr)
-        try:
-            threading.Event().wait()
-        except KeyboardInterrupt:
-            pass
-    stop()
+    if server is not None:
+        keep = _settings["keep_alive"]
+        if keep is None:
+            keep = sys.stdin is not None and sys.stdout is not None and sys.stdin.isatty() and sys.stdout.isatty()
+        if keep:
+            print(f"StreamViz: the script has ended; still serving {server.url} (Ctrl+C to stop)", file=sys.stderr)
+            try:
+                threading.Event().wait()
+            except KeyboardInterrupt:
+                pass
+        stop()
+    # Store what is still in memory and close the database.
+    _core.stop_persistence()
 
 
 atexit.register(_at_exit)

@@ -1,5 +1,6 @@
 """Type stubs of the Rust extension module ``stream_viz._core``."""
 
+import os
 from typing import Any, Mapping, Sequence, final
 
 __all__ = [
@@ -15,6 +16,8 @@ __all__ = [
     "stats_json",
     "config_json",
     "export",
+    "persist",
+    "stop_persistence",
     "Metric",
     "Stat",
     "Gauge",
@@ -91,3 +94,5 @@ def reset() -> None: ...
 def stats_json() -> str: ...
 def config_json() -> str: ...
 def export(id: str, format: str) -> str: ...
+def persist(path: str | os.PathLike[str], retention: str | None = None, flush_interval_s: float = 0.2) -> None: ...
+def stop_persistence() -> bool: ...

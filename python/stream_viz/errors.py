@@ -1,6 +1,6 @@
 """The exceptions StreamViz raises. Catch :class:`StreamVizError` to catch them all."""
 
-__all__ = ["StreamVizError", "ValidationError", "StreamVizTypeError", "ServerError"]
+__all__ = ["StreamVizError", "ValidationError", "StreamVizTypeError", "ServerError", "PersistenceError"]
 
 
 class StreamVizError(Exception):
@@ -17,3 +17,7 @@ class StreamVizTypeError(StreamVizError, TypeError):
 
 class ServerError(StreamVizError, RuntimeError):
     """The web server could not be started or is in the wrong state."""
+
+
+class PersistenceError(StreamVizError, OSError):
+    """The database could not be opened, is not a StreamViz database, or a write failed."""

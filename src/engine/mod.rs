@@ -21,8 +21,8 @@ pub use spec::{
     TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
 pub use state::{
-    ConfigView, Deltas, Engine, EngineStats, Layout, Snapshot, WidgetData, WidgetHandle,
-    WidgetInfo, WidgetStats, MAX_PENDING_UPDATES,
+    ConfigView, Deltas, Engine, EngineStats, Journal, Layout, Snapshot, WidgetData, WidgetHandle,
+    WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES, MAX_PENDING_UPDATES,
 };
 pub use table::{KeyedTable, Row};
 pub use update::{

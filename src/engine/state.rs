@@ -153,6 +153,24 @@ pub struct Deltas {
     pub directory: Arc<Vec<WidgetInfo>>,
 }
 
+/// What a persistence sink has not stored yet (see [`Engine::take_journal`]).
+#[derive(Debug, Default)]
+pub struct Journal {
+    /// The current configuration, when it changed since the last call.
+    pub config: Option<ConfigView>,
+    /// Every update applied since the last call, in order (table rows with their keys).
+    pub updates: Vec<Update>,
+    /// Updates that could not be kept because the sink fell more than [`MAX_JOURNAL_UPDATES`]
+    /// behind, since the last call.
+    pub lost: u64,
+    /// Id and kind of every widget, indexed by [`WidgetRef::index`].
+    pub directory: Arc<Vec<WidgetInfo>>,
+}
+
+/// Most updates the journal holds for a persistence sink that falls behind; further updates are
+/// counted in [`Journal::lost`] instead of growing memory without bound.
+pub const MAX_JOURNAL_UPDATES: usize = 1 << 21;
+
 /// Counters reported by `/api/v1/stats` and `sv.stats()`.
 #[derive(Debug, Clone, Serialize)]
 pub struct EngineStats {
@@ -193,6 +211,10 @@ pub struct Engine {
     pending: Vec<Update>,
     config_changed: bool,
     resync: bool,
+    journaling: bool,
+    journal: Vec<Update>,
+    journal_config_changed: bool,
+    journal_lost: u64,
 }
 
 impl Default for Engine {
@@ -216,6 +238,10 @@ impl Engine {
             pending: Vec::new(),
             config_changed: false,
             resync: false,
+            journaling: false,
+            journal: Vec::new(),
+            journal_config_changed: false,
+            journal_lost: 0,
         }
     }
 
@@ -235,6 +261,15 @@ impl Engine {
         if !recording {
             self.pending = Vec::new();
         }
+    }
+
+    /// Keep a journal of every applied update and configuration change for
+    /// [`Engine::take_journal`] (on while a persistence sink is attached). Unlike the delta log it
+    /// is never replaced by a resync.
+    pub fn set_journaling(&mut self, journaling: bool) {
+        self.journaling = journaling;
+        self.journal = Vec::new();
+        self.journal_config_changed = journaling;
     }
 
     /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
@@ -346,6 +381,7 @@ impl Engine {
         series.validate()?;
         let capacity_default = self.config.buffer_size;
         let recording = self.recording;
+        let journaling = self.journaling;
         let widget = self.widget_mut(widget)?;
         let WidgetOptions::LineChart(options) = &mut widget.spec.options else {
             return Err(EngineError::InvalidOption {
@@ -361,6 +397,7 @@ impl Engine {
             if replace && options.series[position] != series {
                 options.series[position] = series;
                 self.config_changed |= recording;
+                self.journal_config_changed |= journaling;
             }
             return Ok(position as u32);
         }
@@ -398,6 +435,7 @@ impl Engine {
     /// reset stop working; their queued updates are discarded.
     pub fn reset(&mut self) {
         let recording = self.recording;
+        let journaling = self.journaling;
         let generation = self.generation.wrapping_add(1);
         let (accepted, discarded) = (self.points_accepted, self.points_discarded);
         *self = Self::new();
@@ -406,6 +444,7 @@ impl Engine {
         self.points_discarded = discarded;
         self.recording = recording;
         self.resync = true;
+        self.set_journaling(journaling);
     }
 
     fn rebuild_directory(&mut self) {
@@ -429,6 +468,9 @@ impl Engine {
     fn note_config_change(&mut self) {
         if self.recording {
             self.config_changed = true;
+        }
+        if self.journaling {
+            self.journal_config_changed = true;
         }
     }
 
@@ -468,6 +510,7 @@ impl Engine {
     pub fn apply(&mut self, mut update: Update) {
         let generation = self.generation;
         let recording = self.recording;
+        let keep = recording || self.journaling;
         let target = update.widget();
         let Some(widget) = self
             .widgets
@@ -510,8 +553,8 @@ impl Engine {
                 let key = row
                     .key
                     .get_or_insert_with(|| table.next_auto_key().into_boxed_str());
-                // The log keeps the row only while someone subscribes; otherwise it moves.
-                let fields = if recording {
+                // The logs keep the row only while someone needs it; otherwise it moves.
+                let fields = if keep {
                     row.row.clone()
                 } else {
                     std::mem::take(&mut row.row)
@@ -548,13 +591,34 @@ impl Engine {
         }
         widget.updates_applied += 1;
         self.points_accepted += 1;
-        if self.recording {
+        if self.journaling {
+            if self.journal.len() >= MAX_JOURNAL_UPDATES {
+                self.journal_lost += 1;
+            } else if recording {
+                self.journal.push(update.clone());
+            } else {
+                self.journal.push(update);
+                return;
+            }
+        }
+        if recording {
             if self.pending.len() < MAX_PENDING_UPDATES {
                 self.pending.push(update);
             } else {
                 self.pending = Vec::new();
                 self.resync = true;
             }
+        }
+    }
+
+    /// Take what a persistence sink has not stored yet.
+    pub fn take_journal(&mut self) -> Journal {
+        let config_changed = std::mem::take(&mut self.journal_config_changed);
+        Journal {
+            config: config_changed.then(|| self.config_view()),
+            updates: std::mem::take(&mut self.journal),
+            lost: std::mem::take(&mut self.journal_lost),
+            directory: Arc::clone(&self.directory),
         }
     }
 

@@ -120,6 +120,17 @@ impl Planned {
 
 /// Parse, validate and apply a push. Declarations are applied first, then the updates in order.
 pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushError> {
+    let body = parse_push(body)?;
+    apply_parsed(&mut pipeline.engine(), body)
+}
+
+/// [`apply_push`] on an engine the caller has locked (restoring a stored dashboard).
+pub fn apply_push_to(engine: &mut Engine, body: &str) -> Result<PushOutcome, PushError> {
+    let body = parse_push(body)?;
+    apply_parsed(engine, body)
+}
+
+fn parse_push(body: &str) -> Result<PushBody, PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
         return Err(fail(
             "body",
@@ -137,16 +148,19 @@ pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushEr
             format!("{kind:?} is not a message a client can send (expected \"push\")"),
         ));
     }
-    let mut engine = pipeline.engine();
-    let specs = parse_specs(&engine, body.widgets)?;
-    let planned = plan_updates(&engine, &specs, body.updates)?;
+    Ok(body)
+}
+
+fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, PushError> {
+    let specs = parse_specs(engine, body.widgets)?;
+    let planned = plan_updates(engine, &specs, body.updates)?;
     let declared = specs.len();
     for spec in specs.into_iter().map(|(_, spec)| spec) {
         engine.declare(spec).map_err(|err| fail("widgets", err))?;
     }
     let applied = planned.iter().map(Planned::size).sum();
     for (i, change) in planned.into_iter().enumerate() {
-        apply_planned(&mut engine, change).map_err(|err| fail(format!("updates[{i}]"), err))?;
+        apply_planned(engine, change).map_err(|err| fail(format!("updates[{i}]"), err))?;
     }
     Ok(PushOutcome { declared, applied })
 }

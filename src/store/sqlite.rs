@@ -1,0 +1,748 @@
+//! SQLite persistence: every accepted update is stored, in batches, by a writer thread named
+//! `streamviz-store`; on start the stored dashboard is loaded back into the engine.
+//!
+//! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
+//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`).
+//! - `widgets(id, kind, options)`: every widget's spec, options as JSON.
+//! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
+//!   gauge, the series name for a line chart).
+//! - `points(sid, ts_ms, value)`: every point; `value` is NULL for a gap (NaN).
+//! - `changes(id, widget, ts_ms, change)`: every other update (table upserts and deletes, bars,
+//!   text, markdown, heatmaps) as the JSON op of a `data` message, in order; `ts_ms` is when it
+//!   was stored.
+//!
+//! The database runs in WAL mode with `synchronous = NORMAL`: a committed batch survives a crash
+//! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
+//! interval of updates is in memory only.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
+use serde::Serialize;
+use serde_json::{json, Value};
+
+use crate::engine::{
+    ConfigPatch, ConfigView, Engine, Journal, SeriesOptions, Update, WidgetData, WidgetInfo,
+    WidgetOptions, WidgetSpec, MAX_JOURNAL_UPDATES,
+};
+use crate::ingest::push::apply_push_to;
+use crate::ingest::{now_ms, Pipeline};
+use crate::protocol::change_json;
+
+/// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
+pub const APPLICATION_ID: i32 = 0x5356_5a44;
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+/// How often the writer stores what was applied. Default for [`StoreOptions::flush_interval`].
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+/// How often rows older than the retention are purged.
+const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+    sid INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (widget, name)
+);
+CREATE TABLE IF NOT EXISTS points (sid INTEGER NOT NULL, ts_ms REAL NOT NULL, value REAL);
+CREATE INDEX IF NOT EXISTS points_by_series_time ON points (sid, ts_ms);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    ts_ms REAL NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_time ON changes (ts_ms);
+";
+
+/// Where and how to persist.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The database file; created with its tables when missing.
+    pub path: PathBuf,
+    /// Rows older than this are purged (at start, then every minute). `None` keeps everything.
+    pub retention: Option<Duration>,
+    /// How often the writer stores the journal. Default: [`DEFAULT_FLUSH_INTERVAL`].
+    pub flush_interval: Duration,
+}
+
+impl StoreOptions {
+    /// Options for `path` with the defaults.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            retention: None,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+        }
+    }
+}
+
+/// Why persistence could not start or continue. Messages name the file and say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// The file could not be opened or created.
+    #[error("cannot open {path}: {reason}")]
+    Open {
+        /// The database path.
+        path: String,
+        /// What went wrong.
+        reason: String,
+    },
+    /// The file is a database of another program, or not a database.
+    #[error("{path} is not a StreamViz database ({reason}); choose another file")]
+    Foreign {
+        /// The database path.
+        path: String,
+        /// What was found.
+        reason: String,
+    },
+    /// The file was written by a newer StreamViz.
+    #[error("{path} has schema version {found}; this StreamViz reads version {SCHEMA_VERSION} (upgrade stream_viz)")]
+    Newer {
+        /// The database path.
+        path: String,
+        /// The version found.
+        found: i32,
+    },
+    /// A query failed.
+    #[error("{path}: {reason}")]
+    Sqlite {
+        /// The database path.
+        path: String,
+        /// SQLite's message.
+        reason: String,
+    },
+}
+
+/// Counters of the writer, as in `/api/v1/stats` and `sv.stats()`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersistenceStats {
+    /// The database file.
+    pub path: String,
+    /// Points stored since start.
+    pub points_stored: u64,
+    /// Other changes (rows, texts, ...) stored since start.
+    pub changes_stored: u64,
+    /// Updates never stored because the writer fell too far behind or writes kept failing.
+    pub updates_lost: u64,
+    /// Points loaded back into the engine at start.
+    pub points_restored: u64,
+    /// Widgets loaded back at start.
+    pub widgets_restored: u64,
+    /// The last write error, if the last write failed.
+    pub last_error: Option<String>,
+}
+
+#[derive(Default)]
+struct Counters {
+    points_stored: AtomicU64,
+    changes_stored: AtomicU64,
+    updates_lost: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+enum Command {
+    Flush(Sender<bool>),
+    Stop,
+}
+
+/// A running SQLite sink. [`Persistence::stop`] (or dropping it) stores what is left and closes
+/// the database.
+pub struct Persistence {
+    path: PathBuf,
+    commands: Sender<Command>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    counters: Arc<Counters>,
+    points_restored: u64,
+    widgets_restored: u64,
+    pipeline: Pipeline,
+}
+
+impl std::fmt::Debug for Persistence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Persistence")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Persistence {
+    /// Open (or create) the database, load what it holds into `pipeline`'s engine, and start
+    /// storing every update applied from now on. The engine should hold no widgets yet; stored
+    /// widgets it already has keep their data and gain the stored points in front.
+    pub fn start(pipeline: &Pipeline, options: StoreOptions) -> Result<Self, StoreError> {
+        let mut db = Db::open(&options.path)?;
+        if let Some(retention) = options.retention {
+            db.purge(retention)?;
+        }
+        let (widgets_restored, points_restored) = {
+            let mut engine = pipeline.engine();
+            let restored = db.restore(&mut engine)?;
+            engine.set_journaling(true);
+            restored
+        };
+        let counters = Arc::new(Counters::default());
+        let (commands, receiver) = bounded(16);
+        let writer = Writer {
+            db,
+            pipeline: pipeline.clone(),
+            counters: Arc::clone(&counters),
+            retention: options.retention,
+            flush_interval: options.flush_interval,
+            backlog: Vec::new(),
+        };
+        let thread = std::thread::Builder::new()
+            .name("streamviz-store".into())
+            .spawn(move || writer.run(&receiver))
+            .map_err(|err| StoreError::Open {
+                path: options.path.display().to_string(),
+                reason: format!("cannot start the writer thread: {err}"),
+            })?;
+        Ok(Self {
+            path: options.path,
+            commands,
+            thread: Some(thread),
+            counters,
+            points_restored,
+            widgets_restored,
+            pipeline: pipeline.clone(),
+        })
+    }
+
+    /// Store everything applied so far now; true when it was written within `timeout`.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let (done, wait) = bounded(1);
+        if self
+            .commands
+            .send_timeout(Command::Flush(done), timeout)
+            .is_err()
+        {
+            return false;
+        }
+        wait.recv_timeout(timeout).unwrap_or(false)
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> PersistenceStats {
+        PersistenceStats {
+            path: self.path.display().to_string(),
+            points_stored: self.counters.points_stored.load(Ordering::Relaxed),
+            changes_stored: self.counters.changes_stored.load(Ordering::Relaxed),
+            updates_lost: self.counters.updates_lost.load(Ordering::Relaxed),
+            points_restored: self.points_restored,
+            widgets_restored: self.widgets_restored,
+            last_error: self
+                .counters
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+        }
+    }
+
+    /// Store what is left, stop the writer and close the database.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.commands.send(Command::Stop);
+            let _ = thread.join();
+            self.pipeline.engine().set_journaling(false);
+        }
+    }
+}
+
+impl Drop for Persistence {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+struct Writer {
+    db: Db,
+    pipeline: Pipeline,
+    counters: Arc<Counters>,
+    retention: Option<Duration>,
+    flush_interval: Duration,
+    /// Journals whose write failed, retried with the next one.
+    backlog: Vec<Journal>,
+}
+
+impl Writer {
+    fn run(mut self, commands: &Receiver<Command>) {
+        let mut last_purge = Instant::now();
+        loop {
+            let command = match commands.recv_timeout(self.flush_interval) {
+                Ok(command) => Some(command),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
+            };
+            let written = self.write_pending();
+            match command {
+                Some(Command::Flush(done)) => {
+                    let _ = done.try_send(written);
+                }
+                Some(Command::Stop) => {
+                    self.db.checkpoint();
+                    return;
+                }
+                None => {}
+            }
+            if let Some(retention) = self.retention {
+                if last_purge.elapsed() >= PURGE_INTERVAL {
+                    last_purge = Instant::now();
+                    if let Err(err) = self.db.purge(retention) {
+                        tracing::warn!("persistence: purging old rows failed: {err}");
+                    }
+                }
+            }
+        }
+    }
+
+    /// Take the engine's journal and store it with any backlog; false when a write failed.
+    fn write_pending(&mut self) -> bool {
+        let journal = self.pipeline.engine().take_journal();
+        self.counters
+            .updates_lost
+            .fetch_add(journal.lost, Ordering::Relaxed);
+        self.backlog.push(journal);
+        while let Some(journal) = self.backlog.first() {
+            match self.db.write(journal) {
+                Ok((points, changes)) => {
+                    self.counters
+                        .points_stored
+                        .fetch_add(points, Ordering::Relaxed);
+                    self.counters
+                        .changes_stored
+                        .fetch_add(changes, Ordering::Relaxed);
+                    self.backlog.remove(0);
+                    *self
+                        .counters
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                }
+                Err(err) => {
+                    tracing::error!("persistence: {err}; keeping the batch to retry");
+                    *self
+                        .counters
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(err.to_string());
+                    // Bound what waits in memory: beyond the journal's own bound, the oldest
+                    // waiting batch is given up and counted.
+                    let waiting: usize = self.backlog.iter().map(|j| j.updates.len()).sum();
+                    if waiting > MAX_JOURNAL_UPDATES {
+                        let given_up = self.backlog.remove(0);
+                        self.counters
+                            .updates_lost
+                            .fetch_add(given_up.updates.len() as u64, Ordering::Relaxed);
+                    }
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A stored series: (widget id, series name).
+type SeriesKey = (Box<str>, Box<str>);
+
+struct Db {
+    conn: Connection,
+    path: String,
+    /// (widget id, series name) → sid.
+    series: HashMap<SeriesKey, i64>,
+}
+
+impl Db {
+    fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            return Err(StoreError::Open {
+                path: shown,
+                reason: "it is a directory; give a file path such as metrics.db".into(),
+            });
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(StoreError::Open {
+                    path: shown,
+                    reason: format!("the directory {} does not exist", parent.display()),
+                });
+            }
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| StoreError::Open {
+            path: shown.clone(),
+            reason: err.to_string(),
+        })?;
+        let mut db = Self {
+            conn,
+            path: shown,
+            series: HashMap::new(),
+        };
+        db.prepare_schema()?;
+        Ok(db)
+    }
+
+    fn error(&self, err: impl std::fmt::Display) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            reason: err.to_string(),
+        }
+    }
+
+    fn prepare_schema(&mut self) -> Result<(), StoreError> {
+        let foreign = |reason: String| StoreError::Foreign {
+            path: self.path.clone(),
+            reason,
+        };
+        // The first read tells a database from any other file.
+        let application_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(|err| foreign(err.to_string()))?;
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| foreign(err.to_string()))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .map_err(|err| foreign(err.to_string()))?;
+        if application_id != APPLICATION_ID && !(application_id == 0 && tables == 0) {
+            return Err(foreign(format!(
+                "it holds {tables} other tables and application id {application_id:#x}"
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found: version,
+            });
+        }
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .execute_batch(SCHEMA)
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .pragma_update(None, "application_id", APPLICATION_ID)
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .pragma_update(None, "user_version", SCHEMA_VERSION)
+            .map_err(|err| self.error(err))?;
+        let mut statement = self
+            .conn
+            .prepare("SELECT sid, widget, name FROM series")
+            .map_err(|err| self.error(err))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|err| self.error(err))?;
+        let mut series = HashMap::new();
+        for row in rows {
+            let (sid, widget, name) = row.map_err(|err| self.error(err))?;
+            series.insert((widget.into_boxed_str(), name.into_boxed_str()), sid);
+        }
+        drop(statement);
+        self.series = series;
+        Ok(())
+    }
+
+    /// Delete points and changes older than `retention`.
+    fn purge(&self, retention: Duration) -> Result<(), StoreError> {
+        let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM points WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM changes WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
+        tx.commit().map_err(|err| self.error(err))
+    }
+
+    /// Load the stored dashboard into `engine`: settings, widgets, the newest points of every
+    /// series (up to its capacity) and every change in order. Returns (widgets, points).
+    fn restore(&mut self, engine: &mut Engine) -> Result<(u64, u64), StoreError> {
+        let dashboard: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'dashboard'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| self.error(err))?;
+        if let Some(dashboard) = dashboard {
+            let patch = serde_json::from_str(&dashboard)
+                .map_err(|err| err.to_string())
+                .and_then(|v| ConfigPatch::from_json(v).map_err(|err| err.to_string()))
+                .map_err(|err| self.error(format!("stored dashboard settings: {err}")))?;
+            engine.configure(patch);
+        }
+        let widgets = {
+            let mut statement = self
+                .conn
+                .prepare("SELECT id, kind, options FROM widgets ORDER BY rowid")
+                .map_err(|err| self.error(err))?;
+            let rows = statement
+                .query_map([], |row| {
+                    Ok((
+                        row.get::<_, String>(0)?,
+                        row.get::<_, String>(1)?,
+                        row.get::<_, String>(2)?,
+                    ))
+                })
+                .map_err(|err| self.error(err))?;
+            rows.collect::<Result<Vec<_>, _>>()
+                .map_err(|err| self.error(err))?
+        };
+        let mut restored_widgets = 0;
+        for (id, kind, options) in &widgets {
+            let spec = serde_json::from_str(options)
+                .map_err(|err| err.to_string())
+                .and_then(|options| {
+                    WidgetSpec::parse(id, kind, options).map_err(|err| err.to_string())
+                });
+            match spec.and_then(|spec| engine.declare(spec).map_err(|err| err.to_string())) {
+                Ok(_) => restored_widgets += 1,
+                Err(err) => tracing::warn!("persistence: stored widget {id:?} skipped: {err}"),
+            }
+        }
+        let mut restored_points = 0;
+        let series: Vec<(SeriesKey, i64)> = self
+            .series
+            .iter()
+            .map(|(key, sid)| (key.clone(), *sid))
+            .collect();
+        for ((widget, name), sid) in series {
+            let Some(handle) = engine.handle(&widget) else {
+                continue;
+            };
+            let capacity = match engine.widget(&widget) {
+                Some((_, WidgetData::Series(ring))) => ring.capacity_points(),
+                Some((spec, WidgetData::MultiSeries(_))) => {
+                    spec.max_points().unwrap_or(engine.config().buffer_size)
+                }
+                _ => continue,
+            };
+            let series_index = if matches!(handle.spec.options, WidgetOptions::LineChart(_)) {
+                let series = SeriesOptions {
+                    name: name.to_string(),
+                    color: None,
+                    label: None,
+                };
+                match engine.series_index(handle.widget, series, false) {
+                    Ok(index) => Some(index),
+                    Err(_) => continue,
+                }
+            } else {
+                None
+            };
+            let mut statement = self
+                .conn
+                .prepare_cached(
+                    "SELECT ts_ms, value FROM points WHERE sid = ?1 ORDER BY ts_ms DESC LIMIT ?2",
+                )
+                .map_err(|err| self.error(err))?;
+            let rows = statement
+                .query_map(params![sid, capacity as i64], |row| {
+                    Ok((row.get::<_, f64>(0)?, row.get::<_, Option<f64>>(1)?))
+                })
+                .map_err(|err| self.error(err))?;
+            let mut points = rows
+                .collect::<Result<Vec<_>, _>>()
+                .map_err(|err| self.error(err))?;
+            points.reverse();
+            restored_points += points.len() as u64;
+            for (ts_ms, value) in points {
+                let value = value.unwrap_or(f64::NAN);
+                engine.apply(match series_index {
+                    Some(series) => Update::SeriesPoint {
+                        widget: handle.widget,
+                        series,
+                        ts_ms,
+                        value,
+                    },
+                    None => Update::Point {
+                        widget: handle.widget,
+                        ts_ms,
+                        value,
+                    },
+                });
+            }
+        }
+        let mut statement = self
+            .conn
+            .prepare("SELECT widget, change FROM changes ORDER BY id")
+            .map_err(|err| self.error(err))?;
+        let mut rows = statement.query([]).map_err(|err| self.error(err))?;
+        while let Some(row) = rows.next().map_err(|err| self.error(err))? {
+            let widget: String = row.get(0).map_err(|err| self.error(err))?;
+            let change: String = row.get(1).map_err(|err| self.error(err))?;
+            if engine.handle(&widget).is_none() {
+                continue;
+            }
+            let body = format!(r#"{{"updates": [{change}]}}"#);
+            if let Err(err) = apply_push_to(engine, &body) {
+                tracing::warn!("persistence: a stored change of {widget:?} skipped: {err}");
+            }
+        }
+        Ok((restored_widgets, restored_points))
+    }
+
+    /// Store one journal in one transaction. Returns (points, changes) stored.
+    fn write(&mut self, journal: &Journal) -> Result<(u64, u64), StoreError> {
+        if journal.config.is_none() && journal.updates.is_empty() {
+            return Ok((0, 0));
+        }
+        let path = self.path.clone();
+        let error = |err: rusqlite::Error| StoreError::Sqlite {
+            path: path.clone(),
+            reason: err.to_string(),
+        };
+        let tx = self.conn.transaction().map_err(error)?;
+        if let Some(config) = &journal.config {
+            write_config(&tx, config).map_err(error)?;
+        }
+        let now = now_ms();
+        let (mut points, mut changes) = (0, 0);
+        {
+            let mut insert_point = tx
+                .prepare_cached("INSERT INTO points (sid, ts_ms, value) VALUES (?1, ?2, ?3)")
+                .map_err(error)?;
+            let mut insert_change = tx
+                .prepare_cached("INSERT INTO changes (widget, ts_ms, change) VALUES (?1, ?2, ?3)")
+                .map_err(error)?;
+            let mut last: Option<(u32, u32, i64)> = None;
+            for update in &journal.updates {
+                let target = update.widget();
+                let Some(info) = journal.directory.get(target.index as usize) else {
+                    continue;
+                };
+                let (series, ts_ms, value) = match update {
+                    Update::Point { ts_ms, value, .. } => (0, *ts_ms, *value),
+                    Update::SeriesPoint {
+                        series,
+                        ts_ms,
+                        value,
+                        ..
+                    } => (*series + 1, *ts_ms, *value),
+                    other => {
+                        if let Some(change) = change_json(other, info) {
+                            insert_change
+                                .execute(params![&*info.id, now, change.to_string()])
+                                .map_err(error)?;
+                            changes += 1;
+                        }
+                        continue;
+                    }
+                };
+                let sid = match last {
+                    Some((index, s, sid)) if index == target.index && s == series => sid,
+                    _ => {
+                        let sid = series_id(&tx, &mut self.series, info, series).map_err(error)?;
+                        last = Some((target.index, series, sid));
+                        sid
+                    }
+                };
+                let value = (!value.is_nan()).then_some(value);
+                insert_point
+                    .execute(params![sid, ts_ms, value])
+                    .map_err(error)?;
+                points += 1;
+            }
+        }
+        tx.commit().map_err(error)?;
+        Ok((points, changes))
+    }
+
+    fn checkpoint(&self) {
+        if let Err(err) = self.conn.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
+            tracing::warn!("persistence: checkpoint of {} failed: {err}", self.path);
+        }
+    }
+}
+
+/// The sid of a widget's series (`series` is 0 for a single series, else 1 + its index),
+/// creating the row when new.
+fn series_id(
+    tx: &Transaction<'_>,
+    cache: &mut HashMap<SeriesKey, i64>,
+    info: &WidgetInfo,
+    series: u32,
+) -> rusqlite::Result<i64> {
+    let name: &str = match series {
+        0 => "",
+        n => info.series.get(n as usize - 1).map_or("", String::as_str),
+    };
+    let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
+    if let Some(&sid) = cache.get(&key) {
+        return Ok(sid);
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO series (widget, name) VALUES (?1, ?2)",
+        params![&*info.id, name],
+    )?;
+    let sid = tx.query_row(
+        "SELECT sid FROM series WHERE widget = ?1 AND name = ?2",
+        params![&*info.id, name],
+        |row| row.get(0),
+    )?;
+    cache.insert(key, sid);
+    Ok(sid)
+}
+
+fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<()> {
+    let dashboard = json!({
+        "title": config.title,
+        "theme": config.theme,
+        "buffer_size": config.buffer_size,
+    });
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('dashboard', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![dashboard.to_string()],
+    )?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
+    )?;
+    for spec in &config.widgets {
+        let options = serde_json::to_value(&spec.options).unwrap_or(Value::Null);
+        upsert.execute(params![spec.id, spec.kind.name(), options.to_string()])?;
+    }
+    Ok(())
+}

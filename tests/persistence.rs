@@ -1,0 +1,272 @@
+//! SQLite persistence with real database files: what one process stores, the next one loads
+//! back exactly; retention, capacity, and clear errors for files that are not ours.
+
+#![cfg(feature = "sqlite")]
+// Helpers here are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+use streamviz::engine::{KeyedRow, SeriesOptions, WidgetSpec};
+use streamviz::ingest::{now_ms, Pipeline};
+use streamviz::protocol::{config_message, history_messages};
+use streamviz::store::{Persistence, StoreError, StoreOptions};
+use streamviz::Update;
+
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// The dashboard as a new viewer would receive it: config and every history message.
+fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
+    assert!(pipeline.flush(TIMEOUT));
+    let snapshot = pipeline.engine().snapshot();
+    let mut messages = vec![serde_json::from_str(&config_message(&snapshot.config)).unwrap()];
+    messages.extend(
+        history_messages(&snapshot)
+            .iter()
+            .map(|m| serde_json::from_str::<Value>(m).unwrap()),
+    );
+    messages
+}
+
+fn declare(
+    pipeline: &Pipeline,
+    id: &str,
+    kind: &str,
+    options: Value,
+) -> streamviz::engine::WidgetHandle {
+    pipeline
+        .engine()
+        .declare(WidgetSpec::parse(id, kind, options).unwrap())
+        .unwrap()
+}
+
+/// Every kind of widget with a little of everything: gaps, series, upserts, deletes, markdown.
+fn feed(pipeline: &Pipeline) {
+    pipeline.engine().configure(
+        streamviz::engine::ConfigPatch::from_json(json!({"title": "Stored", "theme": "light"}))
+            .unwrap(),
+    );
+    let cpu = declare(
+        pipeline,
+        "cpu",
+        "metric",
+        json!({"unit": "%", "max_points": 50}),
+    );
+    let t0 = now_ms() - 60_000.0;
+    for i in 0..80 {
+        let value = if i == 70 { f64::NAN } else { i as f64 };
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: t0 + i as f64,
+                value,
+            },
+            &cpu.dropped,
+        );
+    }
+    let latency = declare(pipeline, "latency", "line_chart", json!({}));
+    for name in ["api", "db"] {
+        let series = pipeline
+            .engine()
+            .series_index(
+                latency.widget,
+                SeriesOptions {
+                    name: name.into(),
+                    color: None,
+                    label: None,
+                },
+                false,
+            )
+            .unwrap();
+        for i in 0..10 {
+            pipeline.send(
+                Update::SeriesPoint {
+                    widget: latency.widget,
+                    series,
+                    ts_ms: t0 + i as f64,
+                    value: (i * (series + 1)) as f64,
+                },
+                &latency.dropped,
+            );
+        }
+    }
+    let events = declare(pipeline, "events", "table", json!({"max_rows": 3}));
+    for (key, level) in [
+        ("a", "INFO"),
+        ("b", "WARN"),
+        ("c", "ERROR"),
+        ("a", "DEBUG"),
+        ("d", "INFO"),
+    ] {
+        let row = json!({"level": level}).as_object().unwrap().clone();
+        pipeline.send(
+            Update::Upsert {
+                widget: events.widget,
+                row: Box::new(KeyedRow {
+                    key: Some(key.into()),
+                    row,
+                }),
+            },
+            &events.dropped,
+        );
+    }
+    pipeline.send(
+        Update::Delete {
+            widget: events.widget,
+            key: "b".into(),
+        },
+        &events.dropped,
+    );
+    let notes = declare(pipeline, "notes", "markdown", json!({}));
+    pipeline.send(
+        Update::Text {
+            widget: notes.widget,
+            text: "# Title\n<script>x</script>".into(),
+        },
+        &notes.dropped,
+    );
+    let traffic = declare(pipeline, "traffic", "bar_chart", json!({}));
+    pipeline.send(
+        Update::Bars {
+            widget: traffic.widget,
+            values: Box::new(vec![("US".into(), 3.0), ("EU".into(), 2.0)]),
+        },
+        &traffic.dropped,
+    );
+    let load = declare(pipeline, "load", "heatmap", json!({}));
+    pipeline.send(
+        Update::Matrix {
+            widget: load.widget,
+            matrix: Box::new(vec![vec![1.0, 2.0], vec![3.0, 4.0]]),
+        },
+        &load.dropped,
+    );
+    declare(pipeline, "empty", "gauge", json!({"min": 0, "max": 10}));
+}
+
+#[test]
+fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, StoreOptions::new(&path)).expect("open");
+    feed(&first);
+    let expected = dashboard(&first);
+    assert!(store.flush(TIMEOUT));
+    let stats = store.stats();
+    assert_eq!(stats.points_stored, 80 + 20);
+    assert_eq!(stats.changes_stored, 5 + 1 + 1 + 1 + 1);
+    store.stop();
+    drop(first);
+
+    let second = Pipeline::default();
+    let store = Persistence::start(&second, StoreOptions::new(&path)).expect("reopen");
+    assert_eq!(dashboard(&second), expected);
+    assert_eq!(store.stats().widgets_restored, 7);
+    assert_eq!(
+        store.stats().points_restored,
+        50 + 20,
+        "each series up to its capacity"
+    );
+    // What was loaded is not stored a second time.
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(store.stats().points_stored, 0);
+}
+
+#[test]
+fn retention_purges_older_rows_when_the_store_opens() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, StoreOptions::new(&path)).unwrap();
+    let cpu = declare(&first, "cpu", "metric", json!({}));
+    let now = now_ms();
+    for (age_h, value) in [(48.0, 1.0), (30.0, 2.0), (2.0, 3.0), (0.0, 4.0)] {
+        first.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: now - age_h * 3_600_000.0,
+                value,
+            },
+            &cpu.dropped,
+        );
+    }
+    assert!(first.flush(TIMEOUT));
+    store.stop();
+
+    let second = Pipeline::default();
+    let mut options = StoreOptions::new(&path);
+    options.retention = Some(Duration::from_secs(24 * 3600));
+    let _store = Persistence::start(&second, options).unwrap();
+    let history = &dashboard(&second)[1];
+    let values: Vec<f64> = history["data"]["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, [3.0, 4.0]);
+}
+
+#[test]
+fn files_that_are_not_streamviz_databases_are_refused_with_a_reason_and_left_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let pipeline = Pipeline::default();
+
+    let foreign = dir.path().join("app.db");
+    {
+        let conn = rusqlite::Connection::open(&foreign).unwrap();
+        conn.execute_batch("CREATE TABLE users (name TEXT); INSERT INTO users VALUES ('ada');")
+            .unwrap();
+    }
+    let err = Persistence::start(&pipeline, StoreOptions::new(&foreign)).unwrap_err();
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert!(
+        err.to_string().contains("not a StreamViz database"),
+        "{err}"
+    );
+    let conn = rusqlite::Connection::open(&foreign).unwrap();
+    let name: String = conn
+        .query_row("SELECT name FROM users", [], |r| r.get(0))
+        .unwrap();
+    assert_eq!(name, "ada", "the foreign database is untouched");
+
+    let text = dir.path().join("notes.txt");
+    std::fs::write(
+        &text,
+        "this is not a database, just some text that is long enough ".repeat(20),
+    )
+    .unwrap();
+    let before = std::fs::read(&text).unwrap();
+    let err = Persistence::start(&pipeline, StoreOptions::new(&text)).unwrap_err();
+    assert!(matches!(err, StoreError::Foreign { .. }), "{err}");
+    assert_eq!(std::fs::read(&text).unwrap(), before);
+
+    let err = Persistence::start(&pipeline, StoreOptions::new(dir.path())).unwrap_err();
+    assert!(err.to_string().contains("is a directory"), "{err}");
+    let err = Persistence::start(
+        &pipeline,
+        StoreOptions::new(dir.path().join("missing/metrics.db")),
+    )
+    .unwrap_err();
+    assert!(err.to_string().contains("does not exist"), "{err}");
+
+    let newer = dir.path().join("newer.db");
+    {
+        let conn = rusqlite::Connection::open(&newer).unwrap();
+        conn.pragma_update(
+            None,
+            "application_id",
+            streamviz::store::sqlite::APPLICATION_ID,
+        )
+        .unwrap();
+        conn.pragma_update(None, "user_version", 99).unwrap();
+    }
+    let err = Persistence::start(&pipeline, StoreOptions::new(&newer)).unwrap_err();
+    assert!(matches!(err, StoreError::Newer { found: 99, .. }), "{err}");
+    assert!(
+        pipeline.engine().config_view().widgets.is_empty(),
+        "nothing was loaded"
+    );
+}

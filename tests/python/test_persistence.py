@@ -1,0 +1,186 @@
+"""Persistence with real SQLite files and real processes: what one script stores, the next one
+sees; a producer killed with SIGKILL leaves a clean database holding everything it flushed; bad
+paths and foreign files are refused with a reason and left untouched."""
+
+import csv
+import io
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import stream_viz as sv
+
+
+def run_script(source: str, *args: str) -> subprocess.CompletedProcess[str]:
+    env = dict(os.environ, STREAMVIZ_AUTOSTART="0")
+    return subprocess.run(
+        [sys.executable, "-c", textwrap.dedent(source), *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env=env,
+        check=False,
+    )
+
+
+def exported_points(widget: str) -> list[tuple[float, float]]:
+    rows = list(csv.DictReader(io.StringIO(sv.export(widget, "csv"))))
+    return [(float(r["ts_ms"]), float(r["value"])) for r in rows]
+
+
+def test_a_restarted_script_sees_the_history_its_last_run_stored(tmp_path: Path) -> None:
+    db = tmp_path / "metrics.db"
+    first = run_script(
+        """
+        import sys
+        import stream_viz as sv
+        sv.configure(title="Plant", persistence="sqlite:///" + sys.argv[1], retention="7d")
+        cpu = sv.metric("cpu", unit="%")
+        events = sv.table("events", max_rows=10)
+        for i in range(500):
+            cpu.send(float(i), timestamp=1_800_000_000 + i)
+        events.send({"level": "INFO", "msg": "started"}, key="boot")
+        events.send({"level": "ERROR", "msg": "disk"}, key="e1")
+        events.delete("boot")
+        """,
+        str(db),
+    )
+    assert first.returncode == 0, first.stderr
+    assert db.exists()
+
+    sv.configure(persistence=f"sqlite:///{db}")
+    restored = sv.stats()["persistence"]
+    assert restored["widgets_restored"] == 2 and restored["points_restored"] == 500
+    cpu = sv.metric("cpu", unit="%", max_points=1000)  # the script declares it again
+    assert exported_points("cpu") == [((1_800_000_000 + i) * 1000.0, float(i)) for i in range(500)]
+    cpu.send(500.0, timestamp=1_800_000_500)
+    assert sv.flush()
+    assert sv.stats()["persistence"]["points_stored"] == 1, "only the new point is written"
+    rows = list(csv.DictReader(io.StringIO(sv.export("events", "csv"))))
+    assert [(r["key"], r["level"], r["msg"]) for r in rows] == [("e1", "ERROR", "disk")]
+    config = sv.stats()
+    assert config["widgets"] == 2
+    assert '"title":"Plant"' in sv._core.config_json().replace(" ", "")
+
+
+def test_a_producer_killed_with_sigkill_keeps_everything_it_flushed(tmp_path: Path) -> None:
+    db = tmp_path / "crash.db"
+    with subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            textwrap.dedent(
+                """
+                import sys
+                import stream_viz as sv
+                sv.configure(persistence=sys.argv[1])
+                cpu = sv.metric("cpu")
+                i = 0
+                while True:
+                    for _ in range(10_000):
+                        cpu.send(float(i), timestamp=1_800_000_000 + i / 1000)
+                        i += 1
+                    if not sv.flush():
+                        raise SystemExit("flush timed out")
+                    print(i, flush=True)
+                """
+            ),
+            str(db),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, STREAMVIZ_AUTOSTART="0"),
+    ) as producer:
+        assert producer.stdout is not None and producer.stderr is not None
+        flushed = 0
+        try:
+            for line in producer.stdout:
+                flushed = int(line)
+                if flushed >= 300_000:
+                    break
+        finally:
+            producer.send_signal(signal.SIGKILL)
+            producer.wait(timeout=30)
+        errors = producer.stderr.read()
+    assert flushed >= 300_000, errors
+    assert producer.returncode == -signal.SIGKILL
+
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    count, low, high = conn.execute("SELECT count(*), min(value), max(value) FROM points").fetchone()
+    # Every point up to the last reported flush is there, each once; later ones may be too.
+    assert count >= flushed and low == 0 and high == count - 1
+    distinct = conn.execute("SELECT count(DISTINCT value) FROM points").fetchone()[0]
+    assert distinct == count
+    conn.close()
+
+    # And the next process loads it back.
+    sv.configure(persistence=db)
+    assert sv.stats()["persistence"]["points_restored"] == 1000, "the metric's ring holds 1000"
+    assert exported_points("cpu")[-1][1] == count - 1
+
+
+def test_bad_persistence_settings_are_refused_and_change_nothing(tmp_path: Path) -> None:
+    with pytest.raises(sv.ValidationError, match="retention applies to persistence"):
+        sv.configure(retention="24h")
+    with pytest.raises(sv.ValidationError, match="not a duration"):
+        sv.configure(persistence=tmp_path / "a.db", retention="soon")
+    with pytest.raises(sv.ValidationError, match="positive duration"):
+        sv.configure(persistence=tmp_path / "a.db", retention=-5)
+    with pytest.raises(sv.ValidationError, match="only 'sqlite:///path'"):
+        sv.configure(persistence="postgres://localhost/metrics")
+    with pytest.raises(sv.StreamVizTypeError):
+        sv.configure(persistence=42)  # type: ignore[arg-type]
+    with pytest.raises(sv.PersistenceError, match="is a directory"):
+        sv.configure(persistence=tmp_path)
+    with pytest.raises(sv.PersistenceError, match="does not exist"):
+        sv.configure(persistence=tmp_path / "missing" / "a.db")
+    assert not (tmp_path / "a.db").exists(), "refused settings created no file"
+
+    foreign = tmp_path / "app.db"
+    conn = sqlite3.connect(foreign)
+    conn.execute("CREATE TABLE users (name TEXT)")
+    conn.execute("INSERT INTO users VALUES ('ada')")
+    conn.commit()
+    conn.close()
+    before = foreign.read_bytes()
+    with pytest.raises(sv.PersistenceError, match="not a StreamViz database"):
+        sv.configure(persistence=f"sqlite:///{foreign}")
+    assert foreign.read_bytes() == before
+    assert isinstance(sv.PersistenceError("x"), OSError)
+
+    sv.metric("cpu").send(1.0)
+    with pytest.raises(sv.ValidationError, match="before the first widget"):
+        sv.configure(persistence=tmp_path / "late.db")
+    assert "persistence" not in sv.stats()
+    assert sv.flush()
+    assert [v for _, v in exported_points("cpu")] == [1.0], "the data accepted before is kept"
+
+
+def test_retention_purges_rows_older_than_it_when_the_database_opens(tmp_path: Path) -> None:
+    db = tmp_path / "old.db"
+    script = run_script(
+        """
+        import sys, time
+        import stream_viz as sv
+        sv.configure(persistence=sys.argv[1])
+        cpu = sv.metric("cpu")
+        now = time.time()
+        for age_h, value in [(72, 1.0), (25, 2.0), (1, 3.0), (0, 4.0)]:
+            cpu.send(value, timestamp=now - age_h * 3600)
+        """,
+        str(db),
+    )
+    assert script.returncode == 0, script.stderr
+    sv.configure(persistence=db, retention="24h")
+    assert [v for _, v in exported_points("cpu")] == [3.0, 4.0]
+    conn = sqlite3.connect(db)
+    assert conn.execute("SELECT count(*) FROM points").fetchone() == (2,)
+    conn.close()
