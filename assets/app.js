@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const PROTOCOL_VERSION = 1;
+  const PROTOCOL_VERSION = 2;
   const embedMatch = location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/);
   const embedId = embedMatch ? embedMatch[1] : null;
 
@@ -137,6 +137,7 @@
   function renderDirty() {
     frameRequested = false;
     for (const widget of dirty) {
+      if (!isVisible(widget)) continue; // drawn when its page, tab or expander is shown
       try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
     }
     dirty.clear();
@@ -195,7 +196,7 @@
       if (o.thresholds && o.thresholds.critical != null) marks.push({ yAxis: o.thresholds.critical, lineStyle: { color: css("--sv-error") } });
       const options = baseChartOptions();
       options.series = [{
-        type: "line", name: o.title || widget.spec.id, data: widget.data.points, showSymbol: false, connectNulls: false,
+        type: "line", name: o.title || widget.spec.id, data: widget.data.points, showSymbol: widget.data.points.length < 2, connectNulls: false,
         lineStyle: { color, width: 2 }, itemStyle: { color }, areaStyle: { color, opacity: 0.08 },
         markLine: marks.length ? { symbol: "none", silent: true, label: { show: false }, data: marks } : undefined,
       }];
@@ -270,7 +271,9 @@
       options.series = names.map((name) => {
         const spec = declared.find((s) => s.name === name) || {};
         const color = spec.color || undefined;
-        return { type: "line", name: spec.label || name, data: widget.data.series.get(name) || [], showSymbol: false,
+        const data = widget.data.series.get(name) || [];
+        // A lone point has no line to show it: draw its symbol.
+        return { type: "line", name: spec.label || name, data, showSymbol: data.length < 2,
                  lineStyle: { width: 2, color }, itemStyle: { color } };
       });
       chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
@@ -434,12 +437,166 @@
     widget.card.remove();
   }
 
+  // ---- layout --------------------------------------------------------------------------------------
+  // The config's layout tree (pages, sidebar, columns, tabs, expanders) is rebuilt on every config;
+  // widget cards are kept and moved, and the open tab and expander state survives a rebuild.
+  const openTabs = new Map(); // tabs id -> tab name
+  const emptyEl = document.getElementById("sv-empty");
+  const openExpanders = new Map(); // expander id -> open?
+
+  function currentSlug() {
+    const m = location.pathname.match(/^\/page\/([^/]+)\/?$/);
+    return m ? decodeURIComponent(m[1]) : "";
+  }
+
+  function cardOf(id) {
+    const widget = state.widgets.get(id);
+    if (!widget) return null;
+    const o = widget.spec.placement || {};
+    widget.card.style.gridColumn = o.width ? `span ${o.width}` : "";
+    if (o.height && widget.chartEl) widget.chartEl.style.height = `${o.height}px`;
+    if (o.height && widget.tableEl) widget.tableEl.style.maxHeight = `${o.height}px`;
+    return widget.card;
+  }
+
+  // Children of a page, tab, expander or the sidebar: widgets side by side in a responsive grid,
+  // containers full width between them.
+  function buildChildren(nodes, parent, flowClass) {
+    let flow = null;
+    for (const node of nodes) {
+      if (node.type === "widget") {
+        const card = cardOf(node.id);
+        if (!card) continue;
+        if (!flow) { flow = el("div", flowClass); parent.append(flow); }
+        flow.append(card);
+      } else {
+        flow = null;
+        parent.append(buildNode(node));
+      }
+    }
+  }
+
+  function buildNode(node) {
+    switch (node.type) {
+      case "columns": {
+        const row = el("div", "sv-columns");
+        row.dataset.container = node.id;
+        row.style.gridTemplateColumns = node.weights.map((w) => `minmax(0, ${w}fr)`).join(" ");
+        for (const column of node.children) {
+          const col = el("div", "sv-column");
+          col.dataset.container = column.id;
+          buildChildren(column.children, col, "sv-stack");
+          row.append(col);
+        }
+        return row;
+      }
+      case "tabs": {
+        const box = el("div", "sv-tabs");
+        box.dataset.container = node.id;
+        const bar = el("div", "sv-tab-bar");
+        bar.setAttribute("role", "tablist");
+        box.append(bar);
+        const names = node.children.map((t) => t.name);
+        if (!names.includes(openTabs.get(node.id))) openTabs.set(node.id, names[0]);
+        for (const tab of node.children) {
+          const button = el("button", "sv-tab", tab.name);
+          button.type = "button";
+          button.setAttribute("role", "tab");
+          const panel = el("div", "sv-tab-panel");
+          panel.dataset.container = tab.id;
+          panel.dataset.tab = tab.name;
+          buildChildren(tab.children, panel, "sv-flow");
+          const select = () => {
+            openTabs.set(node.id, tab.name);
+            for (const b of bar.children) b.setAttribute("aria-selected", String(b === button));
+            for (const p of box.querySelectorAll(":scope > .sv-tab-panel")) p.hidden = p !== panel;
+            redrawVisible();
+          };
+          button.addEventListener("click", select);
+          const selected = openTabs.get(node.id) === tab.name;
+          button.setAttribute("aria-selected", String(selected));
+          panel.hidden = !selected;
+          bar.append(button);
+          box.append(panel);
+        }
+        return box;
+      }
+      case "expander": {
+        const details = el("details", "sv-expander");
+        details.dataset.container = node.id;
+        details.open = openExpanders.has(node.id) ? openExpanders.get(node.id) : node.expanded;
+        details.append(el("summary", "", node.title));
+        const body = el("div", "sv-expander-body");
+        buildChildren(node.children, body, "sv-flow");
+        details.append(body);
+        details.addEventListener("toggle", () => { openExpanders.set(node.id, details.open); redrawVisible(); });
+        return details;
+      }
+      default:
+        return el("div");
+    }
+  }
+
+  function buildNav(pages, current) {
+    const nav = document.getElementById("sv-nav");
+    nav.replaceChildren();
+    nav.hidden = pages.length < 2;
+    for (const page of pages) {
+      const link = el("a", "sv-nav-link", page.name || (state.config && state.config.title) || "Home");
+      link.href = page.slug ? `/page/${encodeURIComponent(page.slug)}` : "/";
+      link.dataset.slug = page.slug;
+      if (page === current) link.setAttribute("aria-current", "page");
+      link.addEventListener("click", (event) => {
+        if (event.button !== 0 || event.metaKey || event.ctrlKey || event.shiftKey) return;
+        event.preventDefault();
+        history.pushState(null, "", link.href);
+        layout();
+      });
+      nav.append(link);
+    }
+  }
+
+  function layout() {
+    const config = state.config;
+    if (!config) return;
+    const main = document.getElementById("sv-grid");
+    const sidebar = document.getElementById("sv-sidebar");
+    for (const widget of state.widgets.values()) widget.card.remove();
+    if (embedId) {
+      const card = cardOf(embedId);
+      main.replaceChildren(...(card ? [card] : []));
+      redrawVisible();
+      return;
+    }
+    const tree = config.layout || { pages: [{ slug: "", children: config.widgets.map((w) => ({ type: "widget", id: w.id })) }], sidebar: [] };
+    const slug = currentSlug();
+    const page = tree.pages.find((p) => p.slug === slug) || tree.pages[0];
+    buildNav(tree.pages, page);
+    document.documentElement.dataset.page = page.slug;
+    main.replaceChildren();
+    buildChildren(page.children, main, "sv-flow");
+    sidebar.replaceChildren();
+    buildChildren(tree.sidebar || [], sidebar, "sv-stack");
+    sidebar.hidden = !(tree.sidebar && tree.sidebar.length);
+    const empty = emptyEl;
+    empty.hidden = state.widgets.size > 0;
+    if (state.widgets.size === 0) main.append(empty);
+    redrawVisible();
+  }
+
+  // Charts in hidden tabs, closed expanders or other pages are drawn when they become visible.
+  function redrawVisible() {
+    for (const widget of state.widgets.values()) if (isVisible(widget)) markDirty(widget);
+  }
+  function isVisible(widget) {
+    return widget.card.isConnected && widget.card.getClientRects().length > 0;
+  }
+
   function applyConfig(config) {
     state.config = config;
     document.documentElement.dataset.theme = config.theme || "dark";
     document.getElementById("sv-title").textContent = config.title;
     document.title = embedId ? `${embedId} · ${config.title}` : config.title;
-    const grid = document.getElementById("sv-grid");
     const wanted = config.widgets.filter((w) => !embedId || w.id === embedId);
     const wantedIds = new Set(wanted.map((w) => w.id));
     for (const [id, widget] of state.widgets) {
@@ -459,12 +616,11 @@
         buildCard(widget);
         state.widgets.set(spec.id, widget);
       }
-      grid.append(widget.card); // appending in order keeps the layout's order
-      markDirty(widget);
     }
-    document.getElementById("sv-empty").hidden = state.widgets.size > 0;
-    if (state.widgets.size === 0) grid.append(document.getElementById("sv-empty"));
+    layout();
   }
+
+  window.addEventListener("popstate", layout);
 
   // ---- connection -------------------------------------------------------------------------------------
   function setConnection(status, text) {

@@ -15,7 +15,7 @@ use crate::engine::{
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first message on every connection.
 pub fn hello_message(server_version: &str) -> String {

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::engine::{
     prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms,
-    ConfigPatch, EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle, WidgetKind,
-    WidgetOptions, WidgetRef, WidgetSpec,
+    ConfigPatch, ContainerSpec, EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle,
+    WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
 };
 use crate::ingest::{now_ms, Pipeline};
 use crate::protocol::{export_csv, export_json};
@@ -764,6 +764,19 @@ fn configure(py: Python<'_>, options_json: &str) -> PyResult<()> {
     Ok(())
 }
 
+/// Declare a layout container from its JSON declaration (see `ContainerSpec`).
+#[pyfunction]
+fn declare_container(py: Python<'_>, spec_json: &str) -> PyResult<()> {
+    let value: Value = serde_json::from_str(spec_json)
+        .map_err(|e| validation_error(py, format!("layout: {e}")))?;
+    let spec = ContainerSpec::from_json(value).map_err(|e| engine_error(py, e))?;
+    runtime()
+        .pipeline
+        .engine()
+        .declare_container(spec)
+        .map_err(|e| engine_error(py, e))
+}
+
 /// Start the web server on its own thread; returns the dashboard URL.
 #[pyfunction]
 fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
@@ -1004,6 +1017,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(config_json, m)?,
         wrap_pyfunction!(export, m)?,
         wrap_pyfunction!(persist, m)?,
+        wrap_pyfunction!(declare_container, m)?,
         wrap_pyfunction!(stop_persistence, m)?,
     ] {
         m.add_function(function)?;

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use streamviz::engine::{KeyedRow, SeriesOptions, WidgetSpec};
+use streamviz::engine::{ContainerSpec, KeyedRow, SeriesOptions, WidgetSpec};
 use streamviz::ingest::{now_ms, Pipeline};
 use streamviz::protocol::{config_message, history_messages};
 use streamviz::store::{Persistence, StoreError, StoreOptions};
@@ -142,7 +142,20 @@ fn feed(pipeline: &Pipeline) {
         },
         &load.dropped,
     );
-    declare(pipeline, "empty", "gauge", json!({"min": 0, "max": 10}));
+    // A page and a widget on it: the layout is stored too.
+    pipeline
+        .engine()
+        .declare_container(
+            ContainerSpec::from_json(json!({"id": "page:Ops", "type": "page", "name": "Ops"}))
+                .unwrap(),
+        )
+        .unwrap();
+    declare(
+        pipeline,
+        "empty",
+        "gauge",
+        json!({"min": 0, "max": 10, "parent": "page:Ops", "width": 2}),
+    );
 }
 
 #[test]
@@ -163,6 +176,10 @@ fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
     let second = Pipeline::default();
     let store = Persistence::start(&second, StoreOptions::new(&path)).expect("reopen");
     assert_eq!(dashboard(&second), expected);
+    assert_eq!(
+        expected[0]["layout"]["pages"][1]["children"][0]["id"],
+        "empty"
+    );
     assert_eq!(store.stats().widgets_restored, 7);
     assert_eq!(
         store.stats().points_restored,

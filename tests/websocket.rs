@@ -83,7 +83,7 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     let hello = next_json(&mut socket).await;
     assert_eq!(
         (hello["type"].as_str(), hello["protocol"].as_u64()),
-        (Some("hello"), Some(1))
+        (Some("hello"), Some(2))
     );
     let config = next_json(&mut socket).await;
     assert_eq!(config["type"], "config");

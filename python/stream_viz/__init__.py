@@ -42,7 +42,8 @@ import webbrowser
 from datetime import timedelta
 from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
-from . import _core
+from . import _core, _layout
+from ._layout import column, columns, expander, page, sidebar, tab, tabs
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
@@ -67,7 +68,10 @@ __all__ = [
     "Text",
     "ValidationError",
     "bar_chart",
+    "column",
+    "columns",
     "configure",
+    "expander",
     "export",
     "flush",
     "gauge",
@@ -75,11 +79,15 @@ __all__ = [
     "line_chart",
     "markdown",
     "metric",
+    "page",
     "reset",
+    "sidebar",
     "start",
     "stats",
     "stop",
+    "tab",
     "table",
+    "tabs",
     "text",
     "title",
 ]
@@ -155,8 +163,17 @@ def _check_id(widget_id: object) -> str:
 _W = TypeVar("_W")
 
 
-def _declare(cls: type[_W], kind: str, widget_id: object, options: Mapping[str, Any]) -> _W:
-    widget = _core.declare(kind, _check_id(widget_id), _options_json(options))
+def _declare(
+    cls: type[_W],
+    kind: str,
+    widget_id: object,
+    options: Mapping[str, Any],
+    *,
+    width: int | None,
+    height: int | None,
+) -> _W:
+    placement = {"parent": _layout.current_parent(), "width": width, "height": height}
+    widget = _core.declare(kind, _check_id(widget_id), _options_json({**options, **placement}))
     if not isinstance(widget, cls):  # the extension maps each kind to its class
         raise TypeError(f"declare({kind!r}) returned {type(widget).__name__}, not {cls.__name__}")
     _autostart()
@@ -197,6 +214,8 @@ def metric(
     thresholds: Mapping[str, float] | None = None,
     window: str | None = None,
     aggregation: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Metric:
     """A time series of one value.
 
@@ -226,8 +245,7 @@ def metric(
     return _declare(Metric,
         "metric",
         id,
-        {"title": title, "unit": unit, "color": color, "max_points": max_points, "thresholds": thresholds},
-    )
+        {"title": title, "unit": unit, "color": color, "max_points": max_points, "thresholds": thresholds}, width=width, height=height)
 
 
 def stat(
@@ -240,6 +258,8 @@ def stat(
     delta_color: Literal["auto", "inverse", "off"] = "auto",
     sparkline: bool = True,
     max_points: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Stat:
     """A big number with its change from the previous value and a sparkline.
 
@@ -257,8 +277,7 @@ def stat(
             "delta_color": delta_color,
             "sparkline": sparkline,
             "max_points": max_points,
-        },
-    )
+        }, width=width, height=height)
 
 
 def gauge(
@@ -270,6 +289,8 @@ def gauge(
     max: float = 100,
     thresholds: Sequence[tuple[float, str]] | None = None,
     max_points: int | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Gauge:
     """A value on a dial from ``min`` to ``max``.
 
@@ -279,8 +300,7 @@ def gauge(
     return _declare(Gauge,
         "gauge",
         id,
-        {"title": title, "unit": unit, "min": min, "max": max, "thresholds": thresholds, "max_points": max_points},
-    )
+        {"title": title, "unit": unit, "min": min, "max": max, "thresholds": thresholds, "max_points": max_points}, width=width, height=height)
 
 
 def line_chart(
@@ -290,6 +310,8 @@ def line_chart(
     y_axis: Mapping[str, Any] | None = None,
     max_points: int | None = None,
     series: Sequence[str | Mapping[str, Any]] | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> LineChart:
     """Several named time series on one chart.
 
@@ -300,7 +322,7 @@ def line_chart(
     declared = None
     if series is not None:
         declared = [{"name": s} if isinstance(s, str) else dict(s) for s in series]
-    return _declare(LineChart,"line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared})
+    return _declare(LineChart,"line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared}, width=width, height=height)
 
 
 def bar_chart(
@@ -311,13 +333,14 @@ def bar_chart(
     stacked: bool = False,
     unit: str | None = None,
     color: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> BarChart:
     """Category → value. ``send({"US": 1200, "EU": 980})`` sets the values of those categories."""
     return _declare(BarChart,
         "bar_chart",
         id,
-        {"title": title, "categories": list(categories) if categories is not None else None, "stacked": stacked, "unit": unit, "color": color},
-    )
+        {"title": title, "categories": list(categories) if categories is not None else None, "stacked": stacked, "unit": unit, "color": color}, width=width, height=height)
 
 
 def table(
@@ -329,6 +352,8 @@ def table(
     key: str | None = None,
     sortable: bool = True,
     filterable: bool = True,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Table:
     """Streaming rows.
 
@@ -344,8 +369,7 @@ def table(
     return _declare(Table,
         "table",
         id,
-        {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable},
-    )
+        {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable}, width=width, height=height)
 
 
 def text(
@@ -354,17 +378,26 @@ def text(
     *,
     style: Literal["body", "caption", "heading", "code", "success", "info", "warning", "error"] = "body",
     title: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Text:
     """A line of text. Call the widget (or its ``send``) with new text to replace it."""
-    widget = _declare(Text,"text", id, {"style": style, "title": title})
+    widget = _declare(Text,"text", id, {"style": style, "title": title}, width=width, height=height)
     if content is not None:
         widget.send(content)
     return widget
 
 
-def markdown(id: str, content: str | None = None, *, title: str | None = None) -> Markdown:
+def markdown(
+    id: str,
+    content: str | None = None,
+    *,
+    title: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> Markdown:
     """Markdown, rendered safely: raw HTML in it is shown as text."""
-    widget = _declare(Markdown,"markdown", id, {"title": title})
+    widget = _declare(Markdown,"markdown", id, {"title": title}, width=width, height=height)
     if content is not None:
         widget.send(content)
     return widget
@@ -379,6 +412,8 @@ def heatmap(
     min: float | None = None,
     max: float | None = None,
     unit: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
 ) -> Heatmap:
     """A matrix of values. ``send(matrix)`` takes rows top to bottom (lists or a 2-D array)."""
     return _declare(Heatmap,
@@ -391,8 +426,7 @@ def heatmap(
             "min": min,
             "max": max,
             "unit": unit,
-        },
-    )
+        }, width=width, height=height)
 
 
 # === Dashboard ===================================================================================
@@ -554,6 +588,7 @@ def flush(timeout: float = 10.0) -> bool:
 def reset() -> None:
     """Forget every widget and its data (for tests and notebooks). Old widget objects raise."""
     _core.reset()
+    _layout.reset()
 
 
 def stats() -> dict[str, Any]:

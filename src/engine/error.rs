@@ -42,6 +42,9 @@ pub enum EngineError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A layout container or a widget's placement is wrong (unknown parent, wrong nesting).
+    #[error("layout: {0}")]
+    Layout(String),
     /// An input exceeds one of the bounds in [`crate::engine::limits`].
     #[error("too large: {0}")]
     TooLarge(String),

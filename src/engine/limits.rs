@@ -21,6 +21,8 @@ pub const MAX_CAPACITY_POINTS: usize = 10_000_000;
 pub const DEFAULT_CAPACITY_POINTS: usize = 1_000;
 /// Most series in one line chart.
 pub const MAX_SERIES: usize = 64;
+/// Most tabs in one `tabs` container.
+pub const MAX_TABS: usize = 32;
 /// Most categories in one bar chart.
 pub const MAX_CATEGORIES: usize = 1_000;
 /// Most rows or columns of a heatmap.

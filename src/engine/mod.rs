@@ -3,6 +3,7 @@
 //! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
 
 mod error;
+pub mod layout;
 pub mod limits;
 mod markdown;
 mod ring;
@@ -12,6 +13,7 @@ mod table;
 mod update;
 
 pub use error::{EngineError, EngineResult};
+pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree, Placement};
 pub use markdown::markdown_to_safe_html;
 pub use ring::RingBuffer;
 pub use spec::{
@@ -21,7 +23,7 @@ pub use spec::{
     TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
 pub use state::{
-    ConfigView, Deltas, Engine, EngineStats, Journal, Layout, Snapshot, WidgetData, WidgetHandle,
+    ConfigView, Deltas, Engine, EngineStats, Journal, Snapshot, WidgetData, WidgetHandle,
     WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES, MAX_PENDING_UPDATES,
 };
 pub use table::{KeyedTable, Row};

@@ -5,6 +5,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::{invalid_option, EngineError, EngineResult};
+use super::layout::Placement;
 use super::limits::{
     DEFAULT_CAPACITY_POINTS, MAX_CAPACITY_POINTS, MAX_CATEGORIES, MAX_COLUMNS, MAX_HEATMAP_SIDE,
     MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_SERIES, MAX_TABLE_ROWS, MAX_TEXT_BYTES,
@@ -506,6 +507,28 @@ pub struct WidgetSpec {
     pub kind: WidgetKind,
     /// The kind's options, with defaults filled in.
     pub options: WidgetOptions,
+    /// Where it goes and its size hints (options `parent`, `width`, `height`).
+    #[serde(skip_serializing_if = "Placement::is_default")]
+    pub placement: Placement,
+}
+
+/// Take the layout keys (`parent`, `width`, `height`) out of a widget's options.
+fn split_placement(options: Value) -> EngineResult<(Value, Placement)> {
+    let Value::Object(mut map) = options else {
+        return Ok((options, Placement::default()));
+    };
+    let mut placement = serde_json::Map::new();
+    for key in ["parent", "width", "height"] {
+        if let Some(value) = map.remove(key) {
+            if !value.is_null() {
+                placement.insert(key.to_owned(), value);
+            }
+        }
+    }
+    let placement: Placement = serde_json::from_value(Value::Object(placement))
+        .map_err(|err| EngineError::Layout(err.to_string()))?;
+    placement.validate()?;
+    Ok((Value::Object(map), placement))
 }
 
 fn parse_options<T: serde::de::DeserializeOwned>(
@@ -524,6 +547,7 @@ impl WidgetSpec {
     /// Parse and validate a declaration from its parts; `options` is a JSON object (or null).
     pub fn parse(id: &str, kind: &str, options: Value) -> EngineResult<Self> {
         validate_id(id)?;
+        let (options, placement) = split_placement(options)?;
         let kind = WidgetKind::from_name(kind).ok_or_else(|| {
             let names: Vec<_> = WidgetKind::ALL.iter().map(|k| k.name()).collect();
             invalid_option(
@@ -546,9 +570,21 @@ impl WidgetSpec {
             id: id.to_owned(),
             kind,
             options,
+            placement,
         };
         spec.validate()?;
         Ok(spec)
+    }
+
+    /// The options as JSON with the placement keys merged in: what [`WidgetSpec::parse`] takes.
+    pub fn options_json(&self) -> Value {
+        let mut options = serde_json::to_value(&self.options).unwrap_or(Value::Null);
+        if let (Value::Object(map), Ok(Value::Object(placement))) =
+            (&mut options, serde_json::to_value(&self.placement))
+        {
+            map.extend(placement);
+        }
+        options
     }
 
     /// Parse `{"id": ..., "kind": ..., "options": {...}}`.

@@ -9,6 +9,7 @@ use std::sync::Arc;
 use serde::Serialize;
 
 use super::error::{EngineError, EngineResult};
+use super::layout::{build_layout, ContainerSpec, Containers, LayoutTree};
 use super::limits::{MAX_SERIES, MAX_WIDGETS};
 use super::ring::RingBuffer;
 use super::spec::{
@@ -114,21 +115,13 @@ pub struct ConfigView {
     pub theme: super::spec::Theme,
     /// Ring-buffer capacity of series that set no `max_points`.
     pub buffer_size: usize,
-    /// Layout tree; for now one responsive grid of every widget in declaration order.
-    pub layout: Layout,
+    /// Pages, sidebar, columns, tabs and expanders with the widgets in them.
+    pub layout: LayoutTree,
     /// Every widget's spec, in declaration order.
     pub widgets: Vec<WidgetSpec>,
-}
-
-/// A node of the layout tree.
-#[derive(Debug, Clone, Serialize)]
-#[serde(tag = "type", rename_all = "snake_case")]
-pub enum Layout {
-    /// Widgets flow in a responsive grid.
-    Grid {
-        /// Widget ids, in order.
-        children: Vec<String>,
-    },
+    /// Every layout container as declared (what persistence stores; not sent to clients).
+    #[serde(skip)]
+    pub containers: Vec<ContainerSpec>,
 }
 
 /// A copy of everything a new subscriber needs, taken at one instant.
@@ -202,6 +195,7 @@ pub struct WidgetStats {
 pub struct Engine {
     widgets: Vec<Widget>,
     by_id: HashMap<String, u32>,
+    containers: Containers,
     directory: Arc<Vec<WidgetInfo>>,
     config: DashboardConfig,
     generation: u32,
@@ -229,6 +223,7 @@ impl Engine {
         Self {
             widgets: Vec::new(),
             by_id: HashMap::new(),
+            containers: Containers::default(),
             directory: Arc::new(Vec::new()),
             config: DashboardConfig::default(),
             generation: 0,
@@ -275,6 +270,7 @@ impl Engine {
     /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
     /// widget with the new options (data kept); another kind is an error.
     pub fn declare(&mut self, spec: WidgetSpec) -> EngineResult<WidgetHandle> {
+        self.containers.check_placement(&spec.id, &spec.placement)?;
         if let Some(&index) = self.by_id.get(&spec.id) {
             let widget = &mut self.widgets[index as usize];
             if widget.spec.kind != spec.kind {
@@ -415,6 +411,15 @@ impl Engine {
         self.rebuild_directory();
         self.note_config_change();
         Ok(position as u32)
+    }
+
+    /// Declare a layout container (page, sidebar, columns, column, tabs, tab, expander), or
+    /// re-declare one with new options. Wrong nesting is refused with the rule it breaks.
+    pub fn declare_container(&mut self, spec: ContainerSpec) -> EngineResult<()> {
+        if self.containers.declare(spec)? {
+            self.note_config_change();
+        }
+        Ok(())
     }
 
     /// Change dashboard-wide settings.
@@ -637,14 +642,14 @@ impl Engine {
 
     /// The configuration as sent to subscribers.
     pub fn config_view(&self) -> ConfigView {
+        let specs: Vec<WidgetSpec> = self.widgets.iter().map(|w| w.spec.clone()).collect();
         ConfigView {
             title: self.config.title.clone(),
             theme: self.config.theme,
             buffer_size: self.config.buffer_size,
-            layout: Layout::Grid {
-                children: self.widgets.iter().map(|w| w.spec.id.clone()).collect(),
-            },
-            widgets: self.widgets.iter().map(|w| w.spec.clone()).collect(),
+            layout: build_layout(&self.containers, &specs),
+            widgets: specs,
+            containers: self.containers.list().to_vec(),
         }
     }
 

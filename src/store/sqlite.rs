@@ -2,8 +2,9 @@
 //! `streamviz-store`; on start the stored dashboard is loaded back into the engine.
 //!
 //! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
-//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`).
-//! - `widgets(id, kind, options)`: every widget's spec, options as JSON.
+//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`)
+//!   and the layout containers (`containers` → a JSON list of container declarations).
+//! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
 //! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
 //!   gauge, the series name for a line chart).
 //! - `points(sid, ts_ms, value)`: every point; `value` is NULL for a gap (NaN).
@@ -24,11 +25,11 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Transaction};
 use serde::Serialize;
-use serde_json::{json, Value};
+use serde_json::json;
 
 use crate::engine::{
-    ConfigPatch, ConfigView, Engine, Journal, SeriesOptions, Update, WidgetData, WidgetInfo,
-    WidgetOptions, WidgetSpec, MAX_JOURNAL_UPDATES,
+    ConfigPatch, ConfigView, ContainerSpec, Engine, Journal, SeriesOptions, Update, WidgetData,
+    WidgetInfo, WidgetOptions, WidgetSpec, MAX_JOURNAL_UPDATES,
 };
 use crate::ingest::push::apply_push_to;
 use crate::ingest::{now_ms, Pipeline};
@@ -512,6 +513,25 @@ impl Db {
                 .map_err(|err| self.error(format!("stored dashboard settings: {err}")))?;
             engine.configure(patch);
         }
+        let containers: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = 'containers'",
+                [],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| self.error(err))?;
+        if let Some(containers) = containers {
+            let containers: Vec<ContainerSpec> = serde_json::from_str(&containers)
+                .map_err(|err| self.error(format!("stored layout: {err}")))?;
+            for container in containers {
+                let id = container.id.clone();
+                if let Err(err) = engine.declare_container(container) {
+                    tracing::warn!("persistence: stored container {id:?} skipped: {err}");
+                }
+            }
+        }
         let widgets = {
             let mut statement = self
                 .conn
@@ -740,9 +760,18 @@ fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<(
         "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
     )?;
+    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO meta (key, value) VALUES ('containers', ?1)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+        params![containers],
+    )?;
     for spec in &config.widgets {
-        let options = serde_json::to_value(&spec.options).unwrap_or(Value::Null);
-        upsert.execute(params![spec.id, spec.kind.name(), options.to_string()])?;
+        upsert.execute(params![
+            spec.id,
+            spec.kind.name(),
+            spec.options_json().to_string()
+        ])?;
     }
     Ok(())
 }

@@ -1,4 +1,5 @@
-//! The browser dashboard, embedded in the binary: `/` and `/embed/{id}` serve the page, and
+//! The browser dashboard, embedded in the binary: `/`, `/page/{slug}` and `/embed/{id}` serve the
+//! page (the script picks the page or widget from the URL), and
 //! `/assets/...` its script, styles and the vendored Apache ECharts.
 
 use axum::extract::{Path, State};
@@ -39,6 +40,7 @@ const FILES: &[(&str, &str, &[u8])] = &[
 pub fn router() -> Router<AppState> {
     Router::new()
         .route("/", get(dashboard))
+        .route("/page/{slug}", get(dashboard))
         .route("/embed/{id}", get(embed))
         .route("/assets/{*path}", get(asset))
 }

@@ -3,13 +3,18 @@ asks for one, a server on a free port."""
 
 import json
 import os
+import pathlib
 import urllib.request
 
 os.environ["STREAMVIZ_AUTOSTART"] = "0"
 
 import pytest  # noqa: E402
 
+from playwright.sync_api import sync_playwright  # noqa: E402
+
 import stream_viz as sv  # noqa: E402
+
+ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
 
 
 @pytest.fixture(autouse=True)
@@ -37,3 +42,28 @@ def http_json(url: str, body: object | None = None) -> tuple[int, dict]:
             return response.status, json.loads(response.read())
     except urllib.error.HTTPError as err:
         return err.code, json.loads(err.read())
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_playwright() as p:
+        browser = p.chromium.launch(
+            executable_path="/usr/bin/chromium",
+            headless=True,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(browser):
+    page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    errors = []
+    page.on("pageerror", lambda err: errors.append(str(err)))
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    yield page
+    page.close()
+    # Chromium logs refused connections while a test has the server down on purpose.
+    unexpected = [e for e in errors if "net::ERR_CONNECTION_REFUSED" not in e]
+    assert unexpected == [], unexpected

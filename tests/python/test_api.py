@@ -43,7 +43,7 @@ def test_every_constructor_declares_its_kind_with_options():
     assert [s["name"] for s in by_id["l"]["options"]["series"]] == ["api", "db"]
     assert by_id["t"]["options"]["columns"][1]["type"] == "badge"
     assert by_id["x"]["options"]["style"] == "caption"
-    assert config["layout"]["children"] == ["m", "s", "g", "l", "b", "t", "x", "md", "h"]
+    assert [n["id"] for n in config["layout"]["pages"][0]["children"]] == ["m", "s", "g", "l", "b", "t", "x", "md", "h"]
 
 
 def test_values_of_every_widget_reach_the_engine():

@@ -2,39 +2,9 @@
 sent, live updates arrive, embeds show one widget, markdown cannot inject script, and the page
 reconnects by itself when the server restarts. Screenshots go to test-artifacts/."""
 
-import pathlib
-
-import pytest
-from playwright.sync_api import sync_playwright
+from conftest import ARTIFACTS
 
 import stream_viz as sv
-
-ARTIFACTS = pathlib.Path(__file__).resolve().parents[2] / "test-artifacts"
-
-
-@pytest.fixture(scope="module")
-def browser():
-    with sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path="/usr/bin/chromium",
-            headless=True,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-dev-shm-usage"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def page(browser):
-    page = browser.new_page(viewport={"width": 1400, "height": 1200})
-    errors = []
-    page.on("pageerror", lambda err: errors.append(str(err)))
-    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-    yield page
-    page.close()
-    # Chromium logs refused connections while a test has the server down on purpose.
-    unexpected = [e for e in errors if "net::ERR_CONNECTION_REFUSED" not in e]
-    assert unexpected == [], unexpected
 
 
 def declare_all():

@@ -42,7 +42,7 @@ def test_connect_after_100_sends_gets_them_as_history(server):
     with connect(ws_url(server)) as socket:
         messages = read_until(socket, lambda m: m["type"] == "history")
     assert [m["type"] for m in messages] == ["hello", "config", "history"]
-    assert messages[0]["protocol"] == sv.PROTOCOL_VERSION == 1
+    assert messages[0]["protocol"] == sv.PROTOCOL_VERSION == 2
     assert [w["id"] for w in messages[1]["widgets"]] == ["cpu"]
     points = messages[2]["data"]["points"]
     assert [p[1] for p in points] == list(range(100))

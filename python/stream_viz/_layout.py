@@ -1,0 +1,213 @@
+"""Layout containers: pages, the sidebar, columns, tabs and expanders.
+
+Containers nest with ``with`` blocks; a widget declared inside a block goes into it. The nesting
+is tracked per thread, so a background thread that declares widgets starts at the top level of
+the current page. Container ids are derived from the nesting (``"page:Ops/tabs0/tab:Live"``), so
+running the same script again declares the same containers.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from types import TracebackType
+from typing import Any
+
+from . import _core
+from .errors import StreamVizTypeError, ValidationError
+
+__all__ = ["columns", "column", "tabs", "tab", "expander", "sidebar", "page", "current_parent", "reset"]
+
+
+class _Frame:
+    __slots__ = ("id", "kind", "names", "used")
+
+    def __init__(self, id: str, kind: str, names: tuple[str, ...] = ()) -> None:
+        self.id = id
+        self.kind = kind
+        self.names = names
+        self.used = 0
+
+
+_local = threading.local()
+_lock = threading.Lock()
+_page: str | None = None
+# (parent id, kind) -> containers of that kind declared there so far
+_counters: dict[tuple[str | None, str], int] = {}
+
+
+def _stack() -> list[_Frame]:
+    stack: list[_Frame] | None = getattr(_local, "stack", None)
+    if stack is None:
+        stack = []
+        _local.stack = stack
+    return stack
+
+
+def current_parent() -> str | None:
+    """The container a widget declared now goes into (``None``: the first page)."""
+    stack = _stack()
+    return stack[-1].id if stack else _page
+
+
+def reset() -> None:
+    """Forget the nesting state (with ``sv.reset()``)."""
+    global _page
+    with _lock:
+        _page = None
+        _counters.clear()
+    _stack().clear()
+
+
+def _declare(spec: dict[str, Any]) -> None:
+    _core.declare_container(json.dumps(spec))
+
+
+def _next_id(parent: str | None, kind: str) -> str:
+    with _lock:
+        n = _counters.get((parent, kind), 0)
+        _counters[(parent, kind)] = n + 1
+    return f"{parent}/{kind}{n}" if parent else f"{kind}{n}"
+
+
+def _check_name(what: str, name: object) -> str:
+    if not isinstance(name, str):
+        raise StreamVizTypeError(f"a {what} name is a str, not {type(name).__name__}")
+    return name
+
+
+class _Block:
+    """A ``with`` block that makes a declared container the current parent."""
+
+    def __init__(self, frame: _Frame) -> None:
+        self._frame = frame
+
+    @property
+    def id(self) -> str:
+        """The container id."""
+        return self._frame.id
+
+    def __enter__(self) -> _Block:
+        _stack().append(self._frame)
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        stack = _stack()
+        if stack and stack[-1] is self._frame:
+            stack.pop()
+
+
+def columns(spec: int | Sequence[float]) -> _Block:
+    """A row of columns: ``columns(3)`` for equal widths, ``columns([2, 1])`` for weights.
+
+    Use it as ``with sv.columns(2):`` and put each column's widgets in ``with sv.column():``.
+    """
+    if isinstance(spec, bool) or not isinstance(spec, (int, Sequence)):
+        raise StreamVizTypeError(f"columns() takes a count or a list of widths, not {type(spec).__name__}")
+    if isinstance(spec, int):
+        weights = [1.0] * spec
+    else:
+        if any(isinstance(w, bool) or not isinstance(w, (int, float)) for w in spec):
+            raise StreamVizTypeError("column widths are numbers")
+        weights = [float(w) for w in spec]
+    parent = current_parent()
+    container_id = _next_id(parent, "columns")
+    _declare({"id": container_id, "parent": parent, "type": "columns", "weights": weights})
+    return _Block(_Frame(container_id, "columns"))
+
+
+def column() -> _Block:
+    """The next column of the enclosing ``with sv.columns(n):`` block."""
+    stack = _stack()
+    if not stack or stack[-1].kind != "columns":
+        raise ValidationError("sv.column() goes directly inside `with sv.columns(n):`")
+    row = stack[-1]
+    container_id = f"{row.id}/column{row.used}"
+    _declare({"id": container_id, "parent": row.id, "type": "column"})
+    row.used += 1
+    return _Block(_Frame(container_id, "column"))
+
+
+def tabs(names: Sequence[str]) -> _Block:
+    """A set of tabs with these names; fill each in ``with sv.tab(name):``."""
+    if isinstance(names, str) or not isinstance(names, Sequence):
+        raise StreamVizTypeError("tabs() takes a list of names, e.g. tabs(['Live', 'History'])")
+    names = tuple(_check_name("tab", n) for n in names)
+    parent = current_parent()
+    container_id = _next_id(parent, "tabs")
+    _declare({"id": container_id, "parent": parent, "type": "tabs", "names": list(names)})
+    return _Block(_Frame(container_id, "tabs", names))
+
+
+def tab(name: str) -> _Block:
+    """One tab of the enclosing ``with sv.tabs([...]):`` block."""
+    name = _check_name("tab", name)
+    stack = _stack()
+    if not stack or stack[-1].kind != "tabs":
+        raise ValidationError("sv.tab(name) goes directly inside `with sv.tabs([...]):`")
+    tabs_frame = stack[-1]
+    if name not in tabs_frame.names:
+        raise ValidationError(f"tab {name!r} is not one of {list(tabs_frame.names)}")
+    container_id = f"{tabs_frame.id}/tab:{name}"
+    _declare({"id": container_id, "parent": tabs_frame.id, "type": "tab", "name": name})
+    return _Block(_Frame(container_id, "tab"))
+
+
+def expander(title: str, expanded: bool = False) -> _Block:
+    """A collapsible section, closed on load unless ``expanded``."""
+    title = _check_name("expander", title)
+    parent = current_parent()
+    container_id = _next_id(parent, "expander")
+    _declare({"id": container_id, "parent": parent, "type": "expander", "title": title, "expanded": bool(expanded)})
+    return _Block(_Frame(container_id, "expander"))
+
+
+def sidebar() -> _Block:
+    """The side panel, shown on every page: ``with sv.sidebar():``."""
+    if _stack():
+        raise ValidationError("sv.sidebar() is only used at the top level, not inside another block")
+    _declare({"id": "sidebar", "type": "sidebar"})
+    return _Block(_Frame("sidebar", "sidebar"))
+
+
+class _Page(_Block):
+    def __init__(self, frame: _Frame, previous: str | None) -> None:
+        super().__init__(frame)
+        self._previous = previous
+
+    def __enter__(self) -> _Page:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        global _page
+        with _lock:
+            _page = self._previous
+
+
+def page(name: str) -> _Block:
+    """Start a page: widgets declared after ``sv.page(name)`` go on it, until the next page.
+
+    Each page has its own URL (``/page/<slug>``) and an entry in the navigation. Also works as
+    ``with sv.page(name):``, which returns to the previous page at the end of the block.
+    """
+    global _page
+    name = _check_name("page", name)
+    if _stack():
+        raise ValidationError("sv.page() is only used at the top level, not inside another block")
+    container_id = f"page:{name}"
+    _declare({"id": container_id, "type": "page", "name": name})
+    with _lock:
+        previous = _page
+        _page = container_id
+    return _Page(_Frame(container_id, "page"), previous)
