@@ -324,7 +324,7 @@
           else if (c.type === "badge") {
             const badge = el("span", "sv-badge", String(value));
             const color = c.colors && c.colors[String(value)];
-            if (color) badge.style.background = color;
+            if (color) { badge.style.background = color; badge.style.color = "#fff"; }
             td.append(badge);
           } else { td.textContent = String(value); }
           tr.append(td);
@@ -592,9 +592,35 @@
     return widget.card.isConnected && widget.card.getClientRects().length > 0;
   }
 
+  // ---- theme and branding -----------------------------------------------------------------------
+  // The server sends the resolved palette; it becomes the CSS variables every style and chart
+  // reads. `?theme=dark|light` in the URL (for embeds) overrides it with a built-in theme.
+  const THEME_KEYS = ["background", "surface", "border", "primary", "secondary", "success", "warning", "error", "text", "text_muted", "font_family"];
+  function applyTheme(theme) {
+    const root = document.documentElement;
+    const override = new URLSearchParams(location.search).get("theme");
+    const builtin = override === "dark" || override === "light" ? override : null;
+    const palette = builtin || typeof theme !== "object" || !theme ? null : theme;
+    root.dataset.theme = builtin || (palette ? palette.base : theme) || "dark";
+    for (const key of THEME_KEYS) {
+      const name = "--sv-" + key.replace("_", "-");
+      if (palette && palette[key]) root.style.setProperty(name, palette[key]);
+      else root.style.removeProperty(name);
+    }
+    state.theme = root.dataset.theme;
+    for (const widget of state.widgets.values()) markDirty(widget); // charts read the colours
+  }
+
+  function applyBranding(config) {
+    document.getElementById("sv-favicon").href = config.favicon || "/assets/favicon.svg";
+    const logo = document.getElementById("sv-logo");
+    if (config.logo) { logo.src = config.logo; logo.hidden = false; } else { logo.removeAttribute("src"); logo.hidden = true; }
+  }
+
   function applyConfig(config) {
     state.config = config;
-    document.documentElement.dataset.theme = config.theme || "dark";
+    applyTheme(config.theme);
+    applyBranding(config);
     document.getElementById("sv-title").textContent = config.title;
     document.title = embedId ? `${embedId} · ${config.title}` : config.title;
     const wanted = config.widgets.filter((w) => !embedId || w.id === embedId);

@@ -15,8 +15,8 @@ use serde_json::{Map, Value};
 
 use crate::engine::{
     prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms,
-    ConfigPatch, ContainerSpec, EngineError, KeyedRow, SeriesOptions, Update, WidgetHandle,
-    WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
+    BrandImage, ConfigPatch, ContainerSpec, EngineError, ImageSlot, KeyedRow, SeriesOptions,
+    Update, WidgetHandle, WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
 };
 use crate::ingest::{now_ms, Pipeline};
 use crate::protocol::{export_csv, export_json};
@@ -756,11 +756,32 @@ fn declare(py: Python<'_>, kind: &str, id: &str, options_json: &str) -> PyResult
 
 /// Change dashboard settings (title, theme, buffer_size) from a JSON object.
 #[pyfunction]
-fn configure(py: Python<'_>, options_json: &str) -> PyResult<()> {
+#[pyo3(signature = (options_json, favicon=None, logo=None))]
+fn configure(
+    py: Python<'_>,
+    options_json: &str,
+    favicon: Option<Vec<u8>>,
+    logo: Option<Vec<u8>>,
+) -> PyResult<()> {
     let value: Value = serde_json::from_str(options_json)
         .map_err(|e| validation_error(py, format!("options: {e}")))?;
     let patch = ConfigPatch::from_json(value).map_err(|e| engine_error(py, e))?;
-    runtime().pipeline.engine().configure(patch);
+    // Check the images before changing anything, so a bad one leaves everything as it was.
+    let images = [(ImageSlot::Favicon, favicon), (ImageSlot::Logo, logo)];
+    for (slot, bytes) in &images {
+        if let Some(bytes) = bytes {
+            BrandImage::new(*slot, bytes, 0).map_err(|e| engine_error(py, e))?;
+        }
+    }
+    let mut engine = runtime().pipeline.engine();
+    engine.configure(patch);
+    for (slot, bytes) in images {
+        if let Some(bytes) = bytes {
+            engine
+                .set_image(slot, Some(&bytes))
+                .map_err(|e| engine_error(py, e))?;
+        }
+    }
     Ok(())
 }
 

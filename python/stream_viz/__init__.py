@@ -440,7 +440,9 @@ def title(text: str) -> None:
 def configure(
     *,
     title: str | None = None,
-    theme: Literal["dark", "light"] | None = None,
+    theme: Literal["dark", "light"] | Mapping[str, str] | None = None,
+    favicon: str | os.PathLike[str] | None = None,
+    logo: str | os.PathLike[str] | None = None,
     buffer_size: int | None = None,
     host: str | None = None,
     port: int | None = None,
@@ -455,8 +457,14 @@ def configure(
     ----------
     title : str, optional
         Page title. Default: ``"StreamViz"``.
-    theme : {"dark", "light"}, optional
-        Colour theme. Default: ``"dark"``.
+    theme : {"dark", "light"} or dict, optional
+        Colour theme. Default: ``"dark"``. A dict sets any of ``background``, ``surface``,
+        ``border``, ``primary``, ``secondary``, ``success``, ``warning``, ``error``, ``text``,
+        ``text_muted`` (CSS colours) and ``font_family``, over ``base`` (``"dark"`` or
+        ``"light"``, default dark). It colours the page and the charts alike.
+    favicon, logo : path, optional
+        A PNG, JPEG, GIF, ICO, WebP or SVG file (up to 512 KB) for the browser tab icon and for
+        the header, before the title.
     buffer_size : int, optional
         Points kept per series that sets no ``max_points``. Default: 1000.
     host, port : optional
@@ -477,13 +485,19 @@ def configure(
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
     if host is not None and not isinstance(host, str):
         raise StreamVizTypeError(f"host is a str, not {type(host).__name__}")
-    if theme is not None and theme not in ("dark", "light"):
-        raise ValidationError(f"theme {theme!r} is not one of 'dark', 'light'")
+    if theme is not None and not isinstance(theme, (str, Mapping)):
+        raise StreamVizTypeError(f"theme is 'dark', 'light' or a dict of colours, not {type(theme).__name__}")
+    favicon_data = _read_image("favicon", favicon) if favicon is not None else None
+    logo_data = _read_image("logo", logo) if logo is not None else None
     if retention is not None and persistence is None:
         raise ValidationError("retention applies to persistence; give both, e.g. persistence='sqlite:///metrics.db', retention='24h'")
     database = _database_path(persistence) if persistence is not None else None
     retention_text = _duration_text("retention", retention) if retention is not None else None
-    _core.configure(_options_json({"title": title, "theme": theme, "buffer_size": buffer_size}))
+    _core.configure(
+        _options_json({"title": title, "theme": dict(theme) if isinstance(theme, Mapping) else theme, "buffer_size": buffer_size}),
+        favicon_data,
+        logo_data,
+    )
     if database is not None:
         _core.persist(database, retention_text)
     with _lock:
@@ -495,6 +509,17 @@ def configure(
             _settings["autostart"] = bool(autostart)
         if keep_alive is not None:
             _settings["keep_alive"] = bool(keep_alive)
+
+
+def _read_image(slot: str, path: object) -> bytes:
+    if not isinstance(path, (str, os.PathLike)):
+        raise StreamVizTypeError(f"{slot} is a file path, not {type(path).__name__}")
+    try:
+        with open(path, "rb") as file:
+            data = file.read(512 * 1024 + 1)
+    except OSError as err:
+        raise ValidationError(f"{slot}: cannot read {os.fspath(path)!r}: {err.strerror}") from None
+    return data
 
 
 def _database_path(persistence: object) -> str:

@@ -10,6 +10,7 @@ mod ring;
 mod spec;
 mod state;
 mod table;
+pub mod theme;
 mod update;
 
 pub use error::{EngineError, EngineResult};
@@ -20,13 +21,14 @@ pub use spec::{
     validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions,
     ColumnType, ConfigPatch, DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions,
     LineChartOptions, MarkdownOptions, MetricOptions, SeriesOptions, StatOptions, TableOptions,
-    TextOptions, TextStyle, Theme, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
+    TextOptions, TextStyle, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
 pub use state::{
     ConfigView, Deltas, Engine, EngineStats, Journal, Snapshot, WidgetData, WidgetHandle,
     WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES, MAX_PENDING_UPDATES,
 };
 pub use table::{KeyedTable, Row};
+pub use theme::{BrandImage, ImageSlot, Theme, ThemeBase};
 pub use update::{
     key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms,
     KeyedRow, Update, WidgetRef,

@@ -10,6 +10,7 @@ use super::limits::{
     DEFAULT_CAPACITY_POINTS, MAX_CAPACITY_POINTS, MAX_CATEGORIES, MAX_COLUMNS, MAX_HEATMAP_SIDE,
     MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_SERIES, MAX_TABLE_ROWS, MAX_TEXT_BYTES,
 };
+use super::theme::{BrandImage, Theme};
 
 /// The nine kinds of widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -765,17 +766,6 @@ fn check_labels(option: &str, labels: &[String], max: usize) -> EngineResult<()>
     Ok(())
 }
 
-/// The dashboard's colour theme.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Theme {
-    /// Light text on a dark background.
-    #[default]
-    Dark,
-    /// Dark text on a light background.
-    Light,
-}
-
 /// Dashboard-wide settings.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct DashboardConfig {
@@ -785,21 +775,28 @@ pub struct DashboardConfig {
     pub theme: Theme,
     /// Ring-buffer capacity for series that set no `max_points`.
     pub buffer_size: usize,
+    /// The browser tab icon, when one was given.
+    #[serde(skip)]
+    pub favicon: Option<BrandImage>,
+    /// The header logo, when one was given.
+    #[serde(skip)]
+    pub logo: Option<BrandImage>,
 }
 
 impl Default for DashboardConfig {
     fn default() -> Self {
         Self {
             title: "StreamViz".to_owned(),
-            theme: Theme::Dark,
+            theme: Theme::dark(),
             buffer_size: DEFAULT_CAPACITY_POINTS,
+            favicon: None,
+            logo: None,
         }
     }
 }
 
 /// A partial change to [`DashboardConfig`]; absent fields stay as they are.
-#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct ConfigPatch {
     /// New page title.
     pub title: Option<String>,
@@ -810,13 +807,29 @@ pub struct ConfigPatch {
 }
 
 impl ConfigPatch {
-    /// Parse a JSON object of dashboard options.
+    /// Parse a JSON object of dashboard options: `title`, `theme` (`"dark"`, `"light"` or a
+    /// dict of colours, see [`Theme::from_json`]) and `buffer_size`.
     pub fn from_json(value: Value) -> EngineResult<Self> {
-        let patch: Self = serde_json::from_value(value)
+        #[derive(Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Raw {
+            title: Option<String>,
+            theme: Option<Value>,
+            buffer_size: Option<usize>,
+        }
+        let raw: Raw = serde_json::from_value(value)
             .map_err(|err| invalid_option("configure", err.to_string()))?;
-        check_label("title", &patch.title)?;
-        check_capacity("buffer_size", patch.buffer_size)?;
-        Ok(patch)
+        check_label("title", &raw.title)?;
+        check_capacity("buffer_size", raw.buffer_size)?;
+        Ok(Self {
+            title: raw.title,
+            theme: raw
+                .theme
+                .filter(|t| !t.is_null())
+                .map(|t| Theme::from_json(&t))
+                .transpose()?,
+            buffer_size: raw.buffer_size,
+        })
     }
 }
 

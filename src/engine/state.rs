@@ -16,6 +16,7 @@ use super::spec::{
     ConfigPatch, DashboardConfig, SeriesOptions, WidgetKind, WidgetOptions, WidgetSpec,
 };
 use super::table::KeyedTable;
+use super::theme::{BrandImage, ImageSlot};
 #[cfg(test)]
 use super::update::KeyedRow;
 use super::update::{Update, WidgetRef};
@@ -112,9 +113,13 @@ pub struct ConfigView {
     /// Page title.
     pub title: String,
     /// Theme.
-    pub theme: super::spec::Theme,
+    pub theme: super::theme::Theme,
     /// Ring-buffer capacity of series that set no `max_points`.
     pub buffer_size: usize,
+    /// URL of the favicon (`/branding/favicon?v=N`), when one was given.
+    pub favicon: Option<String>,
+    /// URL of the header logo, when one was given.
+    pub logo: Option<String>,
     /// Pages, sidebar, columns, tabs and expanders with the widgets in them.
     pub layout: LayoutTree,
     /// Every widget's spec, in declaration order.
@@ -122,6 +127,12 @@ pub struct ConfigView {
     /// Every layout container as declared (what persistence stores; not sent to clients).
     #[serde(skip)]
     pub containers: Vec<ContainerSpec>,
+}
+
+fn image_url(slot: ImageSlot, image: &Option<BrandImage>) -> Option<String> {
+    image
+        .as_ref()
+        .map(|i| format!("/branding/{}?v={}", slot.name(), i.version))
 }
 
 /// A copy of everything a new subscriber needs, taken at one instant.
@@ -436,6 +447,24 @@ impl Engine {
         self.note_config_change();
     }
 
+    /// Set or remove the favicon or logo (bytes checked by [`BrandImage::new`]).
+    pub fn set_image(&mut self, slot: ImageSlot, bytes: Option<&[u8]>) -> EngineResult<()> {
+        let current = match slot {
+            ImageSlot::Favicon => &self.config.favicon,
+            ImageSlot::Logo => &self.config.logo,
+        };
+        let version = current.as_ref().map_or(0, |i| i.version.wrapping_add(1));
+        let image = bytes
+            .map(|b| BrandImage::new(slot, b, version))
+            .transpose()?;
+        match slot {
+            ImageSlot::Favicon => self.config.favicon = image,
+            ImageSlot::Logo => self.config.logo = image,
+        }
+        self.note_config_change();
+        Ok(())
+    }
+
     /// Forget every widget and its data and restore default settings. Handles from before the
     /// reset stop working; their queued updates are discarded.
     pub fn reset(&mut self) {
@@ -645,8 +674,10 @@ impl Engine {
         let specs: Vec<WidgetSpec> = self.widgets.iter().map(|w| w.spec.clone()).collect();
         ConfigView {
             title: self.config.title.clone(),
-            theme: self.config.theme,
+            theme: self.config.theme.clone(),
             buffer_size: self.config.buffer_size,
+            favicon: image_url(ImageSlot::Favicon, &self.config.favicon),
+            logo: image_url(ImageSlot::Logo, &self.config.logo),
             layout: build_layout(&self.containers, &specs),
             widgets: specs,
             containers: self.containers.list().to_vec(),

@@ -9,6 +9,7 @@ use axum::routing::get;
 use axum::Router;
 
 use super::AppState;
+use crate::engine::ImageSlot;
 
 const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
@@ -43,6 +44,7 @@ pub fn router() -> Router<AppState> {
         .route("/page/{slug}", get(dashboard))
         .route("/embed/{id}", get(embed))
         .route("/assets/{*path}", get(asset))
+        .route("/branding/{slot}", get(branding))
 }
 
 async fn dashboard() -> Html<&'static str> {
@@ -61,6 +63,35 @@ async fn embed(State(state): State<AppState>, Path(id): Path<String>) -> Respons
             .into_response();
     }
     Html(INDEX_HTML).into_response()
+}
+
+/// The favicon or logo given to `sv.configure`. Served with a content security policy that runs
+/// nothing, since an SVG opened on its own could otherwise carry script.
+async fn branding(State(state): State<AppState>, Path(slot): Path<String>) -> Response {
+    let image = ImageSlot::from_name(&slot).and_then(|slot| {
+        let engine = state.pipeline.engine();
+        let config = engine.config();
+        match slot {
+            ImageSlot::Favicon => config.favicon.clone(),
+            ImageSlot::Logo => config.logo.clone(),
+        }
+    });
+    match image {
+        Some(image) => (
+            [
+                (header::CONTENT_TYPE, image.content_type),
+                (header::CACHE_CONTROL, "public, max-age=31536000, immutable"),
+                (
+                    header::CONTENT_SECURITY_POLICY,
+                    "default-src 'none'; style-src 'unsafe-inline'",
+                ),
+                (header::X_CONTENT_TYPE_OPTIONS, "nosniff"),
+            ],
+            image.bytes.to_vec(),
+        )
+            .into_response(),
+        None => (StatusCode::NOT_FOUND, "no such image").into_response(),
+    }
 }
 
 fn html_escape(text: &str) -> String {
