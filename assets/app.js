@@ -14,6 +14,8 @@
     connection: "connecting",
     lastSeq: 0,
     messages: 0,
+    paused: false,
+    range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
   };
   // Exposed for tests and debugging: read-only use.
   window.streamviz = state;
@@ -136,6 +138,7 @@
   }
   function renderDirty() {
     frameRequested = false;
+    if (state.paused) return; // the models keep updating; the view catches up on resume
     for (const widget of dirty) {
       if (!isVisible(widget)) continue; // drawn when its page, tab or expander is shown
       try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
@@ -148,6 +151,7 @@
       widget.chart = echarts.init(container, null, { renderer: "canvas" });
       widget.resize = new ResizeObserver(() => widget.chart && widget.chart.resize());
       widget.resize.observe(container);
+      if (widget.spec.kind === "metric" || widget.spec.kind === "line_chart") attachZoom(widget);
     }
     return widget.chart;
   }
@@ -160,10 +164,117 @@
       backgroundColor: "transparent",
       textStyle: { color: text, fontFamily: css("--sv-font-family") },
       grid: { left: 48, right: 16, top: 16, bottom: 28 },
-      tooltip: { trigger: "axis", backgroundColor: css("--sv-surface"), borderColor: border, textStyle: { color: css("--sv-text") } },
+      tooltip: { trigger: "axis", backgroundColor: css("--sv-surface"), borderColor: border, textStyle: { color: css("--sv-text") }, formatter: exactTooltip },
       xAxis: { type: "time", axisLine: { lineStyle: { color: border } }, splitLine: { show: false }, axisLabel: { color: text, hideOverlap: true } },
       yAxis: { type: "value", scale: true, axisLine: { lineStyle: { color: border } }, splitLine: { lineStyle: { color: border, opacity: 0.5 } }, axisLabel: { color: text } },
     };
+  }
+
+  // Tooltips show exact values and times to the millisecond (axis labels are rounded).
+  function exactTooltip(params) {
+    const list = Array.isArray(params) ? params : [params];
+    if (!list.length) return "";
+    const first = list[0];
+    const ts = Array.isArray(first.value) ? first.value[0] : null;
+    const escape = (t) => String(t).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+    const head = typeof ts === "number" ? formatExactTime(ts) : escape(first.name);
+    const rows = list.map((p) => {
+      const v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+      return `${p.marker}${escape(p.seriesName)}: <b>${v === null || v === undefined ? "–" : escape(v)}</b>`;
+    });
+    return `<div class="sv-tip-time">${head}</div>${rows.join("<br>")}`;
+  }
+  function formatExactTime(ms) {
+    const d = new Date(ms);
+    const pad = (n, w = 2) => String(n).padStart(w, "0");
+    return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+  }
+
+  // ---- time window: range selector and per-chart zoom ---------------------------------------------
+  // The visible span of a time-series chart: the chart's own zoom if the user zoomed it, else the
+  // dashboard's time range (the last N minutes up to now, or a custom interval), else everything.
+  function timeWindow(widget, lastTs) {
+    if (widget.zoom) return [widget.zoom.min, widget.zoom.max];
+    const r = state.range;
+    if (r.kind === "last") { const end = Math.max(Date.now(), lastTs || 0); return [end - r.ms, end]; }
+    if (r.kind === "custom") return [r.from, r.to];
+    return null;
+  }
+  function applyWindow(widget, options, lastTs) {
+    const span = timeWindow(widget, lastTs);
+    widget.window = span;
+    if (!span) return;
+    options.xAxis.min = span[0];
+    options.xAxis.max = span[1];
+    // Only the points in view (and one on each side, so lines reach the edges) are drawn, and
+    // the value axis fits them.
+    for (const series of options.series) series.data = inWindow(series.data, span);
+  }
+  function inWindow(points, [min, max]) {
+    let lo = 0, hi = points.length;
+    while (lo < hi) { const mid = (lo + hi) >> 1; if (points[mid][0] < min) lo = mid + 1; else hi = mid; }
+    let end = lo;
+    while (end < points.length && points[end][0] <= max) end++;
+    return points.slice(Math.max(0, lo - 1), Math.min(points.length, end + 1));
+  }
+  const GRID_LEFT = 48, GRID_RIGHT = 16;
+  // Drag selects a span to zoom into; shift+drag and shift+wheel pan; ctrl+wheel zooms; a
+  // double-click returns to the dashboard's time range.
+  function attachZoom(widget) {
+    const chart = widget.chart;
+    const zr = chart.getZr();
+    const box = el("div", "sv-zoom-box");
+    box.hidden = true;
+    widget.chartEl.append(box);
+    const valueAt = (x) => chart.convertFromPixel({ xAxisIndex: 0 }, x);
+    const current = () => {
+      if (widget.window) return widget.window.slice();
+      return [valueAt(GRID_LEFT), valueAt(chart.getWidth() - GRID_RIGHT)];
+    };
+    const setZoom = (min, max) => { if (max > min) { widget.zoom = { min, max }; markDirty(widget); } };
+    let drag = null;
+    zr.on("mousedown", (e) => {
+      if (e.event.button !== 0) return;
+      drag = { x: e.offsetX, shift: e.event.shiftKey, span: current() };
+    });
+    zr.on("mousemove", (e) => {
+      if (!drag) return;
+      if (drag.shift) {
+        const perPixel = (drag.span[1] - drag.span[0]) / Math.max(1, chart.getWidth() - GRID_LEFT - GRID_RIGHT);
+        const shift = (drag.x - e.offsetX) * perPixel;
+        setZoom(drag.span[0] + shift, drag.span[1] + shift);
+      } else {
+        const [a, b] = [Math.min(drag.x, e.offsetX), Math.max(drag.x, e.offsetX)];
+        Object.assign(box.style, { left: `${a}px`, width: `${b - a}px` });
+        box.hidden = b - a < 3;
+      }
+    });
+    const finish = (e) => {
+      if (!drag) return;
+      box.hidden = true;
+      if (!drag.shift && Math.abs(e.offsetX - drag.x) >= 5) {
+        const [a, b] = [Math.min(drag.x, e.offsetX), Math.max(drag.x, e.offsetX)];
+        setZoom(valueAt(a), valueAt(b));
+      }
+      drag = null;
+    };
+    zr.on("mouseup", finish);
+    zr.on("globalout", () => { drag = null; box.hidden = true; });
+    zr.on("mousewheel", (e) => {
+      // A plain wheel scrolls the page; with ctrl it zooms, with shift it pans.
+      if (!e.event.ctrlKey && !e.event.shiftKey) return;
+      const [min, max] = current();
+      e.event.preventDefault();
+      if (e.event.ctrlKey) {
+        const at = valueAt(e.offsetX);
+        const factor = e.wheelDelta > 0 ? 0.8 : 1.25;
+        setZoom(at - (at - min) * factor, at + (max - at) * factor);
+      } else {
+        const shift = (max - min) * 0.1 * (e.wheelDelta > 0 ? -1 : 1);
+        setZoom(min + shift, max + shift);
+      }
+    });
+    zr.on("dblclick", () => { widget.zoom = null; markDirty(widget); });
   }
 
   function levelOf(value, thresholds) {
@@ -200,6 +311,8 @@
         lineStyle: { color, width: 2 }, itemStyle: { color }, areaStyle: { color, opacity: 0.08 },
         markLine: marks.length ? { symbol: "none", silent: true, label: { show: false }, data: marks } : undefined,
       }];
+      const points = widget.data.points;
+      applyWindow(widget, options, points.length ? points[points.length - 1][0] : null);
       chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
     },
     stat(widget) {
@@ -276,6 +389,9 @@
         return { type: "line", name: spec.label || name, data, showSymbol: data.length < 2,
                  lineStyle: { width: 2, color }, itemStyle: { color } };
       });
+      let lastTs = null;
+      for (const pts of widget.data.series.values()) if (pts.length) lastTs = Math.max(lastTs || 0, pts[pts.length - 1][0]);
+      applyWindow(widget, options, lastTs);
       chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
     },
     bar_chart(widget) {
@@ -386,6 +502,7 @@
     if (titleText) head.append(el("div", "sv-card-title", titleText));
     card.append(head);
     widget.card = card;
+    head.append(buildTools(widget));
     switch (spec.kind) {
       case "metric": case "gauge":
         widget.valueEl = el("div", "sv-value");
@@ -430,6 +547,60 @@
     }
     return card;
   }
+
+  // Per-widget tools: export (CSV, JSON, PNG of the chart) and maximise.
+  const CHART_KINDS = ["metric", "stat", "gauge", "line_chart", "bar_chart", "heatmap"];
+  function buildTools(widget) {
+    const id = widget.spec.id;
+    const tools = el("div", "sv-tools");
+    const menu = el("details", "sv-menu");
+    const summary = el("summary", "sv-tool", "⋯");
+    summary.title = "Export";
+    menu.append(summary);
+    const list = el("div", "sv-menu-list");
+    for (const format of ["csv", "json"]) {
+      const link = el("a", "sv-menu-item", `Export ${format.toUpperCase()}`);
+      link.href = `/api/v1/widgets/${encodeURIComponent(id)}/data?format=${format}`;
+      link.download = `${id}.${format}`;
+      link.dataset.export = format;
+      link.addEventListener("click", () => { menu.open = false; });
+      list.append(link);
+    }
+    if (CHART_KINDS.includes(widget.spec.kind)) {
+      const png = el("button", "sv-menu-item", "Export PNG");
+      png.type = "button";
+      png.dataset.export = "png";
+      png.addEventListener("click", () => {
+        menu.open = false;
+        if (!widget.chart) return;
+        const link = el("a");
+        link.href = widget.chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: css("--sv-surface") });
+        link.download = `${id}.png`;
+        document.body.append(link);
+        link.click();
+        link.remove();
+      });
+      list.append(png);
+    }
+    menu.append(list);
+    const maximise = el("button", "sv-tool", "⤢");
+    maximise.type = "button";
+    maximise.title = "Maximise (Esc to restore)";
+    maximise.dataset.action = "maximise";
+    maximise.addEventListener("click", () => setMaximised(widget, !widget.card.classList.contains("sv-maximised")));
+    tools.append(menu, maximise);
+    return tools;
+  }
+  function setMaximised(widget, on) {
+    for (const other of state.widgets.values()) other.card.classList.remove("sv-maximised");
+    widget.card.classList.toggle("sv-maximised", on);
+    document.body.classList.toggle("sv-has-maximised", on);
+    markDirty(widget);
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.key !== "Escape") return;
+    for (const widget of state.widgets.values()) if (widget.card.classList.contains("sv-maximised")) setMaximised(widget, false);
+  });
 
   function disposeWidget(widget) {
     if (widget.resize) widget.resize.disconnect();
@@ -684,6 +855,47 @@
     };
     socket.onerror = () => socket.close();
   }
+
+  // ---- header controls: pause/resume and the time range ----------------------------------------
+  const pauseButton = document.getElementById("sv-pause");
+  function setPaused(paused) {
+    state.paused = paused;
+    pauseButton.textContent = paused ? "▶ Resume" : "Pause";
+    pauseButton.setAttribute("aria-pressed", String(paused));
+    document.documentElement.dataset.paused = String(paused);
+    if (!paused && dirty.size && !frameRequested) { frameRequested = true; requestAnimationFrame(renderDirty); }
+  }
+  pauseButton.addEventListener("click", () => setPaused(!state.paused));
+
+  const RANGES = { "5m": 300e3, "15m": 900e3, "1h": 3600e3, "6h": 21600e3, "24h": 86400e3 };
+  const rangeSelect = document.getElementById("sv-range");
+  const customBox = document.getElementById("sv-custom");
+  const fromInput = document.getElementById("sv-from");
+  const toInput = document.getElementById("sv-to");
+  const localInput = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3); return d.toISOString().slice(0, 16); };
+  function applyRange() {
+    const value = rangeSelect.value;
+    customBox.hidden = value !== "custom";
+    if (value === "custom") {
+      if (!fromInput.value || !toInput.value) { const now = Date.now(); fromInput.value = localInput(now - 3600e3); toInput.value = localInput(now); }
+      const from = new Date(fromInput.value).getTime();
+      const to = new Date(toInput.value).getTime();
+      if (!(to > from)) { toInput.setCustomValidity("The end must be after the start"); toInput.reportValidity(); return; }
+      toInput.setCustomValidity("");
+      state.range = { kind: "custom", from, to };
+    } else {
+      state.range = RANGES[value] ? { kind: "last", ms: RANGES[value] } : { kind: "all" };
+    }
+    for (const widget of state.widgets.values()) { widget.zoom = null; markDirty(widget); }
+  }
+  rangeSelect.addEventListener("change", applyRange);
+  fromInput.addEventListener("change", applyRange);
+  toInput.addEventListener("change", applyRange);
+  // "Last N minutes" follows the clock even when no data arrives.
+  setInterval(() => {
+    if (state.range.kind !== "last") return;
+    for (const widget of state.widgets.values()) if (widget.spec.kind === "metric" || widget.spec.kind === "line_chart") markDirty(widget);
+  }, 1000);
 
   if (embedId) document.body.classList.add("sv-embed");
   connect();

@@ -1,0 +1,157 @@
+"""Interaction while data keeps flowing, in headless Chromium: pause freezes the view and resume
+catches up, the time range sets the visible span of every time series, drag zooms and a
+double-click resets, exports download files that parse back to what was sent, tooltips show
+exact values, and one widget can be maximised."""
+
+import csv
+import io
+import json
+import time
+from pathlib import Path
+
+from conftest import ARTIFACTS
+from test_browser import chart_option
+
+import stream_viz as sv
+
+
+def x_span(page, widget_id: str) -> tuple[float | None, float | None]:
+    axis = chart_option(page, widget_id)["xAxis"][0]
+    return axis.get("min"), axis.get("max")
+
+
+def wait_rendered(page, widget_id: str, points: int) -> None:
+    page.wait_for_function(
+        f"(() => {{ const w = window.streamviz.widgets.get({widget_id!r});"
+        f" return w && w.chart && w.data.points.length === {points} && Number(w.card.dataset.rendered) > 0; }})()"
+    )
+
+
+def test_pause_freezes_the_view_and_resume_catches_up(server, page) -> None:
+    cpu = sv.metric("cpu")
+    cpu.send(1.0)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("document.querySelector('[data-widget=cpu] .sv-value')?.dataset.value === '1'")
+
+    page.locator("#sv-pause").click()
+    assert page.locator("#sv-pause").get_attribute("aria-pressed") == "true"
+    for v in (2.0, 3.0, 4.0):
+        cpu.send(v)
+    sv.flush()
+    # The data arrives in the background ...
+    page.wait_for_function("window.streamviz.widgets.get('cpu').data.points.length === 4")
+    # ... while the view stays as it was, over several frames.
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.locator("[data-widget=cpu] .sv-value").get_attribute("data-value") == "1"
+    assert len(chart_option(page, "cpu")["series"][0]["data"]) == 1
+
+    page.locator("#sv-pause").click()
+    page.wait_for_function("document.querySelector('[data-widget=cpu] .sv-value').dataset.value === '4'")
+    assert len(chart_option(page, "cpu")["series"][0]["data"]) == 4
+
+
+def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server, page) -> None:
+    now = time.time()
+    cpu = sv.metric("cpu", max_points=10_000)
+    latency = sv.line_chart("latency", series=["api"])
+    for i in range(1800):  # the last 30 minutes, one point a second
+        cpu.send(float(i), timestamp=now - 1800 + i)
+        latency.send("api", float(i), timestamp=now - 1800 + i)
+    sv.flush()
+    page.goto(server.url)
+    wait_rendered(page, "cpu", 1800)
+    assert x_span(page, "cpu") == (None, None), "everything by default"
+
+    page.locator("#sv-range").select_option("5m")
+    page.wait_for_function("window.streamviz.widgets.get('cpu').window !== null && window.streamviz.widgets.get('latency').window !== null")
+    for widget in ("cpu", "latency"):
+        low, high = x_span(page, widget)
+        assert low is not None and high is not None
+        assert high - low == 300_000
+        assert abs(high - time.time() * 1000) < 10_000, "the window ends now"
+    drawn = chart_option(page, "cpu")["series"][0]["data"]
+    assert 295 <= len(drawn) <= 305, "only the points in view are drawn (one more on each side)"
+    page.screenshot(path=str(ARTIFACTS / "interaction-range-5m.png"), full_page=True)
+
+    # Drag across the middle of the chart: that chart zooms to the span dragged over.
+    box = page.locator("[data-widget=cpu] .sv-chart").bounding_box()
+    assert box
+    y = box["y"] + box["height"] / 2
+    page.mouse.move(box["x"] + 100, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, y, steps=5)
+    page.mouse.up()
+    page.wait_for_function("window.streamviz.widgets.get('cpu').zoom !== null")
+    low, high = x_span(page, "cpu")
+    assert low is not None and high is not None and 0 < high - low < 300_000 * 0.6
+    low, high = x_span(page, "latency")
+    assert high - low == 300_000, "other charts keep the range"
+
+    # Double-click: back to the time range.
+    page.mouse.dblclick(box["x"] + box["width"] / 2, y)
+    page.wait_for_function("window.streamviz.widgets.get('cpu').zoom === null")
+    low, high = x_span(page, "cpu")
+    assert high - low == 300_000
+
+    # A custom interval, then back to everything.
+    start = time.strftime("%Y-%m-%dT%H:%M", time.localtime(now - 1200))
+    end = time.strftime("%Y-%m-%dT%H:%M", time.localtime(now - 600))
+    page.locator("#sv-range").select_option("custom")
+    page.locator("#sv-from").fill(start)
+    page.locator("#sv-to").fill(end)
+    page.locator("#sv-to").dispatch_event("change")
+    page.wait_for_function("window.streamviz.widgets.get('cpu').window && window.streamviz.widgets.get('cpu').window[1] - window.streamviz.widgets.get('cpu').window[0] === 600000")
+    page.locator("#sv-range").select_option("all")
+    page.wait_for_function("window.streamviz.widgets.get('cpu').window === null")
+
+
+def test_exports_download_files_that_parse_back_to_the_data(server, page, tmp_path: Path) -> None:
+    cpu = sv.metric("cpu")
+    sent = [(1_800_000_000 + i, float(i) * 1.5) for i in range(20)]
+    for ts, v in sent:
+        cpu.send(v, timestamp=ts)
+    sv.flush()
+    page.goto(server.url)
+    wait_rendered(page, "cpu", 20)
+
+    def download(kind: str) -> bytes:
+        page.locator("[data-widget=cpu] .sv-menu > summary").click()
+        with page.expect_download() as info:
+            page.locator(f"[data-widget=cpu] [data-export={kind}]").click()
+        target = tmp_path / info.value.suggested_filename
+        info.value.save_as(target)
+        assert target.name == f"cpu.{kind}"
+        return target.read_bytes()
+
+    rows = list(csv.DictReader(io.StringIO(download("csv").decode())))
+    assert [(float(r["ts_ms"]), float(r["value"])) for r in rows] == [(ts * 1000.0, v) for ts, v in sent]
+    exported = json.loads(download("json"))
+    assert exported["widget"] == "cpu" and exported["data"]["points"][-1] == [sent[-1][0] * 1000.0, sent[-1][1]]
+    image = download("png")
+    assert image.startswith(b"\x89PNG\r\n\x1a\n") and len(image) > 5_000
+    (ARTIFACTS / "export-cpu.png").write_bytes(image)
+
+
+def test_tooltips_show_exact_values_and_a_widget_can_be_maximised(server, page) -> None:
+    cpu = sv.metric("cpu")
+    cpu.send(12.3456789, timestamp=1_800_000_000.123)
+    cpu.send(13.0, timestamp=1_800_000_001.0)
+    sv.flush()
+    page.goto(server.url)
+    wait_rendered(page, "cpu", 2)
+    page.evaluate("window.streamviz.widgets.get('cpu').chart.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})")
+    tip = page.locator("[data-widget=cpu] .sv-tip-time")
+    tip.wait_for()
+    assert tip.inner_text().endswith(".123")
+    assert "12.3456789" in page.locator("[data-widget=cpu] .sv-chart").inner_text()
+
+    page.locator("[data-widget=cpu] [data-action=maximise]").click()
+    box = page.locator("[data-widget=cpu]").bounding_box()
+    viewport = page.viewport_size
+    assert box and viewport and box["width"] > viewport["width"] - 40 and box["height"] > viewport["height"] - 40
+    page.wait_for_function("window.streamviz.widgets.get('cpu').chart.getHeight() > 600")
+    page.screenshot(path=str(ARTIFACTS / "interaction-maximised.png"))
+    page.keyboard.press("Escape")
+    box = page.locator("[data-widget=cpu]").bounding_box()
+    assert box and box["height"] < 400
