@@ -17,8 +17,14 @@
     paused: false,
     range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
   };
-  // Exposed for tests and debugging: read-only use.
+  // Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets).
   window.streamviz = state;
+  state.zoomTo = (id, min, max) => {
+    const widget = state.widgets.get(id);
+    if (!widget) return;
+    widget.zoom = min === null ? null : { min, max };
+    markDirty(widget);
+  };
 
   const el = (tag, className, text) => {
     const node = document.createElement(tag);
@@ -70,6 +76,8 @@
   function setHistory(widget, data) {
     const kind = widget.spec.kind;
     widget.data = emptyData(kind);
+    widget.decimated = !!data.decimated;
+    widget.detail = null;
     if (kind === "line_chart") {
       for (const s of data.series || []) widget.data.series.set(s.name, s.points.slice());
     } else if (kind === "table") {
@@ -206,9 +214,34 @@
     if (!span) return;
     options.xAxis.min = span[0];
     options.xAxis.max = span[1];
+    // A history that came decimated is fetched again at full detail for a zoomed or custom span.
+    if (widget.decimated && (widget.zoom || state.range.kind === "custom")) {
+      const width = Math.max(100, Math.round(widget.chartEl.clientWidth || 800));
+      const key = `${span[0]}:${span[1]}:${width}`;
+      if (widget.detail && widget.detail.key === key) {
+        options.series.forEach((series, i) => { series.data = widget.detail.points[i] || []; });
+        return;
+      }
+      if (!widget.detail || widget.detail.pending !== key) fetchDetail(widget, span, width, key);
+    }
     // Only the points in view (and one on each side, so lines reach the edges) are drawn, and
     // the value axis fits them.
     for (const series of options.series) series.data = inWindow(series.data, span);
+  }
+  function fetchDetail(widget, span, width, key) {
+    const id = encodeURIComponent(widget.spec.id);
+    const names = widget.spec.kind === "line_chart" ? widget.seriesNames || [] : [null];
+    widget.detail = { key: null, pending: key, points: [] };
+    const started = performance.now();
+    Promise.all(names.map((name) => {
+      let url = `/api/v1/widgets/${id}/range?from=${span[0]}&to=${span[1]}&width=${width}`;
+      if (name !== null) url += `&series=${encodeURIComponent(name)}`;
+      return fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))));
+    })).then((bodies) => {
+      if (!widget.detail || widget.detail.pending !== key) return; // the view moved on
+      widget.detail = { key, pending: null, points: bodies.map((b) => b.points), decimated: bodies.some((b) => b.decimated), ms: performance.now() - started };
+      markDirty(widget);
+    }).catch((err) => { console.warn("detail fetch failed", err); widget.detail = null; });
   }
   function inWindow(points, [min, max]) {
     let lo = 0, hi = points.length;
@@ -389,6 +422,7 @@
         return { type: "line", name: spec.label || name, data, showSymbol: data.length < 2,
                  lineStyle: { width: 2, color }, itemStyle: { color } };
       });
+      widget.seriesNames = names;
       let lastTs = null;
       for (const pts of widget.data.series.values()) if (pts.length) lastTs = Math.max(lastTs || 0, pts[pts.length - 1][0]);
       applyWindow(widget, options, lastTs);

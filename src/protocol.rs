@@ -10,8 +10,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::engine::{
-    markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Row, Snapshot, Update,
-    WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
+    decimate::m4, markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Row, Snapshot,
+    Update, WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
@@ -65,9 +65,20 @@ fn json_history<'a>(spec: &'a WidgetSpec, data: &'a WidgetData) -> impl Serializ
         r#type: "history",
         widget: &spec.id,
         kind: spec.kind,
-        data: DataJson { spec, data },
+        data: DataJson {
+            spec,
+            data,
+            decimate: true,
+        },
     }
 }
+
+/// Series longer than this are sent in `history` decimated (M4) to
+/// [`HISTORY_COLUMNS`] columns; the full detail of any time range is one
+/// `GET /api/v1/widgets/{id}/range` away.
+pub const DECIMATE_HISTORY_ABOVE: usize = 20_000;
+/// Columns of a decimated history: enough for a 4K screen.
+pub const HISTORY_COLUMNS: usize = 4_000;
 
 /// A widget's data as JSON: the `data` of `history` and the JSON export.
 pub struct DataJson<'a> {
@@ -75,13 +86,20 @@ pub struct DataJson<'a> {
     pub spec: &'a WidgetSpec,
     /// Its data.
     pub data: &'a WidgetData,
+    /// Decimate long series (history); false keeps every point (export).
+    pub decimate: bool,
 }
 
 impl Serialize for DataJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(None)?;
         match self.data {
-            WidgetData::Series(ring) => map.serialize_entry("points", &PointsJson(ring))?,
+            WidgetData::Series(ring) => {
+                map.serialize_entry("points", &PointsJson(ring, self.decimate))?;
+                if self.decimate && ring.len() > DECIMATE_HISTORY_ABOVE {
+                    map.serialize_entry("decimated", &true)?;
+                }
+            }
             WidgetData::MultiSeries(rings) => {
                 let names = series_names(self.spec);
                 let series: Vec<_> = rings
@@ -90,9 +108,13 @@ impl Serialize for DataJson<'_> {
                     .map(|(i, ring)| SeriesJson {
                         name: names.get(i).copied().unwrap_or(""),
                         ring,
+                        decimate: self.decimate,
                     })
                     .collect();
                 map.serialize_entry("series", &series)?;
+                if self.decimate && rings.iter().any(|r| r.len() > DECIMATE_HISTORY_ABOVE) {
+                    map.serialize_entry("decimated", &true)?;
+                }
             }
             WidgetData::Bars(values) => map.serialize_entry("values", values)?,
             WidgetData::Table(table) => map.serialize_entry("rows", &RowsJson(table))?,
@@ -108,7 +130,8 @@ impl Serialize for DataJson<'_> {
     }
 }
 
-fn series_names(spec: &WidgetSpec) -> Vec<&str> {
+/// A line chart's series names in order (empty for other kinds).
+pub fn series_names(spec: &WidgetSpec) -> Vec<&str> {
     match &spec.options {
         WidgetOptions::LineChart(o) => o.series.iter().map(|s| s.name.as_str()).collect(),
         _ => Vec::new(),
@@ -118,28 +141,102 @@ fn series_names(spec: &WidgetSpec) -> Vec<&str> {
 struct SeriesJson<'a> {
     name: &'a str,
     ring: &'a RingBuffer,
+    decimate: bool,
 }
 
 impl Serialize for SeriesJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         let mut map = serializer.serialize_map(Some(2))?;
         map.serialize_entry("name", self.name)?;
-        map.serialize_entry("points", &PointsJson(self.ring))?;
+        map.serialize_entry("points", &PointsJson(self.ring, self.decimate))?;
         map.end()
     }
 }
 
-/// `[[ts_ms, value], ...]`; NaN values become `null` (a gap).
-struct PointsJson<'a>(&'a RingBuffer);
+/// `[[ts_ms, value], ...]`; NaN values become `null` (a gap). With `.1` set, a series longer
+/// than [`DECIMATE_HISTORY_ABOVE`] is decimated over its whole time extent.
+struct PointsJson<'a>(&'a RingBuffer, bool);
 
 impl Serialize for PointsJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        if self.1 && self.0.len() > DECIMATE_HISTORY_ABOVE {
+            let (t0, t1) = time_extent(self.0);
+            return points_json(&m4(self.0.iter(), t0, t1, HISTORY_COLUMNS), serializer);
+        }
         let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
         for point in self.0.iter() {
             seq.serialize_element(&[point.0, point.1])?;
         }
         seq.end()
     }
+}
+
+fn points_json<S: Serializer>(points: &[(f64, f64)], serializer: S) -> Result<S::Ok, S::Error> {
+    let mut seq = serializer.serialize_seq(Some(points.len()))?;
+    for point in points {
+        seq.serialize_element(&[point.0, point.1])?;
+    }
+    seq.end()
+}
+
+/// Earliest and latest timestamp of a series (points may be out of order).
+fn time_extent(ring: &RingBuffer) -> (f64, f64) {
+    ring.iter()
+        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), (ts, _)| {
+            (lo.min(ts), hi.max(ts))
+        })
+}
+
+/// The points of one series between `from` and `to` (epoch ms) for a chart `width` pixels
+/// wide: every point when there are at most four per pixel column, else their M4 decimation.
+/// Returns the JSON body of `GET /api/v1/widgets/{id}/range`.
+pub fn range_json(
+    widget: &str,
+    series: Option<&str>,
+    ring: &RingBuffer,
+    from: f64,
+    to: f64,
+    width: usize,
+) -> String {
+    let inside = ring
+        .iter()
+        .filter(|&(ts, _)| ts >= from && ts <= to)
+        .count();
+    let decimated = inside > 4 * width;
+    let points: Vec<(f64, f64)> = if decimated {
+        m4(ring.iter(), from, to, width)
+    } else {
+        ring.iter()
+            .filter(|&(ts, _)| ts >= from && ts <= to)
+            .collect()
+    };
+    #[derive(Serialize)]
+    struct Body<'a> {
+        widget: &'a str,
+        series: Option<&'a str>,
+        from: f64,
+        to: f64,
+        width: usize,
+        points_in_range: usize,
+        decimated: bool,
+        points: Points<'a>,
+    }
+    struct Points<'a>(&'a [(f64, f64)]);
+    impl Serialize for Points<'_> {
+        fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+            points_json(self.0, serializer)
+        }
+    }
+    to_json(&Body {
+        widget,
+        series,
+        from,
+        to,
+        width,
+        points_in_range: inside,
+        decimated,
+        points: Points(&points),
+    })
 }
 
 struct RowsJson<'a>(&'a KeyedTable);
@@ -399,7 +496,11 @@ pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
     to_json(&Export {
         widget: &spec.id,
         kind: spec.kind,
-        data: DataJson { spec, data },
+        data: DataJson {
+            spec,
+            data,
+            decimate: false,
+        },
     })
 }
 

@@ -2,6 +2,7 @@
 //! tables, the registry that applies updates, deltas for live subscribers and snapshots for new
 //! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
 
+pub mod decimate;
 mod error;
 pub mod layout;
 pub mod limits;

@@ -11,8 +11,9 @@ use serde_json::json;
 use super::error::ApiError;
 use super::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
+use crate::engine::WidgetData;
 use crate::ingest::push::apply_push;
-use crate::protocol::{export_csv, export_json, PROTOCOL_VERSION};
+use crate::protocol::{export_csv, export_json, range_json, series_names, PROTOCOL_VERSION};
 
 /// The routes of this file.
 pub fn router() -> Router<AppState> {
@@ -21,6 +22,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/widgets", get(widgets))
         .route("/api/v1/widgets/{id}/data", get(widget_data))
+        .route("/api/v1/widgets/{id}/range", get(widget_range))
         .route(
             "/api/v1/push",
             post(push).layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES)),
@@ -101,4 +103,75 @@ async fn push(
     Ok(Json(
         json!({"declared": outcome.declared, "applied": outcome.applied}),
     ))
+}
+
+/// Widest chart a range may be asked for, in pixels.
+const MAX_RANGE_WIDTH: usize = 10_000;
+
+#[derive(Deserialize)]
+struct RangeQuery {
+    from: Option<String>,
+    to: Option<String>,
+    width: Option<String>,
+    series: Option<String>,
+}
+
+/// `GET /api/v1/widgets/{id}/range?from=&to=&width=[&series=]`: the points of a time range at
+/// the detail a chart `width` pixels wide can show (M4-decimated when denser than four points
+/// per pixel column). `from` and `to` are epoch milliseconds; `series` names a line chart's
+/// series.
+async fn widget_range(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<RangeQuery>,
+) -> Result<Response, ApiError> {
+    let number = |name: &str, value: &Option<String>| -> Result<f64, ApiError> {
+        let text = value
+            .as_deref()
+            .ok_or_else(|| ApiError::bad_request(format!("{name} is required")))?;
+        text.parse::<f64>()
+            .ok()
+            .filter(|v| v.is_finite())
+            .ok_or_else(|| ApiError::bad_request(format!("{name}={text:?} is not a number")))
+    };
+    let from = number("from", &query.from)?;
+    let to = number("to", &query.to)?;
+    let width = number("width", &query.width)?;
+    if to <= from {
+        return Err(ApiError::bad_request("to must be after from"));
+    }
+    if !(1.0..=MAX_RANGE_WIDTH as f64).contains(&width) {
+        return Err(ApiError::bad_request(format!(
+            "width is 1 to {MAX_RANGE_WIDTH} pixels"
+        )));
+    }
+    let width = width as usize;
+    let engine = state.pipeline.engine();
+    let (spec, data) = engine
+        .widget(&id)
+        .ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
+    let body = match (data, query.series.as_deref()) {
+        (WidgetData::Series(ring), None) => range_json(&id, None, ring, from, to, width),
+        (WidgetData::MultiSeries(rings), Some(name)) => {
+            let names = series_names(spec);
+            let index = names
+                .iter()
+                .position(|n| *n == name)
+                .ok_or_else(|| ApiError::not_found(format!("{id:?} has no series {name:?}")))?;
+            range_json(&id, Some(name), &rings[index], from, to, width)
+        }
+        (WidgetData::MultiSeries(_), None) => {
+            return Err(ApiError::bad_request(format!(
+                "{id:?} is a line chart: give series=<name>"
+            )))
+        }
+        _ => {
+            return Err(ApiError::bad_request(format!(
+                "{id:?} is a {}, not a time series",
+                spec.kind.name()
+            )))
+        }
+    };
+    drop(engine);
+    Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
