@@ -15,6 +15,7 @@
     lastSeq: 0,
     messages: 0,
     paused: false,
+    renderStats: { frames: 0, widgets: 0, totalMs: 0, maxMs: 0 }, // main-thread time spent drawing
     range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
   };
   // Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets).
@@ -147,10 +148,18 @@
   function renderDirty() {
     frameRequested = false;
     if (state.paused) return; // the models keep updating; the view catches up on resume
+    const started = performance.now();
+    let drawn = 0;
     for (const widget of dirty) {
       if (!isVisible(widget)) continue; // drawn when its page, tab or expander is shown
-      try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
+      try { render(widget); drawn++; } catch (err) { console.error("render failed for", widget.spec.id, err); }
     }
+    const elapsed = performance.now() - started;
+    const stats = state.renderStats;
+    stats.frames++;
+    stats.widgets += drawn;
+    stats.totalMs += elapsed;
+    stats.maxMs = Math.max(stats.maxMs, elapsed);
     dirty.clear();
   }
 

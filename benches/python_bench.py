@@ -1,5 +1,5 @@
-"""Python-side benchmarks: metric.send() calls per second on one thread, and the memory that
-1M points of history across 10 metrics adds. Run with a release build:
+"""Python-side benchmarks: metric.send() calls per second on one thread, the memory that 1M
+points of history across 10 metrics adds, and the sustained write rate with SQLite persistence. Run with a release build:
 
     maturin develop --release && python benches/python_bench.py
 """
@@ -57,7 +57,33 @@ def bench_memory(metrics: int = 10, points_each: int = 100_000) -> float:
     return added
 
 
+def bench_persistence(points: int = 2_000_000) -> float:
+    """Points per second from the first send until everything is committed to SQLite."""
+    import tempfile
+
+    sv.reset()
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "bench.db")
+        sv.configure(persistence=path)
+        cpu = sv.metric("persisted")
+        send = cpu.send
+        start = time.perf_counter()
+        sent = 0
+        for i in range(points):
+            if send(float(i), 1_700_000_000 + i / 1000):
+                sent += 1
+        assert sv.flush(120)
+        elapsed = time.perf_counter() - start
+        stored = sv.stats()["persistence"]["points_stored"]
+        size = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
+        sv.reset()
+    rate = stored / elapsed
+    print(f"persistence: {stored:,} of {sent:,} accepted points stored in {elapsed:.2f} s = {rate / 1e3:.0f} k points/s; {size / stored:.1f} bytes/point on disk")
+    return rate
+
+
 if __name__ == "__main__":
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
     bench_send()
     bench_memory()
+    bench_persistence()
