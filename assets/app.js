@@ -117,7 +117,9 @@
       }
     } else if (op.upsert) {
       const maxRows = widget.spec.options.max_rows || 100;
+      widget.changed = widget.changed || new Set();
       for (const r of op.upsert) {
+        widget.changed.add(r.key);
         d.rows.set(r.key, r.row);
         while (d.rows.size > maxRows) d.rows.delete(d.rows.keys().next().value);
       }
@@ -347,11 +349,17 @@
       const marks = [];
       if (o.thresholds && o.thresholds.warning != null) marks.push({ yAxis: o.thresholds.warning, lineStyle: { color: css("--sv-warning") } });
       if (o.thresholds && o.thresholds.critical != null) marks.push({ yAxis: o.thresholds.critical, lineStyle: { color: css("--sv-error") } });
+      // Threshold zones: the band from warning to critical, and above critical, tinted.
+      const t = o.thresholds || {};
+      const zones = [];
+      if (t.warning != null) zones.push([{ yAxis: t.warning, itemStyle: { color: css("--sv-warning"), opacity: 0.08 } }, { yAxis: t.critical != null ? t.critical : "max" }]);
+      if (t.critical != null) zones.push([{ yAxis: t.critical, itemStyle: { color: css("--sv-error"), opacity: 0.1 } }, { yAxis: "max" }]);
       const options = baseChartOptions();
       options.series = [{
         type: "line", name: o.title || widget.spec.id, data: widget.data.points, showSymbol: widget.data.points.length < 2, connectNulls: false,
         lineStyle: { color, width: 2 }, itemStyle: { color }, areaStyle: { color, opacity: 0.08 },
         markLine: marks.length ? { symbol: "none", silent: true, label: { show: false }, data: marks } : undefined,
+        markArea: zones.length ? { silent: true, data: zones } : undefined,
       }];
       const points = widget.data.points;
       applyWindow(widget, options, points.length ? points[points.length - 1][0] : null);
@@ -453,7 +461,21 @@
     },
     table(widget) {
       const o = widget.spec.options;
-      const rows = Array.from(widget.data.rows.entries()).reverse(); // newest first
+      let rows = Array.from(widget.data.rows.entries()).reverse(); // newest first
+      const sort = widget.sort; // {column, descending} once a header was clicked
+      if (sort) {
+        const compare = (a, b) => {
+          const x = a[1][sort.column], y = b[1][sort.column];
+          if (x === y) return 0;
+          if (x === null || x === undefined) return 1; // empty cells last either way
+          if (y === null || y === undefined) return -1;
+          const order = typeof x === "number" && typeof y === "number" ? x - y : String(x).localeCompare(String(y), undefined, { numeric: true });
+          return sort.descending ? -order : order;
+        };
+        rows = rows.slice().sort(compare);
+      }
+      const changed = widget.changed || new Set();
+      widget.changed = new Set();
       const columns = (o.columns || []).slice();
       const names = columns.map((c) => c.name);
       for (const [, row] of rows) for (const field of Object.keys(row)) if (!names.includes(field)) { names.push(field); columns.push({ name: field, type: "text" }); }
@@ -463,6 +485,19 @@
       for (const c of columns) {
         const th = el("th", "", c.label || c.name);
         if (c.width) th.style.width = c.width + "px";
+        if (o.sortable !== false) {
+          th.classList.add("sv-sortable");
+          th.dataset.column = c.name;
+          const active = sort && sort.column === c.name;
+          th.setAttribute("aria-sort", active ? (sort.descending ? "descending" : "ascending") : "none");
+          if (active) th.append(el("span", "sv-sort", sort.descending ? " ▼" : " ▲"));
+          // Click: ascending, descending, then back to newest first.
+          th.addEventListener("click", () => {
+            const current = widget.sort && widget.sort.column === c.name ? widget.sort : null;
+            widget.sort = !current ? { column: c.name, descending: false } : !current.descending ? { column: c.name, descending: true } : null;
+            markDirty(widget);
+          });
+        }
         head.append(th);
       }
       const thead = el("thead");
@@ -474,6 +509,7 @@
         if (filter && !Object.values(row).some((v) => String(v).toLowerCase().includes(filter))) continue;
         const tr = el("tr");
         tr.dataset.key = key;
+        if (changed.has(key)) tr.classList.add("sv-flash"); // just inserted or updated
         for (const c of columns) {
           const value = row[c.name];
           const td = el("td");

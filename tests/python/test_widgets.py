@@ -1,0 +1,69 @@
+"""Widgets done properly, in headless Chromium: metric threshold zones, table sorting, newest
+first, filtering and the flash of an updated row."""
+
+import json
+
+from conftest import ARTIFACTS
+from test_browser import chart_option
+
+import stream_viz as sv
+
+
+def test_metric_threshold_zones_tint_the_warning_and_critical_bands(server, page) -> None:
+    cpu = sv.metric("cpu", unit="%", thresholds={"warning": 70, "critical": 90})
+    for v in (40, 60, 80, 95, 50):
+        cpu.send(v)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.widgets.get('cpu')?.chart && window.streamviz.widgets.get('cpu').data.points.length === 5")
+    zones = chart_option(page, "cpu")["series"][0]["markArea"]["data"]
+    assert [(z[0]["yAxis"], z[0]["itemStyle"]["color"]) for z in zones] == [(70, "#eab308"), (90, "#ef4444")]
+    y_max = page.evaluate("window.streamviz.widgets.get('cpu').chart.getModel().getComponent('yAxis').axis.scale.getExtent()[1]")
+    assert 95 <= y_max <= 150, "the zones do not stretch the value axis"
+    page.locator("[data-widget=cpu]").screenshot(path=str(ARTIFACTS / "metric-threshold-zones.png"))
+
+
+def test_tables_sort_by_header_filter_and_flash_updated_rows(server, page) -> None:
+    events = sv.table(
+        "events",
+        columns=[{"name": "service"}, {"name": "latency", "type": "number", "format": ".1f"}, {"name": "level", "type": "badge", "colors": {"ERROR": "#ef4444"}}],
+    )
+    for key, service, latency, level in [("a", "api", 120.0, "INFO"), ("b", "db", 15.5, "ERROR"), ("c", "cache", 3.25, "INFO")]:
+        events.send({"service": service, "latency": latency, "level": level}, key=key)
+    sv.flush()
+    page.goto(server.url)
+    rows = page.locator("[data-widget=events] tbody tr")
+    page.wait_for_function("document.querySelectorAll('[data-widget=events] tbody tr').length === 3")
+    keys = lambda: rows.evaluate_all("rs => rs.map(r => r.dataset.key)")  # noqa: E731
+
+    def wait_order(expected: list[str]) -> None:
+        wanted = json.dumps(json.dumps(expected, separators=(",", ":")))
+        page.wait_for_function(
+            f"JSON.stringify([...document.querySelectorAll('[data-widget=events] tbody tr')].map(r => r.dataset.key)) === {wanted}"
+        )
+    assert keys() == ["c", "b", "a"], "newest first"
+
+    header = page.locator("[data-widget=events] th", has_text="latency")
+    header.click()
+    page.wait_for_function("document.querySelector('[data-widget=events] th[data-column=latency]').getAttribute('aria-sort') === 'ascending'")
+    assert keys() == ["c", "b", "a"]
+    header.click()
+    wait_order(["a", "b", "c"])
+    assert header.get_attribute("aria-sort") == "descending"
+    page.locator("[data-widget=events] th", has_text="service").click()
+    wait_order(["a", "c", "b"])  # api, cache, db
+    assert page.locator("[data-widget=events] tbody tr[data-key=a] td").nth(1).inner_text() == "120.0"
+
+    # An update flashes its row; the sort holds.
+    events.send({"service": "api", "latency": 99.0, "level": "ERROR"}, key="a")
+    sv.flush()
+    page.wait_for_function("document.querySelector('[data-widget=events] tr[data-key=a]')?.classList.contains('sv-flash')")
+    assert page.locator("[data-widget=events] tr.sv-flash").count() == 1
+    assert keys() == ["a", "c", "b"]
+    badge = page.locator("[data-widget=events] tr[data-key=a] .sv-badge")
+    assert badge.inner_text() == "ERROR" and badge.evaluate("b => getComputedStyle(b).backgroundColor") == "rgb(239, 68, 68)"
+
+    page.locator("[data-widget=events] .sv-filter").fill("cach")
+    page.wait_for_function("document.querySelectorAll('[data-widget=events] tbody tr').length === 1")
+    assert keys() == ["c"]
+    page.locator("[data-widget=events]").screenshot(path=str(ARTIFACTS / "table-sorted-filtered.png"))
