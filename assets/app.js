@@ -84,7 +84,7 @@
     } else if (kind === "table") {
       for (const r of data.rows || []) widget.data.rows.set(r.key, r.row);
     } else if (kind === "bar_chart") {
-      widget.data.values = (data.values || []).map((p) => [p[0], p[1]]);
+      widget.data.values = (data.values || []).map((p) => [p[0], p[1], p[2] || ""]); // [category, value, series]
     } else {
       Object.assign(widget.data, data);
     }
@@ -111,9 +111,9 @@
         trim(d.points, capacity(widget.spec));
       }
     } else if (op.values) {
-      for (const [category, value] of op.values) {
-        const slot = d.values.find((v) => v[0] === category);
-        if (slot) slot[1] = value; else d.values.push([category, value]);
+      for (const [category, value, series = ""] of op.values) {
+        const slot = d.values.find((v) => v[0] === category && v[2] === series);
+        if (slot) slot[1] = value; else d.values.push([category, value, series]);
       }
     } else if (op.upsert) {
       const maxRows = widget.spec.options.max_rows || 100;
@@ -449,14 +449,25 @@
       const o = widget.spec.options;
       const categories = (o.categories || []).slice();
       for (const [c] of widget.data.values) if (!categories.includes(c)) categories.push(c);
-      const values = categories.map((c) => { const v = widget.data.values.find((p) => p[0] === c); return v ? v[1] : null; });
+      // Series in order of arrival: one ("") for a plain bar chart, else grouped or stacked.
+      const seriesNames = [];
+      for (const [, , s] of widget.data.values) if (!seriesNames.includes(s)) seriesNames.push(s);
+      if (!seriesNames.length) seriesNames.push("");
+      const single = seriesNames.length === 1 && seriesNames[0] === "";
+      const palette = [o.color || css("--sv-primary"), css("--sv-secondary"), css("--sv-success"), css("--sv-warning"), css("--sv-error")];
       const options = baseChartOptions();
       options.tooltip.trigger = "axis";
+      options.tooltip.formatter = undefined;
       options.xAxis = { type: "category", data: categories, axisLabel: { color: css("--sv-text-muted") }, axisLine: { lineStyle: { color: css("--sv-border") } } };
       options.yAxis.scale = false;
-      options.series = [{ type: "bar", name: o.title || widget.spec.id, data: values, stack: o.stacked ? "total" : undefined,
-                          itemStyle: { color: o.color || css("--sv-primary"), borderRadius: [4, 4, 0, 0] },
-                          label: { show: true, position: "top", color: css("--sv-text-muted"), formatter: (p) => formatNumber(p.value) } }];
+      if (!single) { options.legend = { top: 0, textStyle: { color: css("--sv-text-muted") } }; options.grid.top = 30; }
+      options.series = seriesNames.map((name, i) => {
+        const data = categories.map((c) => { const v = widget.data.values.find((p) => p[0] === c && p[2] === name); return v ? v[1] : null; });
+        const last = !o.stacked || i === seriesNames.length - 1;
+        return { type: "bar", name: single ? o.title || widget.spec.id : name, data, stack: o.stacked ? "total" : undefined,
+                 itemStyle: { color: i < palette.length ? palette[i] : undefined, borderRadius: last ? [4, 4, 0, 0] : 0 },
+                 label: { show: single || !o.stacked, position: "top", color: css("--sv-text-muted"), formatter: (p) => formatNumber(p.value) } };
+      });
       chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
     },
     table(widget) {

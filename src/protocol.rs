@@ -10,8 +10,8 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::engine::{
-    decimate::m4, markdown_to_safe_html, ConfigView, Deltas, KeyedTable, RingBuffer, Row, Snapshot,
-    Update, WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
+    decimate::m4, markdown_to_safe_html, Bar, ConfigView, Deltas, KeyedTable, RingBuffer, Row,
+    Snapshot, Update, WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
@@ -273,7 +273,7 @@ enum Op<'a> {
     },
     Values {
         widget: &'a str,
-        values: Vec<(&'a str, f64)>,
+        values: Vec<&'a Bar>,
     },
     Upsert {
         widget: &'a str,
@@ -393,10 +393,10 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
                 continue;
             }
             (Update::Bars { values: new, .. }, Some(Op::Values { values, .. })) => {
-                for (category, value) in new.iter() {
-                    match values.iter_mut().find(|(c, _)| *c == category) {
-                        Some(slot) => slot.1 = *value,
-                        None => values.push((category, *value)),
+                for bar in new.iter() {
+                    match values.iter_mut().find(|b| b.same_slot(bar)) {
+                        Some(slot) => *slot = bar,
+                        None => values.push(bar),
                     }
                 }
                 continue;
@@ -443,7 +443,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
         },
         Update::Bars { values, .. } => Op::Values {
             widget,
-            values: values.iter().map(|(c, v)| (c.as_str(), *v)).collect(),
+            values: values.iter().collect(),
         },
         Update::Upsert { row, .. } => Op::Upsert {
             widget,
@@ -538,9 +538,21 @@ pub fn export_csv(spec: &WidgetSpec, data: &WidgetData) -> String {
                 );
             }
         }
-        WidgetData::Bars(values) => {
+        WidgetData::Bars(values) if values.iter().all(|b| b.series.is_empty()) => {
             rows.push(vec!["category".into(), "value".into()]);
-            rows.extend(values.iter().map(|(c, v)| vec![c.clone(), number(*v)]));
+            rows.extend(
+                values
+                    .iter()
+                    .map(|b| vec![b.category.clone(), number(b.value)]),
+            );
+        }
+        WidgetData::Bars(values) => {
+            rows.push(vec!["category".into(), "series".into(), "value".into()]);
+            rows.extend(
+                values
+                    .iter()
+                    .map(|b| vec![b.category.clone(), b.series.clone(), number(b.value)]),
+            );
         }
         WidgetData::Table(table) => {
             let mut fields: Vec<String> = match &spec.options {

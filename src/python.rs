@@ -15,7 +15,7 @@ use serde_json::{Map, Value};
 
 use crate::engine::{
     prepare_row, validate_bars, validate_matrix, validate_number, validate_text, validate_ts_ms,
-    BrandImage, ConfigPatch, ContainerSpec, EngineError, ImageSlot, KeyedRow, SeriesOptions,
+    Bar, BrandImage, ConfigPatch, ContainerSpec, EngineError, ImageSlot, KeyedRow, SeriesOptions,
     Update, WidgetHandle, WidgetKind, WidgetOptions, WidgetRef, WidgetSpec,
 };
 use crate::ingest::{now_ms, Pipeline};
@@ -437,27 +437,50 @@ common_methods!(BarChart);
 
 #[pymethods]
 impl BarChart {
-    /// Set the values of some categories: a dict or a list of (category, value) pairs.
-    fn send(&self, py: Python<'_>, values: &Bound<'_, PyAny>) -> PyResult<bool> {
+    /// Set the values of some categories: a dict or a list of (category, value) pairs. A dict
+    /// of dicts (`{"US": {"web": 1200, "mobile": 300}}`) sets several series; `series=` names
+    /// the series of plain values.
+    #[pyo3(signature = (values, *, series=None))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        values: &Bound<'_, PyAny>,
+        series: Option<&str>,
+    ) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
         let id = &self.target.id;
+        let default_series = series.unwrap_or("");
         let mut pairs = Vec::new();
-        let mut push = |category: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>| -> PyResult<()> {
-            let Ok(category) = category.cast::<PyString>() else {
-                return Err(type_error(
-                    py,
-                    format!("bar categories are str, not {}", type_name(category)),
-                ));
+        let mut push =
+            |category: &Bound<'_, PyAny>, value: &Bound<'_, PyAny>, series: &str| -> PyResult<()> {
+                let Ok(category) = category.cast::<PyString>() else {
+                    return Err(type_error(
+                        py,
+                        format!("bar categories are str, not {}", type_name(category)),
+                    ));
+                };
+                pairs.push(Bar {
+                    category: category.to_str()?.to_owned(),
+                    series: series.to_owned(),
+                    value: extract_number(py, id, value)?,
+                });
+                Ok(())
             };
-            pairs.push((
-                category.to_str()?.to_owned(),
-                extract_number(py, id, value)?,
-            ));
-            Ok(())
-        };
         if let Ok(dict) = values.cast::<PyDict>() {
             for (category, value) in dict.iter() {
-                push(&category, &value)?;
+                if let Ok(per_series) = value.cast::<PyDict>() {
+                    for (name, v) in per_series.iter() {
+                        let Ok(name) = name.cast::<PyString>() else {
+                            return Err(type_error(
+                                py,
+                                format!("bar series names are str, not {}", type_name(&name)),
+                            ));
+                        };
+                        push(&category, &v, name.to_str()?)?;
+                    }
+                } else {
+                    push(&category, &value, default_series)?;
+                }
             }
         } else if values.is_instance_of::<PyList>() || values.is_instance_of::<PyTuple>() {
             for item in values.try_iter()? {
@@ -465,7 +488,7 @@ impl BarChart {
                 let (category, value): (Bound<'_, PyAny>, Bound<'_, PyAny>) = item
                     .extract()
                     .map_err(|_| type_error(py, "a list of bars holds (category, value) pairs"))?;
-                push(&category, &value)?;
+                push(&category, &value, default_series)?;
             }
         } else {
             return Err(type_error(

@@ -8,7 +8,7 @@
 use std::time::Duration;
 
 use serde_json::{json, Value};
-use streamviz::engine::{ContainerSpec, KeyedRow, SeriesOptions, WidgetSpec};
+use streamviz::engine::{Bar, ContainerSpec, KeyedRow, SeriesOptions, WidgetSpec};
 use streamviz::ingest::{now_ms, Pipeline};
 use streamviz::protocol::{config_message, history_messages};
 use streamviz::store::{Persistence, StoreError, StoreOptions};
@@ -130,7 +130,15 @@ fn feed(pipeline: &Pipeline) {
     pipeline.send(
         Update::Bars {
             widget: traffic.widget,
-            values: Box::new(vec![("US".into(), 3.0), ("EU".into(), 2.0)]),
+            values: Box::new(vec![
+                Bar::new("US", 3.0),
+                Bar::new("EU", 2.0),
+                Bar {
+                    category: "US".into(),
+                    series: "mobile".into(),
+                    value: 1.0,
+                },
+            ]),
         },
         &traffic.dropped,
     );

@@ -336,7 +336,12 @@ def bar_chart(
     width: int | None = None,
     height: int | None = None,
 ) -> BarChart:
-    """Category → value. ``send({"US": 1200, "EU": 980})`` sets the values of those categories."""
+    """Category → value. ``send({"US": 1200, "EU": 980})`` sets the values of those categories.
+
+    Several series: ``send({"US": {"web": 1200, "mobile": 300}})`` or
+    ``send({"US": 300}, series="mobile")``; they are grouped side by side, or stacked with
+    ``stacked=True``.
+    """
     return _declare(BarChart,
         "bar_chart",
         id,

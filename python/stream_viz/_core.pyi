@@ -63,7 +63,12 @@ class LineChart(_Widget):
 
 @final
 class BarChart(_Widget):
-    def send(self, values: Mapping[str, float] | Sequence[tuple[str, float]]) -> bool: ...
+    def send(
+        self,
+        values: Mapping[str, float | Mapping[str, float]] | Sequence[tuple[str, float]],
+        *,
+        series: str | None = None,
+    ) -> bool: ...
 
 @final
 class Table(_Widget):

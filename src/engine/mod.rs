@@ -31,6 +31,6 @@ pub use state::{
 pub use table::{KeyedTable, Row};
 pub use theme::{BrandImage, ImageSlot, Theme, ThemeBase};
 pub use update::{
-    key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms,
+    key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms, Bar,
     KeyedRow, Update, WidgetRef,
 };

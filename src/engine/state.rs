@@ -19,7 +19,7 @@ use super::table::KeyedTable;
 use super::theme::{BrandImage, ImageSlot};
 #[cfg(test)]
 use super::update::KeyedRow;
-use super::update::{Update, WidgetRef};
+use super::update::{Bar, Update, WidgetRef};
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead.
 pub const MAX_PENDING_UPDATES: usize = 1 << 20;
@@ -32,7 +32,7 @@ pub enum WidgetData {
     /// Line chart: one series per name, in the order of the spec's `series`.
     MultiSeries(Vec<RingBuffer>),
     /// Bar chart: category → value, in display order.
-    Bars(Vec<(String, f64)>),
+    Bars(Vec<Bar>),
     /// Table rows.
     Table(KeyedTable),
     /// Text or markdown content.
@@ -575,10 +575,10 @@ impl Engine {
                 None => false,
             },
             (Update::Bars { values, .. }, WidgetData::Bars(bars)) => {
-                for (category, value) in values.iter() {
-                    match bars.iter_mut().find(|(c, _)| c == category) {
-                        Some(slot) => slot.1 = *value,
-                        None => bars.push((category.clone(), *value)),
+                for bar in values.iter() {
+                    match bars.iter_mut().find(|b| b.same_slot(bar)) {
+                        Some(slot) => slot.value = bar.value,
+                        None => bars.push(bar.clone()),
                     }
                 }
                 true

@@ -58,8 +58,8 @@ pub enum Update {
     Bars {
         /// The widget.
         widget: WidgetRef,
-        /// Category → value, in the order given.
-        values: Box<Vec<(String, f64)>>,
+        /// Category (and series) → value, in the order given.
+        values: Box<Vec<Bar>>,
     },
     /// Insert a row, or replace the row with the same key.
     Upsert {
@@ -142,23 +142,80 @@ pub fn validate_number(kind: WidgetKind, widget: &str, value: f64) -> EngineResu
 }
 
 /// Check bar values: a bounded number of named, finite values.
-pub fn validate_bars(widget: &str, values: &[(String, f64)]) -> EngineResult<()> {
+pub fn validate_bars(widget: &str, values: &[Bar]) -> EngineResult<()> {
     if values.len() > MAX_CATEGORIES {
         return Err(EngineError::TooLarge(format!(
             "{} categories; the limit is {MAX_CATEGORIES}",
             values.len()
         )));
     }
-    for (category, value) in values {
-        if category.is_empty() || category.len() > MAX_LABEL_BYTES {
+    for bar in values {
+        if bar.category.is_empty() || bar.category.len() > MAX_LABEL_BYTES {
             return Err(invalid_value(
                 widget,
                 format!("category names are 1 to {MAX_LABEL_BYTES} bytes"),
             ));
         }
-        validate_number(WidgetKind::BarChart, widget, *value)?;
+        if bar.series.len() > MAX_LABEL_BYTES {
+            return Err(invalid_value(
+                widget,
+                format!("series names are at most {MAX_LABEL_BYTES} bytes"),
+            ));
+        }
+        validate_number(WidgetKind::BarChart, widget, bar.value)?;
+    }
+    let series: std::collections::HashSet<&str> =
+        values.iter().map(|b| b.series.as_str()).collect();
+    if series.len() > crate::engine::limits::MAX_SERIES {
+        return Err(EngineError::TooLarge(format!(
+            "{} bar series; the limit is {}",
+            series.len(),
+            crate::engine::limits::MAX_SERIES
+        )));
     }
     Ok(())
+}
+
+/// One bar: its category, its series (`""` for a chart of one series) and its value. On the
+/// wire it is `[category, value]`, or `[category, value, series]` for a named series.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Bar {
+    /// The category (x axis).
+    pub category: String,
+    /// The series; `""` is the chart's only series.
+    pub series: String,
+    /// The value.
+    pub value: f64,
+}
+
+impl Bar {
+    /// A bar of the default series.
+    pub fn new(category: impl Into<String>, value: f64) -> Self {
+        Self {
+            category: category.into(),
+            series: String::new(),
+            value,
+        }
+    }
+
+    /// Whether `other` is the same bar (category and series).
+    pub fn same_slot(&self, other: &Bar) -> bool {
+        self.category == other.category && self.series == other.series
+    }
+}
+
+impl serde::Serialize for Bar {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        use serde::ser::SerializeSeq;
+        let named = !self.series.is_empty();
+        let mut seq = serializer.serialize_seq(Some(if named { 3 } else { 2 }))?;
+        seq.serialize_element(&self.category)?;
+        seq.serialize_element(&self.value)?;
+        if named {
+            seq.serialize_element(&self.series)?;
+        }
+        seq.end()
+    }
 }
 
 /// The text form of a key value: strings as they are, numbers and booleans as JSON.

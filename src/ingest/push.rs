@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 use super::pipeline::{now_ms, Pipeline};
 use crate::engine::{
     key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text,
-    validate_ts_ms, Engine, EngineError, KeyedRow, SeriesOptions, Update, WidgetKind,
+    validate_ts_ms, Bar, Engine, EngineError, KeyedRow, SeriesOptions, Update, WidgetKind,
     WidgetOptions, WidgetSpec,
 };
 
@@ -84,7 +84,7 @@ enum Planned {
     },
     Bars {
         widget: String,
-        values: Vec<(String, f64)>,
+        values: Vec<Bar>,
     },
     Upsert {
         widget: String,
@@ -314,20 +314,7 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
         if kind != WidgetKind::BarChart {
             return Err(wrong_kind("values"));
         }
-        let pairs: Vec<(String, f64)> = match values {
-            Value::Object(map) => map
-                .into_iter()
-                .map(|(k, v)| (k, v.as_f64().unwrap_or(f64::NAN)))
-                .collect(),
-            other => serde_json::from_value(other).map_err(|err| {
-                crate::engine::EngineError::InvalidValue {
-                    widget: id.to_owned(),
-                    reason: format!(
-                        "values must be an object or a list of [category, number] pairs: {err}"
-                    ),
-                }
-            })?,
-        };
+        let pairs = parse_bars(id, values, op.series.as_deref().unwrap_or(""))?;
         validate_bars(id, &pairs)?;
         planned.push(Planned::Bars {
             widget: id.to_owned(),
@@ -387,6 +374,67 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
         });
     }
     Ok(())
+}
+
+/// Bar values: `{"US": 1200}`, `{"US": {"web": 1200, "mobile": 300}}` (per series), or
+/// `[["US", 1200], ["US", 300, "mobile"]]`; `series` names the series of plain numbers.
+fn parse_bars(id: &str, values: Value, series: &str) -> Result<Vec<Bar>, EngineError> {
+    let bad = |reason: String| EngineError::InvalidValue {
+        widget: id.to_owned(),
+        reason,
+    };
+    let number = |v: &Value| v.as_f64().unwrap_or(f64::NAN);
+    let mut bars = Vec::new();
+    match values {
+        Value::Object(map) => {
+            for (category, value) in map {
+                match value {
+                    Value::Object(per_series) => {
+                        for (name, v) in per_series {
+                            bars.push(Bar {
+                                category: category.clone(),
+                                series: name,
+                                value: number(&v),
+                            });
+                        }
+                    }
+                    v => bars.push(Bar {
+                        category,
+                        series: series.to_owned(),
+                        value: number(&v),
+                    }),
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                let parsed: Result<(String, f64, Option<String>), _> =
+                    serde_json::from_value::<(String, f64)>(item.clone())
+                        .map(|(c, v)| (c, v, None))
+                        .or_else(|_| {
+                            serde_json::from_value::<(String, f64, String)>(item)
+                                .map(|(c, v, s)| (c, v, Some(s)))
+                        });
+                let (category, value, named) = parsed.map_err(|_| {
+                    bad(
+                        "values is a list of [category, number] or [category, number, series]"
+                            .into(),
+                    )
+                })?;
+                bars.push(Bar {
+                    category,
+                    series: named.unwrap_or_else(|| series.to_owned()),
+                    value,
+                });
+            }
+        }
+        _ => {
+            return Err(bad(
+                "values must be an object or a list of [category, number] pairs".into(),
+            ))
+        }
+    }
+    Ok(bars)
 }
 
 fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError> {
@@ -479,6 +527,49 @@ fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError
 mod tests {
     use super::*;
     use crate::engine::WidgetData;
+
+    #[test]
+    fn bar_pushes_take_plain_nested_and_listed_series() {
+        let pipeline = Pipeline::default();
+        apply_push(
+            &pipeline,
+            r#"{"widgets": [{"id": "traffic", "kind": "bar_chart", "options": {"stacked": true}}],
+                "updates": [{"widget": "traffic", "values": {"US": 3}},
+                            {"widget": "traffic", "values": {"US": {"web": 1, "mobile": 2}}},
+                            {"widget": "traffic", "values": [["EU", 4, "web"], ["EU", 5]]},
+                            {"widget": "traffic", "series": "mobile", "values": {"EU": 6}}]}"#,
+        )
+        .unwrap();
+        let engine = pipeline.engine();
+        let Some((_, WidgetData::Bars(bars))) = engine.widget("traffic") else {
+            panic!("no bars")
+        };
+        let got: Vec<(&str, &str, f64)> = bars
+            .iter()
+            .map(|b| (b.category.as_str(), b.series.as_str(), b.value))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                ("US", "", 3.0),
+                ("US", "web", 1.0),
+                ("US", "mobile", 2.0),
+                ("EU", "web", 4.0),
+                ("EU", "", 5.0),
+                ("EU", "mobile", 6.0)
+            ]
+        );
+        drop(engine);
+        let err = apply_push(
+            &pipeline,
+            r#"{"updates": [{"widget": "traffic", "values": [["EU", "x"]]}]}"#,
+        )
+        .unwrap_err();
+        assert!(
+            err.to_string().contains("[category, number, series]"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn a_push_declares_and_fills_widgets() {

@@ -1,8 +1,11 @@
 """Widgets done properly, in headless Chromium: metric threshold zones, table sorting, newest
 first, filtering and the flash of an updated row."""
 
+import csv
+import io
 import json
 
+import pytest
 from conftest import ARTIFACTS
 from test_browser import chart_option
 
@@ -67,3 +70,35 @@ def test_tables_sort_by_header_filter_and_flash_updated_rows(server, page) -> No
     page.wait_for_function("document.querySelectorAll('[data-widget=events] tbody tr').length === 1")
     assert keys() == ["c"]
     page.locator("[data-widget=events]").screenshot(path=str(ARTIFACTS / "table-sorted-filtered.png"))
+
+
+def test_bar_charts_group_or_stack_several_series(server, page) -> None:
+    grouped = sv.bar_chart("grouped", categories=["US", "EU"])
+    grouped.send({"US": {"web": 1200, "mobile": 300}, "EU": {"web": 900}})
+    grouped.send({"EU": 450}, series="mobile")
+    stacked = sv.bar_chart("stacked", stacked=True)
+    stacked.send({"US": {"web": 10, "mobile": 5}})
+    plain = sv.bar_chart("plain")
+    plain.send({"Asia": 7})
+    with pytest.raises(sv.StreamVizTypeError):
+        grouped.send({"US": {3: 1}})  # type: ignore[dict-item]
+    sv.flush()
+    rows = list(csv.DictReader(io.StringIO(sv.export("grouped", "csv"))))
+    assert [(r["category"], r["series"], float(r["value"])) for r in rows] == [
+        ("US", "web", 1200.0), ("US", "mobile", 300.0), ("EU", "web", 900.0), ("EU", "mobile", 450.0)]
+    assert sv.export("plain", "csv").splitlines() == ["category,value", "Asia,7"]
+
+    page.goto(server.url)
+    page.wait_for_function("['grouped', 'stacked', 'plain'].every(id => Number(document.querySelector(`[data-widget=${id}]`)?.dataset.rendered) > 0)")
+    series = chart_option(page, "grouped")["series"]
+    assert [(s["name"], s["data"], s.get("stack")) for s in series] == [("web", [1200, 900], None), ("mobile", [300, 450], None)]
+    series = chart_option(page, "stacked")["series"]
+    assert [(s["name"], s["data"], s["stack"]) for s in series] == [("web", [10], "total"), ("mobile", [5], "total")]
+    assert [s["data"] for s in chart_option(page, "plain")["series"]] == [[7]]
+    page.locator("[data-widget=grouped]").screenshot(path=str(ARTIFACTS / "bar-grouped.png"))
+    page.locator("[data-widget=stacked]").screenshot(path=str(ARTIFACTS / "bar-stacked.png"))
+
+    # Live: a new series value arrives in a data message.
+    grouped.send({"US": 1300}, series="web")
+    sv.flush()
+    page.wait_for_function("window.streamviz.widgets.get('grouped').chart.getOption().series[0].data[0] === 1300")
