@@ -83,14 +83,29 @@ def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server,
     page.mouse.move(box["x"] + 200, y, steps=5)
     page.mouse.up()
     page.wait_for_function("window.streamviz.widgets.get('cpu').zoom !== null")
+    drawn_span = "(() => { const a = window.streamviz.widgets.get('cpu').chart.getOption().xAxis[0]; return a.max - a.min; })()"
+    page.wait_for_function(f"{drawn_span} < 300000 * 0.6")
     low, high = x_span(page, "cpu")
     assert low is not None and high is not None and 0 < high - low < 300_000 * 0.6
     low, high = x_span(page, "latency")
     assert high - low == 300_000, "other charts keep the range"
 
+    # Shift+drag pans the zoomed span without changing its width.
+    before = x_span(page, "cpu")
+    page.keyboard.down("Shift")
+    page.mouse.move(box["x"] + 250, y)
+    page.mouse.down()
+    page.mouse.move(box["x"] + 200, y, steps=5)
+    page.mouse.up()
+    page.keyboard.up("Shift")
+    page.wait_for_function(f"window.streamviz.widgets.get('cpu').chart.getOption().xAxis[0].min > {before[0]}")
+    after = x_span(page, "cpu")
+    assert after[0] > before[0] and abs((after[1] - after[0]) - (before[1] - before[0])) < 1, "panned later in time"
+
     # Double-click: back to the time range.
     page.mouse.dblclick(box["x"] + box["width"] / 2, y)
     page.wait_for_function("window.streamviz.widgets.get('cpu').zoom === null")
+    page.wait_for_function(f"{drawn_span} === 300000")
     low, high = x_span(page, "cpu")
     assert high - low == 300_000
 

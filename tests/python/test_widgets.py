@@ -102,3 +102,36 @@ def test_bar_charts_group_or_stack_several_series(server, page) -> None:
     grouped.send({"US": 1300}, series="web")
     sv.flush()
     page.wait_for_function("window.streamviz.widgets.get('grouped').chart.getOption().series[0].data[0] === 1300")
+
+
+def test_line_chart_stat_text_and_table_options_render_as_declared(server, page) -> None:
+    chart = sv.line_chart(
+        "latency",
+        y_axis={"label": "ms", "min": 0, "max": 500},
+        series=[{"name": "api", "color": "#ff0000", "label": "API p95"}, "db"],
+    )
+    chart.send("api", 120.0, timestamp=1_800_000_000)
+    chart.send("db", 30.0, timestamp=1_800_000_000)
+    errors = sv.stat("errors", delta_color="inverse")
+    errors.send(5)
+    errors.send(8)
+    flat = sv.stat("flat", delta_color="off")
+    flat.send(5)
+    flat.send(3)
+    sv.text("alert", "Disk almost full", style="warning")
+    log = sv.table("log", columns=[{"name": "at", "type": "datetime"}, {"name": "msg"}])
+    log.send({"at": "2026-11-23T10:15:00Z", "msg": "started"})
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.widgets.size === 5 && [...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
+
+    option = chart_option(page, "latency")
+    axis = option["yAxis"][0]
+    assert (axis["name"], axis["min"], axis["max"]) == ("ms", 0, 500)
+    assert [(s["name"], s["lineStyle"].get("color")) for s in option["series"]] == [("API p95", "#ff0000"), ("db", None)]
+    # An increase is bad news for errors; with "off" the delta is neutral.
+    assert page.locator("[data-widget=errors] .sv-delta").get_attribute("data-direction") == "bad"
+    assert page.locator("[data-widget=flat] .sv-delta").get_attribute("data-direction") == "neutral"
+    assert page.locator("[data-widget=alert] .sv-text").evaluate("e => getComputedStyle(e).color") == "rgb(234, 179, 8)"
+    cell = page.locator("[data-widget=log] tbody td").first.inner_text()
+    assert "2026" in cell and "T" not in cell and "Z" not in cell, cell
