@@ -67,6 +67,10 @@ def test_every_widget_kind_renders_the_values_sent(server, page):
     assert [value for _, value in sparkline[-2:]] == [15_000, 15_234] and sparkline[-1][0] > sparkline[-2][0]
     # gauge: the dial's value
     assert chart_option(page, "temp")["series"][0]["data"][0]["value"] == 62
+    # ... on a 0–100 dial with its threshold bands as declared
+    gauge = chart_option(page, "temp")["series"][0]
+    assert (gauge["min"], gauge["max"]) == (0, 100)
+    assert gauge["axisLine"]["lineStyle"]["color"] == [[0.5, "green"], [1, "red"]]
     # line chart: both series with their points
     option = chart_option(page, "latency")
     assert [s["name"] for s in option["series"]] == ["api", "db"]
@@ -91,6 +95,8 @@ def test_every_widget_kind_renders_the_values_sent(server, page):
     # heatmap: labels and cells
     option = chart_option(page, "load")
     assert option["xAxis"][0]["data"] == ["Mon", "Tue", "Wed"]
+    assert option["yAxis"][0]["data"] == ["am", "pm"]
+    assert (option["visualMap"][0]["min"], option["visualMap"][0]["max"]) == (1, 6), "the colour scale spans the values"
     assert sorted(option["series"][0]["data"]) == sorted([[x, y, [[1, 2, 3], [4, 5, 6]][y][x]] for y in range(2) for x in range(3)])
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "dashboard-all-widgets.png"), full_page=True)

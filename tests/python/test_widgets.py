@@ -13,13 +13,15 @@ import stream_viz as sv
 
 
 def test_metric_threshold_zones_tint_the_warning_and_critical_bands(server, page) -> None:
-    cpu = sv.metric("cpu", unit="%", thresholds={"warning": 70, "critical": 90})
+    cpu = sv.metric("cpu", unit="%", color="#12ab34", thresholds={"warning": 70, "critical": 90})
     for v in (40, 60, 80, 95, 50):
         cpu.send(v)
     sv.flush()
     page.goto(server.url)
     page.wait_for_function("window.streamviz.widgets.get('cpu')?.chart && window.streamviz.widgets.get('cpu').data.points.length === 5")
     zones = chart_option(page, "cpu")["series"][0]["markArea"]["data"]
+    assert chart_option(page, "cpu")["series"][0]["lineStyle"]["color"] == "#12ab34", "the metric's own colour"
+    assert page.locator("[data-widget=cpu] .sv-unit").inner_text() == "%"
     assert [(z[0]["yAxis"], z[0]["itemStyle"]["color"]) for z in zones] == [(70, "#eab308"), (90, "#ef4444")]
     y_max = page.evaluate("window.streamviz.widgets.get('cpu').chart.getModel().getComponent('yAxis').axis.scale.getExtent()[1]")
     assert 95 <= y_max <= 150, "the zones do not stretch the value axis"
