@@ -23,6 +23,7 @@
   state.zoomTo = (id, min, max) => {
     const widget = state.widgets.get(id);
     if (!widget) return;
+    if (widget.chart) widget.chart.dispatchAction({ type: "hideTip" });
     widget.zoom = min === null ? null : { min, max };
     markDirty(widget);
   };
@@ -275,7 +276,9 @@
       if (widget.window) return widget.window.slice();
       return [valueAt(GRID_LEFT), valueAt(chart.getWidth() - GRID_RIGHT)];
     };
-    const setZoom = (min, max) => { if (max > min) { widget.zoom = { min, max }; markDirty(widget); } };
+    // The tooltip points at a data index; hide it whenever the span (and so the drawn data) moves.
+    const hideTip = () => chart.dispatchAction({ type: "hideTip" });
+    const setZoom = (min, max) => { if (max > min) { hideTip(); widget.zoom = { min, max }; markDirty(widget); } };
     let drag = null;
     zr.on("mousedown", (e) => {
       if (e.event.button !== 0) return;
@@ -318,7 +321,8 @@
         setZoom(min + shift, max + shift);
       }
     });
-    zr.on("dblclick", () => { widget.zoom = null; markDirty(widget); });
+    zr.on("mousedown", hideTip);
+    zr.on("dblclick", () => { hideTip(); widget.zoom = null; markDirty(widget); });
   }
 
   function levelOf(value, thresholds) {
@@ -363,7 +367,7 @@
       }];
       const points = widget.data.points;
       applyWindow(widget, options, points.length ? points[points.length - 1][0] : null);
-      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true });
     },
     stat(widget) {
       const o = widget.spec.options;
@@ -394,7 +398,7 @@
           xAxis: { type: "value", show: false, min: 0, max: Math.max(1, recent.length - 1) },
           yAxis: { type: "value", show: false, scale: true },
           series: [{ type: "line", data: recent, showSymbol: false, lineStyle: { color, width: 1.5 }, areaStyle: { color, opacity: 0.15 } }],
-        }, { notMerge: true, lazyUpdate: true });
+        }, { notMerge: true });
       }
     },
     gauge(widget) {
@@ -416,7 +420,7 @@
           detail: { formatter: (v) => formatNumber(v) + (o.unit || ""), color: css("--sv-text"), fontSize: 20, offsetCenter: [0, "55%"] },
           data: [{ value: last === null ? o.min : last }],
         }],
-      }, { notMerge: true, lazyUpdate: true });
+      }, { notMerge: true });
     },
     line_chart(widget) {
       const o = widget.spec.options;
@@ -443,7 +447,7 @@
       let lastTs = null;
       for (const pts of widget.data.series.values()) if (pts.length) lastTs = Math.max(lastTs || 0, pts[pts.length - 1][0]);
       applyWindow(widget, options, lastTs);
-      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true });
     },
     bar_chart(widget) {
       const o = widget.spec.options;
@@ -468,7 +472,7 @@
                  itemStyle: { color: i < palette.length ? palette[i] : undefined, borderRadius: last ? [4, 4, 0, 0] : 0 },
                  label: { show: single || !o.stacked, position: "top", color: css("--sv-text-muted"), formatter: (p) => formatNumber(p.value) } };
       });
-      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true, lazyUpdate: true });
+      chartFor(widget, widget.chartEl).setOption(options, { notMerge: true });
     },
     table(widget) {
       const o = widget.spec.options;
@@ -570,7 +574,7 @@
         visualMap: { min: o.min != null ? o.min : lo, max: o.max != null ? o.max : hi, calculable: true, orient: "horizontal", left: "center", bottom: 0,
                      itemHeight: 120, textStyle: { color: muted }, inRange: { color: [css("--sv-surface"), css("--sv-primary"), css("--sv-secondary")] } },
         series: [{ type: "heatmap", data: cells, label: { show: cols * rows <= 100, color: css("--sv-text"), formatter: (p) => formatNumber(p.value[2]) } }],
-      }, { notMerge: true, lazyUpdate: true });
+      }, { notMerge: true });
     },
   };
 
@@ -976,7 +980,11 @@
     } else {
       state.range = RANGES[value] ? { kind: "last", ms: RANGES[value] } : { kind: "all" };
     }
-    for (const widget of state.widgets.values()) { widget.zoom = null; markDirty(widget); }
+    for (const widget of state.widgets.values()) {
+      if (widget.chart) widget.chart.dispatchAction({ type: "hideTip" });
+      widget.zoom = null;
+      markDirty(widget);
+    }
   }
   rangeSelect.addEventListener("change", applyRange);
   fromInput.addEventListener("change", applyRange);
