@@ -124,8 +124,7 @@ pub struct ConfigView {
     pub layout: LayoutTree,
     /// Every widget's spec, in declaration order.
     pub widgets: Vec<WidgetSpec>,
-    /// Every layout container as declared (what persistence stores; not sent to clients).
-    #[serde(skip)]
+    /// Every layout container as declared: what persistence stores and a mirror re-declares.
     pub containers: Vec<ContainerSpec>,
 }
 
@@ -462,6 +461,18 @@ impl Engine {
             ImageSlot::Logo => self.config.logo = image,
         }
         self.note_config_change();
+        Ok(())
+    }
+
+    /// Empty one widget's data (a mirror does this before loading a `history`).
+    pub fn clear_data(&mut self, id: &str) -> EngineResult<()> {
+        let index = *self
+            .by_id
+            .get(id)
+            .ok_or_else(|| EngineError::UnknownWidget(id.to_owned()))?;
+        let buffer_size = self.config.buffer_size;
+        let widget = &mut self.widgets[index as usize];
+        widget.data = WidgetData::new(&widget.spec, buffer_size);
         Ok(())
     }
 

@@ -1,7 +1,10 @@
 //! Everything that turns outside input into engine updates: the [`Pipeline`] (one bounded queue
 //! and the engine thread that drains it), JSON pushes from HTTP and WebSocket clients
-//! ([`push`]), and the timestamp helpers producers share.
+//! ([`push`]), the [`mirror`] that copies a remote producer for the native viewer (feature
+//! `client`), and the timestamp helpers producers share.
 
+#[cfg(feature = "client")]
+pub mod mirror;
 mod pipeline;
 pub mod push;
 

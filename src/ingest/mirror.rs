@@ -1,0 +1,413 @@
+//! The mirror: a WebSocket client that keeps a local engine equal to a remote producer's, for
+//! `streamviz-viewer URL`. It applies `config`, `history` and `data` messages through the same
+//! validation as pushes, and reconnects by itself (with backoff) when the producer goes away;
+//! every reconnection starts from a fresh snapshot, so nothing is applied twice.
+
+use std::sync::{Arc, Condvar, Mutex};
+use std::time::Duration;
+
+use futures_util::StreamExt;
+use serde_json::{json, Map, Value};
+use tokio_tungstenite::tungstenite::Message;
+
+use super::pipeline::Pipeline;
+use super::push::apply_push_to;
+use crate::engine::{ConfigPatch, ContainerSpec, Engine, WidgetSpec};
+use crate::protocol::PROTOCOL_VERSION;
+
+/// Where the mirror stands.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MirrorStatus {
+    /// Opening the first connection.
+    Connecting,
+    /// Connected and up to date.
+    Live,
+    /// The connection was lost (or refused); retrying. The reason is for people.
+    Reconnecting(String),
+    /// The producer speaks another protocol version; not retrying.
+    Incompatible(String),
+    /// [`Mirror::stop`] was called.
+    Stopped,
+}
+
+/// A URL that cannot be mirrored.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{url:?} is not a producer URL: {reason} (e.g. http://127.0.0.1:3000)")]
+pub struct MirrorUrlError {
+    /// The URL as given.
+    pub url: String,
+    /// What is wrong with it.
+    pub reason: String,
+}
+
+/// The WebSocket URL of a producer given as `http(s)://host:port[/...]` or `ws(s)://...`.
+pub fn websocket_url(url: &str) -> Result<String, MirrorUrlError> {
+    let fail = |reason: &str| MirrorUrlError {
+        url: url.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("no scheme"))?;
+    let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => "ws",
+        "https" | "wss" => "wss",
+        _ => return Err(fail("the scheme is not http, https, ws or wss")),
+    };
+    let host = rest.split(['/', '?', '#']).next().unwrap_or("");
+    if host.is_empty() || host.contains(char::is_whitespace) {
+        return Err(fail("no host"));
+    }
+    Ok(format!("{ws_scheme}://{host}/ws"))
+}
+
+struct Shared {
+    status: Mutex<MirrorStatus>,
+    /// Messages applied and status changes, counted; `changed` is notified on each.
+    events: Mutex<u64>,
+    changed: Condvar,
+}
+
+impl Shared {
+    fn set_status(&self, status: MirrorStatus) {
+        *lock(&self.status) = status;
+        self.bump();
+    }
+
+    fn bump(&self) {
+        *lock(&self.events) += 1;
+        self.changed.notify_all();
+    }
+}
+
+/// A running mirror. Its [`Pipeline`] holds the remote dashboard; dropping the mirror stops it.
+pub struct Mirror {
+    pipeline: Pipeline,
+    shared: Arc<Shared>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+impl Mirror {
+    /// Start mirroring `url` on a thread named `streamviz-mirror`.
+    pub fn start(url: &str) -> Result<Self, MirrorUrlError> {
+        let ws_url = websocket_url(url)?;
+        let pipeline = Pipeline::default();
+        let shared = Arc::new(Shared {
+            status: Mutex::new(MirrorStatus::Connecting),
+            events: Mutex::new(0),
+            changed: Condvar::new(),
+        });
+        let (stop, stopped) = tokio::sync::oneshot::channel();
+        let thread = {
+            let pipeline = pipeline.clone();
+            let shared = Arc::clone(&shared);
+            std::thread::Builder::new()
+                .name("streamviz-mirror".into())
+                .spawn(move || run(&ws_url, &pipeline, &shared, stopped))
+                .map_err(|err| MirrorUrlError {
+                    url: url.to_owned(),
+                    reason: format!("cannot start the mirror thread: {err}"),
+                })?
+        };
+        Ok(Self {
+            pipeline,
+            shared,
+            stop: Some(stop),
+            thread: Some(thread),
+        })
+    }
+
+    /// The local copy of the remote dashboard.
+    pub fn pipeline(&self) -> &Pipeline {
+        &self.pipeline
+    }
+
+    /// Where the mirror stands now.
+    pub fn status(&self) -> MirrorStatus {
+        lock(&self.shared.status).clone()
+    }
+
+    /// A counter of messages applied and status changes since start.
+    pub fn events(&self) -> u64 {
+        *lock(&self.shared.events)
+    }
+
+    /// Wait until [`Mirror::events`] passes `seen`, or `timeout`; returns the counter.
+    pub fn wait_for_event(&self, seen: u64, timeout: Duration) -> u64 {
+        let events = lock(&self.shared.events);
+        let (events, _) = self
+            .shared
+            .changed
+            .wait_timeout_while(events, timeout, |n| *n <= seen)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *events
+    }
+
+    /// Close the connection and end the thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+        self.shared.set_status(MirrorStatus::Stopped);
+    }
+}
+
+impl Drop for Mirror {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    mutex
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn run(
+    url: &str,
+    pipeline: &Pipeline,
+    shared: &Shared,
+    mut stopped: tokio::sync::oneshot::Receiver<()>,
+) {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(err) => {
+            shared.set_status(MirrorStatus::Reconnecting(format!("no runtime: {err}")));
+            return;
+        }
+    };
+    runtime.block_on(async {
+        let mut backoff = Duration::from_millis(250);
+        loop {
+            let session = session(url, pipeline, shared);
+            tokio::select! {
+                _ = &mut stopped => return,
+                ended = session => {
+                    let live = matches!(*lock(&shared.status), MirrorStatus::Live);
+                    match ended {
+                        SessionEnd::Incompatible(reason) => {
+                            shared.set_status(MirrorStatus::Incompatible(reason));
+                            return;
+                        }
+                        SessionEnd::Lost(reason) => {
+                            shared.set_status(MirrorStatus::Reconnecting(reason));
+                        }
+                    }
+                    if live {
+                        backoff = Duration::from_millis(250);
+                    }
+                }
+            }
+            tokio::select! {
+                _ = &mut stopped => return,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(Duration::from_secs(5));
+        }
+    });
+}
+
+enum SessionEnd {
+    Lost(String),
+    Incompatible(String),
+}
+
+async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd {
+    let (mut socket, _) = match tokio_tungstenite::connect_async(url).await {
+        Ok(connected) => connected,
+        Err(err) => return SessionEnd::Lost(format!("cannot connect to {url}: {err}")),
+    };
+    while let Some(message) = socket.next().await {
+        let text = match message {
+            Ok(Message::Text(text)) => text,
+            Ok(Message::Close(_)) => break,
+            Ok(_) => continue,
+            Err(err) => return SessionEnd::Lost(format!("connection lost: {err}")),
+        };
+        let Ok(value) = serde_json::from_str::<Value>(text.as_str()) else {
+            tracing::warn!("mirror: a message that is not JSON was ignored");
+            continue;
+        };
+        match value.get("type").and_then(Value::as_str) {
+            Some("hello") => {
+                let protocol = value.get("protocol").and_then(Value::as_u64);
+                if protocol != Some(u64::from(PROTOCOL_VERSION)) {
+                    return SessionEnd::Incompatible(format!(
+                        "the producer speaks protocol {protocol:?}; this viewer speaks {PROTOCOL_VERSION}"
+                    ));
+                }
+                shared.set_status(MirrorStatus::Live);
+            }
+            Some("config") => apply_config(&mut pipeline.engine(), &value),
+            Some("history") => apply_history(&mut pipeline.engine(), &value),
+            Some("data") => {
+                let updates = value.get("updates").cloned().unwrap_or(Value::Null);
+                let body = json!({ "updates": strip_html(updates) }).to_string();
+                if let Err(err) = apply_push_to(&mut pipeline.engine(), &body) {
+                    tracing::warn!("mirror: a data message was not applied: {err}");
+                }
+            }
+            _ => {}
+        }
+        shared.bump();
+    }
+    SessionEnd::Lost("the producer closed the connection".into())
+}
+
+/// Markdown ops carry the server's rendering; the local engine renders its own.
+fn strip_html(mut updates: Value) -> Value {
+    if let Value::Array(ops) = &mut updates {
+        for op in ops {
+            if let Value::Object(map) = op {
+                map.remove("html");
+            }
+        }
+    }
+    updates
+}
+
+/// Make the local dashboard match a `config`: settings, containers and widgets. Widgets that
+/// disappeared or changed kind mean the producer was reset: start again from empty.
+fn apply_config(engine: &mut Engine, config: &Value) {
+    let widgets = config
+        .get("widgets")
+        .and_then(Value::as_array)
+        .cloned()
+        .unwrap_or_default();
+    let remote: Vec<(String, String)> = widgets
+        .iter()
+        .filter_map(|w| {
+            Some((
+                w.get("id")?.as_str()?.to_owned(),
+                w.get("kind")?.as_str()?.to_owned(),
+            ))
+        })
+        .collect();
+    let local = engine.config_view();
+    let still_there = local.widgets.iter().all(|w| {
+        remote
+            .iter()
+            .any(|(id, kind)| *id == w.id && kind == w.kind.name())
+    });
+    if !still_there {
+        engine.reset();
+    }
+    let mut patch = Map::new();
+    for key in ["title", "theme", "buffer_size"] {
+        if let Some(value) = config.get(key) {
+            patch.insert(key.into(), value.clone());
+        }
+    }
+    match ConfigPatch::from_json(Value::Object(patch)) {
+        Ok(patch) => engine.configure(patch),
+        Err(err) => tracing::warn!("mirror: dashboard settings not applied: {err}"),
+    }
+    for container in config
+        .get("containers")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let declared = ContainerSpec::from_json(container.clone())
+            .and_then(|spec| engine.declare_container(spec));
+        if let Err(err) = declared {
+            tracing::warn!("mirror: a container was not declared: {err}");
+        }
+    }
+    for widget in widgets {
+        let (Some(id), Some(kind)) = (
+            widget.get("id").and_then(Value::as_str),
+            widget.get("kind").and_then(Value::as_str),
+        ) else {
+            continue;
+        };
+        let mut options = widget.get("options").cloned().unwrap_or(Value::Null);
+        if let (Value::Object(map), Some(Value::Object(placement))) =
+            (&mut options, widget.get("placement"))
+        {
+            map.extend(placement.clone());
+        }
+        let declared = WidgetSpec::parse(id, kind, options).and_then(|spec| engine.declare(spec));
+        if let Err(err) = declared {
+            tracing::warn!("mirror: widget {id:?} was not declared: {err}");
+        }
+    }
+}
+
+/// Replace one widget's data with a `history` message.
+fn apply_history(engine: &mut Engine, history: &Value) {
+    let Some(id) = history.get("widget").and_then(Value::as_str) else {
+        return;
+    };
+    let data = history.get("data").cloned().unwrap_or(Value::Null);
+    if engine.clear_data(id).is_err() {
+        return;
+    }
+    let mut ops = Vec::new();
+    if let Some(points) = data.get("points") {
+        ops.push(json!({"widget": id, "points": points}));
+    }
+    for series in data
+        .get("series")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        ops.push(
+            json!({"widget": id, "series": series.get("name"), "points": series.get("points")}),
+        );
+    }
+    if let Some(values) = data.get("values") {
+        ops.push(json!({"widget": id, "values": values}));
+    }
+    if let Some(rows) = data.get("rows") {
+        ops.push(json!({"widget": id, "upsert": rows}));
+    }
+    if let Some(text) = data.get("text") {
+        ops.push(json!({"widget": id, "text": text}));
+    }
+    if let Some(matrix) = data
+        .get("matrix")
+        .filter(|m| m.as_array().is_some_and(|m| !m.is_empty()))
+    {
+        ops.push(json!({"widget": id, "matrix": matrix}));
+    }
+    if ops.is_empty() {
+        return;
+    }
+    let body = json!({ "updates": ops }).to_string();
+    if let Err(err) = apply_push_to(engine, &body) {
+        tracing::warn!("mirror: history of {id:?} was not applied: {err}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn producer_urls_become_websocket_urls_and_bad_ones_say_why() {
+        assert_eq!(
+            websocket_url("http://10.0.0.5:3000").unwrap(),
+            "ws://10.0.0.5:3000/ws"
+        );
+        assert_eq!(
+            websocket_url("https://dash.example.com/page/ops").unwrap(),
+            "wss://dash.example.com/ws"
+        );
+        for bad in ["10.0.0.5:3000", "ftp://host", "http://", "http:// x"] {
+            let err = websocket_url(bad).unwrap_err();
+            assert!(err.to_string().contains("is not a producer URL"), "{err}");
+        }
+    }
+}

@@ -1,0 +1,218 @@
+//! The mirror a native viewer uses: a real server, a real WebSocket client thread, and the local
+//! copy compared with the producer's dashboard — after the snapshot, after live updates, and after
+//! the producer restarts with other data.
+
+#![cfg(all(feature = "client", feature = "web"))]
+// Helpers here are test code too: a failed unwrap is a failed test.
+#![allow(clippy::unwrap_used)]
+
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use streamviz::engine::{Bar, ContainerSpec, KeyedRow, WidgetSpec};
+use streamviz::ingest::mirror::{Mirror, MirrorStatus};
+use streamviz::ingest::Pipeline;
+use streamviz::protocol::{config_message, history_messages};
+use streamviz::web::ServerHandle;
+use streamviz::web::ServerOptions;
+use streamviz::Update;
+
+/// What a new viewer of `pipeline` would be sent, as JSON values.
+fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    let snapshot = pipeline.engine().snapshot();
+    let mut messages = vec![serde_json::from_str(&config_message(&snapshot.config)).unwrap()];
+    messages.extend(
+        history_messages(&snapshot)
+            .iter()
+            .map(|m| serde_json::from_str::<Value>(m).unwrap()),
+    );
+    messages
+}
+
+/// Wait, message by message, until the mirror equals the producer.
+fn wait_equal(mirror: &Mirror, producer: &Pipeline) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let expected = dashboard(producer);
+    let mut seen = 0;
+    loop {
+        let got = dashboard(mirror.pipeline());
+        if got == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the mirror did not catch up: {:?}\ngot      {got:?}\nexpected {expected:?}",
+            mirror.status()
+        );
+        seen = mirror.wait_for_event(seen, Duration::from_millis(500));
+    }
+}
+
+/// Wait until the mirror's status matches.
+fn wait_status(mirror: &Mirror, matches: impl Fn(&MirrorStatus) -> bool) -> MirrorStatus {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = 0;
+    loop {
+        let status = mirror.status();
+        if matches(&status) {
+            return status;
+        }
+        assert!(Instant::now() < deadline, "status stayed {status:?}");
+        seen = mirror.wait_for_event(seen, Duration::from_millis(500));
+    }
+}
+
+fn declare(
+    pipeline: &Pipeline,
+    id: &str,
+    kind: &str,
+    options: Value,
+) -> streamviz::engine::WidgetHandle {
+    pipeline
+        .engine()
+        .declare(WidgetSpec::parse(id, kind, options).unwrap())
+        .unwrap()
+}
+
+fn serve(pipeline: &Pipeline, port: u16) -> ServerHandle {
+    ServerHandle::start(
+        pipeline.clone(),
+        ServerOptions {
+            port,
+            ..ServerOptions::default()
+        },
+    )
+    .unwrap()
+}
+
+#[test]
+fn a_mirror_follows_the_producer_through_live_updates_and_restarts() {
+    let producer = Pipeline::default();
+    producer
+        .engine()
+        .declare_container(
+            ContainerSpec::from_json(json!({"id": "page:Ops", "type": "page", "name": "Ops"}))
+                .unwrap(),
+        )
+        .unwrap();
+    let cpu = declare(
+        &producer,
+        "cpu",
+        "metric",
+        json!({"unit": "%", "parent": "page:Ops"}),
+    );
+    let events = declare(&producer, "events", "table", json!({"max_rows": 5}));
+    let notes = declare(&producer, "notes", "markdown", json!({}));
+    let traffic = declare(&producer, "traffic", "bar_chart", json!({}));
+    for i in 0..50 {
+        producer.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: 1.0e12 + i as f64,
+                value: if i == 7 { f64::NAN } else { i as f64 },
+            },
+            &cpu.dropped,
+        );
+    }
+    producer.send(
+        Update::Text {
+            widget: notes.widget,
+            text: "# Hi <b>x</b>".into(),
+        },
+        &notes.dropped,
+    );
+    let server = serve(&producer, 0);
+    let port = server.address().port();
+    let mirror = Mirror::start(&server.url()).unwrap();
+    wait_equal(&mirror, &producer);
+    assert_eq!(mirror.status(), MirrorStatus::Live);
+
+    // Live updates of every kind arrive in data messages.
+    for i in 0..8 {
+        let row = json!({"n": i}).as_object().unwrap().clone();
+        producer.send(
+            Update::Upsert {
+                widget: events.widget,
+                row: Box::new(KeyedRow {
+                    key: Some(format!("k{}", i % 6).into()),
+                    row,
+                }),
+            },
+            &events.dropped,
+        );
+    }
+    producer.send(
+        Update::Delete {
+            widget: events.widget,
+            key: "k1".into(),
+        },
+        &events.dropped,
+    );
+    producer.send(
+        Update::Bars {
+            widget: traffic.widget,
+            values: Box::new(vec![
+                Bar::new("US", 3.0),
+                Bar {
+                    category: "US".into(),
+                    series: "web".into(),
+                    value: 2.0,
+                },
+            ]),
+        },
+        &traffic.dropped,
+    );
+    producer.send(
+        Update::Point {
+            widget: cpu.widget,
+            ts_ms: 2.0e12,
+            value: 99.0,
+        },
+        &cpu.dropped,
+    );
+    wait_equal(&mirror, &producer);
+
+    // The producer goes away: the mirror says so and keeps what it had.
+    let before = dashboard(mirror.pipeline());
+    server.stop();
+    wait_status(&mirror, |s| matches!(s, MirrorStatus::Reconnecting(_)));
+    assert_eq!(
+        dashboard(mirror.pipeline()),
+        before,
+        "the data stays while disconnected"
+    );
+
+    // A new producer on the same port with another dashboard: the mirror becomes that one.
+    let restarted = Pipeline::default();
+    let temp = declare(&restarted, "temp", "gauge", json!({"max": 120}));
+    restarted.send(
+        Update::Point {
+            widget: temp.widget,
+            ts_ms: 1.0e12,
+            value: 42.0,
+        },
+        &temp.dropped,
+    );
+    let _server = serve(&restarted, port);
+    wait_equal(&mirror, &restarted);
+    assert_eq!(mirror.status(), MirrorStatus::Live);
+    mirror.stop();
+}
+
+#[test]
+fn a_refused_connection_is_reported_and_retried() {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener); // nothing listens here now
+    let mirror = Mirror::start(&format!("http://127.0.0.1:{port}")).unwrap();
+    let status = wait_status(&mirror, |s| matches!(s, MirrorStatus::Reconnecting(_)));
+    assert!(
+        matches!(&status, MirrorStatus::Reconnecting(r) if r.contains("cannot connect")),
+        "{status:?}"
+    );
+    let producer = Pipeline::default();
+    declare(&producer, "cpu", "metric", json!({}));
+    let _server = serve(&producer, port);
+    wait_equal(&mirror, &producer);
+}
