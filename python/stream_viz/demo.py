@@ -12,32 +12,50 @@ import stream_viz as sv
 
 
 def build() -> dict[str, object]:
-    """Declare the demo widgets and return them by id."""
+    """Declare the demo widgets, laid out in a sidebar, columns, tabs and two pages, and return
+    them by id."""
     sv.configure(title="StreamViz demo", autostart=False)
-    widgets: dict[str, object] = {
-        "cpu": sv.metric("cpu", title="CPU", unit="%", thresholds={"warning": 70, "critical": 90}),
-        "orders": sv.stat("orders", title="Orders", format=",.0f"),
-        "temperature": sv.gauge(
-            "temperature", title="Server temperature", unit="°C", min=0, max=100,
-            thresholds=[(50, "#22c55e"), (70, "#eab308"), (100, "#ef4444")],
-        ),
-        "latency": sv.line_chart("latency", title="Latency by service", y_axis={"label": "ms", "min": 0},
-                                 series=[{"name": "api", "color": "#00d4ff"}, {"name": "db", "color": "#a855f7"}]),
-        "traffic": sv.bar_chart("traffic", title="Requests by region", categories=["US", "EU", "Asia"]),
-        "events": sv.table(
-            "events", title="Recent events", key="id", max_rows=20,
-            columns=[
-                {"name": "id", "type": "number"},
-                {"name": "time", "type": "datetime"},
-                {"name": "level", "type": "badge", "colors": {"ERROR": "#ef4444", "WARN": "#eab308", "INFO": "#22c55e"}},
-                {"name": "message"},
-            ],
-        ),
-        "status": sv.text("status", "Starting…", style="caption"),
-        "notes": sv.markdown("notes", "## Pipeline\n- **Source**: synthetic generator\n- **Sink**: this dashboard\n"),
-        "load": sv.heatmap("load", title="Load by hour", x_labels=["Mon", "Tue", "Wed", "Thu", "Fri"],
-                           y_labels=["00:00", "06:00", "12:00", "18:00"]),
-    }
+    widgets: dict[str, object] = {}
+    with sv.sidebar():
+        widgets["status"] = sv.text("status", "Starting…", style="caption")
+        widgets["notes"] = sv.markdown("notes", "## Pipeline\n- **Source**: synthetic generator\n- **Sink**: this dashboard\n")
+    with sv.page("Overview"):
+        with sv.columns(3):
+            with sv.column():
+                widgets["cpu"] = sv.metric("cpu", title="CPU", unit="%", thresholds={"warning": 70, "critical": 90})
+            with sv.column():
+                widgets["orders"] = sv.stat("orders", title="Orders", format=",.0f")
+            with sv.column():
+                widgets["temperature"] = sv.gauge(
+                    "temperature", title="Server temperature", unit="°C", min=0, max=100,
+                    thresholds=[(50, "#22c55e"), (70, "#eab308"), (100, "#ef4444")],
+                )
+        with sv.columns([2, 1]):
+            with sv.column():
+                widgets["latency"] = sv.line_chart(
+                    "latency", title="Latency by service", y_axis={"label": "ms", "min": 0},
+                    series=[{"name": "api", "color": "#00d4ff"}, {"name": "db", "color": "#a855f7"}],
+                )
+            with sv.column():
+                widgets["traffic"] = sv.bar_chart("traffic", title="Requests by region", categories=["US", "EU", "Asia"])
+        with sv.tabs(["Events", "Load"]):
+            with sv.tab("Events"):
+                widgets["events"] = sv.table(
+                    "events", title="Recent events", key="id", max_rows=20,
+                    columns=[
+                        {"name": "id", "type": "number"},
+                        {"name": "time", "type": "datetime"},
+                        {"name": "level", "type": "badge", "colors": {"ERROR": "#ef4444", "WARN": "#eab308", "INFO": "#22c55e"}},
+                        {"name": "message"},
+                    ],
+                )
+            with sv.tab("Load"):
+                widgets["load"] = sv.heatmap("load", title="Load by hour", x_labels=["Mon", "Tue", "Wed", "Thu", "Fri"],
+                                             y_labels=["00:00", "06:00", "12:00", "18:00"])
+    with sv.page("Capacity"):
+        with sv.expander("About this page", expanded=True):
+            sv.markdown("about", "Requests per region and channel, **stacked**.")
+        widgets["channels"] = sv.bar_chart("channels", title="Requests by channel", stacked=True, width=2)
     return widgets
 
 
@@ -50,6 +68,7 @@ def step(widgets: dict[str, object], i: int, rng: random.Random) -> None:
     widgets["latency"].send("api", 40 + 10 * math.sin(t) + rng.uniform(0, 5))  # type: ignore[attr-defined]
     widgets["latency"].send("db", 20 + 5 * math.cos(t / 2) + rng.uniform(0, 3))  # type: ignore[attr-defined]
     if i % 5 == 0:
+        widgets["channels"].send({r: {"web": 800 + rng.randint(0, 200), "mobile": 300 + rng.randint(0, 150)} for r in ("US", "EU", "Asia")})  # type: ignore[attr-defined]
         widgets["traffic"].send({"US": 1200 + rng.randint(-100, 100), "EU": 980 + rng.randint(-80, 80), "Asia": 1450 + rng.randint(-120, 120)})  # type: ignore[attr-defined]
     if i % 7 == 0:
         level = rng.choice(["INFO", "INFO", "WARN", "ERROR"])
