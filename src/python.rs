@@ -922,17 +922,10 @@ fn reset(py: Python<'_>) {
 /// Counters as JSON (see `/api/v1/stats`), with `persistence` while a database is attached.
 #[pyfunction]
 fn stats_json() -> String {
-    let runtime = runtime();
-    let mut stats = serde_json::to_value(runtime.pipeline.stats()).unwrap_or_default();
-    let store = runtime
-        .store
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let (Some(store), Value::Object(map)) = (store.as_ref(), &mut stats) {
-        map.insert(
-            "persistence".into(),
-            serde_json::to_value(store.stats()).unwrap_or_default(),
-        );
+    let pipeline = &runtime().pipeline;
+    let mut stats = serde_json::to_value(pipeline.stats()).unwrap_or_default();
+    if let Value::Object(map) = &mut stats {
+        map.extend(pipeline.extra_stats());
     }
     stats.to_string()
 }

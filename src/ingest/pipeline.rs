@@ -44,10 +44,14 @@ impl Default for PipelineOptions {
     }
 }
 
+/// Counters of an attached component (e.g. persistence), as JSON, for `/api/v1/stats`.
+pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
+
 struct Shared {
     engine: Mutex<Engine>,
     dropped: AtomicU64,
     started: Instant,
+    sources: Mutex<Vec<(&'static str, StatsSource)>>,
 }
 
 /// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
@@ -96,6 +100,7 @@ impl Pipeline {
             engine: Mutex::new(Engine::new()),
             dropped: AtomicU64::new(0),
             started: Instant::now(),
+            sources: Mutex::new(Vec::new()),
         });
         let thread_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
@@ -145,6 +150,39 @@ impl Pipeline {
             .engine
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Report `name` in [`Pipeline::extra_stats`] (replacing an earlier source of that name).
+    pub fn set_stats_source(&self, name: &'static str, source: StatsSource) {
+        let mut sources = self
+            .shared
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sources.retain(|(n, _)| *n != name);
+        sources.push((name, source));
+    }
+
+    /// Stop reporting `name`.
+    pub fn remove_stats_source(&self, name: &str) {
+        self.shared
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .retain(|(n, _)| *n != name);
+    }
+
+    /// The counters of attached components, by name (e.g. `persistence`).
+    pub fn extra_stats(&self) -> serde_json::Map<String, serde_json::Value> {
+        let sources = self
+            .shared
+            .sources
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        sources
+            .iter()
+            .map(|(name, source)| ((*name).to_owned(), source()))
+            .collect()
     }
 
     /// Counters for monitoring.

@@ -150,6 +150,29 @@ struct Counters {
     last_error: Mutex<Option<String>>,
 }
 
+impl Counters {
+    fn snapshot(
+        &self,
+        path: &str,
+        widgets_restored: u64,
+        points_restored: u64,
+    ) -> PersistenceStats {
+        PersistenceStats {
+            path: path.to_owned(),
+            points_stored: self.points_stored.load(Ordering::Relaxed),
+            changes_stored: self.changes_stored.load(Ordering::Relaxed),
+            updates_lost: self.updates_lost.load(Ordering::Relaxed),
+            points_restored,
+            widgets_restored,
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+        }
+    }
+}
+
 enum Command {
     Flush(Sender<bool>),
     Stop,
@@ -207,6 +230,21 @@ impl Persistence {
                 path: options.path.display().to_string(),
                 reason: format!("cannot start the writer thread: {err}"),
             })?;
+        {
+            let counters = Arc::clone(&counters);
+            let path = options.path.display().to_string();
+            pipeline.set_stats_source(
+                "persistence",
+                Box::new(move || {
+                    serde_json::to_value(counters.snapshot(
+                        &path,
+                        widgets_restored,
+                        points_restored,
+                    ))
+                    .unwrap_or_default()
+                }),
+            );
+        }
         Ok(Self {
             path: options.path,
             commands,
@@ -233,20 +271,11 @@ impl Persistence {
 
     /// The writer's counters.
     pub fn stats(&self) -> PersistenceStats {
-        PersistenceStats {
-            path: self.path.display().to_string(),
-            points_stored: self.counters.points_stored.load(Ordering::Relaxed),
-            changes_stored: self.counters.changes_stored.load(Ordering::Relaxed),
-            updates_lost: self.counters.updates_lost.load(Ordering::Relaxed),
-            points_restored: self.points_restored,
-            widgets_restored: self.widgets_restored,
-            last_error: self
-                .counters
-                .last_error
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner)
-                .clone(),
-        }
+        self.counters.snapshot(
+            &self.path.display().to_string(),
+            self.widgets_restored,
+            self.points_restored,
+        )
     }
 
     /// Store what is left, stop the writer and close the database.
@@ -259,6 +288,7 @@ impl Persistence {
             let _ = self.commands.send(Command::Stop);
             let _ = thread.join();
             self.pipeline.engine().set_journaling(false);
+            self.pipeline.remove_stats_source("persistence");
         }
     }
 }

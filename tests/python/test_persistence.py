@@ -184,3 +184,18 @@ def test_retention_purges_rows_older_than_it_when_the_database_opens(tmp_path: P
     conn = sqlite3.connect(db)
     assert conn.execute("SELECT count(*) FROM points").fetchone() == (2,)
     conn.close()
+
+
+def test_the_http_stats_show_persistence_while_a_database_is_attached(tmp_path: Path, server) -> None:
+    from conftest import http_json
+
+    sv.configure(persistence=tmp_path / "stats.db")
+    sv.metric("cpu").send(1.0)
+    assert sv.flush()
+    status, stats = http_json(server.url.rstrip("/") + "/api/v1/stats")
+    assert status == 200
+    assert stats["persistence"]["points_stored"] == 1
+    assert stats["persistence"]["path"].endswith("stats.db")
+    sv.reset()
+    status, stats = http_json(server.url.rstrip("/") + "/api/v1/stats")
+    assert "persistence" not in stats, "detached by reset()"
