@@ -198,18 +198,15 @@ pub fn range_json(
     to: f64,
     width: usize,
 ) -> String {
-    let inside = ring
+    let mut points: Vec<(f64, f64)> = ring
         .iter()
         .filter(|&(ts, _)| ts >= from && ts <= to)
-        .count();
+        .collect();
+    let inside = points.len();
     let decimated = inside > 4 * width;
-    let points: Vec<(f64, f64)> = if decimated {
-        m4(ring.iter(), from, to, width)
-    } else {
-        ring.iter()
-            .filter(|&(ts, _)| ts >= from && ts <= to)
-            .collect()
-    };
+    if decimated {
+        points = m4(points.into_iter(), from, to, width);
+    }
     #[derive(Serialize)]
     struct Body<'a> {
         widget: &'a str,
@@ -467,7 +464,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
 }
 
 /// One update as a `data` op (the shape `push` accepts), for persistence: the markdown `html` is
-/// left out because the server renders it again. `None` for time-series points, which are stored
+/// left out to keep the database small (`push` ignores it anyway). `None` for time-series points, which are stored
 /// in columns instead.
 pub fn change_json(update: &Update, info: &WidgetInfo) -> Option<Value> {
     if matches!(update, Update::Point { .. } | Update::SeriesPoint { .. }) {

@@ -790,20 +790,17 @@ fn configure(
         .map_err(|e| validation_error(py, format!("options: {e}")))?;
     let patch = ConfigPatch::from_json(value).map_err(|e| engine_error(py, e))?;
     // Check the images before changing anything, so a bad one leaves everything as it was.
-    let images = [(ImageSlot::Favicon, favicon), (ImageSlot::Logo, logo)];
-    for (slot, bytes) in &images {
+    let mut images = Vec::new();
+    for (slot, bytes) in [(ImageSlot::Favicon, favicon), (ImageSlot::Logo, logo)] {
         if let Some(bytes) = bytes {
-            BrandImage::new(*slot, bytes, 0).map_err(|e| engine_error(py, e))?;
+            let image = BrandImage::new(slot, &bytes).map_err(|e| engine_error(py, e))?;
+            images.push((slot, image));
         }
     }
     let mut engine = runtime().pipeline.engine();
     engine.configure(patch);
-    for (slot, bytes) in images {
-        if let Some(bytes) = bytes {
-            engine
-                .set_image(slot, Some(&bytes))
-                .map_err(|e| engine_error(py, e))?;
-        }
+    for (slot, image) in images {
+        engine.set_image(slot, Some(image));
     }
     Ok(())
 }

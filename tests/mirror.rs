@@ -8,27 +8,16 @@
 
 use std::time::{Duration, Instant};
 
-use serde_json::{json, Value};
-use streamviz::engine::{Bar, ContainerSpec, KeyedRow, WidgetSpec};
+use serde_json::json;
+use streamviz::engine::{Bar, ContainerSpec, KeyedRow};
 use streamviz::ingest::mirror::{Mirror, MirrorStatus};
 use streamviz::ingest::Pipeline;
-use streamviz::protocol::{config_message, history_messages};
 use streamviz::web::ServerHandle;
 use streamviz::web::ServerOptions;
 use streamviz::Update;
 
-/// What a new viewer of `pipeline` would be sent, as JSON values.
-fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
-    assert!(pipeline.flush(Duration::from_secs(10)));
-    let snapshot = pipeline.engine().snapshot();
-    let mut messages = vec![serde_json::from_str(&config_message(&snapshot.config)).unwrap()];
-    messages.extend(
-        history_messages(&snapshot)
-            .iter()
-            .map(|m| serde_json::from_str::<Value>(m).unwrap()),
-    );
-    messages
-}
+mod common;
+use common::{dashboard, declare};
 
 /// Wait, message by message, until the mirror equals the producer.
 fn wait_equal(mirror: &Mirror, producer: &Pipeline) {
@@ -61,18 +50,6 @@ fn wait_status(mirror: &Mirror, matches: impl Fn(&MirrorStatus) -> bool) -> Mirr
         assert!(Instant::now() < deadline, "status stayed {status:?}");
         seen = mirror.wait_for_event(seen, Duration::from_millis(500));
     }
-}
-
-fn declare(
-    pipeline: &Pipeline,
-    id: &str,
-    kind: &str,
-    options: Value,
-) -> streamviz::engine::WidgetHandle {
-    pipeline
-        .engine()
-        .declare(WidgetSpec::parse(id, kind, options).unwrap())
-        .unwrap()
 }
 
 fn serve(pipeline: &Pipeline, port: u16) -> ServerHandle {

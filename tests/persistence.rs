@@ -7,39 +7,16 @@
 
 use std::time::Duration;
 
-use serde_json::{json, Value};
-use streamviz::engine::{Bar, ContainerSpec, KeyedRow, SeriesOptions, WidgetSpec};
+use serde_json::json;
+use streamviz::engine::{Bar, ContainerSpec, KeyedRow, SeriesOptions};
 use streamviz::ingest::{now_ms, Pipeline};
-use streamviz::protocol::{config_message, history_messages};
 use streamviz::store::{Persistence, StoreError, StoreOptions};
 use streamviz::Update;
 
+mod common;
+use common::{dashboard, declare};
+
 const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The dashboard as a new viewer would receive it: config and every history message.
-fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
-    assert!(pipeline.flush(TIMEOUT));
-    let snapshot = pipeline.engine().snapshot();
-    let mut messages = vec![serde_json::from_str(&config_message(&snapshot.config)).unwrap()];
-    messages.extend(
-        history_messages(&snapshot)
-            .iter()
-            .map(|m| serde_json::from_str::<Value>(m).unwrap()),
-    );
-    messages
-}
-
-fn declare(
-    pipeline: &Pipeline,
-    id: &str,
-    kind: &str,
-    options: Value,
-) -> streamviz::engine::WidgetHandle {
-    pipeline
-        .engine()
-        .declare(WidgetSpec::parse(id, kind, options).unwrap())
-        .unwrap()
-}
 
 /// Every kind of widget with a little of everything: gaps, series, upserts, deletes, markdown.
 fn feed(pipeline: &Pipeline) {

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{json, Value};
-use streamviz::engine::WidgetSpec;
+use streamviz::engine::{WidgetHandle, WidgetSpec};
 use streamviz::ingest::Pipeline;
 use streamviz::web::{bind, serve, ServerOptions};
 use streamviz::Update;
@@ -39,6 +39,37 @@ async fn start_with(
         .expect("serve");
     });
     (format!("ws://{address}/ws"), stop)
+}
+
+/// A producer on its own thread, as a Python script would be: `points` points made by
+/// `point(i)` (timestamp, value), pausing 5 ms after every `burst` of them.
+fn spawn_producer(
+    pipeline: &Pipeline,
+    cpu: &WidgetHandle,
+    points: usize,
+    burst: usize,
+    point: fn(usize) -> (f64, f64),
+) -> std::thread::JoinHandle<()> {
+    let (pipeline, cpu) = (pipeline.clone(), cpu.clone());
+    std::thread::Builder::new()
+        .name("producer".into())
+        .spawn(move || {
+            for i in 0..points {
+                let (ts_ms, value) = point(i);
+                pipeline.send(
+                    Update::Point {
+                        widget: cpu.widget,
+                        ts_ms,
+                        value,
+                    },
+                    &cpu.dropped,
+                );
+                if i % burst == burst - 1 {
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            }
+        })
+        .expect("spawn")
 }
 
 async fn next_json<S>(socket: &mut tokio_tungstenite::WebSocketStream<S>) -> Value
@@ -182,29 +213,8 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
     while next_json(&mut reader).await["type"] != "history" {}
 
     const POINTS: usize = 300_000;
-    let producer = {
-        let pipeline = pipeline.clone();
-        let cpu = cpu.clone();
-        std::thread::Builder::new()
-            .name("producer".into())
-            .spawn(move || {
-                for i in 0..POINTS {
-                    pipeline.send(
-                        Update::Point {
-                            widget: cpu.widget,
-                            ts_ms: i as f64,
-                            value: i as f64,
-                        },
-                        &cpu.dropped,
-                    );
-                    if i % 10_000 == 9_999 {
-                        // Spread the points over many flush ticks, as a live source would.
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
-            })
-            .expect("spawn")
-    };
+    // Spread the points over many flush ticks, as a live source would.
+    let producer = spawn_producer(&pipeline, &cpu, POINTS, 10_000, |i| (i as f64, i as f64));
     let mut received = Vec::with_capacity(POINTS);
     while received.len() < POINTS {
         let message = next_json(&mut reader).await;
@@ -270,32 +280,12 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
     assert_eq!(next_json(&mut slow).await["type"], "config");
     assert_eq!(next_json(&mut slow).await["type"], "history");
 
-    // ~40 MB of frames while the slow client reads nothing: far more than socket buffers hold.
-    // The producer runs on its own thread, as a Python script would, spread over many ticks.
+    // ~40 MB of frames while the slow client reads nothing: far more than socket buffers hold,
+    // in many small ticks: far more frames than the backlog holds.
     const POINTS: usize = 1_000_000;
-    let producer = {
-        let pipeline = pipeline.clone();
-        let cpu = cpu.clone();
-        std::thread::Builder::new()
-            .name("producer".into())
-            .spawn(move || {
-                for i in 0..POINTS {
-                    pipeline.send(
-                        Update::Point {
-                            widget: cpu.widget,
-                            ts_ms: 1.0e12 + i as f64,
-                            value: i as f64 + 0.123_456_789,
-                        },
-                        &cpu.dropped,
-                    );
-                    if i % 2_500 == 2_499 {
-                        // Many small ticks: far more frames than the backlog holds.
-                        std::thread::sleep(Duration::from_millis(5));
-                    }
-                }
-            })
-            .expect("spawn")
-    };
+    let producer = spawn_producer(&pipeline, &cpu, POINTS, 2_500, |i| {
+        (1.0e12 + i as f64, i as f64 + 0.123_456_789)
+    });
     tokio::task::spawn_blocking(move || producer.join().expect("producer"))
         .await
         .expect("join");

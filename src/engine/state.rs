@@ -446,22 +446,16 @@ impl Engine {
         self.note_config_change();
     }
 
-    /// Set or remove the favicon or logo (bytes checked by [`BrandImage::new`]).
-    pub fn set_image(&mut self, slot: ImageSlot, bytes: Option<&[u8]>) -> EngineResult<()> {
+    /// Set or remove the favicon or logo (checked by [`BrandImage::new`]); its version moves on
+    /// so that cached copies are not shown.
+    pub fn set_image(&mut self, slot: ImageSlot, image: Option<BrandImage>) {
         let current = match slot {
-            ImageSlot::Favicon => &self.config.favicon,
-            ImageSlot::Logo => &self.config.logo,
+            ImageSlot::Favicon => &mut self.config.favicon,
+            ImageSlot::Logo => &mut self.config.logo,
         };
         let version = current.as_ref().map_or(0, |i| i.version.wrapping_add(1));
-        let image = bytes
-            .map(|b| BrandImage::new(slot, b, version))
-            .transpose()?;
-        match slot {
-            ImageSlot::Favicon => self.config.favicon = image,
-            ImageSlot::Logo => self.config.logo = image,
-        }
+        *current = image.map(|image| BrandImage { version, ..image });
         self.note_config_change();
-        Ok(())
     }
 
     /// Empty one widget's data (a mirror does this before loading a `history`).

@@ -243,13 +243,14 @@ pub struct BrandImage {
     pub content_type: &'static str,
     /// The file.
     pub bytes: std::sync::Arc<[u8]>,
-    /// Bumped on every change, so URLs can be cached forever.
+    /// Bumped by [`crate::engine::Engine::set_image`] on every change, so URLs can be cached
+    /// forever.
     pub version: u32,
 }
 
 impl BrandImage {
     /// Check the bytes are an image of a supported type and not too large.
-    pub fn new(slot: ImageSlot, bytes: &[u8], version: u32) -> EngineResult<Self> {
+    pub fn new(slot: ImageSlot, bytes: &[u8]) -> EngineResult<Self> {
         let option = slot.name();
         if bytes.len() > MAX_IMAGE_BYTES {
             return Err(invalid_option(
@@ -286,7 +287,7 @@ impl BrandImage {
         Ok(Self {
             content_type,
             bytes: bytes.into(),
-            version,
+            version: 0,
         })
     }
 }
@@ -306,6 +307,39 @@ fn check_font_family(font: &str) -> EngineResult<()> {
 mod tests {
     use super::*;
     use serde_json::json;
+
+    /// The page's stylesheet carries the built-in palettes too (for the first paint and for
+    /// `?theme=` on embeds); they must be the engine's.
+    #[test]
+    fn the_stylesheet_palettes_are_the_engine_palettes() {
+        let css = include_str!("../../assets/style.css");
+        let block = |selector: &str| -> Vec<(String, String)> {
+            let start = css.find(selector).expect("selector") + selector.len();
+            let body = &css[start..start + css[start..].find('}').expect("block end")];
+            body.split(';')
+                .filter_map(|decl| {
+                    let (name, value) = decl.split_once(':')?;
+                    let name = name.trim().strip_prefix("--sv-")?.replace('-', "_");
+                    Some((name, value.trim().to_owned()))
+                })
+                .collect()
+        };
+        for (selector, theme) in [
+            (":root, [data-theme=\"dark\"] {", Theme::dark()),
+            ("[data-theme=\"light\"] {", Theme::light()),
+        ] {
+            let declared = block(selector);
+            assert!(declared.len() >= 10, "{selector}: {declared:?}");
+            let value = serde_json::to_value(&theme).unwrap();
+            for (name, css_value) in declared {
+                assert_eq!(
+                    value[&name].as_str(),
+                    Some(css_value.as_str()),
+                    "{selector} {name}"
+                );
+            }
+        }
+    }
 
     #[test]
     fn custom_themes_lay_colours_over_a_base_and_refuse_what_is_not_a_colour() {

@@ -97,6 +97,23 @@ pub enum Update {
 }
 
 impl Update {
+    /// A point of a widget's only series (`series` None) or of a line chart's series.
+    pub fn point(widget: WidgetRef, series: Option<u32>, ts_ms: f64, value: f64) -> Self {
+        match series {
+            Some(series) => Update::SeriesPoint {
+                widget,
+                series,
+                ts_ms,
+                value,
+            },
+            None => Update::Point {
+                widget,
+                ts_ms,
+                value,
+            },
+        }
+    }
+
     /// The widget this update changes.
     pub fn widget(&self) -> WidgetRef {
         match self {

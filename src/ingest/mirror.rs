@@ -252,7 +252,7 @@ async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd 
             Some("history") => apply_history(&mut pipeline.engine(), &value),
             Some("data") => {
                 let updates = value.get("updates").cloned().unwrap_or(Value::Null);
-                let body = json!({ "updates": strip_html(updates) }).to_string();
+                let body = json!({ "updates": updates }).to_string();
                 if let Err(err) = apply_push_to(&mut pipeline.engine(), &body) {
                     tracing::warn!("mirror: a data message was not applied: {err}");
                 }
@@ -262,18 +262,6 @@ async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd 
         shared.bump();
     }
     SessionEnd::Lost("the producer closed the connection".into())
-}
-
-/// Markdown ops carry the server's rendering; the local engine renders its own.
-fn strip_html(mut updates: Value) -> Value {
-    if let Value::Array(ops) = &mut updates {
-        for op in ops {
-            if let Value::Object(map) = op {
-                map.remove("html");
-            }
-        }
-    }
-    updates
 }
 
 /// Make the local dashboard match a `config`: settings, containers and widgets. Widgets that

@@ -64,6 +64,10 @@ struct OpIn {
     delete: Option<Vec<Value>>,
     clear: Option<bool>,
     text: Option<String>,
+    /// A `data` message's rendering of markdown; ignored (the server renders `text` itself), so
+    /// that every op of a `data` message can be pushed back as it is.
+    #[allow(dead_code)]
+    html: Option<String>,
     matrix: Option<Vec<Vec<f64>>>,
 }
 
@@ -463,19 +467,7 @@ fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError
                 None => None,
             };
             for (ts_ms, value) in points {
-                engine.apply(match series {
-                    Some(series) => Update::SeriesPoint {
-                        widget: handle.widget,
-                        series,
-                        ts_ms,
-                        value,
-                    },
-                    None => Update::Point {
-                        widget: handle.widget,
-                        ts_ms,
-                        value,
-                    },
-                });
+                engine.apply(Update::point(handle.widget, series, ts_ms, value));
             }
         }
         Planned::Bars { widget, values } => {
@@ -527,6 +519,21 @@ fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError
 mod tests {
     use super::*;
     use crate::engine::WidgetData;
+
+    #[test]
+    fn a_data_op_of_markdown_pushes_back_as_it_is_and_its_html_is_ignored() {
+        let pipeline = Pipeline::default();
+        apply_push(
+            &pipeline,
+            r#"{"widgets": [{"id": "notes", "kind": "markdown"}],
+                "updates": [{"widget": "notes", "text": "**hi**", "html": "<script>x</script>"}]}"#,
+        )
+        .unwrap();
+        let snapshot = pipeline.engine().snapshot();
+        let history = crate::protocol::history_messages(&snapshot).join("\n");
+        assert!(history.contains("<strong>hi</strong>"), "{history}");
+        assert!(!history.contains("<script>"), "{history}");
+    }
 
     #[test]
     fn bar_pushes_take_plain_nested_and_listed_series() {

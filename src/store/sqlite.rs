@@ -527,32 +527,14 @@ impl Db {
     /// Load the stored dashboard into `engine`: settings, widgets, the newest points of every
     /// series (up to its capacity) and every change in order. Returns (widgets, points).
     fn restore(&mut self, engine: &mut Engine) -> Result<(u64, u64), StoreError> {
-        let dashboard: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'dashboard'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|err| self.error(err))?;
-        if let Some(dashboard) = dashboard {
+        if let Some(dashboard) = self.meta("dashboard")? {
             let patch = serde_json::from_str(&dashboard)
                 .map_err(|err| err.to_string())
                 .and_then(|v| ConfigPatch::from_json(v).map_err(|err| err.to_string()))
                 .map_err(|err| self.error(format!("stored dashboard settings: {err}")))?;
             engine.configure(patch);
         }
-        let containers: Option<String> = self
-            .conn
-            .query_row(
-                "SELECT value FROM meta WHERE key = 'containers'",
-                [],
-                |row| row.get(0),
-            )
-            .optional()
-            .map_err(|err| self.error(err))?;
-        if let Some(containers) = containers {
+        if let Some(containers) = self.meta("containers")? {
             let containers: Vec<ContainerSpec> = serde_json::from_str(&containers)
                 .map_err(|err| self.error(format!("stored layout: {err}")))?;
             for container in containers {
@@ -639,19 +621,7 @@ impl Db {
             restored_points += points.len() as u64;
             for (ts_ms, value) in points {
                 let value = value.unwrap_or(f64::NAN);
-                engine.apply(match series_index {
-                    Some(series) => Update::SeriesPoint {
-                        widget: handle.widget,
-                        series,
-                        ts_ms,
-                        value,
-                    },
-                    None => Update::Point {
-                        widget: handle.widget,
-                        ts_ms,
-                        value,
-                    },
-                });
+                engine.apply(Update::point(handle.widget, series_index, ts_ms, value));
             }
         }
         let mut statement = self
@@ -671,6 +641,18 @@ impl Db {
             }
         }
         Ok((restored_widgets, restored_points))
+    }
+
+    /// A value of the `meta` table.
+    fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                params![key],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| self.error(err))
     }
 
     /// Store one journal in one transaction. Returns (points, changes) stored.
@@ -781,20 +763,16 @@ fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<(
         "theme": config.theme,
         "buffer_size": config.buffer_size,
     });
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('dashboard', ?1)
+    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
+    let mut set_meta = tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![dashboard.to_string()],
     )?;
+    set_meta.execute(params!["dashboard", dashboard.to_string()])?;
+    set_meta.execute(params!["containers", containers])?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
-    )?;
-    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
-    tx.execute(
-        "INSERT INTO meta (key, value) VALUES ('containers', ?1)
-         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
-        params![containers],
     )?;
     for spec in &config.widgets {
         upsert.execute(params![
