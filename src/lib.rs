@@ -6,6 +6,8 @@
 //! [`store`] persists every update (SQLite) and loads it back on start.
 
 pub mod engine;
+#[cfg(feature = "gui")]
+pub mod gui;
 pub mod ingest;
 pub mod protocol;
 pub mod store;

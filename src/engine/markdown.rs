@@ -3,7 +3,7 @@
 
 use pulldown_cmark::{html, CowStr, Event, Options, Parser, Tag};
 
-fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
+pub(crate) fn safe_url(url: CowStr<'_>) -> CowStr<'_> {
     let lower = url.trim_start().to_ascii_lowercase();
     let scheme_end = lower.find([':', '/', '?', '#']);
     let has_scheme = matches!(scheme_end, Some(i) if lower.as_bytes()[i] == b':');

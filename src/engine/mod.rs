@@ -6,7 +6,7 @@ pub mod decimate;
 mod error;
 pub mod layout;
 pub mod limits;
-mod markdown;
+pub(crate) mod markdown;
 mod ring;
 mod spec;
 mod state;

@@ -13,6 +13,13 @@ pub struct RingBuffer {
     /// Index of the oldest point once the buffer is full (0 while filling).
     head: usize,
     capacity_points: usize,
+    /// Points pushed since the buffer was created or last emptied (evicted ones included).
+    pushed: u64,
+    /// Changes whenever points are removed other than by eviction (clear, capacity change), so a
+    /// reader caching what it saw knows to start over.
+    epoch: u64,
+    /// True while every point's timestamp is at least the one before (time can be searched).
+    sorted: bool,
 }
 
 impl RingBuffer {
@@ -23,6 +30,9 @@ impl RingBuffer {
             values: Vec::new(),
             head: 0,
             capacity_points: capacity_points.max(1),
+            pushed: 0,
+            epoch: 0,
+            sorted: true,
         }
     }
 
@@ -44,6 +54,12 @@ impl RingBuffer {
     /// Append a point, overwriting the oldest when full.
     #[inline]
     pub fn push(&mut self, ts_ms: f64, value: f64) {
+        if self.sorted {
+            if let Some((last, _)) = self.last() {
+                self.sorted = ts_ms >= last;
+            }
+        }
+        self.pushed += 1;
         if self.ts_ms.len() < self.capacity_points {
             self.ts_ms.push(ts_ms);
             self.values.push(value);
@@ -70,6 +86,7 @@ impl RingBuffer {
         self.values = values;
         self.head = 0;
         self.capacity_points = capacity_points;
+        self.epoch += 1;
     }
 
     /// The newest point, if any.
@@ -104,6 +121,53 @@ impl RingBuffer {
         self.ts_ms.clear();
         self.values.clear();
         self.head = 0;
+        self.pushed = 0;
+        self.epoch += 1;
+        self.sorted = true;
+    }
+
+    /// Points pushed since creation or the last [`RingBuffer::clear`], evicted ones included;
+    /// the newest `min(pushed - seen, len)` points are the ones pushed after a reader saw `seen`.
+    pub fn pushed(&self) -> u64 {
+        self.pushed
+    }
+
+    /// Changes when points go other than by eviction (see [`RingBuffer::pushed`]).
+    pub fn epoch(&self) -> u64 {
+        self.epoch
+    }
+
+    /// True while the timestamps never went backwards, so [`RingBuffer::partition_time`] holds.
+    pub fn is_time_sorted(&self) -> bool {
+        self.sorted
+    }
+
+    /// The point at logical position `index` (0 is the oldest).
+    #[inline]
+    pub fn get(&self, index: usize) -> Option<(f64, f64)> {
+        let len = self.len();
+        if index >= len {
+            return None;
+        }
+        let physical = (self.head + index) % len;
+        Some((self.ts_ms[physical], self.values[physical]))
+    }
+
+    /// The logical position of the first point at or after `ts_ms`, by binary search; only
+    /// meaningful while [`RingBuffer::is_time_sorted`].
+    pub fn partition_time(&self, ts_ms: f64) -> usize {
+        let (older, newer) = (&self.ts_ms[self.head..], &self.ts_ms[..self.head]);
+        let in_older = older.partition_point(|&t| t < ts_ms);
+        if in_older < older.len() {
+            in_older
+        } else {
+            older.len() + newer.partition_point(|&t| t < ts_ms)
+        }
+    }
+
+    /// The points from logical position `start` on, oldest first.
+    pub fn iter_from(&self, start: usize) -> impl Iterator<Item = (f64, f64)> + '_ {
+        (start.min(self.len())..self.len()).filter_map(|i| self.get(i))
     }
 
     /// Bytes of heap memory held by the point arrays.
@@ -128,6 +192,32 @@ mod tests {
         assert_eq!(ring.last(), Some((4.0, 40.0)));
         assert_eq!(ring.get_from_end(2), Some((2.0, 20.0)));
         assert_eq!(ring.get_from_end(3), None);
+    }
+
+    #[test]
+    fn counts_pushes_tracks_order_and_searches_time_across_the_wrap() {
+        let mut ring = RingBuffer::new(4);
+        for i in 0..6 {
+            ring.push(f64::from(i) * 10.0, f64::from(i));
+        }
+        assert_eq!(ring.pushed(), 6);
+        assert!(ring.is_time_sorted());
+        // Held: 20, 30, 40, 50 with the wrap between 30 and 40.
+        assert_eq!(ring.partition_time(0.0), 0);
+        assert_eq!(ring.partition_time(30.0), 1);
+        assert_eq!(ring.partition_time(35.0), 2);
+        assert_eq!(ring.partition_time(50.0), 3);
+        assert_eq!(ring.partition_time(51.0), 4);
+        assert_eq!(
+            ring.iter_from(2).collect::<Vec<_>>(),
+            vec![(40.0, 4.0), (50.0, 5.0)]
+        );
+        ring.push(45.0, 0.0);
+        assert!(!ring.is_time_sorted());
+        let epoch = ring.epoch();
+        ring.clear();
+        assert_eq!((ring.pushed(), ring.epoch() > epoch), (0, true));
+        assert!(ring.is_time_sorted());
     }
 
     #[test]

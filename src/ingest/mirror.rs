@@ -78,6 +78,30 @@ impl Shared {
     }
 }
 
+/// Waits on a [`Mirror`]'s events; see [`Mirror::watcher`].
+#[derive(Clone)]
+pub struct MirrorWatcher {
+    shared: Arc<Shared>,
+}
+
+impl MirrorWatcher {
+    /// See [`Mirror::events`].
+    pub fn events(&self) -> u64 {
+        *lock(&self.shared.events)
+    }
+
+    /// See [`Mirror::wait_for_event`].
+    pub fn wait_for_event(&self, seen: u64, timeout: Duration) -> u64 {
+        let events = lock(&self.shared.events);
+        let (events, _) = self
+            .shared
+            .changed
+            .wait_timeout_while(events, timeout, |n| *n <= seen)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        *events
+    }
+}
+
 /// A running mirror. Its [`Pipeline`] holds the remote dashboard; dropping the mirror stops it.
 pub struct Mirror {
     pipeline: Pipeline,
@@ -128,18 +152,20 @@ impl Mirror {
 
     /// A counter of messages applied and status changes since start.
     pub fn events(&self) -> u64 {
-        *lock(&self.shared.events)
+        self.watcher().events()
     }
 
     /// Wait until [`Mirror::events`] passes `seen`, or `timeout`; returns the counter.
     pub fn wait_for_event(&self, seen: u64, timeout: Duration) -> u64 {
-        let events = lock(&self.shared.events);
-        let (events, _) = self
-            .shared
-            .changed
-            .wait_timeout_while(events, timeout, |n| *n <= seen)
-            .unwrap_or_else(std::sync::PoisonError::into_inner);
-        *events
+        self.watcher().wait_for_event(seen, timeout)
+    }
+
+    /// A handle for waiting on this mirror's events from another thread (a viewer's repaint
+    /// thread) without owning the mirror.
+    pub fn watcher(&self) -> MirrorWatcher {
+        MirrorWatcher {
+            shared: Arc::clone(&self.shared),
+        }
     }
 
     /// Close the connection and end the thread.

@@ -1,0 +1,703 @@
+//! The viewer: header (title, pages, time range, pause, status), sidebar, and the layout tree
+//! of the current page, each widget in a card with its tools (maximise, export).
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, Sender};
+use egui::{Align, CornerRadius, Key, Layout, Margin, RichText, Stroke, Ui, Vec2};
+
+use super::export::{self, Saved};
+use super::model::{Body, Extractor, PlotRequest, DEFAULT_COLUMNS};
+use super::style::Palette;
+use super::widgets;
+use crate::engine::{ConfigView, LayoutNode, WidgetKind, WidgetSpec};
+use crate::ingest::mirror::{Mirror, MirrorStatus};
+use crate::ingest::Pipeline;
+
+/// The time ranges of the range selector, as in the browser: `None` is everything held.
+pub const TIME_RANGES: [(&str, Option<f64>); 7] = [
+    ("All", None),
+    ("1m", Some(60_000.0)),
+    ("5m", Some(300_000.0)),
+    ("15m", Some(900_000.0)),
+    ("1h", Some(3_600_000.0)),
+    ("6h", Some(21_600_000.0)),
+    ("24h", Some(86_400_000.0)),
+];
+
+/// Where the viewer's dashboard comes from.
+pub enum Source {
+    /// A remote producer, mirrored over its WebSocket.
+    Mirror(Mirror),
+    /// An engine in this process (tests, benchmarks, embedding).
+    Local(Pipeline),
+}
+
+impl Source {
+    /// The engine holding the dashboard.
+    pub fn pipeline(&self) -> &Pipeline {
+        match self {
+            Source::Mirror(mirror) => mirror.pipeline(),
+            Source::Local(pipeline) => pipeline,
+        }
+    }
+
+    fn status(&self) -> Option<MirrorStatus> {
+        match self {
+            Source::Mirror(mirror) => Some(mirror.status()),
+            Source::Local(_) => None,
+        }
+    }
+}
+
+/// Settings of a viewer.
+#[derive(Debug, Clone)]
+pub struct ViewerOptions {
+    /// Where exports are written when no save dialog is available.
+    pub export_dir: PathBuf,
+    /// Use the native save dialog when one is available.
+    pub dialogs: bool,
+}
+
+impl Default for ViewerOptions {
+    fn default() -> Self {
+        Self {
+            export_dir: PathBuf::from("."),
+            dialogs: export::dialog_available(),
+        }
+    }
+}
+
+/// How one plot's time axis behaves.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PlotView {
+    /// Following the dashboard's time range (as opposed to zoomed or panned by hand).
+    pub follow: bool,
+    /// The range shown last frame, ms.
+    pub range: (f64, f64),
+    /// Pixel columns last frame.
+    pub columns: usize,
+}
+
+impl Default for PlotView {
+    fn default() -> Self {
+        Self {
+            follow: true,
+            range: (0.0, 0.0),
+            columns: DEFAULT_COLUMNS,
+        }
+    }
+}
+
+/// What the user asked for with a widget's tools; carried out after the frame is drawn.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Action {
+    /// Show one widget alone, or (None) return to the layout.
+    Maximise(Option<String>),
+    /// Save a widget's data as `csv` or `json`.
+    Export(String, &'static str),
+    /// Save a PNG of the area of a widget.
+    Screenshot(String, egui::Rect),
+}
+
+/// State shared by everything drawn in a frame.
+pub struct Frame<'a> {
+    /// Resolved theme colours.
+    pub palette: &'a Palette,
+    /// Content of each widget.
+    pub bodies: &'a HashMap<String, Body>,
+    /// Per-plot axis state, updated while drawing.
+    pub plots: &'a mut HashMap<String, PlotView>,
+    /// Per-table sort and filter state.
+    pub tables: &'a mut HashMap<String, widgets::TableView>,
+    /// Requests collected while drawing.
+    pub actions: &'a mut Vec<Action>,
+    /// The maximised widget.
+    pub maximised: Option<&'a str>,
+    /// Screen area of every card drawn (for screenshots).
+    pub rects: &'a mut HashMap<String, egui::Rect>,
+}
+
+/// The native dashboard. Draw it with [`Viewer::show`] (tests) or run it with eframe.
+pub struct Viewer {
+    source: Source,
+    options: ViewerOptions,
+    config: Option<(u64, Arc<ConfigView>, Palette)>,
+    specs: HashMap<String, WidgetSpec>,
+    extractor: Extractor,
+    bodies: HashMap<String, Body>,
+    plots: HashMap<String, PlotView>,
+    tables: HashMap<String, widgets::TableView>,
+    rects: HashMap<String, egui::Rect>,
+    page: usize,
+    range: usize,
+    paused: Option<f64>,
+    maximised: Option<String>,
+    messages: Vec<(String, Instant)>,
+    saved_tx: Sender<Saved>,
+    saved_rx: Receiver<Saved>,
+    applied_visuals: Option<Palette>,
+}
+
+impl Viewer {
+    /// A viewer of `source`.
+    pub fn new(source: Source, options: ViewerOptions) -> Self {
+        let (saved_tx, saved_rx) = crossbeam_channel::unbounded();
+        Self {
+            source,
+            options,
+            config: None,
+            specs: HashMap::new(),
+            extractor: Extractor::default(),
+            bodies: HashMap::new(),
+            plots: HashMap::new(),
+            tables: HashMap::new(),
+            rects: HashMap::new(),
+            page: 0,
+            range: 0,
+            paused: None,
+            maximised: None,
+            messages: Vec::new(),
+            saved_tx,
+            saved_rx,
+            applied_visuals: None,
+        }
+    }
+
+    /// The engine shown.
+    pub fn pipeline(&self) -> &Pipeline {
+        self.source.pipeline()
+    }
+
+    /// True while the view is frozen.
+    pub fn is_paused(&self) -> bool {
+        self.paused.is_some()
+    }
+
+    /// Freeze the view at the newest data (ingest goes on), or go live again.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = if paused {
+            Some(self.clock().unwrap_or_else(crate::ingest::now_ms))
+        } else {
+            None
+        };
+    }
+
+    /// Index into [`TIME_RANGES`] of the selected range.
+    pub fn time_range(&self) -> usize {
+        self.range
+    }
+
+    /// Select a time range by index into [`TIME_RANGES`]; plots follow it again.
+    pub fn set_time_range(&mut self, index: usize) {
+        self.range = index.min(TIME_RANGES.len() - 1);
+        for view in self.plots.values_mut() {
+            view.follow = true;
+        }
+    }
+
+    /// The maximised widget, if any.
+    pub fn maximised(&self) -> Option<&str> {
+        self.maximised.as_deref()
+    }
+
+    /// Maximise a widget, or return to the layout.
+    pub fn set_maximised(&mut self, id: Option<&str>) {
+        self.maximised = id.map(str::to_owned);
+    }
+
+    /// The current page (index into the layout's pages).
+    pub fn page(&self) -> usize {
+        self.page
+    }
+
+    /// A plot's axis state.
+    pub fn plot_view(&self, id: &str) -> Option<PlotView> {
+        self.plots.get(id).copied()
+    }
+
+    /// Messages shown in the status line (exports saved, errors).
+    pub fn messages(&self) -> Vec<String> {
+        self.messages.iter().map(|(m, _)| m.clone()).collect()
+    }
+
+    /// Ring points the last frame read while decimating (for benchmarks).
+    pub fn points_read(&self) -> usize {
+        self.extractor.points_read
+    }
+
+    /// The newest timestamp of any time series: the dashboard's clock.
+    fn clock(&self) -> Option<f64> {
+        let engine = self.source.pipeline().engine();
+        let mut newest: Option<f64> = None;
+        for id in self.specs.keys() {
+            if let Some((_, data)) = engine.widget(id) {
+                if let Some((_, hi)) = super::model::time_extent(data) {
+                    newest = Some(newest.map_or(hi, |n: f64| n.max(hi)));
+                }
+            }
+        }
+        newest
+    }
+
+    /// Draw one frame into `ui` (the whole window).
+    pub fn show(&mut self, ui: &mut Ui) {
+        self.take_saved();
+        self.refresh(ui.ctx());
+        let Some((_, config, palette)) = self.config.clone() else {
+            return;
+        };
+        if self.applied_visuals.as_ref() != Some(&palette) {
+            ui.ctx().set_visuals(palette.visuals());
+            self.applied_visuals = Some(palette.clone());
+        }
+        if ui.input(|i| i.key_pressed(Key::Escape)) {
+            self.maximised = None;
+        }
+        let mut actions = Vec::new();
+        self.header(ui, &config, &palette);
+        let page = self.page.min(config.layout.pages.len().saturating_sub(1));
+        let mut frame = Frame {
+            palette: &palette,
+            bodies: &self.bodies,
+            plots: &mut self.plots,
+            tables: &mut self.tables,
+            actions: &mut actions,
+            maximised: self.maximised.as_deref(),
+            rects: &mut self.rects,
+        };
+        if let Some(id) = self.maximised.clone() {
+            egui::CentralPanel::default()
+                .frame(egui::Frame::new().fill(palette.background).inner_margin(12))
+                .show(ui, |ui| match self.specs.get(&id) {
+                    Some(spec) => widgets::card(ui, &mut frame, spec, true),
+                    None => {
+                        ui.label("This widget is no longer on the dashboard.");
+                    }
+                });
+        } else {
+            if !config.layout.sidebar.is_empty() {
+                egui::Panel::left("sv-sidebar")
+                    .default_size(280.0)
+                    .frame(
+                        egui::Frame::new()
+                            .fill(palette.surface)
+                            .stroke(Stroke::new(1.0, palette.border))
+                            .inner_margin(10),
+                    )
+                    .show(ui, |ui| {
+                        egui::ScrollArea::vertical().show(ui, |ui| {
+                            nodes(ui, &mut frame, &self.specs, &config.layout.sidebar);
+                        });
+                    });
+            }
+            egui::CentralPanel::default()
+                .frame(egui::Frame::new().fill(palette.background).inner_margin(12))
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink(false)
+                        .show(ui, |ui| {
+                            if let Some(page) = config.layout.pages.get(page) {
+                                nodes(ui, &mut frame, &self.specs, &page.children);
+                            }
+                        });
+                });
+        }
+        for action in actions {
+            self.act(ui.ctx(), action);
+        }
+        self.messages
+            .retain(|(_, at)| at.elapsed() < Duration::from_secs(8));
+        if !self.messages.is_empty() {
+            ui.ctx().request_repaint_after(Duration::from_secs(1));
+        }
+    }
+
+    /// Read what changed from the engine: configuration and every widget's content.
+    fn refresh(&mut self, ctx: &egui::Context) {
+        let pipeline = self.source.pipeline().clone();
+        let engine = pipeline.engine();
+        let revision = engine.config_revision();
+        if self.config.as_ref().map(|c| c.0) != Some(revision) {
+            let view = engine.config_view();
+            let palette = Palette::from_theme(&view.theme);
+            self.specs = view
+                .widgets
+                .iter()
+                .map(|s| (s.id.clone(), s.clone()))
+                .collect();
+            self.plots.retain(|id, _| self.specs.contains_key(id));
+            self.tables.retain(|id, _| self.specs.contains_key(id));
+            if self.page >= view.layout.pages.len() {
+                self.page = 0;
+            }
+            ctx.send_viewport_cmd(egui::ViewportCommand::Title(window_title(&view.title)));
+            self.config = Some((revision, Arc::new(view), palette));
+        }
+        self.extractor.sync_config(revision);
+        self.extractor.points_read = 0;
+        let mut clock: Option<f64> = self.paused;
+        if clock.is_none() {
+            for spec in self.specs.values() {
+                if let Some((_, data)) = engine.widget(&spec.id) {
+                    if let Some((_, hi)) = super::model::time_extent(data) {
+                        clock = Some(clock.map_or(hi, |c: f64| c.max(hi)));
+                    }
+                }
+            }
+        }
+        let clock = clock.unwrap_or_else(crate::ingest::now_ms);
+        let window = TIME_RANGES[self.range].1;
+        let visible = self.visible_widgets();
+        for id in visible {
+            let Some(spec) = self.specs.get(&id) else {
+                continue;
+            };
+            let Some((_, data)) = engine.widget(&id) else {
+                continue;
+            };
+            let body = match spec.kind {
+                WidgetKind::Metric | WidgetKind::LineChart => {
+                    let view = self.plots.entry(id.clone()).or_default();
+                    let range = if view.follow {
+                        let start = match window {
+                            Some(span) => clock - span,
+                            None => super::model::time_extent(data)
+                                .map_or(clock - 60_000.0, |(lo, _)| lo.min(clock - 1000.0)),
+                        };
+                        (start, clock)
+                    } else {
+                        view.range
+                    };
+                    let request = PlotRequest {
+                        range,
+                        columns: view.columns,
+                    };
+                    Body::Plot(self.extractor.plot(spec, data, request))
+                }
+                _ if self.paused.is_some() && self.bodies.contains_key(&id) => continue,
+                _ => match self.extractor.copy(&engine, spec) {
+                    Some(body) => body,
+                    None => continue,
+                },
+            };
+            self.bodies.insert(id, body);
+        }
+        drop(engine);
+    }
+
+    /// Ids of the widgets on the current page and in the sidebar (or the maximised one).
+    fn visible_widgets(&self) -> Vec<String> {
+        if let Some(id) = &self.maximised {
+            return vec![id.clone()];
+        }
+        let Some((_, config, _)) = &self.config else {
+            return Vec::new();
+        };
+        let mut ids = Vec::new();
+        let page = config
+            .layout
+            .pages
+            .get(self.page.min(config.layout.pages.len().saturating_sub(1)));
+        for node in page
+            .map(|p| p.children.as_slice())
+            .unwrap_or_default()
+            .iter()
+            .chain(&config.layout.sidebar)
+        {
+            collect_widgets(node, &mut ids);
+        }
+        ids
+    }
+
+    fn header(&mut self, ui: &mut Ui, config: &ConfigView, palette: &Palette) {
+        let status = self.source.status();
+        egui::Panel::top("sv-header")
+            .frame(
+                egui::Frame::new()
+                    .fill(palette.surface)
+                    .stroke(Stroke::new(1.0, palette.border))
+                    .inner_margin(Margin::symmetric(12, 8)),
+            )
+            .show(ui, |ui| {
+                ui.horizontal(|ui| {
+                    ui.label(RichText::new(&config.title).strong().size(18.0));
+                    if config.layout.pages.len() > 1 {
+                        ui.add_space(12.0);
+                        for (index, page) in config.layout.pages.iter().enumerate() {
+                            let name = page.name.as_deref().unwrap_or("Overview");
+                            if ui.selectable_label(self.page == index, name).clicked() {
+                                self.page = index;
+                                self.maximised = None;
+                            }
+                        }
+                    }
+                    ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                        status_badge(ui, palette, status.as_ref(), self.paused.is_some());
+                        let pause = if self.paused.is_some() {
+                            "▶ Resume"
+                        } else {
+                            "⏸ Pause"
+                        };
+                        if ui.button(pause).clicked() {
+                            self.set_paused(self.paused.is_none());
+                        }
+                        let mut range = self.range;
+                        egui::ComboBox::from_label("Range")
+                            .selected_text(TIME_RANGES[range].0)
+                            .width(64.0)
+                            .show_ui(ui, |ui| {
+                                for (index, (name, _)) in TIME_RANGES.iter().enumerate() {
+                                    ui.selectable_value(&mut range, index, *name);
+                                }
+                            });
+                        if range != self.range {
+                            self.set_time_range(range);
+                        }
+                        if let Some((message, _)) = self.messages.last() {
+                            ui.label(RichText::new(message).color(palette.text_muted));
+                        }
+                    });
+                });
+            });
+    }
+
+    fn act(&mut self, ctx: &egui::Context, action: Action) {
+        match action {
+            Action::Maximise(id) => self.maximised = id,
+            Action::Export(id, format) => {
+                let engine = self.source.pipeline().engine();
+                let Some((spec, data)) = engine.widget(&id) else {
+                    return;
+                };
+                let text = match format {
+                    "csv" => crate::protocol::export_csv(spec, data),
+                    _ => crate::protocol::export_json(spec, data),
+                };
+                drop(engine);
+                export::save(
+                    &self.options,
+                    &self.saved_tx,
+                    ctx,
+                    format!("{id}.{format}"),
+                    text.into_bytes(),
+                );
+            }
+            Action::Screenshot(id, rect) => {
+                let options = self.options.clone();
+                let saved = self.saved_tx.clone();
+                let repaint = ctx.clone();
+                let pixels_per_point = ctx.pixels_per_point();
+                ctx.request_screenshot(move |image| {
+                    match export::png_of_region(&image, rect, pixels_per_point) {
+                        Ok(png) => {
+                            export::save(&options, &saved, &repaint, format!("{id}.png"), png);
+                        }
+                        Err(reason) => {
+                            let _ = saved.send(Saved::Failed(reason));
+                        }
+                    }
+                    repaint.request_repaint();
+                });
+                ctx.request_repaint();
+            }
+        }
+    }
+
+    fn take_saved(&mut self) {
+        while let Ok(saved) = self.saved_rx.try_recv() {
+            let message = match saved {
+                Saved::Written(path) => format!("Saved {}", path.display()),
+                Saved::Cancelled => continue,
+                Saved::Failed(reason) => format!("Export failed: {reason}"),
+            };
+            self.messages.push((message, Instant::now()));
+        }
+    }
+}
+
+fn window_title(title: &str) -> String {
+    format!("{title} — StreamViz")
+}
+
+fn status_badge(ui: &mut Ui, palette: &Palette, status: Option<&MirrorStatus>, paused: bool) {
+    let (text, color) = match status {
+        _ if paused => ("Paused".to_owned(), palette.warning),
+        None | Some(MirrorStatus::Live) => ("⏺ Live".to_owned(), palette.success),
+        Some(MirrorStatus::Connecting) => ("Connecting…".to_owned(), palette.text_muted),
+        Some(MirrorStatus::Reconnecting(reason)) => {
+            (format!("Reconnecting ({reason})"), palette.warning)
+        }
+        Some(MirrorStatus::Incompatible(reason)) => {
+            (format!("Incompatible producer: {reason}"), palette.error)
+        }
+        Some(MirrorStatus::Stopped) => ("Stopped".to_owned(), palette.text_muted),
+    };
+    ui.label(RichText::new(text).color(color));
+}
+
+fn collect_widgets(node: &LayoutNode, ids: &mut Vec<String>) {
+    match node {
+        LayoutNode::Widget { id } => ids.push(id.clone()),
+        LayoutNode::Columns { children, .. }
+        | LayoutNode::Column { children, .. }
+        | LayoutNode::Tabs { children, .. }
+        | LayoutNode::Tab { children, .. }
+        | LayoutNode::Expander { children, .. } => {
+            for child in children {
+                collect_widgets(child, ids);
+            }
+        }
+    }
+}
+
+/// Minimum width of a card in the automatic grid.
+const CARD_MIN_WIDTH: f32 = 340.0;
+/// Space between cards.
+const GAP: f32 = 12.0;
+
+/// Draw a list of layout nodes: runs of widgets go into a responsive grid, containers take the
+/// full width between them.
+pub fn nodes(
+    ui: &mut Ui,
+    frame: &mut Frame<'_>,
+    specs: &HashMap<String, WidgetSpec>,
+    list: &[LayoutNode],
+) {
+    let mut run: Vec<&WidgetSpec> = Vec::new();
+    for node in list {
+        match node {
+            LayoutNode::Widget { id } => {
+                if let Some(spec) = specs.get(id) {
+                    run.push(spec);
+                }
+            }
+            container => {
+                grid(ui, frame, &run);
+                run.clear();
+                container_node(ui, frame, specs, container);
+                ui.add_space(GAP);
+            }
+        }
+    }
+    grid(ui, frame, &run);
+}
+
+/// Widgets in rows: as many columns as fit (at least [`CARD_MIN_WIDTH`] each, at most 4), a
+/// widget's `width` spanning that many of them.
+fn grid(ui: &mut Ui, frame: &mut Frame<'_>, run: &[&WidgetSpec]) {
+    if run.is_empty() {
+        return;
+    }
+    let available = ui.available_width();
+    let per_row = (((available + GAP) / (CARD_MIN_WIDTH + GAP)).floor() as usize).clamp(1, 4);
+    let cell = (available - GAP * (per_row as f32 - 1.0)) / per_row as f32;
+    let mut rows: Vec<Vec<(&WidgetSpec, usize)>> = vec![Vec::new()];
+    let mut used = 0;
+    for spec in run {
+        let span = usize::from(spec.placement.width.unwrap_or(1)).clamp(1, per_row);
+        if used + span > per_row {
+            rows.push(Vec::new());
+            used = 0;
+        }
+        if let Some(row) = rows.last_mut() {
+            row.push((spec, span));
+        }
+        used += span;
+    }
+    for row in rows {
+        ui.horizontal_top(|ui| {
+            ui.spacing_mut().item_spacing.x = GAP;
+            for (spec, span) in row {
+                let width = cell * span as f32 + GAP * (span as f32 - 1.0);
+                ui.allocate_ui_with_layout(
+                    Vec2::new(width, 0.0),
+                    Layout::top_down(Align::Min),
+                    |ui| {
+                        ui.set_width(width);
+                        widgets::card(ui, frame, spec, false);
+                    },
+                );
+            }
+        });
+        ui.add_space(GAP);
+    }
+}
+
+fn container_node(
+    ui: &mut Ui,
+    frame: &mut Frame<'_>,
+    specs: &HashMap<String, WidgetSpec>,
+    node: &LayoutNode,
+) {
+    match node {
+        LayoutNode::Widget { .. } => {}
+        LayoutNode::Columns {
+            weights, children, ..
+        } => {
+            let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
+            let available = ui.available_width() - GAP * (children.len() as f32 - 1.0).max(0.0);
+            ui.horizontal_top(|ui| {
+                ui.spacing_mut().item_spacing.x = GAP;
+                for (weight, child) in weights.iter().zip(children) {
+                    let width = (available * (*weight / total) as f32).max(40.0);
+                    ui.allocate_ui_with_layout(
+                        Vec2::new(width, 0.0),
+                        Layout::top_down(Align::Min),
+                        |ui| {
+                            ui.set_width(width);
+                            if let LayoutNode::Column { children, .. } = child {
+                                nodes(ui, frame, specs, children);
+                            }
+                        },
+                    );
+                }
+            });
+        }
+        LayoutNode::Column { children, .. } => nodes(ui, frame, specs, children),
+        LayoutNode::Tabs { id, children } => {
+            let key = ui.make_persistent_id(("sv-tabs", id.as_str()));
+            let mut selected: usize = ui.data(|d| d.get_temp(key)).unwrap_or(0);
+            selected = selected.min(children.len().saturating_sub(1));
+            ui.horizontal(|ui| {
+                for (index, child) in children.iter().enumerate() {
+                    if let LayoutNode::Tab { name, .. } = child {
+                        let text = RichText::new(name).strong();
+                        if ui.selectable_label(selected == index, text).clicked() {
+                            selected = index;
+                        }
+                    }
+                }
+            });
+            ui.data_mut(|d| d.insert_temp(key, selected));
+            ui.separator();
+            if let Some(LayoutNode::Tab { children, .. }) = children.get(selected) {
+                nodes(ui, frame, specs, children);
+            }
+        }
+        LayoutNode::Tab { children, .. } => nodes(ui, frame, specs, children),
+        LayoutNode::Expander {
+            id,
+            title,
+            expanded,
+            children,
+        } => {
+            egui::CollapsingHeader::new(RichText::new(title).strong())
+                .id_salt(("sv-expander", id.as_str()))
+                .default_open(*expanded)
+                .show(ui, |ui| nodes(ui, frame, specs, children));
+        }
+    }
+}
+
+/// Paint a card: surface, border, rounded corners.
+pub fn card_frame(palette: &Palette) -> egui::Frame {
+    egui::Frame::new()
+        .fill(palette.surface)
+        .stroke(Stroke::new(1.0, palette.border))
+        .corner_radius(CornerRadius::same(8))
+        .inner_margin(Margin::same(12))
+}

@@ -1,0 +1,80 @@
+//! The native viewer (feature `gui`): an eframe/egui window drawing a dashboard from an engine,
+//! normally a [`Mirror`](crate::ingest::mirror::Mirror) of a producer reached over its
+//! WebSocket. The same config the browser gets drives the same widgets, layout and theme.
+//!
+//! A frame reads the engine once, briefly ([`model`]): plots through incremental M4 caches, so
+//! each frame touches only points pushed since the last; other widgets only when they changed.
+//! The window repaints when the mirror applies a message or on input, not on a timer.
+
+pub mod app;
+pub mod cli;
+pub mod export;
+mod markdown;
+pub mod model;
+pub mod style;
+pub mod widgets;
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use app::{Action, PlotView, Source, Viewer, ViewerOptions, TIME_RANGES};
+
+/// The eframe application around a [`Viewer`].
+struct App {
+    viewer: Viewer,
+    stop: Arc<AtomicBool>,
+}
+
+impl eframe::App for App {
+    fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
+        self.viewer.show(ui);
+    }
+}
+
+impl Drop for App {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Open a window showing `source` and run until it is closed.
+pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Result<()> {
+    let native = eframe::NativeOptions {
+        viewport: egui::ViewportBuilder::default()
+            .with_title("StreamViz")
+            .with_app_id("streamviz-viewer")
+            .with_inner_size(size)
+            .with_min_inner_size([480.0, 320.0]),
+        ..Default::default()
+    };
+    eframe::run_native(
+        "streamviz-viewer",
+        native,
+        Box::new(move |cc| {
+            let stop = Arc::new(AtomicBool::new(false));
+            if let Source::Mirror(mirror) = &source {
+                let watcher = mirror.watcher();
+                let (ctx, stop) = (cc.egui_ctx.clone(), Arc::clone(&stop));
+                // Repaint when the mirror applied something; egui coalesces requests into at
+                // most one frame per display refresh.
+                std::thread::Builder::new()
+                    .name("streamviz-repaint".into())
+                    .spawn(move || {
+                        let mut seen = watcher.events();
+                        while !stop.load(Ordering::Relaxed) {
+                            let now = watcher.wait_for_event(seen, Duration::from_millis(250));
+                            if now != seen {
+                                seen = now;
+                                ctx.request_repaint();
+                            }
+                        }
+                    })?;
+            }
+            Ok(Box::new(App {
+                viewer: Viewer::new(source, options),
+                stop,
+            }))
+        }),
+    )
+}
