@@ -3,9 +3,17 @@
 # and the test packages. Cargo's target directory lives outside the clone so repeated runs reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
+# Times on axes and in reference pictures are local time: make them the same everywhere.
+export TZ=UTC
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+# The native viewer: a real window under Xvfb (tests), Mesa for egui_kittest's wgpu renderer,
+# ImageMagick's `import` for screenshots of the whole screen.
+for pkg in xvfb xauth libgl1-mesa-dri libegl-mesa0 libglx-mesa0 mesa-vulkan-drivers libvulkan1 \
+  libxkbcommon-x11-0 libxcursor1 libxi6 libfontconfig1 x11-apps imagemagick; do
+  dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
+done
 if [ "${#need_apt[@]}" -gt 0 ] && [ "${STREAMVIZ_SKIP_APT:-0}" != "1" ]; then
   sudo_cmd=""
   [ "$(id -u)" -eq 0 ] || sudo_cmd="sudo"

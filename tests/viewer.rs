@@ -144,3 +144,222 @@ fn every_widget_kind_renders_natively_in_dark_light_and_custom_themes() {
         results.add(harness.try_snapshot(name));
     }
 }
+
+fn label_exists(harness: &Harness<'_, Viewer>, text: &str) -> bool {
+    harness.query_by_label(text).is_some()
+}
+
+#[test]
+fn pause_freezes_the_view_while_ingest_continues_and_resume_catches_up() {
+    let pipeline = every_kind(json!("dark"));
+    let mut harness = harness(pipeline.clone(), options());
+    harness.get_by_label("⏸ Pause").click();
+    harness.run_steps(2);
+    assert!(harness.state().is_paused());
+    let newest = T0 + 599.0 * 100.0;
+    push(
+        &pipeline,
+        json!({"type": "push", "updates": [
+            {"widget": "cpu", "points": [[T0 + 70_000.0, 10.0], [T0 + 80_000.0, 12.0]]},
+            {"widget": "rps", "value": 9999, "ts_ms": T0 + 80_000.0}]}),
+    );
+    assert!(pipeline.flush(Duration::from_secs(5)));
+    harness.run_steps(3);
+    let view = harness.state().plot_view("cpu").unwrap();
+    assert_eq!(
+        view.range.1, newest,
+        "the plot stays at the moment of the pause"
+    );
+    assert!(label_exists(&harness, "1,420") && !label_exists(&harness, "9,999"));
+    assert_eq!(
+        pipeline.engine().widget("cpu").unwrap().1.len(),
+        602,
+        "ingest went on"
+    );
+
+    harness.get_by_label("▶ Resume").click();
+    harness.run_steps(3);
+    assert!(!harness.state().is_paused());
+    assert_eq!(
+        harness.state().plot_view("cpu").unwrap().range.1,
+        T0 + 80_000.0
+    );
+    assert!(label_exists(&harness, "9,999"));
+}
+
+#[test]
+fn the_time_range_selector_sets_every_plots_span_and_a_zoomed_plot_returns_to_live() {
+    let mut harness = harness(every_kind(json!("dark")), options());
+    let all = harness.state().plot_view("cpu").unwrap();
+    assert_eq!(all.range, (T0, T0 + 59_900.0), "All: everything held");
+    harness.get_by_label("Range").click();
+    harness.run_steps(2);
+    harness.get_by_label("1m").click();
+    harness.run_steps(3);
+    for id in ["cpu", "temps"] {
+        let view = harness.state().plot_view(id).unwrap();
+        assert_eq!(
+            view.range.1 - view.range.0,
+            60_000.0,
+            "{id} shows the last minute"
+        );
+        assert!(view.follow);
+    }
+    // Scrolling over a plot pans it: it stops following, and "⟲ Live" brings it back.
+    let rect = harness.get_by_label("CPU").rect();
+    let inside = rect.center() + egui::vec2(150.0, 90.0);
+    harness.hover_at(inside);
+    harness.event(egui::Event::MouseWheel {
+        unit: egui::MouseWheelUnit::Point,
+        delta: egui::vec2(120.0, 0.0),
+        modifiers: egui::Modifiers::NONE,
+        phase: egui::TouchPhase::Move,
+        source: egui::MouseWheelSource::Wheel,
+    });
+    harness.run_steps(3);
+    let panned = harness.state().plot_view("cpu").unwrap();
+    assert!(!panned.follow, "a panned plot keeps its own range");
+    assert!(panned.range.1 < T0 + 59_900.0);
+    harness.get_by_label("⟲ Live").click();
+    harness.run_steps(3);
+    let live = harness.state().plot_view("cpu").unwrap();
+    assert!(live.follow);
+    assert_eq!(live.range.1, T0 + 59_900.0);
+}
+
+#[test]
+fn maximise_shows_one_widget_and_escape_restores_the_layout() {
+    let mut harness = harness(every_kind(json!("dark")), options());
+    harness.get_all_by_label("⛶").next().unwrap().click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().maximised(), Some("cpu"));
+    assert!(!label_exists(&harness, "Temperatures"));
+    harness.snapshot("viewer_maximised");
+    let card = harness.state().card_rect("cpu").unwrap();
+    let window = harness.ctx.content_rect();
+    assert!(
+        window.width() - card.width() <= 48.0 && window.height() - card.height() <= 100.0,
+        "{card:?} fills {window:?}"
+    );
+    harness.key_press(egui::Key::Escape);
+    harness.run_steps(2);
+    assert_eq!(harness.state().maximised(), None);
+    assert!(label_exists(&harness, "Temperatures"));
+}
+
+#[test]
+fn export_writes_csv_and_json_into_the_export_directory_without_a_dialog() {
+    let dir = tempfile::tempdir().unwrap();
+    let options = ViewerOptions {
+        export_dir: dir.path().to_owned(),
+        dialogs: false,
+    };
+    let mut harness = harness(every_kind(json!("dark")), options);
+    for (format, item) in [("csv", "Export CSV"), ("json", "Export JSON")] {
+        harness.get_all_by_label("💾").next().unwrap().click();
+        harness.run_steps(2);
+        harness.get_by_label(item).click();
+        harness.run_steps(2);
+        let path = dir.path().join(format!("cpu.{format}"));
+        let text = std::fs::read_to_string(&path).unwrap();
+        if format == "csv" {
+            let lines: Vec<&str> = text.lines().collect();
+            assert_eq!(lines.len(), 601, "a header and every point");
+            assert!(lines[1].starts_with("1700000000000,"), "{}", lines[1]);
+        } else {
+            let value: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(value["widget"], "cpu");
+            assert_eq!(value["data"]["points"].as_array().unwrap().len(), 600);
+        }
+        let shown = harness.state().messages();
+        assert!(
+            shown.iter().any(|m| m.contains(&format!("cpu.{format}"))),
+            "{shown:?}"
+        );
+    }
+}
+
+#[test]
+fn layout_containers_render_natively_pages_sidebar_columns_tabs_and_expander() {
+    let pipeline = Pipeline::default();
+    push(
+        &pipeline,
+        json!({"type": "push", "widgets": [
+            {"id": "a", "kind": "stat", "options": {"title": "Alpha"}},
+            {"id": "b", "kind": "stat", "options": {"title": "Beta"}},
+            {"id": "c", "kind": "text", "options": {"title": "In tab two"}},
+            {"id": "d", "kind": "text", "options": {"title": "Hidden inside"}},
+            {"id": "e", "kind": "text", "options": {"title": "Side note"}},
+            {"id": "f", "kind": "stat", "options": {"title": "On page two"}}
+        ]}),
+    );
+    {
+        let mut engine = pipeline.engine();
+        for container in [
+            json!({"id": "side", "type": "sidebar"}),
+            json!({"id": "cols", "type": "columns", "weights": [2, 1]}),
+            json!({"id": "cols-0", "type": "column", "parent": "cols"}),
+            json!({"id": "cols-1", "type": "column", "parent": "cols"}),
+            json!({"id": "tabs", "type": "tabs", "names": ["One", "Two"]}),
+            json!({"id": "tab-1", "type": "tab", "parent": "tabs", "name": "Two"}),
+            json!({"id": "more", "type": "expander", "title": "More details", "expanded": false}),
+            json!({"id": "p2", "type": "page", "name": "Capacity"}),
+        ] {
+            engine
+                .declare_container(streamviz::engine::ContainerSpec::from_json(container).unwrap())
+                .unwrap();
+        }
+        for (id, kind, options) in [
+            ("a", "stat", json!({"title": "Alpha", "parent": "cols-0"})),
+            ("b", "stat", json!({"title": "Beta", "parent": "cols-1"})),
+            (
+                "c",
+                "text",
+                json!({"title": "In tab two", "parent": "tab-1"}),
+            ),
+            (
+                "d",
+                "text",
+                json!({"title": "Hidden inside", "parent": "more"}),
+            ),
+            ("e", "text", json!({"title": "Side note", "parent": "side"})),
+            ("f", "stat", json!({"title": "On page two", "parent": "p2"})),
+        ] {
+            engine
+                .declare(streamviz::engine::WidgetSpec::parse(id, kind, options).unwrap())
+                .unwrap();
+        }
+    }
+    push(
+        &pipeline,
+        json!({"type": "push", "updates": [
+        {"widget": "a", "value": 1, "ts_ms": T0}, {"widget": "b", "value": 2, "ts_ms": T0},
+        {"widget": "c", "text": "tab two text"}, {"widget": "d", "text": "expander text"},
+        {"widget": "e", "text": "sidebar text"}, {"widget": "f", "value": 3, "ts_ms": T0}]}),
+    );
+    assert!(pipeline.flush(Duration::from_secs(5)));
+    let mut harness = harness(pipeline, options());
+    // Columns side by side, the first twice as wide.
+    let (alpha, beta) = (
+        harness.get_by_label("Alpha").rect(),
+        harness.get_by_label("Beta").rect(),
+    );
+    assert!((alpha.top() - beta.top()).abs() < 1.0 && beta.left() > alpha.left() + 300.0);
+    assert!(
+        label_exists(&harness, "sidebar text"),
+        "the sidebar is on every page"
+    );
+    assert!(!label_exists(&harness, "tab two text") && !label_exists(&harness, "expander text"));
+    harness.snapshot("viewer_layout");
+    harness.get_by_label("Two").click();
+    harness.run_steps(2);
+    harness.get_by_label("More details").click();
+    harness.run_steps(3);
+    assert!(label_exists(&harness, "tab two text") && label_exists(&harness, "expander text"));
+    assert!(!label_exists(&harness, "On page two"));
+    harness.get_by_label("Capacity").click();
+    harness.run_steps(3);
+    assert_eq!(harness.state().page(), 1);
+    assert!(label_exists(&harness, "On page two") && label_exists(&harness, "sidebar text"));
+    assert!(!label_exists(&harness, "Alpha"));
+}

@@ -219,6 +219,11 @@ impl Viewer {
         self.plots.get(id).copied()
     }
 
+    /// Where a widget's card was drawn last frame.
+    pub fn card_rect(&self, id: &str) -> Option<egui::Rect> {
+        self.rects.get(id).copied()
+    }
+
     /// Messages shown in the status line (exports saved, errors).
     pub fn messages(&self) -> Vec<String> {
         self.messages.iter().map(|(m, _)| m.clone()).collect()

@@ -153,6 +153,19 @@ fn header(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bool
             {
                 frame.actions.push(Action::Maximise(target));
             }
+            if frame.plots.get(&spec.id).is_some_and(|v| !v.follow)
+                && ui
+                    .add(
+                        egui::Button::new(RichText::new("⟲ Live").color(palette.primary))
+                            .frame(false),
+                    )
+                    .on_hover_text("Back to the dashboard's time range (or double-click the plot)")
+                    .clicked()
+            {
+                if let Some(view) = frame.plots.get_mut(&spec.id) {
+                    view.follow = true;
+                }
+            }
             if let Some(headline) = headline {
                 ui.label(
                     RichText::new(headline)
