@@ -867,6 +867,13 @@ fn stop_server(py: Python<'_>) -> bool {
 }
 
 /// The dashboard URL while the server runs.
+/// Run the native viewer's command line (`streamviz-viewer ARGS`) in this process until its
+/// window closes; the exit status.
+#[pyfunction]
+fn run_viewer(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(move || crate::gui::cli::run_with_args(argv.into_iter().map(Into::into)))
+}
+
 #[pyfunction]
 fn server_url() -> Option<String> {
     runtime()
@@ -1045,6 +1052,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(start_server, m)?,
         wrap_pyfunction!(stop_server, m)?,
         wrap_pyfunction!(server_url, m)?,
+        wrap_pyfunction!(run_viewer, m)?,
         wrap_pyfunction!(flush, m)?,
         wrap_pyfunction!(reset, m)?,
         wrap_pyfunction!(stats_json, m)?,

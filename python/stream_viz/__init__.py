@@ -36,6 +36,7 @@ from __future__ import annotations
 import atexit
 import json
 import os
+import subprocess
 import sys
 import threading
 import webbrowser
@@ -107,10 +108,13 @@ class Server:
         The bound address.
     port : int
         The bound port (the real one when ``port=0`` was asked for).
+    window : subprocess.Popen or None
+        The native viewer process opened by ``start(mode="window" | "both")``, if any.
     """
 
     def __init__(self, url: str, implicit: bool) -> None:
         self.url = url
+        self.window: subprocess.Popen[bytes] | None = None
         hostport = url.split("//", 1)[1].rstrip("/")
         host, _, port = hostport.rpartition(":")
         self.host = host
@@ -555,19 +559,24 @@ def _duration_text(name: str, value: object) -> str:
 
 
 def start(
-    mode: Literal["web"] = "web",
+    mode: Literal["web", "window", "both"] = "web",
     *,
     host: str | None = None,
     port: int | None = None,
     open_browser: bool = False,
 ) -> Server:
-    """Start the web server in a background thread and return it.
+    """Start the web server in a background thread, open the native window if asked, and
+    return the server.
 
     Parameters
     ----------
-    mode : {"web"}
-        ``"web"`` serves the browser dashboard. The native window (``"window"``, ``"both"``)
-        is not part of this version and raises :class:`ValidationError`.
+    mode : {"web", "window", "both"}
+        ``"web"`` serves the browser dashboard. ``"window"`` also opens the native viewer
+        (``streamviz-viewer``) in a process of its own connected to this server, and ``"both"``
+        does the same while saying where the browser dashboard is. The window lives apart from
+        the script: a slow or crashed window never slows or stops it, and the window stays open
+        after the script ends, with its data, until it is closed (its status then says the
+        producer is gone). See ``Server.window``.
     host : str, optional
         Address to bind. Default: ``127.0.0.1`` (this machine only); ``0.0.0.0`` serves the
         network, without authentication in this version.
@@ -577,29 +586,45 @@ def start(
         Open the dashboard in the default browser. Default: False.
     """
     global _server
-    if mode != "web":
-        if mode in ("window", "both"):
-            raise ValidationError(f"mode={mode!r} needs the native viewer, which this version does not include; use mode='web'")
+    if mode not in ("web", "window", "both"):
         raise ValidationError(f"mode {mode!r} is not one of 'web', 'window', 'both'")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
     with _lock:
         host = host if host is not None else _settings["host"]
         port = port if port is not None else _settings["port"]
+        server: Server | None = None
         if _server is not None:
             same = _server.host == host and (port == 0 or _server.port == port)
             if same:
                 _server._implicit = False
-                return _server
-            if not _server._implicit:
+                server = _server
+            elif not _server._implicit:
                 raise ServerError(f"the server is already running at {_server.url}; call stop() first")
-            _core.stop_server()
-            _server = None
-        _server = Server(_core.start_server(host, port), implicit=False)
-        server = _server
+            else:
+                _core.stop_server()
+                _server = None
+        if server is None:
+            _server = Server(_core.start_server(host, port), implicit=False)
+            server = _server
+    if mode in ("window", "both"):
+        server.window = _open_window(server.url)
+        if mode == "both":
+            print(f"StreamViz dashboard: {server.url}", file=sys.stderr)
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(server.url,), name="streamviz-open-browser", daemon=True).start()
     return server
+
+
+def _open_window(url: str) -> subprocess.Popen[bytes]:
+    """Start ``streamviz-viewer url`` in a session of its own (Ctrl-C in the terminal and the
+    script's end leave it open); its errors go to this process's stderr."""
+    local = url.replace("://0.0.0.0:", "://127.0.0.1:")
+    command = [sys.executable, "-m", "stream_viz.viewer", local]
+    try:
+        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
+    except OSError as err:
+        raise ServerError(f"cannot start the native viewer ({' '.join(command)}): {err}") from err
 
 
 def stop() -> None:

@@ -15,12 +15,13 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--rate", type=float, default=10.0, help="updates per second per widget (default: 10)")
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: run until Ctrl+C)")
     demo.add_argument("--open", action="store_true", help="open the dashboard in a browser")
+    demo.add_argument("--mode", choices=("web", "window", "both"), default="web", help="web: browser dashboard only; window: also open the native viewer; both: the same, printing the browser URL (default: web)")
     args = parser.parse_args(argv)
     if args.command == "demo":
         from .demo import run
 
         try:
-            run(host=args.host, port=args.port, rate_hz=args.rate, duration_s=args.duration, open_browser=args.open)
+            run(host=args.host, port=args.port, rate_hz=args.rate, duration_s=args.duration, open_browser=args.open, mode=args.mode)
         except KeyboardInterrupt:
             pass
     return 0

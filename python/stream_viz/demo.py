@@ -7,6 +7,7 @@ import random
 import sys
 import time
 from datetime import datetime, timezone
+from typing import Literal
 
 import stream_viz as sv
 
@@ -78,10 +79,18 @@ def step(widgets: dict[str, object], i: int, rng: random.Random) -> None:
         widgets["load"].send([[round(50 + 40 * math.sin((x + y + t) / 2), 1) for x in range(5)] for y in range(4)])  # type: ignore[attr-defined]
 
 
-def run(*, host: str = "127.0.0.1", port: int = 3000, rate_hz: float = 10.0, duration_s: float | None = None, open_browser: bool = False) -> None:
+def run(
+    *,
+    host: str = "127.0.0.1",
+    port: int = 3000,
+    rate_hz: float = 10.0,
+    duration_s: float | None = None,
+    open_browser: bool = False,
+    mode: Literal["web", "window", "both"] = "web",
+) -> None:
     """Serve the demo and stream into it until Ctrl+C (or for ``duration_s``)."""
     widgets = build()
-    server = sv.start(host=host, port=port, open_browser=open_browser)
+    server = sv.start(mode, host=host, port=port, open_browser=open_browser)
     print(f"StreamViz demo: {server.url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
     rng = random.Random(42)
     started = time.monotonic()

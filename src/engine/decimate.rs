@@ -285,8 +285,21 @@ impl M4Cache {
                 }
                 merged[slot].merge(column);
             }
+            // A merged column is complete only if every column it is made of was there: the
+            // ends of the old range may cover part of a new column only; drop those, the next
+            // scan reads them whole.
+            let old_lo = self.lo;
+            let old_end = self.lo + self.columns.len() as i64;
+            if old_end.rem_euclid(factor) != 0 {
+                merged.pop_back();
+            }
+            if old_lo.rem_euclid(factor) != 0 {
+                merged.pop_front();
+                self.lo = lo + 1;
+            } else {
+                self.lo = lo;
+            }
             self.columns = merged;
-            self.lo = lo;
         } else {
             self.columns.clear();
         }
@@ -387,31 +400,34 @@ mod tests {
     /// Every column of `[t0, t1]` at the cache's width holds exactly the raw min, max, first and
     /// last of its points, and nothing else is drawn.
     fn assert_exact(out: &[[f64; 2]], ring: &RingBuffer, t0: f64, t1: f64, columns: usize) {
+        use std::collections::BTreeMap;
         let width = M4Cache::column_width(t0, t1, columns);
         let (b0, b1) = ((t0 / width).floor() as i64, (t1 / width).floor() as i64);
         assert!(
             out.len() <= 4 * (b1 - b0 + 1) as usize,
             "at most four points a column"
         );
-        for b in b0..=b1 {
-            let inside = |ts: f64| (ts / width).floor() as i64 == b;
-            let raw: Vec<f64> = ring.iter().filter(|p| inside(p.0)).map(|p| p.1).collect();
-            let kept: Vec<f64> = out.iter().filter(|p| inside(p[0])).map(|p| p[1]).collect();
-            let min = |v: &[f64]| v.iter().copied().fold(f64::INFINITY, f64::min);
-            let max = |v: &[f64]| v.iter().copied().fold(f64::NEG_INFINITY, f64::max);
-            assert_eq!(
-                (min(&kept), max(&kept)),
-                (min(&raw), max(&raw)),
-                "column {b}"
-            );
-            assert_eq!(kept.first(), raw.first(), "first of column {b}");
-            assert_eq!(kept.last(), raw.last(), "last of column {b}");
-        }
-        let outside = out.iter().filter(|p| {
-            let b = (p[0] / width).floor() as i64;
-            b < b0 || b > b1
-        });
-        assert_eq!(outside.count(), 0);
+        // (first, last, min, max) of each column, in one pass each.
+        let summarise = |points: &mut dyn Iterator<Item = (f64, f64)>| {
+            let mut columns: BTreeMap<i64, (f64, f64, f64, f64)> = BTreeMap::new();
+            for (ts, v) in points {
+                let b = (ts / width).floor() as i64;
+                if b < b0 || b > b1 {
+                    continue;
+                }
+                let c = columns.entry(b).or_insert((v, v, v, v));
+                c.1 = v;
+                c.2 = c.2.min(v);
+                c.3 = c.3.max(v);
+            }
+            columns
+        };
+        let raw = summarise(&mut ring.iter());
+        let kept = summarise(&mut out.iter().map(|p| (p[0], p[1])));
+        assert_eq!(kept, raw);
+        assert!(out
+            .iter()
+            .all(|p| (p[0] / width).floor() as i64 >= b0 && (p[0] / width).floor() as i64 <= b1));
     }
 
     #[test]
@@ -466,5 +482,9 @@ mod tests {
         ring.clear();
         ring.push(1.0, 2.0);
         assert_eq!(cache.update(&ring, 0.0, 10.0, columns), &[[1.0, 2.0]]);
+        // Another ring with as many points (a reloaded history) is not mistaken for this one.
+        let mut other = RingBuffer::new(10);
+        other.push(1.0, 7.0);
+        assert_eq!(cache.update(&other, 0.0, 10.0, columns), &[[1.0, 7.0]]);
     }
 }

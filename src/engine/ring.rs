@@ -2,6 +2,13 @@
 //! separate arrays so that scans touch only what they need, and memory grows with what is held,
 //! never beyond the capacity.
 
+/// Epochs are unique across every ring of the process, so a reader that cached what it saw of
+/// one ring notices when it is handed another (a replaced widget, a reloaded history).
+fn next_epoch() -> u64 {
+    static EPOCH: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(1);
+    EPOCH.fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+}
+
 /// Points of one series, oldest first, at most `capacity_points` of them.
 ///
 /// Storage grows as points arrive until the capacity is reached; after that each push
@@ -31,7 +38,7 @@ impl RingBuffer {
             head: 0,
             capacity_points: capacity_points.max(1),
             pushed: 0,
-            epoch: 0,
+            epoch: next_epoch(),
             sorted: true,
         }
     }
@@ -86,7 +93,7 @@ impl RingBuffer {
         self.values = values;
         self.head = 0;
         self.capacity_points = capacity_points;
-        self.epoch += 1;
+        self.epoch = next_epoch();
     }
 
     /// The newest point, if any.
@@ -122,7 +129,7 @@ impl RingBuffer {
         self.values.clear();
         self.head = 0;
         self.pushed = 0;
-        self.epoch += 1;
+        self.epoch = next_epoch();
         self.sorted = true;
     }
 
@@ -132,7 +139,8 @@ impl RingBuffer {
         self.pushed
     }
 
-    /// Changes when points go other than by eviction (see [`RingBuffer::pushed`]).
+    /// Changes when points go other than by eviction (see [`RingBuffer::pushed`]); no two rings
+    /// share an epoch.
     pub fn epoch(&self) -> u64 {
         self.epoch
     }
@@ -217,6 +225,7 @@ mod tests {
         let epoch = ring.epoch();
         ring.clear();
         assert_eq!((ring.pushed(), ring.epoch() > epoch), (0, true));
+        assert_ne!(RingBuffer::new(4).epoch(), RingBuffer::new(4).epoch());
         assert!(ring.is_time_sorted());
     }
 

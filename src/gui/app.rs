@@ -219,6 +219,13 @@ impl Viewer {
         self.plots.get(id).copied()
     }
 
+    /// The dashboard's title, once its configuration has been read.
+    pub fn title(&self) -> Option<String> {
+        self.config
+            .as_ref()
+            .map(|(_, config, _)| config.title.clone())
+    }
+
     /// Where a widget's card was drawn last frame.
     pub fn card_rect(&self, id: &str) -> Option<egui::Rect> {
         self.rects.get(id).copied()
@@ -529,19 +536,24 @@ fn window_title(title: &str) -> String {
 }
 
 fn status_badge(ui: &mut Ui, palette: &Palette, status: Option<&MirrorStatus>, paused: bool) {
-    let (text, color) = match status {
-        _ if paused => ("Paused".to_owned(), palette.warning),
-        None | Some(MirrorStatus::Live) => ("⏺ Live".to_owned(), palette.success),
-        Some(MirrorStatus::Connecting) => ("Connecting…".to_owned(), palette.text_muted),
+    let (text, color, detail) = match status {
+        _ if paused => ("Paused", palette.warning, None),
+        None | Some(MirrorStatus::Live) => ("⏺ Live", palette.success, None),
+        Some(MirrorStatus::Connecting) => ("Connecting…", palette.text_muted, None),
         Some(MirrorStatus::Reconnecting(reason)) => {
-            (format!("Reconnecting ({reason})"), palette.warning)
+            ("⟲ Reconnecting…", palette.warning, Some(reason.as_str()))
         }
-        Some(MirrorStatus::Incompatible(reason)) => {
-            (format!("Incompatible producer: {reason}"), palette.error)
-        }
-        Some(MirrorStatus::Stopped) => ("Stopped".to_owned(), palette.text_muted),
+        Some(MirrorStatus::Incompatible(reason)) => (
+            "Incompatible producer",
+            palette.error,
+            Some(reason.as_str()),
+        ),
+        Some(MirrorStatus::Stopped) => ("Stopped", palette.text_muted, None),
     };
-    ui.label(RichText::new(text).color(color));
+    let response = ui.label(RichText::new(text).color(color));
+    if let Some(detail) = detail {
+        response.on_hover_text(detail);
+    }
 }
 
 fn collect_widgets(node: &LayoutNode, ids: &mut Vec<String>) {

@@ -86,19 +86,25 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Mirror, String> {
 
 /// Run the viewer with command-line `args` (the program name first); the process's exit code.
 pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
+    ExitCode::from(run_with_args(args))
+}
+
+/// [`main_with_args`] returning the exit status as a number (0 success, 1 connection or window
+/// failure, 2 usage error); `--help` and `--version` print and exit the process, as usual.
+pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
     let args = Args::parse_from(args);
     if !args.export_dir.is_dir() {
         eprintln!(
             "streamviz-viewer: --export-dir {} is not a directory",
             args.export_dir.display()
         );
-        return ExitCode::from(2);
+        return 2;
     }
     let mirror = match connect(&args.url, Duration::from_secs_f64(args.connect_timeout)) {
         Ok(mirror) => mirror,
         Err(reason) => {
             eprintln!("streamviz-viewer: {reason}");
-            return ExitCode::from(1);
+            return 1;
         }
     };
     let options = ViewerOptions {
@@ -106,10 +112,10 @@ pub fn main_with_args(args: impl IntoIterator<Item = OsString>) -> ExitCode {
         dialogs: !args.no_dialog && super::export::dialog_available(),
     };
     match super::run(Source::Mirror(mirror), options, [args.size.0, args.size.1]) {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => 0,
         Err(err) => {
             eprintln!("streamviz-viewer: cannot open a window: {err}");
-            ExitCode::from(1)
+            1
         }
     }
 }

@@ -24,11 +24,19 @@ pub use app::{Action, PlotView, Source, Viewer, ViewerOptions, TIME_RANGES};
 struct App {
     viewer: Viewer,
     stop: Arc<AtomicBool>,
+    announced: bool,
 }
 
 impl eframe::App for App {
     fn ui(&mut self, ui: &mut egui::Ui, _frame: &mut eframe::Frame) {
         self.viewer.show(ui);
+        if !self.announced {
+            if let Some(title) = self.viewer.title() {
+                // One line once the dashboard is on screen (scripts and tests wait for it).
+                eprintln!("streamviz-viewer: showing {title:?}");
+                self.announced = true;
+            }
+        }
     }
 }
 
@@ -74,6 +82,7 @@ pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Re
             Ok(Box::new(App {
                 viewer: Viewer::new(source, options),
                 stop,
+                announced: false,
             }))
         }),
     )

@@ -183,8 +183,8 @@ def test_unknown_and_invalid_options_are_refused():
         sv.metric("m", window="1m", aggregation="p95")
     with pytest.raises(sv.ValidationError, match="theme"):
         sv.configure(theme="neon")  # type: ignore[arg-type]
-    with pytest.raises(sv.ValidationError, match="native viewer"):
-        sv.start(mode="window")  # type: ignore[arg-type]
+    with pytest.raises(sv.ValidationError, match="'web', 'window', 'both'"):
+        sv.start(mode="tv")  # type: ignore[arg-type]
     assert json.loads(sv._core.config_json())["widgets"] == []
 
 

@@ -1,0 +1,21 @@
+"""``streamviz-viewer URL``: the native viewer of a running StreamViz producer.
+
+Installed as a console script with the package, and run as ``python -m stream_viz.viewer URL``
+by ``stream_viz.start(mode="window")``. ``--help`` lists the options.
+"""
+
+from __future__ import annotations
+
+import sys
+
+from . import _core
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Run the viewer with ``argv`` (default: the command line) and exit with its status."""
+    args = sys.argv[1:] if argv is None else argv
+    sys.exit(_core.run_viewer(["streamviz-viewer", *args]))
+
+
+if __name__ == "__main__":
+    main()

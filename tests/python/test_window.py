@@ -1,0 +1,229 @@
+"""The native viewer in a real window under Xvfb: a producer process sends known values,
+``streamviz-viewer`` shows them (checked on the screen's pixels), survives the producer's
+restart, and ``start(mode="window")`` opens a viewer that outlives its script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from conftest import ARTIFACTS
+
+pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("import") is None, reason="needs Xvfb and ImageMagick (scripts/setup.sh installs them)")
+
+WIDTH, HEIGHT = 1280, 800
+MAGENTA = (255, 0, 255)
+VIEWER = str(Path(sys.executable).with_name("streamviz-viewer"))
+
+
+@pytest.fixture
+def display():
+    """An Xvfb server; its display number is read from -displayfd once it is ready."""
+    read, write = os.pipe()
+    xvfb = subprocess.Popen(
+        ["Xvfb", "-displayfd", str(write), "-screen", "0", f"{WIDTH}x{HEIGHT}x24", "-nolisten", "tcp"],
+        pass_fds=(write,),
+        stderr=subprocess.DEVNULL,
+    )
+    os.close(write)
+    with os.fdopen(read) as ready:
+        number = ready.readline().strip()
+    assert number, "Xvfb did not start"
+    yield f":{number}"
+    xvfb.terminate()
+    xvfb.wait(timeout=10)
+
+
+def screenshot(display: str, name: str) -> np.ndarray:
+    """The whole screen as an (h, w, 3) array, also saved as test-artifacts/<name>.png."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    png = ARTIFACTS / f"{name}.png"
+    subprocess.run(["import", "-display", display, "-window", "root", str(png)], check=True, timeout=30)
+    raw = subprocess.run(["convert", str(png), "-depth", "8", "rgb:-"], check=True, capture_output=True, timeout=30).stdout
+    return np.frombuffer(raw, dtype=np.uint8).reshape(HEIGHT, WIDTH, 3)
+
+
+def magenta(shot: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Rows and columns of the pixels of the magenta series line."""
+    close = np.abs(shot.astype(int) - np.array(MAGENTA)).sum(axis=2) < 60
+    return np.nonzero(close)
+
+
+WARNING = (234, 179, 8)  # the dark theme's warning colour: the "Reconnecting" badge
+SUCCESS = (34, 197, 94)  # its success colour: the "Live" badge
+
+
+def badge(shot: np.ndarray, color: tuple[int, int, int]) -> bool:
+    """Whether the header's status corner shows text of `color`."""
+    corner = shot[:40, WIDTH - 400 :].astype(int)
+    return int((np.abs(corner - np.array(color)).sum(axis=2) < 40).sum()) > 15
+
+
+def wait_for_screen(display: str, name: str, condition, timeout: float = 30.0) -> np.ndarray:
+    """Screenshots until `condition(shot)` holds (the window redraws on its own schedule)."""
+    deadline = time.monotonic() + timeout
+    shot = screenshot(display, name)
+    while not condition(shot):
+        assert time.monotonic() < deadline, f"the screen never showed what {name} expects (see test-artifacts/{name}.png)"
+        time.sleep(0.25)  # polling the screen: X has no event for "the window drew this"
+        shot = screenshot(display, name)
+    return shot
+
+
+def end(process: subprocess.Popen[str], sig: int = signal.SIGKILL) -> None:
+    """Signal a process if it still runs, reap it and close its pipes."""
+    if process.poll() is None:
+        process.send_signal(sig)
+    process.wait(timeout=10)
+    for stream in (process.stdin, process.stdout, process.stderr):
+        if stream is not None:
+            stream.close()
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+PRODUCER = textwrap.dedent(
+    """
+    import sys, time
+    import stream_viz as sv
+    port, low, high = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
+    sv.configure(title="Window test", autostart=False)
+    level = sv.metric("level", title="Level", color="#ff00ff")
+    sv.start(port=port)
+    t0 = 1_700_000_000_000
+    # The first half at `low`, the second at `high`: a step the screen must show.
+    for i in range(200):
+        level.send(low if i < 100 else high, (t0 + i * 100) / 1000)
+    sv.flush()
+    print("READY", flush=True)
+    sys.stdin.read()  # until the test closes stdin or kills us
+    """
+)
+
+
+def start_producer(port: int, low: float, high: float) -> subprocess.Popen[str]:
+    producer = subprocess.Popen(
+        [sys.executable, "-c", PRODUCER, str(port), str(low), str(high)],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "STREAMVIZ_AUTOSTART": "0"},
+    )
+    assert producer.stdout is not None
+    assert producer.stdout.readline().strip() == "READY"
+    return producer
+
+
+def line_halves(shot: np.ndarray) -> tuple[float, float]:
+    """Mean screen row of the magenta line over the left and the right third of its extent."""
+    rows, cols = magenta(shot)
+    left, right = cols.min(), cols.max()
+    third = (right - left) / 3
+    return float(rows[cols < left + third].mean()), float(rows[cols > right - third].mean())
+
+
+def test_viewer_draws_a_producers_values_and_survives_its_restart(display):
+    port = free_port()
+    producer = start_producer(port, 10.0, 90.0)
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
+    viewer = subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}", "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert viewer.stderr is not None
+        first = viewer.stderr.readline()
+        assert first.startswith('streamviz-viewer: showing "Window test"'), first
+        shot = wait_for_screen(display, "window_producer", lambda s: badge(s, SUCCESS) and magenta(s)[0].size > 200)
+        left, right = line_halves(shot)
+        # Screen rows grow downwards: the low first half is drawn well below the high second half.
+        assert left - right > 100, (left, right)
+        rows, cols = magenta(shot)
+        assert cols.max() - cols.min() > WIDTH / 5, "the line spans the plot"
+
+        # The producer dies: the window stays, with its data.
+        end(producer)
+        wait_for_screen(display, "window_producer_gone", lambda s: badge(s, WARNING) and magenta(s)[0].size > 200)
+        assert viewer.poll() is None
+
+        # It comes back on the same port with other data (high first, then low): the viewer
+        # reconnects by itself and shows the new history.
+        producer = start_producer(port, 90.0, 10.0)
+        shot = wait_for_screen(display, "window_producer_restarted", lambda s: badge(s, SUCCESS) and magenta(s)[0].size > 200 and line_halves(s)[1] - line_halves(s)[0] > 100)
+        assert viewer.poll() is None
+    finally:
+        end(viewer, signal.SIGTERM)
+        end(producer)
+
+
+WINDOW_SCRIPT = textwrap.dedent(
+    """
+    import os, signal, sys
+    import stream_viz as sv
+    port = int(sys.argv[1])
+    sv.configure(title="Script window", autostart=False)
+    level = sv.metric("level", title="Level", color="#ff00ff")
+    t0 = 1_700_000_000_000
+    for i in range(200):
+        level.send(10.0 if i < 100 else 90.0, (t0 + i * 100) / 1000)
+    server = sv.start(mode="window", port=port)
+    assert server.window is not None
+    print("WINDOW", server.window.pid, flush=True)
+    sys.stdin.readline()  # the test has seen the window
+    """
+)
+
+
+def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display):
+    port = free_port()
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1", "STREAMVIZ_AUTOSTART": "0"}
+    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert script.stdout is not None and script.stdin is not None
+    word, pid_text = script.stdout.readline().split()
+    assert word == "WINDOW"
+    pid = int(pid_text)
+    try:
+        shot = wait_for_screen(display, "window_from_script", lambda s: magenta(s)[0].size > 200)
+        left, right = line_halves(shot)
+        assert left - right > 100, (left, right)
+        # The script ends; its window stays open with the data.
+        script.stdin.write("done\n")
+        script.stdin.flush()
+        assert script.wait(timeout=30) == 0
+        os.kill(pid, 0)  # still running
+        wait_for_screen(display, "window_after_script", lambda s: magenta(s)[0].size > 200)
+    finally:
+        try:
+            os.kill(pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        end(script)
+
+
+def test_a_crashed_window_does_not_stop_the_producer(display):
+    port = free_port()
+    producer = start_producer(port, 10.0, 90.0)
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
+    viewer = subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert viewer.stderr is not None
+        assert viewer.stderr.readline().startswith("streamviz-viewer: showing")
+        end(viewer)
+        # The producer still serves: a fresh viewer connects and shows the same data.
+        again = subprocess.run([VIEWER, f"http://127.0.0.1:{port}", "--connect-timeout", "10"], env={**env, "DISPLAY": ":none"}, capture_output=True, text=True, timeout=30)
+        assert "cannot open a window" in again.stderr, again.stderr
+        assert producer.poll() is None
+    finally:
+        end(viewer)
+        end(producer)
