@@ -11,6 +11,7 @@ __all__ = [
     "start_server",
     "stop_server",
     "server_url",
+    "run_viewer",
     "flush",
     "reset",
     "stats_json",
