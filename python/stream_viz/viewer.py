@@ -14,7 +14,11 @@ from . import _core
 def main(argv: list[str] | None = None) -> None:
     """Run the viewer with ``argv`` (default: the command line) and exit with its status."""
     args = sys.argv[1:] if argv is None else argv
-    sys.exit(_core.run_viewer(["streamviz-viewer", *args]))
+    try:
+        status = _core.run_viewer(["streamviz-viewer", *args])
+    except KeyboardInterrupt:  # Ctrl+C closed the window; Python saw the signal too
+        status = 0
+    sys.exit(status)
 
 
 if __name__ == "__main__":

@@ -14,6 +14,7 @@ pub mod model;
 pub mod style;
 pub mod widgets;
 
+use std::io::Write;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -33,7 +34,8 @@ impl eframe::App for App {
         if !self.announced {
             if let Some(title) = self.viewer.title() {
                 // One line once the dashboard is on screen (scripts and tests wait for it).
-                eprintln!("streamviz-viewer: showing {title:?}");
+                // Not eprintln!: a closed stderr (the launching script is gone) must not panic.
+                let _ = writeln!(std::io::stderr(), "streamviz-viewer: showing {title:?}");
                 self.announced = true;
             }
         }
@@ -79,6 +81,7 @@ pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Re
                         }
                     })?;
             }
+            close_on_signal(cc.egui_ctx.clone())?;
             Ok(Box::new(App {
                 viewer: Viewer::new(source, options),
                 stop,
@@ -86,4 +89,33 @@ pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Re
             }))
         }),
     )
+}
+
+/// Close the window (so the process exits normally, status 0) on Ctrl+C or SIGTERM.
+fn close_on_signal(ctx: egui::Context) -> std::io::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_io()
+        .build()?;
+    std::thread::Builder::new()
+        .name("streamviz-signals".into())
+        .spawn(move || {
+            runtime.block_on(async {
+                #[cfg(unix)]
+                {
+                    use tokio::signal::unix::{signal, SignalKind};
+                    let Ok(mut term) = signal(SignalKind::terminate()) else {
+                        return;
+                    };
+                    tokio::select! {
+                        _ = tokio::signal::ctrl_c() => {}
+                        _ = term.recv() => {}
+                    }
+                }
+                #[cfg(not(unix))]
+                let _ = tokio::signal::ctrl_c().await;
+            });
+            ctx.send_viewport_cmd(egui::ViewportCommand::Close);
+            ctx.request_repaint();
+        })?;
+    Ok(())
 }

@@ -162,6 +162,9 @@ def test_viewer_draws_a_producers_values_and_survives_its_restart(display):
         producer = start_producer(port, 90.0, 10.0)
         shot = wait_for_screen(display, "window_producer_restarted", lambda s: badge(s, SUCCESS) and magenta(s)[0].size > 200 and line_halves(s)[1] - line_halves(s)[0] > 100)
         assert viewer.poll() is None
+        # Ctrl+C (or SIGTERM) closes the window and the viewer exits cleanly.
+        viewer.send_signal(signal.SIGINT)
+        assert viewer.wait(timeout=30) == 0
     finally:
         end(viewer, signal.SIGTERM)
         end(producer)
@@ -188,12 +191,15 @@ WINDOW_SCRIPT = textwrap.dedent(
 def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display):
     port = free_port()
     env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1", "STREAMVIZ_AUTOSTART": "0"}
-    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
-    assert script.stdout is not None and script.stdin is not None
+    # The viewer inherits the script's stderr: its first line says the window shows the dashboard.
+    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert script.stdout is not None and script.stdin is not None and script.stderr is not None
     word, pid_text = script.stdout.readline().split()
     assert word == "WINDOW"
     pid = int(pid_text)
     try:
+        first = script.stderr.readline()
+        assert first.startswith('streamviz-viewer: showing "Script window"'), first + script.stderr.read()
         shot = wait_for_screen(display, "window_from_script", lambda s: magenta(s)[0].size > 200)
         left, right = line_halves(shot)
         assert left - right > 100, (left, right)
@@ -209,6 +215,14 @@ def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display):
         except ProcessLookupError:
             pass
         end(script)
+        # The viewer is no child of ours: wait for it to go before the X server does.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            try:
+                os.kill(pid, 0)
+            except ProcessLookupError:
+                break
+            time.sleep(0.05)
 
 
 def test_a_crashed_window_does_not_stop_the_producer(display):
