@@ -5,6 +5,11 @@ export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Times on axes and in reference pictures are local time: make them the same everywhere.
 export TZ=UTC
+# wgpu and winit want a private runtime directory; headless machines often have none.
+if [ -z "${XDG_RUNTIME_DIR:-}" ]; then
+  XDG_RUNTIME_DIR="$(mktemp -d)"
+  export XDG_RUNTIME_DIR
+fi
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)

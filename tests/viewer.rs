@@ -107,6 +107,8 @@ fn harness(pipeline: Pipeline, options: ViewerOptions) -> Harness<'static, Viewe
     let viewer = Viewer::new(Source::Local(pipeline), options);
     let mut harness = Harness::builder()
         .with_size([1280.0, 960.0])
+        // Short frames, so that two clicks a frame apart make a double-click (< 0.3 s).
+        .with_step_dt(0.05)
         .wgpu()
         .build_ui_state(|ui, viewer: &mut Viewer| viewer.show(ui), viewer);
     harness.run_steps(4);
@@ -225,6 +227,41 @@ fn the_time_range_selector_sets_every_plots_span_and_a_zoomed_plot_returns_to_li
     let live = harness.state().plot_view("cpu").unwrap();
     assert!(live.follow);
     assert_eq!(live.range.1, T0 + 59_900.0);
+    // Ctrl+scroll zooms; a double-click on the plot returns to the range too.
+    harness.hover_at(inside);
+    harness.event_modifiers(
+        egui::Event::MouseWheel {
+            unit: egui::MouseWheelUnit::Point,
+            delta: egui::vec2(0.0, 200.0),
+            modifiers: egui::Modifiers::COMMAND,
+            phase: egui::TouchPhase::Move,
+            source: egui::MouseWheelSource::Wheel,
+        },
+        egui::Modifiers::COMMAND,
+    );
+    harness.run_steps(3);
+    let zoomed = harness.state().plot_view("cpu").unwrap();
+    assert!(
+        !zoomed.follow && zoomed.range.1 - zoomed.range.0 < 59_000.0,
+        "{zoomed:?}"
+    );
+    // Two clicks a step (0.05 s) apart: within egui's double-click time.
+    for _ in 0..2 {
+        for pressed in [true, false] {
+            harness.event(egui::Event::PointerButton {
+                pos: inside,
+                button: egui::PointerButton::Primary,
+                pressed,
+                modifiers: egui::Modifiers::NONE,
+            });
+        }
+        harness.step();
+    }
+    harness.run_steps(3);
+    assert!(
+        harness.state().plot_view("cpu").unwrap().follow,
+        "double-click resets"
+    );
 }
 
 #[test]
@@ -362,4 +399,56 @@ fn layout_containers_render_natively_pages_sidebar_columns_tabs_and_expander() {
     assert_eq!(harness.state().page(), 1);
     assert!(label_exists(&harness, "On page two") && label_exists(&harness, "sidebar text"));
     assert!(!label_exists(&harness, "Alpha"));
+}
+
+/// Every text painted in the last frame.
+fn painted_texts(harness: &Harness<'_, Viewer>) -> Vec<String> {
+    fn collect(shape: &egui::Shape, out: &mut Vec<String>) {
+        match shape {
+            egui::Shape::Text(text) => out.push(text.galley.text().to_owned()),
+            egui::Shape::Vec(shapes) => shapes.iter().for_each(|s| collect(s, out)),
+            _ => {}
+        }
+    }
+    let mut out = Vec::new();
+    for clipped in &harness.output().shapes {
+        collect(&clipped.shape, &mut out);
+    }
+    out
+}
+
+#[test]
+fn hovering_a_line_shows_the_exact_time_and_value_of_a_point() {
+    let mut harness = harness(every_kind(json!("dark")), options());
+    let card = harness.state().card_rect("cpu").unwrap();
+    let image = harness.render().unwrap();
+    // Find the line in the middle column of the CPU plot by its colours (primary, warning, error).
+    let x = card.center().x;
+    let colours: [[u8; 3]; 3] = [[0x00, 0xd4, 0xff], [0xea, 0xb3, 0x08], [0xef, 0x44, 0x44]];
+    let y = (card.top() as u32 + 40..card.bottom() as u32 - 30)
+        .find(|&y| {
+            let p = image.get_pixel(x as u32, y).0;
+            colours
+                .iter()
+                .any(|c| c.iter().zip(p).all(|(a, b)| a.abs_diff(b) < 40))
+        })
+        .expect("the line crosses the middle of the plot");
+    harness.hover_at(egui::pos2(x, y as f32));
+    harness.run_steps(2);
+    let label = painted_texts(&harness)
+        .into_iter()
+        .find(|t| t.starts_with("2023-11-1") && t.contains('\n'))
+        .expect("a tooltip with the point's time");
+    let (time, value) = label.split_once('\n').unwrap();
+    let value: f64 = value.trim_end_matches('%').parse().unwrap();
+    // The time to the millisecond and the value are exactly one of the points sent.
+    let i = (0..600)
+        .find(|&i| {
+            let x = f64::from(i);
+            (60.0 + 35.0 * (x / 40.0).sin()) == value
+        })
+        .expect("the value is a data point's, not an interpolation");
+    let ts = T0 + f64::from(i) * 100.0;
+    let expected = chrono::TimeZone::timestamp_millis_opt(&chrono::Local, ts as i64).unwrap();
+    assert_eq!(time, expected.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
 }
