@@ -452,3 +452,19 @@ fn hovering_a_line_shows_the_exact_time_and_value_of_a_point() {
     let expected = chrono::TimeZone::timestamp_millis_opt(&chrono::Local, ts as i64).unwrap();
     assert_eq!(time, expected.format("%Y-%m-%d %H:%M:%S%.3f").to_string());
 }
+
+#[test]
+fn an_idle_dashboard_stops_repainting_and_new_data_is_drawn() {
+    let pipeline = every_kind(json!("dark"));
+    let mut harness = harness(pipeline.clone(), options());
+    // Nothing changes: the viewer asks for no further frame (egui_kittest's run() settles).
+    let steps = harness.try_run().expect("an idle viewer settles");
+    assert!(steps <= 2, "{steps} frames with nothing new");
+    push(
+        &pipeline,
+        json!({"type": "push", "updates": [{"widget": "rps", "value": 2000, "ts_ms": T0 + 9000.0}]}),
+    );
+    assert!(pipeline.flush(Duration::from_secs(5)));
+    harness.run_steps(1);
+    assert!(label_exists(&harness, "2,000"));
+}
