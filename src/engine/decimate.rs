@@ -192,15 +192,8 @@ impl M4Cache {
                         self.dirty = true;
                     }
                     if self.lo == first && !self.columns.is_empty() {
-                        let end = (first + 1) as f64 * width;
                         self.columns[0] = Column::EMPTY;
-                        let mut i = 0;
-                        while let Some((ts, value)) = ring.get(i).filter(|p| p.0 < end) {
-                            self.columns[0].fold(base_seq + i as u64, ts, value);
-                            i += 1;
-                        }
-                        self.last_scanned += i;
-                        self.dirty = true;
+                        self.scan(ring, base_seq, first, first);
                     }
                 }
             } else {

@@ -82,8 +82,9 @@ struct Widget {
     spec: WidgetSpec,
     data: WidgetData,
     updates_applied: u64,
-    /// Moves on with every change of the data (updates, clears, re-declarations).
-    revision: u64,
+    /// Times the data was replaced other than by an update (clears, re-declarations); with
+    /// `updates_applied` it makes [`Engine::widget_revision`].
+    replaced: u64,
     dropped: Arc<AtomicU64>,
 }
 
@@ -221,7 +222,6 @@ pub struct Engine {
     journal: Vec<Update>,
     journal_config_changed: bool,
     journal_lost: u64,
-    revision: u64,
     config_revision: u64,
 }
 
@@ -251,15 +251,8 @@ impl Engine {
             journal: Vec::new(),
             journal_config_changed: false,
             journal_lost: 0,
-            revision: 0,
             config_revision: 0,
         }
-    }
-
-    /// A counter that moves on with every change of data or configuration, so a viewer knows
-    /// when there is something new to draw.
-    pub fn revision(&self) -> u64 {
-        self.revision
     }
 
     /// A counter that moves on with every change of the configuration (widgets, layout, theme).
@@ -355,7 +348,7 @@ impl Engine {
                 _ => {}
             }
             widget.spec = spec.clone();
-            widget.revision += 1;
+            widget.replaced += 1;
             let dropped = Arc::clone(&widget.dropped);
             self.rebuild_directory();
             self.note_config_change();
@@ -379,7 +372,7 @@ impl Engine {
             data: WidgetData::new(&spec, self.config.buffer_size),
             spec: spec.clone(),
             updates_applied: 0,
-            revision: 0,
+            replaced: 0,
             dropped: Arc::clone(&dropped),
         });
         self.by_id.insert(spec.id.clone(), index);
@@ -423,7 +416,6 @@ impl Engine {
                 options.series[position] = series;
                 self.config_changed |= recording;
                 self.journal_config_changed |= journaling;
-                self.revision += 1;
                 self.config_revision += 1;
             }
             return Ok(position as u32);
@@ -488,8 +480,7 @@ impl Engine {
         let buffer_size = self.config.buffer_size;
         let widget = &mut self.widgets[index as usize];
         widget.data = WidgetData::new(&widget.spec, buffer_size);
-        widget.revision += 1;
-        self.revision += 1;
+        widget.replaced += 1;
         Ok(())
     }
 
@@ -500,9 +491,8 @@ impl Engine {
         let journaling = self.journaling;
         let generation = self.generation.wrapping_add(1);
         let (accepted, discarded) = (self.points_accepted, self.points_discarded);
-        let (revision, config_revision) = (self.revision + 1, self.config_revision + 1);
+        let config_revision = self.config_revision + 1;
         *self = Self::new();
-        self.revision = revision;
         self.config_revision = config_revision;
         self.generation = generation;
         self.points_accepted = accepted;
@@ -531,7 +521,6 @@ impl Engine {
     }
 
     fn note_config_change(&mut self) {
-        self.revision += 1;
         self.config_revision += 1;
         if self.recording {
             self.config_changed = true;
@@ -567,7 +556,8 @@ impl Engine {
     /// A counter that moves on whenever the widget's data changes.
     pub fn widget_revision(&self, id: &str) -> Option<u64> {
         let index = *self.by_id.get(id)?;
-        Some(self.widgets[index as usize].revision)
+        let widget = &self.widgets[index as usize];
+        Some(widget.updates_applied + widget.replaced)
     }
 
     /// The spec and data of a widget.
@@ -663,9 +653,7 @@ impl Engine {
             return;
         }
         widget.updates_applied += 1;
-        widget.revision += 1;
         self.points_accepted += 1;
-        self.revision += 1;
         if self.journaling {
             if self.journal.len() >= MAX_JOURNAL_UPDATES {
                 self.journal_lost += 1;

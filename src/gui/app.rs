@@ -13,7 +13,7 @@ use super::export::{self, Saved};
 use super::model::{Body, Extractor, PlotRequest, DEFAULT_COLUMNS};
 use super::style::Palette;
 use super::widgets;
-use crate::engine::{ConfigView, LayoutNode, WidgetKind, WidgetSpec};
+use crate::engine::{ConfigView, Engine, LayoutNode, WidgetKind, WidgetSpec};
 use crate::ingest::mirror::{Mirror, MirrorStatus};
 use crate::ingest::Pipeline;
 
@@ -115,8 +115,6 @@ pub struct Frame<'a> {
     pub tables: &'a mut HashMap<String, widgets::TableView>,
     /// Requests collected while drawing.
     pub actions: &'a mut Vec<Action>,
-    /// The maximised widget.
-    pub maximised: Option<&'a str>,
     /// Screen area of every card drawn (for screenshots).
     pub rects: &'a mut HashMap<String, egui::Rect>,
 }
@@ -167,11 +165,6 @@ impl Viewer {
         }
     }
 
-    /// The engine shown.
-    pub fn pipeline(&self) -> &Pipeline {
-        self.source.pipeline()
-    }
-
     /// True while the view is frozen.
     pub fn is_paused(&self) -> bool {
         self.paused.is_some()
@@ -180,15 +173,11 @@ impl Viewer {
     /// Freeze the view at the newest data (ingest goes on), or go live again.
     pub fn set_paused(&mut self, paused: bool) {
         self.paused = if paused {
-            Some(self.clock().unwrap_or_else(crate::ingest::now_ms))
+            let engine = self.source.pipeline().engine();
+            Some(clock(&engine, &self.specs).unwrap_or_else(crate::ingest::now_ms))
         } else {
             None
         };
-    }
-
-    /// Index into [`TIME_RANGES`] of the selected range.
-    pub fn time_range(&self) -> usize {
-        self.range
     }
 
     /// Select a time range by index into [`TIME_RANGES`]; plots follow it again.
@@ -202,11 +191,6 @@ impl Viewer {
     /// The maximised widget, if any.
     pub fn maximised(&self) -> Option<&str> {
         self.maximised.as_deref()
-    }
-
-    /// Maximise a widget, or return to the layout.
-    pub fn set_maximised(&mut self, id: Option<&str>) {
-        self.maximised = id.map(str::to_owned);
     }
 
     /// The current page (index into the layout's pages).
@@ -241,20 +225,6 @@ impl Viewer {
         self.extractor.points_read
     }
 
-    /// The newest timestamp of any time series: the dashboard's clock.
-    fn clock(&self) -> Option<f64> {
-        let engine = self.source.pipeline().engine();
-        let mut newest: Option<f64> = None;
-        for id in self.specs.keys() {
-            if let Some((_, data)) = engine.widget(id) {
-                if let Some((_, hi)) = super::model::time_extent(data) {
-                    newest = Some(newest.map_or(hi, |n: f64| n.max(hi)));
-                }
-            }
-        }
-        newest
-    }
-
     /// Draw one frame into `ui` (the whole window).
     pub fn show(&mut self, ui: &mut Ui) {
         self.take_saved();
@@ -278,7 +248,6 @@ impl Viewer {
             plots: &mut self.plots,
             tables: &mut self.tables,
             actions: &mut actions,
-            maximised: self.maximised.as_deref(),
             rects: &mut self.rects,
         };
         if let Some(id) = self.maximised.clone() {
@@ -351,17 +320,10 @@ impl Viewer {
         }
         self.extractor.sync_config(revision);
         self.extractor.points_read = 0;
-        let mut clock: Option<f64> = self.paused;
-        if clock.is_none() {
-            for spec in self.specs.values() {
-                if let Some((_, data)) = engine.widget(&spec.id) {
-                    if let Some((_, hi)) = super::model::time_extent(data) {
-                        clock = Some(clock.map_or(hi, |c: f64| c.max(hi)));
-                    }
-                }
-            }
-        }
-        let clock = clock.unwrap_or_else(crate::ingest::now_ms);
+        let clock = self
+            .paused
+            .or_else(|| clock(&engine, &self.specs))
+            .unwrap_or_else(crate::ingest::now_ms);
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
         for id in visible {
@@ -529,6 +491,17 @@ impl Viewer {
             self.messages.push((message, Instant::now()));
         }
     }
+}
+
+/// The newest timestamp of any time series: the dashboard's clock (the producer's, not this
+/// machine's, so a viewer elsewhere is not thrown off by clock skew).
+fn clock(engine: &Engine, specs: &HashMap<String, WidgetSpec>) -> Option<f64> {
+    specs
+        .keys()
+        .filter_map(|id| engine.widget(id))
+        .filter_map(|(_, data)| super::model::time_extent(data))
+        .map(|(_, newest)| newest)
+        .reduce(f64::max)
 }
 
 fn window_title(title: &str) -> String {

@@ -84,7 +84,8 @@ pub struct PlotRequest {
 /// Per-widget caches kept across frames.
 #[derive(Debug, Default)]
 pub struct Extractor {
-    series: HashMap<(String, usize), M4Cache>,
+    /// One cache per series of each plot, by widget id.
+    series: HashMap<String, Vec<M4Cache>>,
     copies: HashMap<String, (u64, Body)>,
     config_revision: u64,
     /// Ring points read by the last [`Extractor::plot`] calls (benchmarks and tests).
@@ -108,15 +109,15 @@ impl Extractor {
         data: &WidgetData,
         request: PlotRequest,
     ) -> PlotModel {
-        let rings: Vec<&RingBuffer> = match data {
-            WidgetData::Series(ring) => vec![ring],
-            WidgetData::MultiSeries(rings) => rings.iter().collect(),
-            _ => Vec::new(),
-        };
+        let rings = rings(data);
         let (t0, t1) = request.range;
+        let caches = match self.series.get_mut(&spec.id) {
+            Some(caches) => caches,
+            None => self.series.entry(spec.id.clone()).or_default(),
+        };
+        caches.resize_with(rings.len(), M4Cache::default);
         let mut series = Vec::with_capacity(rings.len());
-        for (index, ring) in rings.iter().enumerate() {
-            let cache = self.series.entry((spec.id.clone(), index)).or_default();
+        for (ring, cache) in rings.iter().zip(caches.iter_mut()) {
             let points = cache.update(ring, t0, t1, request.columns).to_vec();
             self.points_read += cache.last_scanned;
             series.push(SeriesModel { points });
@@ -178,15 +179,20 @@ fn stat_model(ring: &RingBuffer) -> StatModel {
     }
 }
 
+/// The series rings of a widget (none for kinds that are not time series).
+fn rings(data: &WidgetData) -> &[RingBuffer] {
+    match data {
+        WidgetData::Series(ring) => std::slice::from_ref(ring),
+        WidgetData::MultiSeries(rings) => rings,
+        _ => &[],
+    }
+}
+
 /// The oldest and newest timestamps a widget holds, if it is a time series.
+/// (O(1) a series while its timestamps never went backwards; a scan of the ring otherwise.)
 pub fn time_extent(data: &WidgetData) -> Option<(f64, f64)> {
-    let rings: Vec<&RingBuffer> = match data {
-        WidgetData::Series(ring) => vec![ring],
-        WidgetData::MultiSeries(rings) => rings.iter().collect(),
-        _ => return None,
-    };
     let mut extent: Option<(f64, f64)> = None;
-    for ring in rings {
+    for ring in rings(data) {
         let (Some(first), Some(last)) = (ring.get(0), ring.last()) else {
             continue;
         };

@@ -72,7 +72,7 @@ fn unit(spec: &WidgetSpec) -> &str {
 
 /// A widget in its card. `maximised` fills the space given.
 pub fn card(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bool) {
-    let palette = frame.palette;
+    let (palette, bodies) = (frame.palette, frame.bodies);
     let response = card_frame(palette).show(ui, |ui| {
         ui.set_width(ui.available_width());
         header(ui, frame, spec, maximised);
@@ -83,21 +83,21 @@ pub fn card(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bo
                 .height
                 .map_or_else(|| default_height(spec.kind), |h| h as f32)
         };
-        match frame.bodies.get(&spec.id).cloned() {
-            Some(Body::Plot(model)) => plot(ui, frame, spec, &model, height),
-            Some(Body::Stat(model)) => stat(ui, palette, spec, &model, height),
-            Some(Body::Gauge(value)) => gauge(ui, palette, spec, value, height),
-            Some(Body::Bars(bars)) => bar_chart(ui, palette, spec, &bars, height),
+        match bodies.get(&spec.id) {
+            Some(Body::Plot(model)) => plot(ui, frame, spec, model, height),
+            Some(Body::Stat(model)) => stat(ui, palette, spec, model, height),
+            Some(Body::Gauge(value)) => gauge(ui, palette, spec, *value, height),
+            Some(Body::Bars(bars)) => bar_chart(ui, palette, spec, bars, height),
             Some(Body::Table(table)) => {
                 let view = frame.tables.entry(spec.id.clone()).or_default();
-                table_body(ui, palette, spec, &table, view, height);
+                table_body(ui, palette, spec, table, view, height);
             }
             Some(Body::Text(text)) => match &spec.options {
-                WidgetOptions::Markdown(_) => markdown::show(ui, palette, &text),
-                WidgetOptions::Text(o) => text_body(ui, palette, o.style, &text),
+                WidgetOptions::Markdown(_) => markdown::show(ui, palette, text),
+                WidgetOptions::Text(o) => text_body(ui, palette, o.style, text),
                 _ => {}
             },
-            Some(Body::Matrix(matrix)) => heatmap(ui, palette, spec, &matrix, height),
+            Some(Body::Matrix(matrix)) => heatmap(ui, palette, spec, matrix, height),
             None => {
                 ui.allocate_space(Vec2::new(ui.available_width(), height));
             }
@@ -317,7 +317,6 @@ fn plot(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotModel
         _ => {}
     }
     let follow = view.follow;
-    let metric_thresholds = thresholds.clone();
     let response = plot.show(ui, |plot_ui| {
         if follow {
             plot_ui.set_auto_bounds([false, fixed_y.is_none()]);
@@ -352,22 +351,28 @@ fn plot(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotModel
             } else {
                 String::new()
             };
+            // A metric's line takes the colour of the highest threshold it is above.
+            let zones: Option<Arc<dyn Fn(egui_plot::PlotPoint) -> Color32 + Send + Sync>> =
+                (!thresholds.is_empty()).then(|| {
+                    let zones: Vec<(f64, Color32)> = thresholds
+                        .iter()
+                        .map(|(level, c, _)| (*level, *c))
+                        .collect();
+                    Arc::new(move |p: egui_plot::PlotPoint| {
+                        zones
+                            .iter()
+                            .filter(|(level, _)| p.y >= *level)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map_or(color, |z| z.1)
+                    })
+                        as Arc<dyn Fn(egui_plot::PlotPoint) -> Color32 + Send + Sync>
+                });
             for run in runs(&series.points) {
                 let mut line = Line::new(name.clone(), PlotPoints::from_iter(run.iter().copied()))
                     .color(color)
                     .width(1.5);
-                if !metric_thresholds.is_empty() {
-                    let zones = metric_thresholds.clone();
-                    line = line.gradient_color(
-                        Arc::new(move |p| {
-                            zones
-                                .iter()
-                                .filter(|(level, _, _)| p.y >= *level)
-                                .max_by(|a, b| a.0.total_cmp(&b.0))
-                                .map_or(color, |z| z.1)
-                        }),
-                        false,
-                    );
+                if let Some(zones) = &zones {
+                    line = line.gradient_color(Arc::clone(zones), false);
                 }
                 plot_ui.line(line);
             }
