@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, http_json
 
 pytestmark = pytest.mark.skipif(shutil.which("Xvfb") is None or shutil.which("import") is None, reason="needs Xvfb and ImageMagick (scripts/setup.sh installs them)")
 
@@ -180,7 +180,7 @@ WINDOW_SCRIPT = textwrap.dedent(
     t0 = 1_700_000_000_000
     for i in range(200):
         level.send(10.0 if i < 100 else 90.0, (t0 + i * 100) / 1000)
-    server = sv.start(mode="window", port=port)
+    server = sv.start(mode=sys.argv[2], port=port)
     assert server.window is not None
     print("WINDOW", server.window.pid, flush=True)
     sys.stdin.readline()  # the test has seen the window
@@ -188,18 +188,28 @@ WINDOW_SCRIPT = textwrap.dedent(
 )
 
 
-def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display):
+@pytest.mark.parametrize("mode", ["window", "both"])
+def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display, mode):
     port = free_port()
     env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1", "STREAMVIZ_AUTOSTART": "0"}
     # The viewer inherits the script's stderr: its first line says the window shows the dashboard.
-    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port)], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port), mode], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert script.stdout is not None and script.stdin is not None and script.stderr is not None
     word, pid_text = script.stdout.readline().split()
     assert word == "WINDOW"
     pid = int(pid_text)
     try:
-        first = script.stderr.readline()
-        assert first.startswith('streamviz-viewer: showing "Script window"'), first + script.stderr.read()
+        # Two processes write here; read until the viewer's line, whatever the order.
+        lines = [script.stderr.readline()]
+        while not lines[-1].startswith("streamviz-viewer:") and len(lines) < 3:
+            lines.append(script.stderr.readline())
+        if mode == "both" and not any(line.startswith("StreamViz dashboard:") for line in lines):
+            lines.append(script.stderr.readline())
+        assert any(line.startswith('streamviz-viewer: showing "Script window"') for line in lines), lines
+        if mode == "both":
+            # "both" says where the browser dashboard is, and serves it.
+            assert f"StreamViz dashboard: http://127.0.0.1:{port}/\n" in lines, lines
+            assert http_json(f"http://127.0.0.1:{port}/api/v1/health")[0] == 200
         shot = wait_for_screen(display, "window_from_script", lambda s: magenta(s)[0].size > 200)
         left, right = line_halves(shot)
         assert left - right > 100, (left, right)
