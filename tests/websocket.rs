@@ -280,23 +280,53 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
     assert_eq!(next_json(&mut slow).await["type"], "config");
     assert_eq!(next_json(&mut slow).await["type"], "history");
 
-    // ~40 MB of frames while the slow client reads nothing: far more than socket buffers hold,
-    // in many small ticks: far more frames than the backlog holds.
-    const POINTS: usize = 1_000_000;
-    let producer = spawn_producer(&pipeline, &cpu, POINTS, 2_500, |i| {
-        (1.0e12 + i as f64, i as f64 + 0.123_456_789)
-    });
-    tokio::task::spawn_blocking(move || producer.join().expect("producer"))
+    // A fast client that reads everything: each burst below waits until it has seen the burst,
+    // so every burst is at least one frame of its own whatever the machine's load.
+    let (mut fast, _) = tokio_tungstenite::connect_async(&url)
         .await
-        .expect("join");
-    assert!(pipeline.flush(Duration::from_secs(10)));
+        .expect("connect");
+    for expected in ["hello", "config", "history"] {
+        assert_eq!(next_json(&mut fast).await["type"], expected);
+    }
+
+    // ~14 MB in 400 frames while the slow client reads nothing: far more than socket buffers
+    // hold (a few MB on loopback) and far more frames than the backlog holds.
+    const POINTS: usize = 400_000;
+    const BURST: usize = 1_000;
+    let value = |i: usize| i as f64 + 0.123_456_789;
+    for burst in 0..POINTS / BURST {
+        for i in burst * BURST..(burst + 1) * BURST {
+            pipeline.send(
+                Update::Point {
+                    widget: cpu.widget,
+                    ts_ms: 1.0e12 + i as f64,
+                    value: value(i),
+                },
+                &cpu.dropped,
+            );
+        }
+        let last = value((burst + 1) * BURST - 1);
+        'seen: loop {
+            let message = next_json(&mut fast).await;
+            for op in message["updates"].as_array().into_iter().flatten() {
+                if op["points"]
+                    .as_array()
+                    .and_then(|p| p.last())
+                    .map(|p| p[1].as_f64())
+                    == Some(Some(last))
+                {
+                    break 'seen;
+                }
+            }
+        }
+    }
     assert_eq!(pipeline.stats().points_dropped, 0);
 
     // Now it reads: stale frames still in the socket, then a fresh config and history, then live
     // data. Rebuild the series the way a viewer does and compare with what the engine holds.
     let mut series: Vec<f64> = Vec::new();
     let mut resyncs = 0;
-    while series.last() != Some(&(POINTS as f64 - 1.0 + 0.123_456_789)) {
+    while series.last() != Some(&value(POINTS - 1)) {
         let message = next_json(&mut slow).await;
         match message["type"].as_str() {
             Some("config") => resyncs += 1,
@@ -325,9 +355,7 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
     assert!(resyncs >= 1, "the slow client was resynchronised");
     let tail = &series[series.len() - KEPT..];
     assert!(
-        tail.iter()
-            .copied()
-            .eq((POINTS - KEPT..POINTS).map(|i| i as f64 + 0.123_456_789)),
+        tail.iter().copied().eq((POINTS - KEPT..POINTS).map(value)),
         "after the resync the client holds exactly the newest points, in order"
     );
 }
