@@ -58,7 +58,8 @@ impl Source {
 pub struct ViewerOptions {
     /// Where exports are written when no save dialog is available.
     pub export_dir: PathBuf,
-    /// Use the native save dialog when one is available.
+    /// Ask where to save with the native save dialog (when one can be shown; else exports go into
+    /// `export_dir`).
     pub dialogs: bool,
 }
 
@@ -66,7 +67,7 @@ impl Default for ViewerOptions {
     fn default() -> Self {
         Self {
             export_dir: PathBuf::from("."),
-            dialogs: export::dialog_available(),
+            dialogs: export::dialogs_wanted(),
         }
     }
 }
@@ -485,7 +486,10 @@ impl Viewer {
         while let Ok(saved) = self.saved_rx.try_recv() {
             let message = match saved {
                 Saved::Written(path) => format!("Saved {}", path.display()),
-                Saved::Cancelled => continue,
+                Saved::WrittenWithoutDialog(path, reason) => {
+                    format!("Saved {} ({reason})", path.display())
+                }
+                Saved::Cancelled => "Export cancelled".to_owned(),
                 Saved::Failed(reason) => format!("Export failed: {reason}"),
             };
             self.messages.push((message, Instant::now()));

@@ -22,7 +22,8 @@ pub struct Args {
     /// Initial window size in points, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     pub size: (f32, f32),
-    /// Directory exports (CSV, JSON, PNG) are written to when no save dialog is shown.
+    /// Directory exports (CSV, JSON, PNG) are written to when no save dialog is shown (no
+    /// desktop portal or zenity, or --no-dialog).
     #[arg(long, default_value = ".")]
     pub export_dir: PathBuf,
     /// Never show a save dialog; write exports straight into --export-dir.
@@ -109,7 +110,7 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
     };
     let options = ViewerOptions {
         export_dir: args.export_dir,
-        dialogs: !args.no_dialog && super::export::dialog_available(),
+        dialogs: !args.no_dialog && super::export::dialogs_wanted(),
     };
     match super::run(Source::Mirror(mirror), options, [args.size.0, args.size.1]) {
         Ok(()) => 0,

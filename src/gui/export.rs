@@ -1,6 +1,11 @@
 //! Saving a widget's data (CSV, JSON) or a picture of it (PNG): through the native save dialog
-//! (rfd, on a thread of its own so the window keeps drawing) when a desktop portal can show
-//! one, else straight into the export directory under a name that does not overwrite anything.
+//! (rfd, on a thread of its own so the window keeps drawing) when one can be shown, else straight
+//! into the export directory under a name that does not overwrite anything, saying why.
+//!
+//! On Linux and the BSDs rfd shows its dialog through the desktop portal
+//! (`org.freedesktop.portal.FileChooser` on the D-Bus session bus), else through `zenity`; with
+//! neither it returns at once as if the user had cancelled. So before showing a dialog the viewer
+//! asks the session bus whether the portal's file chooser is there ([`dialog_unavailable`]).
 
 use std::path::{Path, PathBuf};
 
@@ -11,23 +16,85 @@ use super::app::ViewerOptions;
 /// How an export ended; shown in the header.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Saved {
-    /// Written to this file.
+    /// Written to this file, where the user chose in the dialog.
     Written(PathBuf),
+    /// Written into the export directory because no dialog could be shown (the reason).
+    WrittenWithoutDialog(PathBuf, String),
     /// The user closed the dialog.
     Cancelled,
     /// Could not be written.
     Failed(String),
 }
 
-/// Whether a native save dialog can be shown: rfd's portal backend needs a D-Bus session, and
-/// `STREAMVIZ_NO_DIALOG=1` turns dialogs off (headless machines, tests).
-pub fn dialog_available() -> bool {
+/// Whether save dialogs are wanted at all: `STREAMVIZ_NO_DIALOG=1` (or `--no-dialog`) turns them
+/// off, e.g. on headless machines.
+pub fn dialogs_wanted() -> bool {
     std::env::var_os("STREAMVIZ_NO_DIALOG").is_none_or(|v| v.is_empty() || v == "0")
-        && std::env::var_os("DBUS_SESSION_BUS_ADDRESS").is_some()
 }
 
-/// Save `bytes` as `name`: ask where with a dialog when `options.dialogs`, else write into the
-/// export directory. The outcome arrives on `saved`; `ctx` is asked to repaint then.
+/// Why rfd cannot show a save dialog with the session bus at `bus_address` and the program
+/// search path `search_path` (as `PATH`), or `None` when it can: a portal with a file chooser
+/// answers on the bus, or `zenity` is on the path.
+#[cfg(all(unix, not(target_os = "macos")))]
+pub fn dialog_unavailable(
+    bus_address: Option<&str>,
+    search_path: Option<&std::ffi::OsStr>,
+) -> Option<String> {
+    if search_path
+        .is_some_and(|path| std::env::split_paths(path).any(|dir| dir.join("zenity").is_file()))
+    {
+        return None;
+    }
+    let Some(address) = bus_address.filter(|a| !a.is_empty()) else {
+        return Some("no D-Bus session bus (DBUS_SESSION_BUS_ADDRESS is not set)".to_owned());
+    };
+    portal_file_chooser(address)
+        .err()
+        .map(|reason| format!("no desktop portal file chooser ({reason})"))
+}
+
+/// Native dialogs are always there on macOS and Windows.
+#[cfg(not(all(unix, not(target_os = "macos"))))]
+pub fn dialog_unavailable(
+    _bus_address: Option<&str>,
+    _search_path: Option<&std::ffi::OsStr>,
+) -> Option<String> {
+    None
+}
+
+/// Ask the portal for its file chooser's version: an error unless the portal service exists
+/// (it may be started on demand) and has a file-chooser backend.
+#[cfg(all(unix, not(target_os = "macos")))]
+fn portal_file_chooser(address: &str) -> Result<(), String> {
+    let connection = zbus::blocking::connection::Builder::address(address)
+        .and_then(|builder| {
+            builder
+                .method_timeout(std::time::Duration::from_secs(20))
+                .build()
+        })
+        .map_err(|err| err.to_string())?;
+    connection
+        .call_method(
+            Some("org.freedesktop.portal.Desktop"),
+            "/org/freedesktop/portal/desktop",
+            Some("org.freedesktop.DBus.Properties"),
+            "Get",
+            &("org.freedesktop.portal.FileChooser", "version"),
+        )
+        .map(|_| ())
+        .map_err(|err| err.to_string())
+}
+
+/// [`dialog_unavailable`] for this process's session bus and `PATH`, asked at each export (a
+/// few milliseconds; a portal installed meanwhile is found).
+fn dialog_unavailable_here() -> Option<String> {
+    let address = std::env::var("DBUS_SESSION_BUS_ADDRESS").ok();
+    dialog_unavailable(address.as_deref(), std::env::var_os("PATH").as_deref())
+}
+
+/// Save `bytes` as `name`: ask where with a dialog when `options.dialogs` and one can be shown,
+/// else write into the export directory. The outcome arrives on `saved`; `ctx` is asked to
+/// repaint then.
 pub fn save(
     options: &ViewerOptions,
     saved: &Sender<Saved>,
@@ -40,32 +107,46 @@ pub fn save(
         ctx.request_repaint();
         return;
     }
+    let failed = (saved.clone(), ctx.clone());
     let (saved, ctx, dir) = (saved.clone(), ctx.clone(), options.export_dir.clone());
     let spawned = std::thread::Builder::new()
         .name("streamviz-save".into())
         .spawn(move || {
-            let extension = Path::new(&name)
-                .extension()
-                .and_then(|e| e.to_str())
-                .unwrap_or("")
-                .to_owned();
-            let chosen = rfd::FileDialog::new()
-                .set_directory(&dir)
-                .set_file_name(&name)
-                .add_filter(extension.to_uppercase(), &[extension.as_str()])
-                .save_file();
-            let outcome = match chosen {
-                Some(path) => match std::fs::write(&path, &bytes) {
-                    Ok(()) => Saved::Written(path),
-                    Err(err) => Saved::Failed(format!("{}: {err}", path.display())),
+            let outcome = match dialog_unavailable_here() {
+                None => save_with_dialog(&dir, &name, &bytes),
+                Some(reason) => match write_unique(&dir, &name, &bytes) {
+                    Saved::Written(path) => Saved::WrittenWithoutDialog(path, reason),
+                    other => other,
                 },
-                None => Saved::Cancelled,
             };
             let _ = saved.send(outcome);
             ctx.request_repaint();
         });
     if let Err(err) = spawned {
-        tracing::warn!("no save dialog ({err}); writing into the export directory");
+        let _ = failed
+            .0
+            .send(Saved::Failed(format!("cannot start a thread: {err}")));
+        failed.1.request_repaint();
+    }
+}
+
+fn save_with_dialog(dir: &Path, name: &str, bytes: &[u8]) -> Saved {
+    let extension = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .unwrap_or("");
+    let chosen = rfd::FileDialog::new()
+        .set_title(format!("Export {name}"))
+        .set_directory(dir)
+        .set_file_name(name)
+        .add_filter(extension.to_uppercase(), &[extension])
+        .save_file();
+    match chosen {
+        Some(path) => match std::fs::write(&path, bytes) {
+            Ok(()) => Saved::Written(path),
+            Err(err) => Saved::Failed(format!("{}: {err}", path.display())),
+        },
+        None => Saved::Cancelled,
     }
 }
 

@@ -102,7 +102,7 @@ PRODUCER = textwrap.dedent(
     import stream_viz as sv
     port, low, high = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
     sv.configure(title="Window test", autostart=False)
-    level = sv.metric("level", title="Level", color="#ff00ff")
+    level = sv.metric("level", title="Level", color="#ff00ff", max_points=500_000)
     sv.start(port=port)
     t0 = 1_700_000_000_000
     # The first half at `low`, the second at `high`: a step the screen must show.
@@ -110,7 +110,15 @@ PRODUCER = textwrap.dedent(
         level.send(low if i < 100 else high, (t0 + i * 100) / 1000)
     sv.flush()
     print("READY", flush=True)
-    sys.stdin.read()  # until the test closes stdin or kills us
+    # Until the test closes stdin or kills us; "flood N LOW HIGH" sends N more points as fast as
+    # it can, the first half at LOW and the second at HIGH, and reports what was dropped.
+    for line in sys.stdin:
+        _, n, flood_low, flood_high = line.split()
+        n, start = int(n), t0 + 200 * 100
+        for i in range(n):
+            level.send(float(flood_low) if i < n // 2 else float(flood_high), (start + i) / 1000)
+        sv.flush()
+        print("FLOODED", level.dropped, sv.stats()["points_dropped"], flush=True)
     """
 )
 
@@ -250,4 +258,35 @@ def test_a_crashed_window_does_not_stop_the_producer(display):
         assert producer.poll() is None
     finally:
         end(viewer)
+        end(producer)
+
+
+def test_a_frozen_window_slows_nothing_and_catches_up_when_it_resumes(display):
+    port = free_port()
+    producer = start_producer(port, 90.0, 10.0)
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
+    viewer = subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}", "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert viewer.stderr is not None and producer.stdin is not None and producer.stdout is not None
+        assert viewer.stderr.readline().startswith("streamviz-viewer: showing")
+        shot = wait_for_screen(display, "window_before_freeze", lambda s: magenta(s)[0].size > 200)
+        left, right = line_halves(shot)
+        assert right - left > 100, "high first, then low"
+        # The window hangs (SIGSTOP: it reads nothing, draws nothing) while the producer sends
+        # 300,000 points, ~10 MB of frames: far more than the socket buffers between them hold.
+        viewer.send_signal(signal.SIGSTOP)
+        producer.stdin.write("flood 300000 10 90\n")
+        producer.stdin.flush()
+        word, widget_dropped, dropped = producer.stdout.readline().split()
+        assert (word, widget_dropped, dropped) == ("FLOODED", "0", "0"), "the producer lost nothing"
+        # The server still serves everyone else.
+        assert http_json(f"http://127.0.0.1:{port}/api/v1/stats")[1]["per_widget"][0]["accepted"] == 300_200
+        # The window wakes up: it is resynchronised and draws the flood (low, then high).
+        viewer.send_signal(signal.SIGCONT)
+        wait_for_screen(display, "window_after_freeze", lambda s: magenta(s)[0].size > 200 and line_halves(s)[0] - line_halves(s)[1] > 100)
+        assert viewer.poll() is None
+    finally:
+        if viewer.poll() is None:
+            viewer.send_signal(signal.SIGCONT)
+        end(viewer, signal.SIGTERM)
         end(producer)
