@@ -49,11 +49,21 @@ pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
         .widgets
         .iter()
         .zip(&snapshot.data)
-        .map(|(spec, data)| to_json(&json_history(spec, data)))
+        .zip(&snapshot.partials)
+        .map(|((spec, data), partial)| to_json(&json_history(spec, data, *partial)))
         .collect()
 }
 
-fn json_history<'a>(spec: &'a WidgetSpec, data: &'a WidgetData) -> impl Serialize + 'a {
+/// Whether `spec` is a metric aggregated into windows.
+pub fn is_windowed(spec: &WidgetSpec) -> bool {
+    matches!(&spec.options, WidgetOptions::Metric(o) if o.window.is_some())
+}
+
+fn json_history<'a>(
+    spec: &'a WidgetSpec,
+    data: &'a WidgetData,
+    partial: Option<(f64, f64)>,
+) -> impl Serialize + 'a {
     #[derive(Serialize)]
     struct Message<'a> {
         r#type: &'static str,
@@ -69,6 +79,7 @@ fn json_history<'a>(spec: &'a WidgetSpec, data: &'a WidgetData) -> impl Serializ
             spec,
             data,
             decimate: true,
+            partial: is_windowed(spec).then_some(partial),
         },
     }
 }
@@ -88,6 +99,8 @@ pub struct DataJson<'a> {
     pub data: &'a WidgetData,
     /// Decimate long series (history); false keeps every point (export).
     pub decimate: bool,
+    /// A windowed metric's partial window (`Some(None)`: none yet); `None` leaves it out.
+    pub partial: Option<Option<(f64, f64)>>,
 }
 
 impl Serialize for DataJson<'_> {
@@ -98,6 +111,9 @@ impl Serialize for DataJson<'_> {
                 map.serialize_entry("points", &PointsJson(ring, self.decimate))?;
                 if self.decimate && ring.len() > DECIMATE_HISTORY_ABOVE {
                     map.serialize_entry("decimated", &true)?;
+                }
+                if let Some(partial) = self.partial {
+                    map.serialize_entry("partial", &partial.map(|(ts, v)| [ts, v]))?;
                 }
             }
             WidgetData::MultiSeries(rings) => {
@@ -292,6 +308,10 @@ enum Op<'a> {
         widget: &'a str,
         matrix: &'a [Vec<f64>],
     },
+    Partial {
+        widget: &'a str,
+        point: Option<[f64; 2]>,
+    },
 }
 
 impl Op<'_> {
@@ -326,6 +346,7 @@ impl Op<'_> {
                 json!({"widget": widget, "text": text, "html": markdown_to_safe_html(text)})
             }
             Op::Matrix { widget, matrix } => json!({"widget": widget, "matrix": matrix}),
+            Op::Partial { widget, point } => json!({"widget": widget, "partial": point}),
         }
     }
 }
@@ -460,14 +481,21 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             markdown: info.kind == WidgetKind::Markdown,
         },
         Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
+        Update::Partial { ts_ms, value, .. } => Op::Partial {
+            widget,
+            point: (!ts_ms.is_nan()).then_some([*ts_ms, *value]),
+        },
     }
 }
 
 /// One update as a `data` op (the shape `push` accepts), for persistence: the markdown `html` is
-/// left out to keep the database small (`push` ignores it anyway). `None` for time-series points, which are stored
-/// in columns instead.
+/// left out to keep the database small (`push` ignores it anyway). `None` for time-series points,
+/// which are stored in columns instead, and for partial windows, which are not stored.
 pub fn change_json(update: &Update, info: &WidgetInfo) -> Option<Value> {
-    if matches!(update, Update::Point { .. } | Update::SeriesPoint { .. }) {
+    if matches!(
+        update,
+        Update::Point { .. } | Update::SeriesPoint { .. } | Update::Partial { .. }
+    ) {
         return None;
     }
     let mut value = new_op(update, info).to_value();
@@ -497,6 +525,7 @@ pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
             spec,
             data,
             decimate: false,
+            partial: None,
         },
     })
 }

@@ -127,15 +127,30 @@ fn click_export_csv(harness: &mut Harness<'static, Viewer>) {
     harness.run_steps(2);
 }
 
-/// Step the viewer until `condition` holds (the save runs on a thread of its own).
+/// Step the viewer until `condition` holds (the save runs on a thread of its own). On a timeout
+/// the X display (if any) is saved as test-artifacts/dialog-timeout.png.
 fn step_until(
     harness: &mut Harness<'static, Viewer>,
     what: &str,
+    display: Option<&str>,
     mut condition: impl FnMut(&mut Harness<'static, Viewer>) -> bool,
 ) {
     let deadline = Instant::now() + Duration::from_secs(30);
     while !condition(harness) {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        if Instant::now() > deadline {
+            if let Some(display) = display {
+                let shot = Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
+                let _ = std::fs::create_dir_all(&shot);
+                let _ = Command::new("import")
+                    .args(["-display", display, "-window", "root"])
+                    .arg(shot.join("dialog-timeout.png"))
+                    .status();
+            }
+            panic!(
+                "timed out waiting for {what}; the viewer says {:?}",
+                harness.state().messages()
+            );
+        }
         harness.step();
         std::thread::sleep(Duration::from_millis(20));
     }
@@ -182,7 +197,7 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
     std::fs::create_dir(&exports).unwrap();
     let mut harness = viewer(&exports);
     click_export_csv(&mut harness);
-    step_until(&mut harness, "the fallback export", |h| {
+    step_until(&mut harness, "the fallback export", None, |h| {
         !h.state().messages().is_empty()
     });
     let message = harness.state().messages().pop().unwrap();
@@ -237,7 +252,13 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
     click_export_csv(&mut harness);
     let window = xdotool(
         &display,
-        &["search", "--sync", "--name", "^Export cpu\\.csv$"],
+        &[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "^Export cpu\\.csv$",
+        ],
     );
     let window = window.lines().next().unwrap().to_owned();
     xdotool(&display, &["windowfocus", "--sync", &window]);
@@ -247,12 +268,17 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
         &["type", "--delay", "20", chosen.to_str().unwrap()],
     );
     xdotool(&display, &["key", "Return"]);
-    step_until(&mut harness, "the file written from the dialog", |h| {
-        h.state()
-            .messages()
-            .iter()
-            .any(|m| m == &format!("Saved {}", chosen.display()))
-    });
+    step_until(
+        &mut harness,
+        "the file written from the dialog",
+        Some(&display),
+        |h| {
+            h.state()
+                .messages()
+                .iter()
+                .any(|m| m == &format!("Saved {}", chosen.display()))
+        },
+    );
     assert_eq!(std::fs::read_to_string(&chosen).unwrap(), expected_csv());
     assert!(
         !exports.join("cpu-2.csv").exists(),
@@ -263,12 +289,18 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
     click_export_csv(&mut harness);
     let window = xdotool(
         &display,
-        &["search", "--sync", "--name", "^Export cpu\\.csv$"],
+        &[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "^Export cpu\\.csv$",
+        ],
     );
     let window = window.lines().next().unwrap().to_owned();
     xdotool(&display, &["windowfocus", "--sync", &window]);
     xdotool(&display, &["key", "Escape"]);
-    step_until(&mut harness, "the cancelled export", |h| {
+    step_until(&mut harness, "the cancelled export", Some(&display), |h| {
         h.state().messages().iter().any(|m| m == "Export cancelled")
     });
     let files: Vec<PathBuf> = std::fs::read_dir(&chosen_dir)

@@ -1,5 +1,5 @@
-//! The engine: pure data, no I/O and no threads. Widget specs, columnar ring buffers, keyed
-//! tables, the registry that applies updates, deltas for live subscribers and snapshots for new
+//! The engine: pure data, no I/O and no threads. Widget specs, columnar ring buffers, windowed
+//! aggregations, keyed tables, the registry that applies updates, deltas for live subscribers and snapshots for new
 //! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
 
 pub mod decimate;
@@ -13,6 +13,7 @@ mod state;
 mod table;
 pub mod theme;
 mod update;
+pub mod window;
 
 pub use error::{EngineError, EngineResult};
 pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree, Placement};
@@ -34,3 +35,4 @@ pub use update::{
     key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms, Bar,
     KeyedRow, Update, WidgetRef,
 };
+pub use window::{Aggregation, WindowAggregator, WindowSpec};

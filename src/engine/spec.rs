@@ -11,6 +11,7 @@ use super::limits::{
     MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_SERIES, MAX_TABLE_ROWS, MAX_TEXT_BYTES,
 };
 use super::theme::{BrandImage, Theme};
+use super::window::WindowSpec;
 
 /// The nine kinds of widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -188,6 +189,34 @@ pub struct MetricOptions {
     pub max_points: Option<usize>,
     /// Warning and critical levels.
     pub thresholds: Option<Thresholds>,
+    /// Aggregate the points sent into windows of this length (`"500ms"`, `"10s"`, `"1m"`,
+    /// `"1h"`, `"7d"`): the metric then shows one point per window. Default: none (raw points).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub window: Option<String>,
+    /// What each window becomes: `sum`, `avg`, `min`, `max`, `count`, `rate` (per second) or a
+    /// percentile `pNN` / `pNN.N`. Default: `avg` (with a window).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub aggregation: Option<String>,
+    /// Distance between window starts, for sliding windows. Default: the window (tumbling).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub slide: Option<String>,
+    /// How far behind the newest point a point may arrive and still count. Default: `"0s"`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub lateness: Option<String>,
+}
+
+impl MetricOptions {
+    /// The windowing these options ask for (checked at declaration, so valid here), if any.
+    pub fn window_spec(&self) -> Option<WindowSpec> {
+        WindowSpec::from_options(
+            self.window.as_deref(),
+            self.slide.as_deref(),
+            self.lateness.as_deref(),
+            self.aggregation.as_deref(),
+        )
+        .ok()
+        .flatten()
+    }
 }
 
 /// How a stat colours its delta.
@@ -625,6 +654,20 @@ impl WidgetSpec {
                     check_finite("thresholds.warning", t.warning)?;
                     check_finite("thresholds.critical", t.critical)?;
                 }
+                for (option, text) in [
+                    ("window", &o.window),
+                    ("slide", &o.slide),
+                    ("lateness", &o.lateness),
+                    ("aggregation", &o.aggregation),
+                ] {
+                    check_label(option, text)?;
+                }
+                WindowSpec::from_options(
+                    o.window.as_deref(),
+                    o.slide.as_deref(),
+                    o.lateness.as_deref(),
+                    o.aggregation.as_deref(),
+                )?;
             }
             WidgetOptions::Stat(o) => {
                 check_label("title", &o.title)?;

@@ -20,6 +20,7 @@ use super::theme::{BrandImage, ImageSlot};
 #[cfg(test)]
 use super::update::KeyedRow;
 use super::update::{Bar, Update, WidgetRef};
+use super::window::{WindowAggregator, WindowSpec};
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead.
 pub const MAX_PENDING_UPDATES: usize = 1 << 20;
@@ -86,6 +87,45 @@ struct Widget {
     /// `updates_applied` it makes [`Engine::widget_revision`].
     replaced: u64,
     dropped: Arc<AtomicU64>,
+    /// The windows of a windowed metric.
+    window: Option<Box<Windowing>>,
+}
+
+/// A windowed metric's aggregator and its partial window.
+#[derive(Debug)]
+struct Windowing {
+    aggregator: WindowAggregator,
+    /// The partial window a replica was told about (a replica does not aggregate).
+    replica_partial: Option<(f64, f64)>,
+    /// The partial window changed since subscribers last heard of it.
+    partial_changed: bool,
+}
+
+impl Windowing {
+    fn new(spec: &WidgetSpec) -> Option<Box<Self>> {
+        let WidgetOptions::Metric(options) = &spec.options else {
+            return None;
+        };
+        options.window_spec().map(|window| {
+            Box::new(Self {
+                aggregator: WindowAggregator::new(window),
+                replica_partial: None,
+                partial_changed: true,
+            })
+        })
+    }
+
+    fn window_spec(&self) -> &WindowSpec {
+        self.aggregator.spec()
+    }
+
+    fn partial(&self, replica: bool) -> Option<(f64, f64)> {
+        if replica {
+            self.replica_partial
+        } else {
+            self.aggregator.partial()
+        }
+    }
 }
 
 /// A widget's id and kind, cheap to clone, for turning [`WidgetRef`]s back into names.
@@ -144,6 +184,9 @@ pub struct Snapshot {
     pub config: ConfigView,
     /// Each widget's data, in declaration order (matching `config.widgets`).
     pub data: Vec<WidgetData>,
+    /// The partial window of each windowed metric (`None` for other widgets and when there is
+    /// none), in the same order.
+    pub partials: Vec<Option<(f64, f64)>>,
 }
 
 /// What changed since the last [`Engine::take_deltas`].
@@ -201,6 +244,8 @@ pub struct WidgetStats {
     pub dropped: u64,
     /// Points, rows or cells held now.
     pub held: usize,
+    /// Points of a windowed metric that came after their windows had closed (not aggregated).
+    pub late: u64,
 }
 
 /// The engine state. See the module docs.
@@ -223,6 +268,10 @@ pub struct Engine {
     journal_config_changed: bool,
     journal_lost: u64,
     config_revision: u64,
+    replica: bool,
+    partials_changed: bool,
+    /// Scratch space for the windows a point closes.
+    closed_windows: Vec<(f64, f64)>,
 }
 
 impl Default for Engine {
@@ -252,7 +301,22 @@ impl Engine {
             journal_config_changed: false,
             journal_lost: 0,
             config_revision: 0,
+            replica: false,
+            partials_changed: false,
+            closed_windows: Vec::new(),
         }
+    }
+
+    /// Make this engine a replica of another one (a mirror of a producer, or a stored dashboard
+    /// being loaded): windowed metrics take points as the windows' results, as they are, and
+    /// their partial window from [`Update::Partial`], instead of aggregating.
+    pub fn set_replica(&mut self, replica: bool) {
+        self.replica = replica;
+    }
+
+    /// Whether this engine is a replica (see [`Engine::set_replica`]).
+    pub fn is_replica(&self) -> bool {
+        self.replica
     }
 
     /// A counter that moves on with every change of the configuration (widgets, layout, theme).
@@ -347,11 +411,34 @@ impl Engine {
                 }
                 _ => {}
             }
+            // Points of another windowing (or raw ones) do not mix with the new windows'.
+            let windowing = Windowing::new(&spec);
+            let same_windows = match (&widget.window, &windowing) {
+                (Some(old), Some(new)) => old.window_spec() == new.window_spec(),
+                (None, None) => true,
+                _ => false,
+            };
+            let mut cleared = false;
+            if !same_windows {
+                widget.window = windowing;
+                if let WidgetData::Series(ring) = &mut widget.data {
+                    cleared = !ring.is_empty();
+                    ring.clear();
+                }
+            }
             widget.spec = spec.clone();
             widget.replaced += 1;
             let dropped = Arc::clone(&widget.dropped);
+            self.partials_changed |= !same_windows;
             self.rebuild_directory();
             self.note_config_change();
+            if cleared {
+                let widget = WidgetRef {
+                    index,
+                    generation: self.generation,
+                };
+                self.record(Update::Clear { widget });
+            }
             return Ok(WidgetHandle {
                 widget: WidgetRef {
                     index,
@@ -374,6 +461,7 @@ impl Engine {
             updates_applied: 0,
             replaced: 0,
             dropped: Arc::clone(&dropped),
+            window: Windowing::new(&spec),
         });
         self.by_id.insert(spec.id.clone(), index);
         self.rebuild_directory();
@@ -480,7 +568,9 @@ impl Engine {
         let buffer_size = self.config.buffer_size;
         let widget = &mut self.widgets[index as usize];
         widget.data = WidgetData::new(&widget.spec, buffer_size);
+        widget.window = Windowing::new(&widget.spec);
         widget.replaced += 1;
+        self.partials_changed |= widget.window.is_some();
         Ok(())
     }
 
@@ -492,7 +582,9 @@ impl Engine {
         let generation = self.generation.wrapping_add(1);
         let (accepted, discarded) = (self.points_accepted, self.points_discarded);
         let config_revision = self.config_revision + 1;
+        let replica = self.replica;
         *self = Self::new();
+        self.replica = replica;
         self.config_revision = config_revision;
         self.generation = generation;
         self.points_accepted = accepted;
@@ -569,10 +661,12 @@ impl Engine {
 
     /// Apply one update. Updates for widgets removed by a reset, or of a shape that does not fit
     /// the widget, are counted as discarded; producers validate before sending, so neither
-    /// happens in normal operation.
+    /// happens in normal operation. A point of a windowed metric goes into its windows; the
+    /// windows it closes are what the metric holds and what subscribers are told.
     pub fn apply(&mut self, mut update: Update) {
         let generation = self.generation;
         let recording = self.recording;
+        let replica = self.replica;
         let keep = recording || self.journaling;
         let target = update.widget();
         let Some(widget) = self
@@ -583,10 +677,39 @@ impl Engine {
             self.points_discarded += 1;
             return;
         };
+        let mut windows_closed = false;
         let applied = match (&mut update, &mut widget.data) {
             (Update::Point { ts_ms, value, .. }, WidgetData::Series(ring)) => {
-                ring.push(*ts_ms, *value);
+                match &mut widget.window {
+                    Some(windowing) if !replica => {
+                        let closed = &mut self.closed_windows;
+                        closed.clear();
+                        windowing
+                            .aggregator
+                            .push(*ts_ms, *value, ring.capacity_points(), closed);
+                        windowing.partial_changed = true;
+                        self.partials_changed = true;
+                        for &(end_ms, result) in closed.iter() {
+                            ring.push(end_ms, result);
+                        }
+                        windows_closed = true;
+                    }
+                    _ => ring.push(*ts_ms, *value),
+                }
                 true
+            }
+            (Update::Partial { ts_ms, value, .. }, WidgetData::Series(_)) if replica => {
+                match &mut widget.window {
+                    Some(windowing) => {
+                        windowing.replica_partial = (!ts_ms.is_nan()).then_some((*ts_ms, *value));
+                        windowing.partial_changed = true;
+                        self.partials_changed = true;
+                        widget.updates_applied += 1;
+                        // Subscribers hear of it from take_deltas; stores do not keep it.
+                        return;
+                    }
+                    None => false,
+                }
             }
             (
                 Update::SeriesPoint {
@@ -635,6 +758,12 @@ impl Engine {
             }
             (Update::Clear { .. }, WidgetData::Series(ring)) => {
                 ring.clear();
+                if let Some(windowing) = &mut widget.window {
+                    windowing.aggregator = WindowAggregator::new(*windowing.window_spec());
+                    windowing.replica_partial = None;
+                    windowing.partial_changed = true;
+                    self.partials_changed = true;
+                }
                 true
             }
             (Update::Text { text, .. }, WidgetData::Text(content)) => {
@@ -654,6 +783,26 @@ impl Engine {
         }
         widget.updates_applied += 1;
         self.points_accepted += 1;
+        if windows_closed {
+            // The raw point is not kept: the windows it closed are the metric's points.
+            let closed = std::mem::take(&mut self.closed_windows);
+            for &(ts_ms, value) in &closed {
+                self.record(Update::Point {
+                    widget: target,
+                    ts_ms,
+                    value,
+                });
+            }
+            self.closed_windows = closed;
+            return;
+        }
+        self.record(update);
+    }
+
+    /// Keep an applied update for the persistence journal and for subscribers, as each is on.
+    #[inline]
+    fn record(&mut self, update: Update) {
+        let recording = self.recording;
         if self.journaling {
             if self.journal.len() >= MAX_JOURNAL_UPDATES {
                 self.journal_lost += 1;
@@ -674,6 +823,22 @@ impl Engine {
         }
     }
 
+    /// The partial window of a windowed metric: `(time of its newest point, value so far)`.
+    pub fn partial(&self, id: &str) -> Option<(f64, f64)> {
+        let index = *self.by_id.get(id)?;
+        self.widgets[index as usize]
+            .window
+            .as_ref()?
+            .partial(self.replica)
+    }
+
+    /// Points that came too late for their windows, for a windowed metric.
+    pub fn late_points(&self, id: &str) -> Option<u64> {
+        let index = *self.by_id.get(id)?;
+        let window = self.widgets[index as usize].window.as_ref()?;
+        Some(window.aggregator.late())
+    }
+
     /// Take what a persistence sink has not stored yet.
     pub fn take_journal(&mut self) -> Journal {
         let config_changed = std::mem::take(&mut self.journal_config_changed);
@@ -689,7 +854,27 @@ impl Engine {
     pub fn take_deltas(&mut self) -> Deltas {
         let resync = std::mem::take(&mut self.resync);
         let config_changed = std::mem::take(&mut self.config_changed);
-        let updates = std::mem::take(&mut self.pending);
+        let mut updates = std::mem::take(&mut self.pending);
+        if std::mem::take(&mut self.partials_changed) {
+            // Each changed partial window once per take, after the windows that closed.
+            let (generation, replica) = (self.generation, self.replica);
+            for (index, widget) in self.widgets.iter_mut().enumerate() {
+                let Some(windowing) = &mut widget.window else {
+                    continue;
+                };
+                if std::mem::take(&mut windowing.partial_changed) && self.recording {
+                    let (ts_ms, value) = windowing.partial(replica).unwrap_or((f64::NAN, f64::NAN));
+                    updates.push(Update::Partial {
+                        widget: WidgetRef {
+                            index: index as u32,
+                            generation,
+                        },
+                        ts_ms,
+                        value,
+                    });
+                }
+            }
+        }
         Deltas {
             config: (config_changed && !resync).then(|| self.config_view()),
             updates: if resync { Vec::new() } else { updates },
@@ -719,6 +904,11 @@ impl Engine {
         Snapshot {
             config: self.config_view(),
             data: self.widgets.iter().map(|w| w.data.clone()).collect(),
+            partials: self
+                .widgets
+                .iter()
+                .map(|w| w.window.as_ref().and_then(|win| win.partial(self.replica)))
+                .collect(),
         }
     }
 
@@ -736,6 +926,7 @@ impl Engine {
                     accepted: w.updates_applied,
                     dropped: w.dropped.load(Ordering::Relaxed),
                     held: w.data.len(),
+                    late: w.window.as_ref().map_or(0, |win| win.aggregator.late()),
                 })
                 .collect(),
         }
@@ -914,6 +1105,116 @@ mod tests {
         });
         assert_eq!(engine.widget("g").map(|(_, d)| d.len()), Some(0));
         assert_eq!(engine.stats().points_discarded, 1);
+    }
+
+    #[test]
+    fn a_windowed_metric_holds_its_closed_windows_and_tells_subscribers_of_the_partial_one() {
+        let mut engine = Engine::new();
+        engine.set_recording(true);
+        let cpu = declare(
+            &mut engine,
+            "cpu",
+            "metric",
+            json!({"window": "1s", "aggregation": "sum"}),
+        );
+        engine.take_deltas();
+        let point = |ts_ms: f64, value: f64| Update::Point {
+            widget: cpu.widget,
+            ts_ms,
+            value,
+        };
+        for (ts, v) in [(100.0, 1.0), (600.0, 2.0), (1200.0, 4.0)] {
+            engine.apply(point(ts, v));
+        }
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!("no series")
+        };
+        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(1000.0, 3.0)]);
+        assert_eq!(engine.partial("cpu"), Some((1200.0, 4.0)));
+        // Subscribers get the closed window, then the partial one, once.
+        let deltas = engine.take_deltas();
+        assert_eq!(
+            deltas.updates,
+            vec![
+                point(1000.0, 3.0),
+                Update::Partial {
+                    widget: cpu.widget,
+                    ts_ms: 1200.0,
+                    value: 4.0
+                }
+            ]
+        );
+        assert!(engine.take_deltas().updates.is_empty());
+        assert_eq!(engine.snapshot().partials, vec![Some((1200.0, 4.0))]);
+        // A late point is counted, not aggregated.
+        engine.apply(point(500.0, 100.0));
+        assert_eq!(engine.late_points("cpu"), Some(1));
+        assert_eq!(engine.stats().per_widget[0].late, 1);
+        // Another windowing starts over: the old windows are cleared, for subscribers too.
+        declare(
+            &mut engine,
+            "cpu",
+            "metric",
+            json!({"window": "1s", "aggregation": "max"}),
+        );
+        assert_eq!(engine.widget("cpu").map(|(_, d)| d.len()), Some(0));
+        assert_eq!(engine.partial("cpu"), None);
+        let deltas = engine.take_deltas();
+        assert!(deltas
+            .updates
+            .contains(&Update::Clear { widget: cpu.widget }));
+        // The same windowing again keeps everything.
+        engine.apply(point(2500.0, 7.0));
+        declare(
+            &mut engine,
+            "cpu",
+            "metric",
+            json!({"window": "1s", "aggregation": "max", "title": "CPU"}),
+        );
+        assert_eq!(engine.partial("cpu"), Some((2500.0, 7.0)));
+    }
+
+    #[test]
+    fn a_replica_holds_window_results_as_they_come_and_takes_its_partial_window() {
+        let mut engine = Engine::new();
+        engine.set_replica(true);
+        let cpu = declare(
+            &mut engine,
+            "cpu",
+            "metric",
+            json!({"window": "1m", "aggregation": "p95"}),
+        );
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms: 60_000.0,
+            value: 42.0,
+        });
+        engine.apply(Update::Partial {
+            widget: cpu.widget,
+            ts_ms: 61_000.0,
+            value: 7.0,
+        });
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!("no series")
+        };
+        assert_eq!(ring.iter().collect::<Vec<_>>(), vec![(60_000.0, 42.0)]);
+        assert_eq!(engine.partial("cpu"), Some((61_000.0, 7.0)));
+        engine.apply(Update::Partial {
+            widget: cpu.widget,
+            ts_ms: f64::NAN,
+            value: f64::NAN,
+        });
+        assert_eq!(engine.partial("cpu"), None);
+        // A producer's engine takes no partial window from outside.
+        let mut producer = Engine::new();
+        let cpu = declare(&mut producer, "cpu", "metric", json!({"window": "1m"}));
+        producer.apply(Update::Partial {
+            widget: cpu.widget,
+            ts_ms: 1.0,
+            value: 1.0,
+        });
+        assert_eq!(producer.partial("cpu"), None);
+        assert_eq!(producer.stats().points_discarded, 1);
     }
 
     #[test]

@@ -94,6 +94,17 @@ pub enum Update {
         /// The matrix.
         matrix: Box<Vec<Vec<f64>>>,
     },
+    /// The open window of a windowed metric as it stands: its value so far, stamped with the
+    /// newest point's time. A NaN `ts_ms` says there is none. The engine makes these; only a
+    /// replica (a mirror, a stored dashboard being loaded) applies them.
+    Partial {
+        /// The widget.
+        widget: WidgetRef,
+        /// Epoch milliseconds, or NaN for no partial window.
+        ts_ms: f64,
+        /// The value so far.
+        value: f64,
+    },
 }
 
 impl Update {
@@ -124,7 +135,8 @@ impl Update {
             | Update::Delete { widget, .. }
             | Update::Clear { widget }
             | Update::Text { widget, .. }
-            | Update::Matrix { widget, .. } => *widget,
+            | Update::Matrix { widget, .. }
+            | Update::Partial { widget, .. } => *widget,
         }
     }
 }

@@ -115,6 +115,8 @@ impl Mirror {
     pub fn start(url: &str) -> Result<Self, MirrorUrlError> {
         let ws_url = websocket_url(url)?;
         let pipeline = Pipeline::default();
+        // The producer aggregates windowed metrics; the mirror holds their results as they are.
+        pipeline.engine().set_replica(true);
         let shared = Arc::new(Shared {
             status: Mutex::new(MirrorStatus::Connecting),
             events: Mutex::new(0),
@@ -370,6 +372,9 @@ fn apply_history(engine: &mut Engine, history: &Value) {
     let mut ops = Vec::new();
     if let Some(points) = data.get("points") {
         ops.push(json!({"widget": id, "points": points}));
+    }
+    if let Some(partial) = data.get("partial") {
+        ops.push(json!({"widget": id, "partial": partial}));
     }
     for series in data
         .get("series")

@@ -69,6 +69,15 @@ struct OpIn {
     #[allow(dead_code)]
     html: Option<String>,
     matrix: Option<Vec<Vec<f64>>>,
+    /// A windowed metric's partial window (`[ts_ms, value]` or null), as a `data` message
+    /// carries it: only a replica (a mirror) takes it; producers push points.
+    #[serde(default, deserialize_with = "present")]
+    partial: Option<Value>,
+}
+
+/// `Some` whenever the field is there, `null` included.
+fn present<'de, D: serde::Deserializer<'de>>(deserializer: D) -> Result<Option<Value>, D::Error> {
+    Value::deserialize(deserializer).map(Some)
 }
 
 #[derive(Deserialize)]
@@ -109,6 +118,10 @@ enum Planned {
     Matrix {
         widget: String,
         matrix: Vec<Vec<f64>>,
+    },
+    Partial {
+        widget: String,
+        point: Option<(f64, f64)>,
     },
 }
 
@@ -214,7 +227,7 @@ fn plan_updates(
             .or_else(|| engine.widget(&op.widget).map(|(spec, _)| spec))
             .ok_or_else(|| fail(&at, EngineError::UnknownWidget(op.widget.clone())))?;
         let before = planned.len();
-        plan_op(spec, op, &mut planned).map_err(|err| fail(&at, err))?;
+        plan_op(spec, op, engine.is_replica(), &mut planned).map_err(|err| fail(&at, err))?;
         if planned.len() == before {
             return Err(fail(
                 &at,
@@ -247,7 +260,12 @@ fn plan_updates(
     Ok(planned)
 }
 
-fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<(), EngineError> {
+fn plan_op(
+    spec: &WidgetSpec,
+    op: OpIn,
+    replica: bool,
+    planned: &mut Vec<Planned>,
+) -> Result<(), EngineError> {
     let id = spec.id.as_str();
     let kind = spec.kind;
     let wrong_kind = |what: &str| crate::engine::EngineError::InvalidValue {
@@ -262,6 +280,7 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
         op.clear.is_some(),
         op.text.is_some(),
         op.matrix.is_some(),
+        op.partial.is_some(),
     ];
     if parts.iter().filter(|p| **p).count() > 1 {
         return Err(crate::engine::EngineError::InvalidValue {
@@ -375,6 +394,36 @@ fn plan_op(spec: &WidgetSpec, op: OpIn, planned: &mut Vec<Planned>) -> Result<()
         planned.push(Planned::Matrix {
             widget: id.to_owned(),
             matrix,
+        });
+    } else if let Some(partial) = op.partial {
+        if !crate::protocol::is_windowed(spec) {
+            return Err(wrong_kind(
+                "a partial window (only a metric with a window has one)",
+            ));
+        }
+        if !replica {
+            return Err(EngineError::InvalidValue {
+                widget: id.to_owned(),
+                reason: "the partial window is computed here from the points pushed; push points"
+                    .into(),
+            });
+        }
+        let point = match partial {
+            Value::Null => None,
+            other => {
+                let (ts_ms, value): (f64, f64) =
+                    serde_json::from_value(other).map_err(|_| EngineError::InvalidValue {
+                        widget: id.to_owned(),
+                        reason: "a partial window is [ts_ms, value] or null".into(),
+                    })?;
+                validate_ts_ms(id, ts_ms)?;
+                validate_number(kind, id, value)?;
+                Some((ts_ms, value))
+            }
+        };
+        planned.push(Planned::Partial {
+            widget: id.to_owned(),
+            point,
         });
     }
     Ok(())
@@ -509,6 +558,15 @@ fn apply_planned(engine: &mut Engine, change: Planned) -> Result<(), EngineError
             engine.apply(Update::Matrix {
                 widget: handle.widget,
                 matrix: Box::new(matrix),
+            });
+        }
+        Planned::Partial { widget, point } => {
+            let handle = resolve(engine, &widget)?;
+            let (ts_ms, value) = point.unwrap_or((f64::NAN, f64::NAN));
+            engine.apply(Update::Partial {
+                widget: handle.widget,
+                ts_ms,
+                value,
             });
         }
     }

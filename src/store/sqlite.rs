@@ -209,7 +209,12 @@ impl Persistence {
         }
         let (widgets_restored, points_restored) = {
             let mut engine = pipeline.engine();
-            let restored = db.restore(&mut engine)?;
+            // Stored points of windowed metrics are the windows' results: load them as they are.
+            let replica = engine.is_replica();
+            engine.set_replica(true);
+            let restored = db.restore(&mut engine);
+            engine.set_replica(replica);
+            let restored = restored?;
             engine.set_journaling(true);
             restored
         };

@@ -1,0 +1,741 @@
+//! Windowed aggregation of a metric by event time (each point's own timestamp): tumbling windows
+//! (`slide` = `window`) and sliding ones, with sum, avg, min, max, count, rate and percentiles.
+//!
+//! **Windows.** Window `k` covers `[k·slide, k·slide + window)` in epoch milliseconds (aligned to
+//! the epoch, so every producer and restart agrees where windows start). A closed window becomes
+//! one point of the metric, stamped with the window's **end**. The window holding the newest point
+//! is shown as a **partial** point, stamped with that point's time, until it closes.
+//!
+//! **Lateness and order.** The watermark is the newest timestamp seen minus `lateness` (default
+//! 0). A window closes, for good, once the watermark reaches its end. Points may arrive in any
+//! order while a window they belong to is open; a point whose every window has closed is
+//! **late**: it is not aggregated, and it is counted ([`WindowAggregator::late`]). A jump forward
+//! closes every window it passes: empty windows give 0 for `count`, `sum` and `rate`, and one gap
+//! (NaN) for the others. NaN points (gaps in raw data) are ignored.
+//!
+//! **Cost.** Time is cut into panes at every window start and end: one pane per slide, or two when
+//! the slide does not divide the window. A point updates exactly one pane, O(1) (a percentile's
+//! pane is a DDSketch, a bounded mergeable quantile sketch with 1 % relative error). A window that
+//! closes combines its panes: at most `2·window/slide` (≤ 2,000) per window, once per slide, so the
+//! work per point is O(1) amortised whenever a slide holds at least `window/slide` points; memory is
+//! the open panes only, never the raw points.
+
+use std::collections::VecDeque;
+
+use sketches_ddsketch::{Config as SketchConfig, DDSketch};
+
+use super::error::{invalid_option, EngineResult};
+
+/// Relative error of percentiles.
+pub const QUANTILE_RELATIVE_ERROR: f64 = 0.01;
+/// Most bins of one quantile sketch (values spanning 17 orders of magnitude keep 1 % accuracy).
+const SKETCH_MAX_BINS: u32 = 2048;
+/// Longest window, slide or lateness: a year.
+pub const MAX_WINDOW_MS: u64 = 366 * 24 * 3_600_000;
+/// Most slides in a window (`window / slide`).
+pub const MAX_SLIDES_PER_WINDOW: u64 = 1_000;
+/// Most slides a window stays open for, lateness included (`(window + lateness) / slide`).
+pub const MAX_OPEN_SLIDES: u64 = 10_000;
+
+/// How a window's points become one value.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Aggregation {
+    /// Sum of the values.
+    Sum,
+    /// Mean of the values.
+    Avg,
+    /// Smallest value.
+    Min,
+    /// Largest value.
+    Max,
+    /// Number of points.
+    Count,
+    /// Sum of the values per second of window (send 1 per event for events/s).
+    Rate,
+    /// The value at this quantile (0 < q ≤ 1), e.g. 0.95 for `p95`.
+    Quantile(f64),
+}
+
+impl Aggregation {
+    /// Parse `sum`, `avg` (or `mean`), `min`, `max`, `count`, `rate`, or `pNN` / `pNN.N`
+    /// (a percentile above 0 and at most 100, e.g. `p50`, `p95`, `p99.9`).
+    pub fn parse(text: &str) -> EngineResult<Self> {
+        let fail = || {
+            invalid_option(
+                "aggregation",
+                format!(
+                    "{text:?} is not one of sum, avg, min, max, count, rate, or a percentile \
+                     such as p50, p95, p99.9"
+                ),
+            )
+        };
+        Ok(match text {
+            "sum" => Aggregation::Sum,
+            "avg" | "mean" => Aggregation::Avg,
+            "min" => Aggregation::Min,
+            "max" => Aggregation::Max,
+            "count" => Aggregation::Count,
+            "rate" => Aggregation::Rate,
+            _ => {
+                let digits = text.strip_prefix('p').ok_or_else(fail)?;
+                let simple = !digits.is_empty()
+                    && digits.len() <= 8
+                    && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
+                    && !digits.starts_with('.')
+                    && !digits.ends_with('.');
+                let percent: f64 = digits.parse().ok().filter(|_| simple).ok_or_else(fail)?;
+                if !(percent > 0.0 && percent <= 100.0) {
+                    return Err(invalid_option(
+                        "aggregation",
+                        format!("{text:?}: a percentile is above p0 and at most p100"),
+                    ));
+                }
+                Aggregation::Quantile(percent / 100.0)
+            }
+        })
+    }
+
+    /// Whether an empty window is 0 (count, sum, rate) rather than no value.
+    fn zero_when_empty(self) -> bool {
+        matches!(
+            self,
+            Aggregation::Sum | Aggregation::Count | Aggregation::Rate
+        )
+    }
+}
+
+/// Parse a duration such as `500ms`, `10s`, `1m`, `1h`, `7d` or `1h 30m` into whole milliseconds
+/// (at least 1 ms, at most [`MAX_WINDOW_MS`]); `zero` allows `0s`.
+pub fn parse_duration_ms(option: &str, text: &str, zero: bool) -> EngineResult<u64> {
+    let duration = humantime::parse_duration(text.trim()).map_err(|err| {
+        invalid_option(
+            option,
+            format!("{text:?} is not a duration such as \"500ms\", \"10s\", \"1m\", \"1h\" or \"7d\" ({err})"),
+        )
+    })?;
+    if duration.subsec_nanos() % 1_000_000 != 0 {
+        return Err(invalid_option(
+            option,
+            format!("{text:?} is not a whole number of milliseconds"),
+        ));
+    }
+    let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
+    if ms == 0 && !zero {
+        return Err(invalid_option(option, "must be at least 1ms"));
+    }
+    if ms > MAX_WINDOW_MS {
+        return Err(invalid_option(option, "must be at most 366 days"));
+    }
+    Ok(ms)
+}
+
+/// A metric's windowing, parsed and checked.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct WindowSpec {
+    /// Length of a window, ms.
+    pub window_ms: u64,
+    /// Distance between window starts, ms (`window_ms` for tumbling windows).
+    pub slide_ms: u64,
+    /// How far behind the newest point a point may be and still be aggregated, ms.
+    pub lateness_ms: u64,
+    /// What each window becomes.
+    pub aggregation: Aggregation,
+}
+
+impl WindowSpec {
+    /// Parse the `window`, `slide`, `lateness` and `aggregation` options of a metric: `None`
+    /// when there is no `window`. `aggregation` defaults to `avg`, `slide` to the window
+    /// (tumbling), `lateness` to 0.
+    pub fn from_options(
+        window: Option<&str>,
+        slide: Option<&str>,
+        lateness: Option<&str>,
+        aggregation: Option<&str>,
+    ) -> EngineResult<Option<Self>> {
+        let Some(window) = window else {
+            for (option, given) in [
+                ("slide", slide),
+                ("lateness", lateness),
+                ("aggregation", aggregation),
+            ] {
+                if given.is_some() {
+                    return Err(invalid_option(option, "needs a window, e.g. window=\"1m\""));
+                }
+            }
+            return Ok(None);
+        };
+        let window_ms = parse_duration_ms("window", window, false)?;
+        let slide_ms = match slide {
+            Some(slide) => parse_duration_ms("slide", slide, false)?,
+            None => window_ms,
+        };
+        let lateness_ms = match lateness {
+            Some(lateness) => parse_duration_ms("lateness", lateness, true)?,
+            None => 0,
+        };
+        let aggregation = Aggregation::parse(aggregation.unwrap_or("avg"))?;
+        if slide_ms > window_ms {
+            return Err(invalid_option(
+                "slide",
+                format!("{slide_ms} ms is longer than the window ({window_ms} ms)"),
+            ));
+        }
+        if window_ms / slide_ms > MAX_SLIDES_PER_WINDOW {
+            return Err(invalid_option(
+                "slide",
+                format!(
+                    "a window holds at most {MAX_SLIDES_PER_WINDOW} slides; use a longer slide"
+                ),
+            ));
+        }
+        if (window_ms + lateness_ms) / slide_ms > MAX_OPEN_SLIDES {
+            return Err(invalid_option(
+                "lateness",
+                format!(
+                    "a window stays open for at most {MAX_OPEN_SLIDES} slides, lateness included; \
+                     use a shorter lateness or a longer slide"
+                ),
+            ));
+        }
+        Ok(Some(Self {
+            window_ms,
+            slide_ms,
+            lateness_ms,
+            aggregation,
+        }))
+    }
+}
+
+/// What one pane holds: only what the aggregation needs.
+#[derive(Clone)]
+enum Pane {
+    /// Count and sum (count, sum, avg, rate).
+    Moments { count: u64, sum: f64 },
+    /// Count and the extreme so far (min or max).
+    Extreme { count: u64, value: f64 },
+    /// A quantile sketch (boxed: the sketch is large, most panes of other kinds are not).
+    Sketch(Box<DDSketch>),
+}
+
+impl std::fmt::Debug for Pane {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Pane::Moments { count, sum } => write!(f, "Moments({count}, {sum})"),
+            Pane::Extreme { count, value } => write!(f, "Extreme({count}, {value})"),
+            Pane::Sketch(sketch) => write!(f, "Sketch({} points)", sketch.count()),
+        }
+    }
+}
+
+/// The windows of one metric: open panes, the next window to close, and what came late.
+#[derive(Clone)]
+pub struct WindowAggregator {
+    spec: WindowSpec,
+    /// Panes per slide: 1 when the slide divides the window, else 2.
+    panes_per_slide: i64,
+    /// Panes per window.
+    panes_per_window: i64,
+    /// `window mod slide`: where the second pane of a slide starts.
+    remainder_ms: f64,
+    /// Open panes, oldest first; `panes[0]` has id `first_pane`.
+    panes: VecDeque<Pane>,
+    first_pane: i64,
+    /// The oldest window not closed yet; `None` before the first point.
+    next_window: Option<i64>,
+    /// Newest timestamp seen.
+    newest_ms: f64,
+    /// Whether the last window emitted was a gap (NaN), so gaps are not repeated.
+    last_was_gap: bool,
+    /// Whether a window with data was emitted yet.
+    emitted: bool,
+    late: u64,
+    sketch_config: SketchConfig,
+}
+
+impl std::fmt::Debug for WindowAggregator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WindowAggregator")
+            .field("spec", &self.spec)
+            .field("open_panes", &self.panes.len())
+            .field("next_window", &self.next_window)
+            .field("late", &self.late)
+            .finish_non_exhaustive()
+    }
+}
+
+impl WindowAggregator {
+    /// Windows as `spec` says, none open yet.
+    pub fn new(spec: WindowSpec) -> Self {
+        let remainder = spec.window_ms % spec.slide_ms;
+        let quotient = (spec.window_ms / spec.slide_ms) as i64;
+        let (panes_per_slide, panes_per_window) = if remainder == 0 {
+            (1, quotient)
+        } else {
+            (2, 2 * quotient + 1)
+        };
+        Self {
+            spec,
+            panes_per_slide,
+            panes_per_window,
+            remainder_ms: remainder as f64,
+            panes: VecDeque::new(),
+            first_pane: 0,
+            next_window: None,
+            newest_ms: f64::NEG_INFINITY,
+            last_was_gap: false,
+            emitted: false,
+            late: 0,
+            sketch_config: SketchConfig::new(QUANTILE_RELATIVE_ERROR, SKETCH_MAX_BINS, 1.0e-9),
+        }
+    }
+
+    /// The windowing.
+    pub fn spec(&self) -> &WindowSpec {
+        &self.spec
+    }
+
+    /// Points that came after every window they belong to had closed.
+    pub fn late(&self) -> u64 {
+        self.late
+    }
+
+    fn slide(&self) -> f64 {
+        self.spec.slide_ms as f64
+    }
+
+    /// The pane holding time `ts_ms`.
+    #[inline]
+    fn pane_of(&self, ts_ms: f64) -> i64 {
+        let slide = (ts_ms / self.slide()).floor();
+        let id = slide as i64 * self.panes_per_slide;
+        if self.panes_per_slide == 2 && ts_ms - slide * self.slide() >= self.remainder_ms {
+            id + 1
+        } else {
+            id
+        }
+    }
+
+    /// The newest window holding `ts_ms`.
+    #[inline]
+    fn last_window_of(&self, ts_ms: f64) -> i64 {
+        (ts_ms / self.slide()).floor() as i64
+    }
+
+    /// The oldest window still open once the watermark is `watermark_ms`.
+    fn oldest_open_window(&self, watermark_ms: f64) -> i64 {
+        ((watermark_ms - self.spec.window_ms as f64) / self.slide()).floor() as i64 + 1
+    }
+
+    fn window_end_ms(&self, window: i64) -> f64 {
+        window as f64 * self.slide() + self.spec.window_ms as f64
+    }
+
+    fn empty_pane(&self) -> Pane {
+        match self.spec.aggregation {
+            Aggregation::Min => Pane::Extreme {
+                count: 0,
+                value: f64::INFINITY,
+            },
+            Aggregation::Max => Pane::Extreme {
+                count: 0,
+                value: f64::NEG_INFINITY,
+            },
+            Aggregation::Quantile(_) => Pane::Sketch(Box::new(DDSketch::new(self.sketch_config))),
+            _ => Pane::Moments { count: 0, sum: 0.0 },
+        }
+    }
+
+    /// Take one point. Windows it closes are appended to `closed` as `(end_ms, value)`, oldest
+    /// first (NaN is a gap). Returns false when the point was late (and counted).
+    pub fn push(
+        &mut self,
+        ts_ms: f64,
+        value: f64,
+        capacity_points: usize,
+        closed: &mut Vec<(f64, f64)>,
+    ) -> bool {
+        if ts_ms > self.newest_ms {
+            self.newest_ms = ts_ms;
+            let watermark = ts_ms - self.spec.lateness_ms as f64;
+            match self.next_window {
+                None => {
+                    let first = self.oldest_open_window(watermark);
+                    self.next_window = Some(first);
+                    self.first_pane = first * self.panes_per_slide;
+                }
+                Some(next) if self.window_end_ms(next) <= watermark => {
+                    self.close_until(self.oldest_open_window(watermark), capacity_points, closed);
+                }
+                Some(_) => {}
+            }
+        }
+        let Some(next) = self.next_window else {
+            return true;
+        };
+        if self.last_window_of(ts_ms) < next {
+            self.late += 1;
+            return false;
+        }
+        if value.is_nan() {
+            return true;
+        }
+        let index = (self.pane_of(ts_ms) - self.first_pane) as usize;
+        while self.panes.len() <= index {
+            let pane = self.empty_pane();
+            self.panes.push_back(pane);
+        }
+        match &mut self.panes[index] {
+            Pane::Moments { count, sum } => {
+                *count += 1;
+                *sum += value;
+            }
+            Pane::Extreme { count, value: v } => {
+                *count += 1;
+                *v = match self.spec.aggregation {
+                    Aggregation::Min => v.min(value),
+                    _ => v.max(value),
+                };
+            }
+            Pane::Sketch(sketch) => sketch.add(value),
+        }
+        true
+    }
+
+    /// Close every window before `until`, emitting at most `capacity_points` of them (older
+    /// empty ones would be evicted from the ring at once).
+    fn close_until(&mut self, until: i64, capacity_points: usize, closed: &mut Vec<(f64, f64)>) {
+        let Some(mut next) = self.next_window else {
+            return;
+        };
+        while next < until {
+            let first = next * self.panes_per_slide;
+            if first - self.first_pane >= self.panes.len() as i64 {
+                // No pane of this window or any later one holds data: the rest are empty.
+                let skip = (until - next).saturating_sub(capacity_points as i64).max(0);
+                next += skip;
+                while next < until {
+                    self.emit(next, None, closed);
+                    next += 1;
+                }
+                break;
+            }
+            let value = self.aggregate(next);
+            self.emit(next, value, closed);
+            next += 1;
+            let drop = ((next * self.panes_per_slide - self.first_pane).max(0) as usize)
+                .min(self.panes.len());
+            self.panes.drain(..drop);
+            self.first_pane += drop as i64;
+        }
+        self.next_window = Some(until);
+        if self.panes.is_empty() || self.first_pane < until * self.panes_per_slide {
+            let drop = ((until * self.panes_per_slide - self.first_pane).max(0) as usize)
+                .min(self.panes.len());
+            self.panes.drain(..drop);
+            self.first_pane = until * self.panes_per_slide;
+        }
+    }
+
+    /// Append window `window`'s point; `None` is an empty window (not shown before the first
+    /// window with data: windows before the stream began are not news).
+    fn emit(&mut self, window: i64, value: Option<f64>, closed: &mut Vec<(f64, f64)>) {
+        if value.is_none() && !self.emitted {
+            return;
+        }
+        self.emitted = true;
+        let value = value.unwrap_or(if self.spec.aggregation.zero_when_empty() {
+            0.0
+        } else {
+            f64::NAN
+        });
+        if value.is_nan() {
+            if self.last_was_gap {
+                return;
+            }
+            self.last_was_gap = true;
+        } else {
+            self.last_was_gap = false;
+        }
+        closed.push((self.window_end_ms(window), value));
+    }
+
+    /// The value of window `window` from its open panes; `None` when no point fell in it.
+    fn aggregate(&self, window: i64) -> Option<f64> {
+        let start = (window * self.panes_per_slide - self.first_pane).max(0) as usize;
+        let end = ((window * self.panes_per_slide + self.panes_per_window - self.first_pane).max(0)
+            as usize)
+            .min(self.panes.len());
+        let panes = self.panes.range(start.min(end)..end);
+        let aggregation = self.spec.aggregation;
+        match aggregation {
+            Aggregation::Sum | Aggregation::Avg | Aggregation::Count | Aggregation::Rate => {
+                let (count, sum) = panes.fold((0_u64, 0.0_f64), |(c, s), pane| match pane {
+                    Pane::Moments { count, sum } => (c + count, s + sum),
+                    _ => (c, s),
+                });
+                (count > 0).then(|| match aggregation {
+                    Aggregation::Sum => sum,
+                    Aggregation::Count => count as f64,
+                    Aggregation::Rate => sum / (self.spec.window_ms as f64 / 1000.0),
+                    _ => sum / count as f64,
+                })
+            }
+            Aggregation::Min | Aggregation::Max => panes
+                .filter_map(|pane| match pane {
+                    Pane::Extreme { count, value } if *count > 0 => Some(*value),
+                    _ => None,
+                })
+                .reduce(|a, b| {
+                    if aggregation == Aggregation::Min {
+                        a.min(b)
+                    } else {
+                        a.max(b)
+                    }
+                }),
+            Aggregation::Quantile(q) => {
+                let mut sketches = panes.filter_map(|pane| match pane {
+                    Pane::Sketch(sketch) if sketch.count() > 0 => Some(sketch.as_ref()),
+                    _ => None,
+                });
+                let first = sketches.next()?;
+                let merged;
+                let sketch = match sketches.next() {
+                    None => first,
+                    Some(second) => {
+                        let mut all = first.clone();
+                        for other in std::iter::once(second).chain(sketches) {
+                            // Every pane's sketch has this aggregator's configuration.
+                            let _ = all.merge(other);
+                        }
+                        merged = all;
+                        &merged
+                    }
+                };
+                sketch.quantile(q).ok().flatten()
+            }
+        }
+    }
+
+    /// The window holding the newest point, as it stands: `(newest point's time, value so far)`;
+    /// `None` before the first point or when that window has no value yet.
+    pub fn partial(&self) -> Option<(f64, f64)> {
+        let next = self.next_window?;
+        let newest = self.newest_ms;
+        // The oldest open window holding the newest point: the most complete one.
+        let window = (self.oldest_open_window(newest)).max(next);
+        if window > self.last_window_of(newest) {
+            return None;
+        }
+        self.aggregate(window).map(|value| (newest, value))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(window: &str, slide: Option<&str>, lateness: Option<&str>, agg: &str) -> WindowSpec {
+        WindowSpec::from_options(Some(window), slide, lateness, Some(agg))
+            .unwrap()
+            .unwrap()
+    }
+
+    /// Every window of every point pushed, in order, with a large capacity.
+    fn run(spec: WindowSpec, points: &[(f64, f64)]) -> (Vec<(f64, f64)>, WindowAggregator) {
+        let mut aggregator = WindowAggregator::new(spec);
+        let mut closed = Vec::new();
+        for &(ts, v) in points {
+            aggregator.push(ts, v, 1_000_000, &mut closed);
+        }
+        (closed, aggregator)
+    }
+
+    #[test]
+    fn durations_and_aggregations_parse_or_say_why() {
+        assert_eq!(parse_duration_ms("window", "500ms", false), Ok(500));
+        assert_eq!(parse_duration_ms("window", "10s", false), Ok(10_000));
+        assert_eq!(parse_duration_ms("window", "1m", false), Ok(60_000));
+        assert_eq!(parse_duration_ms("window", "1h", false), Ok(3_600_000));
+        assert_eq!(parse_duration_ms("window", "7d", false), Ok(604_800_000));
+        assert_eq!(parse_duration_ms("window", "1h 30m", false), Ok(5_400_000));
+        assert_eq!(parse_duration_ms("lateness", "0s", true), Ok(0));
+        for bad in ["", "1", "ten seconds", "-1s", "1.5ms", "400d"] {
+            let err = parse_duration_ms("window", bad, false)
+                .unwrap_err()
+                .to_string();
+            assert!(err.contains("window"), "{bad:?}: {err}");
+        }
+        assert!(parse_duration_ms("window", "0s", false).is_err());
+        assert_eq!(Aggregation::parse("p95"), Ok(Aggregation::Quantile(0.95)));
+        assert!(
+            matches!(Aggregation::parse("p99.9"), Ok(Aggregation::Quantile(q)) if (q - 0.999).abs() < 1e-12)
+        );
+        assert_eq!(Aggregation::parse("p100"), Ok(Aggregation::Quantile(1.0)));
+        assert_eq!(Aggregation::parse("mean"), Ok(Aggregation::Avg));
+        for bad in [
+            "median", "p", "p0", "p101", "p9x", "p.5", "P95", "p95.", "p1e1",
+        ] {
+            assert!(Aggregation::parse(bad).is_err(), "{bad}");
+        }
+        let err = WindowSpec::from_options(None, None, None, Some("sum")).unwrap_err();
+        assert!(err.to_string().contains("needs a window"), "{err}");
+        let err = WindowSpec::from_options(Some("1m"), Some("2m"), None, None).unwrap_err();
+        assert!(err.to_string().contains("longer than the window"), "{err}");
+        let err = WindowSpec::from_options(Some("1h"), Some("1s"), None, None).unwrap_err();
+        assert!(err.to_string().contains("slides"), "{err}");
+        assert_eq!(
+            WindowSpec::from_options(Some("1m"), None, None, None).unwrap(),
+            Some(WindowSpec {
+                window_ms: 60_000,
+                slide_ms: 60_000,
+                lateness_ms: 0,
+                aggregation: Aggregation::Avg
+            })
+        );
+    }
+
+    #[test]
+    fn tumbling_windows_close_in_order_stamped_with_their_end() {
+        let points = [
+            (0.0, 1.0),
+            (400.0, 3.0),
+            (999.0, 5.0),
+            (1000.0, 10.0),
+            (2500.0, 7.0),
+        ];
+        let (closed, aggregator) = run(spec("1s", None, None, "sum"), &points);
+        assert_eq!(closed, vec![(1000.0, 9.0), (2000.0, 10.0)]);
+        assert_eq!(aggregator.partial(), Some((2500.0, 7.0)));
+        let (closed, _) = run(spec("1s", None, None, "avg"), &points);
+        assert_eq!(closed, vec![(1000.0, 3.0), (2000.0, 10.0)]);
+        let (closed, _) = run(spec("1s", None, None, "count"), &points);
+        assert_eq!(closed, vec![(1000.0, 3.0), (2000.0, 1.0)]);
+        let (closed, _) = run(spec("1s", None, None, "min"), &points);
+        assert_eq!(closed, vec![(1000.0, 1.0), (2000.0, 10.0)]);
+        let (closed, _) = run(spec("1s", None, None, "max"), &points);
+        assert_eq!(closed, vec![(1000.0, 5.0), (2000.0, 10.0)]);
+        let (closed, _) = run(spec("2s", None, None, "rate"), &points);
+        assert_eq!(closed, vec![(2000.0, 19.0 / 2.0)]);
+    }
+
+    #[test]
+    fn empty_windows_are_zero_or_one_gap_and_a_long_jump_emits_at_most_the_capacity() {
+        let points = [(0.0, 1.0), (5_500.0, 2.0)];
+        let (closed, _) = run(spec("1s", None, None, "count"), &points);
+        let expected: Vec<(f64, f64)> = [
+            (1000.0, 1.0),
+            (2000.0, 0.0),
+            (3000.0, 0.0),
+            (4000.0, 0.0),
+            (5000.0, 0.0),
+        ]
+        .to_vec();
+        assert_eq!(closed, expected);
+        let (closed, _) = run(spec("1s", None, None, "avg"), &points);
+        assert_eq!(closed.len(), 2, "{closed:?}");
+        assert_eq!(closed[0], (1000.0, 1.0));
+        assert!(closed[1].0 == 2000.0 && closed[1].1.is_nan(), "one gap");
+
+        let mut aggregator = WindowAggregator::new(spec("1s", None, None, "count"));
+        let mut closed = Vec::new();
+        aggregator.push(0.0, 1.0, 3, &mut closed);
+        aggregator.push(1.0e9, 1.0, 3, &mut closed);
+        assert_eq!(
+            closed,
+            vec![
+                (1000.0, 1.0),
+                (1.0e9 - 2000.0, 0.0),
+                (1.0e9 - 1000.0, 0.0),
+                (1.0e9, 0.0)
+            ]
+        );
+        assert_eq!(aggregator.partial(), Some((1.0e9, 1.0)));
+    }
+
+    #[test]
+    fn out_of_order_points_join_open_windows_and_late_ones_are_counted() {
+        // Without lateness: 1,500 closes [0, 1000); 900 is then late, 1,200 is not.
+        let (closed, aggregator) = run(
+            spec("1s", None, None, "sum"),
+            &[
+                (100.0, 1.0),
+                (1500.0, 2.0),
+                (900.0, 4.0),
+                (1200.0, 8.0),
+                (2100.0, 0.0),
+            ],
+        );
+        assert_eq!(closed, vec![(1000.0, 1.0), (2000.0, 10.0)]);
+        assert_eq!(aggregator.late(), 1);
+        // With 600 ms of lateness, 900 still counts in its window.
+        let (closed, aggregator) = run(
+            spec("1s", None, Some("600ms"), "sum"),
+            &[
+                (100.0, 1.0),
+                (1500.0, 2.0),
+                (900.0, 4.0),
+                (1200.0, 8.0),
+                (2700.0, 0.0),
+            ],
+        );
+        assert_eq!(closed, vec![(1000.0, 5.0), (2000.0, 10.0)]);
+        assert_eq!(aggregator.late(), 0);
+    }
+
+    #[test]
+    fn sliding_windows_whose_slide_does_not_divide_the_window_cover_exactly_their_span() {
+        // Windows of 1,000 ms every 300 ms: [0,1000), [300,1300), [600,1600), ...
+        let points: Vec<(f64, f64)> = (0..40).map(|i| (f64::from(i) * 100.0, 1.0)).collect();
+        let (closed, _) = run(spec("1s", Some("300ms"), None, "count"), &points);
+        // The first windows start before the first point (at -900, -600, -300 ms).
+        for &(end, count) in &closed {
+            let start = end - 1000.0;
+            let expected = points
+                .iter()
+                .filter(|(ts, _)| *ts >= start && *ts < end)
+                .count();
+            assert_eq!(count, expected as f64, "window ending at {end}");
+        }
+        let ends: Vec<f64> = closed.iter().map(|c| c.0).collect();
+        assert_eq!(ends[..4], [100.0, 400.0, 700.0, 1000.0]);
+        // The last point (3,900) holds window [3000, 4000) open.
+        assert_eq!(*ends.last().unwrap(), 3700.0);
+    }
+
+    #[test]
+    fn percentiles_come_from_a_sketch_within_one_percent() {
+        let points: Vec<(f64, f64)> = (0..10_000)
+            .map(|i| (f64::from(i) * 100.0, 1.0 + f64::from(i * 7919 % 10_000)))
+            .collect();
+        let (closed, _) = run(spec("1s", None, None, "p95"), &points);
+        assert_eq!(closed.len(), 999);
+        for &(end, p95) in &closed {
+            let mut window: Vec<f64> = points
+                .iter()
+                .filter(|(ts, _)| *ts >= end - 1000.0 && *ts < end)
+                .map(|p| p.1)
+                .collect();
+            window.sort_by(f64::total_cmp);
+            let exact = window[(0.95 * (window.len() - 1) as f64) as usize];
+            assert!(
+                (p95 - exact).abs() <= 0.01 * exact,
+                "{end}: {p95} vs {exact}"
+            );
+        }
+        // Sliding: merged pane sketches.
+        let (closed, _) = run(spec("10s", Some("1s"), None, "p50"), &points);
+        for &(end, p50) in &closed {
+            let mut window: Vec<f64> = points
+                .iter()
+                .filter(|(ts, _)| *ts >= end - 10_000.0 && *ts < end)
+                .map(|p| p.1)
+                .collect();
+            window.sort_by(f64::total_cmp);
+            let exact = window[(0.5 * (window.len() - 1) as f64) as usize];
+            assert!(
+                (p50 - exact).abs() <= 0.01 * exact,
+                "{end}: {p50} vs {exact}"
+            );
+        }
+    }
+}
