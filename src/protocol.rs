@@ -510,8 +510,9 @@ pub fn error_message(reason: &str) -> String {
     json!({"type": "error", "reason": reason}).to_string()
 }
 
-/// The JSON export of one widget: `{"widget", "kind", "data"}` with `data` as in `history`.
-pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
+/// The JSON export of one widget: `{"widget", "kind", "data"}` with `data` as in `history` (every
+/// point, never decimated; a windowed metric's `partial` window is `partial`).
+pub fn export_json(spec: &WidgetSpec, data: &WidgetData, partial: Option<(f64, f64)>) -> String {
     #[derive(Serialize)]
     struct Export<'a> {
         widget: &'a str,
@@ -525,7 +526,7 @@ pub fn export_json(spec: &WidgetSpec, data: &WidgetData) -> String {
             spec,
             data,
             decimate: false,
-            partial: None,
+            partial: is_windowed(spec).then_some(partial),
         },
     })
 }
@@ -781,7 +782,7 @@ mod tests {
         let (spec, data) = engine.widget("cpu").unwrap();
         assert_eq!(export_csv(spec, data), "ts_ms,value\n1000.5,0.25\n2000,\n");
         assert_eq!(
-            parse(&export_json(spec, data))["data"]["points"][0],
+            parse(&export_json(spec, data, None))["data"]["points"][0],
             json!([1000.5, 0.25])
         );
     }

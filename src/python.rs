@@ -1033,7 +1033,7 @@ fn export(py: Python<'_>, id: &str, format: &str) -> PyResult<String> {
     };
     match format {
         "csv" => Ok(export_csv(spec, data)),
-        "json" => Ok(export_json(spec, data)),
+        "json" => Ok(export_json(spec, data, engine.partial(id))),
         other => Err(validation_error(
             py,
             format!("format {other:?} is not one of csv, json"),

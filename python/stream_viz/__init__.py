@@ -216,12 +216,14 @@ def metric(
     color: str | None = None,
     max_points: int | None = None,
     thresholds: Mapping[str, float] | None = None,
-    window: str | None = None,
+    window: str | float | timedelta | None = None,
     aggregation: str | None = None,
+    slide: str | float | timedelta | None = None,
+    lateness: str | float | timedelta | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> Metric:
-    """A time series of one value.
+    """A time series of one value, raw or aggregated into time windows.
 
     Parameters
     ----------
@@ -234,22 +236,41 @@ def metric(
     color : str, optional
         CSS colour of the line. Default: the theme's primary colour.
     max_points : int, optional
-        Points kept (ring buffer). Default: ``configure(buffer_size=...)``, 1000.
+        Points kept (ring buffer); with a window, windows kept. Default:
+        ``configure(buffer_size=...)``, 1000.
     thresholds : dict, optional
         ``{"warning": 70, "critical": 90}``: levels shown on the chart.
-    window, aggregation : str, optional
-        Windowed aggregation is not available in this version; passing either raises
-        :class:`ValidationError` rather than silently showing raw values.
+    window : str, seconds or timedelta, optional
+        Aggregate the values sent into windows of this length (``"500ms"``, ``"10s"``, ``"1m"``,
+        ``"1h"``, ``"7d"``) by each point's timestamp: the metric then shows one point per closed
+        window, stamped with the window's end, and the open window as a partial point. Windows
+        are aligned to the epoch. Default: none (every value is a point).
+    aggregation : str, optional
+        With ``window``: ``"sum"``, ``"avg"``, ``"min"``, ``"max"``, ``"count"``, ``"rate"``
+        (sum per second of window) or a percentile ``"p50"``, ``"p95"``, ``"p99.9"`` (from a
+        quantile sketch, within 1 % of the exact value). Default: ``"avg"``.
+    slide : str, seconds or timedelta, optional
+        With ``window``: start a window every ``slide`` (sliding windows, e.g. ``window="5m",
+        slide="10s"`` for a 5-minute moving value every 10 s). Default: the window (tumbling).
+    lateness : str, seconds or timedelta, optional
+        With ``window``: how far behind the newest timestamp a point may arrive and still be
+        counted; a window closes once the newest timestamp passes its end by this much. Points
+        later than that are counted in ``stats()`` (``late``) and left out. Default: 0.
     """
-    if window is not None or aggregation is not None:
-        raise ValidationError(
-            "window/aggregation are not available in this version of stream_viz; "
-            "send raw values (windowed aggregations are planned)"
-        )
     return _declare(Metric,
         "metric",
         id,
-        {"title": title, "unit": unit, "color": color, "max_points": max_points, "thresholds": thresholds}, width=width, height=height)
+        {
+            "title": title,
+            "unit": unit,
+            "color": color,
+            "max_points": max_points,
+            "thresholds": thresholds,
+            "window": None if window is None else _duration_text("window", window),
+            "aggregation": aggregation,
+            "slide": None if slide is None else _duration_text("slide", slide),
+            "lateness": None if lateness is None else _duration_text("lateness", lateness, zero=True),
+        }, width=width, height=height)
 
 
 def stat(
@@ -546,13 +567,14 @@ def _database_path(persistence: object) -> str:
     return persistence
 
 
-def _duration_text(name: str, value: object) -> str:
+def _duration_text(name: str, value: object, *, zero: bool = False) -> str:
+    """A duration for the engine: text as given, or seconds / a timedelta as whole milliseconds."""
     if isinstance(value, timedelta):
         value = value.total_seconds()
     if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not value > 0 or value != value or value == float("inf"):
+        if not (value >= 0 if zero else value > 0) or value != value or value == float("inf"):
             raise ValidationError(f"{name} is a positive duration, not {value!r}")
-        return f"{int(value * 1000)}ms"
+        return f"{round(value * 1000)}ms"
     if isinstance(value, str):
         return value
     raise StreamVizTypeError(f"{name} is a duration such as '24h', seconds or a timedelta, not {type(value).__name__}")

@@ -450,7 +450,7 @@ impl Viewer {
                 };
                 let text = match format {
                     "csv" => crate::protocol::export_csv(spec, data),
-                    _ => crate::protocol::export_json(spec, data),
+                    _ => crate::protocol::export_json(spec, data, engine.partial(&id)),
                 };
                 drop(engine);
                 export::save(

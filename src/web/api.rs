@@ -74,7 +74,7 @@ async fn widget_data(
         if format == "csv" {
             export_csv(spec, data)
         } else {
-            export_json(spec, data)
+            export_json(spec, data, engine.partial(&id))
         }
     };
     let content_type = if format == "csv" {
