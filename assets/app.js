@@ -129,11 +129,14 @@
     } else if (op.clear) {
       if (d.rows) d.rows.clear();
       if (d.points) d.points.length = 0;
+      if (d.partial) d.partial = null;
     } else if (op.text !== undefined) {
       d.text = op.text;
       d.html = op.html || "";
     } else if (op.matrix) {
       d.matrix = op.matrix;
+    } else if (op.partial !== undefined) {
+      d.partial = op.partial; // a windowed metric's open window: [newest ts, value so far] or null
     }
     markDirty(widget);
   }
@@ -342,6 +345,15 @@
     if (unit) node.append(el("span", "sv-unit", unit));
   }
 
+  // The name of a windowed metric's open window in tooltips and exports.
+  const PARTIAL = "open window (so far)";
+  // What a windowed metric shows: "p95 per 1m", "avg over 5m every 10s".
+  function windowCaption(o) {
+    if (!o.window) return "";
+    const aggregation = o.aggregation || "avg";
+    return o.slide ? `${aggregation} over ${o.window} every ${o.slide}` : `${aggregation} per ${o.window}`;
+  }
+
   const renderers = {
     metric(widget) {
       const o = widget.spec.options;
@@ -366,7 +378,19 @@
         markArea: zones.length ? { silent: true, data: zones } : undefined,
       }];
       const points = widget.data.points;
-      applyWindow(widget, options, points.length ? points[points.length - 1][0] : null);
+      let newest = points.length ? points[points.length - 1][0] : null;
+      const partial = widget.data.partial;
+      if (partial) {
+        // A windowed metric's open window: dashed from the last closed window, a hollow marker.
+        const from = points.length && points[points.length - 1][1] !== null ? [points[points.length - 1]] : [];
+        options.series.push({
+          type: "line", name: PARTIAL, data: from.concat([partial]), connectNulls: false,
+          showSymbol: true, symbol: (value, params) => (params.dataIndex === from.length ? "emptyCircle" : "none"), symbolSize: 8,
+          lineStyle: { color, width: 2, type: "dashed", opacity: 0.8 }, itemStyle: { color },
+        });
+        newest = Math.max(newest === null ? -Infinity : newest, partial[0]);
+      }
+      applyWindow(widget, options, newest);
       chartFor(widget, widget.chartEl).setOption(options, { notMerge: true });
     },
     stat(widget) {
@@ -594,6 +618,8 @@
     const head = el("div", "sv-card-head");
     const titleText = o.title || (["text", "markdown"].includes(spec.kind) ? "" : spec.id);
     if (titleText) head.append(el("div", "sv-card-title", titleText));
+    const caption = spec.kind === "metric" ? windowCaption(o) : "";
+    if (caption) head.append(el("div", "sv-card-caption", caption));
     card.append(head);
     widget.card = card;
     head.append(buildTools(widget));

@@ -193,3 +193,42 @@ fn a_refused_connection_is_reported_and_retried() {
     let _server = serve(&producer, port);
     wait_equal(&mirror, &producer);
 }
+
+#[test]
+fn a_mirror_holds_a_windowed_metrics_windows_and_open_window_as_the_producer_computed_them() {
+    let producer = Pipeline::default();
+    let latency = declare(
+        &producer,
+        "latency",
+        "metric",
+        json!({"window": "1s", "slide": "250ms", "aggregation": "p95"}),
+    );
+    let send = |from: u32, to: u32| {
+        for i in from..to {
+            producer.send(
+                Update::Point {
+                    widget: latency.widget,
+                    ts_ms: 1.7e12 + f64::from(i) * 10.0,
+                    value: f64::from(i % 97),
+                },
+                &latency.dropped,
+            );
+        }
+        assert!(producer.flush(Duration::from_secs(10)));
+    };
+    send(0, 1_000);
+    let server = serve(&producer, 0);
+    let mirror = Mirror::start(&server.url()).unwrap();
+    // The snapshot: closed windows and the open one (`history` carries `partial`).
+    wait_equal(&mirror, &producer);
+    let partial = producer.engine().partial("latency");
+    assert!(partial.is_some());
+    assert_eq!(mirror.pipeline().engine().partial("latency"), partial);
+    // Live: more windows close and the open one moves; the mirror aggregates nothing itself.
+    send(1_000, 1_530);
+    wait_equal(&mirror, &producer);
+    let partial = producer.engine().partial("latency");
+    assert_eq!(partial.map(|p| p.0), Some(1.7e12 + 1_529.0 * 10.0));
+    assert_eq!(mirror.pipeline().engine().partial("latency"), partial);
+    mirror.stop();
+}

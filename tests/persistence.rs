@@ -272,3 +272,63 @@ fn files_that_are_not_streamviz_databases_are_refused_with_a_reason_and_left_alo
         "nothing was loaded"
     );
 }
+
+#[test]
+fn a_windowed_metric_stores_its_windows_and_a_new_process_goes_on_from_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    let options = json!({"window": "1s", "aggregation": "sum"});
+    let t0 = (now_ms() / 1000.0).floor() * 1000.0 - 60_000.0;
+    let send = |pipeline: &Pipeline, from: i32, to: i32| {
+        let orders = declare(pipeline, "orders", "metric", options.clone());
+        for i in from..to {
+            pipeline.send(
+                Update::Point {
+                    widget: orders.widget,
+                    ts_ms: t0 + f64::from(i) * 100.0,
+                    value: 1.0,
+                },
+                &orders.dropped,
+            );
+        }
+        assert!(pipeline.flush(TIMEOUT));
+    };
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, StoreOptions::new(&path)).unwrap();
+    send(&first, 0, 55); // five closed windows of 10, one open with 5
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(
+        store.stats().points_stored,
+        5,
+        "the windows, not the raw points"
+    );
+    let stored = dashboard(&first)[1]["data"]["points"].clone();
+    store.stop();
+    drop(first);
+
+    let second = Pipeline::default();
+    let store = Persistence::start(&second, StoreOptions::new(&path)).unwrap();
+    let loaded = dashboard(&second);
+    assert_eq!(
+        loaded[1]["data"]["points"], stored,
+        "the windows come back as they were"
+    );
+    assert_eq!(
+        loaded[1]["data"]["partial"],
+        json!(null),
+        "the open window died with its process"
+    );
+    // The producer declares the metric again and goes on: new windows close after the old ones.
+    send(&second, 60, 85);
+    let points = dashboard(&second)[1]["data"]["points"].clone();
+    let values: Vec<f64> = points
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| p[1].as_f64().unwrap())
+        .collect();
+    assert_eq!(values, vec![10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0]);
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(store.stats().points_stored, 2);
+    store.stop();
+}

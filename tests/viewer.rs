@@ -468,3 +468,56 @@ fn an_idle_dashboard_stops_repainting_and_new_data_is_drawn() {
     harness.run_steps(1);
     assert!(label_exists(&harness, "2,000"));
 }
+
+#[test]
+fn a_windowed_metric_shows_its_closed_windows_and_its_open_one_apart() {
+    let pipeline = Pipeline::default();
+    push(
+        &pipeline,
+        json!({"type": "push", "widgets": [{"id": "lat", "kind": "metric", "options": {
+            "title": "Latency", "unit": " ms", "color": "#ff00ff", "window": "1s", "aggregation": "p95"}}]}),
+    );
+    // 20.5 s of latencies, 50 a second, rising second by second: 20 closed windows, one open.
+    let points: Vec<_> = (0..1025)
+        .map(|i| {
+            let second = f64::from(i / 50);
+            json!([
+                T0 + f64::from(i) * 20.0,
+                10.0 + second + f64::from(i % 50) / 10.0
+            ])
+        })
+        .collect();
+    push(
+        &pipeline,
+        json!({"type": "push", "updates": [{"widget": "lat", "points": points}]}),
+    );
+    assert!(pipeline.flush(Duration::from_secs(5)));
+    let mut harness = harness(pipeline.clone(), options());
+    harness.get_by_label("p95 per 1s");
+    let (newest, so_far) = pipeline.engine().partial("lat").expect("an open window");
+    assert_eq!(newest, T0 + 1024.0 * 20.0);
+    // The open window's marker is the rightmost magenta on the plot; its tooltip says what it is.
+    let card = harness.state().card_rect("lat").unwrap();
+    let image = harness.render().unwrap();
+    let magenta = |x: u32, y: u32| {
+        let p = image.get_pixel(x, y).0;
+        p[0] > 200 && p[1] < 80 && p[2] > 200
+    };
+    let (x, y) = (card.left() as u32..card.right() as u32)
+        .rev()
+        .find_map(|x| {
+            (card.top() as u32 + 30..card.bottom() as u32 - 20)
+                .find(|&y| magenta(x, y))
+                .map(|y| (x, y))
+        })
+        .expect("magenta on the plot");
+    harness.hover_at(egui::pos2(x as f32, y as f32));
+    harness.run_steps(2);
+    let texts = painted_texts(&harness);
+    let tooltip = texts
+        .iter()
+        .find(|t| t.starts_with("open window (so far)\n"))
+        .unwrap_or_else(|| panic!("the open window's tooltip at {x},{y}: {texts:?}"));
+    assert!(tooltip.ends_with(&format!("{so_far} ms")), "{tooltip}");
+    harness.snapshot("viewer_windowed_metric");
+}

@@ -217,6 +217,16 @@ impl MetricOptions {
         .ok()
         .flatten()
     }
+
+    /// What the windowing shows, for a caption: `"p95 per 1m"`, `"avg over 5m every 10s"`.
+    pub fn window_caption(&self) -> Option<String> {
+        let window = self.window.as_deref()?;
+        let aggregation = self.aggregation.as_deref().unwrap_or("avg");
+        Some(match self.slide.as_deref() {
+            Some(slide) => format!("{aggregation} over {window} every {slide}"),
+            None => format!("{aggregation} per {window}"),
+        })
+    }
 }
 
 /// How a stat colours its delta.

@@ -351,7 +351,9 @@ impl Viewer {
                         range,
                         columns: view.columns,
                     };
-                    Body::Plot(self.extractor.plot(spec, data, request))
+                    let mut model = self.extractor.plot(spec, data, request);
+                    model.partial = engine.partial(&id).map(|(ts, v)| [ts, v]);
+                    Body::Plot(model)
                 }
                 _ if self.paused.is_some() && self.bodies.contains_key(&id) => continue,
                 _ => match self.extractor.copy(&engine, spec) {
@@ -502,9 +504,17 @@ impl Viewer {
 fn clock(engine: &Engine, specs: &HashMap<String, WidgetSpec>) -> Option<f64> {
     specs
         .keys()
-        .filter_map(|id| engine.widget(id))
-        .filter_map(|(_, data)| super::model::time_extent(data))
-        .map(|(_, newest)| newest)
+        .filter_map(|id| {
+            let held = engine
+                .widget(id)
+                .and_then(|(_, data)| super::model::time_extent(data));
+            // A windowed metric's newest point is in its open window.
+            let partial = engine.partial(id).map(|(ts, _)| ts);
+            held.map(|(_, newest)| newest)
+                .into_iter()
+                .chain(partial)
+                .reduce(f64::max)
+        })
         .reduce(f64::max)
 }
 

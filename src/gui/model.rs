@@ -40,6 +40,11 @@ pub struct PlotModel {
     pub range: (f64, f64),
     /// The newest value of the first series within the range (the metric's header).
     pub last: Option<f64>,
+    /// The newest point of the first series, in range or not (where a partial window's dashed
+    /// line starts).
+    pub newest: Option<[f64; 2]>,
+    /// A windowed metric's open window: `[newest point's time, value so far]`.
+    pub partial: Option<[f64; 2]>,
 }
 
 /// One decimated series.
@@ -130,6 +135,11 @@ impl Extractor {
             series,
             range: request.range,
             last,
+            newest: rings
+                .first()
+                .and_then(RingBuffer::last)
+                .map(|(t, v)| [t, v]),
+            partial: None,
         }
     }
 

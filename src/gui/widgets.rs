@@ -115,9 +115,16 @@ fn header(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bool
         _ => None,
     };
     let title = title(spec);
+    let caption = match &spec.options {
+        WidgetOptions::Metric(o) => o.window_caption(),
+        _ => None,
+    };
     ui.horizontal(|ui| {
         if !title.is_empty() {
             ui.label(RichText::new(title).strong().color(palette.text_muted));
+        }
+        if let Some(caption) = caption {
+            ui.label(RichText::new(caption).small().color(palette.text_muted));
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
@@ -252,6 +259,9 @@ fn runs(points: &[[f64; 2]]) -> impl Iterator<Item = &[[f64; 2]]> {
         .filter(|run| !run.is_empty())
 }
 
+/// Name of a windowed metric's open window on the plot (its tooltip's first line).
+const PARTIAL: &str = "open window (so far)";
+
 fn plot(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotModel, height: f32) {
     let palette = frame.palette;
     let unit = unit(spec).to_owned();
@@ -376,6 +386,26 @@ fn plot(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotModel
                 }
                 plot_ui.line(line);
             }
+        }
+        if let Some(partial) = model.partial {
+            // The open window: dashed from the last closed one, and a hollow marker.
+            let color = series_color(palette, spec, 0);
+            if let Some(newest) = model.newest.filter(|p| !p[1].is_nan()) {
+                plot_ui.line(
+                    Line::new(PARTIAL, PlotPoints::from_iter([newest, partial]))
+                        .color(color.gamma_multiply(0.8))
+                        .style(egui_plot::LineStyle::dashed_dense())
+                        .width(1.5)
+                        .allow_hover(false),
+                );
+            }
+            plot_ui.points(
+                egui_plot::Points::new(PARTIAL, vec![partial])
+                    .color(color)
+                    .shape(egui_plot::MarkerShape::Circle)
+                    .filled(false)
+                    .radius(4.0),
+            );
         }
     });
     let bounds = response.transform.bounds();

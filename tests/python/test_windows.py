@@ -151,3 +151,33 @@ def test_window_options_are_checked_at_declaration():
     with pytest.raises(sv.StreamVizTypeError):
         sv.metric("m", window=[1])
     assert sv.stats()["widgets"] == 0, "nothing was declared"
+
+
+def test_the_browser_draws_closed_windows_and_the_open_one_and_follows_them_live(server, page):
+    from conftest import ARTIFACTS
+    from test_browser import chart_option
+
+    latency = sv.metric("latency", title="Latency", unit=" ms", window="1s", aggregation="max", color="#ff00ff")
+    t0 = 1_700_000_000.0
+    for i in range(100):  # 10 closed windows of max 10 + second, and 0.5 s into the 11th
+        latency.send(float(i % 10) + i // 10, t0 + i / 10)
+    for i in range(5):
+        latency.send(100.0 + i, t0 + 10 + i / 10)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.widgets.get('latency')?.chart?.getOption().series.length === 2")
+    assert page.locator("[data-widget=latency] .sv-card-caption").inner_text() == "max per 1s"
+    closed, open_window = chart_option(page, "latency")["series"]
+    assert closed["data"] == [[t0 * 1000 + 1000 * (k + 1), 9.0 + k] for k in range(10)]
+    assert open_window["name"] == "open window (so far)"
+    assert open_window["data"] == [[t0 * 1000 + 10_000, 18.0], [t0 * 1000 + 10_400, 104.0]]
+    assert open_window["lineStyle"]["type"] == "dashed"
+    assert page.locator("[data-widget=latency] .sv-value").get_attribute("data-value") == "18", "the headline is the last closed window"
+    page.locator("[data-widget=latency]").screenshot(path=str(ARTIFACTS / "windowed-metric.png"))
+    # Live: the open window grows, then closes and a new one opens.
+    latency.send(200.0, t0 + 10.9)
+    page.wait_for_function("window.streamviz.widgets.get('latency').data.partial?.[1] === 200")
+    latency.send(1.0, t0 + 11.2)
+    page.wait_for_function("window.streamviz.widgets.get('latency').data.points.length === 11")
+    assert page.evaluate("window.streamviz.widgets.get('latency').data.points.at(-1)") == [t0 * 1000 + 11_000, 200.0]
+    assert page.evaluate("window.streamviz.widgets.get('latency').data.partial") == [t0 * 1000 + 11_200, 1.0]
