@@ -481,6 +481,12 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             markdown: info.kind == WidgetKind::Markdown,
         },
         Update::Matrix { matrix, .. } => Op::Matrix { widget, matrix },
+        Update::Points { series, points, .. } => Op::Points {
+            widget,
+            series: (*series != u32::MAX)
+                .then(|| info.series.get(*series as usize).map_or("", String::as_str)),
+            points: points.iter().map(|&(ts, v)| [ts, v]).collect(),
+        },
         Update::Partial { ts_ms, value, .. } => Op::Partial {
             widget,
             point: (!ts_ms.is_nan()).then_some([*ts_ms, *value]),
@@ -494,7 +500,10 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
 pub fn change_json(update: &Update, info: &WidgetInfo) -> Option<Value> {
     if matches!(
         update,
-        Update::Point { .. } | Update::SeriesPoint { .. } | Update::Partial { .. }
+        Update::Point { .. }
+            | Update::SeriesPoint { .. }
+            | Update::Points { .. }
+            | Update::Partial { .. }
     ) {
         return None;
     }

@@ -152,6 +152,307 @@ fn extract_ts_ms(
     Ok(ts_ms)
 }
 
+/// Most points one `send_many` call takes (its values are read and checked whole before any is
+/// queued, so a bad one changes nothing).
+const MAX_SEND_MANY_POINTS: usize = 10_000_000;
+/// Points per queued batch (one queue slot each; 64 KiB of points, below malloc's mmap
+/// threshold, so batches reuse warm memory).
+const POINTS_PER_BATCH: usize = 4096;
+
+/// One column of `send_many`'s numbers, read a chunk at a time so that a large NumPy array is
+/// never copied whole (a copy of fresh memory costs a page fault every 4 KiB).
+enum Column<'py> {
+    /// A 1-D NumPy array of numbers, read as float64 by NumPy and multiplied by `scale`.
+    Numbers {
+        array: Bound<'py, PyAny>,
+        len: usize,
+        scale: f64,
+    },
+    /// A 1-D NumPy `datetime64` array, read as epoch milliseconds.
+    Datetimes {
+        array: Bound<'py, PyAny>,
+        len: usize,
+    },
+    /// Numbers taken one by one from a list, tuple, iterable or object array.
+    Taken(Vec<f64>),
+    /// The same number `len` times (no timestamps: now for all).
+    Same(f64, usize),
+}
+
+impl Column<'_> {
+    fn len(&self) -> usize {
+        match self {
+            Column::Numbers { len, .. } | Column::Datetimes { len, .. } | Column::Same(_, len) => {
+                *len
+            }
+            Column::Taken(values) => values.len(),
+        }
+    }
+
+    /// Items `start..end` into `out` (replacing what it held).
+    fn read(&self, py: Python<'_>, start: usize, end: usize, out: &mut Vec<f64>) -> PyResult<()> {
+        out.clear();
+        match self {
+            Column::Numbers { array, scale, .. } => {
+                let part = array.get_item(pyo3::types::PySlice::new(
+                    py,
+                    start as isize,
+                    end as isize,
+                    1,
+                ))?;
+                let kwargs = PyDict::new(py);
+                kwargs.set_item("copy", false)?;
+                let part = part.call_method("astype", ("=f8",), Some(&kwargs))?;
+                let bytes = part.call_method0("tobytes")?;
+                out.extend(
+                    bytes
+                        .cast::<pyo3::types::PyBytes>()?
+                        .as_bytes()
+                        .chunks_exact(8)
+                        .map(|b| {
+                            f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
+                                * scale
+                        }),
+                );
+            }
+            Column::Datetimes { array, .. } => {
+                // Any unit, as nanoseconds since the epoch (NaT becomes i64::MIN, refused later).
+                let part = array.get_item(pyo3::types::PySlice::new(
+                    py,
+                    start as isize,
+                    end as isize,
+                    1,
+                ))?;
+                let ns = part
+                    .call_method1("astype", ("datetime64[ns]",))?
+                    .call_method1("astype", ("=i8",))?
+                    .call_method0("tobytes")?;
+                out.extend(
+                    ns.cast::<pyo3::types::PyBytes>()?
+                        .as_bytes()
+                        .chunks_exact(8)
+                        .map(|b| {
+                            let ns = i64::from_ne_bytes([
+                                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
+                            ]);
+                            // Whole milliseconds exactly (ns as f64 would round at this size).
+                            ns.div_euclid(1_000_000) as f64 + ns.rem_euclid(1_000_000) as f64 / 1e6
+                        }),
+                );
+            }
+            Column::Taken(values) => out.extend_from_slice(&values[start..end]),
+            Column::Same(value, _) => out.resize(end - start, *value),
+        }
+        Ok(())
+    }
+}
+
+/// The dtype kind (`"f"`, `"i"`, `"u"`, `"b"`, `"M"`, `"O"`, ...) and length of a NumPy array
+/// (or anything with `dtype`, `ndim` and `astype`), which must be one-dimensional; `None` for
+/// other objects.
+fn array_kind(
+    py: Python<'_>,
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+) -> PyResult<Option<(String, usize)>> {
+    if !(obj.hasattr("dtype")? && obj.hasattr("ndim")? && obj.hasattr("astype")?) {
+        return Ok(None);
+    }
+    let ndim: usize = obj.getattr("ndim")?.extract()?;
+    if ndim != 1 {
+        return Err(validation_error(
+            py,
+            format!("{what} is a one-dimensional array, not {ndim}-dimensional"),
+        ));
+    }
+    let len = obj.len()?;
+    if len > MAX_SEND_MANY_POINTS {
+        return Err(too_many(py));
+    }
+    Ok(Some((
+        obj.getattr("dtype")?.getattr("kind")?.extract()?,
+        len,
+    )))
+}
+
+/// Items of a list, tuple or other iterable, each through `item`, at most
+/// [`MAX_SEND_MANY_POINTS`] of them.
+fn take_each(
+    py: Python<'_>,
+    what: &str,
+    obj: &Bound<'_, PyAny>,
+    mut item: impl FnMut(&Bound<'_, PyAny>) -> PyResult<f64>,
+) -> PyResult<Vec<f64>> {
+    let not_a_sequence = || {
+        type_error(
+            py,
+            format!(
+                "{what} is a list, tuple, iterable or NumPy array, not {}",
+                type_name(obj)
+            ),
+        )
+    };
+    if obj.is_instance_of::<PyString>() || obj.is_instance_of::<PyDict>() || obj.is_none() {
+        return Err(not_a_sequence());
+    }
+    let mut out = Vec::with_capacity(obj.len().unwrap_or(0).min(MAX_SEND_MANY_POINTS));
+    for value in obj.try_iter().map_err(|_| not_a_sequence())? {
+        if out.len() == MAX_SEND_MANY_POINTS {
+            return Err(too_many(py));
+        }
+        out.push(item(&value?)?);
+    }
+    Ok(out)
+}
+
+fn too_many(py: Python<'_>) -> PyErr {
+    validation_error(
+        py,
+        format!("send_many takes at most {MAX_SEND_MANY_POINTS} points a call; split them"),
+    )
+}
+
+/// The values of `send_many`: a 1-D NumPy array of numbers, or a list, tuple or iterable of
+/// numbers (each as `send` takes it).
+fn values_column<'py>(
+    py: Python<'py>,
+    target: &Target,
+    obj: &Bound<'py, PyAny>,
+) -> PyResult<Column<'py>> {
+    Ok(match array_kind(py, "values", obj)? {
+        Some((kind, len)) if matches!(kind.as_str(), "f" | "i" | "u") => Column::Numbers {
+            array: obj.clone(),
+            len,
+            scale: 1.0,
+        },
+        Some((kind, _)) if kind == "b" => {
+            return Err(type_error(
+                py,
+                format!("{:?} takes numbers, not booleans", target.id),
+            ))
+        }
+        Some((kind, _)) if kind != "O" => {
+            return Err(type_error(
+                py,
+                format!(
+                    "{:?} takes numbers, not an array of dtype kind {kind:?}",
+                    target.id
+                ),
+            ))
+        }
+        _ => Column::Taken(take_each(py, "values", obj, |v| {
+            extract_number(py, &target.id, v)
+        })?),
+    })
+}
+
+/// The timestamps of `send_many`, as epoch milliseconds: none (now, for all `len`), a 1-D NumPy
+/// array of epoch seconds or of `datetime64`, or a list or iterable of what `send` takes.
+fn timestamps_column<'py>(
+    py: Python<'py>,
+    target: &Target,
+    obj: Option<&Bound<'py, PyAny>>,
+    len: usize,
+) -> PyResult<Column<'py>> {
+    let Some(obj) = obj.filter(|t| !t.is_none()) else {
+        return Ok(Column::Same(now_ms(), len));
+    };
+    let column = match array_kind(py, "timestamps", obj)? {
+        Some((kind, n)) if matches!(kind.as_str(), "f" | "i" | "u") => Column::Numbers {
+            array: obj.clone(),
+            len: n,
+            scale: 1000.0,
+        },
+        Some((kind, n)) if kind == "M" => Column::Datetimes {
+            array: obj.clone(),
+            len: n,
+        },
+        Some((kind, _)) if kind != "O" => {
+            return Err(type_error(
+                py,
+                format!(
+                "timestamps are epoch seconds or datetimes, not an array of dtype kind {kind:?}"
+            ),
+            ))
+        }
+        _ => Column::Taken(take_each(py, "timestamps", obj, |t| {
+            extract_ts_ms(py, &target.id, Some(t))
+        })?),
+    };
+    if column.len() != len {
+        return Err(validation_error(
+            py,
+            format!("{} timestamps for {len} values", column.len()),
+        ));
+    }
+    Ok(column)
+}
+
+/// Check every point of a `send_many` before anything is queued: a bad one changes nothing.
+fn check_points(
+    py: Python<'_>,
+    target: &Target,
+    values: &Column<'_>,
+    ts_ms: &Column<'_>,
+) -> PyResult<()> {
+    let len = values.len();
+    let (mut chunk_values, mut chunk_ts) = (
+        Vec::with_capacity(POINTS_PER_BATCH),
+        Vec::with_capacity(POINTS_PER_BATCH),
+    );
+    for start in (0..len).step_by(POINTS_PER_BATCH) {
+        let end = (start + POINTS_PER_BATCH).min(len);
+        values.read(py, start, end, &mut chunk_values)?;
+        for &value in &chunk_values {
+            validate_number(target.kind, &target.id, value).map_err(|e| engine_error(py, e))?;
+        }
+        ts_ms.read(py, start, end, &mut chunk_ts)?;
+        for &ts in &chunk_ts {
+            validate_ts_ms(&target.id, ts).map_err(|e| validation_error(py, e.to_string()))?;
+        }
+    }
+    Ok(())
+}
+
+/// Queue the points of a checked `send_many` to one series in batches. Returns the points
+/// queued (the rest were dropped, and counted, because the queue was full).
+fn queue_points(
+    py: Python<'_>,
+    runtime: &Runtime,
+    target: &Target,
+    series: u32,
+    values: &Column<'_>,
+    ts_ms: &Column<'_>,
+) -> PyResult<usize> {
+    let len = values.len();
+    let (mut chunk_values, mut chunk_ts) = (
+        Vec::with_capacity(POINTS_PER_BATCH),
+        Vec::with_capacity(POINTS_PER_BATCH),
+    );
+    let mut queued = 0;
+    for start in (0..len).step_by(POINTS_PER_BATCH) {
+        let end = (start + POINTS_PER_BATCH).min(len);
+        values.read(py, start, end, &mut chunk_values)?;
+        ts_ms.read(py, start, end, &mut chunk_ts)?;
+        let points: Vec<(f64, f64)> = chunk_ts
+            .iter()
+            .copied()
+            .zip(chunk_values.iter().copied())
+            .collect();
+        if target.queue(
+            runtime,
+            Update::Points {
+                widget: target.widget,
+                series,
+                points: Box::new(points),
+            },
+        ) {
+            queued += end - start;
+        }
+    }
+    Ok(queued)
+}
+
 /// A table cell as JSON: str, int, float, bool, None, datetime/date/time (ISO 8601 text), or a
 /// NumPy scalar.
 fn cell_to_json(
@@ -315,6 +616,25 @@ macro_rules! scalar_widget {
                 ))
             }
 
+            /// Send many values at once: a 1-D NumPy array (converted without a Python loop), a
+            /// list, tuple or iterable; `timestamps` of the same length (epoch seconds,
+            /// datetimes, or a NumPy `datetime64` array), else now for all. Everything is
+            /// checked before anything is queued. Returns how many were queued; the rest were
+            /// dropped (queue full) and counted.
+            #[pyo3(signature = (values, timestamps = None))]
+            fn send_many(
+                &self,
+                py: Python<'_>,
+                values: &Bound<'_, PyAny>,
+                timestamps: Option<&Bound<'_, PyAny>>,
+            ) -> PyResult<usize> {
+                let runtime = self.target.check_live(py)?;
+                let values = values_column(py, &self.target, values)?;
+                let ts_ms = timestamps_column(py, &self.target, timestamps, values.len())?;
+                check_points(py, &self.target, &values, &ts_ms)?;
+                queue_points(py, runtime, &self.target, u32::MAX, &values, &ts_ms)
+            }
+
             /// Remove every point held.
             fn clear(&self, py: Python<'_>) -> PyResult<bool> {
                 let runtime = self.target.check_live(py)?;
@@ -425,6 +745,38 @@ impl LineChart {
             },
         ))
     }
+
+    /// Send many values to one series at once (added on first use): as `Metric.send_many`.
+    /// Returns how many were queued.
+    #[pyo3(signature = (series, values, timestamps = None))]
+    fn send_many(
+        &self,
+        py: Python<'_>,
+        series: &Bound<'_, PyAny>,
+        values: &Bound<'_, PyAny>,
+        timestamps: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<usize> {
+        let runtime = self.target.check_live(py)?;
+        let Ok(series) = series.cast::<PyString>() else {
+            return Err(type_error(
+                py,
+                format!("the series name is a str, not {}", type_name(series)),
+            ));
+        };
+        let values = values_column(py, &self.target, values)?;
+        let ts_ms = timestamps_column(py, &self.target, timestamps, values.len())?;
+        check_points(py, &self.target, &values, &ts_ms)?;
+        let position = self.series_position(
+            py,
+            SeriesOptions {
+                name: series.to_str()?.to_owned(),
+                color: None,
+                label: None,
+            },
+            false,
+        )?;
+        queue_points(py, runtime, &self.target, position, &values, &ts_ms)
+    }
 }
 
 /// Category → value.
@@ -534,17 +886,14 @@ fn key_to_json(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Value> {
     Ok(Value::String(key.str()?.to_str()?.to_owned()))
 }
 
-#[pymethods]
 impl Table {
-    /// Insert a row, or replace the row with the same key (`key`, else the table's key field).
-    #[pyo3(signature = (row, *, key = None))]
-    fn send(
+    /// A checked upsert of `row` (a dict) under `key`, or the table's key field.
+    fn upsert(
         &self,
         py: Python<'_>,
         row: &Bound<'_, PyAny>,
         key: Option<&Bound<'_, PyAny>>,
-    ) -> PyResult<bool> {
-        let runtime = self.target.check_live(py)?;
+    ) -> PyResult<Update> {
         let id = &self.target.id;
         let Ok(dict) = row.cast::<PyDict>() else {
             return Err(type_error(
@@ -579,13 +928,67 @@ impl Table {
             .transpose()?;
         let key = prepare_row(id, self.key_field.as_deref(), &fields, explicit.as_ref())
             .map_err(|e| engine_error(py, e))?;
-        Ok(self.target.queue(
-            runtime,
-            Update::Upsert {
-                widget: self.target.widget,
-                row: Box::new(KeyedRow { key, row: fields }),
-            },
-        ))
+        Ok(Update::Upsert {
+            widget: self.target.widget,
+            row: Box::new(KeyedRow { key, row: fields }),
+        })
+    }
+}
+
+#[pymethods]
+impl Table {
+    /// Insert a row, or replace the row with the same key (`key`, else the table's key field).
+    #[pyo3(signature = (row, *, key = None))]
+    fn send(
+        &self,
+        py: Python<'_>,
+        row: &Bound<'_, PyAny>,
+        key: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let update = self.upsert(py, row, key)?;
+        Ok(self.target.queue(runtime, update))
+    }
+
+    /// Insert or replace many rows (a list or iterable of dicts, keyed by the table's key
+    /// field), in order. Every row is checked before any is queued. Returns how many were
+    /// queued; the rest were dropped (queue full) and counted.
+    fn send_many(&self, py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<usize> {
+        let runtime = self.target.check_live(py)?;
+        if rows.is_instance_of::<PyDict>() || rows.is_instance_of::<PyString>() {
+            return Err(type_error(
+                py,
+                format!(
+                    "rows are a list or iterable of dicts, not {}",
+                    type_name(rows)
+                ),
+            ));
+        }
+        let mut updates = Vec::new();
+        for row in rows.try_iter().map_err(|_| {
+            type_error(
+                py,
+                format!(
+                    "rows are a list or iterable of dicts, not {}",
+                    type_name(rows)
+                ),
+            )
+        })? {
+            if updates.len() == crate::engine::limits::MAX_TABLE_ROWS {
+                return Err(validation_error(
+                    py,
+                    format!(
+                        "send_many takes at most {} rows a call (a table holds no more)",
+                        crate::engine::limits::MAX_TABLE_ROWS
+                    ),
+                ));
+            }
+            updates.push(self.upsert(py, &row?, None)?);
+        }
+        Ok(updates
+            .into_iter()
+            .map(|update| usize::from(self.target.queue(runtime, update)))
+            .sum())
     }
 
     /// Remove the row with this key (nothing happens when there is none).

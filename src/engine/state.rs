@@ -664,6 +664,18 @@ impl Engine {
     /// happens in normal operation. A point of a windowed metric goes into its windows; the
     /// windows it closes are what the metric holds and what subscribers are told.
     pub fn apply(&mut self, mut update: Update) {
+        if let Update::Points {
+            widget,
+            series,
+            points,
+        } = update
+        {
+            let series = (series != u32::MAX).then_some(series);
+            for (ts_ms, value) in points.into_iter() {
+                self.apply(Update::point(widget, series, ts_ms, value));
+            }
+            return;
+        }
         let generation = self.generation;
         let recording = self.recording;
         let replica = self.replica;

@@ -94,6 +94,15 @@ pub enum Update {
         /// The matrix.
         matrix: Box<Vec<Vec<f64>>>,
     },
+    /// Many points of one series at once (`send_many`): applied as that many points, in order.
+    Points {
+        /// The widget.
+        widget: WidgetRef,
+        /// The line chart's series position, or `u32::MAX` for a widget's only series.
+        series: u32,
+        /// `(ts_ms, value)`, in the order sent.
+        points: Box<Vec<(f64, f64)>>,
+    },
     /// The open window of a windowed metric as it stands: its value so far, stamped with the
     /// newest point's time. A NaN `ts_ms` says there is none. The engine makes these; only a
     /// replica (a mirror, a stored dashboard being loaded) applies them.
@@ -125,6 +134,15 @@ impl Update {
         }
     }
 
+    /// Points this update carries when it is a batch ([`Update::Points`]), else 0.
+    #[inline]
+    pub fn batch_len(&self) -> usize {
+        match self {
+            Update::Points { points, .. } => points.len(),
+            _ => 0,
+        }
+    }
+
     /// The widget this update changes.
     pub fn widget(&self) -> WidgetRef {
         match self {
@@ -136,6 +154,7 @@ impl Update {
             | Update::Clear { widget }
             | Update::Text { widget, .. }
             | Update::Matrix { widget, .. }
+            | Update::Points { widget, .. }
             | Update::Partial { widget, .. } => *widget,
         }
     }

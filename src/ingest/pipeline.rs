@@ -3,7 +3,7 @@
 //! which it holds only for one batch. When the queue is full the newest update is dropped and
 //! counted, globally and per widget (the policy in docs/ARCHITECTURE.md).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -16,6 +16,9 @@ use crate::engine::{Engine, EngineStats, Update};
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1 << 17;
 /// Most queued updates applied under one acquisition of the engine lock.
 const BATCH: usize = 8192;
+/// Most points queued in batches ([`Update::Points`], from `send_many`) at once: with the slots,
+/// this bounds the queue's memory (4 Mi points, 64 MiB). A batch beyond it is dropped whole.
+pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 22;
 
 /// The current time in epoch milliseconds.
 pub fn now_ms() -> f64 {
@@ -50,6 +53,8 @@ pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
 struct Shared {
     engine: Mutex<Engine>,
     dropped: AtomicU64,
+    /// Points in batches waiting in the queue.
+    batch_points: AtomicUsize,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
 }
@@ -99,6 +104,7 @@ impl Pipeline {
         let shared = Arc::new(Shared {
             engine: Mutex::new(Engine::new()),
             dropped: AtomicU64::new(0),
+            batch_points: AtomicUsize::new(0),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
         });
@@ -114,17 +120,44 @@ impl Pipeline {
     }
 
     /// Queue an update without blocking. Returns false, and counts the drop globally and in
-    /// `widget_dropped`, when the queue is full.
+    /// `widget_dropped` (a batch's every point), when the queue is full or, for a batch, when
+    /// [`MAX_QUEUED_BATCH_POINTS`] would be passed.
     #[inline]
     pub fn send(&self, update: Update, widget_dropped: &AtomicU64) -> bool {
+        let points = update.batch_len();
+        if points > 0
+            && self
+                .shared
+                .batch_points
+                .fetch_add(points, Ordering::Relaxed)
+                + points
+                > MAX_QUEUED_BATCH_POINTS
+        {
+            self.shared
+                .batch_points
+                .fetch_sub(points, Ordering::Relaxed);
+            self.count_dropped(points, widget_dropped);
+            return false;
+        }
         match self.sender.try_send(Command::Apply(update)) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                self.shared.dropped.fetch_add(1, Ordering::Relaxed);
-                widget_dropped.fetch_add(1, Ordering::Relaxed);
+                if points > 0 {
+                    self.shared
+                        .batch_points
+                        .fetch_sub(points, Ordering::Relaxed);
+                }
+                self.count_dropped(points.max(1), widget_dropped);
                 false
             }
         }
+    }
+
+    fn count_dropped(&self, count: usize, widget_dropped: &AtomicU64) {
+        self.shared
+            .dropped
+            .fetch_add(count as u64, Ordering::Relaxed);
+        widget_dropped.fetch_add(count as u64, Ordering::Relaxed);
     }
 
     /// Wait until every update queued before this call is applied, or `timeout` passes.
@@ -207,7 +240,13 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                 .lock()
                 .unwrap_or_else(std::sync::PoisonError::into_inner);
             let mut handle = |command| match command {
-                Command::Apply(update) => engine.apply(update),
+                Command::Apply(update) => {
+                    let points = update.batch_len();
+                    engine.apply(update);
+                    if points > 0 {
+                        shared.batch_points.fetch_sub(points, Ordering::Relaxed);
+                    }
+                }
                 Command::Flush(done) => waiting_flushes.push(done),
             };
             handle(first);
