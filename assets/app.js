@@ -4,7 +4,7 @@
 "use strict";
 
 (function () {
-  const PROTOCOL_VERSION = 2;
+  const PROTOCOL_VERSION = 3;
   const embedMatch = location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/);
   const embedId = embedMatch ? embedMatch[1] : null;
 
@@ -17,6 +17,7 @@
     paused: false,
     renderStats: { frames: 0, widgets: 0, totalMs: 0, maxMs: 0 }, // main-thread time spent drawing
     range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
+    losses: {}, // widget id -> {dropped, late}, from the server's `stats` messages
   };
   // Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets).
   window.streamviz = state;
@@ -345,6 +346,37 @@
     if (unit) node.append(el("span", "sv-unit", unit));
   }
 
+  // What widgets lost of their input (the server's `stats` message): a warning badge on the card.
+  function applyStats(message) {
+    state.losses = message.widgets || {};
+    for (const widget of state.widgets.values()) showLosses(widget);
+  }
+  function compactCount(n) {
+    if (n < 1000) return String(n);
+    if (n < 100000) return `${(n / 1000).toFixed(1).replace(/\.0$/, "")}k`;
+    if (n < 1000000) return `${Math.floor(n / 1000)}k`;
+    return `${(n / 1e6).toFixed(1).replace(/\.0$/, "")}M`;
+  }
+  function showLosses(widget) {
+    const node = widget.lossEl;
+    if (!node) return;
+    const losses = (state.losses || {})[widget.spec.id] || { dropped: 0, late: 0 };
+    const parts = [], detail = [];
+    if (losses.dropped > 0) {
+      parts.push(`${compactCount(losses.dropped)} dropped`);
+      detail.push(`${losses.dropped.toLocaleString("en-US")} updates dropped: the producer's queue was full`);
+    }
+    if (losses.late > 0) {
+      parts.push(`${compactCount(losses.late)} late`);
+      detail.push(`${losses.late.toLocaleString("en-US")} points came after their window had closed and were left out`);
+    }
+    node.hidden = parts.length === 0;
+    node.textContent = parts.length ? `⚠ ${parts.join(" · ")}` : "";
+    node.title = detail.join("\n");
+    node.dataset.dropped = String(losses.dropped);
+    node.dataset.late = String(losses.late);
+  }
+
   // The name of a windowed metric's open window in tooltips and exports.
   const PARTIAL = "open window (so far)";
   // What a windowed metric shows: "p95 per 1m", "avg over 5m every 10s".
@@ -620,6 +652,9 @@
     if (titleText) head.append(el("div", "sv-card-title", titleText));
     const caption = spec.kind === "metric" ? windowCaption(o) : "";
     if (caption) head.append(el("div", "sv-card-caption", caption));
+    widget.lossEl = el("div", "sv-loss");
+    head.append(widget.lossEl);
+    showLosses(widget);
     card.append(head);
     widget.card = card;
     head.append(buildTools(widget));
@@ -964,6 +999,7 @@
         case "config": applyConfig(message); break;
         case "history": { const w = state.widgets.get(message.widget); if (w) setHistory(w, message.data); break; }
         case "data": state.lastSeq = message.seq; for (const op of message.updates) applyOp(op); break;
+        case "stats": applyStats(message); break;
         case "error": console.error("server:", message.reason); break;
         default: break;
       }

@@ -10,12 +10,12 @@ use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
 use crate::engine::{
-    decimate::m4, markdown_to_safe_html, Bar, ConfigView, Deltas, KeyedTable, RingBuffer, Row,
-    Snapshot, Update, WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
+    decimate::m4, markdown_to_safe_html, Bar, ConfigView, Deltas, KeyedTable, Losses, RingBuffer,
+    Row, Snapshot, Update, WidgetData, WidgetInfo, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Version of the protocol in `hello`; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first message on every connection.
 pub fn hello_message(server_version: &str) -> String {
@@ -40,6 +40,34 @@ pub fn config_message(config: &ConfigView) -> String {
         r#type: "config",
         config,
     })
+}
+
+/// The `stats` message: what widgets lost of their input, for those that lost anything
+/// (`{"type": "stats", "widgets": {"cpu": {"dropped": 12, "late": 0}}}`).
+pub fn stats_message<'a>(losses: impl IntoIterator<Item = (&'a str, Losses)>) -> String {
+    let widgets: serde_json::Map<String, Value> = losses
+        .into_iter()
+        .filter(|(_, losses)| !losses.is_none())
+        .map(|(id, losses)| {
+            (
+                id.to_owned(),
+                json!({"dropped": losses.dropped, "late": losses.late}),
+            )
+        })
+        .collect();
+    json!({"type": "stats", "widgets": widgets}).to_string()
+}
+
+/// The `stats` message of a snapshot.
+pub fn snapshot_stats_message(snapshot: &Snapshot) -> String {
+    stats_message(
+        snapshot
+            .config
+            .widgets
+            .iter()
+            .map(|spec| spec.id.as_str())
+            .zip(snapshot.losses.iter().copied()),
+    )
 }
 
 /// One `history` message per widget, in declaration order.

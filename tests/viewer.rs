@@ -521,3 +521,46 @@ fn a_windowed_metric_shows_its_closed_windows_and_its_open_one_apart() {
     assert!(tooltip.ends_with(&format!("{so_far} ms")), "{tooltip}");
     harness.snapshot("viewer_windowed_metric");
 }
+
+#[test]
+fn a_widget_that_lost_input_says_how_much_on_its_card() {
+    let pipeline =
+        streamviz::ingest::Pipeline::new(streamviz::ingest::PipelineOptions { queue_capacity: 4 });
+    push(
+        &pipeline,
+        json!({"type": "push", "widgets": [
+            {"id": "cpu", "kind": "metric", "options": {"title": "CPU"}},
+            {"id": "lat", "kind": "metric", "options": {"title": "Latency", "window": "1s", "aggregation": "max"}}]}),
+    );
+    let cpu = pipeline.engine().handle("cpu").unwrap();
+    let lat = pipeline.engine().handle("lat").unwrap();
+    // The engine is busy: most of 100 points do not fit the queue.
+    let busy = pipeline.engine();
+    for i in 0..100 {
+        pipeline.send(
+            streamviz::Update::point(cpu.widget, None, T0 + f64::from(i), 1.0),
+            &cpu.dropped,
+        );
+    }
+    drop(busy);
+    assert!(pipeline.flush(Duration::from_secs(5)));
+    // Two points too late for their window.
+    for (ts, v) in [
+        (5_000.0, 1.0),
+        (1_000.0, 2.0),
+        (2_000.0, 3.0),
+        (5_500.0, 4.0),
+    ] {
+        pipeline.send(
+            streamviz::Update::point(lat.widget, None, T0 + ts, v),
+            &lat.dropped,
+        );
+        assert!(pipeline.flush(Duration::from_secs(5)));
+    }
+    let dropped = pipeline.engine().losses("cpu").dropped;
+    assert!(dropped >= 90, "{dropped}");
+    let mut harness = harness(pipeline, options());
+    harness.get_by_label(&format!("⚠ {dropped} dropped"));
+    harness.get_by_label("⚠ 2 late");
+    harness.snapshot("viewer_losses");
+}

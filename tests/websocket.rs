@@ -114,7 +114,7 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     let hello = next_json(&mut socket).await;
     assert_eq!(
         (hello["type"].as_str(), hello["protocol"].as_u64()),
-        (Some("hello"), Some(2))
+        (Some("hello"), Some(3))
     );
     let config = next_json(&mut socket).await;
     assert_eq!(config["type"], "config");
@@ -124,6 +124,11 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     let points = history["data"]["points"].as_array().expect("points");
     assert_eq!(points.len(), 100);
     assert_eq!(points[99], json!([1099.0, 99.0]));
+    // Then what widgets lost so far: nothing.
+    assert_eq!(
+        next_json(&mut socket).await,
+        json!({"type": "stats", "widgets": {}})
+    );
 
     // Live points after the snapshot arrive exactly once, in order.
     for i in 100..3000 {
@@ -210,7 +215,7 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
     let (mut reader, _) = tokio_tungstenite::connect_async(&url)
         .await
         .expect("connect");
-    while next_json(&mut reader).await["type"] != "history" {}
+    while next_json(&mut reader).await["type"] != "stats" {}
 
     const POINTS: usize = 300_000;
     // Spread the points over many flush ticks, as a live source would.
@@ -279,13 +284,14 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
     assert_eq!(next_json(&mut slow).await["type"], "hello");
     assert_eq!(next_json(&mut slow).await["type"], "config");
     assert_eq!(next_json(&mut slow).await["type"], "history");
+    assert_eq!(next_json(&mut slow).await["type"], "stats");
 
     // A fast client that reads everything: each burst below waits until it has seen the burst,
     // so every burst is at least one frame of its own whatever the machine's load.
     let (mut fast, _) = tokio_tungstenite::connect_async(&url)
         .await
         .expect("connect");
-    for expected in ["hello", "config", "history"] {
+    for expected in ["hello", "config", "history", "stats"] {
         assert_eq!(next_json(&mut fast).await["type"], expected);
     }
 
@@ -330,6 +336,7 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
         let message = next_json(&mut slow).await;
         match message["type"].as_str() {
             Some("config") => resyncs += 1,
+            Some("stats") => {}
             Some("history") => {
                 series = message["data"]["points"]
                     .as_array()

@@ -26,7 +26,7 @@ pub use spec::{
     TextOptions, TextStyle, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
 pub use state::{
-    ConfigView, Deltas, Engine, EngineStats, Journal, Snapshot, WidgetData, WidgetHandle,
+    ConfigView, Deltas, Engine, EngineStats, Journal, Losses, Snapshot, WidgetData, WidgetHandle,
     WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES, MAX_PENDING_UPDATES,
 };
 pub use table::{KeyedTable, Row};

@@ -91,12 +91,31 @@ struct Widget {
     window: Option<Box<Windowing>>,
 }
 
+/// What a widget lost of its input: points dropped because the queue was full, and points that
+/// came after their windows had closed (windowed metrics).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct Losses {
+    /// Points (or other updates) dropped because the queue was full.
+    pub dropped: u64,
+    /// Points too late for their windows, not aggregated.
+    pub late: u64,
+}
+
+impl Losses {
+    /// True when nothing was lost.
+    pub fn is_none(&self) -> bool {
+        self.dropped == 0 && self.late == 0
+    }
+}
+
 /// A windowed metric's aggregator and its partial window.
 #[derive(Debug)]
 struct Windowing {
     aggregator: WindowAggregator,
     /// The partial window a replica was told about (a replica does not aggregate).
     replica_partial: Option<(f64, f64)>,
+    /// The late points a replica was told about.
+    replica_late: u64,
     /// The partial window changed since subscribers last heard of it.
     partial_changed: bool,
 }
@@ -110,6 +129,7 @@ impl Windowing {
             Box::new(Self {
                 aggregator: WindowAggregator::new(window),
                 replica_partial: None,
+                replica_late: 0,
                 partial_changed: true,
             })
         })
@@ -117,6 +137,14 @@ impl Windowing {
 
     fn window_spec(&self) -> &WindowSpec {
         self.aggregator.spec()
+    }
+
+    fn late(&self, replica: bool) -> u64 {
+        if replica {
+            self.replica_late
+        } else {
+            self.aggregator.late()
+        }
     }
 
     fn partial(&self, replica: bool) -> Option<(f64, f64)> {
@@ -187,6 +215,8 @@ pub struct Snapshot {
     /// The partial window of each windowed metric (`None` for other widgets and when there is
     /// none), in the same order.
     pub partials: Vec<Option<(f64, f64)>>,
+    /// What each widget lost of its input, in the same order.
+    pub losses: Vec<Losses>,
 }
 
 /// What changed since the last [`Engine::take_deltas`].
@@ -848,7 +878,44 @@ impl Engine {
     pub fn late_points(&self, id: &str) -> Option<u64> {
         let index = *self.by_id.get(id)?;
         let window = self.widgets[index as usize].window.as_ref()?;
-        Some(window.aggregator.late())
+        Some(window.late(self.replica))
+    }
+
+    fn widget_losses(&self, widget: &Widget) -> Losses {
+        Losses {
+            dropped: widget.dropped.load(Ordering::Relaxed),
+            late: widget.window.as_ref().map_or(0, |w| w.late(self.replica)),
+        }
+    }
+
+    /// What a widget lost of its input.
+    pub fn losses(&self, id: &str) -> Losses {
+        self.by_id
+            .get(id)
+            .map(|&index| self.widget_losses(&self.widgets[index as usize]))
+            .unwrap_or_default()
+    }
+
+    /// Every widget that lost something, by id, in declaration order.
+    pub fn all_losses(&self) -> Vec<(Arc<str>, Losses)> {
+        self.widgets
+            .iter()
+            .zip(self.directory.iter())
+            .map(|(w, info)| (Arc::clone(&info.id), self.widget_losses(w)))
+            .filter(|(_, losses)| !losses.is_none())
+            .collect()
+    }
+
+    /// Set what every widget lost, as its producer reports it (a replica mirrors the producer's
+    /// counters; late points count only for windowed metrics).
+    pub fn set_all_losses(&mut self, losses: impl Fn(&str) -> Losses) {
+        for widget in &mut self.widgets {
+            let losses = losses(&widget.spec.id);
+            widget.dropped.store(losses.dropped, Ordering::Relaxed);
+            if let Some(window) = &mut widget.window {
+                window.replica_late = losses.late;
+            }
+        }
     }
 
     /// Take what a persistence sink has not stored yet.
@@ -921,6 +988,7 @@ impl Engine {
                 .iter()
                 .map(|w| w.window.as_ref().and_then(|win| win.partial(self.replica)))
                 .collect(),
+            losses: self.widgets.iter().map(|w| self.widget_losses(w)).collect(),
         }
     }
 
@@ -938,7 +1006,7 @@ impl Engine {
                     accepted: w.updates_applied,
                     dropped: w.dropped.load(Ordering::Relaxed),
                     held: w.data.len(),
-                    late: w.window.as_ref().map_or(0, |win| win.aggregator.late()),
+                    late: w.window.as_ref().map_or(0, |win| win.late(self.replica)),
                 })
                 .collect(),
         }

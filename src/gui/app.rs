@@ -13,7 +13,7 @@ use super::export::{self, Saved};
 use super::model::{Body, Extractor, PlotRequest, DEFAULT_COLUMNS};
 use super::style::Palette;
 use super::widgets;
-use crate::engine::{ConfigView, Engine, LayoutNode, WidgetKind, WidgetSpec};
+use crate::engine::{ConfigView, Engine, LayoutNode, Losses, WidgetKind, WidgetSpec};
 use crate::ingest::mirror::{Mirror, MirrorStatus};
 use crate::ingest::Pipeline;
 
@@ -118,6 +118,8 @@ pub struct Frame<'a> {
     pub actions: &'a mut Vec<Action>,
     /// Screen area of every card drawn (for screenshots).
     pub rects: &'a mut HashMap<String, egui::Rect>,
+    /// What each visible widget lost of its input (dropped, late), when anything.
+    pub losses: &'a HashMap<String, Losses>,
 }
 
 /// The native dashboard. Draw it with [`Viewer::show`] (tests) or run it with eframe.
@@ -128,6 +130,7 @@ pub struct Viewer {
     specs: HashMap<String, WidgetSpec>,
     extractor: Extractor,
     bodies: HashMap<String, Body>,
+    losses: HashMap<String, Losses>,
     plots: HashMap<String, PlotView>,
     tables: HashMap<String, widgets::TableView>,
     rects: HashMap<String, egui::Rect>,
@@ -152,6 +155,7 @@ impl Viewer {
             specs: HashMap::new(),
             extractor: Extractor::default(),
             bodies: HashMap::new(),
+            losses: HashMap::new(),
             plots: HashMap::new(),
             tables: HashMap::new(),
             rects: HashMap::new(),
@@ -250,6 +254,7 @@ impl Viewer {
             tables: &mut self.tables,
             actions: &mut actions,
             rects: &mut self.rects,
+            losses: &self.losses,
         };
         if let Some(id) = self.maximised.clone() {
             egui::CentralPanel::default()
@@ -327,6 +332,13 @@ impl Viewer {
             .unwrap_or_else(crate::ingest::now_ms);
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
+        self.losses.clear();
+        for id in &visible {
+            let losses = engine.losses(id);
+            if !losses.is_none() {
+                self.losses.insert(id.clone(), losses);
+            }
+        }
         for id in visible {
             let Some(spec) = self.specs.get(&id) else {
                 continue;

@@ -19,7 +19,7 @@ use super::style::{
     Palette,
 };
 use crate::engine::{
-    Bar, ColumnType, DeltaColor, TextStyle, WidgetKind, WidgetOptions, WidgetSpec,
+    Bar, ColumnType, DeltaColor, Losses, TextStyle, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// A table's sort and filter.
@@ -125,6 +125,9 @@ fn header(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bool
         }
         if let Some(caption) = caption {
             ui.label(RichText::new(caption).small().color(palette.text_muted));
+        }
+        if let Some(losses) = frame.losses.get(&spec.id) {
+            losses_badge(ui, palette, *losses);
         }
         ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
             ui.spacing_mut().item_spacing.x = 4.0;
@@ -257,6 +260,43 @@ fn runs(points: &[[f64; 2]]) -> impl Iterator<Item = &[[f64; 2]]> {
     points
         .split(|p| p[1].is_nan())
         .filter(|run| !run.is_empty())
+}
+
+/// "⚠ 1.2k dropped · 3 late" in the warning colour, with the exact counts and what they mean
+/// on hover.
+fn losses_badge(ui: &mut Ui, palette: &Palette, losses: Losses) {
+    let mut parts = Vec::new();
+    let mut detail = Vec::new();
+    if losses.dropped > 0 {
+        parts.push(format!("{} dropped", compact_count(losses.dropped)));
+        detail.push(format!(
+            "{} updates dropped: the producer's queue was full",
+            format_number(losses.dropped as f64, Some(",.0f"))
+        ));
+    }
+    if losses.late > 0 {
+        parts.push(format!("{} late", compact_count(losses.late)));
+        detail.push(format!(
+            "{} points came after their window had closed and were left out",
+            format_number(losses.late as f64, Some(",.0f"))
+        ));
+    }
+    ui.label(
+        RichText::new(format!("⚠ {}", parts.join(" · ")))
+            .small()
+            .color(palette.warning),
+    )
+    .on_hover_text(detail.join("\n"));
+}
+
+/// 999, 1.2k, 45k, 3.4M.
+fn compact_count(count: u64) -> String {
+    match count {
+        0..=999 => count.to_string(),
+        1_000..=99_999 => format!("{:.1}k", count as f64 / 1e3).replace(".0k", "k"),
+        100_000..=999_999 => format!("{}k", count / 1000),
+        _ => format!("{:.1}M", count as f64 / 1e6).replace(".0M", "M"),
+    }
 }
 
 /// Name of a windowed metric's open window on the plot (its tooltip's first line).

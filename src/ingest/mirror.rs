@@ -12,7 +12,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use super::pipeline::Pipeline;
 use super::push::apply_push_to;
-use crate::engine::{ConfigPatch, ContainerSpec, Engine, WidgetSpec};
+use crate::engine::{ConfigPatch, ContainerSpec, Engine, Losses, WidgetSpec};
 use crate::protocol::PROTOCOL_VERSION;
 
 /// Where the mirror stands.
@@ -285,6 +285,7 @@ async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd 
                     tracing::warn!("mirror: a data message was not applied: {err}");
                 }
             }
+            Some("stats") => apply_stats(&mut pipeline.engine(), &value),
             _ => {}
         }
         shared.bump();
@@ -358,6 +359,24 @@ fn apply_config(engine: &mut Engine, config: &Value) {
             tracing::warn!("mirror: widget {id:?} was not declared: {err}");
         }
     }
+}
+
+/// Take the producer's counters of what each widget lost (absent widgets lost nothing).
+fn apply_stats(engine: &mut Engine, stats: &Value) {
+    let reported = stats.get("widgets").and_then(Value::as_object);
+    engine.set_all_losses(|id| {
+        let counters = reported.and_then(|w| w.get(id));
+        let count = |name: &str| {
+            counters
+                .and_then(|c| c.get(name))
+                .and_then(Value::as_u64)
+                .unwrap_or(0)
+        };
+        Losses {
+            dropped: count("dropped"),
+            late: count("late"),
+        }
+    });
 }
 
 /// Replace one widget's data with a `history` message.

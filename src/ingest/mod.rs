@@ -8,4 +8,7 @@ pub mod mirror;
 mod pipeline;
 pub mod push;
 
-pub use pipeline::{now_ms, Pipeline, PipelineOptions, PipelineStats, DEFAULT_QUEUE_CAPACITY};
+pub use pipeline::{
+    now_ms, Pipeline, PipelineOptions, PipelineStats, DEFAULT_QUEUE_CAPACITY,
+    MAX_QUEUED_BATCH_POINTS,
+};

@@ -17,8 +17,9 @@ pub const DEFAULT_QUEUE_CAPACITY: usize = 1 << 17;
 /// Most queued updates applied under one acquisition of the engine lock.
 const BATCH: usize = 8192;
 /// Most points queued in batches ([`Update::Points`], from `send_many`) at once: with the slots,
-/// this bounds the queue's memory (4 Mi points, 64 MiB). A batch beyond it is dropped whole.
-pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 22;
+/// this bounds the queue's memory (1 Mi points, 16 MiB: ~10 ms of the engine's work on raw
+/// points). A batch beyond it is dropped whole.
+pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 20;
 
 /// The current time in epoch milliseconds.
 pub fn now_ms() -> f64 {
@@ -216,6 +217,11 @@ impl Pipeline {
             .iter()
             .map(|(name, source)| ((*name).to_owned(), source()))
             .collect()
+    }
+
+    /// Updates waiting in the queue now (without taking the engine lock).
+    pub fn queued(&self) -> usize {
+        self.sender.len()
     }
 
     /// Counters for monitoring.

@@ -1,5 +1,6 @@
 //! Fan-out of live frames. One hub task takes the engine's deltas every flush tick, serialises
-//! them once, and broadcasts the text to every client through a bounded broadcast ring. A client
+//! them once, and broadcasts the text to every client through a bounded broadcast ring; every
+//! 250 ms it also sends a `stats` message when what widgets lost (dropped, late) moved. A client
 //! that falls behind the ring is not waited for: it receives a fresh snapshot instead. New clients
 //! are subscribed by the hub itself, between two flushes, so a snapshot and the frames after it
 //! never overlap or leave a gap.
@@ -13,7 +14,10 @@ use tokio::sync::{broadcast, mpsc, oneshot};
 
 use crate::engine::Snapshot;
 use crate::ingest::Pipeline;
-use crate::protocol::delta_messages;
+use crate::protocol::{delta_messages, stats_message};
+
+/// How often the hub looks whether widgets lost more input (to tell clients).
+const LOSSES_INTERVAL: Duration = Duration::from_millis(250);
 
 /// What the hub broadcasts.
 #[derive(Debug, Clone)]
@@ -102,11 +106,26 @@ async fn hub_loop(
     let mut seq = 0_u64;
     let mut ticker = tokio::time::interval(flush_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut losses_sent = Vec::new();
+    let mut losses_checked = tokio::time::Instant::now();
     loop {
         tokio::select! {
             _ = ticker.tick() => {
-                let deltas = pipeline.engine().take_deltas();
+                let (deltas, losses) = {
+                    let mut engine = pipeline.engine();
+                    // Counters of what was lost go out when they move, at most every 250 ms.
+                    let due = losses_checked.elapsed() >= LOSSES_INTERVAL;
+                    (engine.take_deltas(), due.then(|| engine.all_losses()))
+                };
                 publish(&frames, &mut seq, deltas);
+                if let Some(losses) = losses {
+                    losses_checked = tokio::time::Instant::now();
+                    if losses != losses_sent {
+                        let message = stats_message(losses.iter().map(|(id, l)| (&**id, *l)));
+                        let _ = frames.send(HubFrame::Messages(Arc::new(vec![Utf8Bytes::from(message)])));
+                        losses_sent = losses;
+                    }
+                }
             }
             request = requests.recv() => {
                 let Some(reply) = request else { break };
@@ -116,6 +135,7 @@ async fn hub_loop(
                     let mut engine = pipeline.engine();
                     (engine.take_deltas(), engine.snapshot())
                 };
+
                 publish(&frames, &mut seq, deltas);
                 let _ = reply.send(Subscription { snapshot, live: frames.subscribe() });
             }

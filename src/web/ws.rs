@@ -1,5 +1,5 @@
 //! `GET /ws`: the handler only upgrades; each connection then runs [`client`], which sends
-//! `hello`, the snapshot (`config` and one `history` per widget) and the live frames, and answers
+//! `hello`, the snapshot (`config`, one `history` per widget, `stats`) and the live frames, and answers
 //! `push` messages from the client.
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
@@ -12,7 +12,9 @@ use super::hub::{HubFrame, Subscription};
 use super::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
-use crate::protocol::{config_message, error_message, hello_message, history_messages};
+use crate::protocol::{
+    config_message, error_message, hello_message, history_messages, snapshot_stats_message,
+};
 
 /// Upgrade to a WebSocket.
 pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
@@ -30,6 +32,9 @@ fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
             .into_iter()
             .map(Utf8Bytes::from),
     );
+    messages.push(Utf8Bytes::from(snapshot_stats_message(
+        &subscription.snapshot,
+    )));
     messages
 }
 

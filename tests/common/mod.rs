@@ -31,3 +31,19 @@ pub fn declare(pipeline: &Pipeline, id: &str, kind: &str, options: Value) -> Wid
         .declare(WidgetSpec::parse(id, kind, options).unwrap())
         .unwrap()
 }
+
+/// `GET url` (http://host:port/path) over a plain TCP connection; the body as JSON.
+#[cfg(feature = "web")]
+pub async fn http_get_json(url: &str) -> Value {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let rest = url.strip_prefix("http://").unwrap();
+    let (host, path) = rest.split_at(rest.find('/').unwrap());
+    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
+    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.unwrap();
+    let (head, body) = response.split_once("\r\n\r\n").unwrap();
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    serde_json::from_str(body).unwrap()
+}

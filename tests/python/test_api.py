@@ -180,7 +180,7 @@ def test_unknown_and_invalid_options_are_refused():
     with pytest.raises(sv.ValidationError, match="unknown field"):
         sv.table("t", columns=[{"name": "a", "kind": "number"}])
     with pytest.raises(sv.ValidationError, match="window"):
-        sv.metric("m", window="1m", aggregation="p95")
+        sv.metric("m", window="1 minute-ish", aggregation="p95")
     with pytest.raises(sv.ValidationError, match="theme"):
         sv.configure(theme="neon")  # type: ignore[arg-type]
     with pytest.raises(sv.ValidationError, match="'web', 'window', 'both'"):

@@ -40,9 +40,10 @@ def test_connect_after_100_sends_gets_them_as_history(server):
         cpu.send(i, timestamp=1_700_000_000 + i)
     assert sv.flush()
     with connect(ws_url(server)) as socket:
-        messages = read_until(socket, lambda m: m["type"] == "history")
-    assert [m["type"] for m in messages] == ["hello", "config", "history"]
-    assert messages[0]["protocol"] == sv.PROTOCOL_VERSION == 2
+        messages = read_until(socket, lambda m: m["type"] == "stats")
+    assert [m["type"] for m in messages] == ["hello", "config", "history", "stats"]
+    assert messages[3]["widgets"] == {}, "nothing lost"
+    assert messages[0]["protocol"] == sv.PROTOCOL_VERSION == 3
     assert [w["id"] for w in messages[1]["widgets"]] == ["cpu"]
     points = messages[2]["data"]["points"]
     assert [p[1] for p in points] == list(range(100))
@@ -53,7 +54,7 @@ def test_10000_points_over_2_seconds_arrive_in_order_once(server):
     cpu = sv.metric("cpu", max_points=20_000)
     cpu.send(-1)
     with connect(ws_url(server)) as socket:
-        read_until(socket, lambda m: m["type"] == "history")
+        read_until(socket, lambda m: m["type"] == "stats")
 
         def produce():
             for i in range(10_000):
@@ -157,7 +158,7 @@ def test_stats_and_widgets_endpoints(server):
         status, stats = http_json(server.url + "api/v1/stats")
         assert status == 200
         assert stats["clients_connected"] == 1
-        assert stats["per_widget"] == [{"id": "cpu", "accepted": 1, "dropped": 0, "held": 1}]
+        assert stats["per_widget"] == [{"id": "cpu", "accepted": 1, "dropped": 0, "held": 1, "late": 0}]
         assert stats["points_accepted"] >= 1 and stats["points_dropped"] == 0
         assert stats["uptime_s"] > 0
     status, widgets = http_json(server.url + "api/v1/widgets")
