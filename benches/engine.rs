@@ -1,5 +1,7 @@
 //! Engine benchmarks (criterion): ingest of points into one metric, directly and through the
-//! pipeline's queue and engine thread. Run with `cargo bench --bench engine`.
+//! pipeline's queue and engine thread (one point a slot, or batches of 4,096 as `send_many`
+//! queues them), and into windowed metrics of several sizes and aggregations (the cost per
+//! point must not grow with the window). Run with `cargo bench --bench engine`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -69,12 +71,80 @@ fn engine_ingest(c: &mut Criterion) {
             assert!(pipeline.flush(Duration::from_secs(60)));
         });
     });
+    group.bench_function("pipeline_send_batches_and_flush", |b| {
+        let pipeline = Pipeline::default();
+        let cpu = pipeline
+            .engine()
+            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
+            .expect("declare");
+        // A million points fit the queue's batch budget, so no batch is ever dropped here.
+        b.iter(|| {
+            for start in (0..POINTS).step_by(4096) {
+                let points: Vec<(f64, f64)> = (start..(start + 4096).min(POINTS))
+                    .map(|i| (i as f64, i as f64))
+                    .collect();
+                let update = Update::Points {
+                    widget: cpu.widget,
+                    series: u32::MAX,
+                    points: Box::new(points),
+                };
+                assert!(pipeline.send(update, &cpu.dropped));
+            }
+            assert!(pipeline.flush(Duration::from_secs(60)));
+        });
+    });
+    group.finish();
+}
+
+/// One point per millisecond into a windowed metric; time goes on across iterations so that
+/// windows keep closing.
+fn windowed_ingest(c: &mut Criterion) {
+    let mut group = c.benchmark_group("windows");
+    group.throughput(Throughput::Elements(POINTS));
+    for (window, slide, aggregation) in [
+        ("1s", None, "sum"),
+        ("1s", None, "p95"),
+        ("1h", None, "p95"),
+        ("5m", Some("10s"), "avg"),
+        ("5m", Some("10s"), "p95"),
+        ("1s", Some("300ms"), "p99"),
+    ] {
+        let name = match slide {
+            Some(slide) => format!("{aggregation}_over_{window}_every_{slide}"),
+            None => format!("{aggregation}_per_{window}"),
+        };
+        group.bench_function(name, |b| {
+            let mut engine = Engine::new();
+            let mut options = json!({"window": window, "aggregation": aggregation});
+            if let Some(slide) = slide {
+                options["slide"] = json!(slide);
+            }
+            let metric = engine
+                .declare(WidgetSpec::parse("m", "metric", options).expect("spec"))
+                .expect("declare");
+            let mut ts_ms = 1.7e12;
+            let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+            b.iter(|| {
+                for _ in 0..POINTS {
+                    state ^= state << 13;
+                    state ^= state >> 7;
+                    state ^= state << 17;
+                    ts_ms += 1.0;
+                    engine.apply(Update::Point {
+                        widget: metric.widget,
+                        ts_ms,
+                        value: black_box((state % 100_000) as f64 / 100.0 + 1.0),
+                    });
+                }
+            });
+        });
+    }
     group.finish();
 }
 
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
-    targets = engine_ingest
+    targets = engine_ingest, windowed_ingest
 }
 criterion_main!(benches);

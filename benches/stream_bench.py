@@ -1,0 +1,255 @@
+"""Streaming benchmarks: ingest per call and per batched point against rerun-sdk and a plain list,
+send() → WebSocket latency with 1 to 100 clients, fan-out to 500 clients and what it costs the
+producer, and CPU per 100k points/s. Run everything with ``benches/run_all.sh``, or:
+
+    maturin develop --release && cargo build --release --example ws_latency --features client
+    pip install rerun-sdk && python benches/stream_bench.py
+
+Results go to docs/BENCHMARKS.md by hand, with the machine and the date this prints.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+os.environ.setdefault("STREAMVIZ_AUTOSTART", "0")
+
+import stream_viz as sv  # noqa: E402
+
+ROOT = Path(__file__).resolve().parents[1]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
+WS_LATENCY = TARGET / "release" / "examples" / "ws_latency"
+
+
+def best_rate(run, items: int, repeats: int = 3) -> float:
+    """Items per second of the fastest of `repeats` runs of `run()` (the engine drained between)."""
+    best = 0.0
+    for _ in range(repeats):
+        sv.flush(60)
+        start = time.perf_counter()
+        run()
+        best = max(best, items / (time.perf_counter() - start))
+    sv.flush(60)
+    return best
+
+
+def ingest_per_call(calls: int = 2_000_000) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    values: list[float] = []
+    append = values.append
+
+    def baseline() -> None:
+        values.clear()
+        for _ in range(calls):
+            append(1.5)
+
+    rates["list.append(v)"] = best_rate(baseline, calls)
+    for name, options in [
+        ("sv metric.send(v)", {}),
+        ("sv metric.send(v), window 1m sum", {"window": "1m", "aggregation": "sum"}),
+        ("sv metric.send(v), window 1m p95", {"window": "1m", "aggregation": "p95"}),
+    ]:
+        metric = sv.metric(f"call{len(rates)}", **options)
+        send = metric.send
+
+        def run(send=send) -> None:
+            for _ in range(calls):
+                send(1.5)
+
+        rates[name] = best_rate(run, calls)
+        assert metric.dropped == 0, f"{name}: {metric.dropped} dropped"
+    try:
+        import rerun as rr
+    except ImportError:
+        print("rerun-sdk is not installed: pip install rerun-sdk", file=sys.stderr)
+        return rates
+    rr.init("streamviz-bench", spawn=False)
+    rr.memory_recording()
+    log, scalars = rr.log, rr.Scalars
+    rr_calls = calls // 10
+
+    def rerun_log() -> None:
+        for _ in range(rr_calls):
+            log("bench/scalar", scalars(1.5))
+
+    rates[f"rerun rr.log(path, rr.Scalars(v)) (rerun-sdk {rr.__version__})"] = best_rate(rerun_log, rr_calls)
+    return rates
+
+
+def ingest_batch(points: int = 1_000_000) -> dict[str, float]:
+    rates: dict[str, float] = {}
+    values = np.random.default_rng(1).lognormal(3, 1, points)
+    seconds = 1_700_000_000 + np.arange(points) / 1000
+    target: list[float] = []
+
+    def baseline() -> None:
+        target.clear()
+        target.extend(values.tolist())
+
+    rates["list.extend(array.tolist())"] = best_rate(baseline, points)
+    for name, options in [
+        ("sv metric.send_many(array, seconds)", {}),
+        ("sv metric.send_many(array, seconds), window 1m p95", {"window": "1m", "aggregation": "p95"}),
+    ]:
+        metric = sv.metric(f"batch{len(rates)}", max_points=1000, **options)
+        offset = [0.0]
+
+        def run(metric=metric) -> None:
+            offset[0] += points / 1000  # time goes on, so windows keep closing
+            assert metric.send_many(values, seconds + offset[0]) == points
+
+        rates[name] = best_rate(run, points, repeats=5)
+        assert metric.dropped == 0, f"{name}: {metric.dropped} dropped"
+    try:
+        import rerun as rr
+    except ImportError:
+        return rates
+    steps = np.arange(points)
+
+    def rerun_columns() -> None:
+        rr.send_columns("bench/batch", indexes=[rr.TimeColumn("step", sequence=steps)], columns=rr.Scalars.columns(scalars=values))
+
+    rates[f"rerun rr.send_columns(Scalars.columns) (rerun-sdk {rr.__version__})"] = best_rate(rerun_columns, points, repeats=5)
+    return rates
+
+
+def produce(metrics: list, rate: float, seconds: float) -> int:
+    """Send `rate` points/s (spread over `metrics`, stamped now) for `seconds`; points sent."""
+    start = time.perf_counter()
+    sent = 0
+    count = len(metrics)
+    while True:
+        elapsed = time.perf_counter() - start
+        if elapsed >= seconds:
+            return sent
+        due = int(elapsed * rate)
+        while sent < due:
+            metrics[sent % count].send(1.0)
+            sent += 1
+        time.sleep(0.0005)  # pacing to the rate, not synchronisation
+
+
+def with_clients(url: str, clients: int):
+    """Start `clients` WebSocket clients (examples/ws_latency) and wait until all have their
+    snapshot; returns the process (close its stdin to get the result)."""
+    process = subprocess.Popen([str(WS_LATENCY), url.replace("http://", "ws://") + "ws", str(clients)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert process.stdout is not None
+    line = process.stdout.readline().strip()
+    assert line == "READY", line
+    return process
+
+
+def finish(process) -> dict:
+    process.stdin.close()
+    result = json.loads(process.stdout.readline())
+    process.wait(timeout=60)
+    return result
+
+
+def latency(server, rate: float, clients: int, seconds: float = 6.0) -> dict:
+    metric = sv.metric(f"lat_{int(rate)}_{clients}", max_points=1000)
+    process = with_clients(server.url, clients)
+    sent = produce([metric], rate, seconds)
+    time.sleep(0.3)  # the last flush tick (25 ms) and the clients' reading, well inside this
+    result = finish(process)
+    result["sent"] = sent
+    result["expected"] = sent * clients
+    return result
+
+
+def work_rate(metrics: list, seconds: float) -> float:
+    """Units of CPU work per second of a producer that also sends one point to each metric 20
+    times a second."""
+    units = 0
+    start = time.perf_counter()
+    next_send = start
+    while True:
+        now = time.perf_counter()
+        if now - start >= seconds:
+            return units / (now - start)
+        sum(range(2000))
+        units += 1
+        if now >= next_send:
+            for metric in metrics:
+                metric.send(float(units))
+            next_send += 0.05
+
+
+def fanout(server, clients: int = 500, widgets: int = 10, seconds: float = 8.0) -> dict:
+    metrics = [sv.metric(f"fan{i}", max_points=1000) for i in range(widgets)]
+    alone = [work_rate(metrics, seconds)]
+    process = with_clients(server.url, clients)
+    watched = [work_rate(metrics, seconds)]
+    result = finish(process)
+    alone.append(work_rate(metrics, seconds))
+    process = with_clients(server.url, clients)
+    watched.append(work_rate(metrics, seconds))
+    second = finish(process)
+    baseline, loaded = sum(alone) / 2, sum(watched) / 2
+    return {
+        "clients": clients,
+        "updates_per_s": 20 * widgets,
+        "work_alone": baseline,
+        "work_with_clients": loaded,
+        "slowdown_pct": 100 * (1 - loaded / baseline),
+        "p50_ms": max(result["p50_ms"], second["p50_ms"]),
+        "p99_ms": max(result["p99_ms"], second["p99_ms"]),
+        "points_received": result["points"] + second["points"],
+    }
+
+
+def cpu_per_rate(server, rate: float = 100_000, seconds: float = 6.0, clients: int = 0) -> float:
+    """Cores the producer process uses (its Python thread, engine and server) at `rate` points/s."""
+    metric = sv.metric(f"cpu_{clients}", max_points=1000)
+    process = with_clients(server.url, clients) if clients else None
+    before = resource.getrusage(resource.RUSAGE_SELF)
+    start = time.perf_counter()
+    produce([metric], rate, seconds)
+    sv.flush(60)
+    wall = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    if process:
+        finish(process)
+    return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
+
+
+def main() -> None:
+    print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, stream_viz {sv.__version__}, {time.strftime('%Y-%m-%d')}")
+    calls = ingest_per_call()
+    baseline = calls["list.append(v)"]
+    print("\n## per call (one thread)\n| call | calls/s | vs list.append |\n|---|---:|---:|")
+    for name, rate in calls.items():
+        print(f"| {name} | {rate / 1e6:.2f} M | {rate / baseline:.2f}× |")
+    batch = ingest_batch()
+    baseline = batch["list.extend(array.tolist())"]
+    print("\n## per point, batched (1M-point NumPy arrays)\n| call | points/s | vs list.extend |\n|---|---:|---:|")
+    for name, rate in batch.items():
+        print(f"| {name} | {rate / 1e6:.1f} M | {rate / baseline:.2f}× |")
+    if not WS_LATENCY.exists():
+        print(f"\n{WS_LATENCY} is missing: cargo build --release --example ws_latency --features client", file=sys.stderr)
+        return
+    server = sv.start(port=0)
+    print("\n## send() → WebSocket client latency\n| points/s | clients | p50 | p99 | max | points received / expected |\n|---:|---:|---:|---:|---:|---:|")
+    for rate in (10_000, 100_000):
+        for clients in (1, 20, 100):
+            r = latency(server, rate, clients)
+            print(f"| {rate:,} | {clients} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | {r['points']:,} / {r['expected']:,} |")
+    f = fanout(server)
+    print(f"\n## fan-out\n{f['clients']} clients, {f['updates_per_s']} updates/s (10 metrics at 20 Hz): producer work {f['work_alone']:.0f}/s alone, {f['work_with_clients']:.0f}/s watched: slowed by {f['slowdown_pct']:.1f} %; latency p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms; {f['points_received']:,} points received")
+    print("\n## CPU at 100k points/s (producer process: Python loop, engine, server)")
+    for clients in (0, 1, 20):
+        print(f"- {clients} clients: {cpu_per_rate(server, clients=clients) * 100:.0f} % of one core")
+    sv.stop()
+
+
+if __name__ == "__main__":
+    main()
