@@ -7,6 +7,8 @@
 //! Prints `READY` once every client has its snapshot, then measures until stdin closes, and
 //! prints one JSON line: clients, points, messages, p50/p99/max latency in ms.
 
+#![allow(clippy::print_stdout)] // a benchmark client reports on stdout
+
 use std::io::{BufRead, Write};
 use std::sync::{Arc, Mutex};
 use std::time::{SystemTime, UNIX_EPOCH};

@@ -90,6 +90,22 @@ fn xdotool(display: &str, args: &[&str]) -> String {
     String::from_utf8_lossy(&out.stdout).trim().to_owned()
 }
 
+/// Wait for the export dialog (the portal's GTK file chooser) to be on screen and focus it.
+fn focus_dialog(display: &str) {
+    let found = xdotool(
+        display,
+        &[
+            "search",
+            "--sync",
+            "--onlyvisible",
+            "--name",
+            "^Export cpu\\.csv$",
+        ],
+    );
+    let window = found.lines().next().unwrap();
+    xdotool(display, &["windowfocus", "--sync", window]);
+}
+
 /// A viewer of one metric with known points, saving through dialogs into `export_dir`.
 fn viewer(export_dir: &Path) -> Harness<'static, Viewer> {
     let pipeline = Pipeline::default();
@@ -250,18 +266,7 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
     let chosen = chosen_dir.join("cpu-from-dialog.csv");
     let mut harness = viewer(&exports);
     click_export_csv(&mut harness);
-    let window = xdotool(
-        &display,
-        &[
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--name",
-            "^Export cpu\\.csv$",
-        ],
-    );
-    let window = window.lines().next().unwrap().to_owned();
-    xdotool(&display, &["windowfocus", "--sync", &window]);
+    focus_dialog(&display);
     xdotool(&display, &["key", "--clearmodifiers", "ctrl+a"]);
     xdotool(
         &display,
@@ -287,18 +292,7 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
 
     // Cancelled: nothing is written.
     click_export_csv(&mut harness);
-    let window = xdotool(
-        &display,
-        &[
-            "search",
-            "--sync",
-            "--onlyvisible",
-            "--name",
-            "^Export cpu\\.csv$",
-        ],
-    );
-    let window = window.lines().next().unwrap().to_owned();
-    xdotool(&display, &["windowfocus", "--sync", &window]);
+    focus_dialog(&display);
     xdotool(&display, &["key", "Escape"]);
     step_until(&mut harness, "the cancelled export", Some(&display), |h| {
         h.state().messages().iter().any(|m| m == "Export cancelled")

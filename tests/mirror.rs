@@ -232,3 +232,66 @@ fn a_mirror_holds_a_windowed_metrics_windows_and_open_window_as_the_producer_com
     assert_eq!(mirror.pipeline().engine().partial("latency"), partial);
     mirror.stop();
 }
+
+#[test]
+fn a_mirror_shows_what_the_producer_lost() {
+    let producer = Pipeline::new(streamviz::ingest::PipelineOptions { queue_capacity: 4 });
+    let cpu = declare(&producer, "cpu", "metric", json!({}));
+    let lat = declare(
+        &producer,
+        "lat",
+        "metric",
+        json!({"window": "1s", "aggregation": "max"}),
+    );
+    let busy = producer.engine();
+    for i in 0..50 {
+        producer.send(
+            Update::point(cpu.widget, None, f64::from(i), 1.0),
+            &cpu.dropped,
+        );
+    }
+    drop(busy);
+    assert!(producer.flush(Duration::from_secs(10)));
+    for ts in [5_000.0, 1_000.0] {
+        producer.send(
+            Update::point(lat.widget, None, 1.7e12 + ts, 1.0),
+            &lat.dropped,
+        );
+        assert!(producer.flush(Duration::from_secs(10)));
+    }
+    let server = serve(&producer, 0);
+    let mirror = Mirror::start(&server.url()).unwrap();
+    wait_equal(&mirror, &producer);
+    let lost = |pipeline: &Pipeline| {
+        let engine = pipeline.engine();
+        (engine.losses("cpu"), engine.losses("lat"))
+    };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    let mut seen = 0;
+    while lost(mirror.pipeline()) != lost(&producer) {
+        assert!(
+            Instant::now() < deadline,
+            "{:?} vs {:?}",
+            lost(mirror.pipeline()),
+            lost(&producer)
+        );
+        seen = mirror.wait_for_event(seen, Duration::from_millis(500));
+    }
+    let (cpu_lost, lat_lost) = lost(mirror.pipeline());
+    assert!(cpu_lost.dropped >= 40 && cpu_lost.late == 0, "{cpu_lost:?}");
+    assert_eq!((lat_lost.dropped, lat_lost.late), (0, 1));
+    // Later losses reach the mirror by themselves (the hub looks every 250 ms).
+    producer.send(
+        Update::point(lat.widget, None, 1.7e12 + 2_000.0, 1.0),
+        &lat.dropped,
+    );
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while mirror.pipeline().engine().losses("lat").late != 2 {
+        assert!(
+            Instant::now() < deadline,
+            "the second late point never reached the mirror"
+        );
+        seen = mirror.wait_for_event(seen, Duration::from_millis(500));
+    }
+    mirror.stop();
+}
