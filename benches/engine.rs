@@ -50,11 +50,7 @@ fn engine_ingest(c: &mut Criterion) {
         });
     });
     group.bench_function("pipeline_send_and_flush", |b| {
-        let pipeline = Pipeline::default();
-        let cpu = pipeline
-            .engine()
-            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
-            .expect("declare");
+        let (pipeline, cpu) = pipeline_with_metric();
         b.iter(|| {
             for i in 0..POINTS {
                 while !pipeline.send(
@@ -72,11 +68,7 @@ fn engine_ingest(c: &mut Criterion) {
         });
     });
     group.bench_function("pipeline_send_batches_and_flush", |b| {
-        let pipeline = Pipeline::default();
-        let cpu = pipeline
-            .engine()
-            .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
-            .expect("declare");
+        let (pipeline, cpu) = pipeline_with_metric();
         // A million points fit the queue's batch budget, so no batch is ever dropped here.
         b.iter(|| {
             for start in (0..POINTS).step_by(4096) {
@@ -148,3 +140,13 @@ criterion_group! {
     targets = engine_ingest, windowed_ingest
 }
 criterion_main!(benches);
+
+/// A pipeline with one plain metric, "cpu".
+fn pipeline_with_metric() -> (Pipeline, streamviz::engine::WidgetHandle) {
+    let pipeline = Pipeline::default();
+    let cpu = pipeline
+        .engine()
+        .declare(WidgetSpec::parse("cpu", "metric", json!({})).expect("spec"))
+        .expect("declare");
+    (pipeline, cpu)
+}

@@ -3,7 +3,7 @@ send() → WebSocket latency with 1 to 100 clients, fan-out to 500 clients and w
 producer, and CPU per 100k points/s. Run everything with ``benches/run_all.sh``, or:
 
     maturin develop --release && cargo build --release --example ws_latency --features client
-    pip install rerun-sdk && python benches/stream_bench.py
+    pip install rerun-sdk && python benches/stream_bench.py [ingest] [latency] [fanout] [cpu]
 
 Results go to docs/BENCHMARKS.md by hand, with the machine and the date this prints.
 """
@@ -16,6 +16,7 @@ import platform
 import resource
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -138,10 +139,13 @@ def produce(metrics: list, rate: float, seconds: float) -> int:
         time.sleep(0.0005)  # pacing to the rate, not synchronisation
 
 
-def with_clients(url: str, clients: int):
-    """Start `clients` WebSocket clients (examples/ws_latency) and wait until all have their
-    snapshot; returns the process (close its stdin to get the result)."""
-    process = subprocess.Popen([str(WS_LATENCY), url.replace("http://", "ws://") + "ws", str(clients)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+def with_clients(url: str, clients: int, cpu: int | None = None):
+    """Start `clients` WebSocket clients (examples/ws_latency), on core `cpu` if given, and wait
+    until all have their snapshot; returns the process (close its stdin to get the result)."""
+    command = [str(WS_LATENCY), url.replace("http://", "ws://") + "ws", str(clients)]
+    if cpu is not None:
+        command = ["taskset", "-c", str(cpu), *command]
+    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert process.stdout is not None
     line = process.stdout.readline().strip()
     assert line == "READY", line
@@ -184,16 +188,46 @@ def work_rate(metrics: list, seconds: float) -> float:
             next_send += 0.05
 
 
-def fanout(server, clients: int = 500, widgets: int = 10, seconds: float = 8.0) -> dict:
-    metrics = [sv.metric(f"fan{i}", max_points=1000) for i in range(widgets)]
-    alone = [work_rate(metrics, seconds)]
-    process = with_clients(server.url, clients)
-    watched = [work_rate(metrics, seconds)]
-    result = finish(process)
-    alone.append(work_rate(metrics, seconds))
-    process = with_clients(server.url, clients)
-    watched.append(work_rate(metrics, seconds))
-    second = finish(process)
+def pin(cpus: set[int], others: set[int] | None = None) -> None:
+    """Pin the calling thread to `cpus` and, with `others`, every other thread of this process
+    (the engine, the web server's workers) to `others`. Linux only."""
+    me = threading.get_native_id()
+    for task in os.listdir("/proc/self/task"):
+        tid = int(task)
+        if tid == me:
+            os.sched_setaffinity(tid, cpus)
+        elif others is not None:
+            try:
+                os.sched_setaffinity(tid, others)
+            except ProcessLookupError:  # a thread that ended meanwhile
+                pass
+
+
+def fanout(server, clients: int = 500, widgets: int = 10, seconds: float = 8.0, pinned: bool = False) -> dict:
+    """How much `clients` watching 10 metrics at 20 Hz slow a producer doing CPU work. With
+    `pinned` (needs 2+ cores), the producer's thread has core 0 to itself and the server, engine
+    and clients share core 1: what fan-out costs a producer that has a core of its own."""
+    all_cpus = os.sched_getaffinity(0)
+    metrics = [sv.metric(f"fan{i}_{pinned}", max_points=1000) for i in range(widgets)]
+    if pinned:
+        pin({0}, {1})
+    server_cpu = 0.0
+    try:
+        alone = [work_rate(metrics, seconds)]
+        process = with_clients(server.url, clients, cpu=1 if pinned else None)
+        cpu_before, wall_before = process_cpu() - time.thread_time(), time.perf_counter()
+        watched = [work_rate(metrics, seconds)]
+        server_cpu += (process_cpu() - time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)
+        result = finish(process)
+        alone.append(work_rate(metrics, seconds))
+        process = with_clients(server.url, clients, cpu=1 if pinned else None)
+        cpu_before, wall_before = process_cpu() - time.thread_time(), time.perf_counter()
+        watched.append(work_rate(metrics, seconds))
+        server_cpu += (process_cpu() - time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)
+        second = finish(process)
+    finally:
+        if pinned:
+            pin(all_cpus, all_cpus)
     baseline, loaded = sum(alone) / 2, sum(watched) / 2
     return {
         "clients": clients,
@@ -201,10 +235,17 @@ def fanout(server, clients: int = 500, widgets: int = 10, seconds: float = 8.0) 
         "work_alone": baseline,
         "work_with_clients": loaded,
         "slowdown_pct": 100 * (1 - loaded / baseline),
+        "server_cores": server_cpu / 2,
         "p50_ms": max(result["p50_ms"], second["p50_ms"]),
         "p99_ms": max(result["p99_ms"], second["p99_ms"]),
         "points_received": result["points"] + second["points"],
+        "points_expected": 2 * clients * widgets * 20 * seconds,
     }
+
+
+def process_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
 
 
 def cpu_per_rate(server, rate: float = 100_000, seconds: float = 6.0, clients: int = 0) -> float:
@@ -222,8 +263,7 @@ def cpu_per_rate(server, rate: float = 100_000, seconds: float = 6.0, clients: i
     return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
 
 
-def main() -> None:
-    print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, stream_viz {sv.__version__}, {time.strftime('%Y-%m-%d')}")
+def report_ingest() -> None:
     calls = ingest_per_call()
     baseline = calls["list.append(v)"]
     print("\n## per call (one thread)\n| call | calls/s | vs list.append |\n|---|---:|---:|")
@@ -234,20 +274,54 @@ def main() -> None:
     print("\n## per point, batched (1M-point NumPy arrays)\n| call | points/s | vs list.extend |\n|---|---:|---:|")
     for name, rate in batch.items():
         print(f"| {name} | {rate / 1e6:.1f} M | {rate / baseline:.2f}× |")
-    if not WS_LATENCY.exists():
-        print(f"\n{WS_LATENCY} is missing: cargo build --release --example ws_latency --features client", file=sys.stderr)
-        return
-    server = sv.start(port=0)
+
+
+def report_latency(server) -> None:
     print("\n## send() → WebSocket client latency\n| points/s | clients | p50 | p99 | max | points received / expected |\n|---:|---:|---:|---:|---:|---:|")
     for rate in (10_000, 100_000):
         for clients in (1, 20, 100):
             r = latency(server, rate, clients)
             print(f"| {rate:,} | {clients} | {r['p50_ms']:.1f} ms | {r['p99_ms']:.1f} ms | {r['max_ms']:.1f} ms | {r['points']:,} / {r['expected']:,} |")
-    f = fanout(server)
-    print(f"\n## fan-out\n{f['clients']} clients, {f['updates_per_s']} updates/s (10 metrics at 20 Hz): producer work {f['work_alone']:.0f}/s alone, {f['work_with_clients']:.0f}/s watched: slowed by {f['slowdown_pct']:.1f} %; latency p50 {f['p50_ms']:.1f} ms, p99 {f['p99_ms']:.1f} ms; {f['points_received']:,} points received")
+
+
+def report_fanout(server) -> None:
+    print("\n## fan-out: 500 clients, 10 metrics at 20 Hz\n| placement | producer slowed | server + engine CPU | p50 | p99 | points received / expected |\n|---|---:|---:|---:|---:|---:|")
+    placements = [(False, "unpinned: producer, server and clients share every core")]
+    if len(os.sched_getaffinity(0)) >= 2:
+        placements.append((True, "pinned: producer thread alone on core 0, server and clients on core 1"))
+    for pinned, placement in placements:
+        f = fanout(server, pinned=pinned)
+        print(f"| {placement} | {f['slowdown_pct']:.1f} % | {f['server_cores'] * 100:.0f} % of a core | {f['p50_ms']:.1f} ms | {f['p99_ms']:.1f} ms | {f['points_received']:,} / {f['points_expected']:,.0f} |")
+
+
+def report_cpu(server) -> None:
     print("\n## CPU at 100k points/s (producer process: Python loop, engine, server)")
     for clients in (0, 1, 20):
         print(f"- {clients} clients: {cpu_per_rate(server, clients=clients) * 100:.0f} % of one core")
+
+
+SECTIONS = ("ingest", "latency", "fanout", "cpu")
+
+
+def main() -> None:
+    chosen = sys.argv[1:] or list(SECTIONS)
+    unknown = set(chosen) - set(SECTIONS)
+    if unknown:
+        sys.exit(f"unknown sections {sorted(unknown)}; choose from {', '.join(SECTIONS)}")
+    print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, stream_viz {sv.__version__}, {time.strftime('%Y-%m-%d')}")
+    if "ingest" in chosen:
+        report_ingest()
+    if not {"latency", "fanout", "cpu"} & set(chosen):
+        return
+    if not WS_LATENCY.exists():
+        sys.exit(f"{WS_LATENCY} is missing: cargo build --release --example ws_latency --features client")
+    server = sv.start(port=0)
+    if "latency" in chosen:
+        report_latency(server)
+    if "fanout" in chosen:
+        report_fanout(server)
+    if "cpu" in chosen:
+        report_cpu(server)
     sv.stop()
 
 

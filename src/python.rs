@@ -687,6 +687,27 @@ impl LineChart {
         known.insert(name, position);
         Ok(position)
     }
+
+    /// The series points are sent to: added with default colour and label on first use.
+    fn series_for_points(&self, py: Python<'_>, name: String) -> PyResult<u32> {
+        let options = SeriesOptions {
+            name,
+            color: None,
+            label: None,
+        };
+        self.series_position(py, options, false)
+    }
+}
+
+/// A series name given to `send`/`send_many`: a `str`, or a `TypeError` saying what it was.
+fn series_name(py: Python<'_>, series: &Bound<'_, PyAny>) -> PyResult<String> {
+    match series.cast::<PyString>() {
+        Ok(name) => Ok(name.to_str()?.to_owned()),
+        Err(_) => Err(type_error(
+            py,
+            format!("the series name is a str, not {}", type_name(series)),
+        )),
+    }
 }
 
 #[pymethods]
@@ -715,26 +736,12 @@ impl LineChart {
         timestamp: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<bool> {
         let runtime = self.target.check_live(py)?;
-        let Ok(series) = series.cast::<PyString>() else {
-            return Err(type_error(
-                py,
-                format!("the series name is a str, not {}", type_name(series)),
-            ));
-        };
-        let name = series.to_str()?;
+        let name = series_name(py, series)?;
         let value = extract_number(py, &self.target.id, value)?;
         validate_number(self.target.kind, &self.target.id, value)
             .map_err(|e| engine_error(py, e))?;
         let ts_ms = extract_ts_ms(py, &self.target.id, timestamp)?;
-        let position = self.series_position(
-            py,
-            SeriesOptions {
-                name: name.to_owned(),
-                color: None,
-                label: None,
-            },
-            false,
-        )?;
+        let position = self.series_for_points(py, name)?;
         Ok(self.target.queue(
             runtime,
             Update::SeriesPoint {
@@ -757,24 +764,11 @@ impl LineChart {
         timestamps: Option<&Bound<'_, PyAny>>,
     ) -> PyResult<usize> {
         let runtime = self.target.check_live(py)?;
-        let Ok(series) = series.cast::<PyString>() else {
-            return Err(type_error(
-                py,
-                format!("the series name is a str, not {}", type_name(series)),
-            ));
-        };
+        let name = series_name(py, series)?;
         let values = values_column(py, &self.target, values)?;
         let ts_ms = timestamps_column(py, &self.target, timestamps, values.len())?;
         check_points(py, &self.target, &values, &ts_ms)?;
-        let position = self.series_position(
-            py,
-            SeriesOptions {
-                name: series.to_str()?.to_owned(),
-                color: None,
-                label: None,
-            },
-            false,
-        )?;
+        let position = self.series_for_points(py, name)?;
         queue_points(py, runtime, &self.target, position, &values, &ts_ms)
     }
 }

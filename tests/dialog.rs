@@ -106,6 +106,25 @@ fn focus_dialog(display: &str) {
     xdotool(display, &["windowfocus", "--sync", window]);
 }
 
+/// Wait until no export dialog is on screen (a closed one may stay mapped for a moment; the
+/// next export must not find it).
+fn wait_dialog_gone(display: &str) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let out = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", "^Export cpu\\.csv$"])
+            .env("DISPLAY", display)
+            .output()
+            .unwrap();
+        // xdotool search fails when it finds nothing.
+        if !out.status.success() {
+            return;
+        }
+        assert!(Instant::now() < deadline, "the export dialog stays open");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
 /// A viewer of one metric with known points, saving through dialogs into `export_dir`.
 fn viewer(export_dir: &Path) -> Harness<'static, Viewer> {
     let pipeline = Pipeline::default();
@@ -127,7 +146,8 @@ fn viewer(export_dir: &Path) -> Harness<'static, Viewer> {
     };
     let mut harness = Harness::builder()
         .with_size([1000.0, 700.0])
-        .wgpu()
+        // No renderer: nothing here is a picture, and wgpu would open the X display the
+        // dialog uses (Mesa's EGL) in this process.
         .build_ui_state(
             |ui, viewer: &mut Viewer| viewer.show(ui),
             Viewer::new(Source::Local(pipeline), options),
@@ -291,6 +311,7 @@ fn exports_go_through_the_portals_save_dialog_or_into_the_export_directory_sayin
     );
 
     // Cancelled: nothing is written.
+    wait_dialog_gone(&display);
     click_export_csv(&mut harness);
     focus_dialog(&display);
     xdotool(&display, &["key", "Escape"]);

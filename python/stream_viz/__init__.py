@@ -669,7 +669,9 @@ def reset() -> None:
 
 
 def stats() -> dict[str, Any]:
-    """Counters: points accepted and dropped (also per widget), queue fill, uptime."""
+    """Counters: points accepted and dropped (also per widget), queue fill, uptime. The totals
+    count since the process started (`reset()` keeps them); `per_widget` counts for the
+    widgets declared now."""
     stats: dict[str, Any] = json.loads(_core.stats_json())
     return stats
 

@@ -136,6 +136,12 @@ def start_producer(port: int, low: float, high: float) -> subprocess.Popen[str]:
     return producer
 
 
+def start_viewer(display: str, port: int) -> subprocess.Popen[str]:
+    """`streamviz-viewer` of the producer on `port`, drawn on `display` at WIDTH×HEIGHT."""
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
+    return subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}", "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+
+
 def line_halves(shot: np.ndarray) -> tuple[float, float]:
     """Mean screen row of the magenta line over the left and the right third of its extent."""
     rows, cols = magenta(shot)
@@ -147,8 +153,7 @@ def line_halves(shot: np.ndarray) -> tuple[float, float]:
 def test_viewer_draws_a_producers_values_and_survives_its_restart(display):
     port = free_port()
     producer = start_producer(port, 10.0, 90.0)
-    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
-    viewer = subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}", "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+    viewer = start_viewer(display, port)
     try:
         assert viewer.stderr is not None
         first = viewer.stderr.readline()
@@ -264,8 +269,7 @@ def test_a_crashed_window_does_not_stop_the_producer(display):
 def test_a_frozen_window_slows_nothing_and_catches_up_when_it_resumes(display):
     port = free_port()
     producer = start_producer(port, 90.0, 10.0)
-    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
-    viewer = subprocess.Popen([VIEWER, f"http://127.0.0.1:{port}", "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+    viewer = start_viewer(display, port)
     try:
         assert viewer.stderr is not None and producer.stdin is not None and producer.stdout is not None
         assert viewer.stderr.readline().startswith("streamviz-viewer: showing")
