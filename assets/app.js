@@ -130,6 +130,7 @@
     } else if (op.clear) {
       if (d.rows) d.rows.clear();
       if (d.points) d.points.length = 0;
+      if (d.series) for (const pts of d.series.values()) pts.length = 0;
       if (d.partial) d.partial = null;
     } else if (op.text !== undefined) {
       d.text = op.text;
@@ -533,7 +534,11 @@
     table(widget) {
       const o = widget.spec.options;
       let rows = Array.from(widget.data.rows.entries()).reverse(); // newest first
-      const sort = widget.sort; // {column, descending} once a header was clicked
+      if (widget.sort === undefined && o.sort_by) { // the declared order until a header is clicked
+        const descending = o.sort_by.startsWith("-");
+        widget.sort = { column: descending ? o.sort_by.slice(1) : o.sort_by, descending };
+      }
+      const sort = widget.sort; // {column, descending}
       if (sort) {
         const compare = (a, b) => {
           const x = a[1][sort.column], y = b[1][sort.column];

@@ -34,4 +34,5 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
-python -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13"
+python -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13" \
+  "pathway>=0.33,<0.34"

@@ -519,6 +519,12 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             widget,
             point: (!ts_ms.is_nan()).then_some([*ts_ms, *value]),
         },
+        // The engine records a batch's updates one by one; a batch itself never gets here.
+        Update::Batch { .. } => Op::Points {
+            widget,
+            series: None,
+            points: Vec::new(),
+        },
     }
 }
 

@@ -753,6 +753,70 @@ impl LineChart {
         ))
     }
 
+    /// Replace everything the chart shows with `data`, a dict of series name → `(values,
+    /// timestamps)` (as `send_many` takes them; series not named end up empty). Viewers see
+    /// the old points or the new ones, never a mix. Returns False when the queue was full.
+    fn replace(&self, py: Python<'_>, data: &Bound<'_, PyAny>) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let Ok(data) = data.cast::<PyDict>() else {
+            return Err(type_error(
+                py,
+                format!(
+                    "data is a dict of series name → (values, timestamps), not {}",
+                    type_name(data)
+                ),
+            ));
+        };
+        let mut updates = vec![Update::Clear {
+            widget: self.target.widget,
+        }];
+        let mut total = 0;
+        let mut checked = Vec::with_capacity(data.len());
+        for (series, pair) in data.iter() {
+            let name = series_name(py, &series)?;
+            let (values, timestamps) = pair
+                .extract::<(Bound<'_, PyAny>, Bound<'_, PyAny>)>()
+                .map_err(|_| {
+                    type_error(
+                        py,
+                        format!(
+                            "series {name:?}: give (values, timestamps), not {}",
+                            type_name(&pair)
+                        ),
+                    )
+                })?;
+            let values = values_column(py, &self.target, &values)?;
+            let ts_ms = timestamps_column(py, &self.target, Some(&timestamps), values.len())?;
+            check_points(py, &self.target, &values, &ts_ms)?;
+            total += values.len();
+            if total > MAX_SEND_MANY_POINTS {
+                return Err(validation_error(
+                    py,
+                    format!("replace takes at most {MAX_SEND_MANY_POINTS} points a call"),
+                ));
+            }
+            let (mut v, mut t) = (Vec::new(), Vec::new());
+            values.read(py, 0, values.len(), &mut v)?;
+            ts_ms.read(py, 0, values.len(), &mut t)?;
+            checked.push((name, t.into_iter().zip(v).collect::<Vec<(f64, f64)>>()));
+        }
+        for (name, points) in checked {
+            let series = self.series_for_points(py, name)?;
+            updates.push(Update::Points {
+                widget: self.target.widget,
+                series,
+                points: Box::new(points),
+            });
+        }
+        Ok(self.target.queue(
+            runtime,
+            Update::Batch {
+                widget: self.target.widget,
+                updates: Box::new(updates),
+            },
+        ))
+    }
+
     /// Send many values to one series at once (added on first use): as `Metric.send_many`.
     /// Returns how many were queued.
     #[pyo3(signature = (series, values, timestamps = None))]
@@ -880,6 +944,20 @@ fn key_to_json(py: Python<'_>, key: &Bound<'_, PyAny>) -> PyResult<Value> {
     Ok(Value::String(key.str()?.to_str()?.to_owned()))
 }
 
+/// Iterate `items`, a list or other iterable but not a dict or a str (a row, a key); else a
+/// `TypeError` that starts with `what`.
+fn rows_iter<'py>(
+    py: Python<'py>,
+    items: &Bound<'py, PyAny>,
+    what: &str,
+) -> PyResult<Bound<'py, pyo3::types::PyIterator>> {
+    let error = || type_error(py, format!("{what}, not {}", type_name(items)));
+    if items.is_instance_of::<PyDict>() || items.is_instance_of::<PyString>() {
+        return Err(error());
+    }
+    items.try_iter().map_err(|_| error())
+}
+
 impl Table {
     /// A checked upsert of `row` (a dict) under `key`, or the table's key field.
     fn upsert(
@@ -949,25 +1027,8 @@ impl Table {
     /// queued; the rest were dropped (queue full) and counted.
     fn send_many(&self, py: Python<'_>, rows: &Bound<'_, PyAny>) -> PyResult<usize> {
         let runtime = self.target.check_live(py)?;
-        if rows.is_instance_of::<PyDict>() || rows.is_instance_of::<PyString>() {
-            return Err(type_error(
-                py,
-                format!(
-                    "rows are a list or iterable of dicts, not {}",
-                    type_name(rows)
-                ),
-            ));
-        }
         let mut updates = Vec::new();
-        for row in rows.try_iter().map_err(|_| {
-            type_error(
-                py,
-                format!(
-                    "rows are a list or iterable of dicts, not {}",
-                    type_name(rows)
-                ),
-            )
-        })? {
+        for row in rows_iter(py, rows, "rows are a list or iterable of dicts")? {
             if updates.len() == crate::engine::limits::MAX_TABLE_ROWS {
                 return Err(validation_error(
                     py,
@@ -983,6 +1044,70 @@ impl Table {
             .into_iter()
             .map(|update| usize::from(self.target.queue(runtime, update)))
             .sum())
+    }
+
+    /// Apply changes together: remove the rows keyed `deletes`, then insert or replace
+    /// `upserts` (a dict of key → row, or rows keyed by the table's key field). Viewers,
+    /// exports and the store see all of them or none; a full queue drops them all (counted).
+    /// Everything is checked before anything is queued.
+    #[pyo3(signature = (upserts = None, deletes = None))]
+    fn apply(
+        &self,
+        py: Python<'_>,
+        upserts: Option<&Bound<'_, PyAny>>,
+        deletes: Option<&Bound<'_, PyAny>>,
+    ) -> PyResult<bool> {
+        let runtime = self.target.check_live(py)?;
+        let mut updates = Vec::new();
+        let limit = crate::engine::limits::MAX_TABLE_ROWS;
+        let too_many = |py| {
+            validation_error(
+                py,
+                format!("apply takes at most {limit} upserts and {limit} deletes a call"),
+            )
+        };
+        if let Some(deletes) = deletes.filter(|d| !d.is_none()) {
+            for key in rows_iter(py, deletes, "deletes are a list or iterable of keys")? {
+                if updates.len() == limit {
+                    return Err(too_many(py));
+                }
+                let key = crate::engine::key_text(&self.target.id, &key_to_json(py, &key?)?)
+                    .map_err(|e| engine_error(py, e))?;
+                updates.push(Update::Delete {
+                    widget: self.target.widget,
+                    key,
+                });
+            }
+        }
+        let deleted = updates.len();
+        if let Some(upserts) = upserts.filter(|u| !u.is_none()) {
+            if let Ok(keyed) = upserts.cast::<PyDict>() {
+                for (key, row) in keyed.iter() {
+                    if updates.len() - deleted == limit {
+                        return Err(too_many(py));
+                    }
+                    updates.push(self.upsert(py, &row, Some(&key))?);
+                }
+            } else {
+                let what = "upserts are a dict of key → row, or a list or iterable of rows";
+                for row in rows_iter(py, upserts, what)? {
+                    if updates.len() - deleted == limit {
+                        return Err(too_many(py));
+                    }
+                    updates.push(self.upsert(py, &row?, None)?);
+                }
+            }
+        }
+        if updates.is_empty() {
+            return Ok(true);
+        }
+        Ok(self.target.queue(
+            runtime,
+            Update::Batch {
+                widget: self.target.widget,
+                updates: Box::new(updates),
+            },
+        ))
     }
 
     /// Remove the row with this key (nothing happens when there is none).

@@ -43,7 +43,7 @@ import webbrowser
 from datetime import timedelta
 from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
-from . import _core, _layout
+from . import _core, _layout, _pathway
 from ._layout import column, columns, expander, page, sidebar, tab, tabs
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
@@ -69,6 +69,7 @@ __all__ = [
     "Text",
     "ValidationError",
     "bar_chart",
+    "chart",
     "column",
     "columns",
     "configure",
@@ -184,6 +185,23 @@ def _declare(
     return widget
 
 
+def _source(what: str, source: object, column: object, widget_id: object, *, needs_column: bool = True) -> tuple[str, Any]:
+    """The widget id, and the Pathway table when ``source`` is one (its ``column`` checked)."""
+    if _pathway.is_table(source):
+        if needs_column:
+            if column is None:
+                raise ValidationError(f"{what}(pw_table, column): name the column to show")
+            _pathway.check_columns(source, what, [column])  # type: ignore[list-item]
+        if widget_id is None:
+            widget_id = column if isinstance(column, str) else None
+        if widget_id is None:
+            raise ValidationError(f"{what}(pw_table): give widget_id=")
+        return _check_id(widget_id), source
+    if column is not None or widget_id is not None:
+        raise ValidationError(f"{what}: a column and widget_id go with a Pathway table; {what}(id, ...) takes neither")
+    return _check_id(source), None
+
+
 def _autostart_enabled() -> bool:
     if _settings["autostart"] is not None:
         return bool(_settings["autostart"])
@@ -209,7 +227,8 @@ def _autostart() -> None:
 
 
 def metric(
-    id: str,
+    id: str | Any,
+    column: str | None = None,
     *,
     title: str | None = None,
     unit: str | None = None,
@@ -220,6 +239,7 @@ def metric(
     aggregation: str | None = None,
     slide: str | float | timedelta | None = None,
     lateness: str | float | timedelta | None = None,
+    widget_id: str | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> Metric:
@@ -227,8 +247,10 @@ def metric(
 
     Parameters
     ----------
-    id : str
-        1 to 64 characters of letters, digits, ``_``, ``-`` and ``.``.
+    id : str or Pathway table
+        1 to 64 characters of letters, digits, ``_``, ``-`` and ``.``. Or a Pathway table
+        and ``column``: every value the table inserts in that column is a point (stamped when
+        it arrives); the id is then ``widget_id`` or the column's name.
     title : str, optional
         Heading. Default: the id.
     unit : str, optional
@@ -257,9 +279,10 @@ def metric(
         counted; a window closes once the newest timestamp passes its end by this much. Points
         later than that are counted in ``stats()`` (``late``) and left out. Default: 0.
     """
-    return _declare(Metric,
+    widget_id, table = _source("metric", id, column, widget_id)
+    widget = _declare(Metric,
         "metric",
-        id,
+        widget_id,
         {
             "title": title,
             "unit": unit,
@@ -271,10 +294,14 @@ def metric(
             "slide": None if slide is None else _duration_text("slide", slide),
             "lateness": None if lateness is None else _duration_text("lateness", lateness, zero=True),
         }, width=width, height=height)
+    if table is not None:
+        _pathway.subscribe_values(widget, table, column)  # type: ignore[arg-type]
+    return widget
 
 
 def stat(
-    id: str,
+    id: str | Any,
+    column: str | None = None,
     *,
     title: str | None = None,
     unit: str | None = None,
@@ -283,6 +310,7 @@ def stat(
     delta_color: Literal["auto", "inverse", "off"] = "auto",
     sparkline: bool = True,
     max_points: int | None = None,
+    widget_id: str | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> Stat:
@@ -290,10 +318,14 @@ def stat(
 
     ``format`` is a d3-style number format such as ``",.0f"``, ``".2f"`` or ``".1%"``.
     ``delta_color="auto"`` shows increases green and decreases red; ``"inverse"`` the opposite.
+
+    ``stat(pw_table, "column")`` shows the latest value a Pathway table inserts in that column
+    (over a one-row ``reduce()``: its current value); the id is ``widget_id`` or the column.
     """
-    return _declare(Stat,
+    widget_id, table = _source("stat", id, column, widget_id)
+    widget = _declare(Stat,
         "stat",
-        id,
+        widget_id,
         {
             "title": title,
             "unit": unit,
@@ -303,10 +335,14 @@ def stat(
             "sparkline": sparkline,
             "max_points": max_points,
         }, width=width, height=height)
+    if table is not None:
+        _pathway.subscribe_values(widget, table, column)  # type: ignore[arg-type]
+    return widget
 
 
 def gauge(
-    id: str,
+    id: str | Any,
+    column: str | None = None,
     *,
     title: str | None = None,
     unit: str | None = None,
@@ -314,6 +350,7 @@ def gauge(
     max: float = 100,
     thresholds: Sequence[tuple[float, str]] | None = None,
     max_points: int | None = None,
+    widget_id: str | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> Gauge:
@@ -321,11 +358,18 @@ def gauge(
 
     ``thresholds`` are ``(upper bound, colour)`` bands in ascending order, e.g.
     ``[(50, "green"), (70, "yellow"), (100, "red")]``.
+
+    ``gauge(pw_table, "column", min=, max=)`` shows the latest value a Pathway table inserts in
+    that column; the id is ``widget_id`` or the column.
     """
-    return _declare(Gauge,
+    widget_id, table = _source("gauge", id, column, widget_id)
+    widget = _declare(Gauge,
         "gauge",
-        id,
+        widget_id,
         {"title": title, "unit": unit, "min": min, "max": max, "thresholds": thresholds, "max_points": max_points}, width=width, height=height)
+    if table is not None:
+        _pathway.subscribe_values(widget, table, column)  # type: ignore[arg-type]
+    return widget
 
 
 def line_chart(
@@ -374,7 +418,7 @@ def bar_chart(
 
 
 def table(
-    id: str,
+    id: str | Any,
     *,
     title: str | None = None,
     columns: Sequence[str | Mapping[str, Any]] | None = None,
@@ -382,6 +426,8 @@ def table(
     key: str | None = None,
     sortable: bool = True,
     filterable: bool = True,
+    sort_by: str | None = None,
+    widget_id: str | None = None,
     width: int | None = None,
     height: int | None = None,
 ) -> Table:
@@ -391,15 +437,76 @@ def table(
     already shown replaces it in place, and ``delete(key)`` removes it. Beyond ``max_rows`` the
     oldest inserted row is dropped. ``columns`` are names or dicts with ``name``, ``type``
     (``text``, ``number``, ``datetime``, ``badge``, ``bool``), ``label``, ``width``, ``format``
-    and ``colors`` (badge value → colour).
+    and ``colors`` (badge value → colour). ``sort_by="name"`` (``"-name"`` descending) orders the
+    rows until a viewer clicks a header.
+
+    ``table(pw_table)`` shows a live Pathway table, keyed by its row ids: updates replace rows
+    in place, deletions remove them, and each Pathway time's changes appear together.
+    ``columns`` picks and orders its columns (default: all); the id is ``widget_id``, else
+    the title made into an id, else ``"table"``.
     """
     declared = None
     if columns is not None:
         declared = [{"name": c} if isinstance(c, str) else dict(c) for c in columns]
-    return _declare(Table,
+    pw_table = id if _pathway.is_table(id) else None
+    shown: list[str] = []
+    if pw_table is not None:
+        if key is not None:
+            raise ValidationError("table(pw_table): rows are keyed by the Pathway row id; key= does not apply")
+        names = [c["name"] for c in declared] if declared is not None else _pathway.column_names(pw_table)
+        _pathway.check_columns(pw_table, "table", names)
+        if declared is None:
+            declared = [{"name": name} for name in names]
+        shown = names
+        if widget_id is None:
+            widget_id = _slug(title) if title else "table"
+        id = widget_id
+    elif widget_id is not None:
+        raise ValidationError("table: widget_id goes with a Pathway table; table(id, ...) names its id")
+    widget = _declare(Table,
         "table",
         id,
-        {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable}, width=width, height=height)
+        {"title": title, "columns": declared, "max_rows": max_rows, "key": key, "sortable": sortable, "filterable": filterable, "sort_by": sort_by}, width=width, height=height)
+    if pw_table is not None:
+        _pathway.subscribe_table(widget, pw_table, shown)
+    return widget
+
+
+def chart(
+    pw_table: Any,
+    *,
+    y: str,
+    x: str | None = None,
+    series: str | None = None,
+    title: str | None = None,
+    y_axis: Mapping[str, Any] | None = None,
+    max_points: int | None = None,
+    widget_id: str | None = None,
+    width: int | None = None,
+    height: int | None = None,
+) -> LineChart:
+    """A line chart of a live Pathway table: column ``y`` against column ``x`` (a datetime or
+    epoch seconds, e.g. a window's end), one line per value of column ``series`` if given.
+    A row that changes moves its point; a row deleted takes its point away. Without ``x``
+    every value inserted is a point at the time it arrives. The id is ``widget_id`` or ``y``.
+    For charts fed by ``send``, see :func:`line_chart`.
+    """
+    if not _pathway.is_table(pw_table):
+        raise StreamVizTypeError(f"chart() shows a Pathway table, not {type(pw_table).__name__}; line_chart(id) is fed by send()")
+    _pathway.check_columns(pw_table, "chart", [c for c in (y, x, series) if c is not None])
+    widget = _declare(LineChart, "line_chart", _check_id(widget_id if widget_id is not None else y),
+        {"title": title, "y_axis": y_axis, "max_points": max_points, "series": None if series is not None else [{"name": y}]},
+        width=width, height=height)
+    capacity = max_points if max_points is not None else 1000
+    _pathway.subscribe_chart(widget, pw_table, x=x, y=y, series=series, max_points=capacity)
+    return widget
+
+
+def _slug(text: str) -> str:
+    """An id made from a title: letters, digits, ``_``, ``-`` and ``.``, at most 64."""
+    slug = "".join(c if c.isalnum() and c.isascii() or c in "_-." else "-" for c in text.strip().lower())
+    slug = "-".join(part for part in slug.split("-") if part)[:64]
+    return slug or "table"
 
 
 def text(

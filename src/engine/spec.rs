@@ -444,6 +444,21 @@ pub struct TableOptions {
     /// A filter box narrows the rows. Default: `true`.
     #[serde(default = "yes")]
     pub filterable: bool,
+    /// The column the rows are sorted on until a viewer clicks a header; `-name` sorts
+    /// descending. Default: none (newest first).
+    #[serde(default)]
+    pub sort_by: Option<String>,
+}
+
+impl TableOptions {
+    /// The column to sort on at first and whether descending, from `sort_by`.
+    pub fn initial_sort(&self) -> Option<(&str, bool)> {
+        let sort_by = self.sort_by.as_deref()?;
+        Some(match sort_by.strip_prefix('-') {
+            Some(name) => (name, true),
+            None => (sort_by, false),
+        })
+    }
 }
 
 /// How a text widget is styled.
@@ -785,6 +800,15 @@ impl WidgetSpec {
                 }
                 if let Some(key) = &o.key {
                     check_str("key", key, MAX_LABEL_BYTES)?;
+                }
+                if let Some(sort_by) = &o.sort_by {
+                    check_str("sort_by", sort_by, MAX_LABEL_BYTES)?;
+                    if o.initial_sort().is_some_and(|(name, _)| name.is_empty()) {
+                        return Err(invalid_option(
+                            "sort_by",
+                            "names a column: \"name\", or \"-name\" for descending",
+                        ));
+                    }
                 }
             }
             WidgetOptions::Text(o) => check_label("title", &o.title)?,

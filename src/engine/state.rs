@@ -706,6 +706,15 @@ impl Engine {
             }
             return;
         }
+        if let Update::Batch { updates, .. } = update {
+            // One call, under one lock: nothing reads the engine between two of them.
+            for update in updates.into_iter() {
+                if !matches!(update, Update::Batch { .. }) {
+                    self.apply(update);
+                }
+            }
+            return;
+        }
         let generation = self.generation;
         let recording = self.recording;
         let replica = self.replica;
@@ -806,6 +815,10 @@ impl Engine {
                     windowing.partial_changed = true;
                     self.partials_changed = true;
                 }
+                true
+            }
+            (Update::Clear { .. }, WidgetData::MultiSeries(rings)) => {
+                rings.iter_mut().for_each(RingBuffer::clear);
                 true
             }
             (Update::Text { text, .. }, WidgetData::Text(content)) => {
@@ -1031,6 +1044,49 @@ mod tests {
         engine
             .declare(WidgetSpec::parse(id, kind, options).unwrap())
             .unwrap()
+    }
+
+    #[test]
+    fn a_batch_applies_and_records_its_updates_in_order_and_a_clear_empties_every_series() {
+        let mut engine = Engine::new();
+        engine.set_recording(true);
+        let chart = declare(
+            &mut engine,
+            "temps",
+            "line_chart",
+            json!({"series": [{"name": "cpu"}, {"name": "gpu"}]}),
+        );
+        let point = |series, ts_ms, value| Update::SeriesPoint {
+            widget: chart.widget,
+            series,
+            ts_ms,
+            value,
+        };
+        engine.apply(point(0, 1.0, 1.0));
+        engine.apply(point(1, 1.0, 2.0));
+        engine.take_deltas();
+        engine.apply(Update::Batch {
+            widget: chart.widget,
+            updates: Box::new(vec![
+                Update::Clear {
+                    widget: chart.widget,
+                },
+                Update::Points {
+                    widget: chart.widget,
+                    series: 0,
+                    points: Box::new(vec![(1.0, 5.0), (2.0, 6.0)]),
+                },
+            ]),
+        });
+        let Some((_, WidgetData::MultiSeries(rings))) = engine.widget("temps") else {
+            panic!()
+        };
+        let held: Vec<Vec<(f64, f64)>> = rings.iter().map(|r| r.iter().collect()).collect();
+        assert_eq!(held, vec![vec![(1.0, 5.0), (2.0, 6.0)], vec![]]);
+        let deltas = engine.take_deltas();
+        assert!(matches!(deltas.updates[0], Update::Clear { .. }));
+        assert_eq!(deltas.updates.len(), 3, "the clear, then each point");
+        assert_eq!(engine.stats().points_accepted, 5);
     }
 
     #[test]

@@ -103,6 +103,15 @@ pub enum Update {
         /// `(ts_ms, value)`, in the order sent.
         points: Box<Vec<(f64, f64)>>,
     },
+    /// Several updates of one widget applied together: no viewer, export or store sees some
+    /// of them without the others (a Pathway time's changes, a chart redrawn from scratch).
+    /// Not nested; each is recorded as itself.
+    Batch {
+        /// The widget every update is for.
+        widget: WidgetRef,
+        /// The updates, in order.
+        updates: Box<Vec<Update>>,
+    },
     /// The open window of a windowed metric as it stands: its value so far, stamped with the
     /// newest point's time. A NaN `ts_ms` says there is none. The engine makes these; only a
     /// replica (a mirror, a stored dashboard being loaded) applies them.
@@ -139,6 +148,7 @@ impl Update {
     pub fn batch_len(&self) -> usize {
         match self {
             Update::Points { points, .. } => points.len(),
+            Update::Batch { updates, .. } => updates.iter().map(|u| u.batch_len().max(1)).sum(),
             _ => 0,
         }
     }
@@ -155,6 +165,7 @@ impl Update {
             | Update::Text { widget, .. }
             | Update::Matrix { widget, .. }
             | Update::Points { widget, .. }
+            | Update::Batch { widget, .. }
             | Update::Partial { widget, .. } => *widget,
         }
     }

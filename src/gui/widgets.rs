@@ -89,7 +89,16 @@ pub fn card(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, maximised: bo
             Some(Body::Gauge(value)) => gauge(ui, palette, spec, *value, height),
             Some(Body::Bars(bars)) => bar_chart(ui, palette, spec, bars, height),
             Some(Body::Table(table)) => {
-                let view = frame.tables.entry(spec.id.clone()).or_default();
+                let view = frame.tables.entry(spec.id.clone()).or_insert_with(|| {
+                    let sort = match &spec.options {
+                        WidgetOptions::Table(o) => o.initial_sort(),
+                        _ => None,
+                    };
+                    TableView {
+                        sort: sort.map(|(name, descending)| (name.to_owned(), !descending)),
+                        filter: String::new(),
+                    }
+                });
                 table_body(ui, palette, spec, table, view, height);
             }
             Some(Body::Text(text)) => match &spec.options {

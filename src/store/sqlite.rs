@@ -62,6 +62,7 @@ CREATE TABLE IF NOT EXISTS changes (
     change TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes (ts_ms);
+CREATE INDEX IF NOT EXISTS changes_by_widget ON changes (widget);
 ";
 
 /// Where and how to persist.
@@ -697,6 +698,18 @@ impl Db {
                         value,
                         ..
                     } => (*series + 1, *ts_ms, *value),
+                    Update::Clear { .. } => {
+                        // What was stored before a clear is gone: a restart must not bring
+                        // it back (points are restored before changes are replayed).
+                        tx.execute(
+                            "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE widget = ?1)",
+                            params![&*info.id],
+                        )
+                        .map_err(error)?;
+                        tx.execute("DELETE FROM changes WHERE widget = ?1", params![&*info.id])
+                            .map_err(error)?;
+                        continue;
+                    }
                     other => {
                         if let Some(change) = change_json(other, info) {
                             insert_change

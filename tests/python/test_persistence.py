@@ -4,6 +4,7 @@ paths and foreign files are refused with a reason and left untouched."""
 
 import csv
 import io
+import json
 import os
 import signal
 import sqlite3
@@ -199,3 +200,31 @@ def test_the_http_stats_show_persistence_while_a_database_is_attached(tmp_path: 
     sv.reset()
     status, stats = http_json(server.url.rstrip("/") + "/api/v1/stats")
     assert "persistence" not in stats, "detached by reset()"
+
+
+def test_a_replaced_chart_and_an_applied_table_come_back_as_they_were_last(tmp_path: Path) -> None:
+    db = tmp_path / "replaced.db"
+    first = run_script(
+        """
+        import sys
+        import stream_viz as sv
+        sv.configure(persistence="sqlite:///" + sys.argv[1])
+        chart = sv.line_chart("per-minute")
+        chart.send_many("orders", [1.0, 2.0, 3.0], [60, 120, 180])
+        sv.flush()
+        # The window ending at 180 s grew, one came before it: drawn again, not appended.
+        chart.replace({"orders": ([1.0, 2.0, 5.0], [60, 120, 180]), "refunds": ([1.0], [120])})
+        table = sv.table("regions")
+        table.apply(upserts={"eu": {"n": 1}, "us": {"n": 2}, "asia": {"n": 3}})
+        sv.flush()
+        table.apply(upserts={"eu": {"n": 10}}, deletes=["asia"])
+        """,
+        str(db),
+    )
+    assert first.returncode == 0, first.stderr
+    sv.configure(persistence=f"sqlite:///{db}")
+    data = sv._core.export("per-minute", "json")
+    series = {s["name"]: s["points"] for s in json.loads(data)["data"]["series"]}
+    assert series == {"orders": [[60_000.0, 1.0], [120_000.0, 2.0], [180_000.0, 5.0]], "refunds": [[120_000.0, 1.0]]}
+    rows = list(csv.DictReader(io.StringIO(sv.export("regions", "csv"))))
+    assert sorted((r["key"], r["n"]) for r in rows) == [("eu", "10"), ("us", "2")]
