@@ -35,7 +35,17 @@
     if (text !== undefined) node.textContent = text;
     return node;
   };
-  const css = (name) => getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+  // Theme variables, read once per theme: reading computed style after the previous widget wrote
+  // to the DOM forces a style recalculation, which made every chart redraw cost milliseconds.
+  const cssCache = new Map();
+  const css = (name) => {
+    let value = cssCache.get(name);
+    if (value === undefined) {
+      value = getComputedStyle(document.documentElement).getPropertyValue(name).trim();
+      cssCache.set(name, value);
+    }
+    return value;
+  };
 
   // ---- number and time formatting --------------------------------------------------------------
   function formatNumber(value, format) {
@@ -81,6 +91,7 @@
     widget.data = emptyData(kind);
     widget.decimated = !!data.decimated;
     widget.detail = null;
+    widget.older = null;
     if (kind === "line_chart") {
       for (const s of data.series || []) widget.data.series.set(s.name, s.points.slice());
     } else if (kind === "table") {
@@ -244,17 +255,49 @@
     // Only the points in view (and one on each side, so lines reach the edges) are drawn, and
     // the value axis fits them.
     for (const series of options.series) series.data = inWindow(series.data, span);
+    addOlder(widget, options, span);
   }
-  function fetchDetail(widget, span, width, key) {
+  // Points older than the ring holds: when a full ring starts after the span does, the part of
+  // the span before it is asked of the producer, whose store (persistence) may have it, and drawn
+  // in front of the live points. Fetched again only when the span or the ring's start moves by
+  // more than 1/200 of the span.
+  function addOlder(widget, options, span) {
+    const held = widget.spec.kind === "line_chart" ? (widget.seriesNames || []).map((n) => widget.data.series.get(n) || []) : [widget.data.points];
+    const full = held.some((points) => points.length >= capacity(widget.spec));
+    const firstHeld = Math.min(...held.filter((p) => p.length).map((p) => p[0][0]));
+    if (!full || !(span[0] < firstHeld)) return;
+    const width = Math.max(100, Math.round(widget.chartEl.clientWidth || 800));
+    const q = Math.max(1, (span[1] - span[0]) / 200);
+    const key = `${Math.floor(span[0] / q)}:${Math.floor(firstHeld / q)}:${width}`;
+    const older = widget.older;
+    if (older && older.key === key) {
+      held.forEach((_, i) => {
+        const before = (older.points[i] || []).filter((p) => p[0] < firstHeld);
+        if (before.length && options.series[i]) options.series[i].data = before.concat(options.series[i].data);
+      });
+      return;
+    }
+    if (older && older.pending === key) return;
+    widget.older = { key: null, pending: key, points: older ? older.points : [] };
+    fetchRange(widget, [span[0], firstHeld - 0.001], width).then((bodies) => {
+      if (!widget.older || widget.older.pending !== key) return;
+      widget.older = { key, pending: null, points: bodies.map((b) => b.points) };
+      markDirty(widget);
+    }).catch((err) => { console.warn("older points fetch failed", err); widget.older = null; });
+  }
+  function fetchRange(widget, span, width) {
     const id = encodeURIComponent(widget.spec.id);
     const names = widget.spec.kind === "line_chart" ? widget.seriesNames || [] : [null];
-    widget.detail = { key: null, pending: key, points: [] };
-    const started = performance.now();
-    Promise.all(names.map((name) => {
+    return Promise.all(names.map((name) => {
       let url = `/api/v1/widgets/${id}/range?from=${span[0]}&to=${span[1]}&width=${width}`;
       if (name !== null) url += `&series=${encodeURIComponent(name)}`;
       return fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))));
-    })).then((bodies) => {
+    }));
+  }
+  function fetchDetail(widget, span, width, key) {
+    widget.detail = { key: null, pending: key, points: [] };
+    const started = performance.now();
+    fetchRange(widget, span, width).then((bodies) => {
       if (!widget.detail || widget.detail.pending !== key) return; // the view moved on
       widget.detail = { key, pending: null, points: bodies.map((b) => b.points), decimated: bodies.some((b) => b.decimated), ms: performance.now() - started };
       markDirty(widget);
@@ -939,6 +982,7 @@
       else root.style.removeProperty(name);
     }
     state.theme = root.dataset.theme;
+    cssCache.clear();
     for (const widget of state.widgets.values()) markDirty(widget); // charts read the colours
   }
 

@@ -61,10 +61,12 @@ def main() -> None:
             zooms.append(page.evaluate(f"""new Promise((resolve) => {{
                 const t = performance.now();
                 const w = window.streamviz.widgets.get('big');
+                const before = w.detail;
                 window.streamviz.zoomTo('big', {start}, {start + 1000});
                 const check = () => {{
                     const d = w.detail;
-                    if (d && d.key !== null && w.chart.getOption().series[0].data.length === 1001) resolve(performance.now() - t);
+                    // A new detail, fetched for this span, drawn.
+                    if (d && d !== before && d.key !== null && w.chart.getOption().series[0].data.length === 1001) resolve(performance.now() - t);
                     else requestAnimationFrame(check);
                 }};
                 check();

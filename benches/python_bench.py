@@ -1,5 +1,6 @@
 """Python-side benchmarks: metric.send() calls per second on one thread, the memory that 1M
-points of history across 10 metrics adds, and the sustained write rate with SQLite persistence. Run with a release build:
+points of history across 10 metrics adds, the sustained write rate with SQLite persistence, and
+how long a 24 h view of 10M stored points takes to load. Run with a release build:
 
     maturin develop --release && python benches/python_bench.py
 """
@@ -82,8 +83,57 @@ def bench_persistence(points: int = 2_000_000) -> float:
     return rate
 
 
+def bench_stored_range(points: int = 10_000_000, chunk: int = 500_000) -> float:
+    """Store `points` over 24 h, reopen the database as a restarted producer would, and time a
+    24 h view of them: `GET /api/v1/widgets/{id}/range` (stored points M4-decimated to 1,600 px)."""
+    import json
+    import tempfile
+    import urllib.request
+
+    import numpy as np
+
+    sv.reset()
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "day.db")
+        sv.configure(persistence=path)
+        cpu = sv.metric("day")
+        end = time.time()
+        seconds = end - 86_400 + np.arange(points) * (86_400 / points)
+        values = np.sin(np.arange(points) / 10_000.0)
+        started = time.perf_counter()
+        for at in range(0, points, chunk):  # chunks the writer keeps up with (nothing dropped)
+            assert cpu.send_many(values[at : at + chunk], seconds[at : at + chunk]) == min(chunk, points - at)
+            assert sv.flush(300)
+        stored_s = time.perf_counter() - started
+        stored = sv.stats()["persistence"]["points_stored"]
+        size = os.path.getsize(path) + (os.path.getsize(path + "-wal") if os.path.exists(path + "-wal") else 0)
+        sv.reset()
+        started = time.perf_counter()
+        sv.configure(persistence=path)
+        sv.metric("day")
+        opened_s = time.perf_counter() - started
+        server = sv.start(port=0)
+        url = f"{server.url}api/v1/widgets/day/range?from={(end - 86_400) * 1000}&to={end * 1000}&width=1600"
+        timings = []
+        for _ in range(3):
+            started = time.perf_counter()
+            with urllib.request.urlopen(url, timeout=300) as response:
+                body = json.loads(response.read())
+            timings.append(time.perf_counter() - started)
+        sv.stop()
+        sv.reset()
+    assert body["points_in_range"] == points, body["points_in_range"]
+    print(
+        f"24 h of stored points: {stored:,} stored in {stored_s:.1f} s ({size / stored:.1f} bytes/point); reopening the database "
+        f"{opened_s:.2f} s; the 24 h view (range request, {body['points_in_range']:,} points in range, {len(body['points']):,} drawn) "
+        f"{min(timings):.2f} s best, {max(timings):.2f} s worst of 3"
+    )
+    return min(timings)
+
+
 if __name__ == "__main__":
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
     bench_send()
     bench_memory()
     bench_persistence()
+    bench_stored_range()

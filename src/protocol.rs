@@ -231,21 +231,18 @@ fn time_extent(ring: &RingBuffer) -> (f64, f64) {
         })
 }
 
-/// The points of one series between `from` and `to` (epoch ms) for a chart `width` pixels
-/// wide: every point when there are at most four per pixel column, else their M4 decimation.
+/// The points of one series between `from` and `to` (epoch ms; `points` are those in range,
+/// held and stored) for a chart `width` pixels wide: every point when there are at most four
+/// per pixel column, else their M4 decimation.
 /// Returns the JSON body of `GET /api/v1/widgets/{id}/range`.
 pub fn range_json(
     widget: &str,
     series: Option<&str>,
-    ring: &RingBuffer,
+    mut points: Vec<(f64, f64)>,
     from: f64,
     to: f64,
     width: usize,
 ) -> String {
-    let mut points: Vec<(f64, f64)> = ring
-        .iter()
-        .filter(|&(ts, _)| ts >= from && ts <= to)
-        .collect();
     let inside = points.len();
     let decimated = inside > 4 * width;
     if decimated {

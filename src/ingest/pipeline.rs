@@ -51,6 +51,12 @@ impl Default for PipelineOptions {
 /// Counters of an attached component (e.g. persistence), as JSON, for `/api/v1/stats`.
 pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
 
+/// Points a store holds beyond the engine's rings: `(widget id, series name or "" for a widget's
+/// only series, from, to)` → the stored `(ts_ms, value)` with `from <= ts_ms < to`, in time
+/// order, or why they cannot be read.
+pub type HistorySource =
+    Arc<dyn Fn(&str, &str, f64, f64) -> Result<Vec<(f64, f64)>, String> + Send + Sync>;
+
 struct Shared {
     engine: Mutex<Engine>,
     dropped: AtomicU64,
@@ -58,6 +64,7 @@ struct Shared {
     batch_points: AtomicUsize,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
+    history: Mutex<Option<HistorySource>>,
 }
 
 /// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
@@ -108,6 +115,7 @@ impl Pipeline {
             batch_points: AtomicUsize::new(0),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
+            history: Mutex::new(None),
         });
         let thread_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
@@ -195,6 +203,24 @@ impl Pipeline {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         sources.retain(|(n, _)| *n != name);
         sources.push((name, source));
+    }
+
+    /// Let range queries read older points from `source` (`None` detaches it).
+    pub fn set_history_source(&self, source: Option<HistorySource>) {
+        *self
+            .shared
+            .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = source;
+    }
+
+    /// The attached history source, if any (called without holding any lock of the pipeline).
+    pub fn history_source(&self) -> Option<HistorySource> {
+        self.shared
+            .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
     }
 
     /// Stop reporting `name`.

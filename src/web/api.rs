@@ -108,6 +108,17 @@ async fn push(
     ))
 }
 
+/// The next `f64` after a finite `x` (`f64::next_up`, stable only since Rust 1.86).
+fn just_after(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        f64::from_bits(x.to_bits() - 1)
+    }
+}
+
 /// Widest chart a range may be asked for, in pixels.
 const MAX_RANGE_WIDTH: usize = 10_000;
 
@@ -149,32 +160,55 @@ async fn widget_range(
         )));
     }
     let width = width as usize;
-    let engine = state.pipeline.engine();
-    let (spec, data) = engine
-        .widget(&id)
-        .ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
-    let body = match (data, query.series.as_deref()) {
-        (WidgetData::Series(ring), None) => range_json(&id, None, ring, from, to, width),
-        (WidgetData::MultiSeries(rings), Some(name)) => {
-            let names = series_names(spec);
-            let index = names
-                .iter()
-                .position(|n| *n == name)
-                .ok_or_else(|| ApiError::not_found(format!("{id:?} has no series {name:?}")))?;
-            range_json(&id, Some(name), &rings[index], from, to, width)
-        }
-        (WidgetData::MultiSeries(_), None) => {
-            return Err(ApiError::bad_request(format!(
-                "{id:?} is a line chart: give series=<name>"
-            )))
-        }
-        _ => {
-            return Err(ApiError::bad_request(format!(
-                "{id:?} is a {}, not a time series",
-                spec.kind.name()
-            )))
-        }
+    // The ring's points in range, read under the engine lock; older ones from the store after.
+    let (series, held_from, mut points) = {
+        let engine = state.pipeline.engine();
+        let (spec, data) = engine
+            .widget(&id)
+            .ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
+        let (series, ring) = match (data, query.series.as_deref()) {
+            (WidgetData::Series(ring), None) => (None, ring),
+            (WidgetData::MultiSeries(rings), Some(name)) => {
+                let names = series_names(spec);
+                let index = names
+                    .iter()
+                    .position(|n| *n == name)
+                    .ok_or_else(|| ApiError::not_found(format!("{id:?} has no series {name:?}")))?;
+                (Some(name.to_owned()), &rings[index])
+            }
+            (WidgetData::MultiSeries(_), None) => {
+                return Err(ApiError::bad_request(format!(
+                    "{id:?} is a line chart: give series=<name>"
+                )))
+            }
+            _ => {
+                return Err(ApiError::bad_request(format!(
+                    "{id:?} is a {}, not a time series",
+                    spec.kind.name()
+                )))
+            }
+        };
+        let held_from = ring.iter().map(|(ts, _)| ts).fold(f64::INFINITY, f64::min);
+        let points: Vec<(f64, f64)> = ring
+            .iter()
+            .filter(|&(ts, _)| ts >= from && ts <= to)
+            .collect();
+        (series, held_from, points)
     };
-    drop(engine);
+    if from < held_from {
+        if let Some(history) = state.pipeline.history_source() {
+            // Stored points from `from` up to the first held one (or past `to`).
+            let before = held_from.min(just_after(to));
+            let (widget, name) = (id.clone(), series.clone().unwrap_or_default());
+            let mut stored =
+                tokio::task::spawn_blocking(move || history(&widget, &name, from, before))
+                    .await
+                    .map_err(|err| ApiError::internal(format!("reading stored points: {err}")))?
+                    .map_err(|err| ApiError::internal(format!("reading stored points: {err}")))?;
+            stored.append(&mut points);
+            points = stored;
+        }
+    }
+    let body = range_json(&id, series.as_deref(), points, from, to, width);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }

@@ -11,8 +11,10 @@ import sqlite3
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 import stream_viz as sv
@@ -228,3 +230,52 @@ def test_a_replaced_chart_and_an_applied_table_come_back_as_they_were_last(tmp_p
     assert series == {"orders": [[60_000.0, 1.0], [120_000.0, 2.0], [180_000.0, 5.0]], "refunds": [[120_000.0, 1.0]]}
     rows = list(csv.DictReader(io.StringIO(sv.export("regions", "csv"))))
     assert sorted((r["key"], r["n"]) for r in rows) == [("eu", "10"), ("us", "2")]
+
+
+def test_a_longer_time_range_shows_stored_history_beyond_the_ring(tmp_path: Path, server, page) -> None:
+    from conftest import ARTIFACTS, http_json
+
+    db = tmp_path / "long.db"
+    now = time.time()
+    first = run_script(
+        """
+        import sys, time
+        import numpy as np
+        import stream_viz as sv
+        sv.configure(persistence="sqlite:///" + sys.argv[1])
+        cpu = sv.metric("cpu", max_points=500)
+        now = float(sys.argv[2])
+        # Two hours of one point a second, ending now; the ring keeps the last 500.
+        seconds = now - 7200 + np.arange(7200)
+        cpu.send_many(50 + 40 * np.sin(np.arange(7200) / 600), seconds)
+        """,
+        str(db),
+        str(now),
+    )
+    assert first.returncode == 0, first.stderr
+    sv.configure(persistence=f"sqlite:///{db}")
+    cpu = sv.metric("cpu", max_points=500)
+    assert len(exported_points("cpu")) == 500, "the ring holds what it holds"
+    base = server.url.rstrip("/") + "/api/v1/widgets/cpu/range"
+    start_ms = (now - 7200) * 1000
+    status, body = http_json(f"{base}?from={start_ms}&to={now * 1000}&width=2000")
+    assert status == 200 and body["points_in_range"] == 7200 and not body["decimated"]
+    assert body["points"][0][0] == start_ms and body["points"][-1][0] == (now - 1) * 1000
+    status, body = http_json(f"{base}?from={start_ms}&to={start_ms + 9999}&width=2000")
+    assert body["points_in_range"] == 10, "stored points only, in range"
+
+    # The browser asks for the older part when the time range reaches past the ring.
+    page.goto(server.url)
+    page.wait_for_function("(() => { const w = window.streamviz.widgets.get('cpu'); return w && w.chart && w.data.points.length === 500; })()")
+    page.locator("#sv-range").select_option("6h")
+    drawn = "window.streamviz.widgets.get('cpu').chart.getOption().series[0].data"
+    page.wait_for_function(f"{drawn}[0][0] === {start_ms}", timeout=15_000)
+    points = page.evaluate(drawn)
+    # The older part comes decimated to the chart's width (M4 keeps each column's extremes).
+    assert len(points) > 500 and points[-1][0] == (now - 1) * 1000
+    assert all(a[0] < b[0] for a, b in zip(points, points[1:])), "older and held points in order, once"
+    k = (np.array([p[0] for p in points]) - start_ms) / 1000
+    assert np.allclose([p[1] for p in points], 50 + 40 * np.sin(k / 600)), "every point drawn is a stored one"
+    page.screenshot(path=str(ARTIFACTS / "stored_history_6h.png"))
+    cpu.send(99.0)  # live points keep arriving after the older ones
+    page.wait_for_function(f"{drawn}[{drawn}.length - 1][1] === 99")
