@@ -18,7 +18,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Serve an empty dashboard that is filled by pushes.
+    /// Serve an empty dashboard that is filled by pushes, or (with --open) a recording.
     Serve {
         /// Address to bind; 0.0.0.0 serves the network (without authentication in this version).
         #[arg(long, default_value = "127.0.0.1")]
@@ -26,6 +26,10 @@ enum Command {
         /// Port; 0 picks a free one.
         #[arg(long, default_value_t = 3000)]
         port: u16,
+        /// Serve this recording (a database written with persistence) instead, read-only: its
+        /// dashboard as stored, and its older points to any time range a browser asks for.
+        #[arg(long, value_name = "DB")]
+        open: Option<std::path::PathBuf>,
     },
 }
 
@@ -38,7 +42,19 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { host, port } = Cli::parse().command;
+    let Command::Serve { host, port, open } = Cli::parse().command;
+    let pipeline = Pipeline::default();
+    if let Some(path) = open {
+        match streamviz::store::open_recording(&pipeline, &path) {
+            Ok((widgets, points)) => {
+                tracing::info!("opened the recording {} ({widgets} widgets, {points} points held; older points are read on demand)", path.display());
+            }
+            Err(err) => {
+                eprintln!("streamviz: {err}");
+                return std::process::ExitCode::FAILURE;
+            }
+        }
+    }
     let options = ServerOptions {
         host,
         port,
@@ -60,7 +76,7 @@ async fn main() -> std::process::ExitCode {
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match serve(listener, Pipeline::default(), &options, shutdown).await {
+    match serve(listener, pipeline, &options, shutdown).await {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("streamviz: {err}");

@@ -7,4 +7,4 @@
 pub mod sqlite;
 
 #[cfg(feature = "sqlite")]
-pub use sqlite::{Persistence, PersistenceStats, StoreError, StoreOptions};
+pub use sqlite::{open_recording, Persistence, PersistenceStats, StoreError, StoreOptions};

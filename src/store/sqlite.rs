@@ -442,6 +442,54 @@ impl Db {
         Ok(db)
     }
 
+    /// Open a recording for reading only: it must exist and be a StreamViz database; nothing
+    /// is created or written.
+    fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(StoreError::Open {
+                path: shown,
+                reason: if path.exists() {
+                    "it is not a file".into()
+                } else {
+                    "no such file".into()
+                },
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| StoreError::Open {
+            path: shown.clone(),
+            reason: err.to_string(),
+        })?;
+        let foreign = |reason: String| StoreError::Foreign {
+            path: shown.clone(),
+            reason,
+        };
+        let application_id: i32 = conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(|err| foreign(err.to_string()))?;
+        if application_id != APPLICATION_ID {
+            return Err(foreign(format!("application id {application_id:#x}")));
+        }
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| foreign(err.to_string()))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: shown,
+                found: version,
+            });
+        }
+        Ok(Self {
+            conn,
+            path: shown,
+            series: HashMap::new(),
+        })
+    }
+
     fn error(&self, err: impl std::fmt::Display) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
@@ -747,6 +795,21 @@ impl Db {
             tracing::warn!("persistence: checkpoint of {} failed: {err}", self.path);
         }
     }
+}
+
+/// Open the database at `path` as a recording: load the dashboard it holds into `pipeline`'s
+/// engine (as stored: windows are not aggregated again) and serve its older points to range
+/// queries. Nothing is written to the file. Returns (widgets, points) loaded.
+pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<(u64, u64), StoreError> {
+    let mut db = Db::open_read_only(path)?;
+    let history = history_reader(path)?;
+    let restored = {
+        let mut engine = pipeline.engine();
+        engine.set_replica(true);
+        db.restore(&mut engine)?
+    };
+    pipeline.set_history_source(Some(history));
+    Ok(restored)
 }
 
 /// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range

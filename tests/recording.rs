@@ -1,0 +1,154 @@
+//! A recording served to browsers: `streamviz serve --open metrics.db` (the real binary) serves
+//! a database one process wrote, read-only — its dashboard as stored, and every stored point to
+//! a range query, beyond what the ring holds; files that are no recording get a one-line error.
+
+#![cfg(all(feature = "sqlite", feature = "web"))]
+#![allow(clippy::unwrap_used)]
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+use serde_json::json;
+use streamviz::ingest::{now_ms, Pipeline};
+use streamviz::store::{Persistence, StoreOptions};
+use streamviz::Update;
+
+mod common;
+
+const POINTS: usize = 1_000;
+
+/// A database holding a metric of `POINTS` points (its ring keeps 100) and a table.
+fn record(path: &Path) -> f64 {
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(path)).unwrap();
+    let cpu = common::declare(&pipeline, "cpu", "metric", json!({"max_points": 100}));
+    let events = common::declare(&pipeline, "events", "table", json!({"key": "id"}));
+    let t0 = now_ms() - 3_600_000.0;
+    for i in 0..POINTS {
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: t0 + i as f64 * 1000.0,
+                value: i as f64,
+            },
+            &cpu.dropped,
+        );
+    }
+    let row = streamviz::engine::KeyedRow {
+        key: Some("a".into()),
+        row: serde_json::from_value(json!({"id": "a", "level": "ERROR"})).unwrap(),
+    };
+    pipeline.send(
+        Update::Upsert {
+            widget: events.widget,
+            row: Box::new(row),
+        },
+        &events.dropped,
+    );
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    assert!(store.flush(Duration::from_secs(10)));
+    store.stop();
+    t0
+}
+
+struct Server(Child);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+/// `streamviz serve --open path --port 0`, and the URL it says it serves.
+fn serve(path: &Path) -> (Server, String) {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_streamviz"))
+        .args(["serve", "--port", "0", "--open"])
+        .arg(path)
+        .env("STREAMVIZ_LOG", "info")
+        .env("NO_COLOR", "1")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
+    let mut said = Vec::new();
+    let url = loop {
+        let line = lines
+            .next()
+            .unwrap_or_else(|| panic!("streamviz ended saying {said:?}"))
+            .unwrap();
+        if let Some(at) = line.find("serving http://") {
+            break line[at + "serving ".len()..].trim().to_owned();
+        }
+        said.push(line);
+    };
+    assert!(
+        said.iter().any(|l| l.contains("opened the recording")),
+        "{said:?}"
+    );
+    (Server(child), url)
+}
+
+#[tokio::test]
+async fn a_recording_is_served_read_only_with_every_stored_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    let t0 = record(&path);
+    let before = std::fs::read(&path).unwrap();
+    let (_server, url) = serve(&path);
+
+    let stats = common::http_get_json(&format!("{url}api/v1/stats")).await;
+    assert_eq!(stats["widgets"], 2);
+    let csv = {
+        let body = common::http_get_json(&format!(
+            "{url}api/v1/widgets/cpu/range?from={t0}&to={}&width=2000",
+            t0 + 1e7
+        ))
+        .await;
+        assert_eq!(
+            body["points_in_range"], POINTS,
+            "the ring holds 100; the file all"
+        );
+        assert_eq!(body["decimated"], false);
+        body["points"].as_array().unwrap().clone()
+    };
+    let values: Vec<f64> = csv.iter().map(|p| p[1].as_f64().unwrap()).collect();
+    assert_eq!(values, (0..POINTS).map(|i| i as f64).collect::<Vec<_>>());
+    let first = csv[0][0].as_f64().unwrap();
+    assert!((first - t0).abs() < 1e-3, "{first} vs {t0}");
+
+    let widgets = common::http_get_json(&format!("{url}api/v1/widgets")).await;
+    assert!(widgets.to_string().contains("\"events\""), "{widgets}");
+    assert_eq!(
+        std::fs::read(&path).unwrap(),
+        before,
+        "serving a recording writes nothing to it"
+    );
+}
+
+#[test]
+fn what_is_no_recording_gets_one_line_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = dir.path().join("notes.db");
+    std::fs::write(&text, "not a database, only some text that is long enough").unwrap();
+    for (path, expected) in [
+        (dir.path().join("missing.db"), "no such file"),
+        (dir.path().to_owned(), "it is not a file"),
+        (text, "not a StreamViz database"),
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_streamviz"))
+            .args(["serve", "--port", "0", "--open"])
+            .arg(&path)
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(!out.status.success(), "{path:?}");
+        assert_eq!(stderr.trim().lines().count(), 1, "{stderr}");
+        assert!(
+            stderr.starts_with("streamviz: ") && stderr.contains(expected),
+            "{path:?}: {stderr}"
+        );
+    }
+}
