@@ -101,6 +101,22 @@ async fn a_recording_is_served_read_only_with_every_stored_point() {
 
     let stats = common::http_get_json(&format!("{url}api/v1/stats")).await;
     assert_eq!(stats["widgets"], 2);
+    let held: Vec<(String, u64)> = stats["per_widget"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| {
+            (
+                w["id"].as_str().unwrap().to_owned(),
+                w["held"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        held,
+        vec![("cpu".to_owned(), 100), ("events".to_owned(), 1)],
+        "the rings and tables are loaded as stored"
+    );
     let csv = {
         let body = common::http_get_json(&format!(
             "{url}api/v1/widgets/cpu/range?from={t0}&to={}&width=2000",

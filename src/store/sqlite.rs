@@ -483,11 +483,13 @@ impl Db {
                 found: version,
             });
         }
-        Ok(Self {
+        let mut db = Self {
             conn,
             path: shown,
             series: HashMap::new(),
-        })
+        };
+        db.load_series()?;
+        Ok(db)
     }
 
     fn error(&self, err: impl std::fmt::Display) -> StoreError {
@@ -544,6 +546,11 @@ impl Db {
         self.conn
             .pragma_update(None, "user_version", SCHEMA_VERSION)
             .map_err(|err| self.error(err))?;
+        self.load_series()
+    }
+
+    /// Read the series table into the sid cache.
+    fn load_series(&mut self) -> Result<(), StoreError> {
         let mut statement = self
             .conn
             .prepare("SELECT sid, widget, name FROM series")
