@@ -571,3 +571,74 @@ fn a_widget_that_lost_input_says_how_much_on_its_card() {
     harness.get_by_label("⚠ 2 late");
     harness.snapshot("viewer_losses");
 }
+
+/// A recording replayed (`streamviz-viewer --open`): the scrubber's time ends the plots, stats
+/// show their value as of then, and "All" reaches back through stored points the ring let go.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
+    use streamviz::store::{open_recording, Persistence, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("replay.db");
+    {
+        let producer = Pipeline::default();
+        let store = Persistence::start(&producer, StoreOptions::new(&path)).unwrap();
+        push(
+            &producer,
+            json!({"type": "push", "widgets": [
+                {"id": "cpu", "kind": "metric", "options": {"title": "CPU", "max_points": 100}},
+                {"id": "temp", "kind": "stat", "options": {"title": "Temperature", "format": ".1f"}}]}),
+        );
+        let cpu = producer.engine().handle("cpu").unwrap();
+        let temp = producer.engine().handle("temp").unwrap();
+        for i in 0..1000 {
+            let t = T0 + f64::from(i) * 1000.0;
+            let v = 50.0 + 40.0 * (f64::from(i) / 80.0).sin();
+            producer.send(
+                streamviz::Update::point(cpu.widget, None, t, v),
+                &cpu.dropped,
+            );
+            producer.send(
+                streamviz::Update::point(temp.widget, None, t, 20.0 + f64::from(i) / 10.0),
+                &temp.dropped,
+            );
+        }
+        assert!(producer.flush(Duration::from_secs(10)));
+        assert!(store.flush(Duration::from_secs(10)));
+        store.stop();
+    }
+    let pipeline = Pipeline::default();
+    let recording = open_recording(&pipeline, &path).unwrap();
+    assert_eq!(recording.span, Some((T0, T0 + 999_000.0)));
+    let mut harness = harness(pipeline, options());
+    harness.state_mut().set_recording(recording.span.unwrap());
+    harness.run_steps(3);
+
+    // At the end, "All" draws from the first stored point, though the ring holds 100.
+    let drawn = harness.state().plot_points("cpu").unwrap();
+    assert_eq!(drawn[0].first().unwrap()[0], T0);
+    assert_eq!(drawn[0].last().unwrap()[0], T0 + 999_000.0);
+    assert!(
+        painted_texts(&harness).contains(&"119.9".to_owned()),
+        "the stat's last value"
+    );
+
+    // Scrubbed to the middle: plots end there, the stat shows its value of then.
+    harness.state_mut().seek(T0 + 500_000.0);
+    harness.run_steps(3);
+    assert_eq!(harness.state().replay_time(), Some(T0 + 500_000.0));
+    let drawn = harness.state().plot_points("cpu").unwrap();
+    let newest = drawn[0].iter().map(|p| p[0]).fold(f64::MIN, f64::max);
+    assert!(newest <= T0 + 501_000.0, "{newest}");
+    assert_eq!(drawn[0].first().unwrap()[0], T0);
+    assert!(
+        painted_texts(&harness).contains(&"70.0".to_owned()),
+        "{:?}",
+        painted_texts(&harness)
+    );
+    assert!(
+        harness.query_by_label("⏸ Pause").is_none(),
+        "a replay has a scrubber, not pause"
+    );
+    harness.snapshot("viewer_replay");
+}

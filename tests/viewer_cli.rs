@@ -1,5 +1,6 @@
 //! The `streamviz-viewer` binary's command line: help, and one-line errors for a bad URL, a
-//! refused connection and a bad option (the window itself is tested under Xvfb from pytest).
+//! refused connection, a bad option, and a recording that cannot be replayed (the window itself
+//! is tested under Xvfb from pytest).
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used)]
 
@@ -24,11 +25,12 @@ fn help_documents_every_option() {
     let (code, stdout, _) = viewer(&["--help"]);
     assert_eq!(code, 0);
     for option in [
-        "<URL>",
+        "[URL]",
         "--size",
         "--export-dir",
         "--no-dialog",
         "--connect-timeout",
+        "--open <DB>",
         "--version",
     ] {
         assert!(stdout.contains(option), "{option} in {stdout}");
@@ -56,4 +58,38 @@ fn a_bad_url_a_refused_connection_and_a_bad_option_each_give_one_line() {
     let (code, _, stderr) = viewer(&["http://127.0.0.1:1", "--size", "huge"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("WIDTHxHEIGHT"), "{stderr}");
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_recording_that_cannot_be_replayed_gets_one_line_saying_why() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = dir.path().join("missing.db");
+    let (code, _, stderr) = viewer(&["--open", missing.to_str().unwrap()]);
+    assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
+    assert!(stderr.contains("no such file"), "{stderr}");
+
+    let foreign = dir.path().join("notes.db");
+    std::fs::write(&foreign, "plain text, not a database at all, long enough").unwrap();
+    let (code, _, stderr) = viewer(&["--open", foreign.to_str().unwrap()]);
+    assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
+    assert!(stderr.contains("not a StreamViz database"), "{stderr}");
+
+    // A database with a dashboard but no points has nothing to replay.
+    let empty = dir.path().join("empty.db");
+    {
+        let pipeline = streamviz::ingest::Pipeline::default();
+        let store = streamviz::store::Persistence::start(
+            &pipeline,
+            streamviz::store::StoreOptions::new(&empty),
+        )
+        .unwrap();
+        store.stop();
+    }
+    let (code, _, stderr) = viewer(&["--open", empty.to_str().unwrap()]);
+    assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
+    assert!(stderr.contains("holds no points to replay"), "{stderr}");
+
+    let (code, _, stderr) = viewer(&["http://127.0.0.1:1", "--open", "x.db"]);
+    assert_eq!(code, 2, "a URL and a recording are one too many: {stderr}");
 }

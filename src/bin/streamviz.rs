@@ -46,8 +46,13 @@ async fn main() -> std::process::ExitCode {
     let pipeline = Pipeline::default();
     if let Some(path) = open {
         match streamviz::store::open_recording(&pipeline, &path) {
-            Ok((widgets, points)) => {
-                tracing::info!("opened the recording {} ({widgets} widgets, {points} points held; older points are read on demand)", path.display());
+            Ok(recording) => {
+                tracing::info!(
+                    "opened the recording {} ({} widgets, {} points held; older points are read on demand)",
+                    path.display(),
+                    recording.widgets,
+                    recording.points
+                );
             }
             Err(err) => {
                 eprintln!("streamviz: {err}");

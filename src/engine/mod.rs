@@ -18,7 +18,7 @@ pub mod window;
 pub use error::{EngineError, EngineResult};
 pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree, Placement};
 pub use markdown::markdown_to_safe_html;
-pub use ring::RingBuffer;
+pub use ring::{just_after, RingBuffer};
 pub use spec::{
     validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions,
     ColumnType, ConfigPatch, DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions,

@@ -184,6 +184,18 @@ impl RingBuffer {
     }
 }
 
+/// The next `f64` after a finite `x` (`f64::next_up`, stable only since Rust 1.86): the first
+/// time strictly after `x`, for searches that count points at `x` itself.
+pub fn just_after(x: f64) -> f64 {
+    if x == 0.0 {
+        f64::from_bits(1)
+    } else if x > 0.0 {
+        f64::from_bits(x.to_bits() + 1)
+    } else {
+        f64::from_bits(x.to_bits() - 1)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -137,11 +137,14 @@ pub struct Viewer {
     page: usize,
     range: usize,
     paused: Option<f64>,
+    /// Replaying a recording: its first and last timestamps; the view's time is `paused`.
+    recording: Option<(f64, f64)>,
     maximised: Option<String>,
     messages: Vec<(String, Instant)>,
     saved_tx: Sender<Saved>,
     saved_rx: Receiver<Saved>,
     applied_visuals: Option<Palette>,
+    older: super::model::OlderPoints,
 }
 
 impl Viewer {
@@ -162,11 +165,13 @@ impl Viewer {
             page: 0,
             range: 0,
             paused: None,
+            recording: None,
             maximised: None,
             messages: Vec::new(),
             saved_tx,
             saved_rx,
             applied_visuals: None,
+            older: super::model::OlderPoints::default(),
         }
     }
 
@@ -177,12 +182,46 @@ impl Viewer {
 
     /// Freeze the view at the newest data (ingest goes on), or go live again.
     pub fn set_paused(&mut self, paused: bool) {
+        if self.recording.is_some() {
+            return; // a replay's time is the scrubber's
+        }
         self.paused = if paused {
             let engine = self.source.pipeline().engine();
             Some(clock(&engine, &self.specs).unwrap_or_else(crate::ingest::now_ms))
         } else {
             None
         };
+    }
+
+    /// Replay a recording spanning `span` (first and last timestamp, ms): the header shows a
+    /// time scrubber instead of pause and status, and the view starts at the recording's end.
+    pub fn set_recording(&mut self, span: (f64, f64)) {
+        self.recording = Some(span);
+        self.paused = Some(span.1);
+    }
+
+    /// Move a replay's time to `ts_ms` (kept within the recording); plots end there and stats
+    /// and gauges show their value as of then.
+    pub fn seek(&mut self, ts_ms: f64) {
+        if let Some((first, last)) = self.recording {
+            self.paused = Some(ts_ms.clamp(first, last));
+            for view in self.plots.values_mut() {
+                view.follow = true;
+            }
+        }
+    }
+
+    /// The time a replay shows, if replaying.
+    pub fn replay_time(&self) -> Option<f64> {
+        self.recording.and(self.paused)
+    }
+
+    /// The points a plot drew last frame, per series (decimated), if it is a visible plot.
+    pub fn plot_points(&self, id: &str) -> Option<Vec<Vec<[f64; 2]>>> {
+        match self.bodies.get(id)? {
+            Body::Plot(model) => Some(model.series.iter().map(|s| s.points.clone()).collect()),
+            _ => None,
+        }
     }
 
     /// Select a time range by index into [`TIME_RANGES`]; plots follow it again.
@@ -332,6 +371,7 @@ impl Viewer {
             .unwrap_or_else(crate::ingest::now_ms);
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
+        let history = pipeline.history_source();
         self.losses.clear();
         for id in &visible {
             let losses = engine.losses(id);
@@ -352,8 +392,12 @@ impl Viewer {
                     let range = if view.follow {
                         let start = match window {
                             Some(span) => clock - span,
-                            None => super::model::time_extent(data)
-                                .map_or(clock - 60_000.0, |(lo, _)| lo.min(clock - 1000.0)),
+                            // A replay shows "All" from the recording's start.
+                            None => match self.recording {
+                                Some((first, _)) => first.min(clock - 1000.0),
+                                None => super::model::time_extent(data)
+                                    .map_or(clock - 60_000.0, |(lo, _)| lo.min(clock - 1000.0)),
+                            },
                         };
                         (start, clock)
                     } else {
@@ -365,7 +409,16 @@ impl Viewer {
                     };
                     let mut model = self.extractor.plot(spec, data, request);
                     model.partial = engine.partial(&id).map(|(ts, v)| [ts, v]);
+                    if let Some(history) = &history {
+                        self.older.add(history, spec, data, request, &mut model);
+                    }
                     Body::Plot(model)
+                }
+                WidgetKind::Stat | WidgetKind::Gauge if self.recording.is_some() => {
+                    match super::model::copy_at(spec, data, clock) {
+                        Some(body) => body,
+                        None => continue,
+                    }
                 }
                 _ if self.paused.is_some() && self.bodies.contains_key(&id) => continue,
                 _ => match self.extractor.copy(&engine, spec) {
@@ -425,14 +478,27 @@ impl Viewer {
                         }
                     }
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
-                        status_badge(ui, palette, status.as_ref(), self.paused.is_some());
-                        let pause = if self.paused.is_some() {
-                            "▶ Resume"
+                        if let (Some((first, last)), Some(now)) = (self.recording, self.paused) {
+                            ui.label(RichText::new("Replay").color(palette.text_muted));
+                            let mut at = now;
+                            let slider = egui::Slider::new(&mut at, first..=last.max(first + 1.0))
+                                .show_value(false);
+                            ui.add_sized([240.0, 18.0], slider)
+                                .on_hover_text("Time of the recording shown");
+                            ui.label(super::style::format_time(now));
+                            if at != now {
+                                self.seek(at);
+                            }
                         } else {
-                            "⏸ Pause"
-                        };
-                        if ui.button(pause).clicked() {
-                            self.set_paused(self.paused.is_none());
+                            status_badge(ui, palette, status.as_ref(), self.paused.is_some());
+                            let pause = if self.paused.is_some() {
+                                "▶ Resume"
+                            } else {
+                                "⏸ Pause"
+                            };
+                            if ui.button(pause).clicked() {
+                                self.set_paused(self.paused.is_none());
+                            }
                         }
                         let mut range = self.range;
                         egui::ComboBox::from_label("Range")

@@ -18,7 +18,13 @@ use crate::ingest::mirror::{Mirror, MirrorStatus};
 pub struct Args {
     /// The producer's address, as a browser opens it (http://host:port) or its WebSocket
     /// (ws://host:port/ws).
-    pub url: String,
+    #[arg(required_unless_present = "open", conflicts_with = "open")]
+    pub url: Option<String>,
+    /// Replay a recording instead (a database written with persistence), with no producer
+    /// running: its dashboard as stored and a time scrubber; the file is only read.
+    #[cfg(feature = "sqlite")]
+    #[arg(long, value_name = "DB")]
+    pub open: Option<PathBuf>,
     /// Initial window size in points, WIDTHxHEIGHT.
     #[arg(long, default_value = "1280x800", value_parser = parse_size)]
     pub size: (f32, f32),
@@ -101,16 +107,53 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
         );
         return 2;
     }
-    let mirror = match connect(&args.url, Duration::from_secs_f64(args.connect_timeout)) {
+    let options = ViewerOptions {
+        export_dir: args.export_dir,
+        dialogs: !args.no_dialog && super::export::dialogs_wanted(),
+    };
+    #[cfg(feature = "sqlite")]
+    if let Some(path) = &args.open {
+        let pipeline = crate::ingest::Pipeline::default();
+        let recording = match crate::store::open_recording(&pipeline, path) {
+            Ok(recording) => recording,
+            Err(err) => {
+                eprintln!("streamviz-viewer: {err}");
+                return 1;
+            }
+        };
+        let Some(span) = recording.span else {
+            eprintln!(
+                "streamviz-viewer: {} holds no points to replay",
+                path.display()
+            );
+            return 1;
+        };
+        eprintln!(
+            "streamviz-viewer: replaying {} ({} widgets)",
+            path.display(),
+            recording.widgets
+        );
+        let result = super::run_with(
+            Source::Local(pipeline),
+            options,
+            [args.size.0, args.size.1],
+            move |viewer| viewer.set_recording(span),
+        );
+        return match result {
+            Ok(()) => 0,
+            Err(err) => {
+                eprintln!("streamviz-viewer: cannot open a window: {err}");
+                1
+            }
+        };
+    }
+    let url = args.url.unwrap_or_default();
+    let mirror = match connect(&url, Duration::from_secs_f64(args.connect_timeout)) {
         Ok(mirror) => mirror,
         Err(reason) => {
             eprintln!("streamviz-viewer: {reason}");
             return 1;
         }
-    };
-    let options = ViewerOptions {
-        export_dir: args.export_dir,
-        dialogs: !args.no_dialog && super::export::dialogs_wanted(),
     };
     match super::run(Source::Mirror(mirror), options, [args.size.0, args.size.1]) {
         Ok(()) => 0,

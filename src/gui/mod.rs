@@ -50,6 +50,16 @@ impl Drop for App {
 
 /// Open a window showing `source` and run until it is closed.
 pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Result<()> {
+    run_with(source, options, size, |_| {})
+}
+
+/// [`run`], with `setup` applied to the viewer before its first frame (e.g. a replay's span).
+pub fn run_with(
+    source: Source,
+    options: ViewerOptions,
+    size: [f32; 2],
+    setup: impl FnOnce(&mut Viewer) + 'static,
+) -> eframe::Result<()> {
     let native = eframe::NativeOptions {
         viewport: egui::ViewportBuilder::default()
             .with_title("StreamViz")
@@ -82,8 +92,10 @@ pub fn run(source: Source, options: ViewerOptions, size: [f32; 2]) -> eframe::Re
                     })?;
             }
             close_on_signal(cc.egui_ctx.clone())?;
+            let mut viewer = Viewer::new(source, options);
+            setup(&mut viewer);
             Ok(Box::new(App {
-                viewer: Viewer::new(source, options),
+                viewer,
                 stop,
                 announced: false,
             }))

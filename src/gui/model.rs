@@ -176,16 +176,128 @@ impl Extractor {
 }
 
 fn stat_model(ring: &RingBuffer) -> StatModel {
-    let mut recent: Vec<f64> = (0..SPARKLINE_POINTS.min(ring.len()))
-        .filter_map(|i| ring.get_from_end(i))
+    stat_model_until(ring, ring.len())
+}
+
+/// A stat's numbers from the ring's first `end` points (a replay's time).
+fn stat_model_until(ring: &RingBuffer, end: usize) -> StatModel {
+    let point = |offset: usize| end.checked_sub(offset + 1).and_then(|i| ring.get(i));
+    let mut recent: Vec<f64> = (0..SPARKLINE_POINTS.min(end))
+        .filter_map(point)
         .map(|p| p.1)
         .filter(|v| v.is_finite())
         .collect();
     recent.reverse();
     StatModel {
-        value: ring.last().map(|p| p.1),
-        previous: ring.get_from_end(1).map(|p| p.1),
+        value: point(0).map(|p| p.1),
+        previous: point(1).map(|p| p.1),
         recent,
+    }
+}
+
+/// A stat or gauge as of `at_ms` (a replay): its points up to that time.
+pub fn copy_at(spec: &WidgetSpec, data: &WidgetData, at_ms: f64) -> Option<Body> {
+    let WidgetData::Series(ring) = data else {
+        return None;
+    };
+    let end = if ring.is_time_sorted() {
+        // The first point after `at_ms`: points at that very time are shown.
+        ring.partition_time(crate::engine::just_after(at_ms))
+    } else {
+        ring.iter().take_while(|&(ts, _)| ts <= at_ms).count()
+    };
+    let model = stat_model_until(ring, end);
+    Some(match spec.kind {
+        crate::WidgetKind::Gauge => Body::Gauge(model.value),
+        _ => Body::Stat(model),
+    })
+}
+
+/// Points older than a plot's rings, read from a store (a recording) for the part of the view
+/// before the first held point, decimated to the plot's columns; kept while the view and the
+/// ring's start stay (within 1/200 of the view).
+#[derive(Default)]
+pub struct OlderPoints {
+    /// (widget, series position) → (what the points were read for, the decimated points).
+    cached: HashMap<(String, usize), OlderSeries>,
+}
+
+/// The stored points shown before one series' ring, and the view they were read for.
+type OlderSeries = (String, Vec<[f64; 2]>);
+
+impl std::fmt::Debug for OlderPoints {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OlderPoints")
+            .field("cached", &self.cached.len())
+            .finish()
+    }
+}
+
+impl OlderPoints {
+    /// Put the stored points before each series' ring in front of its decimated points.
+    pub fn add(
+        &mut self,
+        history: &crate::ingest::HistorySource,
+        spec: &WidgetSpec,
+        data: &WidgetData,
+        request: PlotRequest,
+        model: &mut PlotModel,
+    ) {
+        let (t0, t1) = request.range;
+        let names = crate::protocol::series_names(spec);
+        for (index, ring) in rings(data).iter().enumerate() {
+            let Some(first) = ring.iter().map(|(ts, _)| ts).reduce(f64::min) else {
+                continue;
+            };
+            if ring.len() < ring.capacity_points() || t0 >= first {
+                continue; // nothing was evicted, or the view starts within the ring
+            }
+            let name = if matches!(data, WidgetData::MultiSeries(_)) {
+                names.get(index).copied().unwrap_or("")
+            } else {
+                ""
+            };
+            let step = ((t1 - t0) / 200.0).max(1.0);
+            let key = format!(
+                "{}:{}:{}:{}",
+                (t0 / step).floor(),
+                (first / step).floor(),
+                (t1 / step).floor(),
+                request.columns
+            );
+            let slot = (spec.id.clone(), index);
+            let fresh = self.cached.get(&slot).is_some_and(|(k, _)| *k == key);
+            if !fresh {
+                // Up to the first held point, or the end of the view if that comes first.
+                let until = first.min(crate::engine::just_after(t1));
+                let points = match history(&spec.id, name, t0, until) {
+                    Ok(points) => {
+                        crate::engine::decimate::m4(points.into_iter(), t0, until, request.columns)
+                            .into_iter()
+                            .map(|(t, v)| [t, v])
+                            .collect()
+                    }
+                    Err(err) => {
+                        tracing::warn!("reading stored points of {:?}: {err}", spec.id);
+                        Vec::new()
+                    }
+                };
+                self.cached.insert(slot.clone(), (key, points));
+            }
+            if let (Some((_, older)), Some(series)) =
+                (self.cached.get(&slot), model.series.get_mut(index))
+            {
+                if !older.is_empty() {
+                    if index == 0 && series.points.is_empty() {
+                        // The metric's readout: the newest value in view, here a stored one.
+                        model.last = older.iter().rev().map(|p| p[1]).find(|v| v.is_finite());
+                    }
+                    let mut points = older.clone();
+                    points.append(&mut series.points);
+                    series.points = points;
+                }
+            }
+        }
     }
 }
 

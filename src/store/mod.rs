@@ -7,4 +7,6 @@
 pub mod sqlite;
 
 #[cfg(feature = "sqlite")]
-pub use sqlite::{open_recording, Persistence, PersistenceStats, StoreError, StoreOptions};
+pub use sqlite::{
+    open_recording, Persistence, PersistenceStats, Recording, StoreError, StoreOptions,
+};

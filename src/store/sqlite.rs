@@ -804,19 +804,40 @@ impl Db {
     }
 }
 
+/// What [`open_recording`] loaded.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Recording {
+    /// Widgets declared.
+    pub widgets: u64,
+    /// Points loaded into the rings (the rest are read on demand).
+    pub points: u64,
+    /// The first and last timestamp of every stored point, if any.
+    pub span: Option<(f64, f64)>,
+}
+
 /// Open the database at `path` as a recording: load the dashboard it holds into `pipeline`'s
 /// engine (as stored: windows are not aggregated again) and serve its older points to range
-/// queries. Nothing is written to the file. Returns (widgets, points) loaded.
-pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<(u64, u64), StoreError> {
+/// queries. Nothing is written to the file.
+pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, StoreError> {
     let mut db = Db::open_read_only(path)?;
     let history = history_reader(path)?;
-    let restored = {
+    let (widgets, points) = {
         let mut engine = pipeline.engine();
         engine.set_replica(true);
         db.restore(&mut engine)?
     };
+    let span: (Option<f64>, Option<f64>) = db
+        .conn
+        .query_row("SELECT min(ts_ms), max(ts_ms) FROM points", [], |row| {
+            Ok((row.get(0)?, row.get(1)?))
+        })
+        .map_err(|err| db.error(err))?;
     pipeline.set_history_source(Some(history));
-    Ok(restored)
+    Ok(Recording {
+        widgets,
+        points,
+        span: span.0.zip(span.1),
+    })
 }
 
 /// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range

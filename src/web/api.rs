@@ -108,17 +108,6 @@ async fn push(
     ))
 }
 
-/// The next `f64` after a finite `x` (`f64::next_up`, stable only since Rust 1.86).
-fn just_after(x: f64) -> f64 {
-    if x == 0.0 {
-        f64::from_bits(1)
-    } else if x > 0.0 {
-        f64::from_bits(x.to_bits() + 1)
-    } else {
-        f64::from_bits(x.to_bits() - 1)
-    }
-}
-
 /// Widest chart a range may be asked for, in pixels.
 const MAX_RANGE_WIDTH: usize = 10_000;
 
@@ -198,7 +187,7 @@ async fn widget_range(
     if from < held_from {
         if let Some(history) = state.pipeline.history_source() {
             // Stored points from `from` up to the first held one (or past `to`).
-            let before = held_from.min(just_after(to));
+            let before = held_from.min(crate::engine::just_after(to));
             let (widget, name) = (id.clone(), series.clone().unwrap_or_default());
             let mut stored =
                 tokio::task::spawn_blocking(move || history(&widget, &name, from, before))

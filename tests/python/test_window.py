@@ -294,3 +294,34 @@ def test_a_frozen_window_slows_nothing_and_catches_up_when_it_resumes(display):
             viewer.send_signal(signal.SIGCONT)
         end(viewer, signal.SIGTERM)
         end(producer)
+
+
+def test_a_recording_replays_in_a_real_window_with_no_producer(display, tmp_path):
+    db = tmp_path / "recording.db"
+    record = textwrap.dedent(
+        """
+        import sys
+        import stream_viz as sv
+        sv.configure(title="Recorded", persistence="sqlite:///" + sys.argv[1], autostart=False)
+        level = sv.metric("level", title="Level", color="#ff00ff", max_points=100)
+        t0 = 1_700_000_000_000
+        # 1000 points, the first half low and the second high; the ring keeps the last 100.
+        for i in range(1000):
+            level.send(10.0 if i < 500 else 90.0, (t0 + i * 100) / 1000)
+        """
+    )
+    made = subprocess.run([sys.executable, "-c", record, str(db)], capture_output=True, text=True, timeout=60, env={**os.environ, "STREAMVIZ_AUTOSTART": "0"})
+    assert made.returncode == 0, made.stderr
+    env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1"}
+    viewer = subprocess.Popen([VIEWER, "--open", str(db), "--size", f"{WIDTH}x{HEIGHT}"], env=env, stderr=subprocess.PIPE, text=True)
+    try:
+        assert viewer.stderr is not None
+        assert viewer.stderr.readline().startswith(f"streamviz-viewer: replaying {db}")
+        # The whole recording is drawn, stored points included: low on the left, high on the right.
+        shot = wait_for_screen(display, "window_replay", lambda s: magenta(s)[0].size > 200 and line_halves(s)[0] - line_halves(s)[1] > 100)
+        rows, cols = magenta(shot)
+        assert cols.max() - cols.min() > WIDTH / 5, "the line spans the plot"
+        viewer.send_signal(signal.SIGINT)
+        assert viewer.wait(timeout=30) == 0
+    finally:
+        end(viewer, signal.SIGTERM)
