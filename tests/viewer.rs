@@ -612,7 +612,13 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
     assert_eq!(recording.span, Some((T0, T0 + 999_000.0)));
     let mut harness = harness(pipeline, options());
     harness.state_mut().set_recording(recording.span.unwrap());
-    harness.run_steps(3);
+    harness.run_steps(1);
+    // Stored points are read on a thread of their own: wait for them, then draw.
+    assert!(harness.state().reading_history());
+    assert!(harness
+        .state_mut()
+        .wait_for_history(Duration::from_secs(10)));
+    harness.run_steps(2);
 
     // At the end, "All" draws from the first stored point, though the ring holds 100.
     let drawn = harness.state().plot_points("cpu").unwrap();
@@ -625,7 +631,11 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
 
     // Scrubbed to the middle: plots end there, the stat shows its value of then.
     harness.state_mut().seek(T0 + 500_000.0);
-    harness.run_steps(3);
+    harness.run_steps(1);
+    assert!(harness
+        .state_mut()
+        .wait_for_history(Duration::from_secs(10)));
+    harness.run_steps(2);
     assert_eq!(harness.state().replay_time(), Some(T0 + 500_000.0));
     let drawn = harness.state().plot_points("cpu").unwrap();
     let newest = drawn[0].iter().map(|p| p[0]).fold(f64::MIN, f64::max);

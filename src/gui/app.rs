@@ -216,6 +216,17 @@ impl Viewer {
         self.recording.and(self.paused)
     }
 
+    /// True while stored points for a plot are being read (a replay reaching past its rings).
+    pub fn reading_history(&self) -> bool {
+        self.older.reading()
+    }
+
+    /// Wait up to `timeout` for stored points being read; true when all arrived (the next
+    /// frame draws them).
+    pub fn wait_for_history(&mut self, timeout: Duration) -> bool {
+        self.older.wait(timeout)
+    }
+
     /// The points a plot drew last frame, per series (decimated), if it is a visible plot.
     pub fn plot_points(&self, id: &str) -> Option<Vec<Vec<[f64; 2]>>> {
         match self.bodies.get(id)? {
@@ -410,7 +421,8 @@ impl Viewer {
                     let mut model = self.extractor.plot(spec, data, request);
                     model.partial = engine.partial(&id).map(|(ts, v)| [ts, v]);
                     if let Some(history) = &history {
-                        self.older.add(history, spec, data, request, &mut model);
+                        self.older
+                            .add(history, ctx, spec, data, request, &mut model);
                     }
                     Body::Plot(model)
                 }

@@ -214,16 +214,24 @@ pub fn copy_at(spec: &WidgetSpec, data: &WidgetData, at_ms: f64) -> Option<Body>
 }
 
 /// Points older than a plot's rings, read from a store (a recording) for the part of the view
-/// before the first held point, decimated to the plot's columns; kept while the view and the
-/// ring's start stay (within 1/200 of the view).
+/// before the first held point, decimated to the plot's columns. Reads run on a thread of their
+/// own (a long recording takes a while), one at a time per series; until one arrives the
+/// points read for an earlier view are shown where they still fall in this one. A read is
+/// started again when the view or the ring's start moves by more than 1/200 of the view.
 #[derive(Default)]
 pub struct OlderPoints {
-    /// (widget, series position) → (what the points were read for, the decimated points).
     cached: HashMap<(String, usize), OlderSeries>,
 }
 
-/// The stored points shown before one series' ring, and the view they were read for.
-type OlderSeries = (String, Vec<[f64; 2]>);
+/// The stored points shown before one series' ring.
+#[derive(Default)]
+struct OlderSeries {
+    /// The view `points` were read for.
+    key: String,
+    points: Vec<[f64; 2]>,
+    /// A read under way: the view it is for, and where its points arrive.
+    pending: Option<(String, crossbeam_channel::Receiver<Vec<[f64; 2]>>)>,
+}
 
 impl std::fmt::Debug for OlderPoints {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -234,10 +242,12 @@ impl std::fmt::Debug for OlderPoints {
 }
 
 impl OlderPoints {
-    /// Put the stored points before each series' ring in front of its decimated points.
+    /// Put the stored points before each series' ring in front of its decimated points;
+    /// `ctx` is asked to repaint when a read finishes.
     pub fn add(
         &mut self,
         history: &crate::ingest::HistorySource,
+        ctx: &egui::Context,
         spec: &WidgetSpec,
         data: &WidgetData,
         request: PlotRequest,
@@ -257,47 +267,99 @@ impl OlderPoints {
             } else {
                 ""
             };
+            // Up to the first held point, or the end of the view if that comes first.
+            let until = first.min(crate::engine::just_after(t1));
             let step = ((t1 - t0) / 200.0).max(1.0);
             let key = format!(
                 "{}:{}:{}:{}",
                 (t0 / step).floor(),
-                (first / step).floor(),
-                (t1 / step).floor(),
-                request.columns
+                (until / step).floor(),
+                request.columns,
+                until == first
             );
-            let slot = (spec.id.clone(), index);
-            let fresh = self.cached.get(&slot).is_some_and(|(k, _)| *k == key);
-            if !fresh {
-                // Up to the first held point, or the end of the view if that comes first.
-                let until = first.min(crate::engine::just_after(t1));
-                let points = match history(&spec.id, name, t0, until) {
-                    Ok(points) => {
-                        crate::engine::decimate::m4(points.into_iter(), t0, until, request.columns)
-                            .into_iter()
-                            .map(|(t, v)| [t, v])
-                            .collect()
-                    }
-                    Err(err) => {
-                        tracing::warn!("reading stored points of {:?}: {err}", spec.id);
-                        Vec::new()
-                    }
-                };
-                self.cached.insert(slot.clone(), (key, points));
+            let older = self.cached.entry((spec.id.clone(), index)).or_default();
+            if let Some((read_for, arrived)) = &older.pending {
+                if let Ok(points) = arrived.try_recv() {
+                    older.key = read_for.clone();
+                    older.points = points;
+                    older.pending = None;
+                }
             }
-            if let (Some((_, older)), Some(series)) =
-                (self.cached.get(&slot), model.series.get_mut(index))
-            {
-                if !older.is_empty() {
-                    if index == 0 && series.points.is_empty() {
-                        // The metric's readout: the newest value in view, here a stored one.
-                        model.last = older.iter().rev().map(|p| p[1]).find(|v| v.is_finite());
+            if older.key != key && older.pending.is_none() {
+                let (history, ctx, id, name) = (
+                    std::sync::Arc::clone(history),
+                    ctx.clone(),
+                    spec.id.clone(),
+                    name.to_owned(),
+                );
+                let columns = request.columns;
+                let (deliver, arrived) = crossbeam_channel::bounded(1);
+                let read = move || {
+                    let points = match history(&id, &name, t0, until) {
+                        Ok(points) => {
+                            crate::engine::decimate::m4(points.into_iter(), t0, until, columns)
+                                .into_iter()
+                                .map(|(t, v)| [t, v])
+                                .collect()
+                        }
+                        Err(err) => {
+                            tracing::warn!("reading stored points of {id:?}: {err}");
+                            Vec::new()
+                        }
+                    };
+                    let _ = deliver.send(points);
+                    ctx.request_repaint();
+                };
+                if std::thread::Builder::new()
+                    .name("streamviz-history".into())
+                    .spawn(read)
+                    .is_ok()
+                {
+                    older.pending = Some((key, arrived));
+                }
+            }
+            let shown: Vec<[f64; 2]> = older
+                .points
+                .iter()
+                .filter(|p| p[0] >= t0 && p[0] < until)
+                .copied()
+                .collect();
+            if let (false, Some(series)) = (shown.is_empty(), model.series.get_mut(index)) {
+                if index == 0 && series.points.is_empty() {
+                    // The metric's readout: the newest value in view, here a stored one.
+                    model.last = shown.iter().rev().map(|p| p[1]).find(|v| v.is_finite());
+                }
+                let mut points = shown;
+                points.append(&mut series.points);
+                series.points = points;
+            }
+        }
+    }
+
+    /// True while a read of stored points is under way.
+    pub fn reading(&self) -> bool {
+        self.cached.values().any(|o| o.pending.is_some())
+    }
+
+    /// Wait up to `timeout` for the reads under way to finish; true when none is left.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        for older in self.cached.values_mut() {
+            if let Some((read_for, arrived)) = older.pending.take() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match arrived.recv_timeout(left) {
+                    Ok(points) => {
+                        older.key = read_for;
+                        older.points = points;
                     }
-                    let mut points = older.clone();
-                    points.append(&mut series.points);
-                    series.points = points;
+                    Err(_) => {
+                        older.pending = Some((read_for, arrived));
+                        return false;
+                    }
                 }
             }
         }
+        true
     }
 }
 

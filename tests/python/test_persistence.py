@@ -279,3 +279,54 @@ def test_a_longer_time_range_shows_stored_history_beyond_the_ring(tmp_path: Path
     page.screenshot(path=str(ARTIFACTS / "stored_history_6h.png"))
     cpu.send(99.0)  # live points keep arriving after the older ones
     page.wait_for_function(f"{drawn}[{drawn}.length - 1][1] === 99")
+
+
+def test_a_producer_killed_at_100k_points_a_second_keeps_all_but_the_last_flush_interval(tmp_path: Path) -> None:
+    db = tmp_path / "steady.db"
+    producer_source = textwrap.dedent(
+        """
+        import sys, time
+        import stream_viz as sv
+        sv.configure(persistence=sys.argv[1])
+        cpu = sv.metric("cpu")
+        sent, start = 0, time.monotonic()
+        while True:
+            # 100,000 points a second in 10 ms slices; no flush: only the writer's 200 ms batches.
+            due = int((time.monotonic() - start) * 100_000)
+            while sent < due:
+                cpu.send(float(sent), timestamp=1_800_000_000 + sent / 100_000)
+                sent += 1
+            print(sent, time.monotonic(), flush=True)
+            time.sleep(0.01)  # the producer's pace
+        """
+    )
+    with subprocess.Popen(
+        [sys.executable, "-c", producer_source, str(db)],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, STREAMVIZ_AUTOSTART="0"),
+    ) as producer:
+        assert producer.stdout is not None and producer.stderr is not None
+        reports: list[tuple[int, float]] = []
+        try:
+            for line in producer.stdout:
+                sent, at = line.split()
+                reports.append((int(sent), float(at)))
+                if reports[-1][0] >= 300_000:
+                    break
+        finally:
+            producer.send_signal(signal.SIGKILL)
+            killed_at = time.monotonic()
+            producer.wait(timeout=30)
+        errors = producer.stderr.read()
+    assert reports and reports[-1][0] >= 300_000, errors
+    # Everything sent a second before the kill was in a committed batch (every 200 ms).
+    safe = max(sent for sent, at in reports if at <= killed_at - 1.0)
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    count, low, high = conn.execute("SELECT count(*), min(value), max(value) FROM points").fetchone()
+    conn.close()
+    assert low == 0 and count == high + 1, "a prefix of what was sent, each point once"
+    assert count >= safe, (count, safe)
+    assert count <= reports[-1][0] + 100_000
