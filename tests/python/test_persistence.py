@@ -32,6 +32,17 @@ def run_script(source: str, *args: str) -> subprocess.CompletedProcess[str]:
     )
 
 
+def start_script(source: str, *args: str) -> subprocess.Popen[str]:
+    """A producer script running on its own, its stdout and stderr piped."""
+    return subprocess.Popen(
+        [sys.executable, "-c", textwrap.dedent(source), *args],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=dict(os.environ, STREAMVIZ_AUTOSTART="0"),
+    )
+
+
 def exported_points(widget: str) -> list[tuple[float, float]]:
     rows = list(csv.DictReader(io.StringIO(sv.export(widget, "csv"))))
     return [(float(r["ts_ms"]), float(r["value"])) for r in rows]
@@ -74,32 +85,22 @@ def test_a_restarted_script_sees_the_history_its_last_run_stored(tmp_path: Path)
 
 def test_a_producer_killed_with_sigkill_keeps_everything_it_flushed(tmp_path: Path) -> None:
     db = tmp_path / "crash.db"
-    with subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            textwrap.dedent(
-                """
-                import sys
-                import stream_viz as sv
-                sv.configure(persistence=sys.argv[1])
-                cpu = sv.metric("cpu")
-                i = 0
-                while True:
-                    for _ in range(10_000):
-                        cpu.send(float(i), timestamp=1_800_000_000 + i / 1000)
-                        i += 1
-                    if not sv.flush():
-                        raise SystemExit("flush timed out")
-                    print(i, flush=True)
-                """
-            ),
-            str(db),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, STREAMVIZ_AUTOSTART="0"),
+    with start_script(
+        """
+        import sys
+        import stream_viz as sv
+        sv.configure(persistence=sys.argv[1])
+        cpu = sv.metric("cpu")
+        i = 0
+        while True:
+            for _ in range(10_000):
+                cpu.send(float(i), timestamp=1_800_000_000 + i / 1000)
+                i += 1
+            if not sv.flush():
+                raise SystemExit("flush timed out")
+            print(i, flush=True)
+        """,
+        str(db),
     ) as producer:
         assert producer.stdout is not None and producer.stderr is not None
         flushed = 0
@@ -283,7 +284,7 @@ def test_a_longer_time_range_shows_stored_history_beyond_the_ring(tmp_path: Path
 
 def test_a_producer_killed_at_100k_points_a_second_keeps_all_but_the_last_flush_interval(tmp_path: Path) -> None:
     db = tmp_path / "steady.db"
-    producer_source = textwrap.dedent(
+    producer_source = (
         """
         import sys, time
         import stream_viz as sv
@@ -300,13 +301,7 @@ def test_a_producer_killed_at_100k_points_a_second_keeps_all_but_the_last_flush_
             time.sleep(0.01)  # the producer's pace
         """
     )
-    with subprocess.Popen(
-        [sys.executable, "-c", producer_source, str(db)],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-        env=dict(os.environ, STREAMVIZ_AUTOSTART="0"),
-    ) as producer:
+    with start_script(producer_source, str(db)) as producer:
         assert producer.stdout is not None and producer.stderr is not None
         reports: list[tuple[int, float]] = []
         try:
