@@ -1566,6 +1566,16 @@ fn export(py: Python<'_>, id: &str, format: &str) -> PyResult<String> {
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // Warnings and errors (a full disk, a failed server) go to stderr; `STREAMVIZ_LOG` (as
+    // `RUST_LOG`: `info`, `streamviz=debug`, `off`) says otherwise. A subscriber the process
+    // already has is kept.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
+                .unwrap_or_else(|_| "warn".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;
     m.add("PROTOCOL_VERSION", crate::protocol::PROTOCOL_VERSION)?;
     for function in [

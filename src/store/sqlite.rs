@@ -114,6 +114,12 @@ pub enum StoreError {
         /// The version found.
         found: i32,
     },
+    /// The disk holding the database has no room left.
+    #[error("{path}: the disk holding it is full; free space on it (what is stored is kept)")]
+    Full {
+        /// The database path.
+        path: String,
+    },
     /// A query failed.
     #[error("{path}: {reason}")]
     Sqlite {
@@ -207,7 +213,10 @@ impl Persistence {
         let mut db = Db::open(&options.path)?;
         let history = history_reader(&options.path)?;
         if let Some(retention) = options.retention {
-            db.purge(retention)?;
+            // Not fatal: on a full disk even a delete needs room; the next purge tries again.
+            if let Err(err) = db.purge(retention) {
+                tracing::warn!("persistence: purging old rows failed: {err}");
+            }
         }
         let (widgets_restored, points_restored) = {
             let mut engine = pipeline.engine();
@@ -366,19 +375,34 @@ impl Writer {
                         .changes_stored
                         .fetch_add(changes, Ordering::Relaxed);
                     self.backlog.remove(0);
-                    *self
+                    let mut last_error = self
                         .counters
                         .last_error
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = None;
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if last_error.take().is_some() {
+                        tracing::warn!(
+                            "persistence: {} takes writes again; the updates that waited are stored",
+                            self.db.path
+                        );
+                    }
                 }
                 Err(err) => {
-                    tracing::error!("persistence: {err}; keeping the batch to retry");
-                    *self
+                    let message = err.to_string();
+                    let mut last_error = self
                         .counters
                         .last_error
                         .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner) = Some(err.to_string());
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // Said once per kind of failure, not at every retry.
+                    if last_error.as_deref() != Some(&message) {
+                        tracing::error!(
+                            "persistence: {message}; updates wait in memory (up to \
+                             {MAX_JOURNAL_UPDATES}) and are stored once it takes writes again"
+                        );
+                    }
+                    *last_error = Some(message);
+                    drop(last_error);
                     // Bound what waits in memory: beyond the journal's own bound, the oldest
                     // waiting batch is given up and counted.
                     let waiting: usize = self.backlog.iter().map(|j| j.updates.len()).sum();
@@ -423,6 +447,7 @@ impl Db {
                 });
             }
         }
+        let created = !path.exists();
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -438,7 +463,18 @@ impl Db {
             path: shown,
             series: HashMap::new(),
         };
-        db.prepare_schema()?;
+        if let Err(err) = db.prepare_schema() {
+            drop(db);
+            if created {
+                // A file this call created and could not set up is not left behind.
+                for suffix in ["", "-wal", "-shm"] {
+                    let mut file = path.as_os_str().to_owned();
+                    file.push(suffix);
+                    let _ = std::fs::remove_file(file);
+                }
+            }
+            return Err(err);
+        }
         Ok(db)
     }
 
@@ -470,13 +506,13 @@ impl Db {
         };
         let application_id: i32 = conn
             .pragma_query_value(None, "application_id", |row| row.get(0))
-            .map_err(|err| foreign(err.to_string()))?;
+            .map_err(|err| first_read_error(&shown, err))?;
         if application_id != APPLICATION_ID {
             return Err(foreign(format!("application id {application_id:#x}")));
         }
         let version: i32 = conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|err| foreign(err.to_string()))?;
+            .map_err(|err| first_read_error(&shown, err))?;
         if version > SCHEMA_VERSION {
             return Err(StoreError::Newer {
                 path: shown,
@@ -492,10 +528,14 @@ impl Db {
         Ok(db)
     }
 
-    fn error(&self, err: impl std::fmt::Display) -> StoreError {
+    fn error(&self, err: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, err)
+    }
+
+    fn damaged(&self, reason: String) -> StoreError {
         StoreError::Sqlite {
             path: self.path.clone(),
-            reason: err.to_string(),
+            reason,
         }
     }
 
@@ -508,15 +548,15 @@ impl Db {
         let application_id: i32 = self
             .conn
             .pragma_query_value(None, "application_id", |row| row.get(0))
-            .map_err(|err| foreign(err.to_string()))?;
+            .map_err(|err| first_read_error(&self.path, err))?;
         let version: i32 = self
             .conn
             .pragma_query_value(None, "user_version", |row| row.get(0))
-            .map_err(|err| foreign(err.to_string()))?;
+            .map_err(|err| first_read_error(&self.path, err))?;
         let tables: i64 = self
             .conn
             .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
-            .map_err(|err| foreign(err.to_string()))?;
+            .map_err(|err| first_read_error(&self.path, err))?;
         if application_id != APPLICATION_ID && !(application_id == 0 && tables == 0) {
             return Err(foreign(format!(
                 "it holds {tables} other tables and application id {application_id:#x}"
@@ -537,15 +577,19 @@ impl Db {
         self.conn
             .busy_timeout(Duration::from_secs(5))
             .map_err(|err| self.error(err))?;
+        // Creating what exists already writes nothing, nor do the pragmas of a database that is
+        // ours: opening one writes nothing to it.
         self.conn
             .execute_batch(SCHEMA)
             .map_err(|err| self.error(err))?;
-        self.conn
-            .pragma_update(None, "application_id", APPLICATION_ID)
-            .map_err(|err| self.error(err))?;
-        self.conn
-            .pragma_update(None, "user_version", SCHEMA_VERSION)
-            .map_err(|err| self.error(err))?;
+        if application_id != APPLICATION_ID || version != SCHEMA_VERSION {
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|err| self.error(err))?;
+            self.conn
+                .pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(|err| self.error(err))?;
+        }
         self.load_series()
     }
 
@@ -595,12 +639,12 @@ impl Db {
             let patch = serde_json::from_str(&dashboard)
                 .map_err(|err| err.to_string())
                 .and_then(|v| ConfigPatch::from_json(v).map_err(|err| err.to_string()))
-                .map_err(|err| self.error(format!("stored dashboard settings: {err}")))?;
+                .map_err(|err| self.damaged(format!("stored dashboard settings: {err}")))?;
             engine.configure(patch);
         }
         if let Some(containers) = self.meta("containers")? {
             let containers: Vec<ContainerSpec> = serde_json::from_str(&containers)
-                .map_err(|err| self.error(format!("stored layout: {err}")))?;
+                .map_err(|err| self.damaged(format!("stored layout: {err}")))?;
             for container in containers {
                 let id = container.id.clone();
                 if let Err(err) = engine.declare_container(container) {
@@ -719,16 +763,23 @@ impl Db {
             .map_err(|err| self.error(err))
     }
 
-    /// Store one journal in one transaction. Returns (points, changes) stored.
+    /// Store one journal in one transaction. Returns (points, changes) stored. When it fails,
+    /// nothing of it is stored.
     fn write(&mut self, journal: &Journal) -> Result<(u64, u64), StoreError> {
+        let written = self.write_once(journal);
+        if written.is_err() {
+            // Series created in the rolled-back transaction do not exist: look them up again.
+            self.series.clear();
+        }
+        written
+    }
+
+    fn write_once(&mut self, journal: &Journal) -> Result<(u64, u64), StoreError> {
         if journal.config.is_none() && journal.updates.is_empty() {
             return Ok((0, 0));
         }
         let path = self.path.clone();
-        let error = |err: rusqlite::Error| StoreError::Sqlite {
-            path: path.clone(),
-            reason: err.to_string(),
-        };
+        let error = |err: rusqlite::Error| sqlite_error(&path, err);
         let tx = self.conn.transaction().map_err(error)?;
         if let Some(config) = &journal.config {
             write_config(&tx, config).map_err(error)?;
@@ -885,6 +936,39 @@ fn history_reader(path: &Path) -> Result<HistorySource, StoreError> {
     ))
 }
 
+/// A failed first read of a file: one that is not a database is foreign, other errors say what
+/// went wrong.
+fn first_read_error(path: &str, err: rusqlite::Error) -> StoreError {
+    if err.sqlite_error_code() == Some(rusqlite::ErrorCode::NotADatabase) {
+        StoreError::Foreign {
+            path: path.into(),
+            reason: err.to_string(),
+        }
+    } else {
+        sqlite_error(path, err)
+    }
+}
+
+/// A failed query as a [`StoreError`]: a full disk says so.
+fn sqlite_error(path: &str, err: rusqlite::Error) -> StoreError {
+    let full = match &err {
+        rusqlite::Error::SqliteFailure(failure, _) => {
+            failure.code == rusqlite::ErrorCode::DiskFull
+                // The `-shm` file of a WAL database could not be grown.
+                || failure.extended_code == rusqlite::ffi::SQLITE_IOERR_SHMSIZE
+        }
+        _ => false,
+    };
+    if full {
+        StoreError::Full { path: path.into() }
+    } else {
+        StoreError::Sqlite {
+            path: path.into(),
+            reason: err.to_string(),
+        }
+    }
+}
+
 /// The sid of a widget's series (`series` is 0 for a single series, else 1 + its index),
 /// creating the row when new.
 fn series_id(
@@ -939,4 +1023,82 @@ fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<(
         ])?;
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+
+    fn points_of(db: &Db, widget: &str) -> Vec<f64> {
+        let mut statement = db
+            .conn
+            .prepare(
+                "SELECT value FROM points JOIN series USING (sid) WHERE widget = ?1 ORDER BY ts_ms",
+            )
+            .unwrap();
+        let values = statement
+            .query_map([widget], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<f64>>>()
+            .unwrap();
+        values
+    }
+
+    /// A full disk (SQLite's `SQLITE_FULL`, here from `max_page_count`) fails the whole batch
+    /// with an error that says so; a series created in the failed batch is created again when
+    /// the batch is retried, so its points are not stored under a series that does not exist.
+    #[test]
+    fn a_batch_refused_by_a_full_disk_is_stored_whole_when_there_is_room_again() {
+        let dir = std::env::temp_dir().join(format!("streamviz-full-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("full.db");
+        let _ = std::fs::remove_file(&path);
+        let mut db = Db::open(&path).unwrap();
+        let mut engine = Engine::new();
+        engine.set_journaling(true);
+        let spec = |id: &str| WidgetSpec::parse(id, "metric", json!({})).unwrap();
+        let before = engine.declare(spec("before")).unwrap().widget;
+        for i in 0..100 {
+            engine.apply(Update::Point {
+                widget: before,
+                ts_ms: f64::from(i),
+                value: f64::from(i),
+            });
+        }
+        assert_eq!(db.write(&engine.take_journal()).unwrap(), (100, 0));
+
+        let pages: i64 = db
+            .conn
+            .pragma_query_value(None, "page_count", |row| row.get(0))
+            .unwrap();
+        db.conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let during = engine.declare(spec("during")).unwrap().widget;
+        for i in 0..20_000 {
+            engine.apply(Update::Point {
+                widget: during,
+                ts_ms: f64::from(i),
+                value: f64::from(i),
+            });
+        }
+        let journal = engine.take_journal();
+        let err = db.write(&journal).unwrap_err();
+        assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
+        assert!(err.to_string().contains("disk holding it is full"), "{err}");
+        assert_eq!(points_of(&db, "during"), Vec::<f64>::new(), "nothing of it is stored");
+        assert_eq!(points_of(&db, "before").len(), 100, "what was stored is kept");
+
+        db.conn
+            .pragma_update(None, "max_page_count", 1 << 30)
+            .unwrap();
+        assert_eq!(db.write(&journal).unwrap(), (20_000, 0));
+        let stored = points_of(&db, "during");
+        assert_eq!(stored.len(), 20_000);
+        assert_eq!(stored.last(), Some(&19_999.0));
+        drop(db);
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
 }

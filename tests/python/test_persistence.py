@@ -1,8 +1,10 @@
 """Persistence with real SQLite files and real processes: what one script stores, the next one
 sees; a producer killed with SIGKILL leaves a clean database holding everything it flushed; bad
-paths and foreign files are refused with a reason and left untouched."""
+paths and foreign files are refused with a reason and left untouched; a full disk (a real, small
+tmpfs filled to the last byte) is reported and loses nothing."""
 
 import csv
+import errno
 import io
 import json
 import os
@@ -325,3 +327,105 @@ def test_a_producer_killed_at_100k_points_a_second_keeps_all_but_the_last_flush_
     assert low == 0 and count == high + 1, "a prefix of what was sent, each point once"
     assert count >= safe, (count, safe)
     assert count <= reports[-1][0] + 100_000
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path):
+    """A real 32 MiB file system (tmpfs) of its own, to fill up."""
+    disk = tmp_path / "disk"
+    disk.mkdir()
+    mounted = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=32m", "streamviz-test", str(disk)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if mounted.returncode != 0:
+        pytest.skip(f"a small file system cannot be mounted here: {mounted.stderr.strip()}")
+    try:
+        yield disk
+    finally:
+        subprocess.run(["umount", "--lazy", str(disk)], check=True)
+
+
+def fill(disk: Path) -> Path:
+    """Write a file until the disk has no byte left."""
+    filler = disk / "filler"
+    fd = os.open(filler, os.O_WRONLY | os.O_CREAT | os.O_APPEND)
+    try:
+        for size in (1 << 20, 4096, 1):
+            while True:
+                try:
+                    os.write(fd, b"\0" * size)
+                except OSError as err:
+                    assert err.errno == errno.ENOSPC, err
+                    break
+    finally:
+        os.close(fd)
+    assert os.statvfs(disk).f_bavail == 0
+    return filler
+
+
+def test_a_full_disk_is_reported_once_and_everything_is_stored_when_there_is_room(
+    small_disk: Path, capfd: pytest.CaptureFixture[str]
+) -> None:
+    db = small_disk / "metrics.db"
+    sv.configure(persistence=db)
+    cpu = sv.metric("cpu")
+    assert cpu.send_many(np.arange(2_000.0), np.arange(2_000.0) + 1_800_000_000) == 2_000
+    assert sv.flush()
+    filler = fill(small_disk)
+
+    # On the full disk: a widget declared and 100,000 points more; none of it fits.
+    late = sv.metric("late")
+    assert late.send_many([1.0, 2.0, 3.0]) == 3
+    more = np.arange(2_000.0, 102_000.0)
+    assert cpu.send_many(more, more + 1_800_000_000) == 100_000
+    for _ in range(3):
+        assert not sv.flush(timeout=5), "the writer says it could not store"
+    persistence = sv.stats()["persistence"]
+    assert persistence["points_stored"] == 2_000
+    assert persistence["updates_lost"] == 0
+    assert persistence["last_error"] == f"{db}: the disk holding it is full; free space on it (what is stored is kept)"
+    errors = capfd.readouterr().err
+    assert errors.count("the disk holding it is full") == 1, errors
+    assert "updates wait in memory" in errors
+    assert exported_points("cpu")[-1][1] == 101_999.0, "the live dashboard goes on"
+
+    # What was stored before stays readable and whole while the disk is full.
+    conn = sqlite3.connect(f"file:{db}?mode=ro", uri=True)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    assert conn.execute("SELECT count(*), max(value) FROM points").fetchone() == (2_000, 1_999.0)
+    conn.close()
+
+    filler.unlink()
+    assert sv.flush(), "with room again the waiting updates are stored"
+    persistence = sv.stats()["persistence"]
+    assert persistence["last_error"] is None
+    assert persistence["points_stored"] == 102_003
+    assert "takes writes again" in capfd.readouterr().err
+    sv.reset()
+    conn = sqlite3.connect(db)
+    assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+    counts = dict(
+        conn.execute(
+            "SELECT widget, count(*) FROM points JOIN series USING (sid) GROUP BY widget"
+        ).fetchall()
+    )
+    assert counts == {"cpu": 102_000, "late": 3}
+    conn.close()
+
+    filler = fill(small_disk)
+    # A new database cannot be made on a full disk: a clear error, and no file left behind.
+    with pytest.raises(sv.PersistenceError, match="disk holding it is full"):
+        sv.configure(persistence=small_disk / "other.db")
+    assert [p.name for p in small_disk.iterdir() if p.name.startswith("other")] == []
+    # Nor can one that exists be opened (its WAL index needs room): the same error, the file kept.
+    stored = db.read_bytes()
+    with pytest.raises(sv.PersistenceError, match="disk holding it is full"):
+        sv.configure(persistence=db)
+    assert db.read_bytes() == stored
+    filler.unlink()
+    sv.configure(persistence=db)
+    assert [v for _, v in exported_points("late")] == [1.0, 2.0, 3.0]
+    assert exported_points("cpu")[-1][1] == 101_999.0
