@@ -447,24 +447,53 @@ impl Db {
                 });
             }
         }
-        let created = !path.exists();
-        let conn = Connection::open_with_flags(
+        // Made (or checked writable) here, so that the error says why: SQLite would only say it
+        // is "unable to open database file". An empty file is an empty database.
+        let created = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => true,
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|err| StoreError::Open {
+                        path: shown.clone(),
+                        reason: format!(
+                            "it cannot be written ({err}); choose a writable place or change its \
+                             permissions"
+                        ),
+                    })?;
+                false
+            }
+            Err(err) => {
+                return Err(StoreError::Open {
+                    path: shown,
+                    reason: format!(
+                        "it cannot be created ({err}); choose a writable place or change the \
+                         folder's permissions"
+                    ),
+                })
+            }
+        };
+        let opened = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
                 | OpenFlags::SQLITE_OPEN_CREATE
                 | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )
-        .map_err(|err| StoreError::Open {
-            path: shown.clone(),
-            reason: err.to_string(),
-        })?;
-        let mut db = Self {
-            conn,
-            path: shown,
-            series: HashMap::new(),
-        };
-        if let Err(err) = db.prepare_schema() {
-            drop(db);
+        .map_err(|err| sqlite_error(&shown, err))
+        .and_then(|conn| {
+            let mut db = Self {
+                conn,
+                path: shown,
+                series: HashMap::new(),
+            };
+            db.prepare_schema().map(|()| db)
+        });
+        if opened.is_err() {
             if created {
                 // A file this call created and could not set up is not left behind.
                 for suffix in ["", "-wal", "-shm"] {
@@ -473,9 +502,8 @@ impl Db {
                     let _ = std::fs::remove_file(file);
                 }
             }
-            return Err(err);
         }
-        Ok(db)
+        opened
     }
 
     /// Open a recording for reading only: it must exist and be a StreamViz database; nothing
@@ -961,6 +989,13 @@ fn sqlite_error(path: &str, err: rusqlite::Error) -> StoreError {
     };
     if full {
         StoreError::Full { path: path.into() }
+    } else if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) {
+        StoreError::Open {
+            path: path.into(),
+            reason: "SQLite cannot open it or its -wal and -shm files beside it; the folder must \
+                     be writable"
+                .into(),
+        }
     } else {
         StoreError::Sqlite {
             path: path.into(),

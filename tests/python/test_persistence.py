@@ -429,3 +429,28 @@ def test_a_full_disk_is_reported_once_and_everything_is_stored_when_there_is_roo
     sv.configure(persistence=db)
     assert [v for _, v in exported_points("late")] == [1.0, 2.0, 3.0]
     assert exported_points("cpu")[-1][1] == 101_999.0
+
+
+def test_a_database_that_cannot_be_written_is_refused_with_the_reason_and_kept(small_disk: Path) -> None:
+    db = small_disk / "metrics.db"
+    sv.configure(persistence=db)
+    sv.metric("cpu").send(1.0)
+    assert sv.flush()
+    sv.reset()
+    stored = db.read_bytes()
+    subprocess.run(["mount", "-o", "remount,ro", str(small_disk)], check=True)
+
+    with pytest.raises(sv.PersistenceError, match=r"metrics.db: it cannot be written \(Read-only file system"):
+        sv.configure(persistence=db)
+    with pytest.raises(sv.PersistenceError, match=r"new.db: it cannot be created \(Read-only file system"):
+        sv.configure(persistence=small_disk / "new.db")
+    assert db.read_bytes() == stored
+    assert sorted(p.name for p in small_disk.iterdir()) == ["metrics.db"]
+    cpu = sv.metric("cpu")
+    assert cpu.send(2.0) and sv.flush(), "in memory, the dashboard goes on"
+    assert "persistence" not in sv.stats()
+
+    sv.reset()
+    subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
+    sv.configure(persistence=db)
+    assert [v for _, v in exported_points("cpu")] == [1.0]
