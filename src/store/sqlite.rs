@@ -1123,8 +1123,16 @@ mod tests {
         let err = db.write(&journal).unwrap_err();
         assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
         assert!(err.to_string().contains("disk holding it is full"), "{err}");
-        assert_eq!(points_of(&db, "during"), Vec::<f64>::new(), "nothing of it is stored");
-        assert_eq!(points_of(&db, "before").len(), 100, "what was stored is kept");
+        assert_eq!(
+            points_of(&db, "during"),
+            Vec::<f64>::new(),
+            "nothing of it is stored"
+        );
+        assert_eq!(
+            points_of(&db, "before").len(),
+            100,
+            "what was stored is kept"
+        );
 
         db.conn
             .pragma_update(None, "max_page_count", 1 << 30)
