@@ -295,3 +295,74 @@ fn a_mirror_shows_what_the_producer_lost() {
     }
     mirror.stop();
 }
+
+/// A producer with persistence keeps more than its rings; the mirror's history source reads that
+/// from the producer's range endpoint: every stored point of a metric and of a named line-chart
+/// series, the end of the range left out, and a reason for what cannot be read.
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_mirror_reads_the_producers_stored_history_beyond_its_rings() {
+    use streamviz::engine::SeriesOptions;
+    use streamviz::store::{Persistence, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let producer = Pipeline::default();
+    let store = Persistence::start(&producer, StoreOptions::new(dir.path().join("p.db"))).unwrap();
+    let cpu = declare(&producer, "cpu", "metric", json!({"max_points": 100}));
+    let lat = declare(&producer, "lat", "line_chart", json!({"max_points": 50}));
+    let p95 = producer
+        .engine()
+        .series_index(
+            lat.widget,
+            SeriesOptions {
+                name: "p95 / api".into(),
+                color: None,
+                label: None,
+            },
+            false,
+        )
+        .unwrap();
+    let t0 = 1.7e12;
+    for i in 0..1_000 {
+        let ts = t0 + f64::from(i) * 1_000.0;
+        let value = if i == 10 { f64::NAN } else { f64::from(i) };
+        producer.send(Update::point(cpu.widget, None, ts, value), &cpu.dropped);
+        producer.send(
+            Update::point(lat.widget, Some(p95), ts, f64::from(i) / 2.0),
+            &lat.dropped,
+        );
+    }
+    assert!(producer.flush(Duration::from_secs(10)));
+    assert!(store.flush(Duration::from_secs(10)));
+    let server = serve(&producer, 0);
+    let mirror = Mirror::start(&server.url()).unwrap();
+    wait_equal(&mirror, &producer);
+    let history = mirror
+        .pipeline()
+        .history_source()
+        .expect("an http mirror has one");
+
+    let first_held = t0 + 900_000.0;
+    let cpu_older = history("cpu", "", t0, first_held).unwrap();
+    assert_eq!(
+        cpu_older.len(),
+        900,
+        "every point before the ring, not the first held one"
+    );
+    assert_eq!(cpu_older[0], (t0, 0.0));
+    assert!(cpu_older[10].1.is_nan(), "a gap stays a gap");
+    assert_eq!(cpu_older[899], (t0 + 899_000.0, 899.0));
+    let lat_older = history("lat", "p95 / api", t0, t0 + 950_000.0).unwrap();
+    assert_eq!(lat_older.len(), 950);
+    assert_eq!(lat_older.last(), Some(&(t0 + 949_000.0, 474.5)));
+
+    let unknown = history("nope", "", t0, first_held).unwrap_err();
+    assert!(
+        unknown.contains("404") && unknown.contains("unknown widget"),
+        "{unknown}"
+    );
+    let no_series = history("lat", "p50", t0, first_held).unwrap_err();
+    assert!(no_series.contains("no series"), "{no_series}");
+    mirror.stop();
+    drop(server);
+    store.stop();
+}

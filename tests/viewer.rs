@@ -104,7 +104,11 @@ fn options() -> ViewerOptions {
 }
 
 fn harness(pipeline: Pipeline, options: ViewerOptions) -> Harness<'static, Viewer> {
-    let viewer = Viewer::new(Source::Local(pipeline), options);
+    harness_for(Source::Local(pipeline), options)
+}
+
+fn harness_for(source: Source, options: ViewerOptions) -> Harness<'static, Viewer> {
+    let viewer = Viewer::new(source, options);
     let mut harness = Harness::builder()
         .with_size([1280.0, 960.0])
         // Short frames, so that two clicks a frame apart make a double-click (< 0.3 s).
@@ -651,4 +655,75 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
         "a replay has a scrubber, not pause"
     );
     harness.snapshot("viewer_replay");
+}
+
+/// `streamviz-viewer URL` of a producer with persistence: a time range longer than the rings hold
+/// draws the producer's stored points, read over HTTP from its range endpoint.
+#[cfg(all(feature = "sqlite", feature = "web"))]
+#[test]
+fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
+    use streamviz::ingest::mirror::Mirror;
+    use streamviz::store::{Persistence, StoreOptions};
+    use streamviz::web::{ServerHandle, ServerOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let producer = Pipeline::default();
+    let store = Persistence::start(&producer, StoreOptions::new(dir.path().join("p.db"))).unwrap();
+    push(
+        &producer,
+        json!({"type": "push", "widgets": [
+            {"id": "cpu", "kind": "metric", "options": {"title": "CPU", "max_points": 100}}]}),
+    );
+    let cpu = producer.engine().handle("cpu").unwrap();
+    for i in 0..1000 {
+        let t = T0 + f64::from(i) * 1000.0;
+        producer.send(
+            streamviz::Update::point(cpu.widget, None, t, f64::from(i % 100)),
+            &cpu.dropped,
+        );
+    }
+    assert!(producer.flush(Duration::from_secs(10)));
+    assert!(store.flush(Duration::from_secs(10)));
+    let server = ServerHandle::start(producer.clone(), ServerOptions::default()).unwrap();
+    let mirror = Mirror::start(&server.url()).unwrap();
+    let mut seen = 0;
+    let deadline = std::time::Instant::now() + Duration::from_secs(20);
+    while mirror
+        .pipeline()
+        .engine()
+        .widget("cpu")
+        .and_then(|(_, data)| streamviz::gui::model::time_extent(data))
+        != Some((T0 + 900_000.0, T0 + 999_000.0))
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{:?}",
+            mirror.status()
+        );
+        seen = mirror.wait_for_event(seen, Duration::from_millis(500));
+    }
+    let mut harness = harness_for(Source::Mirror(mirror), options());
+    // "All" is what the rings hold; "1h" reaches back past them.
+    let all = harness.state().plot_points("cpu").unwrap();
+    assert_eq!(all[0].first().unwrap()[0], T0 + 900_000.0);
+    harness.state_mut().set_time_range(4);
+    harness.run_steps(1);
+    assert!(harness
+        .state_mut()
+        .wait_for_history(Duration::from_secs(10)));
+    harness.run_steps(2);
+    let drawn = harness.state().plot_points("cpu").unwrap();
+    assert_eq!(drawn[0].first().unwrap()[0], T0, "the first stored point");
+    assert_eq!(drawn[0].last().unwrap()[0], T0 + 999_000.0);
+    let older: Vec<f64> = drawn[0]
+        .iter()
+        .filter(|p| p[0] < T0 + 900_000.0)
+        .map(|p| p[1])
+        .collect();
+    // Decimated to the plot's columns (M4 keeps each column's extremes).
+    assert!(older.len() > 50, "{}", older.len());
+    assert_eq!(older.iter().copied().fold(f64::MAX, f64::min), 0.0);
+    assert_eq!(older.iter().copied().fold(f64::MIN, f64::max), 99.0);
+    drop(harness);
+    drop(server);
+    store.stop();
 }

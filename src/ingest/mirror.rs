@@ -10,7 +10,7 @@ use futures_util::StreamExt;
 use serde_json::{json, Map, Value};
 use tokio_tungstenite::tungstenite::Message;
 
-use super::pipeline::Pipeline;
+use super::pipeline::{HistorySource, Pipeline};
 use super::push::apply_push_to;
 use crate::engine::{ConfigPatch, ContainerSpec, Engine, Losses, WidgetSpec};
 use crate::protocol::PROTOCOL_VERSION;
@@ -40,23 +40,92 @@ pub struct MirrorUrlError {
     pub reason: String,
 }
 
-/// The WebSocket URL of a producer given as `http(s)://host:port[/...]` or `ws(s)://...`.
-pub fn websocket_url(url: &str) -> Result<String, MirrorUrlError> {
+/// A producer given as `http(s)://host:port[/...]` or `ws(s)://...`: whether it is secure, and
+/// its `host:port`.
+fn producer(url: &str) -> Result<(bool, &str), MirrorUrlError> {
     let fail = |reason: &str| MirrorUrlError {
         url: url.to_owned(),
         reason: reason.to_owned(),
     };
     let (scheme, rest) = url.split_once("://").ok_or_else(|| fail("no scheme"))?;
-    let ws_scheme = match scheme.to_ascii_lowercase().as_str() {
-        "http" | "ws" => "ws",
-        "https" | "wss" => "wss",
+    let secure = match scheme.to_ascii_lowercase().as_str() {
+        "http" | "ws" => false,
+        "https" | "wss" => true,
         _ => return Err(fail("the scheme is not http, https, ws or wss")),
     };
     let host = rest.split(['/', '?', '#']).next().unwrap_or("");
     if host.is_empty() || host.contains(char::is_whitespace) {
         return Err(fail("no host"));
     }
-    Ok(format!("{ws_scheme}://{host}/ws"))
+    Ok((secure, host))
+}
+
+/// The WebSocket URL of a producer given as `http(s)://host:port[/...]` or `ws(s)://...`.
+pub fn websocket_url(url: &str) -> Result<String, MirrorUrlError> {
+    let (secure, host) = producer(url)?;
+    Ok(format!("{}://{host}/ws", if secure { "wss" } else { "ws" }))
+}
+
+/// How wide a chart the stored points read from a producer are decimated for: finer than any
+/// plot draws them (the viewer decimates again to its plot's width).
+const REMOTE_HISTORY_WIDTH: u32 = 4000;
+/// The longest a read of stored points from a producer may take.
+const REMOTE_HISTORY_TIMEOUT: Duration = Duration::from_secs(15);
+/// The largest range response read (4 points per column at most, ~40 bytes a point).
+const REMOTE_HISTORY_MAX_BYTES: u64 = 16 << 20;
+
+/// The points a producer holds beyond its rings (stored in its database), read from its range
+/// endpoint (`GET /api/v1/widgets/{id}/range`, docs/PROTOCOL.md) at `base` (`http://host:port`).
+/// Blocking: call it off the frame thread. Points come M4-decimated to 4000 columns; a producer
+/// without persistence answers with what its rings hold.
+pub fn remote_history(base: &str) -> HistorySource {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(REMOTE_HISTORY_TIMEOUT))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let base = base.trim_end_matches('/').to_owned();
+    Arc::new(move |widget, series, from, to| {
+        crate::engine::validate_id(widget).map_err(|err| err.to_string())?;
+        let mut request = agent
+            .get(format!("{base}/api/v1/widgets/{widget}/range"))
+            .query("from", from.to_string())
+            .query("to", to.to_string())
+            .query("width", REMOTE_HISTORY_WIDTH.to_string());
+        if !series.is_empty() {
+            request = request.query("series", series);
+        }
+        let mut response = request
+            .call()
+            .map_err(|err| format!("asking {base} for stored points: {err}"))?;
+        let status = response.status();
+        let body = response
+            .body_mut()
+            .with_config()
+            .limit(REMOTE_HISTORY_MAX_BYTES)
+            .read_to_string()
+            .map_err(|err| format!("reading {base}'s stored points: {err}"))?;
+        let body: Value = serde_json::from_str(&body)
+            .map_err(|err| format!("{base} answered with something that is not JSON: {err}"))?;
+        if !status.is_success() {
+            let reason = body.get("error").and_then(Value::as_str).unwrap_or("");
+            return Err(format!("{base} answered {status}: {reason}"));
+        }
+        let points = body
+            .get("points")
+            .and_then(Value::as_array)
+            .ok_or_else(|| format!("{base}'s answer has no points"))?;
+        // The endpoint includes `to`; this source does not.
+        Ok(points
+            .iter()
+            .filter_map(|point| {
+                let ts = point.get(0)?.as_f64()?;
+                // A gap is null.
+                let value = point.get(1)?.as_f64().unwrap_or(f64::NAN);
+                (ts >= from && ts < to).then_some((ts, value))
+            })
+            .collect())
+    })
 }
 
 struct Shared {
@@ -117,6 +186,11 @@ impl Mirror {
         let pipeline = Pipeline::default();
         // The producer aggregates windowed metrics; the mirror holds their results as they are.
         pipeline.engine().set_replica(true);
+        // What the producer stored beyond its rings is read on demand (plain HTTP only: the
+        // client has no TLS).
+        if let Ok((false, host)) = producer(url) {
+            pipeline.set_history_source(Some(remote_history(&format!("http://{host}"))));
+        }
         let shared = Arc::new(Shared {
             status: Mutex::new(MirrorStatus::Connecting),
             events: Mutex::new(0),

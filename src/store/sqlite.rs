@@ -493,14 +493,12 @@ impl Db {
             };
             db.prepare_schema().map(|()| db)
         });
-        if opened.is_err() {
-            if created {
-                // A file this call created and could not set up is not left behind.
-                for suffix in ["", "-wal", "-shm"] {
-                    let mut file = path.as_os_str().to_owned();
-                    file.push(suffix);
-                    let _ = std::fs::remove_file(file);
-                }
+        if opened.is_err() && created {
+            // A file this call created and could not set up is not left behind.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
             }
         }
         opened
@@ -1086,10 +1084,8 @@ mod tests {
     /// the batch is retried, so its points are not stored under a series that does not exist.
     #[test]
     fn a_batch_refused_by_a_full_disk_is_stored_whole_when_there_is_room_again() {
-        let dir = std::env::temp_dir().join(format!("streamviz-full-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("full.db");
-        let _ = std::fs::remove_file(&path);
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.db");
         let mut db = Db::open(&path).unwrap();
         let mut engine = Engine::new();
         engine.set_journaling(true);
@@ -1141,7 +1137,5 @@ mod tests {
         let stored = points_of(&db, "during");
         assert_eq!(stored.len(), 20_000);
         assert_eq!(stored.last(), Some(&19_999.0));
-        drop(db);
-        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
