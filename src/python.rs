@@ -1566,14 +1566,15 @@ fn export(py: Python<'_>, id: &str, format: &str) -> PyResult<String> {
 /// The extension module.
 #[pymodule]
 fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
-    // Warnings and errors (a full disk, a failed server) go to stderr; `STREAMVIZ_LOG` (as
-    // `RUST_LOG`: `info`, `streamviz=debug`, `off`) says otherwise. A subscriber the process
-    // already has is kept.
+    // StreamViz's warnings and errors (a full disk, a failed server) go to stderr, not those of
+    // the libraries under it (winit's X11 complaints); `STREAMVIZ_LOG` (as `RUST_LOG`: `info`,
+    // `debug`, `off`) says otherwise. A subscriber the process already has is kept.
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
-                .unwrap_or_else(|_| "warn".into()),
+                .unwrap_or_else(|_| "streamviz=warn".into()),
         )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
         .try_init();
     m.add("__version__", env!("CARGO_PKG_VERSION"))?;

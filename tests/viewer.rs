@@ -727,3 +727,84 @@ fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
     drop(server);
     store.stop();
 }
+
+/// A replay moves tables and texts with the scrubber: each shows what its stored changes made
+/// of it by the scrubbed time (rows upserted and deleted since are not there yet).
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
+    use streamviz::ingest::now_ms;
+    use streamviz::store::{open_recording, Persistence, StoreOptions};
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("changes.db");
+    {
+        let producer = Pipeline::default();
+        let store = Persistence::start(&producer, StoreOptions::new(&path)).unwrap();
+        push(
+            &producer,
+            json!({"type": "push", "widgets": [
+                {"id": "events", "kind": "table", "options": {"title": "Events"}},
+                {"id": "status", "kind": "text", "options": {"title": "Status"}}]}),
+        );
+        let batches = [
+            json!([
+                {"widget": "events", "upsert": [
+                    {"key": "a", "row": {"level": "INFO", "msg": "boot"}},
+                    {"key": "b", "row": {"level": "WARN", "msg": "slow disk"}}]},
+                {"widget": "status", "text": "starting up"}]),
+            json!([
+                {"widget": "events", "upsert": [{"key": "a", "row": {"level": "ERROR", "msg": "crash"}}]},
+                {"widget": "events", "delete": ["b"]},
+                {"widget": "status", "text": "recovering"}]),
+        ];
+        for updates in batches {
+            push(&producer, json!({"type": "push", "updates": updates}));
+            assert!(producer.flush(Duration::from_secs(10)));
+            assert!(store.flush(Duration::from_secs(10)));
+            // The next batch is stored at a later millisecond.
+            let stored = now_ms();
+            while now_ms() <= stored {
+                std::hint::spin_loop();
+            }
+        }
+        store.stop();
+    }
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let times: Vec<f64> = conn
+        .prepare("SELECT DISTINCT ts_ms FROM changes ORDER BY ts_ms")
+        .unwrap()
+        .query_map([], |row| row.get(0))
+        .unwrap()
+        .collect::<Result<_, _>>()
+        .unwrap();
+    drop(conn);
+    assert_eq!(times.len(), 2, "{times:?}");
+
+    let pipeline = Pipeline::default();
+    let recording = open_recording(&pipeline, &path).unwrap();
+    assert_eq!(
+        recording.span,
+        Some((times[0], times[1])),
+        "a recording of changes only"
+    );
+    let mut harness = harness(pipeline, options());
+    harness.state_mut().set_recording(recording.span.unwrap());
+    let show = |harness: &mut Harness<'static, Viewer>, at: f64| {
+        harness.state_mut().seek(at);
+        harness.run_steps(1);
+        assert!(harness
+            .state_mut()
+            .wait_for_history(Duration::from_secs(10)));
+        harness.run_steps(2);
+        painted_texts(harness)
+    };
+    let end = show(&mut harness, times[1]);
+    assert!(end.contains(&"recovering".to_owned()), "{end:?}");
+    assert!(end.contains(&"crash".to_owned()) && !end.contains(&"slow disk".to_owned()));
+    let start = show(&mut harness, times[0]);
+    assert!(start.contains(&"starting up".to_owned()), "{start:?}");
+    assert!(start.contains(&"boot".to_owned()) && start.contains(&"slow disk".to_owned()));
+    assert!(!start.contains(&"crash".to_owned()) && !start.contains(&"recovering".to_owned()));
+    let again = show(&mut harness, times[1]);
+    assert_eq!(again, end, "back at the end, as before");
+}

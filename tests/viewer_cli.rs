@@ -75,7 +75,7 @@ fn a_recording_that_cannot_be_replayed_gets_one_line_saying_why() {
     assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
     assert!(stderr.contains("not a StreamViz database"), "{stderr}");
 
-    // A database with a dashboard but no points has nothing to replay.
+    // A database with a dashboard but no points or changes has nothing to replay.
     let empty = dir.path().join("empty.db");
     {
         let pipeline = streamviz::ingest::Pipeline::default();
@@ -88,7 +88,7 @@ fn a_recording_that_cannot_be_replayed_gets_one_line_saying_why() {
     }
     let (code, _, stderr) = viewer(&["--open", empty.to_str().unwrap()]);
     assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
-    assert!(stderr.contains("holds no points to replay"), "{stderr}");
+    assert!(stderr.contains("holds nothing to replay"), "{stderr}");
 
     let (code, _, stderr) = viewer(&["http://127.0.0.1:1", "--open", "x.db"]);
     assert_eq!(code, 2, "a URL and a recording are one too many: {stderr}");

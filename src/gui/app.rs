@@ -145,6 +145,7 @@ pub struct Viewer {
     saved_rx: Receiver<Saved>,
     applied_visuals: Option<Palette>,
     older: super::model::OlderPoints,
+    as_of: super::model::ChangesAsOf,
 }
 
 impl Viewer {
@@ -172,6 +173,7 @@ impl Viewer {
             saved_rx,
             applied_visuals: None,
             older: super::model::OlderPoints::default(),
+            as_of: super::model::ChangesAsOf::default(),
         }
     }
 
@@ -218,13 +220,17 @@ impl Viewer {
 
     /// True while stored points for a plot are being read (a replay reaching past its rings).
     pub fn reading_history(&self) -> bool {
-        self.older.reading()
+        self.older.reading() || self.as_of.reading()
     }
 
     /// Wait up to `timeout` for stored points being read; true when all arrived (the next
     /// frame draws them).
     pub fn wait_for_history(&mut self, timeout: Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
         self.older.wait(timeout)
+            && self
+                .as_of
+                .wait(deadline.saturating_duration_since(std::time::Instant::now()))
     }
 
     /// The points a plot drew last frame, per series (decimated), if it is a visible plot.
@@ -383,6 +389,7 @@ impl Viewer {
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
         let history = pipeline.history_source();
+        let changes = pipeline.change_source();
         self.losses.clear();
         for id in &visible {
             let losses = engine.losses(id);
@@ -428,6 +435,17 @@ impl Viewer {
                 }
                 WidgetKind::Stat | WidgetKind::Gauge if self.recording.is_some() => {
                     match super::model::copy_at(spec, data, clock) {
+                        Some(body) => body,
+                        None => continue,
+                    }
+                }
+                // Tables, bars, texts and heatmaps of a replay: as their stored changes leave
+                // them at the scrubbed time (the last state until that is read).
+                _ if self.recording.is_some() && changes.is_some() => {
+                    let read = changes
+                        .as_ref()
+                        .and_then(|changes| self.as_of.body(changes, ctx, spec, clock));
+                    match read.or_else(|| self.extractor.copy(&engine, spec)) {
                         Some(body) => body,
                         None => continue,
                     }

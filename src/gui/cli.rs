@@ -123,7 +123,7 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
         };
         let Some(span) = recording.span else {
             eprintln!(
-                "streamviz-viewer: {} holds no points to replay",
+                "streamviz-viewer: {} holds nothing to replay (no points, no changes)",
                 path.display()
             );
             return 1;

@@ -363,6 +363,120 @@ impl OlderPoints {
     }
 }
 
+/// The tables, bar charts, texts and heatmaps of a replay as of its time: each widget's stored
+/// changes up to then, applied to an engine of its own on a thread (one read per widget at a
+/// time); until the first read arrives the widget shows its last state.
+#[derive(Default)]
+pub struct ChangesAsOf {
+    cached: HashMap<String, WidgetAsOf>,
+}
+
+#[derive(Default)]
+struct WidgetAsOf {
+    /// The time `body` shows.
+    at: Option<f64>,
+    body: Option<Body>,
+    /// A read under way: its time, and where its body arrives.
+    pending: Option<(f64, crossbeam_channel::Receiver<Option<Body>>)>,
+}
+
+impl std::fmt::Debug for ChangesAsOf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChangesAsOf")
+            .field("cached", &self.cached.len())
+            .finish()
+    }
+}
+
+impl ChangesAsOf {
+    /// `spec`'s content as of `at`, once read; `ctx` is asked to repaint when a read finishes.
+    pub fn body(
+        &mut self,
+        source: &crate::ingest::ChangeSource,
+        ctx: &egui::Context,
+        spec: &WidgetSpec,
+        at: f64,
+    ) -> Option<Body> {
+        let widget = self.cached.entry(spec.id.clone()).or_default();
+        if let Some((read_at, arrived)) = &widget.pending {
+            if let Ok(body) = arrived.try_recv() {
+                widget.at = Some(*read_at);
+                widget.body = body;
+                widget.pending = None;
+            }
+        }
+        if widget.at != Some(at) && widget.pending.is_none() {
+            let (source, ctx, spec) = (std::sync::Arc::clone(source), ctx.clone(), spec.clone());
+            let (deliver, arrived) = crossbeam_channel::bounded(1);
+            let read = move || {
+                let body = match as_of(&source, &spec, at) {
+                    Ok(body) => body,
+                    Err(err) => {
+                        tracing::warn!("reading stored changes of {:?}: {err}", spec.id);
+                        None
+                    }
+                };
+                let _ = deliver.send(body);
+                ctx.request_repaint();
+            };
+            if std::thread::Builder::new()
+                .name("streamviz-history".into())
+                .spawn(read)
+                .is_ok()
+            {
+                widget.pending = Some((at, arrived));
+            }
+        }
+        widget.body.clone()
+    }
+
+    /// True while a read of stored changes is under way.
+    pub fn reading(&self) -> bool {
+        self.cached.values().any(|w| w.pending.is_some())
+    }
+
+    /// Wait up to `timeout` for the reads under way to finish; true when none is left.
+    pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
+        let deadline = std::time::Instant::now() + timeout;
+        for widget in self.cached.values_mut() {
+            if let Some((read_at, arrived)) = widget.pending.take() {
+                let left = deadline.saturating_duration_since(std::time::Instant::now());
+                match arrived.recv_timeout(left) {
+                    Ok(body) => {
+                        widget.at = Some(read_at);
+                        widget.body = body;
+                    }
+                    Err(_) => {
+                        widget.pending = Some((read_at, arrived));
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+}
+
+/// A widget as its stored changes up to `at` leave it: applied, as a restart would, to an engine
+/// holding only that widget.
+fn as_of(
+    source: &crate::ingest::ChangeSource,
+    spec: &WidgetSpec,
+    at: f64,
+) -> Result<Option<Body>, String> {
+    let changes = source(&spec.id, at)?;
+    let mut engine = Engine::new();
+    engine.set_replica(true);
+    let mut alone = spec.clone();
+    alone.placement = crate::engine::Placement::default();
+    engine.declare(alone).map_err(|err| err.to_string())?;
+    for change in changes {
+        let body = format!(r#"{{"updates": [{change}]}}"#);
+        crate::ingest::push::apply_push_to(&mut engine, &body).map_err(|err| err.to_string())?;
+    }
+    Ok(Extractor::default().copy(&engine, spec))
+}
+
 /// The series rings of a widget (none for kinds that are not time series).
 fn rings(data: &WidgetData) -> &[RingBuffer] {
     match data {

@@ -9,6 +9,6 @@ mod pipeline;
 pub mod push;
 
 pub use pipeline::{
-    now_ms, HistorySource, Pipeline, PipelineOptions, PipelineStats, DEFAULT_QUEUE_CAPACITY,
-    MAX_QUEUED_BATCH_POINTS,
+    now_ms, ChangeSource, HistorySource, Pipeline, PipelineOptions, PipelineStats,
+    DEFAULT_QUEUE_CAPACITY, MAX_QUEUED_BATCH_POINTS,
 };

@@ -57,6 +57,11 @@ pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
 pub type HistorySource =
     Arc<dyn Fn(&str, &str, f64, f64) -> Result<Vec<(f64, f64)>, String> + Send + Sync>;
 
+/// Changes (table rows, bars, texts, heatmaps) a recording holds: `(widget id, until)` → the
+/// widget's `data` ops (JSON, as `push` takes them) stored at or before `until` (epoch ms, when
+/// they were stored), in order, or why they cannot be read.
+pub type ChangeSource = Arc<dyn Fn(&str, f64) -> Result<Vec<String>, String> + Send + Sync>;
+
 struct Shared {
     engine: Mutex<Engine>,
     dropped: AtomicU64,
@@ -65,6 +70,7 @@ struct Shared {
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
     history: Mutex<Option<HistorySource>>,
+    changes: Mutex<Option<ChangeSource>>,
 }
 
 /// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
@@ -116,6 +122,7 @@ impl Pipeline {
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
             history: Mutex::new(None),
+            changes: Mutex::new(None),
         });
         let thread_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
@@ -218,6 +225,25 @@ impl Pipeline {
     pub fn history_source(&self) -> Option<HistorySource> {
         self.shared
             .history
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .clone()
+    }
+
+    /// Let a replay show widgets as of a time by reading their stored changes from `source`
+    /// (`None` detaches it).
+    pub fn set_change_source(&self, source: Option<ChangeSource>) {
+        *self
+            .shared
+            .changes
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = source;
+    }
+
+    /// The attached change source, if any.
+    pub fn change_source(&self) -> Option<ChangeSource> {
+        self.shared
+            .changes
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
             .clone()

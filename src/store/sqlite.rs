@@ -32,7 +32,7 @@ use crate::engine::{
     WidgetInfo, WidgetOptions, WidgetSpec, MAX_JOURNAL_UPDATES,
 };
 use crate::ingest::push::apply_push_to;
-use crate::ingest::{now_ms, HistorySource, Pipeline};
+use crate::ingest::{now_ms, ChangeSource, HistorySource, Pipeline};
 use crate::protocol::change_json;
 
 /// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
@@ -888,7 +888,8 @@ pub struct Recording {
     pub widgets: u64,
     /// Points loaded into the rings (the rest are read on demand).
     pub points: u64,
-    /// The first and last timestamp of every stored point, if any.
+    /// The first and last timestamp of every stored point and change (changes are stamped when
+    /// they were stored), if any.
     pub span: Option<(f64, f64)>,
 }
 
@@ -903,13 +904,18 @@ pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, Sto
         engine.set_replica(true);
         db.restore(&mut engine)?
     };
+    // Points carry their own timestamps; changes the time they were stored.
     let span: (Option<f64>, Option<f64>) = db
         .conn
-        .query_row("SELECT min(ts_ms), max(ts_ms) FROM points", [], |row| {
-            Ok((row.get(0)?, row.get(1)?))
-        })
+        .query_row(
+            "SELECT min(lo), max(hi) FROM (SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM points \
+             UNION ALL SELECT min(ts_ms), max(ts_ms) FROM changes)",
+            [],
+            |row| Ok((row.get(0)?, row.get(1)?)),
+        )
         .map_err(|err| db.error(err))?;
     pipeline.set_history_source(Some(history));
+    pipeline.set_change_source(Some(changes_reader(path)?));
     Ok(Recording {
         widgets,
         points,
@@ -960,6 +966,40 @@ fn history_reader(path: &Path) -> Result<HistorySource, StoreError> {
                 .map_err(|err| err.to_string())
         },
     ))
+}
+
+/// Most changes one read of a widget's stored changes returns.
+const MAX_CHANGES_READ: usize = 5_000_000;
+
+/// A reader of a recording's stored changes, for a replay's widgets as of a time: its own
+/// read-only connection, used by one read at a time.
+fn changes_reader(path: &Path) -> Result<ChangeSource, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|err| StoreError::Open {
+        path: path.display().to_string(),
+        reason: format!("cannot open a reader: {err}"),
+    })?;
+    let conn = Mutex::new(conn);
+    Ok(Arc::new(move |widget: &str, until: f64| {
+        let conn = conn
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT change FROM changes WHERE widget = ?1 AND ts_ms <= ?2 ORDER BY id LIMIT ?3",
+            )
+            .map_err(|err| err.to_string())?;
+        let rows = statement
+            .query_map(params![widget, until, MAX_CHANGES_READ as i64], |row| {
+                row.get::<_, String>(0)
+            })
+            .map_err(|err| err.to_string())?;
+        rows.collect::<Result<Vec<_>, _>>()
+            .map_err(|err| err.to_string())
+    }))
 }
 
 /// A failed first read of a file: one that is not a database is foreign, other errors say what
