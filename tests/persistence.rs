@@ -332,3 +332,34 @@ fn a_windowed_metric_stores_its_windows_and_a_new_process_goes_on_from_them() {
     assert_eq!(store.stats().points_stored, 2);
     store.stop();
 }
+
+#[test]
+fn a_damaged_database_is_refused_with_a_way_out_and_left_as_it_is() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("damaged.db");
+    {
+        let pipeline = Pipeline::default();
+        let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+        feed(&pipeline);
+        assert!(store.flush(TIMEOUT));
+        store.stop();
+    }
+    // Every page but the first (the header and the schema) overwritten: a disk that went bad.
+    let mut bytes = std::fs::read(&path).unwrap();
+    let page = 4096;
+    assert!(bytes.len() > 4 * page, "{}", bytes.len());
+    for (i, byte) in bytes[page..].iter_mut().enumerate() {
+        *byte = (i * 7 % 251) as u8;
+    }
+    std::fs::write(&path, &bytes).unwrap();
+
+    let pipeline = Pipeline::default();
+    let err = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert!(err.to_string().contains("is damaged"), "{err}");
+    assert!(err.to_string().contains(".recover"), "{err}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes, "left as it is");
+    let err = streamviz::store::open_recording(&Pipeline::default(), &path).unwrap_err();
+    assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&path).unwrap(), bytes);
+}

@@ -114,6 +114,17 @@ pub enum StoreError {
         /// The version found.
         found: i32,
     },
+    /// The file is a StreamViz database whose content is damaged.
+    #[error(
+        "{path} is damaged ({reason}); it is left as it is: recover what can be read with \
+         `sqlite3 {path} .recover`, or choose another file"
+    )]
+    Corrupt {
+        /// The database path.
+        path: String,
+        /// SQLite's message.
+        reason: String,
+    },
     /// The disk holding the database has no room left.
     #[error("{path}: the disk holding it is full; free space on it (what is stored is kept)")]
     Full {
@@ -1027,6 +1038,11 @@ fn sqlite_error(path: &str, err: rusqlite::Error) -> StoreError {
     };
     if full {
         StoreError::Full { path: path.into() }
+    } else if err.sqlite_error_code() == Some(rusqlite::ErrorCode::DatabaseCorrupt) {
+        StoreError::Corrupt {
+            path: path.into(),
+            reason: err.to_string(),
+        }
     } else if err.sqlite_error_code() == Some(rusqlite::ErrorCode::CannotOpen) {
         StoreError::Open {
             path: path.into(),
