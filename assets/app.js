@@ -17,6 +17,8 @@
     paused: false,
     renderStats: { frames: 0, widgets: 0, totalMs: 0, maxMs: 0 }, // main-thread time spent drawing
     range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
+    replay: null, // serving a recording: {from, to, at}, `at` the scrubbed time (ms)
+    asOfPending: 0, // replay reads under way (tests wait for 0)
     losses: {}, // widget id -> {dropped, late}, from the server's `stats` messages
   };
   // Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets).
@@ -229,11 +231,14 @@
   // ---- time window: range selector and per-chart zoom ---------------------------------------------
   // The visible span of a time-series chart: the chart's own zoom if the user zoomed it, else the
   // dashboard's time range (the last N minutes up to now, or a custom interval), else everything.
+  // A recording ends its spans at the scrubbed time: "All" is from its start, "Last N" before it.
   function timeWindow(widget, lastTs) {
     if (widget.zoom) return [widget.zoom.min, widget.zoom.max];
     const r = state.range;
-    if (r.kind === "last") { const end = Math.max(Date.now(), lastTs || 0); return [end - r.ms, end]; }
+    const replay = state.replay;
+    if (r.kind === "last") { const end = replay ? replay.at : Math.max(Date.now(), lastTs || 0); return [end - r.ms, end]; }
     if (r.kind === "custom") return [r.from, r.to];
+    if (replay) return [replay.from, replay.at];
     return null;
   }
   function applyWindow(widget, options, lastTs) {
@@ -1028,7 +1033,7 @@
     state.connection = status;
     const node = document.getElementById("sv-status");
     node.dataset.state = status;
-    document.getElementById("sv-status-text").textContent = text;
+    document.getElementById("sv-status-text").textContent = status === "live" && state.replay ? "Replay" : text;
   }
 
   let retryMs = 250;
@@ -1046,7 +1051,13 @@
           setConnection("live", "Live");
           break;
         case "config": applyConfig(message); break;
-        case "history": { const w = state.widgets.get(message.widget); if (w) setHistory(w, message.data); break; }
+        case "history": {
+          const w = state.widgets.get(message.widget);
+          if (!w) break;
+          setHistory(w, message.data);
+          if (state.replay && state.replay.at < state.replay.to) replayWidget(w); // scrubbed back
+          break;
+        }
         case "data": state.lastSeq = message.seq; for (const op of message.updates) applyOp(op); break;
         case "stats": applyStats(message); break;
         case "error": console.error("server:", message.reason); break;
@@ -1106,6 +1117,69 @@
     for (const widget of state.widgets.values()) if (widget.spec.kind === "metric" || widget.spec.kind === "line_chart") markDirty(widget);
   }, 1000);
 
+  // ---- recordings (python -m stream_viz replay, streamviz serve --open): a time scrubber --------
+  // Plots end at the scrubbed time and read what lies before their rings from /range; stats and
+  // gauges show the points up to it (the last one exact); tables, bars, texts and heatmaps are
+  // asked for as their stored changes left them then (/at). Nothing live arrives meanwhile.
+  const scrubBox = document.getElementById("sv-scrub");
+  const scrubInput = document.getElementById("sv-scrub-input");
+  const scrubTime = document.getElementById("sv-scrub-time");
+  let asOfSeq = 0;
+  let scrubTimer = null;
+  function startReplay(span) {
+    state.replay = { from: span.from, to: span.to, at: span.to };
+    document.documentElement.dataset.replay = "true";
+    pauseButton.hidden = true;
+    scrubBox.hidden = false;
+    scrubInput.min = String(span.from);
+    scrubInput.max = String(span.to);
+    scrubInput.value = String(span.to);
+    scrubTime.textContent = formatExactTime(span.to).slice(0, 19);
+    if (state.connection === "live") setConnection("live", "Live");
+    for (const widget of state.widgets.values()) markDirty(widget);
+  }
+  function asOf(widget, at) {
+    const id = encodeURIComponent(widget.spec.id);
+    const ok = (r) => (r.ok ? r.json() : r.json().then((b) => Promise.reject(new Error(b.error || `HTTP ${r.status}`))));
+    if (widget.spec.kind === "stat" || widget.spec.kind === "gauge") {
+      // M4 over 64 columns keeps each column's last point: the newest is exactly the one at `at`.
+      return fetch(`/api/v1/widgets/${id}/range?from=${state.replay.from - 1}&to=${at}&width=64`).then(ok).then((b) => ({ points: b.points }));
+    }
+    return fetch(`/api/v1/widgets/${id}/at?t=${at}`).then(ok).then((m) => m.data);
+  }
+  state.seek = (at) => {
+    const replay = state.replay;
+    if (!replay) return;
+    replay.at = Math.min(replay.to, Math.max(replay.from, at));
+    scrubInput.value = String(replay.at);
+    scrubTime.textContent = formatExactTime(replay.at).slice(0, 19);
+    ++asOfSeq;
+    state.asOfPending = 0;
+    for (const widget of state.widgets.values()) replayWidget(widget);
+  };
+  // Show one widget as of the scrubbed time (also when a reconnection sent its last state).
+  function replayWidget(widget) {
+    const kind = widget.spec.kind;
+    if (kind === "metric" || kind === "line_chart") { markDirty(widget); return; }
+    const seq = asOfSeq;
+    state.asOfPending++;
+    asOf(widget, state.replay.at).then((data) => {
+      if (seq !== asOfSeq) return; // scrubbed on since
+      setHistory(widget, data);
+    }).catch((err) => console.warn("replay of", widget.spec.id, "failed:", err.message))
+      .finally(() => { if (seq === asOfSeq) state.asOfPending--; });
+  }
+  // While dragging, ask at most every 150 ms; where it stops, at once.
+  scrubInput.addEventListener("input", () => {
+    scrubTime.textContent = formatExactTime(Number(scrubInput.value)).slice(0, 19);
+    if (scrubTimer === null) scrubTimer = setTimeout(() => { scrubTimer = null; state.seek(Number(scrubInput.value)); }, 150);
+  });
+  scrubInput.addEventListener("change", () => {
+    if (scrubTimer !== null) { clearTimeout(scrubTimer); scrubTimer = null; }
+    state.seek(Number(scrubInput.value));
+  });
+
   if (embedId) document.body.classList.add("sv-embed");
+  fetch("/api/v1/recording").then((r) => (r.ok ? r.json() : null)).then((span) => { if (span) startReplay(span); }).catch(() => {});
   connect();
 })();

@@ -1371,6 +1371,57 @@ fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
     Ok(url)
 }
 
+/// Serve the recording at `path` (a database persistence wrote) read-only to browsers, with a
+/// time scrubber, in place of this process's dashboard: `python -m stream_viz replay`. Returns
+/// the URL; `stop_server` ends it.
+#[pyfunction]
+fn serve_recording(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+    host: String,
+    port: u16,
+) -> PyResult<String> {
+    let runtime = runtime();
+    let mut server = runtime
+        .server
+        .lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner);
+    if let Some(running) = server.as_ref() {
+        return Err(server_error(
+            py,
+            format!(
+                "the server is already running at {}; call stop() first",
+                running.url()
+            ),
+        ));
+    }
+    let pipeline = Pipeline::default();
+    let recording = py
+        .detach(|| crate::store::open_recording(&pipeline, &path))
+        .map_err(|err| persistence_error(py, err.to_string()))?;
+    let Some(span) = recording.span else {
+        return Err(persistence_error(
+            py,
+            format!(
+                "{} holds nothing to replay (no points, no changes)",
+                path.display()
+            ),
+        ));
+    };
+    let options = ServerOptions {
+        host: host.clone(),
+        port,
+        recording: Some(span),
+        ..ServerOptions::default()
+    };
+    let handle = py
+        .detach(move || ServerHandle::start(pipeline, options))
+        .map_err(|e| server_error(py, format!("could not serve on {host}:{port}: {e}")))?;
+    let url = handle.url();
+    *server = Some(handle);
+    Ok(url)
+}
+
 /// Stop the web server if it runs; returns whether it was running.
 #[pyfunction]
 fn stop_server(py: Python<'_>) -> bool {
@@ -1584,6 +1635,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(configure, m)?,
         wrap_pyfunction!(start_server, m)?,
         wrap_pyfunction!(stop_server, m)?,
+        wrap_pyfunction!(serve_recording, m)?,
         wrap_pyfunction!(server_url, m)?,
         wrap_pyfunction!(run_viewer, m)?,
         wrap_pyfunction!(flush, m)?,

@@ -1,4 +1,5 @@
-"""Command line: ``python -m stream_viz demo`` streams synthetic data into every widget kind."""
+"""Command line: ``python -m stream_viz demo`` streams synthetic data into every widget kind;
+``python -m stream_viz replay metrics.db`` serves a recording to browsers with a time scrubber."""
 
 from __future__ import annotations
 
@@ -16,7 +17,14 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--duration", type=float, default=None, help="stop after this many seconds (default: run until Ctrl+C)")
     demo.add_argument("--open", action="store_true", help="open the dashboard in a browser")
     demo.add_argument("--mode", choices=("web", "window", "both"), default="web", help="web: browser dashboard only; window: also open the native viewer; both: the same, printing the browser URL (default: web)")
+    replay = commands.add_parser("replay", help="serve a recording (a database persistence wrote) to browsers, read-only, with a time scrubber")
+    replay.add_argument("database", help="the SQLite file, e.g. metrics.db")
+    replay.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    replay.add_argument("--port", type=int, default=3000, help="port (default: 3000; 0 picks a free one)")
+    replay.add_argument("--open", action="store_true", help="open the dashboard in a browser")
     args = parser.parse_args(argv)
+    if args.command == "replay":
+        return _replay(args.database, args.host, args.port, args.open)
     if args.command == "demo":
         from .demo import run
 
@@ -24,6 +32,33 @@ def main(argv: list[str] | None = None) -> int:
             run(host=args.host, port=args.port, rate_hz=args.rate, duration_s=args.duration, open_browser=args.open, mode=args.mode)
         except KeyboardInterrupt:
             pass
+    return 0
+
+
+def _replay(database: str, host: str, port: int, open_browser: bool) -> int:
+    import threading
+    import webbrowser
+
+    from . import _core
+    from .errors import StreamVizError
+
+    if not 0 <= port <= 65535:
+        print(f"python -m stream_viz replay: --port {port} is not between 0 and 65535", file=sys.stderr)
+        return 2
+    try:
+        url = _core.serve_recording(database, host, port)
+    except (StreamVizError, OSError) as err:
+        print(f"python -m stream_viz replay: {err}", file=sys.stderr)
+        return 1
+    print(f"StreamViz replay of {database}: {url}  (Ctrl+C to stop)", file=sys.stderr, flush=True)
+    if open_browser:
+        webbrowser.open(url)
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        _core.stop_server()
     return 0
 
 

@@ -44,6 +44,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let Command::Serve { host, port, open } = Cli::parse().command;
     let pipeline = Pipeline::default();
+    let mut span = None;
     if let Some(path) = open {
         match streamviz::store::open_recording(&pipeline, &path) {
             Ok(recording) => {
@@ -53,6 +54,7 @@ async fn main() -> std::process::ExitCode {
                     recording.widgets,
                     recording.points
                 );
+                span = recording.span;
             }
             Err(err) => {
                 eprintln!("streamviz: {err}");
@@ -63,6 +65,7 @@ async fn main() -> std::process::ExitCode {
     let options = ServerOptions {
         host,
         port,
+        recording: span,
         ..ServerOptions::default()
     };
     let listener = match bind(&options) {

@@ -457,23 +457,13 @@ impl ChangesAsOf {
     }
 }
 
-/// A widget as its stored changes up to `at` leave it: applied, as a restart would, to an engine
-/// holding only that widget.
+/// A widget as its stored changes up to `at` leave it.
 fn as_of(
     source: &crate::ingest::ChangeSource,
     spec: &WidgetSpec,
     at: f64,
 ) -> Result<Option<Body>, String> {
-    let changes = source(&spec.id, at)?;
-    let mut engine = Engine::new();
-    engine.set_replica(true);
-    let mut alone = spec.clone();
-    alone.placement = crate::engine::Placement::default();
-    engine.declare(alone).map_err(|err| err.to_string())?;
-    for change in changes {
-        let body = format!(r#"{{"updates": [{change}]}}"#);
-        crate::ingest::push::apply_push_to(&mut engine, &body).map_err(|err| err.to_string())?;
-    }
+    let engine = crate::ingest::push::replay_widget(spec, &source(&spec.id, at)?)?;
     Ok(Extractor::default().copy(&engine, spec))
 }
 

@@ -147,6 +147,22 @@ pub fn apply_push_to(engine: &mut Engine, body: &str) -> Result<PushOutcome, Pus
     apply_parsed(engine, body)
 }
 
+/// A widget as stored changes (`data` ops, as a [`crate::ingest::ChangeSource`] gives them) leave
+/// it: an engine holding only that widget (placed nowhere), the changes applied in order as a
+/// restart would apply them. A replay shows tables, bars and texts as of a time with it.
+pub fn replay_widget(spec: &WidgetSpec, changes: &[String]) -> Result<Engine, String> {
+    let mut engine = Engine::new();
+    engine.set_replica(true);
+    let mut alone = spec.clone();
+    alone.placement = crate::engine::Placement::default();
+    engine.declare(alone).map_err(|err| err.to_string())?;
+    for change in changes {
+        apply_push_to(&mut engine, &format!(r#"{{"updates": [{change}]}}"#))
+            .map_err(|err| err.to_string())?;
+    }
+    Ok(engine)
+}
+
 fn parse_push(body: &str) -> Result<PushBody, PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
         return Err(fail(

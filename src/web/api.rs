@@ -23,6 +23,8 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/widgets", get(widgets))
         .route("/api/v1/widgets/{id}/data", get(widget_data))
         .route("/api/v1/widgets/{id}/range", get(widget_range))
+        .route("/api/v1/recording", get(recording))
+        .route("/api/v1/widgets/{id}/at", get(widget_at))
         .route(
             "/api/v1/push",
             post(push).layer(DefaultBodyLimit::max(MAX_MESSAGE_BYTES)),
@@ -200,4 +202,68 @@ async fn widget_range(
     }
     let body = range_json(&id, series.as_deref(), points, from, to, width);
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
+}
+
+/// `GET /api/v1/recording`: the first and last time of the recording this server shows
+/// (`streamviz serve --open`), for a browser's time scrubber; 404 for a live dashboard.
+async fn recording(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
+    let (from, to) = state.recording.ok_or_else(|| {
+        ApiError::not_found("this server shows a live dashboard, not a recording")
+    })?;
+    Ok(Json(json!({"from": from, "to": to})))
+}
+
+#[derive(Deserialize)]
+struct AtQuery {
+    t: Option<String>,
+}
+
+/// `GET /api/v1/widgets/{id}/at?t=`: a table, bar chart, text, markdown or heatmap of a recording
+/// as its stored changes left it at `t` (epoch ms), as a `history` message. Time series are read
+/// with `/range` instead.
+async fn widget_at(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    Query(query): Query<AtQuery>,
+) -> Result<Response, ApiError> {
+    let changes = match (state.recording, state.pipeline.change_source()) {
+        (Some(_), Some(changes)) => changes,
+        _ => {
+            return Err(ApiError::not_found(
+                "this server shows a live dashboard, not a recording",
+            ))
+        }
+    };
+    let text = query
+        .t
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request("t is required"))?;
+    let at = text
+        .parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| ApiError::bad_request(format!("t={text:?} is not a number")))?;
+    let spec = {
+        let engine = state.pipeline.engine();
+        let (spec, data) = engine
+            .widget(&id)
+            .ok_or_else(|| ApiError::not_found(format!("unknown widget {id:?}")))?;
+        if matches!(data, WidgetData::Series(_) | WidgetData::MultiSeries(_)) {
+            return Err(ApiError::bad_request(format!(
+                "{id:?} is a time series: ask /api/v1/widgets/{id}/range"
+            )));
+        }
+        spec.clone()
+    };
+    let message = tokio::task::spawn_blocking(move || {
+        let engine = crate::ingest::push::replay_widget(&spec, &changes(&spec.id, at)?)?;
+        crate::protocol::history_messages(&engine.snapshot())
+            .into_iter()
+            .next()
+            .ok_or_else(|| "the widget was not replayed".to_owned())
+    })
+    .await
+    .map_err(|err| ApiError::internal(format!("replaying stored changes: {err}")))?
+    .map_err(|err| ApiError::internal(format!("replaying stored changes: {err}")))?;
+    Ok(([(header::CONTENT_TYPE, "application/json")], message).into_response())
 }

@@ -31,6 +31,9 @@ pub struct AppState {
     pub pipeline: Pipeline,
     /// Live fan-out.
     pub hub: Hub,
+    /// The first and last time of the recording served, when serving one
+    /// ([`ServerOptions::recording`]).
+    pub recording: Option<(f64, f64)>,
 }
 
 /// Every route of the server.
@@ -54,6 +57,10 @@ pub struct ServerOptions {
     /// Live frames held for a client that is slow to read; a client further behind is
     /// resynchronised with a fresh snapshot. Default: [`DEFAULT_CLIENT_BACKLOG`].
     pub client_backlog: usize,
+    /// Serving a recording (`streamviz serve --open`) spanning these times (epoch ms): browsers
+    /// get a time scrubber (`GET /api/v1/recording`, `GET /api/v1/widgets/{id}/at`). Default:
+    /// `None` (a live dashboard).
+    pub recording: Option<(f64, f64)>,
 }
 
 impl Default for ServerOptions {
@@ -63,6 +70,7 @@ impl Default for ServerOptions {
             port: 3000,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             client_backlog: DEFAULT_CLIENT_BACKLOG,
+            recording: None,
         }
     }
 }
@@ -101,7 +109,11 @@ pub async fn serve(
         options.client_backlog,
         hub_stopped,
     );
-    let app = router(AppState { pipeline, hub });
+    let app = router(AppState {
+        pipeline,
+        hub,
+        recording: options.recording,
+    });
     let result = axum::serve(listener, app)
         .with_graceful_shutdown(async move {
             shutdown.await;
