@@ -1131,9 +1131,10 @@
     document.documentElement.dataset.replay = "true";
     pauseButton.hidden = true;
     scrubBox.hidden = false;
-    scrubInput.min = String(span.from);
-    scrubInput.max = String(span.to);
-    scrubInput.value = String(span.to);
+    // The slider counts milliseconds from the start: epoch times have too many digits for it.
+    scrubInput.min = "0";
+    scrubInput.max = String(span.to - span.from);
+    scrubInput.value = scrubInput.max;
     scrubTime.textContent = formatExactTime(span.to).slice(0, 19);
     if (state.connection === "live") setConnection("live", "Live");
     for (const widget of state.widgets.values()) markDirty(widget);
@@ -1151,7 +1152,7 @@
     const replay = state.replay;
     if (!replay) return;
     replay.at = Math.min(replay.to, Math.max(replay.from, at));
-    scrubInput.value = String(replay.at);
+    scrubInput.value = String(replay.at - replay.from);
     scrubTime.textContent = formatExactTime(replay.at).slice(0, 19);
     ++asOfSeq;
     state.asOfPending = 0;
@@ -1169,17 +1170,21 @@
     }).catch((err) => console.warn("replay of", widget.spec.id, "failed:", err.message))
       .finally(() => { if (seq === asOfSeq) state.asOfPending--; });
   }
+  const scrubbedTo = () => {
+    const offset = Number(scrubInput.value);
+    return offset >= Number(scrubInput.max) ? state.replay.to : state.replay.from + offset;
+  };
   // While dragging, ask at most every 150 ms; where it stops, at once.
   scrubInput.addEventListener("input", () => {
-    scrubTime.textContent = formatExactTime(Number(scrubInput.value)).slice(0, 19);
-    if (scrubTimer === null) scrubTimer = setTimeout(() => { scrubTimer = null; state.seek(Number(scrubInput.value)); }, 150);
+    scrubTime.textContent = formatExactTime(scrubbedTo()).slice(0, 19);
+    if (scrubTimer === null) scrubTimer = setTimeout(() => { scrubTimer = null; state.seek(scrubbedTo()); }, 150);
   });
   scrubInput.addEventListener("change", () => {
     if (scrubTimer !== null) { clearTimeout(scrubTimer); scrubTimer = null; }
-    state.seek(Number(scrubInput.value));
+    state.seek(scrubbedTo());
   });
 
   if (embedId) document.body.classList.add("sv-embed");
-  fetch("/api/v1/recording").then((r) => (r.ok ? r.json() : null)).then((span) => { if (span) startReplay(span); }).catch(() => {});
+  fetch("/api/v1/recording").then((r) => (r.ok ? r.json() : {})).then((b) => { if (b.recording) startReplay(b.recording); }).catch(() => {});
   connect();
 })();

@@ -204,13 +204,13 @@ async fn widget_range(
     Ok(([(header::CONTENT_TYPE, "application/json")], body).into_response())
 }
 
-/// `GET /api/v1/recording`: the first and last time of the recording this server shows
-/// (`streamviz serve --open`), for a browser's time scrubber; 404 for a live dashboard.
-async fn recording(State(state): State<AppState>) -> Result<Json<serde_json::Value>, ApiError> {
-    let (from, to) = state.recording.ok_or_else(|| {
-        ApiError::not_found("this server shows a live dashboard, not a recording")
-    })?;
-    Ok(Json(json!({"from": from, "to": to})))
+/// `GET /api/v1/recording`: `{"recording": {"from", "to"}}`, the first and last time of the
+/// recording this server shows (`streamviz serve --open`), for a browser's time scrubber, or
+/// `{"recording": null}` for a live dashboard.
+async fn recording(State(state): State<AppState>) -> Json<serde_json::Value> {
+    Json(json!({
+        "recording": state.recording.map(|(from, to)| json!({"from": from, "to": to})),
+    }))
 }
 
 #[derive(Deserialize)]
