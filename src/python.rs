@@ -1340,15 +1340,15 @@ fn declare_container(py: Python<'_>, spec_json: &str) -> PyResult<()> {
         .map_err(|e| engine_error(py, e))
 }
 
-/// Start the web server on its own thread; returns the dashboard URL.
-#[pyfunction]
-fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
-    let runtime = runtime();
-    let mut server = runtime
+/// The server slot, when no server runs in it.
+fn idle_server_slot(
+    py: Python<'_>,
+) -> PyResult<std::sync::MutexGuard<'static, Option<ServerHandle>>> {
+    let slot = runtime()
         .server
         .lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(running) = server.as_ref() {
+    if let Some(running) = slot.as_ref() {
         return Err(server_error(
             py,
             format!(
@@ -1357,18 +1357,35 @@ fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
             ),
         ));
     }
-    let options = ServerOptions {
-        host: host.clone(),
-        port,
-        ..ServerOptions::default()
-    };
-    let pipeline = runtime.pipeline.clone();
+    Ok(slot)
+}
+
+/// Serve `pipeline` on its own thread, the handle in `slot`; returns the dashboard URL.
+fn serve_in(
+    py: Python<'_>,
+    slot: &mut Option<ServerHandle>,
+    pipeline: Pipeline,
+    options: ServerOptions,
+) -> PyResult<String> {
+    let (host, port) = (options.host.clone(), options.port);
     let handle = py
         .detach(move || ServerHandle::start(pipeline, options))
         .map_err(|e| server_error(py, format!("could not serve on {host}:{port}: {e}")))?;
     let url = handle.url();
-    *server = Some(handle);
+    *slot = Some(handle);
     Ok(url)
+}
+
+/// Start the web server on its own thread; returns the dashboard URL.
+#[pyfunction]
+fn start_server(py: Python<'_>, host: String, port: u16) -> PyResult<String> {
+    let mut slot = idle_server_slot(py)?;
+    let options = ServerOptions {
+        host,
+        port,
+        ..ServerOptions::default()
+    };
+    serve_in(py, &mut slot, runtime().pipeline.clone(), options)
 }
 
 /// Serve the recording at `path` (a database persistence wrote) read-only to browsers, with a
@@ -1381,20 +1398,7 @@ fn serve_recording(
     host: String,
     port: u16,
 ) -> PyResult<String> {
-    let runtime = runtime();
-    let mut server = runtime
-        .server
-        .lock()
-        .unwrap_or_else(std::sync::PoisonError::into_inner);
-    if let Some(running) = server.as_ref() {
-        return Err(server_error(
-            py,
-            format!(
-                "the server is already running at {}; call stop() first",
-                running.url()
-            ),
-        ));
-    }
+    let mut slot = idle_server_slot(py)?;
     let pipeline = Pipeline::default();
     let recording = py
         .detach(|| crate::store::open_recording(&pipeline, &path))
@@ -1409,17 +1413,12 @@ fn serve_recording(
         ));
     };
     let options = ServerOptions {
-        host: host.clone(),
+        host,
         port,
         recording: Some(span),
         ..ServerOptions::default()
     };
-    let handle = py
-        .detach(move || ServerHandle::start(pipeline, options))
-        .map_err(|e| server_error(py, format!("could not serve on {host}:{port}: {e}")))?;
-    let url = handle.url();
-    *server = Some(handle);
-    Ok(url)
+    serve_in(py, &mut slot, pipeline, options)
 }
 
 /// Stop the web server if it runs; returns whether it was running.

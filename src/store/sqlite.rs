@@ -934,13 +934,9 @@ pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, Sto
     })
 }
 
-/// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
-/// endpoint decimates them, but they are read into memory first).
-const MAX_HISTORY_POINTS: usize = 20_000_000;
-
-/// A reader of stored points for range queries: its own read-only connection (WAL lets it
-/// read while the writer writes), used by one query at a time.
-fn history_reader(path: &Path) -> Result<HistorySource, StoreError> {
+/// A read-only connection of its own to `path` (WAL lets it read while the writer writes), for
+/// one reader at a time.
+fn reader(path: &Path) -> Result<Mutex<Connection>, StoreError> {
     let conn = Connection::open_with_flags(
         path,
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
@@ -949,7 +945,17 @@ fn history_reader(path: &Path) -> Result<HistorySource, StoreError> {
         path: path.display().to_string(),
         reason: format!("cannot open a reader: {err}"),
     })?;
-    let conn = Mutex::new(conn);
+    Ok(Mutex::new(conn))
+}
+
+/// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
+/// endpoint decimates them, but they are read into memory first).
+const MAX_HISTORY_POINTS: usize = 20_000_000;
+
+/// A reader of stored points for range queries: its own read-only connection (WAL lets it
+/// read while the writer writes), used by one query at a time.
+fn history_reader(path: &Path) -> Result<HistorySource, StoreError> {
+    let conn = reader(path)?;
     Ok(Arc::new(
         move |widget: &str, series: &str, from: f64, to: f64| {
             let conn = conn
@@ -985,15 +991,7 @@ const MAX_CHANGES_READ: usize = 5_000_000;
 /// A reader of a recording's stored changes, for a replay's widgets as of a time: its own
 /// read-only connection, used by one read at a time.
 fn changes_reader(path: &Path) -> Result<ChangeSource, StoreError> {
-    let conn = Connection::open_with_flags(
-        path,
-        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
-    )
-    .map_err(|err| StoreError::Open {
-        path: path.display().to_string(),
-        reason: format!("cannot open a reader: {err}"),
-    })?;
-    let conn = Mutex::new(conn);
+    let conn = reader(path)?;
     Ok(Arc::new(move |widget: &str, until: f64| {
         let conn = conn
             .lock()
