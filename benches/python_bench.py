@@ -131,9 +131,56 @@ def bench_stored_range(points: int = 10_000_000, chunk: int = 500_000) -> float:
     return min(timings)
 
 
+def bench_table_history(changes: int = 500_000, keys: int = 5_000) -> None:
+    """Store `changes` upserts of a keyed table (`keys` rows kept), then time what grows with the
+    number of stored changes: reopening the database (every change is applied again) and a
+    replay's table as of a time (`GET /api/v1/widgets/{id}/at`, the changes up to it applied)."""
+    import json
+    import tempfile
+    import urllib.request
+
+    from stream_viz import _core
+
+    sv.reset()
+    with tempfile.TemporaryDirectory() as directory:
+        path = os.path.join(directory, "table.db")
+        sv.configure(persistence=path)
+        events = sv.table("events", key="id", max_rows=1_000)
+        for i in range(changes):
+            events.send({"id": i % keys, "level": "INFO", "msg": f"event {i}"})
+            if i % 100_000 == 99_999:
+                assert sv.flush(300)
+        assert sv.flush(300)
+        sv.reset()
+        started = time.perf_counter()
+        sv.configure(persistence=path)
+        sv.table("events", key="id", max_rows=1_000)
+        reopened_s = time.perf_counter() - started
+        sv.reset()
+        started = time.perf_counter()
+        url = _core.serve_recording(path, "127.0.0.1", 0)
+        opened_s = time.perf_counter() - started
+        with urllib.request.urlopen(f"{url}api/v1/recording", timeout=60) as response:
+            span = json.loads(response.read())["recording"]
+        timings = {}
+        for share in (0.5, 1.0):
+            at = span["from"] + (span["to"] - span["from"]) * share
+            started = time.perf_counter()
+            with urllib.request.urlopen(f"{url}api/v1/widgets/events/at?t={at}", timeout=300) as response:
+                rows = len(json.loads(response.read())["data"]["rows"])
+            timings[share] = (time.perf_counter() - started, rows)
+        _core.stop_server()
+    print(
+        f"a table's stored history, {changes:,} upserts of {keys:,} keys: reopening the database {reopened_s:.2f} s, "
+        f"opening it as a recording {opened_s:.2f} s; the table as of half way {timings[0.5][0]:.2f} s "
+        f"({timings[0.5][1]:,} rows), as of the end {timings[1.0][0]:.2f} s ({timings[1.0][1]:,} rows)"
+    )
+
+
 if __name__ == "__main__":
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
     bench_send()
     bench_memory()
     bench_persistence()
     bench_stored_range()
+    bench_table_history()
