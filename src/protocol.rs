@@ -82,6 +82,11 @@ pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
         .collect()
 }
 
+/// The `history` message of one widget (without a windowed metric's open window).
+pub fn history_message(spec: &WidgetSpec, data: &WidgetData) -> String {
+    to_json(&json_history(spec, data, None))
+}
+
 /// Whether `spec` is a metric aggregated into windows.
 pub fn is_windowed(spec: &WidgetSpec) -> bool {
     matches!(&spec.options, WidgetOptions::Metric(o) if o.window.is_some())

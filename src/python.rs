@@ -1559,9 +1559,9 @@ fn persist(
         ));
     }
     let options = StoreOptions {
-        path,
         retention,
         flush_interval: Duration::from_secs_f64(flush_interval_s),
+        ..StoreOptions::new(path)
     };
     let pipeline = runtime.pipeline.clone();
     let started = py

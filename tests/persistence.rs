@@ -363,3 +363,79 @@ fn a_damaged_database_is_refused_with_a_way_out_and_left_as_it_is() {
     assert!(matches!(err, StoreError::Corrupt { .. }), "{err:?}");
     assert_eq!(std::fs::read(&path).unwrap(), bytes);
 }
+
+/// Every few changes a table's and a text's whole state is stored: a restart applies only the
+/// changes after the newest snapshot and ends where the producer was, and a replay's widget as of
+/// any stored time (snapshot before it, changes up to it) is what the producer showed then.
+#[test]
+fn snapshots_bound_what_loading_applies_and_every_state_as_of_a_time_is_kept() {
+    use streamviz::ingest::push::{apply_push, replay_widget};
+    use streamviz::protocol::history_message;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("snapshots.db");
+    let shown = |pipeline: &Pipeline, id: &str| {
+        let engine = pipeline.engine();
+        let (spec, data) = engine.widget(id).unwrap();
+        history_message(spec, data)
+    };
+    let mut states = Vec::new(); // (time, table, text) after each flush
+    let (expected, stored_changes) = {
+        let pipeline = Pipeline::default();
+        let options = StoreOptions {
+            snapshot_every: 10,
+            ..StoreOptions::new(&path)
+        };
+        let store = Persistence::start(&pipeline, options).unwrap();
+        declare(&pipeline, "events", "table", json!({"max_rows": 5}));
+        declare(&pipeline, "status", "text", json!({}));
+        for i in 0..95 {
+            let mut updates = vec![
+                json!({"widget": "events", "upsert": [{"key": format!("k{}", i % 7), "row": {"n": i}}]}),
+                json!({"widget": "status", "text": format!("step {i}")}),
+            ];
+            if i % 13 == 12 {
+                updates.push(json!({"widget": "events", "delete": [format!("k{}", i % 5)]}));
+            }
+            apply_push(&pipeline, &json!({"updates": updates}).to_string()).unwrap();
+            if i % 20 == 19 || i == 94 {
+                assert!(store.flush(TIMEOUT));
+                let at = now_ms();
+                states.push((at, shown(&pipeline, "events"), shown(&pipeline, "status")));
+                while now_ms() <= at {
+                    std::hint::spin_loop(); // what comes next is stored at a later millisecond
+                }
+            }
+        }
+        let stored = store.stats().changes_stored;
+        store.stop();
+        (dashboard(&pipeline), stored)
+    };
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let snapshots: i64 = conn
+        .query_row("SELECT count(*) FROM snapshots", [], |row| row.get(0))
+        .unwrap();
+    drop(conn);
+    assert!(snapshots >= 8, "{snapshots} snapshots");
+
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    assert_eq!(dashboard(&pipeline), expected);
+    let restored = store.stats().changes_restored;
+    assert!(
+        restored < 20 && stored_changes > 190,
+        "{restored} of {stored_changes} changes applied"
+    );
+    store.stop();
+
+    let replay = Pipeline::default();
+    streamviz::store::open_recording(&replay, &path).unwrap();
+    let source = replay.change_source().unwrap();
+    for (at, table, text) in &states {
+        for (id, expected) in [("events", table), ("status", text)] {
+            let spec = replay.engine().widget(id).unwrap().0.clone();
+            let engine = replay_widget(&spec, &source(id, *at).unwrap()).unwrap();
+            let (spec, data) = engine.widget(id).unwrap();
+            assert_eq!(&history_message(spec, data), expected, "{id} as of {at}");
+        }
+    }
+}

@@ -458,42 +458,10 @@ fn apply_history(engine: &mut Engine, history: &Value) {
     let Some(id) = history.get("widget").and_then(Value::as_str) else {
         return;
     };
-    let data = history.get("data").cloned().unwrap_or(Value::Null);
     if engine.clear_data(id).is_err() {
         return;
     }
-    let mut ops = Vec::new();
-    if let Some(points) = data.get("points") {
-        ops.push(json!({"widget": id, "points": points}));
-    }
-    if let Some(partial) = data.get("partial") {
-        ops.push(json!({"widget": id, "partial": partial}));
-    }
-    for series in data
-        .get("series")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        ops.push(
-            json!({"widget": id, "series": series.get("name"), "points": series.get("points")}),
-        );
-    }
-    if let Some(values) = data.get("values") {
-        ops.push(json!({"widget": id, "values": values}));
-    }
-    if let Some(rows) = data.get("rows") {
-        ops.push(json!({"widget": id, "upsert": rows}));
-    }
-    if let Some(text) = data.get("text") {
-        ops.push(json!({"widget": id, "text": text}));
-    }
-    if let Some(matrix) = data
-        .get("matrix")
-        .filter(|m| m.as_array().is_some_and(|m| !m.is_empty()))
-    {
-        ops.push(json!({"widget": id, "matrix": matrix}));
-    }
+    let ops = super::push::history_ops(id, history.get("data").unwrap_or(&Value::Null));
     if ops.is_empty() {
         return;
     }

@@ -163,6 +163,52 @@ pub fn replay_widget(spec: &WidgetSpec, changes: &[String]) -> Result<Engine, St
     Ok(engine)
 }
 
+/// The push ops that rebuild widget `id` from empty as the `data` of its `history` message
+/// describes it (points, series, bars, rows, text, heatmap); none for an empty widget. A mirror
+/// applies a producer's history with them, a store its snapshots.
+pub fn history_ops(id: &str, data: &Value) -> Vec<Value> {
+    let op = |key: &str, value: &Value| {
+        let mut op = Map::new();
+        op.insert("widget".into(), Value::from(id));
+        op.insert(key.into(), value.clone());
+        Value::Object(op)
+    };
+    let mut ops = Vec::new();
+    for key in ["points", "partial", "values"] {
+        if let Some(value) = data.get(key) {
+            ops.push(op(key, value));
+        }
+    }
+    for series in data
+        .get("series")
+        .and_then(Value::as_array)
+        .into_iter()
+        .flatten()
+    {
+        let mut op = op("points", series.get("points").unwrap_or(&Value::Null));
+        if let Value::Object(map) = &mut op {
+            map.insert(
+                "series".into(),
+                series.get("name").cloned().unwrap_or(Value::Null),
+            );
+        }
+        ops.push(op);
+    }
+    if let Some(rows) = data.get("rows") {
+        ops.push(op("upsert", rows));
+    }
+    if let Some(text) = data.get("text") {
+        ops.push(op("text", text));
+    }
+    if let Some(matrix) = data
+        .get("matrix")
+        .filter(|m| m.as_array().is_some_and(|m| !m.is_empty()))
+    {
+        ops.push(op("matrix", matrix));
+    }
+    ops
+}
+
 fn parse_push(body: &str) -> Result<PushBody, PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
         return Err(fail(

@@ -11,6 +11,11 @@
 //! - `changes(id, widget, ts_ms, change)`: every other update (table upserts and deletes, bars,
 //!   text, markdown, heatmaps) as the JSON op of a `data` message, in order; `ts_ms` is when it
 //!   was stored.
+//! - `snapshots(widget, change_id, ts_ms, ops)`: every [`StoreOptions::snapshot_every`] changes of
+//!   a table, bar chart, text, markdown or heatmap, its whole state as the JSON list of push ops
+//!   that rebuild it, including every change up to `change_id`. Loading (and a replay's state as
+//!   of a time) starts from the newest snapshot and applies only the changes after it. Readers
+//!   that predate snapshots ignore them and apply every change: the result is the same.
 //!
 //! The database runs in WAL mode with `synchronous = NORMAL`: a committed batch survives a crash
 //! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
@@ -31,9 +36,9 @@ use crate::engine::{
     ConfigPatch, ConfigView, ContainerSpec, Engine, Journal, SeriesOptions, Update, WidgetData,
     WidgetInfo, WidgetOptions, WidgetSpec, MAX_JOURNAL_UPDATES,
 };
-use crate::ingest::push::apply_push_to;
+use crate::ingest::push::{apply_push_to, history_ops};
 use crate::ingest::{now_ms, ChangeSource, HistorySource, Pipeline};
-use crate::protocol::change_json;
+use crate::protocol::{change_json, history_message};
 
 /// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
 pub const APPLICATION_ID: i32 = 0x5356_5a44;
@@ -41,6 +46,9 @@ pub const APPLICATION_ID: i32 = 0x5356_5a44;
 pub const SCHEMA_VERSION: i32 = 1;
 /// How often the writer stores what was applied. Default for [`StoreOptions::flush_interval`].
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+/// Changes of a widget between two snapshots of its state. Default for
+/// [`StoreOptions::snapshot_every`].
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
 /// How often rows older than the retention are purged.
 const PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
@@ -63,6 +71,13 @@ CREATE TABLE IF NOT EXISTS changes (
 );
 CREATE INDEX IF NOT EXISTS changes_by_time ON changes (ts_ms);
 CREATE INDEX IF NOT EXISTS changes_by_widget ON changes (widget);
+CREATE TABLE IF NOT EXISTS snapshots (
+    widget TEXT NOT NULL,
+    change_id INTEGER NOT NULL,
+    ts_ms REAL NOT NULL,
+    ops TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_by_widget ON snapshots (widget, change_id);
 ";
 
 /// Where and how to persist.
@@ -74,6 +89,9 @@ pub struct StoreOptions {
     pub retention: Option<Duration>,
     /// How often the writer stores the journal. Default: [`DEFAULT_FLUSH_INTERVAL`].
     pub flush_interval: Duration,
+    /// A widget's state is stored whole after this many of its changes, so that loading it
+    /// applies at most this many. Default: [`DEFAULT_SNAPSHOT_EVERY`].
+    pub snapshot_every: u64,
 }
 
 impl StoreOptions {
@@ -83,6 +101,7 @@ impl StoreOptions {
             path: path.into(),
             retention: None,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
     }
 }
@@ -156,6 +175,8 @@ pub struct PersistenceStats {
     pub points_restored: u64,
     /// Widgets loaded back at start.
     pub widgets_restored: u64,
+    /// Stored changes applied at start: those after each widget's newest snapshot.
+    pub changes_restored: u64,
     /// The last write error, if the last write failed.
     pub last_error: Option<String>,
 }
@@ -169,19 +190,15 @@ struct Counters {
 }
 
 impl Counters {
-    fn snapshot(
-        &self,
-        path: &str,
-        widgets_restored: u64,
-        points_restored: u64,
-    ) -> PersistenceStats {
+    fn snapshot(&self, path: &str, restored: &Restored) -> PersistenceStats {
         PersistenceStats {
             path: path.to_owned(),
             points_stored: self.points_stored.load(Ordering::Relaxed),
             changes_stored: self.changes_stored.load(Ordering::Relaxed),
             updates_lost: self.updates_lost.load(Ordering::Relaxed),
-            points_restored,
-            widgets_restored,
+            points_restored: restored.points,
+            widgets_restored: restored.widgets,
+            changes_restored: restored.changes,
             last_error: self
                 .last_error
                 .lock()
@@ -203,8 +220,7 @@ pub struct Persistence {
     commands: Sender<Command>,
     thread: Option<std::thread::JoinHandle<()>>,
     counters: Arc<Counters>,
-    points_restored: u64,
-    widgets_restored: u64,
+    restored: Arc<Restored>,
     pipeline: Pipeline,
 }
 
@@ -229,7 +245,7 @@ impl Persistence {
                 tracing::warn!("persistence: purging old rows failed: {err}");
             }
         }
-        let (widgets_restored, points_restored) = {
+        let restored = {
             let mut engine = pipeline.engine();
             // Stored points of windowed metrics are the windows' results: load them as they are.
             let replica = engine.is_replica();
@@ -249,7 +265,10 @@ impl Persistence {
             retention: options.retention,
             flush_interval: options.flush_interval,
             backlog: Vec::new(),
+            snapshot_every: options.snapshot_every.max(1),
+            since_snapshot: restored.since_snapshot.clone(),
         };
+        let restored = Arc::new(restored);
         let thread = std::thread::Builder::new()
             .name("streamviz-store".into())
             .spawn(move || writer.run(&receiver))
@@ -258,17 +277,12 @@ impl Persistence {
                 reason: format!("cannot start the writer thread: {err}"),
             })?;
         {
-            let counters = Arc::clone(&counters);
+            let (counters, restored) = (Arc::clone(&counters), Arc::clone(&restored));
             let path = options.path.display().to_string();
             pipeline.set_stats_source(
                 "persistence",
                 Box::new(move || {
-                    serde_json::to_value(counters.snapshot(
-                        &path,
-                        widgets_restored,
-                        points_restored,
-                    ))
-                    .unwrap_or_default()
+                    serde_json::to_value(counters.snapshot(&path, &restored)).unwrap_or_default()
                 }),
             );
         }
@@ -278,8 +292,7 @@ impl Persistence {
             commands,
             thread: Some(thread),
             counters,
-            points_restored,
-            widgets_restored,
+            restored,
             pipeline: pipeline.clone(),
         })
     }
@@ -299,11 +312,8 @@ impl Persistence {
 
     /// The writer's counters.
     pub fn stats(&self) -> PersistenceStats {
-        self.counters.snapshot(
-            &self.path.display().to_string(),
-            self.widgets_restored,
-            self.points_restored,
-        )
+        self.counters
+            .snapshot(&self.path.display().to_string(), &self.restored)
     }
 
     /// Store what is left, stop the writer and close the database.
@@ -334,8 +344,30 @@ struct Writer {
     counters: Arc<Counters>,
     retention: Option<Duration>,
     flush_interval: Duration,
-    /// Journals whose write failed, retried with the next one.
-    backlog: Vec<Journal>,
+    /// Journals whose write failed (with the snapshots taken with them), retried with the next.
+    backlog: Vec<(Journal, Vec<Snapshot>)>,
+    /// A widget's state is stored after this many of its changes.
+    snapshot_every: u64,
+    /// Changes stored (or taken to be) per widget since its last snapshot.
+    since_snapshot: HashMap<Box<str>, u64>,
+}
+
+/// A widget's whole state, taken with a journal under the same engine lock: the JSON list of
+/// push ops that rebuild it.
+struct Snapshot {
+    widget: Box<str>,
+    ops: String,
+}
+
+/// What [`Db::restore`] loaded.
+#[derive(Debug, Default)]
+struct Restored {
+    widgets: u64,
+    points: u64,
+    /// Changes applied (those after each widget's newest snapshot).
+    changes: u64,
+    /// Per widget, the changes applied after its newest snapshot.
+    since_snapshot: HashMap<Box<str>, u64>,
 }
 
 impl Writer {
@@ -371,13 +403,19 @@ impl Writer {
 
     /// Take the engine's journal and store it with any backlog; false when a write failed.
     fn write_pending(&mut self) -> bool {
-        let journal = self.pipeline.engine().take_journal();
+        let pipeline = self.pipeline.clone();
+        let taken = {
+            let mut engine = pipeline.engine();
+            let journal = engine.take_journal();
+            let snapshots = self.take_snapshots(&engine, &journal);
+            (journal, snapshots)
+        };
         self.counters
             .updates_lost
-            .fetch_add(journal.lost, Ordering::Relaxed);
-        self.backlog.push(journal);
-        while let Some(journal) = self.backlog.first() {
-            match self.db.write(journal) {
+            .fetch_add(taken.0.lost, Ordering::Relaxed);
+        self.backlog.push(taken);
+        while let Some((journal, snapshots)) = self.backlog.first() {
+            match self.db.write(journal, snapshots) {
                 Ok((points, changes)) => {
                     self.counters
                         .points_stored
@@ -416,9 +454,9 @@ impl Writer {
                     drop(last_error);
                     // Bound what waits in memory: beyond the journal's own bound, the oldest
                     // waiting batch is given up and counted.
-                    let waiting: usize = self.backlog.iter().map(|j| j.updates.len()).sum();
+                    let waiting: usize = self.backlog.iter().map(|(j, _)| j.updates.len()).sum();
                     if waiting > MAX_JOURNAL_UPDATES {
-                        let given_up = self.backlog.remove(0);
+                        let (given_up, _) = self.backlog.remove(0);
                         self.counters
                             .updates_lost
                             .fetch_add(given_up.updates.len() as u64, Ordering::Relaxed);
@@ -428,6 +466,52 @@ impl Writer {
             }
         }
         true
+    }
+
+    /// Count `journal`'s changes per widget; the state of each widget that reached
+    /// `snapshot_every` changes since its last snapshot, as `engine` holds it now (the engine
+    /// lock that took the journal is still held, so the state is exactly the journal's end).
+    fn take_snapshots(&mut self, engine: &Engine, journal: &Journal) -> Vec<Snapshot> {
+        for update in &journal.updates {
+            let Some(info) = journal.directory.get(update.widget().index as usize) else {
+                continue;
+            };
+            match update {
+                Update::Point { .. }
+                | Update::SeriesPoint { .. }
+                | Update::Points { .. }
+                | Update::Partial { .. } => {}
+                // A clear deletes what the widget stored, snapshots too.
+                Update::Clear { .. } => {
+                    self.since_snapshot.remove(&*info.id);
+                }
+                _ => *self.since_snapshot.entry(Box::from(&*info.id)).or_default() += 1,
+            }
+        }
+        let due: Vec<Box<str>> = self
+            .since_snapshot
+            .iter()
+            .filter(|(_, &changes)| changes >= self.snapshot_every)
+            .map(|(id, _)| id.clone())
+            .collect();
+        let mut snapshots = Vec::new();
+        for id in due {
+            self.since_snapshot.remove(&id);
+            // Time series keep their points in `points`; their few changes are replayed.
+            let Some((spec, data)) = engine.widget(&id).filter(|(_, data)| {
+                !matches!(data, WidgetData::Series(_) | WidgetData::MultiSeries(_))
+            }) else {
+                continue;
+            };
+            let history: serde_json::Value =
+                serde_json::from_str(&history_message(spec, data)).unwrap_or_default();
+            let ops = history_ops(&id, history.get("data").unwrap_or(&serde_json::Value::Null));
+            snapshots.push(Snapshot {
+                widget: id,
+                ops: serde_json::Value::from(ops).to_string(),
+            });
+        }
+        snapshots
     }
 }
 
@@ -666,12 +750,15 @@ impl Db {
             .map_err(|err| self.error(err))?;
         tx.execute("DELETE FROM changes WHERE ts_ms < ?1", params![cutoff])
             .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM snapshots WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
         tx.commit().map_err(|err| self.error(err))
     }
 
     /// Load the stored dashboard into `engine`: settings, widgets, the newest points of every
-    /// series (up to its capacity) and every change in order. Returns (widgets, points).
-    fn restore(&mut self, engine: &mut Engine) -> Result<(u64, u64), StoreError> {
+    /// series (up to its capacity), and each widget's newest snapshot with the changes after it
+    /// in order.
+    fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
         if let Some(dashboard) = self.meta("dashboard")? {
             let patch = serde_json::from_str(&dashboard)
                 .map_err(|err| err.to_string())
@@ -769,23 +856,31 @@ impl Db {
                 engine.apply(Update::point(handle.widget, series_index, ts_ms, value));
             }
         }
-        let mut statement = self
-            .conn
-            .prepare("SELECT widget, change FROM changes ORDER BY id")
-            .map_err(|err| self.error(err))?;
-        let mut rows = statement.query([]).map_err(|err| self.error(err))?;
-        while let Some(row) = rows.next().map_err(|err| self.error(err))? {
-            let widget: String = row.get(0).map_err(|err| self.error(err))?;
-            let change: String = row.get(1).map_err(|err| self.error(err))?;
-            if engine.handle(&widget).is_none() {
-                continue;
+        let mut restored = Restored {
+            widgets: restored_widgets,
+            points: restored_points,
+            ..Restored::default()
+        };
+        let ids: Vec<String> = engine
+            .config_view()
+            .widgets
+            .iter()
+            .map(|spec| spec.id.clone())
+            .collect();
+        for widget in ids {
+            let ops = stored_changes(&self.conn, &widget, None).map_err(|err| self.error(err))?;
+            for op in &ops.ops {
+                let body = format!(r#"{{"updates": [{op}]}}"#);
+                if let Err(err) = apply_push_to(engine, &body) {
+                    tracing::warn!("persistence: a stored change of {widget:?} skipped: {err}");
+                }
             }
-            let body = format!(r#"{{"updates": [{change}]}}"#);
-            if let Err(err) = apply_push_to(engine, &body) {
-                tracing::warn!("persistence: a stored change of {widget:?} skipped: {err}");
+            restored.changes += ops.changes;
+            if ops.changes > 0 {
+                restored.since_snapshot.insert(widget.into(), ops.changes);
             }
         }
-        Ok((restored_widgets, restored_points))
+        Ok(restored)
     }
 
     /// A value of the `meta` table.
@@ -802,8 +897,12 @@ impl Db {
 
     /// Store one journal in one transaction. Returns (points, changes) stored. When it fails,
     /// nothing of it is stored.
-    fn write(&mut self, journal: &Journal) -> Result<(u64, u64), StoreError> {
-        let written = self.write_once(journal);
+    fn write(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        let written = self.write_once(journal, snapshots);
         if written.is_err() {
             // Series created in the rolled-back transaction do not exist: look them up again.
             self.series.clear();
@@ -811,7 +910,11 @@ impl Db {
         written
     }
 
-    fn write_once(&mut self, journal: &Journal) -> Result<(u64, u64), StoreError> {
+    fn write_once(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
         if journal.config.is_none() && journal.updates.is_empty() {
             return Ok((0, 0));
         }
@@ -854,6 +957,11 @@ impl Db {
                         .map_err(error)?;
                         tx.execute("DELETE FROM changes WHERE widget = ?1", params![&*info.id])
                             .map_err(error)?;
+                        tx.execute(
+                            "DELETE FROM snapshots WHERE widget = ?1",
+                            params![&*info.id],
+                        )
+                        .map_err(error)?;
                         continue;
                     }
                     other => {
@@ -879,6 +987,23 @@ impl Db {
                     .execute(params![sid, ts_ms, value])
                     .map_err(error)?;
                 points += 1;
+            }
+        }
+        for snapshot in snapshots {
+            // It includes every change of the widget stored so far, this transaction's too.
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT max(id) FROM changes WHERE widget = ?1",
+                    params![&*snapshot.widget],
+                    |row| row.get(0),
+                )
+                .map_err(error)?;
+            if let Some(last) = last {
+                tx.execute(
+                    "INSERT INTO snapshots (widget, change_id, ts_ms, ops) VALUES (?1, ?2, ?3, ?4)",
+                    params![&*snapshot.widget, last, now, snapshot.ops],
+                )
+                .map_err(error)?;
             }
         }
         tx.commit().map_err(error)?;
@@ -910,7 +1035,9 @@ pub struct Recording {
 pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, StoreError> {
     let mut db = Db::open_read_only(path)?;
     let history = history_reader(path)?;
-    let (widgets, points) = {
+    let Restored {
+        widgets, points, ..
+    } = {
         let mut engine = pipeline.engine();
         engine.set_replica(true);
         db.restore(&mut engine)?
@@ -996,19 +1123,56 @@ fn changes_reader(path: &Path) -> Result<ChangeSource, StoreError> {
         let conn = conn
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
-        let mut statement = conn
-            .prepare_cached(
-                "SELECT change FROM changes WHERE widget = ?1 AND ts_ms <= ?2 ORDER BY id LIMIT ?3",
-            )
-            .map_err(|err| err.to_string())?;
-        let rows = statement
-            .query_map(params![widget, until, MAX_CHANGES_READ as i64], |row| {
-                row.get::<_, String>(0)
-            })
-            .map_err(|err| err.to_string())?;
-        rows.collect::<Result<Vec<_>, _>>()
+        stored_changes(&conn, widget, Some(until))
+            .map(|ops| ops.ops)
             .map_err(|err| err.to_string())
     }))
+}
+
+/// What rebuilds a widget from its stored changes: its newest snapshot's ops, then the ops of
+/// the changes after it, in order.
+struct StoredOps {
+    ops: Vec<String>,
+    /// Changes among them (snapshot ops not counted).
+    changes: u64,
+}
+
+/// A widget's newest snapshot (stored at or before `until`, when given) and the changes after it
+/// (up to `until`).
+fn stored_changes(
+    conn: &Connection,
+    widget: &str,
+    until: Option<f64>,
+) -> rusqlite::Result<StoredOps> {
+    let until = until.unwrap_or(f64::INFINITY);
+    let snapshot: Option<(i64, String)> = conn
+        .prepare_cached(
+            "SELECT change_id, ops FROM snapshots WHERE widget = ?1 AND ts_ms <= ?2 \
+             ORDER BY change_id DESC LIMIT 1",
+        )?
+        .query_row(params![widget, until], |row| Ok((row.get(0)?, row.get(1)?)))
+        .optional()?;
+    let (after, mut ops) = match snapshot {
+        Some((change_id, ops)) => {
+            let ops: Vec<serde_json::Value> = serde_json::from_str(&ops).unwrap_or_default();
+            (change_id, ops.iter().map(ToString::to_string).collect())
+        }
+        None => (0, Vec::new()),
+    };
+    let mut statement = conn.prepare_cached(
+        "SELECT change FROM changes WHERE widget = ?1 AND id > ?2 AND ts_ms <= ?3 \
+         ORDER BY id LIMIT ?4",
+    )?;
+    let rows = statement.query_map(
+        params![widget, after, until, MAX_CHANGES_READ as i64],
+        |row| row.get::<_, String>(0),
+    )?;
+    let before = ops.len();
+    for row in rows {
+        ops.push(row?);
+    }
+    let changes = (ops.len() - before) as u64;
+    Ok(StoredOps { ops, changes })
 }
 
 /// A failed first read of a file: one that is not a database is foreign, other errors say what
@@ -1152,7 +1316,7 @@ mod tests {
                 value: f64::from(i),
             });
         }
-        assert_eq!(db.write(&engine.take_journal()).unwrap(), (100, 0));
+        assert_eq!(db.write(&engine.take_journal(), &[]).unwrap(), (100, 0));
 
         let pages: i64 = db
             .conn
@@ -1170,7 +1334,7 @@ mod tests {
             });
         }
         let journal = engine.take_journal();
-        let err = db.write(&journal).unwrap_err();
+        let err = db.write(&journal, &[]).unwrap_err();
         assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
         assert!(err.to_string().contains("disk holding it is full"), "{err}");
         assert_eq!(
@@ -1187,7 +1351,7 @@ mod tests {
         db.conn
             .pragma_update(None, "max_page_count", 1 << 30)
             .unwrap();
-        assert_eq!(db.write(&journal).unwrap(), (20_000, 0));
+        assert_eq!(db.write(&journal, &[]).unwrap(), (20_000, 0));
         let stored = points_of(&db, "during");
         assert_eq!(stored.len(), 20_000);
         assert_eq!(stored.last(), Some(&19_999.0));
