@@ -485,7 +485,13 @@ impl Writer {
                 Update::Clear { .. } => {
                     self.since_snapshot.remove(&*info.id);
                 }
-                _ => *self.since_snapshot.entry(Box::from(&*info.id)).or_default() += 1,
+                // Under the engine lock: no allocation for a widget already counted.
+                _ => match self.since_snapshot.get_mut(&*info.id) {
+                    Some(changes) => *changes += 1,
+                    None => {
+                        self.since_snapshot.insert(Box::from(&*info.id), 1);
+                    }
+                },
             }
         }
         let due: Vec<Box<str>> = self
