@@ -223,15 +223,72 @@ pub struct OlderPoints {
     cached: HashMap<(String, usize), OlderSeries>,
 }
 
-/// The stored points shown before one series' ring.
+/// A value read on a thread of its own for a key (the view or the time it is for): the last
+/// value that arrived and the key it was read for, and the read under way (one at a time).
 #[derive(Default)]
-struct OlderSeries {
-    /// The view `points` were read for.
-    key: String,
-    points: Vec<[f64; 2]>,
-    /// A read under way: the view it is for, and where its points arrive.
-    pending: Option<(String, crossbeam_channel::Receiver<Vec<[f64; 2]>>)>,
+struct Read<K, T> {
+    key: K,
+    value: T,
+    pending: Option<(K, crossbeam_channel::Receiver<T>)>,
 }
+
+impl<K: PartialEq + Clone, T: Send + 'static> Read<K, T> {
+    /// Take a value that arrived; true when the value is for another key than `key` and no read
+    /// is under way (start one with [`Read::start`]).
+    fn needs(&mut self, key: &K) -> bool {
+        if let Some((read_for, arrived)) = &self.pending {
+            if let Ok(value) = arrived.try_recv() {
+                self.key = read_for.clone();
+                self.value = value;
+                self.pending = None;
+            }
+        }
+        &self.key != key && self.pending.is_none()
+    }
+
+    /// Run `read` for `key` on a thread named `streamviz-history`; `ctx` is asked to repaint
+    /// when it finishes.
+    fn start(&mut self, key: K, ctx: &egui::Context, read: impl FnOnce() -> T + Send + 'static) {
+        let (deliver, arrived) = crossbeam_channel::bounded(1);
+        let ctx = ctx.clone();
+        let run = move || {
+            let _ = deliver.send(read());
+            ctx.request_repaint();
+        };
+        if std::thread::Builder::new()
+            .name("streamviz-history".into())
+            .spawn(run)
+            .is_ok()
+        {
+            self.pending = Some((key, arrived));
+        }
+    }
+
+    fn reading(&self) -> bool {
+        self.pending.is_some()
+    }
+
+    /// Wait until `deadline` for the read under way; true when none is left.
+    fn wait_until(&mut self, deadline: std::time::Instant) -> bool {
+        if let Some((read_for, arrived)) = self.pending.take() {
+            let left = deadline.saturating_duration_since(std::time::Instant::now());
+            match arrived.recv_timeout(left) {
+                Ok(value) => {
+                    self.key = read_for;
+                    self.value = value;
+                }
+                Err(_) => {
+                    self.pending = Some((read_for, arrived));
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// The stored points shown before one series' ring, by the view they were read for.
+type OlderSeries = Read<String, Vec<[f64; 2]>>;
 
 impl std::fmt::Debug for OlderPoints {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -278,48 +335,28 @@ impl OlderPoints {
                 until == first
             );
             let older = self.cached.entry((spec.id.clone(), index)).or_default();
-            if let Some((read_for, arrived)) = &older.pending {
-                if let Ok(points) = arrived.try_recv() {
-                    older.key = read_for.clone();
-                    older.points = points;
-                    older.pending = None;
-                }
-            }
-            if older.key != key && older.pending.is_none() {
-                let (history, ctx, id, name) = (
+            if older.needs(&key) {
+                let (history, id, name) = (
                     std::sync::Arc::clone(history),
-                    ctx.clone(),
                     spec.id.clone(),
                     name.to_owned(),
                 );
                 let columns = request.columns;
-                let (deliver, arrived) = crossbeam_channel::bounded(1);
-                let read = move || {
-                    let points = match history(&id, &name, t0, until) {
-                        Ok(points) => {
-                            crate::engine::decimate::m4(points.into_iter(), t0, until, columns)
-                                .into_iter()
-                                .map(|(t, v)| [t, v])
-                                .collect()
-                        }
-                        Err(err) => {
-                            tracing::warn!("reading stored points of {id:?}: {err}");
-                            Vec::new()
-                        }
-                    };
-                    let _ = deliver.send(points);
-                    ctx.request_repaint();
-                };
-                if std::thread::Builder::new()
-                    .name("streamviz-history".into())
-                    .spawn(read)
-                    .is_ok()
-                {
-                    older.pending = Some((key, arrived));
-                }
+                older.start(key, ctx, move || match history(&id, &name, t0, until) {
+                    Ok(points) => {
+                        crate::engine::decimate::m4(points.into_iter(), t0, until, columns)
+                            .into_iter()
+                            .map(|(t, v)| [t, v])
+                            .collect()
+                    }
+                    Err(err) => {
+                        tracing::warn!("reading stored points of {id:?}: {err}");
+                        Vec::new()
+                    }
+                });
             }
             let shown: Vec<[f64; 2]> = older
-                .points
+                .value
                 .iter()
                 .filter(|p| p[0] >= t0 && p[0] < until)
                 .copied()
@@ -338,28 +375,15 @@ impl OlderPoints {
 
     /// True while a read of stored points is under way.
     pub fn reading(&self) -> bool {
-        self.cached.values().any(|o| o.pending.is_some())
+        self.cached.values().any(Read::reading)
     }
 
     /// Wait up to `timeout` for the reads under way to finish; true when none is left.
     pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + timeout;
-        for older in self.cached.values_mut() {
-            if let Some((read_for, arrived)) = older.pending.take() {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                match arrived.recv_timeout(left) {
-                    Ok(points) => {
-                        older.key = read_for;
-                        older.points = points;
-                    }
-                    Err(_) => {
-                        older.pending = Some((read_for, arrived));
-                        return false;
-                    }
-                }
-            }
-        }
-        true
+        self.cached
+            .values_mut()
+            .all(|read| read.wait_until(deadline))
     }
 }
 
@@ -368,16 +392,8 @@ impl OlderPoints {
 /// time); until the first read arrives the widget shows its last state.
 #[derive(Default)]
 pub struct ChangesAsOf {
-    cached: HashMap<String, WidgetAsOf>,
-}
-
-#[derive(Default)]
-struct WidgetAsOf {
-    /// The time `body` shows.
-    at: Option<f64>,
-    body: Option<Body>,
-    /// A read under way: its time, and where its body arrives.
-    pending: Option<(f64, crossbeam_channel::Receiver<Option<Body>>)>,
+    /// Per widget, its content by the time it shows.
+    cached: HashMap<String, Read<Option<f64>, Option<Body>>>,
 }
 
 impl std::fmt::Debug for ChangesAsOf {
@@ -398,62 +414,30 @@ impl ChangesAsOf {
         at: f64,
     ) -> Option<Body> {
         let widget = self.cached.entry(spec.id.clone()).or_default();
-        if let Some((read_at, arrived)) = &widget.pending {
-            if let Ok(body) = arrived.try_recv() {
-                widget.at = Some(*read_at);
-                widget.body = body;
-                widget.pending = None;
-            }
+        if widget.needs(&Some(at)) {
+            let (source, spec) = (std::sync::Arc::clone(source), spec.clone());
+            widget.start(Some(at), ctx, move || match as_of(&source, &spec, at) {
+                Ok(body) => body,
+                Err(err) => {
+                    tracing::warn!("reading stored changes of {:?}: {err}", spec.id);
+                    None
+                }
+            });
         }
-        if widget.at != Some(at) && widget.pending.is_none() {
-            let (source, ctx, spec) = (std::sync::Arc::clone(source), ctx.clone(), spec.clone());
-            let (deliver, arrived) = crossbeam_channel::bounded(1);
-            let read = move || {
-                let body = match as_of(&source, &spec, at) {
-                    Ok(body) => body,
-                    Err(err) => {
-                        tracing::warn!("reading stored changes of {:?}: {err}", spec.id);
-                        None
-                    }
-                };
-                let _ = deliver.send(body);
-                ctx.request_repaint();
-            };
-            if std::thread::Builder::new()
-                .name("streamviz-history".into())
-                .spawn(read)
-                .is_ok()
-            {
-                widget.pending = Some((at, arrived));
-            }
-        }
-        widget.body.clone()
+        widget.value.clone()
     }
 
     /// True while a read of stored changes is under way.
     pub fn reading(&self) -> bool {
-        self.cached.values().any(|w| w.pending.is_some())
+        self.cached.values().any(Read::reading)
     }
 
     /// Wait up to `timeout` for the reads under way to finish; true when none is left.
     pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
         let deadline = std::time::Instant::now() + timeout;
-        for widget in self.cached.values_mut() {
-            if let Some((read_at, arrived)) = widget.pending.take() {
-                let left = deadline.saturating_duration_since(std::time::Instant::now());
-                match arrived.recv_timeout(left) {
-                    Ok(body) => {
-                        widget.at = Some(read_at);
-                        widget.body = body;
-                    }
-                    Err(_) => {
-                        widget.pending = Some((read_at, arrived));
-                        return false;
-                    }
-                }
-            }
-        }
-        true
+        self.cached
+            .values_mut()
+            .all(|read| read.wait_until(deadline))
     }
 }
 
