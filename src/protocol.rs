@@ -87,6 +87,14 @@ pub fn history_message(spec: &WidgetSpec, data: &WidgetData) -> String {
     to_json(&json_history(spec, data, None))
 }
 
+/// The `data` of one widget's `history` message, as a JSON value.
+pub fn history_data(spec: &WidgetSpec, data: &WidgetData) -> Value {
+    serde_json::to_value(json_history(spec, data, None))
+        .ok()
+        .and_then(|mut message| message.get_mut("data").map(Value::take))
+        .unwrap_or(Value::Null)
+}
+
 /// Whether `spec` is a metric aggregated into windows.
 pub fn is_windowed(spec: &WidgetSpec) -> bool {
     matches!(&spec.options, WidgetOptions::Metric(o) if o.window.is_some())

@@ -438,4 +438,33 @@ fn snapshots_bound_what_loading_applies_and_every_state_as_of_a_time_is_kept() {
             assert_eq!(&history_message(spec, data), expected, "{id} as of {at}");
         }
     }
+
+    // A database without snapshots (as an older StreamViz wrote it) loads every change, and
+    // the first write after stores a snapshot of each widget that had that many.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("DELETE FROM snapshots", []).unwrap();
+    drop(conn);
+    let pipeline = Pipeline::default();
+    let options = StoreOptions {
+        snapshot_every: 10,
+        ..StoreOptions::new(&path)
+    };
+    let store = Persistence::start(&pipeline, options).unwrap();
+    assert_eq!(dashboard(&pipeline), expected);
+    assert_eq!(store.stats().changes_restored, stored_changes);
+    assert!(store.flush(TIMEOUT));
+    store.stop();
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    let snapshotted: i64 = conn
+        .query_row("SELECT count(DISTINCT widget) FROM snapshots", [], |row| {
+            row.get(0)
+        })
+        .unwrap();
+    drop(conn);
+    assert_eq!(snapshotted, 2, "the table and the text");
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    assert_eq!(dashboard(&pipeline), expected);
+    assert_eq!(store.stats().changes_restored, 0);
+    store.stop();
 }

@@ -57,9 +57,10 @@ pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
 pub type HistorySource =
     Arc<dyn Fn(&str, &str, f64, f64) -> Result<Vec<(f64, f64)>, String> + Send + Sync>;
 
-/// Changes (table rows, bars, texts, heatmaps) a recording holds: `(widget id, until)` → the
-/// widget's `data` ops (JSON, as `push` takes them) stored at or before `until` (epoch ms, when
-/// they were stored), in order, or why they cannot be read.
+/// Changes (table rows, bars, texts, heatmaps) a recording holds: `(widget id, until)` → what
+/// rebuilds the widget as it was at `until` (epoch ms; changes count from when they were
+/// stored), in order: JSON lists of `data` ops, each the `updates` of a push; or why they cannot
+/// be read.
 pub type ChangeSource = Arc<dyn Fn(&str, f64) -> Result<Vec<String>, String> + Send + Sync>;
 
 struct Shared {

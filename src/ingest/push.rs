@@ -5,7 +5,7 @@
 use std::collections::HashMap;
 
 use serde::Deserialize;
-use serde_json::{Map, Value};
+use serde_json::{json, Map, Value};
 
 use super::pipeline::{now_ms, Pipeline};
 use crate::engine::{
@@ -147,17 +147,17 @@ pub fn apply_push_to(engine: &mut Engine, body: &str) -> Result<PushOutcome, Pus
     apply_parsed(engine, body)
 }
 
-/// A widget as stored changes (`data` ops, as a [`crate::ingest::ChangeSource`] gives them) leave
-/// it: an engine holding only that widget (placed nowhere), the changes applied in order as a
-/// restart would apply them. A replay shows tables, bars and texts as of a time with it.
+/// A widget as stored changes (lists of `data` ops, as a [`crate::ingest::ChangeSource`] gives
+/// them) leave it: an engine holding only that widget (placed nowhere), the changes applied in
+/// order as a restart applies them. A replay shows tables, bars and texts as of a time with it.
 pub fn replay_widget(spec: &WidgetSpec, changes: &[String]) -> Result<Engine, String> {
     let mut engine = Engine::new();
     engine.set_replica(true);
     let mut alone = spec.clone();
     alone.placement = crate::engine::Placement::default();
     engine.declare(alone).map_err(|err| err.to_string())?;
-    for change in changes {
-        apply_push_to(&mut engine, &format!(r#"{{"updates": [{change}]}}"#))
+    for ops in changes {
+        apply_push_to(&mut engine, &format!(r#"{{"updates": {ops}}}"#))
             .map_err(|err| err.to_string())?;
     }
     Ok(engine)
@@ -167,16 +167,10 @@ pub fn replay_widget(spec: &WidgetSpec, changes: &[String]) -> Result<Engine, St
 /// describes it (points, series, bars, rows, text, heatmap); none for an empty widget. A mirror
 /// applies a producer's history with them, a store its snapshots.
 pub fn history_ops(id: &str, data: &Value) -> Vec<Value> {
-    let op = |key: &str, value: &Value| {
-        let mut op = Map::new();
-        op.insert("widget".into(), Value::from(id));
-        op.insert(key.into(), value.clone());
-        Value::Object(op)
-    };
     let mut ops = Vec::new();
     for key in ["points", "partial", "values"] {
         if let Some(value) = data.get(key) {
-            ops.push(op(key, value));
+            ops.push(json!({"widget": id, key: value}));
         }
     }
     for series in data
@@ -185,26 +179,21 @@ pub fn history_ops(id: &str, data: &Value) -> Vec<Value> {
         .into_iter()
         .flatten()
     {
-        let mut op = op("points", series.get("points").unwrap_or(&Value::Null));
-        if let Value::Object(map) = &mut op {
-            map.insert(
-                "series".into(),
-                series.get("name").cloned().unwrap_or(Value::Null),
-            );
-        }
-        ops.push(op);
+        ops.push(
+            json!({"widget": id, "series": series.get("name"), "points": series.get("points")}),
+        );
     }
     if let Some(rows) = data.get("rows") {
-        ops.push(op("upsert", rows));
+        ops.push(json!({"widget": id, "upsert": rows}));
     }
     if let Some(text) = data.get("text") {
-        ops.push(op("text", text));
+        ops.push(json!({"widget": id, "text": text}));
     }
     if let Some(matrix) = data
         .get("matrix")
         .filter(|m| m.as_array().is_some_and(|m| !m.is_empty()))
     {
-        ops.push(op("matrix", matrix));
+        ops.push(json!({"widget": id, "matrix": matrix}));
     }
     ops
 }

@@ -38,7 +38,7 @@ use crate::engine::{
 };
 use crate::ingest::push::{apply_push_to, history_ops};
 use crate::ingest::{now_ms, ChangeSource, HistorySource, Pipeline};
-use crate::protocol::{change_json, history_message};
+use crate::protocol::{change_json, history_data};
 
 /// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
 pub const APPLICATION_ID: i32 = 0x5356_5a44;
@@ -403,11 +403,15 @@ impl Writer {
 
     /// Take the engine's journal and store it with any backlog; false when a write failed.
     fn write_pending(&mut self) -> bool {
-        let pipeline = self.pipeline.clone();
         let taken = {
-            let mut engine = pipeline.engine();
+            let mut engine = self.pipeline.engine();
             let journal = engine.take_journal();
-            let snapshots = self.take_snapshots(&engine, &journal);
+            let snapshots = take_snapshots(
+                &mut self.since_snapshot,
+                self.snapshot_every,
+                &engine,
+                &journal,
+            );
             (journal, snapshots)
         };
         self.counters
@@ -467,58 +471,60 @@ impl Writer {
         }
         true
     }
+}
 
-    /// Count `journal`'s changes per widget; the state of each widget that reached
-    /// `snapshot_every` changes since its last snapshot, as `engine` holds it now (the engine
-    /// lock that took the journal is still held, so the state is exactly the journal's end).
-    fn take_snapshots(&mut self, engine: &Engine, journal: &Journal) -> Vec<Snapshot> {
-        for update in &journal.updates {
-            let Some(info) = journal.directory.get(update.widget().index as usize) else {
-                continue;
-            };
-            match update {
-                Update::Point { .. }
-                | Update::SeriesPoint { .. }
-                | Update::Points { .. }
-                | Update::Partial { .. } => {}
-                // A clear deletes what the widget stored, snapshots too.
-                Update::Clear { .. } => {
-                    self.since_snapshot.remove(&*info.id);
-                }
-                // Under the engine lock: no allocation for a widget already counted.
-                _ => match self.since_snapshot.get_mut(&*info.id) {
-                    Some(changes) => *changes += 1,
-                    None => {
-                        self.since_snapshot.insert(Box::from(&*info.id), 1);
-                    }
-                },
+/// Count `journal`'s changes per widget in `since_snapshot`; the state of each widget that
+/// reached `every` changes since its last snapshot, as `engine` holds it now (the engine lock
+/// that took the journal is still held, so the state is exactly the journal's end).
+fn take_snapshots(
+    since_snapshot: &mut HashMap<Box<str>, u64>,
+    every: u64,
+    engine: &Engine,
+    journal: &Journal,
+) -> Vec<Snapshot> {
+    for update in &journal.updates {
+        let Some(info) = journal.directory.get(update.widget().index as usize) else {
+            continue;
+        };
+        match update {
+            Update::Point { .. }
+            | Update::SeriesPoint { .. }
+            | Update::Points { .. }
+            | Update::Partial { .. } => {}
+            // A clear deletes what the widget stored, snapshots too.
+            Update::Clear { .. } => {
+                since_snapshot.remove(&*info.id);
             }
+            // Under the engine lock: no allocation for a widget already counted.
+            _ => match since_snapshot.get_mut(&*info.id) {
+                Some(changes) => *changes += 1,
+                None => {
+                    since_snapshot.insert(Box::from(&*info.id), 1);
+                }
+            },
         }
-        let due: Vec<Box<str>> = self
-            .since_snapshot
-            .iter()
-            .filter(|(_, &changes)| changes >= self.snapshot_every)
-            .map(|(id, _)| id.clone())
-            .collect();
-        let mut snapshots = Vec::new();
-        for id in due {
-            self.since_snapshot.remove(&id);
-            // Time series keep their points in `points`; their few changes are replayed.
-            let Some((spec, data)) = engine.widget(&id).filter(|(_, data)| {
-                !matches!(data, WidgetData::Series(_) | WidgetData::MultiSeries(_))
-            }) else {
-                continue;
-            };
-            let history: serde_json::Value =
-                serde_json::from_str(&history_message(spec, data)).unwrap_or_default();
-            let ops = history_ops(&id, history.get("data").unwrap_or(&serde_json::Value::Null));
-            snapshots.push(Snapshot {
-                widget: id,
-                ops: serde_json::Value::from(ops).to_string(),
-            });
-        }
-        snapshots
     }
+    let due: Vec<Box<str>> = since_snapshot
+        .iter()
+        .filter(|(_, &changes)| changes >= every)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut snapshots = Vec::new();
+    for id in due {
+        since_snapshot.remove(&id);
+        // Time series keep their points in `points`; their few changes are replayed.
+        let Some((spec, data)) = engine.widget(&id).filter(|(_, data)| {
+            !matches!(data, WidgetData::Series(_) | WidgetData::MultiSeries(_))
+        }) else {
+            continue;
+        };
+        let ops = history_ops(&id, &history_data(spec, data));
+        snapshots.push(Snapshot {
+            widget: id,
+            ops: serde_json::Value::from(ops).to_string(),
+        });
+    }
+    snapshots
 }
 
 /// A stored series: (widget id, series name).
@@ -875,8 +881,8 @@ impl Db {
             .collect();
         for widget in ids {
             let ops = stored_changes(&self.conn, &widget, None).map_err(|err| self.error(err))?;
-            for op in &ops.ops {
-                let body = format!(r#"{{"updates": [{op}]}}"#);
+            for ops in &ops.ops {
+                let body = format!(r#"{{"updates": {ops}}}"#);
                 if let Err(err) = apply_push_to(engine, &body) {
                     tracing::warn!("persistence: a stored change of {widget:?} skipped: {err}");
                 }
@@ -921,7 +927,7 @@ impl Db {
         journal: &Journal,
         snapshots: &[Snapshot],
     ) -> Result<(u64, u64), StoreError> {
-        if journal.config.is_none() && journal.updates.is_empty() {
+        if journal.config.is_none() && journal.updates.is_empty() && snapshots.is_empty() {
             return Ok((0, 0));
         }
         let path = self.path.clone();
@@ -1135,11 +1141,11 @@ fn changes_reader(path: &Path) -> Result<ChangeSource, StoreError> {
     }))
 }
 
-/// What rebuilds a widget from its stored changes: its newest snapshot's ops, then the ops of
-/// the changes after it, in order.
+/// What rebuilds a widget from its stored changes, as JSON lists of push ops: its newest
+/// snapshot's, then one for each change after it, in order.
 struct StoredOps {
     ops: Vec<String>,
-    /// Changes among them (snapshot ops not counted).
+    /// Changes among them (the snapshot not counted).
     changes: u64,
 }
 
@@ -1159,14 +1165,11 @@ fn stored_changes(
         .query_row(params![widget, until], |row| Ok((row.get(0)?, row.get(1)?)))
         .optional()?;
     let (after, mut ops) = match snapshot {
-        Some((change_id, ops)) => {
-            let ops: Vec<serde_json::Value> = serde_json::from_str(&ops).unwrap_or_default();
-            (change_id, ops.iter().map(ToString::to_string).collect())
-        }
+        Some((change_id, ops)) => (change_id, vec![ops]),
         None => (0, Vec::new()),
     };
     let mut statement = conn.prepare_cached(
-        "SELECT change FROM changes WHERE widget = ?1 AND id > ?2 AND ts_ms <= ?3 \
+        "SELECT '[' || change || ']' FROM changes WHERE widget = ?1 AND id > ?2 AND ts_ms <= ?3 \
          ORDER BY id LIMIT ?4",
     )?;
     let rows = statement.query_map(

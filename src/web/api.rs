@@ -110,6 +110,17 @@ async fn push(
     ))
 }
 
+/// The finite number a query parameter must hold; a 400 saying what is wrong otherwise.
+fn number(name: &str, value: &Option<String>) -> Result<f64, ApiError> {
+    let text = value
+        .as_deref()
+        .ok_or_else(|| ApiError::bad_request(format!("{name} is required")))?;
+    text.parse::<f64>()
+        .ok()
+        .filter(|v| v.is_finite())
+        .ok_or_else(|| ApiError::bad_request(format!("{name}={text:?} is not a number")))
+}
+
 /// Widest chart a range may be asked for, in pixels.
 const MAX_RANGE_WIDTH: usize = 10_000;
 
@@ -130,15 +141,6 @@ async fn widget_range(
     Path(id): Path<String>,
     Query(query): Query<RangeQuery>,
 ) -> Result<Response, ApiError> {
-    let number = |name: &str, value: &Option<String>| -> Result<f64, ApiError> {
-        let text = value
-            .as_deref()
-            .ok_or_else(|| ApiError::bad_request(format!("{name} is required")))?;
-        text.parse::<f64>()
-            .ok()
-            .filter(|v| v.is_finite())
-            .ok_or_else(|| ApiError::bad_request(format!("{name}={text:?} is not a number")))
-    };
     let from = number("from", &query.from)?;
     let to = number("to", &query.to)?;
     let width = number("width", &query.width)?;
@@ -234,15 +236,7 @@ async fn widget_at(
             ))
         }
     };
-    let text = query
-        .t
-        .as_deref()
-        .ok_or_else(|| ApiError::bad_request("t is required"))?;
-    let at = text
-        .parse::<f64>()
-        .ok()
-        .filter(|v| v.is_finite())
-        .ok_or_else(|| ApiError::bad_request(format!("t={text:?} is not a number")))?;
+    let at = number("t", &query.t)?;
     let spec = {
         let engine = state.pipeline.engine();
         let (spec, data) = engine
@@ -257,10 +251,10 @@ async fn widget_at(
     };
     let message = tokio::task::spawn_blocking(move || {
         let engine = crate::ingest::push::replay_widget(&spec, &changes(&spec.id, at)?)?;
-        crate::protocol::history_messages(&engine.snapshot())
-            .into_iter()
-            .next()
-            .ok_or_else(|| "the widget was not replayed".to_owned())
+        let (spec, data) = engine
+            .widget(&spec.id)
+            .ok_or_else(|| "the widget was not replayed".to_owned())?;
+        Ok::<_, String>(crate::protocol::history_message(spec, data))
     })
     .await
     .map_err(|err| ApiError::internal(format!("replaying stored changes: {err}")))?
