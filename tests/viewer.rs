@@ -591,7 +591,7 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
             &producer,
             json!({"type": "push", "widgets": [
                 {"id": "cpu", "kind": "metric", "options": {"title": "CPU", "max_points": 100}},
-                {"id": "temp", "kind": "stat", "options": {"title": "Temperature", "format": ".1f"}}]}),
+                {"id": "temp", "kind": "stat", "options": {"title": "Temperature", "format": ".1f", "max_points": 100}}]}),
         );
         let cpu = producer.engine().handle("cpu").unwrap();
         let temp = producer.engine().handle("temp").unwrap();

@@ -145,7 +145,7 @@ pub struct Viewer {
     saved_rx: Receiver<Saved>,
     applied_visuals: Option<Palette>,
     older: super::model::OlderPoints,
-    as_of: super::model::ChangesAsOf,
+    as_of: super::model::AsOf,
 }
 
 impl Viewer {
@@ -173,7 +173,7 @@ impl Viewer {
             saved_rx,
             applied_visuals: None,
             older: super::model::OlderPoints::default(),
-            as_of: super::model::ChangesAsOf::default(),
+            as_of: super::model::AsOf::default(),
         }
     }
 
@@ -433,8 +433,18 @@ impl Viewer {
                     }
                     Body::Plot(model)
                 }
+                // Stats and gauges of a replay: as of the scrubbed time, from the stored points
+                // when the ring starts after it.
                 WidgetKind::Stat | WidgetKind::Gauge if self.recording.is_some() => {
-                    match super::model::copy_at(spec, data, clock) {
+                    let before_ring = super::model::time_extent(data)
+                        .is_some_and(|(held_from, _)| held_from > clock);
+                    let stored = match (&history, self.recording) {
+                        (Some(history), Some((first, _))) if before_ring => {
+                            self.as_of.from_points(history, ctx, spec, first, clock)
+                        }
+                        _ => None,
+                    };
+                    match stored.or_else(|| super::model::copy_at(spec, data, clock)) {
                         Some(body) => body,
                         None => continue,
                     }
@@ -444,7 +454,7 @@ impl Viewer {
                 _ if self.recording.is_some() && changes.is_some() => {
                     let read = changes
                         .as_ref()
-                        .and_then(|changes| self.as_of.body(changes, ctx, spec, clock));
+                        .and_then(|changes| self.as_of.from_changes(changes, ctx, spec, clock));
                     match read.or_else(|| self.extractor.copy(&engine, spec)) {
                         Some(body) => body,
                         None => continue,

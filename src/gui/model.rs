@@ -380,33 +380,81 @@ impl OlderPoints {
 
     /// Wait up to `timeout` for the reads under way to finish; true when none is left.
     pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
-        let deadline = std::time::Instant::now() + timeout;
-        self.cached
-            .values_mut()
-            .all(|read| read.wait_until(deadline))
+        wait_all(self.cached.values_mut(), timeout)
     }
 }
 
-/// The tables, bar charts, texts and heatmaps of a replay as of its time: each widget's stored
-/// changes up to then, applied to an engine of its own on a thread (one read per widget at a
-/// time); until the first read arrives the widget shows its last state.
+/// Wait up to `timeout` for every read under way; true when none is left.
+fn wait_all<'a, K: PartialEq + Clone + 'a, T: Send + 'static>(
+    reads: impl IntoIterator<Item = &'a mut Read<K, T>>,
+    timeout: std::time::Duration,
+) -> bool {
+    let deadline = std::time::Instant::now() + timeout;
+    reads.into_iter().all(|read| read.wait_until(deadline))
+}
+
+/// The widgets of a replay that the rings cannot show as of its time, read from the recording on
+/// a thread (one read per widget at a time): tables, bar charts, texts and heatmaps from their
+/// stored changes, applied to an engine of their own; stats and gauges scrubbed to before their
+/// ring from their stored points. Until a read arrives the widget shows what the rings give.
 #[derive(Default)]
-pub struct ChangesAsOf {
+pub struct AsOf {
     /// Per widget, its content by the time it shows.
     cached: HashMap<String, Read<Option<f64>, Option<Body>>>,
 }
 
-impl std::fmt::Debug for ChangesAsOf {
+impl std::fmt::Debug for AsOf {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("ChangesAsOf")
+        f.debug_struct("AsOf")
             .field("cached", &self.cached.len())
             .finish()
     }
 }
 
-impl ChangesAsOf {
-    /// `spec`'s content as of `at`, once read; `ctx` is asked to repaint when a read finishes.
-    pub fn body(
+impl AsOf {
+    /// A stat or gauge as of `at` from its stored points up to then (the recording starts at
+    /// `first`): the newest before `at` are looked for a minute back, then an hour, and so on,
+    /// until there are enough for its sparkline.
+    pub fn from_points(
+        &mut self,
+        history: &crate::ingest::HistorySource,
+        ctx: &egui::Context,
+        spec: &WidgetSpec,
+        first: f64,
+        at: f64,
+    ) -> Option<Body> {
+        let widget = self.cached.entry(spec.id.clone()).or_default();
+        if widget.needs(&Some(at)) {
+            let (history, spec) = (std::sync::Arc::clone(history), spec.clone());
+            widget.start(Some(at), ctx, move || {
+                let until = crate::engine::just_after(at);
+                let mut span = 60_000.0;
+                let points = loop {
+                    let from = (at - span).max(first);
+                    match history(&spec.id, "", from, until) {
+                        Ok(points) if points.len() > SPARKLINE_POINTS || from <= first => {
+                            break points
+                        }
+                        Ok(_) => span *= 60.0,
+                        Err(err) => {
+                            tracing::warn!("reading stored points of {:?}: {err}", spec.id);
+                            return None;
+                        }
+                    }
+                };
+                let mut ring = RingBuffer::new(points.len().max(1));
+                for (ts, value) in points {
+                    ring.push(ts, value);
+                }
+                copy_at(&spec, &WidgetData::Series(ring), at)
+            });
+        }
+        widget.value.clone()
+    }
+
+    /// A table, bar chart, text or heatmap as of `at` from its stored changes, once read; `ctx`
+    /// is asked to repaint when a read finishes.
+    pub fn from_changes(
         &mut self,
         source: &crate::ingest::ChangeSource,
         ctx: &egui::Context,
@@ -427,17 +475,14 @@ impl ChangesAsOf {
         widget.value.clone()
     }
 
-    /// True while a read of stored changes is under way.
+    /// True while a read is under way.
     pub fn reading(&self) -> bool {
         self.cached.values().any(Read::reading)
     }
 
     /// Wait up to `timeout` for the reads under way to finish; true when none is left.
     pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
-        let deadline = std::time::Instant::now() + timeout;
-        self.cached
-            .values_mut()
-            .all(|read| read.wait_until(deadline))
+        wait_all(self.cached.values_mut(), timeout)
     }
 }
 
