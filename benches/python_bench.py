@@ -132,9 +132,10 @@ def bench_stored_range(points: int = 10_000_000, chunk: int = 500_000) -> float:
 
 
 def bench_table_history(changes: int = 500_000, keys: int = 5_000) -> None:
-    """Store `changes` upserts of a keyed table (`keys` rows kept), then time what grows with the
-    number of stored changes: reopening the database (every change is applied again) and a
-    replay's table as of a time (`GET /api/v1/widgets/{id}/at`, the changes up to it applied)."""
+    """Store `changes` upserts of a keyed table (`keys` rows kept), then time what would grow with
+    the number of stored changes but for snapshots: reopening the database and a replay's table as
+    of a time (`GET /api/v1/widgets/{id}/at`): each applies the newest snapshot and the changes
+    after it."""
     import json
     import tempfile
     import urllib.request
