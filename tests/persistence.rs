@@ -211,6 +211,60 @@ fn retention_purges_older_rows_when_the_store_opens() {
     assert_eq!(values, [3.0, 4.0]);
 }
 
+/// While the producer runs, the writer purges on its schedule: points, table changes and
+/// snapshots that fell out of the retention go, what is within it stays.
+#[test]
+fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
+    use streamviz::ingest::push::apply_push;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    let pipeline = Pipeline::default();
+    let options = StoreOptions {
+        retention: Some(Duration::from_secs(3600)),
+        // Every pass of the writer: the flush below is answered after the purge.
+        purge_interval: Duration::ZERO,
+        snapshot_every: 1,
+        ..StoreOptions::new(&path)
+    };
+    let store = Persistence::start(&pipeline, options).unwrap();
+    declare(&pipeline, "cpu", "metric", json!({}));
+    declare(&pipeline, "events", "table", json!({}));
+    let now = now_ms();
+    let body = json!({"updates": [
+        {"widget": "cpu", "points": [[now - 7_200_000.0, 1.0], [now - 60_000.0, 2.0], [now, 3.0]]},
+        {"widget": "events", "upsert": [{"key": "a", "row": {"n": 1}}]}]});
+    apply_push(&pipeline, &body.to_string()).unwrap();
+    assert!(store.flush(TIMEOUT));
+    let count = |sql: &str| -> i64 {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.query_row(sql, [], |row| row.get(0)).unwrap()
+    };
+    assert_eq!(
+        count("SELECT count(*) FROM points"),
+        2,
+        "the point of 2 h ago is gone"
+    );
+    assert_eq!(count("SELECT count(*) FROM points WHERE value = 1"), 0);
+    // Changes are stamped when stored: an hour on, they and their snapshot are purged too.
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE changes SET ts_ms = ts_ms - 7200000", [])
+        .unwrap();
+    conn.execute("UPDATE snapshots SET ts_ms = ts_ms - 7200000", [])
+        .unwrap();
+    drop(conn);
+    assert_eq!(count("SELECT count(*) FROM snapshots"), 1);
+    apply_push(
+        &pipeline,
+        &json!({"updates": [{"widget": "cpu", "value": 4.0}]}).to_string(),
+    )
+    .unwrap();
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(count("SELECT count(*) FROM changes"), 0);
+    assert_eq!(count("SELECT count(*) FROM snapshots"), 0);
+    assert_eq!(count("SELECT count(*) FROM points"), 3);
+    store.stop();
+}
+
 #[test]
 fn files_that_are_not_streamviz_databases_are_refused_with_a_reason_and_left_alone() {
     let dir = tempfile::tempdir().unwrap();

@@ -49,8 +49,9 @@ pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
 /// Changes of a widget between two snapshots of its state. Default for
 /// [`StoreOptions::snapshot_every`].
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
-/// How often rows older than the retention are purged.
-const PURGE_INTERVAL: Duration = Duration::from_secs(60);
+/// How often rows older than the retention are purged. Default for
+/// [`StoreOptions::purge_interval`].
+pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -85,8 +86,12 @@ CREATE INDEX IF NOT EXISTS snapshots_by_widget ON snapshots (widget, change_id);
 pub struct StoreOptions {
     /// The database file; created with its tables when missing.
     pub path: PathBuf,
-    /// Rows older than this are purged (at start, then every minute). `None` keeps everything.
+    /// Rows older than this are purged (at start, then every `purge_interval`). `None` keeps
+    /// everything.
     pub retention: Option<Duration>,
+    /// How often the writer purges rows older than `retention`. Default:
+    /// [`DEFAULT_PURGE_INTERVAL`].
+    pub purge_interval: Duration,
     /// How often the writer stores the journal. Default: [`DEFAULT_FLUSH_INTERVAL`].
     pub flush_interval: Duration,
     /// A widget's state is stored whole after this many of its changes, so that loading it
@@ -100,6 +105,7 @@ impl StoreOptions {
         Self {
             path: path.into(),
             retention: None,
+            purge_interval: DEFAULT_PURGE_INTERVAL,
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             snapshot_every: DEFAULT_SNAPSHOT_EVERY,
         }
@@ -263,6 +269,7 @@ impl Persistence {
             pipeline: pipeline.clone(),
             counters: Arc::clone(&counters),
             retention: options.retention,
+            purge_interval: options.purge_interval,
             flush_interval: options.flush_interval,
             backlog: Vec::new(),
             snapshot_every: options.snapshot_every.max(1),
@@ -343,6 +350,7 @@ struct Writer {
     pipeline: Pipeline,
     counters: Arc<Counters>,
     retention: Option<Duration>,
+    purge_interval: Duration,
     flush_interval: Duration,
     /// Journals whose write failed (with the snapshots taken with them), retried with the next.
     backlog: Vec<(Journal, Vec<Snapshot>)>,
@@ -380,6 +388,15 @@ impl Writer {
                 Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
             };
             let written = self.write_pending();
+            // Before a flush is answered, so that what it stored is purged already when due.
+            if let Some(retention) = self.retention {
+                if last_purge.elapsed() >= self.purge_interval {
+                    last_purge = Instant::now();
+                    if let Err(err) = self.db.purge(retention) {
+                        tracing::warn!("persistence: purging old rows failed: {err}");
+                    }
+                }
+            }
             match command {
                 Some(Command::Flush(done)) => {
                     let _ = done.try_send(written);
@@ -389,14 +406,6 @@ impl Writer {
                     return;
                 }
                 None => {}
-            }
-            if let Some(retention) = self.retention {
-                if last_purge.elapsed() >= PURGE_INTERVAL {
-                    last_purge = Instant::now();
-                    if let Err(err) = self.db.purge(retention) {
-                        tracing::warn!("persistence: purging old rows failed: {err}");
-                    }
-                }
             }
         }
     }
