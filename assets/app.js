@@ -1143,8 +1143,16 @@
     const id = encodeURIComponent(widget.spec.id);
     const ok = (r) => (r.ok ? r.json() : r.json().then((b) => Promise.reject(new Error(b.error || `HTTP ${r.status}`))));
     if (widget.spec.kind === "stat" || widget.spec.kind === "gauge") {
-      // M4 over 64 columns keeps each column's last point: the newest is exactly the one at `at`.
-      return fetch(`/api/v1/widgets/${id}/range?from=${state.replay.from - 1}&to=${at}&width=64`).then(ok).then((b) => ({ points: b.points }));
+      // The newest points up to `at`: a minute back, then an hour, ... until the sparkline is
+      // full (as the native viewer does). M4 over 64 columns keeps each column's last point, so
+      // the newest is exactly the one at `at`.
+      const start = state.replay.from - 1;
+      const read = (span) => {
+        const from = Math.max(start, at - span);
+        return fetch(`/api/v1/widgets/${id}/range?from=${from}&to=${at}&width=64`).then(ok)
+          .then((b) => (b.points_in_range > 60 || from <= start ? { points: b.points } : read(span * 60)));
+      };
+      return read(60e3);
     }
     return fetch(`/api/v1/widgets/${id}/at?t=${at}`).then(ok).then((m) => m.data);
   }
