@@ -1,13 +1,17 @@
 //! StreamViz: live dashboards for streaming data.
 //!
 //! One [`engine`] holds every widget's data; [`ingest`] feeds it from Python, HTTP and
-//! WebSockets through one bounded queue; [`protocol`] turns its snapshots and deltas into the
-//! JSON messages of docs/PROTOCOL.md; [`web`] serves them to browsers and remote viewers;
-//! [`store`] persists every update (SQLite) and loads it back on start.
+//! WebSockets through one bounded queue; [`protocol`] is the JSON wire format of
+//! docs/PROTOCOL.md, both ways; [`web`] serves it to browsers and remote viewers; [`store`]
+//! persists every update (SQLite) and loads it back on start; [`history`] is how the server and
+//! the viewer read what a store holds beyond the rings; [`gui`] is the native viewer.
+//! docs/ARCHITECTURE.md has the module map and which module may use which.
 
+pub mod clock;
 pub mod engine;
 #[cfg(feature = "gui")]
 pub mod gui;
+pub mod history;
 pub mod ingest;
 pub mod protocol;
 pub mod store;

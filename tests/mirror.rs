@@ -10,10 +10,10 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use streamviz::engine::{Bar, ContainerSpec, KeyedRow};
+use streamviz::history::SharedHistory;
 use streamviz::ingest::mirror::{Mirror, MirrorStatus};
 use streamviz::ingest::Pipeline;
 use streamviz::web::ServerHandle;
-use streamviz::web::ServerOptions;
 use streamviz::Update;
 
 mod common;
@@ -53,14 +53,7 @@ fn wait_status(mirror: &Mirror, matches: impl Fn(&MirrorStatus) -> bool) -> Mirr
 }
 
 fn serve(pipeline: &Pipeline, port: u16) -> ServerHandle {
-    ServerHandle::start(
-        pipeline.clone(),
-        ServerOptions {
-            port,
-            ..ServerOptions::default()
-        },
-    )
-    .unwrap()
+    common::start_server(pipeline, port, SharedHistory::default())
 }
 
 #[test]
@@ -333,16 +326,13 @@ fn a_mirror_reads_the_producers_stored_history_beyond_its_rings() {
     }
     assert!(producer.flush(Duration::from_secs(10)));
     assert!(store.flush(Duration::from_secs(10)));
-    let server = serve(&producer, 0);
+    let server = common::start_server(&producer, 0, SharedHistory::new(store.history()));
     let mirror = Mirror::start(&server.url()).unwrap();
     wait_equal(&mirror, &producer);
-    let history = mirror
-        .pipeline()
-        .history_source()
-        .expect("an http mirror has one");
+    let history = mirror.history().expect("an http mirror has one");
 
     let first_held = t0 + 900_000.0;
-    let cpu_older = history("cpu", "", t0, first_held).unwrap();
+    let cpu_older = history.points("cpu", "", t0, first_held).unwrap();
     assert_eq!(
         cpu_older.len(),
         900,
@@ -351,16 +341,24 @@ fn a_mirror_reads_the_producers_stored_history_beyond_its_rings() {
     assert_eq!(cpu_older[0], (t0, 0.0));
     assert!(cpu_older[10].1.is_nan(), "a gap stays a gap");
     assert_eq!(cpu_older[899], (t0 + 899_000.0, 899.0));
-    let lat_older = history("lat", "p95 / api", t0, t0 + 950_000.0).unwrap();
+    let lat_older = history
+        .points("lat", "p95 / api", t0, t0 + 950_000.0)
+        .unwrap();
     assert_eq!(lat_older.len(), 950);
     assert_eq!(lat_older.last(), Some(&(t0 + 949_000.0, 474.5)));
 
-    let unknown = history("nope", "", t0, first_held).unwrap_err();
+    let unknown = history
+        .points("nope", "", t0, first_held)
+        .unwrap_err()
+        .to_string();
     assert!(
         unknown.contains("404") && unknown.contains("unknown widget"),
         "{unknown}"
     );
-    let no_series = history("lat", "p50", t0, first_held).unwrap_err();
+    let no_series = history
+        .points("lat", "p50", t0, first_held)
+        .unwrap_err()
+        .to_string();
     assert!(no_series.contains("no series"), "{no_series}");
     mirror.stop();
     drop(server);

@@ -8,8 +8,9 @@
 use std::time::Duration;
 
 use serde_json::json;
+use streamviz::clock::now_ms;
 use streamviz::engine::{Bar, ContainerSpec, KeyedRow, SeriesOptions};
-use streamviz::ingest::{now_ms, Pipeline};
+use streamviz::ingest::Pipeline;
 use streamviz::store::{Persistence, StoreError, StoreOptions};
 use streamviz::Update;
 
@@ -423,8 +424,9 @@ fn a_damaged_database_is_refused_with_a_way_out_and_left_as_it_is() {
 /// any stored time (snapshot before it, changes up to it) is what the producer showed then.
 #[test]
 fn snapshots_bound_what_loading_applies_and_every_state_as_of_a_time_is_kept() {
-    use streamviz::ingest::push::{apply_push, replay_widget};
+    use streamviz::ingest::push::apply_push;
     use streamviz::protocol::history_message;
+    use streamviz::protocol::replay_widget;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("snapshots.db");
     let shown = |pipeline: &Pipeline, id: &str| {
@@ -482,12 +484,13 @@ fn snapshots_bound_what_loading_applies_and_every_state_as_of_a_time_is_kept() {
     store.stop();
 
     let replay = Pipeline::default();
-    streamviz::store::open_recording(&replay, &path).unwrap();
-    let source = replay.change_source().unwrap();
+    let history = streamviz::store::open_recording(&replay, &path)
+        .unwrap()
+        .history;
     for (at, table, text) in &states {
         for (id, expected) in [("events", table), ("status", text)] {
             let spec = replay.engine().widget(id).unwrap().0.clone();
-            let engine = replay_widget(&spec, &source(id, *at).unwrap()).unwrap();
+            let engine = replay_widget(&spec, &history.changes(id, *at).unwrap()).unwrap();
             let (spec, data) = engine.widget(id).unwrap();
             assert_eq!(&history_message(spec, data), expected, "{id} as of {at}");
         }

@@ -11,7 +11,8 @@ use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use serde_json::json;
-use streamviz::ingest::{now_ms, Pipeline};
+use streamviz::clock::now_ms;
+use streamviz::ingest::Pipeline;
 use streamviz::store::{Persistence, StoreOptions};
 use streamviz::Update;
 

@@ -614,7 +614,11 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
     let pipeline = Pipeline::default();
     let recording = open_recording(&pipeline, &path).unwrap();
     assert_eq!(recording.span, Some((T0, T0 + 999_000.0)));
-    let mut harness = harness(pipeline, options());
+    let source = Source::Stored {
+        pipeline,
+        history: recording.history,
+    };
+    let mut harness = harness_for(source, options());
     harness.state_mut().set_recording(recording.span.unwrap());
     harness.run_steps(1);
     // Stored points are read on a thread of their own: wait for them, then draw.
@@ -664,7 +668,6 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
 fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
     use streamviz::ingest::mirror::Mirror;
     use streamviz::store::{Persistence, StoreOptions};
-    use streamviz::web::{ServerHandle, ServerOptions};
     let dir = tempfile::tempdir().unwrap();
     let producer = Pipeline::default();
     let store = Persistence::start(&producer, StoreOptions::new(dir.path().join("p.db"))).unwrap();
@@ -683,7 +686,11 @@ fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
     }
     assert!(producer.flush(Duration::from_secs(10)));
     assert!(store.flush(Duration::from_secs(10)));
-    let server = ServerHandle::start(producer.clone(), ServerOptions::default()).unwrap();
+    let server = common::start_server(
+        &producer,
+        0,
+        streamviz::history::SharedHistory::new(store.history()),
+    );
     let mirror = Mirror::start(&server.url()).unwrap();
     let mut seen = 0;
     let deadline = std::time::Instant::now() + Duration::from_secs(20);
@@ -733,7 +740,7 @@ fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
-    use streamviz::ingest::now_ms;
+    use streamviz::clock::now_ms;
     use streamviz::store::{open_recording, Persistence, StoreOptions};
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("changes.db");
@@ -787,7 +794,11 @@ fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
         Some((times[0], times[1])),
         "a recording of changes only"
     );
-    let mut harness = harness(pipeline, options());
+    let source = Source::Stored {
+        pipeline,
+        history: recording.history,
+    };
+    let mut harness = harness_for(source, options());
     harness.state_mut().set_recording(recording.span.unwrap());
     let show = |harness: &mut Harness<'static, Viewer>, at: f64| {
         harness.state_mut().seek(at);

@@ -2,6 +2,7 @@
 //! `POST /api/v1/push` or `push` messages on `/ws` (see docs/PROTOCOL.md).
 
 use clap::{Parser, Subcommand};
+use streamviz::history::SharedHistory;
 use streamviz::ingest::Pipeline;
 use streamviz::web::{bind, serve, ServerOptions};
 
@@ -44,7 +45,7 @@ async fn main() -> std::process::ExitCode {
         .init();
     let Command::Serve { host, port, open } = Cli::parse().command;
     let pipeline = Pipeline::default();
-    let mut span = None;
+    let (mut span, mut history) = (None, SharedHistory::default());
     if let Some(path) = open {
         match streamviz::store::open_recording(&pipeline, &path) {
             Ok(recording) => {
@@ -55,6 +56,7 @@ async fn main() -> std::process::ExitCode {
                     recording.points
                 );
                 span = recording.span;
+                history = SharedHistory::new(recording.history);
             }
             Err(err) => {
                 eprintln!("streamviz: {err}");
@@ -66,6 +68,7 @@ async fn main() -> std::process::ExitCode {
         host,
         port,
         recording: span,
+        history,
         ..ServerOptions::default()
     };
     let listener = match bind(&options) {

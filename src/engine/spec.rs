@@ -657,6 +657,19 @@ impl WidgetSpec {
         Self::parse(&raw.id, &raw.kind, raw.options)
     }
 
+    /// Whether this is a metric aggregated into windows.
+    pub fn is_windowed(&self) -> bool {
+        matches!(&self.options, WidgetOptions::Metric(o) if o.window.is_some())
+    }
+
+    /// A line chart's series names in order (empty for other kinds).
+    pub fn series_names(&self) -> Vec<&str> {
+        match &self.options {
+            WidgetOptions::LineChart(o) => o.series.iter().map(|s| s.name.as_str()).collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The ring-buffer capacity asked for, if any.
     pub fn max_points(&self) -> Option<usize> {
         match &self.options {

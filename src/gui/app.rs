@@ -2,18 +2,23 @@
 //! of the current page, each widget in a card with its tools (maximise, export).
 
 use std::collections::HashMap;
-use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{Receiver, Sender};
-use egui::{Align, CornerRadius, Key, Layout, Margin, RichText, Stroke, Ui, Vec2};
+use egui::{Align, Key, Layout, Margin, RichText, Stroke, Ui};
 
+use super::card::card;
 use super::export::{self, Saved};
-use super::model::{Body, Extractor, PlotRequest, DEFAULT_COLUMNS};
-use super::style::Palette;
-use super::widgets;
-use crate::engine::{ConfigView, Engine, LayoutNode, Losses, WidgetKind, WidgetSpec};
+use super::frame::{Action, Frame, PlotView, TableView};
+use super::history::{AsOf, OlderPoints};
+use super::layout::{collect_widgets, nodes};
+use super::model::{copy_at, time_extent, Body, Extractor, PlotRequest};
+use super::options::ViewerOptions;
+use super::style::{format_time, Palette};
+use crate::clock::now_ms;
+use crate::engine::{ConfigView, Engine, Losses, WidgetKind, WidgetSpec};
+use crate::history::History;
 use crate::ingest::mirror::{Mirror, MirrorStatus};
 use crate::ingest::Pipeline;
 
@@ -30,10 +35,19 @@ pub const TIME_RANGES: [(&str, Option<f64>); 7] = [
 
 /// Where the viewer's dashboard comes from.
 pub enum Source {
-    /// A remote producer, mirrored over its WebSocket.
+    /// A remote producer, mirrored over its WebSocket (with the producer's stored history, for an
+    /// `http://` producer).
     Mirror(Mirror),
     /// An engine in this process (tests, benchmarks, embedding).
     Local(Pipeline),
+    /// An engine in this process with stored history beside it: a recording opened for replay
+    /// (`streamviz-viewer --open`), its points and changes read through `history`.
+    Stored {
+        /// The engine holding the dashboard.
+        pipeline: Pipeline,
+        /// What the rings no longer hold.
+        history: Arc<dyn History>,
+    },
 }
 
 impl Source {
@@ -41,85 +55,25 @@ impl Source {
     pub fn pipeline(&self) -> &Pipeline {
         match self {
             Source::Mirror(mirror) => mirror.pipeline(),
-            Source::Local(pipeline) => pipeline,
+            Source::Local(pipeline) | Source::Stored { pipeline, .. } => pipeline,
+        }
+    }
+
+    /// Where points and changes beyond the rings are read, if anywhere.
+    pub fn history(&self) -> Option<Arc<dyn History>> {
+        match self {
+            Source::Mirror(mirror) => mirror.history(),
+            Source::Local(_) => None,
+            Source::Stored { history, .. } => Some(Arc::clone(history)),
         }
     }
 
     fn status(&self) -> Option<MirrorStatus> {
         match self {
             Source::Mirror(mirror) => Some(mirror.status()),
-            Source::Local(_) => None,
+            Source::Local(_) | Source::Stored { .. } => None,
         }
     }
-}
-
-/// Settings of a viewer.
-#[derive(Debug, Clone)]
-pub struct ViewerOptions {
-    /// Where exports are written when no save dialog is available.
-    pub export_dir: PathBuf,
-    /// Ask where to save with the native save dialog (when one can be shown; else exports go into
-    /// `export_dir`).
-    pub dialogs: bool,
-}
-
-impl Default for ViewerOptions {
-    fn default() -> Self {
-        Self {
-            export_dir: PathBuf::from("."),
-            dialogs: export::dialogs_wanted(),
-        }
-    }
-}
-
-/// How one plot's time axis behaves.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PlotView {
-    /// Following the dashboard's time range (as opposed to zoomed or panned by hand).
-    pub follow: bool,
-    /// The range shown last frame, ms.
-    pub range: (f64, f64),
-    /// Pixel columns last frame.
-    pub columns: usize,
-}
-
-impl Default for PlotView {
-    fn default() -> Self {
-        Self {
-            follow: true,
-            range: (0.0, 0.0),
-            columns: DEFAULT_COLUMNS,
-        }
-    }
-}
-
-/// What the user asked for with a widget's tools; carried out after the frame is drawn.
-#[derive(Debug, Clone, PartialEq)]
-pub enum Action {
-    /// Show one widget alone, or (None) return to the layout.
-    Maximise(Option<String>),
-    /// Save a widget's data as `csv` or `json`.
-    Export(String, &'static str),
-    /// Save a PNG of the area of a widget.
-    Screenshot(String, egui::Rect),
-}
-
-/// State shared by everything drawn in a frame.
-pub struct Frame<'a> {
-    /// Resolved theme colours.
-    pub palette: &'a Palette,
-    /// Content of each widget.
-    pub bodies: &'a HashMap<String, Body>,
-    /// Per-plot axis state, updated while drawing.
-    pub plots: &'a mut HashMap<String, PlotView>,
-    /// Per-table sort and filter state.
-    pub tables: &'a mut HashMap<String, widgets::TableView>,
-    /// Requests collected while drawing.
-    pub actions: &'a mut Vec<Action>,
-    /// Screen area of every card drawn (for screenshots).
-    pub rects: &'a mut HashMap<String, egui::Rect>,
-    /// What each visible widget lost of its input (dropped, late), when anything.
-    pub losses: &'a HashMap<String, Losses>,
 }
 
 /// The native dashboard. Draw it with [`Viewer::show`] (tests) or run it with eframe.
@@ -132,7 +86,7 @@ pub struct Viewer {
     bodies: HashMap<String, Body>,
     losses: HashMap<String, Losses>,
     plots: HashMap<String, PlotView>,
-    tables: HashMap<String, widgets::TableView>,
+    tables: HashMap<String, TableView>,
     rects: HashMap<String, egui::Rect>,
     page: usize,
     range: usize,
@@ -144,8 +98,8 @@ pub struct Viewer {
     saved_tx: Sender<Saved>,
     saved_rx: Receiver<Saved>,
     applied_visuals: Option<Palette>,
-    older: super::model::OlderPoints,
-    as_of: super::model::AsOf,
+    older: OlderPoints,
+    as_of: AsOf,
 }
 
 impl Viewer {
@@ -172,8 +126,8 @@ impl Viewer {
             saved_tx,
             saved_rx,
             applied_visuals: None,
-            older: super::model::OlderPoints::default(),
-            as_of: super::model::AsOf::default(),
+            older: OlderPoints::default(),
+            as_of: AsOf::default(),
         }
     }
 
@@ -189,7 +143,7 @@ impl Viewer {
         }
         self.paused = if paused {
             let engine = self.source.pipeline().engine();
-            Some(clock(&engine, &self.specs).unwrap_or_else(crate::ingest::now_ms))
+            Some(clock(&engine, &self.specs).unwrap_or_else(now_ms))
         } else {
             None
         };
@@ -316,7 +270,7 @@ impl Viewer {
             egui::CentralPanel::default()
                 .frame(egui::Frame::new().fill(palette.background).inner_margin(12))
                 .show(ui, |ui| match self.specs.get(&id) {
-                    Some(spec) => widgets::card(ui, &mut frame, spec, true),
+                    Some(spec) => card(ui, &mut frame, spec, true),
                     None => {
                         ui.label("This widget is no longer on the dashboard.");
                     }
@@ -385,11 +339,10 @@ impl Viewer {
         let clock = self
             .paused
             .or_else(|| clock(&engine, &self.specs))
-            .unwrap_or_else(crate::ingest::now_ms);
+            .unwrap_or_else(now_ms);
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
-        let history = pipeline.history_source();
-        let changes = pipeline.change_source();
+        let history = self.source.history();
         self.losses.clear();
         for id in &visible {
             let losses = engine.losses(id);
@@ -413,7 +366,7 @@ impl Viewer {
                             // A replay shows "All" from the recording's start.
                             None => match self.recording {
                                 Some((first, _)) => first.min(clock - 1000.0),
-                                None => super::model::time_extent(data)
+                                None => time_extent(data)
                                     .map_or(clock - 60_000.0, |(lo, _)| lo.min(clock - 1000.0)),
                             },
                         };
@@ -436,25 +389,25 @@ impl Viewer {
                 // Stats and gauges of a replay: as of the scrubbed time, from the stored points
                 // when the ring starts after it.
                 WidgetKind::Stat | WidgetKind::Gauge if self.recording.is_some() => {
-                    let before_ring = super::model::time_extent(data)
-                        .is_some_and(|(held_from, _)| held_from > clock);
+                    let before_ring =
+                        time_extent(data).is_some_and(|(held_from, _)| held_from > clock);
                     let stored = match (&history, self.recording) {
                         (Some(history), Some((first, _))) if before_ring => {
-                            self.as_of.from_points(history, ctx, spec, first, clock)
+                            self.as_of.points(history, ctx, spec, first, clock)
                         }
                         _ => None,
                     };
-                    match stored.or_else(|| super::model::copy_at(spec, data, clock)) {
+                    match stored.or_else(|| copy_at(spec, data, clock)) {
                         Some(body) => body,
                         None => continue,
                     }
                 }
                 // Tables, bars, texts and heatmaps of a replay: as their stored changes leave
                 // them at the scrubbed time (the last state until that is read).
-                _ if self.recording.is_some() && changes.is_some() => {
-                    let read = changes
+                _ if self.recording.is_some() && history.is_some() => {
+                    let read = history
                         .as_ref()
-                        .and_then(|changes| self.as_of.from_changes(changes, ctx, spec, clock));
+                        .and_then(|history| self.as_of.changes(history, ctx, spec, clock));
                     match read.or_else(|| self.extractor.copy(&engine, spec)) {
                         Some(body) => body,
                         None => continue,
@@ -525,7 +478,7 @@ impl Viewer {
                                 .show_value(false);
                             ui.add_sized([240.0, 18.0], slider)
                                 .on_hover_text("Time of the recording shown");
-                            ui.label(super::style::format_time(now));
+                            ui.label(format_time(now));
                             if at != now {
                                 self.seek(at);
                             }
@@ -623,9 +576,7 @@ fn clock(engine: &Engine, specs: &HashMap<String, WidgetSpec>) -> Option<f64> {
     specs
         .keys()
         .filter_map(|id| {
-            let held = engine
-                .widget(id)
-                .and_then(|(_, data)| super::model::time_extent(data));
+            let held = engine.widget(id).and_then(|(_, data)| time_extent(data));
             // A windowed metric's newest point is in its open window.
             let partial = engine.partial(id).map(|(ts, _)| ts);
             held.map(|(_, newest)| newest)
@@ -659,167 +610,4 @@ fn status_badge(ui: &mut Ui, palette: &Palette, status: Option<&MirrorStatus>, p
     if let Some(detail) = detail {
         response.on_hover_text(detail);
     }
-}
-
-fn collect_widgets(node: &LayoutNode, ids: &mut Vec<String>) {
-    match node {
-        LayoutNode::Widget { id } => ids.push(id.clone()),
-        LayoutNode::Columns { children, .. }
-        | LayoutNode::Column { children, .. }
-        | LayoutNode::Tabs { children, .. }
-        | LayoutNode::Tab { children, .. }
-        | LayoutNode::Expander { children, .. } => {
-            for child in children {
-                collect_widgets(child, ids);
-            }
-        }
-    }
-}
-
-/// Minimum width of a card in the automatic grid.
-const CARD_MIN_WIDTH: f32 = 340.0;
-/// Space between cards.
-const GAP: f32 = 12.0;
-
-/// Draw a list of layout nodes: runs of widgets go into a responsive grid, containers take the
-/// full width between them.
-pub fn nodes(
-    ui: &mut Ui,
-    frame: &mut Frame<'_>,
-    specs: &HashMap<String, WidgetSpec>,
-    list: &[LayoutNode],
-) {
-    let mut run: Vec<&WidgetSpec> = Vec::new();
-    for node in list {
-        match node {
-            LayoutNode::Widget { id } => {
-                if let Some(spec) = specs.get(id) {
-                    run.push(spec);
-                }
-            }
-            container => {
-                grid(ui, frame, &run);
-                run.clear();
-                container_node(ui, frame, specs, container);
-                ui.add_space(GAP);
-            }
-        }
-    }
-    grid(ui, frame, &run);
-}
-
-/// Widgets in rows: as many columns as fit (at least [`CARD_MIN_WIDTH`] each, at most 4), a
-/// widget's `width` spanning that many of them.
-fn grid(ui: &mut Ui, frame: &mut Frame<'_>, run: &[&WidgetSpec]) {
-    if run.is_empty() {
-        return;
-    }
-    let available = ui.available_width();
-    let per_row = (((available + GAP) / (CARD_MIN_WIDTH + GAP)).floor() as usize).clamp(1, 4);
-    let cell = (available - GAP * (per_row as f32 - 1.0)) / per_row as f32;
-    let mut rows: Vec<Vec<(&WidgetSpec, usize)>> = vec![Vec::new()];
-    let mut used = 0;
-    for spec in run {
-        let span = usize::from(spec.placement.width.unwrap_or(1)).clamp(1, per_row);
-        if used + span > per_row {
-            rows.push(Vec::new());
-            used = 0;
-        }
-        if let Some(row) = rows.last_mut() {
-            row.push((spec, span));
-        }
-        used += span;
-    }
-    for row in rows {
-        ui.horizontal_top(|ui| {
-            ui.spacing_mut().item_spacing.x = GAP;
-            for (spec, span) in row {
-                let width = cell * span as f32 + GAP * (span as f32 - 1.0);
-                ui.allocate_ui_with_layout(
-                    Vec2::new(width, 0.0),
-                    Layout::top_down(Align::Min),
-                    |ui| {
-                        ui.set_width(width);
-                        widgets::card(ui, frame, spec, false);
-                    },
-                );
-            }
-        });
-        ui.add_space(GAP);
-    }
-}
-
-fn container_node(
-    ui: &mut Ui,
-    frame: &mut Frame<'_>,
-    specs: &HashMap<String, WidgetSpec>,
-    node: &LayoutNode,
-) {
-    match node {
-        LayoutNode::Widget { .. } => {}
-        LayoutNode::Columns {
-            weights, children, ..
-        } => {
-            let total: f64 = weights.iter().sum::<f64>().max(f64::MIN_POSITIVE);
-            let available = ui.available_width() - GAP * (children.len() as f32 - 1.0).max(0.0);
-            ui.horizontal_top(|ui| {
-                ui.spacing_mut().item_spacing.x = GAP;
-                for (weight, child) in weights.iter().zip(children) {
-                    let width = (available * (*weight / total) as f32).max(40.0);
-                    ui.allocate_ui_with_layout(
-                        Vec2::new(width, 0.0),
-                        Layout::top_down(Align::Min),
-                        |ui| {
-                            ui.set_width(width);
-                            if let LayoutNode::Column { children, .. } = child {
-                                nodes(ui, frame, specs, children);
-                            }
-                        },
-                    );
-                }
-            });
-        }
-        LayoutNode::Column { children, .. } => nodes(ui, frame, specs, children),
-        LayoutNode::Tabs { id, children } => {
-            let key = ui.make_persistent_id(("sv-tabs", id.as_str()));
-            let mut selected: usize = ui.data(|d| d.get_temp(key)).unwrap_or(0);
-            selected = selected.min(children.len().saturating_sub(1));
-            ui.horizontal(|ui| {
-                for (index, child) in children.iter().enumerate() {
-                    if let LayoutNode::Tab { name, .. } = child {
-                        let text = RichText::new(name).strong();
-                        if ui.selectable_label(selected == index, text).clicked() {
-                            selected = index;
-                        }
-                    }
-                }
-            });
-            ui.data_mut(|d| d.insert_temp(key, selected));
-            ui.separator();
-            if let Some(LayoutNode::Tab { children, .. }) = children.get(selected) {
-                nodes(ui, frame, specs, children);
-            }
-        }
-        LayoutNode::Tab { children, .. } => nodes(ui, frame, specs, children),
-        LayoutNode::Expander {
-            id,
-            title,
-            expanded,
-            children,
-        } => {
-            egui::CollapsingHeader::new(RichText::new(title).strong())
-                .id_salt(("sv-expander", id.as_str()))
-                .default_open(*expanded)
-                .show(ui, |ui| nodes(ui, frame, specs, children));
-        }
-    }
-}
-
-/// Paint a card: surface, border, rounded corners.
-pub fn card_frame(palette: &Palette) -> egui::Frame {
-    egui::Frame::new()
-        .fill(palette.surface)
-        .stroke(Stroke::new(1.0, palette.border))
-        .corner_radius(CornerRadius::same(8))
-        .inner_margin(Margin::same(12))
 }

@@ -109,7 +109,7 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
     }
     let options = ViewerOptions {
         export_dir: args.export_dir,
-        dialogs: !args.no_dialog && super::export::dialogs_wanted(),
+        dialogs: !args.no_dialog && super::options::dialogs_wanted(),
     };
     #[cfg(feature = "sqlite")]
     if let Some(path) = &args.open {
@@ -133,12 +133,13 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
             path.display(),
             recording.widgets
         );
-        let result = super::run_with(
-            Source::Local(pipeline),
-            options,
-            [args.size.0, args.size.1],
-            move |viewer| viewer.set_recording(span),
-        );
+        let source = Source::Stored {
+            pipeline,
+            history: recording.history,
+        };
+        let result = super::run_with(source, options, [args.size.0, args.size.1], move |viewer| {
+            viewer.set_recording(span)
+        });
         return match result {
             Ok(()) => 0,
             Err(err) => {

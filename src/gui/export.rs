@@ -11,7 +11,7 @@ use std::path::{Path, PathBuf};
 
 use crossbeam_channel::Sender;
 
-use super::app::ViewerOptions;
+use super::options::ViewerOptions;
 
 /// How an export ended; shown in the header.
 #[derive(Debug, Clone, PartialEq)]
@@ -24,12 +24,6 @@ pub enum Saved {
     Cancelled,
     /// Could not be written.
     Failed(String),
-}
-
-/// Whether save dialogs are wanted at all: `STREAMVIZ_NO_DIALOG=1` (or `--no-dialog`) turns them
-/// off, e.g. on headless machines.
-pub fn dialogs_wanted() -> bool {
-    std::env::var_os("STREAMVIZ_NO_DIALOG").is_none_or(|v| v.is_empty() || v == "0")
 }
 
 /// Why rfd cannot show a save dialog with the session bus at `bus_address` and the program

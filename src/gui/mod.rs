@@ -7,10 +7,14 @@
 //! The window repaints when the mirror applies a message or on input, not on a timer.
 
 pub mod app;
+mod card;
 pub mod cli;
 pub mod export;
-mod markdown;
+pub mod frame;
+mod history;
+mod layout;
 pub mod model;
+pub mod options;
 pub mod style;
 pub mod widgets;
 
@@ -19,7 +23,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-pub use app::{Action, PlotView, Source, Viewer, ViewerOptions, TIME_RANGES};
+pub use app::{Source, Viewer, TIME_RANGES};
+pub use frame::{Action, PlotView};
+pub use options::ViewerOptions;
 
 /// The eframe application around a [`Viewer`].
 struct App {

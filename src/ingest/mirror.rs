@@ -7,13 +7,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use serde_json::{json, Map, Value};
+use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
-use super::pipeline::{HistorySource, Pipeline};
-use super::push::apply_push_to;
-use crate::engine::{ConfigPatch, ContainerSpec, Engine, Losses, WidgetSpec};
-use crate::protocol::PROTOCOL_VERSION;
+use super::pipeline::Pipeline;
+use crate::history::{History, HistoryError};
+use crate::protocol::{apply_message, PROTOCOL_VERSION};
 
 /// Where the mirror stands.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -75,19 +74,42 @@ const REMOTE_HISTORY_TIMEOUT: Duration = Duration::from_secs(15);
 const REMOTE_HISTORY_MAX_BYTES: u64 = 16 << 20;
 
 /// The points a producer holds beyond its rings (stored in its database), read from its range
-/// endpoint (`GET /api/v1/widgets/{id}/range`, docs/PROTOCOL.md) at `base` (`http://host:port`).
-/// Blocking: call it off the frame thread. Points come M4-decimated to 4000 columns; a producer
-/// without persistence answers with what its rings hold.
-pub fn remote_history(base: &str) -> HistorySource {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(REMOTE_HISTORY_TIMEOUT))
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let base = base.trim_end_matches('/').to_owned();
-    Arc::new(move |widget, series, from, to| {
-        crate::engine::validate_id(widget).map_err(|err| err.to_string())?;
-        let mut request = agent
+/// endpoint (`GET /api/v1/widgets/{id}/range`, docs/PROTOCOL.md). Blocking: call it off the
+/// frame thread. Points come M4-decimated to 4000 columns; a producer without persistence
+/// answers with what its rings hold.
+pub struct RemoteHistory {
+    agent: ureq::Agent,
+    /// `http://host:port`.
+    base: String,
+}
+
+impl RemoteHistory {
+    /// Read the stored history of the producer at `base` (`http://host:port`).
+    pub fn new(base: &str) -> Self {
+        let agent: ureq::Agent = ureq::Agent::config_builder()
+            .timeout_global(Some(REMOTE_HISTORY_TIMEOUT))
+            .http_status_as_error(false)
+            .build()
+            .into();
+        Self {
+            agent,
+            base: base.trim_end_matches('/').to_owned(),
+        }
+    }
+}
+
+impl History for RemoteHistory {
+    fn points(
+        &self,
+        widget: &str,
+        series: &str,
+        from: f64,
+        to: f64,
+    ) -> Result<Vec<(f64, f64)>, HistoryError> {
+        let base = &self.base;
+        crate::engine::validate_id(widget).map_err(|err| HistoryError::new(err.to_string()))?;
+        let mut request = self
+            .agent
             .get(format!("{base}/api/v1/widgets/{widget}/range"))
             .query("from", from.to_string())
             .query("to", to.to_string())
@@ -97,24 +119,27 @@ pub fn remote_history(base: &str) -> HistorySource {
         }
         let mut response = request
             .call()
-            .map_err(|err| format!("asking {base} for stored points: {err}"))?;
+            .map_err(|err| HistoryError(format!("asking {base} for stored points: {err}")))?;
         let status = response.status();
         let body = response
             .body_mut()
             .with_config()
             .limit(REMOTE_HISTORY_MAX_BYTES)
             .read_to_string()
-            .map_err(|err| format!("reading {base}'s stored points: {err}"))?;
-        let body: Value = serde_json::from_str(&body)
-            .map_err(|err| format!("{base} answered with something that is not JSON: {err}"))?;
+            .map_err(|err| HistoryError(format!("reading {base}'s stored points: {err}")))?;
+        let body: Value = serde_json::from_str(&body).map_err(|err| {
+            HistoryError(format!(
+                "{base} answered with something that is not JSON: {err}"
+            ))
+        })?;
         if !status.is_success() {
             let reason = body.get("error").and_then(Value::as_str).unwrap_or("");
-            return Err(format!("{base} answered {status}: {reason}"));
+            return Err(HistoryError(format!("{base} answered {status}: {reason}")));
         }
         let points = body
             .get("points")
             .and_then(Value::as_array)
-            .ok_or_else(|| format!("{base}'s answer has no points"))?;
+            .ok_or_else(|| HistoryError(format!("{base}'s answer has no points")))?;
         // The endpoint includes `to`; this source does not.
         Ok(points
             .iter()
@@ -125,7 +150,7 @@ pub fn remote_history(base: &str) -> HistorySource {
                 (ts >= from && ts < to).then_some((ts, value))
             })
             .collect())
-    })
+    }
 }
 
 struct Shared {
@@ -174,6 +199,7 @@ impl MirrorWatcher {
 /// A running mirror. Its [`Pipeline`] holds the remote dashboard; dropping the mirror stops it.
 pub struct Mirror {
     pipeline: Pipeline,
+    history: Option<Arc<dyn History>>,
     shared: Arc<Shared>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
@@ -188,9 +214,12 @@ impl Mirror {
         pipeline.engine().set_replica(true);
         // What the producer stored beyond its rings is read on demand (plain HTTP only: the
         // client has no TLS).
-        if let Ok((false, host)) = producer(url) {
-            pipeline.set_history_source(Some(remote_history(&format!("http://{host}"))));
-        }
+        let history = match producer(url) {
+            Ok((false, host)) => {
+                Some(Arc::new(RemoteHistory::new(&format!("http://{host}"))) as Arc<dyn History>)
+            }
+            _ => None,
+        };
         let shared = Arc::new(Shared {
             status: Mutex::new(MirrorStatus::Connecting),
             events: Mutex::new(0),
@@ -210,6 +239,7 @@ impl Mirror {
         };
         Ok(Self {
             pipeline,
+            history,
             shared,
             stop: Some(stop),
             thread: Some(thread),
@@ -219,6 +249,12 @@ impl Mirror {
     /// The local copy of the remote dashboard.
     pub fn pipeline(&self) -> &Pipeline {
         &self.pipeline
+    }
+
+    /// What the producer stored beyond its rings, for an `http://` producer (the client has no
+    /// TLS, so an `https://` one has none here).
+    pub fn history(&self) -> Option<Arc<dyn History>> {
+        self.history.clone()
     }
 
     /// Where the mirror stands now.
@@ -350,125 +386,11 @@ async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd 
                 }
                 shared.set_status(MirrorStatus::Live);
             }
-            Some("config") => apply_config(&mut pipeline.engine(), &value),
-            Some("history") => apply_history(&mut pipeline.engine(), &value),
-            Some("data") => {
-                let updates = value.get("updates").cloned().unwrap_or(Value::Null);
-                let body = json!({ "updates": updates }).to_string();
-                if let Err(err) = apply_push_to(&mut pipeline.engine(), &body) {
-                    tracing::warn!("mirror: a data message was not applied: {err}");
-                }
-            }
-            Some("stats") => apply_stats(&mut pipeline.engine(), &value),
-            _ => {}
+            _ => apply_message(&mut pipeline.engine(), &value),
         }
         shared.bump();
     }
     SessionEnd::Lost("the producer closed the connection".into())
-}
-
-/// Make the local dashboard match a `config`: settings, containers and widgets. Widgets that
-/// disappeared or changed kind mean the producer was reset: start again from empty.
-fn apply_config(engine: &mut Engine, config: &Value) {
-    let widgets = config
-        .get("widgets")
-        .and_then(Value::as_array)
-        .cloned()
-        .unwrap_or_default();
-    let remote: Vec<(String, String)> = widgets
-        .iter()
-        .filter_map(|w| {
-            Some((
-                w.get("id")?.as_str()?.to_owned(),
-                w.get("kind")?.as_str()?.to_owned(),
-            ))
-        })
-        .collect();
-    let local = engine.config_view();
-    let still_there = local.widgets.iter().all(|w| {
-        remote
-            .iter()
-            .any(|(id, kind)| *id == w.id && kind == w.kind.name())
-    });
-    if !still_there {
-        engine.reset();
-    }
-    let mut patch = Map::new();
-    for key in ["title", "theme", "buffer_size"] {
-        if let Some(value) = config.get(key) {
-            patch.insert(key.into(), value.clone());
-        }
-    }
-    match ConfigPatch::from_json(Value::Object(patch)) {
-        Ok(patch) => engine.configure(patch),
-        Err(err) => tracing::warn!("mirror: dashboard settings not applied: {err}"),
-    }
-    for container in config
-        .get("containers")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
-        let declared = ContainerSpec::from_json(container.clone())
-            .and_then(|spec| engine.declare_container(spec));
-        if let Err(err) = declared {
-            tracing::warn!("mirror: a container was not declared: {err}");
-        }
-    }
-    for widget in widgets {
-        let (Some(id), Some(kind)) = (
-            widget.get("id").and_then(Value::as_str),
-            widget.get("kind").and_then(Value::as_str),
-        ) else {
-            continue;
-        };
-        let mut options = widget.get("options").cloned().unwrap_or(Value::Null);
-        if let (Value::Object(map), Some(Value::Object(placement))) =
-            (&mut options, widget.get("placement"))
-        {
-            map.extend(placement.clone());
-        }
-        let declared = WidgetSpec::parse(id, kind, options).and_then(|spec| engine.declare(spec));
-        if let Err(err) = declared {
-            tracing::warn!("mirror: widget {id:?} was not declared: {err}");
-        }
-    }
-}
-
-/// Take the producer's counters of what each widget lost (absent widgets lost nothing).
-fn apply_stats(engine: &mut Engine, stats: &Value) {
-    let reported = stats.get("widgets").and_then(Value::as_object);
-    engine.set_all_losses(|id| {
-        let counters = reported.and_then(|w| w.get(id));
-        let count = |name: &str| {
-            counters
-                .and_then(|c| c.get(name))
-                .and_then(Value::as_u64)
-                .unwrap_or(0)
-        };
-        Losses {
-            dropped: count("dropped"),
-            late: count("late"),
-        }
-    });
-}
-
-/// Replace one widget's data with a `history` message.
-fn apply_history(engine: &mut Engine, history: &Value) {
-    let Some(id) = history.get("widget").and_then(Value::as_str) else {
-        return;
-    };
-    if engine.clear_data(id).is_err() {
-        return;
-    }
-    let ops = super::push::history_ops(id, history.get("data").unwrap_or(&Value::Null));
-    if ops.is_empty() {
-        return;
-    }
-    let body = json!({ "updates": ops }).to_string();
-    if let Err(err) = apply_push_to(engine, &body) {
-        tracing::warn!("mirror: history of {id:?} was not applied: {err}");
-    }
 }
 
 #[cfg(test)]

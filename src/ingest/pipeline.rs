@@ -5,7 +5,7 @@
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, MutexGuard};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
 use serde::Serialize;
@@ -20,13 +20,6 @@ const BATCH: usize = 8192;
 /// this bounds the queue's memory (1 Mi points, 16 MiB: ~10 ms of the engine's work on raw
 /// points). A batch beyond it is dropped whole.
 pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 20;
-
-/// The current time in epoch milliseconds.
-pub fn now_ms() -> f64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0.0, |d| d.as_secs_f64() * 1000.0)
-}
 
 enum Command {
     Apply(Update),
@@ -51,18 +44,6 @@ impl Default for PipelineOptions {
 /// Counters of an attached component (e.g. persistence), as JSON, for `/api/v1/stats`.
 pub type StatsSource = Box<dyn Fn() -> serde_json::Value + Send + Sync>;
 
-/// Points a store holds beyond the engine's rings: `(widget id, series name or "" for a widget's
-/// only series, from, to)` → the stored `(ts_ms, value)` with `from <= ts_ms < to`, in time
-/// order, or why they cannot be read.
-pub type HistorySource =
-    Arc<dyn Fn(&str, &str, f64, f64) -> Result<Vec<(f64, f64)>, String> + Send + Sync>;
-
-/// Changes (table rows, bars, texts, heatmaps) a recording holds: `(widget id, until)` → what
-/// rebuilds the widget as it was at `until` (epoch ms; changes count from when they were
-/// stored), in order: JSON lists of `data` ops, each the `updates` of a push; or why they cannot
-/// be read.
-pub type ChangeSource = Arc<dyn Fn(&str, f64) -> Result<Vec<String>, String> + Send + Sync>;
-
 struct Shared {
     engine: Mutex<Engine>,
     dropped: AtomicU64,
@@ -70,8 +51,6 @@ struct Shared {
     batch_points: AtomicUsize,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
-    history: Mutex<Option<HistorySource>>,
-    changes: Mutex<Option<ChangeSource>>,
 }
 
 /// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
@@ -122,8 +101,6 @@ impl Pipeline {
             batch_points: AtomicUsize::new(0),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
-            history: Mutex::new(None),
-            changes: Mutex::new(None),
         });
         let thread_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
@@ -211,43 +188,6 @@ impl Pipeline {
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         sources.retain(|(n, _)| *n != name);
         sources.push((name, source));
-    }
-
-    /// Let range queries read older points from `source` (`None` detaches it).
-    pub fn set_history_source(&self, source: Option<HistorySource>) {
-        *self
-            .shared
-            .history
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = source;
-    }
-
-    /// The attached history source, if any (called without holding any lock of the pipeline).
-    pub fn history_source(&self) -> Option<HistorySource> {
-        self.shared
-            .history
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
-    }
-
-    /// Let a replay show widgets as of a time by reading their stored changes from `source`
-    /// (`None` detaches it).
-    pub fn set_change_source(&self, source: Option<ChangeSource>) {
-        *self
-            .shared
-            .changes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = source;
-    }
-
-    /// The attached change source, if any.
-    pub fn change_source(&self) -> Option<ChangeSource> {
-        self.shared
-            .changes
-            .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
-            .clone()
     }
 
     /// Stop reporting `name`.

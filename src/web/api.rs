@@ -13,7 +13,9 @@ use super::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::WidgetData;
 use crate::ingest::push::apply_push;
-use crate::protocol::{export_csv, export_json, range_json, series_names, PROTOCOL_VERSION};
+use crate::protocol::{
+    export_csv, export_json, history_message, range_json, replay_widget, PROTOCOL_VERSION,
+};
 
 /// The routes of this file.
 pub fn router() -> Router<AppState> {
@@ -162,7 +164,7 @@ async fn widget_range(
         let (series, ring) = match (data, query.series.as_deref()) {
             (WidgetData::Series(ring), None) => (None, ring),
             (WidgetData::MultiSeries(rings), Some(name)) => {
-                let names = series_names(spec);
+                let names = spec.series_names();
                 let index = names
                     .iter()
                     .position(|n| *n == name)
@@ -189,12 +191,12 @@ async fn widget_range(
         (series, held_from, points)
     };
     if from < held_from {
-        if let Some(history) = state.pipeline.history_source() {
+        if let Some(history) = state.history.get() {
             // Stored points from `from` up to the first held one (or past `to`).
             let before = held_from.min(crate::engine::just_after(to));
             let (widget, name) = (id.clone(), series.clone().unwrap_or_default());
             let mut stored =
-                tokio::task::spawn_blocking(move || history(&widget, &name, from, before))
+                tokio::task::spawn_blocking(move || history.points(&widget, &name, from, before))
                     .await
                     .map_err(|err| ApiError::internal(format!("reading stored points: {err}")))?
                     .map_err(|err| ApiError::internal(format!("reading stored points: {err}")))?;
@@ -228,8 +230,8 @@ async fn widget_at(
     Path(id): Path<String>,
     Query(query): Query<AtQuery>,
 ) -> Result<Response, ApiError> {
-    let changes = match (state.recording, state.pipeline.change_source()) {
-        (Some(_), Some(changes)) => changes,
+    let history = match (state.recording, state.history.get()) {
+        (Some(_), Some(history)) => history,
         _ => {
             return Err(ApiError::not_found(
                 "this server shows a live dashboard, not a recording",
@@ -250,11 +252,14 @@ async fn widget_at(
         spec.clone()
     };
     let message = tokio::task::spawn_blocking(move || {
-        let engine = crate::ingest::push::replay_widget(&spec, &changes(&spec.id, at)?)?;
+        let changes = history
+            .changes(&spec.id, at)
+            .map_err(|err| err.to_string())?;
+        let engine = replay_widget(&spec, &changes)?;
         let (spec, data) = engine
             .widget(&spec.id)
             .ok_or_else(|| "the widget was not replayed".to_owned())?;
-        Ok::<_, String>(crate::protocol::history_message(spec, data))
+        Ok::<_, String>(history_message(spec, data))
     })
     .await
     .map_err(|err| ApiError::internal(format!("replaying stored changes: {err}")))?

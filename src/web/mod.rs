@@ -15,6 +15,7 @@ use axum::Router;
 
 pub use hub::{Hub, HubFrame, Subscription};
 
+use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 
 /// How often live frames are flushed to clients. Default for [`ServerOptions::flush_interval`].
@@ -31,6 +32,8 @@ pub struct AppState {
     pub pipeline: Pipeline,
     /// Live fan-out.
     pub hub: Hub,
+    /// What a store holds beyond the rings ([`ServerOptions::history`]).
+    pub history: SharedHistory,
     /// The first and last time of the recording served, when serving one
     /// ([`ServerOptions::recording`]).
     pub recording: Option<(f64, f64)>,
@@ -61,6 +64,10 @@ pub struct ServerOptions {
     /// get a time scrubber (`GET /api/v1/recording`, `GET /api/v1/widgets/{id}/at`). Default:
     /// `None` (a live dashboard).
     pub recording: Option<(f64, f64)>,
+    /// Where range queries read points older than the rings, and a recording's widgets their
+    /// changes: the producer's store (attached and detached as persistence starts and stops) or
+    /// the recording served. Default: nothing attached (range queries answer from the rings).
+    pub history: SharedHistory,
 }
 
 impl Default for ServerOptions {
@@ -71,6 +78,7 @@ impl Default for ServerOptions {
             flush_interval: DEFAULT_FLUSH_INTERVAL,
             client_backlog: DEFAULT_CLIENT_BACKLOG,
             recording: None,
+            history: SharedHistory::default(),
         }
     }
 }
@@ -112,6 +120,7 @@ pub async fn serve(
     let app = router(AppState {
         pipeline,
         hub,
+        history: options.history.clone(),
         recording: options.recording,
     });
     let result = axum::serve(listener, app)

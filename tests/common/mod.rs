@@ -9,6 +9,11 @@ use serde_json::Value;
 use streamviz::engine::{WidgetHandle, WidgetSpec};
 use streamviz::ingest::Pipeline;
 use streamviz::protocol::{config_message, history_messages};
+#[cfg(feature = "web")]
+use streamviz::{
+    history::SharedHistory,
+    web::{ServerHandle, ServerOptions},
+};
 
 /// The dashboard as a new viewer of `pipeline` would receive it: the config and every history
 /// message, as JSON values (after everything queued is applied).
@@ -46,4 +51,19 @@ pub async fn http_get_json(url: &str) -> Value {
     let (head, body) = response.split_once("\r\n\r\n").unwrap();
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
     serde_json::from_str(body).unwrap()
+}
+
+/// A server of `pipeline` on a thread of its own, on `port` (0 picks a free one); its range
+/// queries read `history` beyond the rings (`SharedHistory::default()`: nothing stored).
+#[cfg(feature = "web")]
+pub fn start_server(pipeline: &Pipeline, port: u16, history: SharedHistory) -> ServerHandle {
+    ServerHandle::start(
+        pipeline.clone(),
+        ServerOptions {
+            port,
+            history,
+            ..ServerOptions::default()
+        },
+    )
+    .unwrap()
 }

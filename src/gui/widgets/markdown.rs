@@ -5,8 +5,10 @@
 use egui::{RichText, Ui};
 use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 
-use super::style::Palette;
 use crate::engine::markdown::safe_url;
+use crate::engine::WidgetSpec;
+use crate::gui::frame::Frame;
+use crate::gui::style::Palette;
 
 #[derive(Default, Clone, Copy)]
 struct Inline {
@@ -22,8 +24,13 @@ enum Span {
     Link(RichText, String),
 }
 
+/// A markdown widget: its source drawn into `ui`.
+pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, _spec: &WidgetSpec, source: &str, _height: f32) {
+    show(ui, frame.palette, source);
+}
+
 /// Draw `source` into `ui`.
-pub fn show(ui: &mut Ui, palette: &Palette, source: &str) {
+fn show(ui: &mut Ui, palette: &Palette, source: &str) {
     let options =
         Options::ENABLE_TABLES | Options::ENABLE_STRIKETHROUGH | Options::ENABLE_TASKLISTS;
     let mut style = Inline::default();

@@ -1,0 +1,258 @@
+//! Metrics and line charts: egui_plot over decimated series, a time axis with nice steps,
+//! threshold lines and colours, a windowed metric's open window dashed.
+
+use std::ops::RangeInclusive;
+use std::sync::Arc;
+
+use egui::{Color32, Ui};
+use egui_plot::{GridInput, GridMark, HLine, Legend, Line, Plot, PlotPoints};
+
+use super::{title, unit};
+use crate::engine::{WidgetKind, WidgetOptions, WidgetSpec};
+use crate::gui::frame::{Frame, PlotView};
+use crate::gui::model::PlotModel;
+use crate::gui::style::{format_exact_time, format_time, parse_color, Palette};
+
+/// Nice steps for a time axis, in ms.
+const TIME_STEPS: [f64; 22] = [
+    1.0, 2.0, 5.0, 10.0, 20.0, 50.0, 100.0, 200.0, 500.0, 1e3, 2e3, 5e3, 10e3, 15e3, 30e3, 60e3,
+    120e3, 300e3, 600e3, 900e3, 1_800e3, 3_600e3,
+];
+
+/// Grid marks of a time axis: the smallest nice step at least `base_step_size`, and the two
+/// coarser levels, aligned to local-time-independent multiples (seconds, minutes, hours).
+fn time_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    let minimum = (input.base_step_size * 4.0).max(1.0);
+    let step = TIME_STEPS
+        .iter()
+        .copied()
+        .find(|s| *s >= minimum)
+        .unwrap_or_else(|| (minimum / 3_600e3).ceil() * 3_600e3);
+    let mut marks = Vec::new();
+    let first = (lo / step).ceil() as i64;
+    let last = (hi / step).floor() as i64;
+    if last - first > 1000 {
+        return marks;
+    }
+    for i in first..=last {
+        let value = i as f64 * step;
+        let step_size = if (value / (step * 5.0)).fract() == 0.0 {
+            step * 5.0
+        } else {
+            step
+        };
+        marks.push(GridMark { value, step_size });
+    }
+    marks
+}
+
+fn time_label(mark: GridMark, _range: &RangeInclusive<f64>) -> String {
+    if mark.step_size < 1000.0 {
+        let text = format_exact_time(mark.value);
+        text.get(11..).unwrap_or(&text).to_owned()
+    } else {
+        format_time(mark.value)
+    }
+}
+
+fn series_color(palette: &Palette, spec: &WidgetSpec, index: usize) -> Color32 {
+    let chosen = match &spec.options {
+        WidgetOptions::Metric(o) => o.color.as_deref(),
+        WidgetOptions::LineChart(o) => o.series.get(index).and_then(|s| s.color.as_deref()),
+        _ => None,
+    };
+    chosen
+        .and_then(parse_color)
+        .unwrap_or_else(|| palette.series_color(index))
+}
+
+fn series_label(spec: &WidgetSpec, index: usize) -> String {
+    match &spec.options {
+        WidgetOptions::LineChart(o) => o
+            .series
+            .get(index)
+            .map(|s| s.label.clone().unwrap_or_else(|| s.name.clone()))
+            .unwrap_or_default(),
+        _ => title(spec).to_owned(),
+    }
+}
+
+/// Split decimated points at gaps (NaN values) into drawable runs.
+fn runs(points: &[[f64; 2]]) -> impl Iterator<Item = &[[f64; 2]]> {
+    points
+        .split(|p| p[1].is_nan())
+        .filter(|run| !run.is_empty())
+}
+
+/// Name of a windowed metric's open window on the plot (its tooltip's first line).
+const PARTIAL: &str = "open window (so far)";
+
+/// A metric or line chart: its series over the visible range, thresholds, a windowed metric's
+/// open window; zoom and pan by hand leave the dashboard's time range until double-clicked.
+pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotModel, height: f32) {
+    let palette = frame.palette;
+    let unit = unit(spec).to_owned();
+    let view = frame.plots.entry(spec.id.clone()).or_default();
+    let (t0, t1) = model.range;
+    let mut plot = Plot::new(("sv-plot", spec.id.as_str()))
+        .height(height)
+        .x_grid_spacer(time_grid)
+        .x_axis_formatter(time_label)
+        .y_axis_min_width(36.0)
+        .allow_double_click_reset(false)
+        .show_background(false)
+        .grid_color(palette.border)
+        .label_formatter({
+            let unit = unit.clone();
+            move |position| {
+                let (name, point) = match position {
+                    egui_plot::HoverPosition::NearDataPoint {
+                        plot_name,
+                        position,
+                        ..
+                    } => (*plot_name, *position),
+                    egui_plot::HoverPosition::Elsewhere { .. } => return None,
+                };
+                let head = if name.is_empty() {
+                    String::new()
+                } else {
+                    format!("{name}\n")
+                };
+                Some(format!(
+                    "{head}{}\n{}{unit}",
+                    format_exact_time(point.x),
+                    point.y
+                ))
+            }
+        });
+    let mut fixed_y: Option<(Option<f64>, Option<f64>)> = None;
+    let mut thresholds: Vec<(f64, Color32, &str)> = Vec::new();
+    match &spec.options {
+        WidgetOptions::LineChart(o) => {
+            if o.series.len() > 1 {
+                plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftTop));
+            }
+            if let Some(axis) = &o.y_axis {
+                if let Some(label) = &axis.label {
+                    plot = plot.y_axis_label(label.clone());
+                }
+                if axis.min.is_some() || axis.max.is_some() {
+                    fixed_y = Some((axis.min, axis.max));
+                }
+            }
+        }
+        WidgetOptions::Metric(o) => {
+            if let Some(t) = &o.thresholds {
+                if let Some(w) = t.warning {
+                    thresholds.push((w, palette.warning, "warning"));
+                }
+                if let Some(c) = t.critical {
+                    thresholds.push((c, palette.error, "critical"));
+                }
+            }
+        }
+        _ => {}
+    }
+    let follow = view.follow;
+    let response = plot.show(ui, |plot_ui| {
+        if follow {
+            plot_ui.set_auto_bounds([false, fixed_y.is_none()]);
+            plot_ui.set_plot_bounds_x(t0..=t1);
+        }
+        if let Some((min, max)) = fixed_y {
+            let data = model
+                .series
+                .iter()
+                .flat_map(|s| s.points.iter())
+                .map(|p| p[1])
+                .filter(|v| v.is_finite());
+            let (lo, hi) = data.fold((f64::INFINITY, f64::NEG_INFINITY), |(a, b), v| {
+                (a.min(v), b.max(v))
+            });
+            let lo = min.unwrap_or(if lo.is_finite() { lo } else { 0.0 });
+            let hi = max.unwrap_or(if hi.is_finite() { hi } else { 1.0 });
+            plot_ui.set_plot_bounds_y(lo..=hi.max(lo + f64::EPSILON));
+        }
+        for (value, color, name) in &thresholds {
+            plot_ui.hline(
+                HLine::new(*name, *value)
+                    .color(color.gamma_multiply(0.8))
+                    .style(egui_plot::LineStyle::dashed_loose())
+                    .allow_hover(false),
+            );
+        }
+        for (index, series) in model.series.iter().enumerate() {
+            let color = series_color(palette, spec, index);
+            let name = if matches!(spec.kind, WidgetKind::LineChart) {
+                series_label(spec, index)
+            } else {
+                String::new()
+            };
+            // A metric's line takes the colour of the highest threshold it is above.
+            let zones: Option<Arc<dyn Fn(egui_plot::PlotPoint) -> Color32 + Send + Sync>> =
+                (!thresholds.is_empty()).then(|| {
+                    let zones: Vec<(f64, Color32)> = thresholds
+                        .iter()
+                        .map(|(level, c, _)| (*level, *c))
+                        .collect();
+                    Arc::new(move |p: egui_plot::PlotPoint| {
+                        zones
+                            .iter()
+                            .filter(|(level, _)| p.y >= *level)
+                            .max_by(|a, b| a.0.total_cmp(&b.0))
+                            .map_or(color, |z| z.1)
+                    })
+                        as Arc<dyn Fn(egui_plot::PlotPoint) -> Color32 + Send + Sync>
+                });
+            for run in runs(&series.points) {
+                let mut line = Line::new(name.clone(), PlotPoints::from_iter(run.iter().copied()))
+                    .color(color)
+                    .width(1.5);
+                if let Some(zones) = &zones {
+                    line = line.gradient_color(Arc::clone(zones), false);
+                }
+                plot_ui.line(line);
+            }
+        }
+        if let Some(partial) = model.partial {
+            // The open window: dashed from the last closed one, and a hollow marker.
+            let color = series_color(palette, spec, 0);
+            if let Some(newest) = model.newest.filter(|p| !p[1].is_nan()) {
+                plot_ui.line(
+                    Line::new(PARTIAL, PlotPoints::from_iter([newest, partial]))
+                        .color(color.gamma_multiply(0.8))
+                        .style(egui_plot::LineStyle::dashed_dense())
+                        .width(1.5)
+                        .allow_hover(false),
+                );
+            }
+            plot_ui.points(
+                egui_plot::Points::new(PARTIAL, vec![partial])
+                    .color(color)
+                    .shape(egui_plot::MarkerShape::Circle)
+                    .filled(false)
+                    .radius(4.0),
+            );
+        }
+    });
+    let bounds = response.transform.bounds();
+    let shown = (bounds.min()[0], bounds.max()[0]);
+    let tolerance = (t1 - t0).abs().max(1.0) * 1e-9;
+    let moved = (shown.0 - t0).abs() > tolerance || (shown.1 - t1).abs() > tolerance;
+    let columns = (response.response.rect.width() * ui.ctx().pixels_per_point())
+        .round()
+        .max(1.0) as usize;
+    let mut next = PlotView {
+        follow: view.follow && !moved,
+        range: shown,
+        columns,
+    };
+    if response.response.double_clicked() {
+        next.follow = true;
+    }
+    if next != *view {
+        ui.ctx().request_repaint();
+    }
+    *view = next;
+}

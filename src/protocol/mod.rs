@@ -1,0 +1,24 @@
+//! The wire protocol (docs/PROTOCOL.md), in one place: what a server sends (`encode`: `hello`,
+//! `config`, `history`, `data`, `stats`, the range body), what clients push and replicas apply
+//! (`push`, `replica`), the exports of a widget's data (`export`), and stored changes
+//! replayed (`replay`). The web server, the store, the mirror and the native viewer all read and
+//! write JSON through this module and nowhere else.
+
+mod encode;
+mod export;
+mod push;
+mod replay;
+mod replica;
+
+pub use encode::{
+    change_json, config_message, delta_messages, error_message, hello_message, history_data,
+    history_message, history_messages, range_json, snapshot_stats_message, stats_message, DataJson,
+    DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE,
+};
+pub use export::{export_csv, export_json};
+pub use push::{apply_push_to, Push, PushError, PushOutcome};
+pub use replay::{history_ops, replay_widget};
+pub use replica::apply_message;
+
+/// Version of the protocol in `hello`; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 3;

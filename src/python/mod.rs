@@ -1,0 +1,53 @@
+//! The extension module `stream_viz._core`: one process-wide runtime (`runtime`), the widget
+//! classes whose `send` is the hot path (`widgets/`), and the functions the Python layer
+//! (python/stream_viz) builds its API on: the dashboard (`dashboard`), the web server
+//! (`server`), persistence (`store`). Python values are read in `convert`; every error is an
+//! `errors::Error`, raised as its class of `stream_viz.errors`.
+
+mod convert;
+mod dashboard;
+mod errors;
+mod runtime;
+mod server;
+mod store;
+mod widgets;
+
+use pyo3::prelude::*;
+
+/// The extension module.
+#[pymodule]
+fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
+    // StreamViz's warnings and errors (a full disk, a failed server) go to stderr, not those of
+    // the libraries under it (winit's X11 complaints); `STREAMVIZ_LOG` (as `RUST_LOG`: `info`,
+    // `debug`, `off`) says otherwise. A subscriber the process already has is kept.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
+                .unwrap_or_else(|_| "streamviz=warn".into()),
+        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .with_writer(std::io::stderr)
+        .try_init();
+    m.add("__version__", env!("CARGO_PKG_VERSION"))?;
+    m.add("PROTOCOL_VERSION", crate::protocol::PROTOCOL_VERSION)?;
+    for function in [
+        wrap_pyfunction!(widgets::declare, m)?,
+        wrap_pyfunction!(dashboard::configure, m)?,
+        wrap_pyfunction!(server::start_server, m)?,
+        wrap_pyfunction!(server::stop_server, m)?,
+        wrap_pyfunction!(server::serve_recording, m)?,
+        wrap_pyfunction!(server::server_url, m)?,
+        wrap_pyfunction!(server::run_viewer, m)?,
+        wrap_pyfunction!(dashboard::flush, m)?,
+        wrap_pyfunction!(dashboard::reset, m)?,
+        wrap_pyfunction!(dashboard::stats_json, m)?,
+        wrap_pyfunction!(dashboard::config_json, m)?,
+        wrap_pyfunction!(dashboard::export, m)?,
+        wrap_pyfunction!(store::persist, m)?,
+        wrap_pyfunction!(dashboard::declare_container, m)?,
+        wrap_pyfunction!(store::stop_persistence, m)?,
+    ] {
+        m.add_function(function)?;
+    }
+    widgets::add_classes(m)
+}

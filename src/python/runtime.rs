@@ -1,0 +1,42 @@
+//! The one process-wide runtime behind `stream_viz`: the pipeline every widget feeds, the web
+//! server and the store when they run, and the store's history as the server reads it.
+
+use std::sync::atomic::AtomicU32;
+use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
+
+use crate::history::SharedHistory;
+use crate::ingest::Pipeline;
+use crate::store::Persistence;
+use crate::web::ServerHandle;
+
+/// What `_core` runs for the process.
+pub struct Runtime {
+    /// The engine, its queue and its thread.
+    pub pipeline: Pipeline,
+    /// Mirrors the engine generation so `send` can refuse stale handles without the lock.
+    pub generation: AtomicU32,
+    /// The web server, while it runs.
+    pub server: Mutex<Option<ServerHandle>>,
+    /// Persistence, while a database is attached.
+    pub store: Mutex<Option<Persistence>>,
+    /// The attached database's history, read by the server's range queries (the server may
+    /// start before the database is attached, and outlive it).
+    pub history: SharedHistory,
+}
+
+/// The runtime, made on first use.
+pub fn runtime() -> &'static Runtime {
+    static RUNTIME: OnceLock<Runtime> = OnceLock::new();
+    RUNTIME.get_or_init(|| Runtime {
+        pipeline: Pipeline::default(),
+        generation: AtomicU32::new(0),
+        server: Mutex::new(None),
+        store: Mutex::new(None),
+        history: SharedHistory::default(),
+    })
+}
+
+/// Lock `mutex`, keeping its data if a panic poisoned it (plain data: keep serving it).
+pub fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    mutex.lock().unwrap_or_else(PoisonError::into_inner)
+}

@@ -1,0 +1,80 @@
+//! `Metric`, `Stat` and `Gauge`: widgets fed one number at a time (or many with `send_many`).
+
+use pyo3::prelude::*;
+
+use super::Target;
+use crate::engine::{validate_number, Update};
+use crate::python::convert::{extract_number, extract_ts_ms, timestamps_column, values_column};
+use crate::python::errors::Result;
+
+macro_rules! scalar_widget {
+    ($class:ident, $name:literal) => {
+        /// A widget fed one number at a time.
+        #[pyclass(module = "stream_viz._core", name = $name, frozen)]
+        pub struct $class {
+            pub(super) target: Target,
+        }
+
+        common_methods!($class);
+
+        #[pymethods]
+        impl $class {
+            /// Send one value, stamped `timestamp` (epoch seconds or datetime) or now.
+            /// Returns False when the queue was full and the value was dropped (and counted).
+            #[pyo3(signature = (value, timestamp = None))]
+            fn send(
+                &self,
+                value: &Bound<'_, PyAny>,
+                timestamp: Option<&Bound<'_, PyAny>>,
+            ) -> Result<bool> {
+                let runtime = self.target.check_live()?;
+                let value = extract_number(&self.target.id, value)?;
+                validate_number(self.target.kind, &self.target.id, value)?;
+                let ts_ms = extract_ts_ms(&self.target.id, timestamp)?;
+                Ok(self.target.queue(
+                    runtime,
+                    Update::Point {
+                        widget: self.target.widget,
+                        ts_ms,
+                        value,
+                    },
+                ))
+            }
+
+            /// Send many values at once: a 1-D NumPy array (converted without a Python loop), a
+            /// list, tuple or iterable; `timestamps` of the same length (epoch seconds,
+            /// datetimes, or a NumPy `datetime64` array), else now for all. Everything is
+            /// checked before anything is queued. Returns how many were queued; the rest were
+            /// dropped (queue full) and counted.
+            #[pyo3(signature = (values, timestamps = None))]
+            fn send_many(
+                &self,
+                py: Python<'_>,
+                values: &Bound<'_, PyAny>,
+                timestamps: Option<&Bound<'_, PyAny>>,
+            ) -> Result<usize> {
+                let runtime = self.target.check_live()?;
+                let values = values_column(&self.target.id, values)?;
+                let ts_ms = timestamps_column(&self.target.id, timestamps, values.len())?;
+                self.target.check_points(py, &values, &ts_ms)?;
+                self.target
+                    .queue_points(py, runtime, u32::MAX, &values, &ts_ms)
+            }
+
+            /// Remove every point held.
+            fn clear(&self) -> Result<bool> {
+                let runtime = self.target.check_live()?;
+                Ok(self.target.queue(
+                    runtime,
+                    Update::Clear {
+                        widget: self.target.widget,
+                    },
+                ))
+            }
+        }
+    };
+}
+
+scalar_widget!(Metric, "Metric");
+scalar_widget!(Stat, "Stat");
+scalar_widget!(Gauge, "Gauge");

@@ -1,0 +1,320 @@
+//! The database file: opening and creating it (saying why when it cannot be), checking that it is
+//! a StreamViz database of a version this build reads, the schema, and purging old rows.
+//!
+//! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
+//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`)
+//!   and the layout containers (`containers` → a JSON list of container declarations).
+//! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
+//! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
+//!   gauge, the series name for a line chart).
+//! - `points(sid, ts_ms, value)`: every point; `value` is NULL for a gap (NaN).
+//! - `changes(id, widget, ts_ms, change)`: every other update (table upserts and deletes, bars,
+//!   text, markdown, heatmaps) as the JSON op of a `data` message, in order; `ts_ms` is when it
+//!   was stored.
+//! - `snapshots(widget, change_id, ts_ms, ops)`: every `StoreOptions::snapshot_every` changes of
+//!   a table, bar chart, text, markdown or heatmap, its whole state as the JSON list of push ops
+//!   that rebuild it, including every change up to `change_id`. Loading (and a replay's state as
+//!   of a time) starts from the newest snapshot and applies only the changes after it. Readers
+//!   that predate snapshots ignore them and apply every change: the result is the same.
+
+use std::collections::HashMap;
+use std::path::Path;
+use std::time::Duration;
+
+use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
+
+use super::error::{first_read_error, sqlite_error, StoreError};
+use crate::clock::now_ms;
+
+/// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
+pub const APPLICATION_ID: i32 = 0x5356_5a44;
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+    sid INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (widget, name)
+);
+CREATE TABLE IF NOT EXISTS points (sid INTEGER NOT NULL, ts_ms REAL NOT NULL, value REAL);
+CREATE INDEX IF NOT EXISTS points_by_series_time ON points (sid, ts_ms);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    ts_ms REAL NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_time ON changes (ts_ms);
+CREATE INDEX IF NOT EXISTS changes_by_widget ON changes (widget);
+CREATE TABLE IF NOT EXISTS snapshots (
+    widget TEXT NOT NULL,
+    change_id INTEGER NOT NULL,
+    ts_ms REAL NOT NULL,
+    ops TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_by_widget ON snapshots (widget, change_id);
+";
+
+/// A stored series: (widget id, series name).
+pub(super) type SeriesKey = (Box<str>, Box<str>);
+
+/// An open database: its connection, its path as shown in messages, and the sid of every
+/// stored series.
+pub(super) struct Db {
+    pub(super) conn: Connection,
+    pub(super) path: String,
+    /// (widget id, series name) → sid.
+    pub(super) series: HashMap<SeriesKey, i64>,
+}
+
+impl Db {
+    pub(super) fn open(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if path.is_dir() {
+            return Err(StoreError::Open {
+                path: shown,
+                reason: "it is a directory; give a file path such as metrics.db".into(),
+            });
+        }
+        if let Some(parent) = path.parent().filter(|p| !p.as_os_str().is_empty()) {
+            if !parent.is_dir() {
+                return Err(StoreError::Open {
+                    path: shown,
+                    reason: format!("the directory {} does not exist", parent.display()),
+                });
+            }
+        }
+        // Made (or checked writable) here, so that the error says why: SQLite would only say it
+        // is "unable to open database file". An empty file is an empty database.
+        let created = match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(path)
+        {
+            Ok(_) => true,
+            Err(err) if err.kind() == std::io::ErrorKind::AlreadyExists => {
+                std::fs::OpenOptions::new()
+                    .write(true)
+                    .open(path)
+                    .map_err(|err| StoreError::Open {
+                        path: shown.clone(),
+                        reason: format!(
+                            "it cannot be written ({err}); choose a writable place or change its \
+                             permissions"
+                        ),
+                    })?;
+                false
+            }
+            Err(err) => {
+                return Err(StoreError::Open {
+                    path: shown,
+                    reason: format!(
+                        "it cannot be created ({err}); choose a writable place or change the \
+                         folder's permissions"
+                    ),
+                })
+            }
+        };
+        let opened = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| sqlite_error(&shown, err))
+        .and_then(|conn| {
+            let mut db = Self {
+                conn,
+                path: shown,
+                series: HashMap::new(),
+            };
+            db.prepare_schema().map(|()| db)
+        });
+        if opened.is_err() && created {
+            // A file this call created and could not set up is not left behind.
+            for suffix in ["", "-wal", "-shm"] {
+                let mut file = path.as_os_str().to_owned();
+                file.push(suffix);
+                let _ = std::fs::remove_file(file);
+            }
+        }
+        opened
+    }
+
+    /// Open a recording for reading only: it must exist and be a StreamViz database; nothing
+    /// is created or written.
+    pub(super) fn open_read_only(path: &Path) -> Result<Self, StoreError> {
+        let shown = path.display().to_string();
+        if !path.is_file() {
+            return Err(StoreError::Open {
+                path: shown,
+                reason: if path.exists() {
+                    "it is not a file".into()
+                } else {
+                    "no such file".into()
+                },
+            });
+        }
+        let conn = Connection::open_with_flags(
+            path,
+            OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+        )
+        .map_err(|err| StoreError::Open {
+            path: shown.clone(),
+            reason: err.to_string(),
+        })?;
+        let foreign = |reason: String| StoreError::Foreign {
+            path: shown.clone(),
+            reason,
+        };
+        let application_id: i32 = conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(|err| first_read_error(&shown, err))?;
+        if application_id != APPLICATION_ID {
+            return Err(foreign(format!("application id {application_id:#x}")));
+        }
+        let version: i32 = conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| first_read_error(&shown, err))?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: shown,
+                found: version,
+            });
+        }
+        let mut db = Self {
+            conn,
+            path: shown,
+            series: HashMap::new(),
+        };
+        db.load_series()?;
+        Ok(db)
+    }
+
+    pub(super) fn error(&self, err: rusqlite::Error) -> StoreError {
+        sqlite_error(&self.path, err)
+    }
+
+    pub(super) fn damaged(&self, reason: String) -> StoreError {
+        StoreError::Sqlite {
+            path: self.path.clone(),
+            reason,
+        }
+    }
+
+    fn prepare_schema(&mut self) -> Result<(), StoreError> {
+        let foreign = |reason: String| StoreError::Foreign {
+            path: self.path.clone(),
+            reason,
+        };
+        // The first read tells a database from any other file.
+        let application_id: i32 = self
+            .conn
+            .pragma_query_value(None, "application_id", |row| row.get(0))
+            .map_err(|err| first_read_error(&self.path, err))?;
+        let version: i32 = self
+            .conn
+            .pragma_query_value(None, "user_version", |row| row.get(0))
+            .map_err(|err| first_read_error(&self.path, err))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT count(*) FROM sqlite_master", [], |row| row.get(0))
+            .map_err(|err| first_read_error(&self.path, err))?;
+        if application_id != APPLICATION_ID && !(application_id == 0 && tables == 0) {
+            return Err(foreign(format!(
+                "it holds {tables} other tables and application id {application_id:#x}"
+            )));
+        }
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::Newer {
+                path: self.path.clone(),
+                found: version,
+            });
+        }
+        self.conn
+            .pragma_update_and_check(None, "journal_mode", "wal", |row| row.get::<_, String>(0))
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .pragma_update(None, "synchronous", "NORMAL")
+            .map_err(|err| self.error(err))?;
+        self.conn
+            .busy_timeout(Duration::from_secs(5))
+            .map_err(|err| self.error(err))?;
+        // Creating what exists already writes nothing, nor do the pragmas of a database that is
+        // ours: opening one writes nothing to it.
+        self.conn
+            .execute_batch(SCHEMA)
+            .map_err(|err| self.error(err))?;
+        if application_id != APPLICATION_ID || version != SCHEMA_VERSION {
+            self.conn
+                .pragma_update(None, "application_id", APPLICATION_ID)
+                .map_err(|err| self.error(err))?;
+            self.conn
+                .pragma_update(None, "user_version", SCHEMA_VERSION)
+                .map_err(|err| self.error(err))?;
+        }
+        self.load_series()
+    }
+
+    /// Read the series table into the sid cache.
+    pub(super) fn load_series(&mut self) -> Result<(), StoreError> {
+        let mut statement = self
+            .conn
+            .prepare("SELECT sid, widget, name FROM series")
+            .map_err(|err| self.error(err))?;
+        let rows = statement
+            .query_map([], |row| {
+                Ok((
+                    row.get::<_, i64>(0)?,
+                    row.get::<_, String>(1)?,
+                    row.get::<_, String>(2)?,
+                ))
+            })
+            .map_err(|err| self.error(err))?;
+        let mut series = HashMap::new();
+        for row in rows {
+            let (sid, widget, name) = row.map_err(|err| self.error(err))?;
+            series.insert((widget.into_boxed_str(), name.into_boxed_str()), sid);
+        }
+        drop(statement);
+        self.series = series;
+        Ok(())
+    }
+
+    /// Delete points and changes older than `retention`.
+    pub(super) fn purge(&self, retention: Duration) -> Result<(), StoreError> {
+        let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
+        let tx = self
+            .conn
+            .unchecked_transaction()
+            .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM points WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM changes WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
+        tx.execute("DELETE FROM snapshots WHERE ts_ms < ?1", params![cutoff])
+            .map_err(|err| self.error(err))?;
+        tx.commit().map_err(|err| self.error(err))
+    }
+
+    /// A value of the `meta` table.
+    pub(super) fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
+        self.conn
+            .query_row(
+                "SELECT value FROM meta WHERE key = ?1",
+                params![key],
+                |row| row.get(0),
+            )
+            .optional()
+            .map_err(|err| self.error(err))
+    }
+
+    pub(super) fn checkpoint(&self) {
+        if let Err(err) = self.conn.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
+            tracing::warn!("persistence: checkpoint of {} failed: {err}", self.path);
+        }
+    }
+}

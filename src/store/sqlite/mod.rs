@@ -1,0 +1,29 @@
+//! SQLite persistence: every accepted update is stored, in batches, by a writer thread named
+//! `streamviz-store`; on start the stored dashboard is loaded back into the engine; a database
+//! can also be opened read-only as a recording.
+//!
+//! - `db`: opening the file, the schema (documented there), purging old rows;
+//! - `writer`: [`Persistence`], the writer thread, snapshots, [`StoreOptions`];
+//! - `restore`: loading a stored dashboard into an engine, a widget's changes up to a time;
+//! - `reader`: the [`crate::history::History`] of a database, read while it is written;
+//! - `recording`: [`open_recording`];
+//! - `error`: [`StoreError`] and SQLite's errors as messages that say what to do.
+//!
+//! The database runs in WAL mode with `synchronous = NORMAL`: a committed batch survives a crash
+//! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
+//! interval of updates is in memory only.
+
+mod db;
+mod error;
+mod reader;
+mod recording;
+mod restore;
+mod writer;
+
+pub use db::{APPLICATION_ID, SCHEMA_VERSION};
+pub use error::StoreError;
+pub use recording::{open_recording, Recording};
+pub use writer::{
+    Persistence, PersistenceStats, StoreOptions, DEFAULT_FLUSH_INTERVAL, DEFAULT_PURGE_INTERVAL,
+    DEFAULT_SNAPSHOT_EVERY,
+};

@@ -1,0 +1,90 @@
+//! Reading a database while it is written: the [`History`] a running store and a recording give
+//! to range queries and replays. Each kind of read has a read-only connection of its own (WAL
+//! lets it read while the writer writes), used by one read at a time, so reading never holds up
+//! the writer or the engine.
+
+use std::path::Path;
+use std::sync::{Mutex, PoisonError};
+
+use rusqlite::{params, Connection, OpenFlags};
+
+use super::error::StoreError;
+use super::restore::stored_changes;
+use crate::history::{History, HistoryError};
+
+/// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
+/// endpoint decimates them, but they are read into memory first).
+const MAX_HISTORY_POINTS: usize = 20_000_000;
+
+/// The stored points and changes of one database file.
+pub(super) struct StoredHistory {
+    /// Read by range queries.
+    points: Mutex<Connection>,
+    /// Read by a replay's widgets as of a time.
+    changes: Mutex<Connection>,
+}
+
+impl StoredHistory {
+    /// Readers of the database at `path`.
+    pub(super) fn open(path: &Path) -> Result<Self, StoreError> {
+        Ok(Self {
+            points: reader(path)?,
+            changes: reader(path)?,
+        })
+    }
+}
+
+/// A read-only connection of its own to `path`.
+fn reader(path: &Path) -> Result<Mutex<Connection>, StoreError> {
+    let conn = Connection::open_with_flags(
+        path,
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+    )
+    .map_err(|err| StoreError::Open {
+        path: path.display().to_string(),
+        reason: format!("cannot open a reader: {err}"),
+    })?;
+    Ok(Mutex::new(conn))
+}
+
+fn read_error(err: rusqlite::Error) -> HistoryError {
+    HistoryError(err.to_string())
+}
+
+impl History for StoredHistory {
+    fn points(
+        &self,
+        widget: &str,
+        series: &str,
+        from: f64,
+        to: f64,
+    ) -> Result<Vec<(f64, f64)>, HistoryError> {
+        let conn = self.points.lock().unwrap_or_else(PoisonError::into_inner);
+        let mut statement = conn
+            .prepare_cached(
+                "SELECT p.ts_ms, p.value FROM points p JOIN series s ON p.sid = s.sid \
+                 WHERE s.widget = ?1 AND s.name = ?2 AND p.ts_ms >= ?3 AND p.ts_ms < ?4 \
+                 ORDER BY p.ts_ms LIMIT ?5",
+            )
+            .map_err(read_error)?;
+        let rows = statement
+            .query_map(
+                params![widget, series, from, to, MAX_HISTORY_POINTS as i64],
+                |row| {
+                    Ok((
+                        row.get::<_, f64>(0)?,
+                        row.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN),
+                    ))
+                },
+            )
+            .map_err(read_error)?;
+        rows.collect::<Result<Vec<_>, _>>().map_err(read_error)
+    }
+
+    fn changes(&self, widget: &str, until: f64) -> Result<Vec<String>, HistoryError> {
+        let conn = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        stored_changes(&conn, widget, Some(until))
+            .map(|ops| ops.ops)
+            .map_err(read_error)
+    }
+}

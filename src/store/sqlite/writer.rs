@@ -1,0 +1,688 @@
+//! The writer: a `streamviz-store` thread that drains the engine's journal every flush interval
+//! and stores it in one transaction (points in columns, every other change as its protocol op,
+//! and every so many changes a widget's whole state as a snapshot); a failed write keeps its batch
+//! and retries it whole. [`Persistence`] starts it after loading what the file holds.
+
+use std::collections::HashMap;
+use std::path::PathBuf;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
+use rusqlite::{params, Transaction};
+use serde::Serialize;
+use serde_json::json;
+
+use super::db::{Db, SeriesKey};
+use super::error::{sqlite_error, StoreError};
+use super::reader::StoredHistory;
+use super::restore::Restored;
+use crate::clock::now_ms;
+use crate::engine::{
+    ConfigView, Engine, Journal, Update, WidgetData, WidgetInfo, MAX_JOURNAL_UPDATES,
+};
+use crate::history::History;
+use crate::ingest::Pipeline;
+use crate::protocol::{change_json, history_data, history_ops};
+
+/// How often the writer stores what was applied. Default for [`StoreOptions::flush_interval`].
+pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+/// Changes of a widget between two snapshots of its state. Default for
+/// [`StoreOptions::snapshot_every`].
+pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
+/// How often rows older than the retention are purged. Default for
+/// [`StoreOptions::purge_interval`].
+pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
+
+/// Where and how to persist.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    /// The database file; created with its tables when missing.
+    pub path: PathBuf,
+    /// Rows older than this are purged (at start, then every `purge_interval`). `None` keeps
+    /// everything.
+    pub retention: Option<Duration>,
+    /// How often the writer purges rows older than `retention`. Default:
+    /// [`DEFAULT_PURGE_INTERVAL`].
+    pub purge_interval: Duration,
+    /// How often the writer stores the journal. Default: [`DEFAULT_FLUSH_INTERVAL`].
+    pub flush_interval: Duration,
+    /// A widget's state is stored whole after this many of its changes, so that loading it
+    /// applies at most this many. Default: [`DEFAULT_SNAPSHOT_EVERY`].
+    pub snapshot_every: u64,
+}
+
+impl StoreOptions {
+    /// Options for `path` with the defaults.
+    pub fn new(path: impl Into<PathBuf>) -> Self {
+        Self {
+            path: path.into(),
+            retention: None,
+            purge_interval: DEFAULT_PURGE_INTERVAL,
+            flush_interval: DEFAULT_FLUSH_INTERVAL,
+            snapshot_every: DEFAULT_SNAPSHOT_EVERY,
+        }
+    }
+}
+
+/// Counters of the writer, as in `/api/v1/stats` and `sv.stats()`.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct PersistenceStats {
+    /// The database file.
+    pub path: String,
+    /// Points stored since start.
+    pub points_stored: u64,
+    /// Other changes (rows, texts, ...) stored since start.
+    pub changes_stored: u64,
+    /// Updates never stored because the writer fell too far behind or writes kept failing.
+    pub updates_lost: u64,
+    /// Points loaded back into the engine at start.
+    pub points_restored: u64,
+    /// Widgets loaded back at start.
+    pub widgets_restored: u64,
+    /// Stored changes applied at start: those after each widget's newest snapshot.
+    pub changes_restored: u64,
+    /// The last write error, if the last write failed.
+    pub last_error: Option<String>,
+}
+
+#[derive(Default)]
+struct Counters {
+    points_stored: AtomicU64,
+    changes_stored: AtomicU64,
+    updates_lost: AtomicU64,
+    last_error: Mutex<Option<String>>,
+}
+
+impl Counters {
+    fn snapshot(&self, path: &str, restored: &Restored) -> PersistenceStats {
+        PersistenceStats {
+            path: path.to_owned(),
+            points_stored: self.points_stored.load(Ordering::Relaxed),
+            changes_stored: self.changes_stored.load(Ordering::Relaxed),
+            updates_lost: self.updates_lost.load(Ordering::Relaxed),
+            points_restored: restored.points,
+            widgets_restored: restored.widgets,
+            changes_restored: restored.changes,
+            last_error: self
+                .last_error
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .clone(),
+        }
+    }
+}
+
+enum Command {
+    Flush(Sender<bool>),
+    Stop,
+}
+
+/// A running SQLite sink. [`Persistence::stop`] (or dropping it) stores what is left and closes
+/// the database.
+pub struct Persistence {
+    path: PathBuf,
+    commands: Sender<Command>,
+    thread: Option<std::thread::JoinHandle<()>>,
+    counters: Arc<Counters>,
+    restored: Arc<Restored>,
+    history: Arc<dyn History>,
+    pipeline: Pipeline,
+}
+
+impl std::fmt::Debug for Persistence {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Persistence")
+            .field("path", &self.path)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Persistence {
+    /// Open (or create) the database, load what it holds into `pipeline`'s engine, and start
+    /// storing every update applied from now on. The engine should hold no widgets yet; stored
+    /// widgets it already has keep their data and gain the stored points in front.
+    pub fn start(pipeline: &Pipeline, options: StoreOptions) -> Result<Self, StoreError> {
+        let mut db = Db::open(&options.path)?;
+        let history: Arc<dyn History> = Arc::new(StoredHistory::open(&options.path)?);
+        if let Some(retention) = options.retention {
+            // Not fatal: on a full disk even a delete needs room; the next purge tries again.
+            if let Err(err) = db.purge(retention) {
+                tracing::warn!("persistence: purging old rows failed: {err}");
+            }
+        }
+        let restored = {
+            let mut engine = pipeline.engine();
+            // Stored points of windowed metrics are the windows' results: load them as they are.
+            let replica = engine.is_replica();
+            engine.set_replica(true);
+            let restored = db.restore(&mut engine);
+            engine.set_replica(replica);
+            let restored = restored?;
+            engine.set_journaling(true);
+            restored
+        };
+        let counters = Arc::new(Counters::default());
+        let (commands, receiver) = bounded(16);
+        let writer = Writer {
+            db,
+            pipeline: pipeline.clone(),
+            counters: Arc::clone(&counters),
+            retention: options.retention,
+            purge_interval: options.purge_interval,
+            flush_interval: options.flush_interval,
+            backlog: Vec::new(),
+            snapshot_every: options.snapshot_every.max(1),
+            since_snapshot: restored.since_snapshot.clone(),
+        };
+        let restored = Arc::new(restored);
+        let thread = std::thread::Builder::new()
+            .name("streamviz-store".into())
+            .spawn(move || writer.run(&receiver))
+            .map_err(|err| StoreError::Open {
+                path: options.path.display().to_string(),
+                reason: format!("cannot start the writer thread: {err}"),
+            })?;
+        {
+            let (counters, restored) = (Arc::clone(&counters), Arc::clone(&restored));
+            let path = options.path.display().to_string();
+            pipeline.set_stats_source(
+                "persistence",
+                Box::new(move || {
+                    serde_json::to_value(counters.snapshot(&path, &restored)).unwrap_or_default()
+                }),
+            );
+        }
+        Ok(Self {
+            path: options.path,
+            history,
+            commands,
+            thread: Some(thread),
+            counters,
+            restored,
+            pipeline: pipeline.clone(),
+        })
+    }
+
+    /// Store everything applied so far now; true when it was written within `timeout`.
+    pub fn flush(&self, timeout: Duration) -> bool {
+        let (done, wait) = bounded(1);
+        if self
+            .commands
+            .send_timeout(Command::Flush(done), timeout)
+            .is_err()
+        {
+            return false;
+        }
+        wait.recv_timeout(timeout).unwrap_or(false)
+    }
+
+    /// What the database holds, read on its own connections while the writer writes: what a
+    /// server's range queries read beyond the rings.
+    pub fn history(&self) -> Arc<dyn History> {
+        Arc::clone(&self.history)
+    }
+
+    /// The writer's counters.
+    pub fn stats(&self) -> PersistenceStats {
+        self.counters
+            .snapshot(&self.path.display().to_string(), &self.restored)
+    }
+
+    /// Store what is left, stop the writer and close the database.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(thread) = self.thread.take() {
+            let _ = self.commands.send(Command::Stop);
+            let _ = thread.join();
+            self.pipeline.engine().set_journaling(false);
+            self.pipeline.remove_stats_source("persistence");
+        }
+    }
+}
+
+impl Drop for Persistence {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+struct Writer {
+    db: Db,
+    pipeline: Pipeline,
+    counters: Arc<Counters>,
+    retention: Option<Duration>,
+    purge_interval: Duration,
+    flush_interval: Duration,
+    /// Journals whose write failed (with the snapshots taken with them), retried with the next.
+    backlog: Vec<(Journal, Vec<Snapshot>)>,
+    /// A widget's state is stored after this many of its changes.
+    snapshot_every: u64,
+    /// Changes stored (or taken to be) per widget since its last snapshot.
+    since_snapshot: HashMap<Box<str>, u64>,
+}
+
+/// A widget's whole state, taken with a journal under the same engine lock: the JSON list of
+/// push ops that rebuild it.
+pub(super) struct Snapshot {
+    widget: Box<str>,
+    ops: String,
+}
+
+impl Writer {
+    fn run(mut self, commands: &Receiver<Command>) {
+        let mut last_purge = Instant::now();
+        loop {
+            let command = match commands.recv_timeout(self.flush_interval) {
+                Ok(command) => Some(command),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
+            };
+            let written = self.write_pending();
+            // Before a flush is answered, so that what it stored is purged already when due.
+            if let Some(retention) = self.retention {
+                if last_purge.elapsed() >= self.purge_interval {
+                    last_purge = Instant::now();
+                    if let Err(err) = self.db.purge(retention) {
+                        tracing::warn!("persistence: purging old rows failed: {err}");
+                    }
+                }
+            }
+            match command {
+                Some(Command::Flush(done)) => {
+                    let _ = done.try_send(written);
+                }
+                Some(Command::Stop) => {
+                    self.db.checkpoint();
+                    return;
+                }
+                None => {}
+            }
+        }
+    }
+
+    /// Take the engine's journal and store it with any backlog; false when a write failed.
+    fn write_pending(&mut self) -> bool {
+        let taken = {
+            let mut engine = self.pipeline.engine();
+            let journal = engine.take_journal();
+            let snapshots = take_snapshots(
+                &mut self.since_snapshot,
+                self.snapshot_every,
+                &engine,
+                &journal,
+            );
+            (journal, snapshots)
+        };
+        self.counters
+            .updates_lost
+            .fetch_add(taken.0.lost, Ordering::Relaxed);
+        self.backlog.push(taken);
+        while let Some((journal, snapshots)) = self.backlog.first() {
+            match self.db.write(journal, snapshots) {
+                Ok((points, changes)) => {
+                    self.counters
+                        .points_stored
+                        .fetch_add(points, Ordering::Relaxed);
+                    self.counters
+                        .changes_stored
+                        .fetch_add(changes, Ordering::Relaxed);
+                    self.backlog.remove(0);
+                    let mut last_error = self
+                        .counters
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    if last_error.take().is_some() {
+                        tracing::warn!(
+                            "persistence: {} takes writes again; the updates that waited are stored",
+                            self.db.path
+                        );
+                    }
+                }
+                Err(err) => {
+                    let message = err.to_string();
+                    let mut last_error = self
+                        .counters
+                        .last_error
+                        .lock()
+                        .unwrap_or_else(std::sync::PoisonError::into_inner);
+                    // Said once per kind of failure, not at every retry.
+                    if last_error.as_deref() != Some(&message) {
+                        tracing::error!(
+                            "persistence: {message}; updates wait in memory (up to \
+                             {MAX_JOURNAL_UPDATES}) and are stored once it takes writes again"
+                        );
+                    }
+                    *last_error = Some(message);
+                    drop(last_error);
+                    // Bound what waits in memory: beyond the journal's own bound, the oldest
+                    // waiting batch is given up and counted.
+                    let waiting: usize = self.backlog.iter().map(|(j, _)| j.updates.len()).sum();
+                    if waiting > MAX_JOURNAL_UPDATES {
+                        let (given_up, _) = self.backlog.remove(0);
+                        self.counters
+                            .updates_lost
+                            .fetch_add(given_up.updates.len() as u64, Ordering::Relaxed);
+                    }
+                    return false;
+                }
+            }
+        }
+        true
+    }
+}
+
+/// Count `journal`'s changes per widget in `since_snapshot`; the state of each widget that
+/// reached `every` changes since its last snapshot, as `engine` holds it now (the engine lock
+/// that took the journal is still held, so the state is exactly the journal's end).
+fn take_snapshots(
+    since_snapshot: &mut HashMap<Box<str>, u64>,
+    every: u64,
+    engine: &Engine,
+    journal: &Journal,
+) -> Vec<Snapshot> {
+    for update in &journal.updates {
+        let Some(info) = journal.directory.get(update.widget().index as usize) else {
+            continue;
+        };
+        match update {
+            Update::Point { .. }
+            | Update::SeriesPoint { .. }
+            | Update::Points { .. }
+            | Update::Partial { .. } => {}
+            // A clear deletes what the widget stored, snapshots too.
+            Update::Clear { .. } => {
+                since_snapshot.remove(&*info.id);
+            }
+            // Under the engine lock: no allocation for a widget already counted.
+            _ => match since_snapshot.get_mut(&*info.id) {
+                Some(changes) => *changes += 1,
+                None => {
+                    since_snapshot.insert(Box::from(&*info.id), 1);
+                }
+            },
+        }
+    }
+    let due: Vec<Box<str>> = since_snapshot
+        .iter()
+        .filter(|(_, &changes)| changes >= every)
+        .map(|(id, _)| id.clone())
+        .collect();
+    let mut snapshots = Vec::new();
+    for id in due {
+        since_snapshot.remove(&id);
+        // Time series keep their points in `points`; their few changes are replayed.
+        let Some((spec, data)) = engine.widget(&id).filter(|(_, data)| {
+            !matches!(data, WidgetData::Series(_) | WidgetData::MultiSeries(_))
+        }) else {
+            continue;
+        };
+        let ops = history_ops(&id, &history_data(spec, data));
+        snapshots.push(Snapshot {
+            widget: id,
+            ops: serde_json::Value::from(ops).to_string(),
+        });
+    }
+    snapshots
+}
+
+impl Db {
+    /// Store one journal in one transaction. Returns (points, changes) stored. When it fails,
+    /// nothing of it is stored.
+    pub(super) fn write(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        let written = self.write_once(journal, snapshots);
+        if written.is_err() {
+            // Series created in the rolled-back transaction do not exist: look them up again.
+            self.series.clear();
+        }
+        written
+    }
+
+    fn write_once(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        if journal.config.is_none() && journal.updates.is_empty() && snapshots.is_empty() {
+            return Ok((0, 0));
+        }
+        let path = self.path.clone();
+        let error = |err: rusqlite::Error| sqlite_error(&path, err);
+        let tx = self.conn.transaction().map_err(error)?;
+        if let Some(config) = &journal.config {
+            write_config(&tx, config).map_err(error)?;
+        }
+        let now = now_ms();
+        let (mut points, mut changes) = (0, 0);
+        {
+            let mut insert_point = tx
+                .prepare_cached("INSERT INTO points (sid, ts_ms, value) VALUES (?1, ?2, ?3)")
+                .map_err(error)?;
+            let mut insert_change = tx
+                .prepare_cached("INSERT INTO changes (widget, ts_ms, change) VALUES (?1, ?2, ?3)")
+                .map_err(error)?;
+            let mut last: Option<(u32, u32, i64)> = None;
+            for update in &journal.updates {
+                let target = update.widget();
+                let Some(info) = journal.directory.get(target.index as usize) else {
+                    continue;
+                };
+                let (series, ts_ms, value) = match update {
+                    Update::Point { ts_ms, value, .. } => (0, *ts_ms, *value),
+                    Update::SeriesPoint {
+                        series,
+                        ts_ms,
+                        value,
+                        ..
+                    } => (*series + 1, *ts_ms, *value),
+                    Update::Clear { .. } => {
+                        // What was stored before a clear is gone: a restart must not bring
+                        // it back (points are restored before changes are replayed).
+                        tx.execute(
+                            "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE widget = ?1)",
+                            params![&*info.id],
+                        )
+                        .map_err(error)?;
+                        tx.execute("DELETE FROM changes WHERE widget = ?1", params![&*info.id])
+                            .map_err(error)?;
+                        tx.execute(
+                            "DELETE FROM snapshots WHERE widget = ?1",
+                            params![&*info.id],
+                        )
+                        .map_err(error)?;
+                        continue;
+                    }
+                    other => {
+                        if let Some(change) = change_json(other, info) {
+                            insert_change
+                                .execute(params![&*info.id, now, change.to_string()])
+                                .map_err(error)?;
+                            changes += 1;
+                        }
+                        continue;
+                    }
+                };
+                let sid = match last {
+                    Some((index, s, sid)) if index == target.index && s == series => sid,
+                    _ => {
+                        let sid = series_id(&tx, &mut self.series, info, series).map_err(error)?;
+                        last = Some((target.index, series, sid));
+                        sid
+                    }
+                };
+                let value = (!value.is_nan()).then_some(value);
+                insert_point
+                    .execute(params![sid, ts_ms, value])
+                    .map_err(error)?;
+                points += 1;
+            }
+        }
+        for snapshot in snapshots {
+            // It includes every change of the widget stored so far, this transaction's too.
+            let last: Option<i64> = tx
+                .query_row(
+                    "SELECT max(id) FROM changes WHERE widget = ?1",
+                    params![&*snapshot.widget],
+                    |row| row.get(0),
+                )
+                .map_err(error)?;
+            if let Some(last) = last {
+                tx.execute(
+                    "INSERT INTO snapshots (widget, change_id, ts_ms, ops) VALUES (?1, ?2, ?3, ?4)",
+                    params![&*snapshot.widget, last, now, snapshot.ops],
+                )
+                .map_err(error)?;
+            }
+        }
+        tx.commit().map_err(error)?;
+        Ok((points, changes))
+    }
+}
+
+/// The sid of a widget's series (`series` is 0 for a single series, else 1 + its index),
+/// creating the row when new.
+fn series_id(
+    tx: &Transaction<'_>,
+    cache: &mut HashMap<SeriesKey, i64>,
+    info: &WidgetInfo,
+    series: u32,
+) -> rusqlite::Result<i64> {
+    let name: &str = match series {
+        0 => "",
+        n => info.series.get(n as usize - 1).map_or("", String::as_str),
+    };
+    let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
+    if let Some(&sid) = cache.get(&key) {
+        return Ok(sid);
+    }
+    tx.execute(
+        "INSERT OR IGNORE INTO series (widget, name) VALUES (?1, ?2)",
+        params![&*info.id, name],
+    )?;
+    let sid = tx.query_row(
+        "SELECT sid FROM series WHERE widget = ?1 AND name = ?2",
+        params![&*info.id, name],
+        |row| row.get(0),
+    )?;
+    cache.insert(key, sid);
+    Ok(sid)
+}
+
+fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<()> {
+    let dashboard = json!({
+        "title": config.title,
+        "theme": config.theme,
+        "buffer_size": config.buffer_size,
+    });
+    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
+    let mut set_meta = tx.prepare_cached(
+        "INSERT INTO meta (key, value) VALUES (?1, ?2)
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?;
+    set_meta.execute(params!["dashboard", dashboard.to_string()])?;
+    set_meta.execute(params!["containers", containers])?;
+    let mut upsert = tx.prepare_cached(
+        "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
+    )?;
+    for spec in &config.widgets {
+        upsert.execute(params![
+            spec.id,
+            spec.kind.name(),
+            spec.options_json().to_string()
+        ])?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+
+    use super::*;
+    use crate::engine::WidgetSpec;
+
+    fn points_of(db: &Db, widget: &str) -> Vec<f64> {
+        let mut statement = db
+            .conn
+            .prepare(
+                "SELECT value FROM points JOIN series USING (sid) WHERE widget = ?1 ORDER BY ts_ms",
+            )
+            .unwrap();
+        let values = statement
+            .query_map([widget], |row| row.get(0))
+            .unwrap()
+            .collect::<rusqlite::Result<Vec<f64>>>()
+            .unwrap();
+        values
+    }
+
+    /// A full disk (SQLite's `SQLITE_FULL`, here from `max_page_count`) fails the whole batch
+    /// with an error that says so; a series created in the failed batch is created again when
+    /// the batch is retried, so its points are not stored under a series that does not exist.
+    #[test]
+    fn a_batch_refused_by_a_full_disk_is_stored_whole_when_there_is_room_again() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("full.db");
+        let mut db = Db::open(&path).unwrap();
+        let mut engine = Engine::new();
+        engine.set_journaling(true);
+        let spec = |id: &str| WidgetSpec::parse(id, "metric", json!({})).unwrap();
+        let before = engine.declare(spec("before")).unwrap().widget;
+        for i in 0..100 {
+            engine.apply(Update::Point {
+                widget: before,
+                ts_ms: f64::from(i),
+                value: f64::from(i),
+            });
+        }
+        assert_eq!(db.write(&engine.take_journal(), &[]).unwrap(), (100, 0));
+
+        let pages: i64 = db
+            .conn
+            .pragma_query_value(None, "page_count", |row| row.get(0))
+            .unwrap();
+        db.conn
+            .pragma_update(None, "max_page_count", pages)
+            .unwrap();
+        let during = engine.declare(spec("during")).unwrap().widget;
+        for i in 0..20_000 {
+            engine.apply(Update::Point {
+                widget: during,
+                ts_ms: f64::from(i),
+                value: f64::from(i),
+            });
+        }
+        let journal = engine.take_journal();
+        let err = db.write(&journal, &[]).unwrap_err();
+        assert!(matches!(err, StoreError::Full { .. }), "{err:?}");
+        assert!(err.to_string().contains("disk holding it is full"), "{err}");
+        assert_eq!(
+            points_of(&db, "during"),
+            Vec::<f64>::new(),
+            "nothing of it is stored"
+        );
+        assert_eq!(
+            points_of(&db, "before").len(),
+            100,
+            "what was stored is kept"
+        );
+
+        db.conn
+            .pragma_update(None, "max_page_count", 1 << 30)
+            .unwrap();
+        assert_eq!(db.write(&journal, &[]).unwrap(), (20_000, 0));
+        let stored = points_of(&db, "during");
+        assert_eq!(stored.len(), 20_000);
+        assert_eq!(stored.last(), Some(&19_999.0));
+    }
+}
