@@ -9,10 +9,10 @@ use serde::{Deserialize, Serialize};
 
 use super::error::{EngineError, EngineResult};
 use super::limits::{MAX_LABEL_BYTES, MAX_TABS};
+use super::placement::Placement;
 use super::spec::WidgetSpec;
+use super::validate::check_container_id;
 
-/// Longest container id, in bytes.
-pub const MAX_CONTAINER_ID_BYTES: usize = 512;
 /// Most columns in one `columns` container.
 pub const MAX_COLUMNS_PER_ROW: usize = 12;
 
@@ -112,62 +112,8 @@ impl ContainerSpec {
     }
 }
 
-/// Where a widget goes and how big it is.
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Placement {
-    /// The enclosing container; `None` is the first page.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub parent: Option<String>,
-    /// Grid columns the widget spans in a responsive grid (1 to 4).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub width: Option<u8>,
-    /// Height of its chart or table area in pixels (80 to 2000).
-    #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub height: Option<u32>,
-}
-
-impl Placement {
-    /// True when nothing is set.
-    pub fn is_default(&self) -> bool {
-        *self == Self::default()
-    }
-
-    /// Check the size hints.
-    pub fn validate(&self) -> EngineResult<()> {
-        if let Some(width) = self.width {
-            if !(1..=4).contains(&width) {
-                return Err(layout_error(format!(
-                    "width is a span of 1 to 4 grid columns, not {width}"
-                )));
-            }
-        }
-        if let Some(height) = self.height {
-            if !(80..=2000).contains(&height) {
-                return Err(layout_error(format!(
-                    "height is 80 to 2000 pixels, not {height}"
-                )));
-            }
-        }
-        if let Some(parent) = &self.parent {
-            check_container_id(parent)?;
-        }
-        Ok(())
-    }
-}
-
 fn layout_error(reason: String) -> EngineError {
     EngineError::Layout(reason)
-}
-
-fn check_container_id(id: &str) -> EngineResult<()> {
-    if id.is_empty() || id.len() > MAX_CONTAINER_ID_BYTES || id.chars().any(char::is_control) {
-        return Err(layout_error(format!(
-            "container id {:?} must be 1 to {MAX_CONTAINER_ID_BYTES} bytes without control characters",
-            id.chars().take(80).collect::<String>()
-        )));
-    }
-    Ok(())
 }
 
 fn check_name(what: &str, name: &str) -> EngineResult<()> {

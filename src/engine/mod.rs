@@ -2,37 +2,44 @@
 //! aggregations, keyed tables, the registry that applies updates, deltas for live subscribers and snapshots for new
 //! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
 
+mod dashboard;
 pub mod decimate;
 mod error;
 pub mod layout;
 pub mod limits;
 pub(crate) mod markdown;
+mod placement;
 mod ring;
 mod spec;
 mod state;
 mod table;
 pub mod theme;
 mod update;
+mod validate;
+mod views;
 pub mod window;
 
+pub use dashboard::{ConfigPatch, DashboardConfig};
 pub use error::{EngineError, EngineResult};
-pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree, Placement};
+pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree};
 pub use markdown::markdown_to_safe_html;
+pub use placement::Placement;
 pub use ring::{just_after, RingBuffer};
 pub use spec::{
-    validate_color, validate_id, validate_text, AxisOptions, BarChartOptions, ColumnOptions,
-    ColumnType, ConfigPatch, DashboardConfig, DeltaColor, GaugeOptions, HeatmapOptions,
-    LineChartOptions, MarkdownOptions, MetricOptions, SeriesOptions, StatOptions, TableOptions,
-    TextOptions, TextStyle, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
+    AxisOptions, BarChartOptions, ColumnOptions, ColumnType, DeltaColor, GaugeOptions,
+    HeatmapOptions, LineChartOptions, MarkdownOptions, MetricOptions, SeriesOptions, StatOptions,
+    TableOptions, TextOptions, TextStyle, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
-pub use state::{
-    ConfigView, Deltas, Engine, EngineStats, Journal, Losses, Snapshot, WidgetData, WidgetHandle,
-    WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES, MAX_PENDING_UPDATES,
-};
+pub use state::{Engine, MAX_PENDING_UPDATES};
 pub use table::{KeyedTable, Row};
 pub use theme::{BrandImage, ImageSlot, Theme, ThemeBase};
 pub use update::{
     key_text, prepare_row, validate_bars, validate_matrix, validate_number, validate_ts_ms, Bar,
     KeyedRow, Update, WidgetRef,
+};
+pub use validate::{validate_color, validate_id, validate_text, MAX_CONTAINER_ID_BYTES};
+pub use views::{
+    ConfigView, Deltas, EngineStats, Journal, Losses, Snapshot, WidgetData, WidgetHandle,
+    WidgetInfo, WidgetStats, MAX_JOURNAL_UPDATES,
 };
 pub use window::{Aggregation, WindowAggregator, WindowSpec};

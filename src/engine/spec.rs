@@ -5,12 +5,14 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use super::error::{invalid_option, EngineError, EngineResult};
-use super::layout::Placement;
 use super::limits::{
-    DEFAULT_CAPACITY_POINTS, MAX_CAPACITY_POINTS, MAX_CATEGORIES, MAX_COLUMNS, MAX_HEATMAP_SIDE,
-    MAX_ID_BYTES, MAX_LABEL_BYTES, MAX_SERIES, MAX_TABLE_ROWS, MAX_TEXT_BYTES,
+    MAX_CATEGORIES, MAX_COLUMNS, MAX_HEATMAP_SIDE, MAX_LABEL_BYTES, MAX_SERIES, MAX_TABLE_ROWS,
 };
-use super::theme::{BrandImage, Theme};
+use super::placement::Placement;
+use super::validate::{
+    check_capacity, check_color, check_finite, check_format, check_label, check_labels, check_str,
+    validate_color, validate_id,
+};
 use super::window::WindowSpec;
 
 /// The nine kinds of widget.
@@ -69,99 +71,6 @@ impl WidgetKind {
     /// The kind with this protocol name.
     pub fn from_name(name: &str) -> Option<Self> {
         Self::ALL.into_iter().find(|kind| kind.name() == name)
-    }
-}
-
-/// Check that `id` is a usable widget id: 1 to 64 bytes of `[A-Za-z0-9_.-]`, so it can stand in a
-/// URL path (`/embed/{id}`) unescaped.
-pub fn validate_id(id: &str) -> EngineResult<()> {
-    let fail = |reason: &str| {
-        Err(EngineError::InvalidId {
-            id: id.chars().take(80).collect(),
-            reason: reason.to_owned(),
-        })
-    };
-    if id.is_empty() {
-        return fail("it is empty");
-    }
-    if id.len() > MAX_ID_BYTES {
-        return fail(&format!("it is longer than {MAX_ID_BYTES} bytes"));
-    }
-    if !id
-        .bytes()
-        .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'-' | b'.'))
-    {
-        return fail("only letters, digits, '_', '-' and '.' are allowed");
-    }
-    if id == "." || id == ".." {
-        return fail("'.' and '..' are not ids");
-    }
-    Ok(())
-}
-
-fn check_label(option: &str, value: &Option<String>) -> EngineResult<()> {
-    if let Some(text) = value {
-        check_str(option, text, MAX_LABEL_BYTES)?;
-    }
-    Ok(())
-}
-
-fn check_str(option: &str, text: &str, max_bytes: usize) -> EngineResult<()> {
-    if text.len() > max_bytes {
-        return Err(invalid_option(
-            option,
-            format!("longer than {max_bytes} bytes"),
-        ));
-    }
-    Ok(())
-}
-
-/// Check a CSS colour: a name, `#rgb`/`#rrggbb`/`#rrggbbaa`, or `rgb(...)`/`rgba(...)`/`hsl(...)`.
-/// Only characters that cannot escape a CSS value are allowed.
-pub fn validate_color(option: &str, color: &str) -> EngineResult<()> {
-    let allowed =
-        |c: char| c.is_ascii_alphanumeric() || matches!(c, '#' | '(' | ')' | ',' | '.' | '%' | ' ');
-    if color.is_empty() || color.len() > 64 || !color.chars().all(allowed) {
-        return Err(invalid_option(
-            option,
-            format!(
-                "{color:?} is not a CSS colour (e.g. \"red\", \"#00d4ff\", \"rgb(0,212,255)\")"
-            ),
-        ));
-    }
-    if let Some(hex) = color.strip_prefix('#') {
-        if !matches!(hex.len(), 3 | 4 | 6 | 8) || !hex.chars().all(|c| c.is_ascii_hexdigit()) {
-            return Err(invalid_option(
-                option,
-                format!("{color:?} is not a hex colour"),
-            ));
-        }
-    }
-    Ok(())
-}
-
-fn check_color(option: &str, color: &Option<String>) -> EngineResult<()> {
-    match color {
-        Some(color) => validate_color(option, color),
-        None => Ok(()),
-    }
-}
-
-fn check_finite(option: &str, value: Option<f64>) -> EngineResult<()> {
-    match value {
-        Some(v) if !v.is_finite() => Err(invalid_option(option, "must be a finite number")),
-        _ => Ok(()),
-    }
-}
-
-fn check_capacity(option: &str, capacity: Option<usize>) -> EngineResult<()> {
-    match capacity {
-        Some(0) => Err(invalid_option(option, "must be at least 1")),
-        Some(n) if n > MAX_CAPACITY_POINTS => Err(invalid_option(
-            option,
-            format!("{n} is more than the limit of {MAX_CAPACITY_POINTS}"),
-        )),
-        _ => Ok(()),
     }
 }
 
@@ -839,116 +748,10 @@ impl WidgetSpec {
     }
 }
 
-fn check_format(format: &Option<String>) -> EngineResult<()> {
-    if let Some(format) = format {
-        check_str("format", format, 32)?;
-    }
-    Ok(())
-}
-
-fn check_labels(option: &str, labels: &[String], max: usize) -> EngineResult<()> {
-    if labels.len() > max {
-        return Err(invalid_option(option, format!("at most {max} entries")));
-    }
-    for label in labels {
-        check_str(option, label, MAX_LABEL_BYTES)?;
-    }
-    Ok(())
-}
-
-/// Dashboard-wide settings.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct DashboardConfig {
-    /// Page title.
-    pub title: String,
-    /// Colour theme.
-    pub theme: Theme,
-    /// Ring-buffer capacity for series that set no `max_points`.
-    pub buffer_size: usize,
-    /// The browser tab icon, when one was given.
-    #[serde(skip)]
-    pub favicon: Option<BrandImage>,
-    /// The header logo, when one was given.
-    #[serde(skip)]
-    pub logo: Option<BrandImage>,
-}
-
-impl Default for DashboardConfig {
-    fn default() -> Self {
-        Self {
-            title: "StreamViz".to_owned(),
-            theme: Theme::dark(),
-            buffer_size: DEFAULT_CAPACITY_POINTS,
-            favicon: None,
-            logo: None,
-        }
-    }
-}
-
-/// A partial change to [`DashboardConfig`]; absent fields stay as they are.
-#[derive(Debug, Clone, Default, PartialEq)]
-pub struct ConfigPatch {
-    /// New page title.
-    pub title: Option<String>,
-    /// New theme.
-    pub theme: Option<Theme>,
-    /// New default capacity (applies to series declared afterwards).
-    pub buffer_size: Option<usize>,
-}
-
-impl ConfigPatch {
-    /// Parse a JSON object of dashboard options: `title`, `theme` (`"dark"`, `"light"` or a
-    /// dict of colours, see [`Theme::from_json`]) and `buffer_size`.
-    pub fn from_json(value: Value) -> EngineResult<Self> {
-        #[derive(Deserialize)]
-        #[serde(deny_unknown_fields)]
-        struct Raw {
-            title: Option<String>,
-            theme: Option<Value>,
-            buffer_size: Option<usize>,
-        }
-        let raw: Raw = serde_json::from_value(value)
-            .map_err(|err| invalid_option("configure", err.to_string()))?;
-        check_label("title", &raw.title)?;
-        check_capacity("buffer_size", raw.buffer_size)?;
-        Ok(Self {
-            title: raw.title,
-            theme: raw
-                .theme
-                .filter(|t| !t.is_null())
-                .map(|t| Theme::from_json(&t))
-                .transpose()?,
-            buffer_size: raw.buffer_size,
-        })
-    }
-}
-
-/// Check that text content fits [`MAX_TEXT_BYTES`].
-pub fn validate_text(widget: &str, text: &str) -> EngineResult<()> {
-    if text.len() > MAX_TEXT_BYTES {
-        return Err(EngineError::TooLarge(format!(
-            "text for {widget:?} is {} bytes; the limit is {MAX_TEXT_BYTES}",
-            text.len()
-        )));
-    }
-    Ok(())
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
     use serde_json::json;
-
-    #[test]
-    fn ids_must_be_url_safe_and_bounded() {
-        assert!(validate_id("cpu.load_1-m").is_ok());
-        for bad in ["", "a b", "a/b", "ü", "..", &"x".repeat(65)] {
-            assert!(
-                matches!(validate_id(bad), Err(EngineError::InvalidId { .. })),
-                "{bad:?}"
-            );
-        }
-    }
 
     #[test]
     fn options_fill_defaults_and_reject_unknown_keys() {

@@ -5,7 +5,7 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::error::{invalid_option, EngineResult};
-use super::spec::validate_color;
+use super::validate::validate_color;
 
 /// The palette a custom theme starts from.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]

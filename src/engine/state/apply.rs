@@ -1,0 +1,176 @@
+//! Applying one update to the widget it targets: points into rings (or a windowed metric's
+//! windows), bars, rows, texts and matrices; batches whole; each applied update logged for
+//! subscribers and the journal.
+
+use super::Engine;
+use crate::engine::ring::RingBuffer;
+use crate::engine::update::Update;
+use crate::engine::views::WidgetData;
+use crate::engine::window::WindowAggregator;
+
+impl Engine {
+    /// Apply one update. Updates for widgets removed by a reset, or of a shape that does not fit
+    /// the widget, are counted as discarded; producers validate before sending, so neither
+    /// happens in normal operation. A point of a windowed metric goes into its windows; the
+    /// windows it closes are what the metric holds and what subscribers are told.
+    pub fn apply(&mut self, mut update: Update) {
+        if let Update::Points {
+            widget,
+            series,
+            points,
+        } = update
+        {
+            let series = (series != u32::MAX).then_some(series);
+            for (ts_ms, value) in points.into_iter() {
+                self.apply(Update::point(widget, series, ts_ms, value));
+            }
+            return;
+        }
+        if let Update::Batch { updates, .. } = update {
+            // One call, under one lock: nothing reads the engine between two of them.
+            for update in updates.into_iter() {
+                if !matches!(update, Update::Batch { .. }) {
+                    self.apply(update);
+                }
+            }
+            return;
+        }
+        let generation = self.generation;
+        let recording = self.recording;
+        let replica = self.replica;
+        let keep = recording || self.journaling;
+        let target = update.widget();
+        let Some(widget) = self
+            .widgets
+            .get_mut(target.index as usize)
+            .filter(|_| target.generation == generation)
+        else {
+            self.points_discarded += 1;
+            return;
+        };
+        let mut windows_closed = false;
+        let applied = match (&mut update, &mut widget.data) {
+            (Update::Point { ts_ms, value, .. }, WidgetData::Series(ring)) => {
+                match &mut widget.window {
+                    Some(windowing) if !replica => {
+                        let closed = &mut self.closed_windows;
+                        closed.clear();
+                        windowing
+                            .aggregator
+                            .push(*ts_ms, *value, ring.capacity_points(), closed);
+                        windowing.partial_changed = true;
+                        self.partials_changed = true;
+                        for &(end_ms, result) in closed.iter() {
+                            ring.push(end_ms, result);
+                        }
+                        windows_closed = true;
+                    }
+                    _ => ring.push(*ts_ms, *value),
+                }
+                true
+            }
+            (Update::Partial { ts_ms, value, .. }, WidgetData::Series(_)) if replica => {
+                match &mut widget.window {
+                    Some(windowing) => {
+                        windowing.replica_partial = (!ts_ms.is_nan()).then_some((*ts_ms, *value));
+                        windowing.partial_changed = true;
+                        self.partials_changed = true;
+                        widget.updates_applied += 1;
+                        // Subscribers hear of it from take_deltas; stores do not keep it.
+                        return;
+                    }
+                    None => false,
+                }
+            }
+            (
+                Update::SeriesPoint {
+                    series,
+                    ts_ms,
+                    value,
+                    ..
+                },
+                WidgetData::MultiSeries(rings),
+            ) => match rings.get_mut(*series as usize) {
+                Some(ring) => {
+                    ring.push(*ts_ms, *value);
+                    true
+                }
+                None => false,
+            },
+            (Update::Bars { values, .. }, WidgetData::Bars(bars)) => {
+                for bar in values.iter() {
+                    match bars.iter_mut().find(|b| b.same_slot(bar)) {
+                        Some(slot) => slot.value = bar.value,
+                        None => bars.push(bar.clone()),
+                    }
+                }
+                true
+            }
+            (Update::Upsert { row, .. }, WidgetData::Table(table)) => {
+                let key = row
+                    .key
+                    .get_or_insert_with(|| table.next_auto_key().into_boxed_str());
+                // The logs keep the row only while someone needs it; otherwise it moves.
+                let fields = if keep {
+                    row.row.clone()
+                } else {
+                    std::mem::take(&mut row.row)
+                };
+                table.upsert(key.to_string(), fields);
+                true
+            }
+            (Update::Delete { key, .. }, WidgetData::Table(table)) => {
+                table.delete(key);
+                true
+            }
+            (Update::Clear { .. }, WidgetData::Table(table)) => {
+                table.clear();
+                true
+            }
+            (Update::Clear { .. }, WidgetData::Series(ring)) => {
+                ring.clear();
+                if let Some(windowing) = &mut widget.window {
+                    windowing.aggregator = WindowAggregator::new(*windowing.window_spec());
+                    windowing.replica_partial = None;
+                    windowing.partial_changed = true;
+                    self.partials_changed = true;
+                }
+                true
+            }
+            (Update::Clear { .. }, WidgetData::MultiSeries(rings)) => {
+                rings.iter_mut().for_each(RingBuffer::clear);
+                true
+            }
+            (Update::Text { text, .. }, WidgetData::Text(content)) => {
+                content.clear();
+                content.push_str(text);
+                true
+            }
+            (Update::Matrix { matrix, .. }, WidgetData::Matrix(content)) => {
+                content.clone_from(matrix);
+                true
+            }
+            _ => false,
+        };
+        if !applied {
+            self.points_discarded += 1;
+            return;
+        }
+        widget.updates_applied += 1;
+        self.points_accepted += 1;
+        if windows_closed {
+            // The raw point is not kept: the windows it closed are the metric's points.
+            let closed = std::mem::take(&mut self.closed_windows);
+            for &(ts_ms, value) in &closed {
+                self.record(Update::Point {
+                    widget: target,
+                    ts_ms,
+                    value,
+                });
+            }
+            self.closed_windows = closed;
+            return;
+        }
+        self.record(update);
+    }
+}
