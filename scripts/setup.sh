@@ -13,6 +13,8 @@ fi
 
 need_apt=()
 command -v chromium >/dev/null 2>&1 || need_apt+=(chromium fonts-dejavu-core)
+# Node's built-in test runner checks the browser code's pure modules (tests/js).
+command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 # The native viewer: a real window under Xvfb (tests), Mesa for egui_kittest's wgpu renderer,
 # ImageMagick's `import` for screenshots of the whole screen; a D-Bus session with the desktop
 # portal and its GTK file chooser, driven by xdotool, for the save-dialog test.

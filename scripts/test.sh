@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Install every test dependency and run every test: formatting and lints, Rust unit and
-# integration tests, and the Python suite (API, protocol, headless Chromium).
+# integration tests, the browser code's unit tests (Node), and the Python suite (API, protocol,
+# headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -11,6 +12,9 @@ cargo clippy --all-targets --features python -- -D warnings
 
 echo "== cargo test"
 cargo test
+
+echo "== javascript unit tests (node --test)"
+node --test --test-reporter=spec tests/js/*.test.js
 
 echo "== python tests"
 maturin develop --quiet

@@ -1,41 +1,24 @@
 //! The browser dashboard, embedded in the binary: `/`, `/page/{slug}` and `/embed/{id}` serve the
-//! page (the script picks the page or widget from the URL), and
-//! `/assets/...` its script, styles and the vendored Apache ECharts.
+//! page (the script picks the page or widget from the URL), and `/assets/...` every file of the
+//! `assets/` folder (its ES modules, styles and the vendored Apache ECharts), found by rust-embed
+//! at build time: a file added to the folder is served with no second edit.
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use rust_embed::RustEmbed;
 
 use super::AppState;
 use crate::engine::ImageSlot;
 
 const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
-/// Path (under `/assets/`), content type and bytes of every embedded file.
-const FILES: &[(&str, &str, &[u8])] = &[
-    (
-        "app.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../assets/app.js"),
-    ),
-    (
-        "style.css",
-        "text/css; charset=utf-8",
-        include_bytes!("../../assets/style.css"),
-    ),
-    (
-        "favicon.svg",
-        "image/svg+xml",
-        include_bytes!("../../assets/favicon.svg"),
-    ),
-    (
-        "vendor/echarts/echarts.min.js",
-        "text/javascript; charset=utf-8",
-        include_bytes!("../../assets/vendor/echarts/echarts.min.js"),
-    ),
-];
+/// Every file under `assets/`, by its path there.
+#[derive(RustEmbed)]
+#[folder = "assets/"]
+struct Assets;
 
 /// The routes of this file.
 pub fn router() -> Router<AppState> {
@@ -102,15 +85,24 @@ fn html_escape(text: &str) -> String {
 }
 
 async fn asset(Path(path): Path<String>) -> Response {
-    match FILES.iter().find(|(name, _, _)| *name == path) {
-        Some((_, content_type, bytes)) => (
-            [
-                (header::CONTENT_TYPE, *content_type),
-                (header::CACHE_CONTROL, "public, max-age=3600"),
-            ],
-            *bytes,
-        )
-            .into_response(),
+    match Assets::get(&path) {
+        Some(file) => {
+            let mime = file.metadata.mimetype();
+            // Text is UTF-8 (an ES module served without a JavaScript type would not run).
+            let content_type = if mime.starts_with("text/") || mime == "application/javascript" {
+                format!("{mime}; charset=utf-8")
+            } else {
+                mime.to_owned()
+            };
+            (
+                [
+                    (header::CONTENT_TYPE, content_type),
+                    (header::CACHE_CONTROL, "public, max-age=3600".to_owned()),
+                ],
+                file.data,
+            )
+                .into_response()
+        }
         None => (StatusCode::NOT_FOUND, "no such asset").into_response(),
     }
 }

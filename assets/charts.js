@@ -1,0 +1,59 @@
+// ECharts (vendored, a global script) for the widgets that draw charts: one chart per widget,
+// resized with its card, the options every time axis shares, and exact tooltips.
+
+import { css, el } from "./dom.js";
+import { escapeHtml, formatExactTime } from "./format.js";
+
+// The plot area's margins, in pixels: zoom.js turns pointer positions into times with them.
+export const GRID_LEFT = 48, GRID_RIGHT = 16;
+
+// The widget's chart in `container`, made on first use.
+export function chartFor(widget, container) {
+  if (!widget.chart) {
+    widget.chart = echarts.init(container, null, { renderer: "canvas" });
+    widget.resize = new ResizeObserver(() => widget.chart && widget.chart.resize());
+    widget.resize.observe(container);
+  }
+  return widget.chart;
+}
+
+// A chart area in the card (`widget.chartEl`).
+export function chartBody(widget, card) {
+  widget.chartEl = el("div", "sv-chart");
+  card.append(widget.chartEl);
+}
+
+// The options a time-series chart starts from, in the theme's colours.
+export function baseChartOptions() {
+  const text = css("--sv-text-muted");
+  const border = css("--sv-border");
+  return {
+    animation: false,
+    backgroundColor: "transparent",
+    textStyle: { color: text, fontFamily: css("--sv-font-family") },
+    grid: { left: GRID_LEFT, right: GRID_RIGHT, top: 16, bottom: 28 },
+    tooltip: { trigger: "axis", backgroundColor: css("--sv-surface"), borderColor: border, textStyle: { color: css("--sv-text") }, formatter: exactTooltip },
+    xAxis: { type: "time", axisLine: { lineStyle: { color: border } }, splitLine: { show: false }, axisLabel: { color: text, hideOverlap: true } },
+    yAxis: { type: "value", scale: true, axisLine: { lineStyle: { color: border } }, splitLine: { lineStyle: { color: border, opacity: 0.5 } }, axisLabel: { color: text } },
+  };
+}
+
+// Tooltips show exact values and times to the millisecond (axis labels are rounded).
+function exactTooltip(params) {
+  const list = Array.isArray(params) ? params : [params];
+  if (!list.length) return "";
+  const first = list[0];
+  const ts = Array.isArray(first.value) ? first.value[0] : null;
+  const head = typeof ts === "number" ? formatExactTime(ts) : escapeHtml(first.name);
+  const rows = list.map((p) => {
+    const v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+    return `${p.marker}${escapeHtml(p.seriesName)}: <b>${v === null || v === undefined ? "–" : escapeHtml(v)}</b>`;
+  });
+  return `<div class="sv-tip-time">${head}</div>${rows.join("<br>")}`;
+}
+
+// Remove a widget's chart (its card is going).
+export function disposeChart(widget) {
+  if (widget.resize) widget.resize.disconnect();
+  if (widget.chart) widget.chart.dispose();
+}

@@ -1,0 +1,55 @@
+// The header's controls: pause/resume (the models keep updating; the view is frozen) and the
+// time range ("Last N" follows the clock even when no data arrives, or a custom interval).
+
+import { markDirty, resumeFrames } from "./scheduler.js";
+import { state } from "./state.js";
+
+const RANGES = { "5m": 300e3, "15m": 900e3, "1h": 3600e3, "6h": 21600e3, "24h": 86400e3 };
+
+const pauseButton = document.getElementById("sv-pause");
+const rangeSelect = document.getElementById("sv-range");
+const customBox = document.getElementById("sv-custom");
+const fromInput = document.getElementById("sv-from");
+const toInput = document.getElementById("sv-to");
+
+function setPaused(paused) {
+  state.paused = paused;
+  pauseButton.textContent = paused ? "▶ Resume" : "Pause";
+  pauseButton.setAttribute("aria-pressed", String(paused));
+  document.documentElement.dataset.paused = String(paused);
+  if (!paused) resumeFrames();
+}
+
+const localInput = (ms) => { const d = new Date(ms - new Date(ms).getTimezoneOffset() * 60e3); return d.toISOString().slice(0, 16); };
+
+function applyRange() {
+  const value = rangeSelect.value;
+  customBox.hidden = value !== "custom";
+  if (value === "custom") {
+    if (!fromInput.value || !toInput.value) { const now = Date.now(); fromInput.value = localInput(now - 3600e3); toInput.value = localInput(now); }
+    const from = new Date(fromInput.value).getTime();
+    const to = new Date(toInput.value).getTime();
+    if (!(to > from)) { toInput.setCustomValidity("The end must be after the start"); toInput.reportValidity(); return; }
+    toInput.setCustomValidity("");
+    state.range = { kind: "custom", from, to };
+  } else {
+    state.range = RANGES[value] ? { kind: "last", ms: RANGES[value] } : { kind: "all" };
+  }
+  for (const widget of state.widgets.values()) {
+    if (widget.chart) widget.chart.dispatchAction({ type: "hideTip" });
+    widget.zoom = null;
+    markDirty(widget);
+  }
+}
+
+export function initControls() {
+  pauseButton.addEventListener("click", () => setPaused(!state.paused));
+  rangeSelect.addEventListener("change", applyRange);
+  fromInput.addEventListener("change", applyRange);
+  toInput.addEventListener("change", applyRange);
+  // "Last N minutes" follows the clock even when no data arrives.
+  setInterval(() => {
+    if (state.range.kind !== "last") return;
+    for (const widget of state.widgets.values()) if (widget.spec.kind === "metric" || widget.spec.kind === "line_chart") markDirty(widget);
+  }, 1000);
+}

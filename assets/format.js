@@ -1,0 +1,54 @@
+// Number and time formatting for every widget, as the native viewer formats them
+// (src/gui/style.rs). Pure: no DOM, so Node's test runner checks it (tests/js).
+
+// A number as `format` says (",.0f", ".2f", "d", ".1%"), else with 0 to 4 decimals by size;
+// "–" for nothing.
+export function formatNumber(value, format) {
+  if (value === null || value === undefined || Number.isNaN(value)) return "–";
+  const m = typeof format === "string" ? format.match(/^(,)?(?:\.(\d+))?([fd%])?$/) : null;
+  if (m) {
+    const grouping = !!m[1];
+    const digits = m[2] !== undefined ? Number(m[2]) : (m[3] === "d" ? 0 : undefined);
+    const percent = m[3] === "%";
+    const opts = { useGrouping: grouping };
+    if (digits !== undefined) { opts.minimumFractionDigits = digits; opts.maximumFractionDigits = digits; }
+    return new Intl.NumberFormat("en-US", opts).format(percent ? value * 100 : value) + (percent ? "%" : "");
+  }
+  const abs = Math.abs(value);
+  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
+  return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(value);
+}
+
+export const formatTime = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
+
+// A table cell of a datetime column: epoch milliseconds or any text Date parses; the text as it
+// is when it is no date.
+export function formatDateTime(value) {
+  const date = typeof value === "number" ? new Date(value) : new Date(String(value));
+  return Number.isNaN(date.getTime()) ? String(value) : date.toLocaleString([], { hour12: false });
+}
+
+// "2026-11-26 14:03:07.250", local time to the millisecond (tooltips, the replay scrubber).
+export function formatExactTime(ms) {
+  const d = new Date(ms);
+  const pad = (n, w = 2) => String(n).padStart(w, "0");
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
+}
+
+// 999, 1.2k, 45k, 3.4M.
+export function compactCount(n) {
+  if (n < 1000) return String(n);
+  if (n < 100000) return `${(n / 1000).toFixed(1).replace(/\.0$/, "")}k`;
+  if (n < 1000000) return `${Math.floor(n / 1000)}k`;
+  return `${(n / 1e6).toFixed(1).replace(/\.0$/, "")}M`;
+}
+
+// What a windowed metric shows: "p95 per 1m", "avg over 5m every 10s"; "" without a window.
+export function windowCaption(options) {
+  if (!options.window) return "";
+  const aggregation = options.aggregation || "avg";
+  return options.slide ? `${aggregation} over ${options.window} every ${options.slide}` : `${aggregation} per ${options.window}`;
+}
+
+// Text safe to put in HTML (ECharts tooltips are HTML).
+export const escapeHtml = (text) => String(text).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);

@@ -1,0 +1,21 @@
+// The page's state, shared by every module: the model of every widget (model.js) and what the
+// viewer chose (pause, time range, the replayed time). `app.js` exposes it as `window.streamviz`
+// for tests and debugging.
+
+// The widget an embed page (`/embed/{id}`) shows alone, or null for the dashboard.
+export const embedId = (location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/) || [])[1] || null;
+
+export const state = {
+  config: null,
+  widgets: new Map(), // id -> widget model
+  connection: "connecting",
+  lastSeq: 0,
+  messages: 0,
+  paused: false,
+  renderStats: { frames: 0, widgets: 0, totalMs: 0, maxMs: 0 }, // main-thread time spent drawing
+  range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
+  replay: null, // serving a recording: {from, to, at}, `at` the scrubbed time (ms)
+  asOfPending: 0, // replay reads under way (tests wait for 0)
+  losses: {}, // widget id -> {dropped, late}, from the server's `stats` messages
+  theme: null, // "dark" or "light", the theme drawn
+};
