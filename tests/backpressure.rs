@@ -15,7 +15,6 @@ use futures_util::StreamExt;
 use serde_json::{json, Value};
 use streamviz::engine::WidgetHandle;
 use streamviz::ingest::{Pipeline, PipelineOptions, MAX_QUEUED_BATCH_POINTS};
-use streamviz::web::{ServerHandle, ServerOptions};
 use streamviz::Update;
 
 use common::declare;
@@ -109,14 +108,7 @@ fn an_engine_ten_times_too_slow_keeps_the_queue_bounded_and_viewers_see_the_drop
     });
     let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100}));
     let idle = declare(&pipeline, "idle", "gauge", json!({}));
-    let server = ServerHandle::start(
-        pipeline.clone(),
-        ServerOptions {
-            port: 0,
-            ..ServerOptions::default()
-        },
-    )
-    .unwrap();
+    let server = common::start_server(&pipeline, 0, Default::default());
     // A slow engine: something else holds its lock nine tenths of the time.
     let stop = Arc::new(AtomicBool::new(false));
     let hog = {

@@ -10,10 +10,11 @@
 #![allow(clippy::unwrap_used)]
 
 mod common;
+use common::KillOnDrop;
 
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use egui_kittest::kittest::Queryable;
@@ -24,18 +25,8 @@ use streamviz::gui::export::dialog_unavailable;
 use streamviz::gui::{Source, Viewer, ViewerOptions};
 use streamviz::ingest::Pipeline;
 
-/// A child process killed when dropped.
-struct Running(Child);
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
 /// Start `command` and read the first line it prints (a display number, a bus address).
-fn start_and_read_line(mut command: Command) -> (Running, String) {
+fn start_and_read_line(mut command: Command) -> (KillOnDrop, String) {
     let program = format!("{:?}", command.get_program());
     let mut child = command
         .stdout(Stdio::piped())
@@ -47,12 +38,12 @@ fn start_and_read_line(mut command: Command) -> (Running, String) {
         .read_line(&mut line)
         .unwrap();
     assert!(!line.trim().is_empty(), "{program} printed nothing");
-    (Running(child), line.trim().to_owned())
+    (KillOnDrop(child), line.trim().to_owned())
 }
 
 /// A D-Bus session bus: the system's session configuration (which activates the desktop
 /// portal on demand) or, with `bare`, one that knows no services at all.
-fn session_bus(dir: &Path, bare: bool, env: &[(&str, &str)]) -> (Running, String) {
+fn session_bus(dir: &Path, bare: bool, env: &[(&str, &str)]) -> (KillOnDrop, String) {
     let mut command = Command::new("dbus-daemon");
     command
         .args(["--nofork", "--print-address=1"])

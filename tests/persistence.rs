@@ -392,13 +392,7 @@ fn a_windowed_metric_stores_its_windows_and_a_new_process_goes_on_from_them() {
 fn a_damaged_database_is_refused_with_a_way_out_and_left_as_it_is() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("damaged.db");
-    {
-        let pipeline = Pipeline::default();
-        let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
-        feed(&pipeline);
-        assert!(store.flush(TIMEOUT));
-        store.stop();
-    }
+    common::record(&path, |pipeline, _| feed(pipeline));
     // Every page but the first (the header and the schema) overwritten: a disk that went bad.
     let mut bytes = std::fs::read(&path).unwrap();
     let page = 4096;

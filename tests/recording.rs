@@ -7,64 +7,50 @@
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
-use std::time::Duration;
+use std::process::{Command, Stdio};
 
 use serde_json::json;
 use streamviz::clock::now_ms;
-use streamviz::ingest::Pipeline;
-use streamviz::store::{Persistence, StoreOptions};
 use streamviz::Update;
 
 mod common;
+use common::KillOnDrop;
 
 const POINTS: usize = 1_000;
 
 /// A database holding a metric of `POINTS` points (its ring keeps 100) and a table.
 fn record(path: &Path) -> f64 {
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, StoreOptions::new(path)).unwrap();
-    let cpu = common::declare(&pipeline, "cpu", "metric", json!({"max_points": 100}));
-    let events = common::declare(&pipeline, "events", "table", json!({"key": "id"}));
-    let t0 = now_ms() - 3_600_000.0;
-    for i in 0..POINTS {
+    common::record(path, |pipeline, _| {
+        let cpu = common::declare(pipeline, "cpu", "metric", json!({"max_points": 100}));
+        let events = common::declare(pipeline, "events", "table", json!({"key": "id"}));
+        let t0 = now_ms() - 3_600_000.0;
+        for i in 0..POINTS {
+            pipeline.send(
+                Update::Point {
+                    widget: cpu.widget,
+                    ts_ms: t0 + i as f64 * 1000.0,
+                    value: i as f64,
+                },
+                &cpu.dropped,
+            );
+        }
+        let row = streamviz::engine::KeyedRow {
+            key: Some("a".into()),
+            row: serde_json::from_value(json!({"id": "a", "level": "ERROR"})).unwrap(),
+        };
         pipeline.send(
-            Update::Point {
-                widget: cpu.widget,
-                ts_ms: t0 + i as f64 * 1000.0,
-                value: i as f64,
+            Update::Upsert {
+                widget: events.widget,
+                row: Box::new(row),
             },
-            &cpu.dropped,
+            &events.dropped,
         );
-    }
-    let row = streamviz::engine::KeyedRow {
-        key: Some("a".into()),
-        row: serde_json::from_value(json!({"id": "a", "level": "ERROR"})).unwrap(),
-    };
-    pipeline.send(
-        Update::Upsert {
-            widget: events.widget,
-            row: Box::new(row),
-        },
-        &events.dropped,
-    );
-    assert!(pipeline.flush(Duration::from_secs(10)));
-    assert!(store.flush(Duration::from_secs(10)));
-    store.stop();
-    t0
-}
-
-struct Server(Child);
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+        t0
+    })
 }
 
 /// `streamviz serve --open path --port 0`, and the URL it says it serves.
-fn serve(path: &Path) -> (Server, String) {
+fn serve(path: &Path) -> (KillOnDrop, String) {
     let mut child = Command::new(env!("CARGO_BIN_EXE_streamviz"))
         .args(["serve", "--port", "0", "--open"])
         .arg(path)
@@ -89,7 +75,7 @@ fn serve(path: &Path) -> (Server, String) {
         said.iter().any(|l| l.contains("opened the recording")),
         "{said:?}"
     );
-    (Server(child), url)
+    (KillOnDrop(child), url)
 }
 
 #[tokio::test]

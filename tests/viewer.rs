@@ -581,14 +581,12 @@ fn a_widget_that_lost_input_says_how_much_on_its_card() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
-    use streamviz::store::{open_recording, Persistence, StoreOptions};
+    use streamviz::store::open_recording;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("replay.db");
-    {
-        let producer = Pipeline::default();
-        let store = Persistence::start(&producer, StoreOptions::new(&path)).unwrap();
+    common::record(&path, |producer, _| {
         push(
-            &producer,
+            producer,
             json!({"type": "push", "widgets": [
                 {"id": "cpu", "kind": "metric", "options": {"title": "CPU", "max_points": 100}},
                 {"id": "temp", "kind": "stat", "options": {"title": "Temperature", "format": ".1f", "max_points": 100}}]}),
@@ -607,10 +605,7 @@ fn a_recording_replays_to_the_scrubbed_time_with_its_stored_history() {
                 &temp.dropped,
             );
         }
-        assert!(producer.flush(Duration::from_secs(10)));
-        assert!(store.flush(Duration::from_secs(10)));
-        store.stop();
-    }
+    });
     let pipeline = Pipeline::default();
     let recording = open_recording(&pipeline, &path).unwrap();
     assert_eq!(recording.span, Some((T0, T0 + 999_000.0)));
@@ -741,14 +736,12 @@ fn a_mirrored_viewer_draws_the_producers_stored_history_for_a_longer_range() {
 #[test]
 fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
     use streamviz::clock::now_ms;
-    use streamviz::store::{open_recording, Persistence, StoreOptions};
+    use streamviz::store::open_recording;
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("changes.db");
-    {
-        let producer = Pipeline::default();
-        let store = Persistence::start(&producer, StoreOptions::new(&path)).unwrap();
+    common::record(&path, |producer, store| {
         push(
-            &producer,
+            producer,
             json!({"type": "push", "widgets": [
                 {"id": "events", "kind": "table", "options": {"title": "Events"}},
                 {"id": "status", "kind": "text", "options": {"title": "Status"}}]}),
@@ -765,7 +758,7 @@ fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
                 {"widget": "status", "text": "recovering"}]),
         ];
         for updates in batches {
-            push(&producer, json!({"type": "push", "updates": updates}));
+            push(producer, json!({"type": "push", "updates": updates}));
             assert!(producer.flush(Duration::from_secs(10)));
             assert!(store.flush(Duration::from_secs(10)));
             // The next batch is stored at a later millisecond.
@@ -774,8 +767,7 @@ fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
                 std::hint::spin_loop();
             }
         }
-        store.stop();
-    }
+    });
     let conn = rusqlite::Connection::open(&path).unwrap();
     let times: Vec<f64> = conn
         .prepare("SELECT DISTINCT ts_ms FROM changes ORDER BY ts_ms")

@@ -3,6 +3,8 @@
 // Each test binary uses some of these.
 #![allow(dead_code, clippy::unwrap_used)]
 
+use std::path::Path;
+use std::process::Child;
 use std::time::Duration;
 
 use serde_json::Value;
@@ -66,4 +68,33 @@ pub fn start_server(pipeline: &Pipeline, port: u16, history: SharedHistory) -> S
         },
     )
     .unwrap()
+}
+
+/// A recording at `path`: a producer with persistence, filled by `fill` (which may flush the
+/// store between its steps), then everything applied and stored before the store stops.
+/// Returns what `fill` returns.
+#[cfg(feature = "sqlite")]
+pub fn record<T>(
+    path: &Path,
+    fill: impl FnOnce(&Pipeline, &streamviz::store::Persistence) -> T,
+) -> T {
+    use streamviz::store::{Persistence, StoreOptions};
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(path)).unwrap();
+    let filled = fill(&pipeline, &store);
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    assert!(store.flush(Duration::from_secs(10)));
+    store.stop();
+    filled
+}
+
+/// A child process killed (and waited for) when dropped, so that a failing test leaves no
+/// server, display or bus behind.
+pub struct KillOnDrop(pub Child);
+
+impl Drop for KillOnDrop {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }

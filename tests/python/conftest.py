@@ -44,6 +44,11 @@ def http_json(url: str, body: object | None = None) -> tuple[int, dict]:
         return err.code, json.loads(err.read())
 
 
+def card(page, widget_id):
+    """The card of a widget on the page (a Playwright locator)."""
+    return page.locator(f'.sv-card[data-widget="{widget_id}"]')
+
+
 @pytest.fixture(scope="module")
 def browser():
     with sync_playwright() as p:

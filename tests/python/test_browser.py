@@ -2,7 +2,7 @@
 sent, live updates arrive, embeds show one widget, markdown cannot inject script, and the page
 reconnects by itself when the server restarts. Screenshots go to test-artifacts/."""
 
-from conftest import ARTIFACTS
+from conftest import ARTIFACTS, card
 
 import stream_viz as sv
 
@@ -35,10 +35,6 @@ def declare_all():
     widgets["load"].send([[1, 2, 3], [4, 5, 6]])
     assert sv.flush()
     return widgets
-
-
-def card(page, widget_id):
-    return page.locator(f'.sv-card[data-widget="{widget_id}"]')
 
 
 def chart_option(page, widget_id):

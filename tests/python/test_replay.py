@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, http_json
+from conftest import ARTIFACTS, card, http_json
 
 RECORD = """
 import sys, time
@@ -69,10 +69,6 @@ def replay(tmp_path: Path):
         server.wait(timeout=10)
         if server.stderr is not None:
             server.stderr.close()
-
-
-def card(page, widget_id):
-    return page.locator(f'.sv-card[data-widget="{widget_id}"]')
 
 
 def rows(page) -> list[list[str]]:
