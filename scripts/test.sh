@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
-# Install every test dependency and run every test: formatting and lints, Rust unit and
-# integration tests, the browser code's unit tests (Node), and the Python suite (API, protocol,
+# Install every test dependency and run every test: the modules' shape (scripts/check_modules.py),
+# formatting and lints, Rust unit and integration tests, the browser code's unit tests (Node), and the Python suite (API, protocol,
 # headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
+
+echo "== module shape (no import cycles, layers, file sizes)"
+python3 scripts/check_modules.py
 
 echo "== cargo fmt / clippy"
 cargo fmt --all -- --check

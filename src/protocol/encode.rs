@@ -8,11 +8,13 @@ use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
-use super::PROTOCOL_VERSION;
 use crate::engine::{
     decimate::m4, markdown_to_safe_html, Bar, ConfigView, Deltas, KeyedTable, Losses, RingBuffer,
     Row, Snapshot, Update, WidgetData, WidgetInfo, WidgetKind, WidgetSpec,
 };
+
+/// Version of the protocol in `hello`; bumped on any incompatible change.
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first message on every connection.
 pub fn hello_message(server_version: &str) -> String {

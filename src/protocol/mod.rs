@@ -13,12 +13,9 @@ mod replica;
 pub use encode::{
     change_json, config_message, delta_messages, error_message, hello_message, history_data,
     history_message, history_messages, range_json, snapshot_stats_message, stats_message, DataJson,
-    DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE,
+    DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE, PROTOCOL_VERSION,
 };
 pub use export::{export_csv, export_json};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};
 pub use replay::{history_ops, replay_widget};
 pub use replica::apply_message;
-
-/// Version of the protocol in `hello`; bumped on any incompatible change.
-pub const PROTOCOL_VERSION: u32 = 3;

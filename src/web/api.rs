@@ -9,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::AppState;
+use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::WidgetData;
 use crate::ingest::push::apply_push;

@@ -10,7 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
-use super::AppState;
+use super::state::AppState;
 use crate::engine::ImageSlot;
 
 const INDEX_HTML: &str = include_str!("../../assets/index.html");

@@ -9,7 +9,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
 use super::hub::{HubFrame, Subscription};
-use super::AppState;
+use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
 use crate::protocol::{

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyList, PyString, PyTuple};
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{validate_bars, Bar, Update};
 use crate::python::convert::{extract_number, type_name};
 use crate::python::errors::{type_error, Result};

@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{limits, validate_matrix, HeatmapOptions, Update};
 use crate::python::convert::{extract_number, type_name};
 use crate::python::errors::{type_error, validation_error, Result};

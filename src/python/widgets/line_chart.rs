@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{validate_number, SeriesOptions, Update};
 use crate::python::convert::{
     extract_number, extract_ts_ms, series_name, timestamps_column, type_name, values_column,

@@ -3,19 +3,14 @@
 //! Python frame in between). [`declare`] makes the class that fits a declared widget.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Mutex;
 
 use pyo3::prelude::*;
 use serde_json::Value;
 
-use super::convert::{Column, POINTS_PER_BATCH};
 use super::errors::{validation_error, Result};
-use super::runtime::{runtime, Runtime};
-use crate::engine::{
-    validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetOptions,
-    WidgetRef, WidgetSpec,
-};
+use super::runtime::runtime;
+use crate::engine::{WidgetOptions, WidgetSpec};
 
 /// The `#[pymethods]` every widget class has: `id`, `kind`, `dropped` and `repr`.
 macro_rules! common_methods {
@@ -54,132 +49,10 @@ pub mod heatmap;
 pub mod line_chart;
 pub mod scalar;
 pub mod table;
+mod target;
 pub mod text;
 
-/// What every widget class holds: the widget's place in the engine, its id and kind, and its
-/// counter of dropped updates.
-pub struct Target {
-    /// The widget in the engine (with the generation it was declared in).
-    pub widget: WidgetRef,
-    /// Its id, for messages.
-    pub id: String,
-    /// Its kind.
-    pub kind: WidgetKind,
-    /// Updates dropped because the queue was full.
-    pub dropped: Arc<AtomicU64>,
-}
-
-impl Target {
-    fn new(handle: &WidgetHandle) -> Self {
-        Self {
-            widget: handle.widget,
-            id: handle.spec.id.clone(),
-            kind: handle.spec.kind,
-            dropped: Arc::clone(&handle.dropped),
-        }
-    }
-
-    /// The runtime, unless this handle is from before a `reset()`.
-    #[inline]
-    pub fn check_live(&self) -> Result<&'static Runtime> {
-        let runtime = runtime();
-        if runtime.generation.load(Ordering::Relaxed) != self.widget.generation {
-            return Err(EngineError::StaleHandle(self.id.clone()).into());
-        }
-        Ok(runtime)
-    }
-
-    /// Queue `update` without blocking; false when the queue was full (dropped and counted).
-    #[inline]
-    pub fn queue(&self, runtime: &Runtime, update: Update) -> bool {
-        runtime.pipeline.send(update, &self.dropped)
-    }
-
-    /// Check every point of a `send_many` before anything is queued: a bad one changes nothing.
-    pub fn check_points(
-        &self,
-        py: Python<'_>,
-        values: &Column<'_>,
-        ts_ms: &Column<'_>,
-    ) -> Result<()> {
-        let len = values.len();
-        let (mut chunk_values, mut chunk_ts) = (
-            Vec::with_capacity(POINTS_PER_BATCH),
-            Vec::with_capacity(POINTS_PER_BATCH),
-        );
-        for start in (0..len).step_by(POINTS_PER_BATCH) {
-            let end = (start + POINTS_PER_BATCH).min(len);
-            values.read(py, start, end, &mut chunk_values)?;
-            for &value in &chunk_values {
-                validate_number(self.kind, &self.id, value)?;
-            }
-            ts_ms.read(py, start, end, &mut chunk_ts)?;
-            for &ts in &chunk_ts {
-                validate_ts_ms(&self.id, ts)?;
-            }
-        }
-        Ok(())
-    }
-
-    /// Queue the points of a checked `send_many` to one series (`u32::MAX`: the widget's only
-    /// one) in batches. Returns the points queued (the rest were dropped, and counted, because
-    /// the queue was full).
-    pub fn queue_points(
-        &self,
-        py: Python<'_>,
-        runtime: &Runtime,
-        series: u32,
-        values: &Column<'_>,
-        ts_ms: &Column<'_>,
-    ) -> Result<usize> {
-        let len = values.len();
-        let (mut chunk_values, mut chunk_ts) = (
-            Vec::with_capacity(POINTS_PER_BATCH),
-            Vec::with_capacity(POINTS_PER_BATCH),
-        );
-        let mut queued = 0;
-        for start in (0..len).step_by(POINTS_PER_BATCH) {
-            let end = (start + POINTS_PER_BATCH).min(len);
-            values.read(py, start, end, &mut chunk_values)?;
-            ts_ms.read(py, start, end, &mut chunk_ts)?;
-            let points: Vec<(f64, f64)> = chunk_ts
-                .iter()
-                .copied()
-                .zip(chunk_values.iter().copied())
-                .collect();
-            if self.queue(
-                runtime,
-                Update::Points {
-                    widget: self.widget,
-                    series,
-                    points: Box::new(points),
-                },
-            ) {
-                queued += end - start;
-            }
-        }
-        Ok(queued)
-    }
-
-    /// `<stream_viz.Metric id="cpu">`.
-    pub fn repr(&self) -> String {
-        format!("<stream_viz.{} id={:?}>", class_name(self.kind), self.id)
-    }
-}
-
-fn class_name(kind: WidgetKind) -> &'static str {
-    match kind {
-        WidgetKind::Metric => "Metric",
-        WidgetKind::Stat => "Stat",
-        WidgetKind::Gauge => "Gauge",
-        WidgetKind::LineChart => "LineChart",
-        WidgetKind::BarChart => "BarChart",
-        WidgetKind::Table => "Table",
-        WidgetKind::Text => "Text",
-        WidgetKind::Markdown => "Markdown",
-        WidgetKind::Heatmap => "Heatmap",
-    }
-}
+pub use target::Target;
 
 /// Declare a widget (or re-declare it with new options) and return its handle.
 #[pyfunction]

@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{validate_number, Update};
 use crate::python::convert::{extract_number, extract_ts_ms, timestamps_column, values_column};
 use crate::python::errors::Result;

@@ -4,7 +4,7 @@ use pyo3::prelude::*;
 use pyo3::types::{PyDict, PyString};
 use serde_json::Map;
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{key_text, limits, prepare_row, KeyedRow, Update};
 use crate::python::convert::{cell_to_json, key_to_json, rows_iter, type_name};
 use crate::python::errors::{type_error, validation_error, Result};

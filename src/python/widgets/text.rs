@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 use pyo3::types::PyString;
 
-use super::Target;
+use super::target::Target;
 use crate::engine::{validate_text, Update};
 use crate::python::convert::type_name;
 use crate::python::errors::{type_error, Result};

@@ -1,7 +1,7 @@
 //! Why persistence could not start or continue, and SQLite's errors turned into messages that
 //! name the file and say what to do (a full disk, a damaged file, a folder that is not writable).
 
-use super::db::SCHEMA_VERSION;
+use super::schema::SCHEMA_VERSION;
 
 /// Why persistence could not start or continue. Messages name the file and say what to do.
 #[derive(Debug, thiserror::Error)]

@@ -2,7 +2,8 @@
 //! `streamviz-store`; on start the stored dashboard is loaded back into the engine; a database
 //! can also be opened read-only as a recording.
 //!
-//! - `db`: opening the file, the schema (documented there), purging old rows;
+//! - `schema`: the tables (documented there), the application id and the schema version;
+//! - `db`: opening the file and checking it is ours, purging old rows;
 //! - `writer`: [`Persistence`], the writer thread, snapshots, [`StoreOptions`];
 //! - `restore`: loading a stored dashboard into an engine, a widget's changes up to a time;
 //! - `reader`: the [`crate::history::History`] of a database, read while it is written;
@@ -18,11 +19,12 @@ mod error;
 mod reader;
 mod recording;
 mod restore;
+mod schema;
 mod writer;
 
-pub use db::{APPLICATION_ID, SCHEMA_VERSION};
 pub use error::StoreError;
 pub use recording::{open_recording, Recording};
+pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
 pub use writer::{
     Persistence, PersistenceStats, StoreOptions, DEFAULT_FLUSH_INTERVAL, DEFAULT_PURGE_INTERVAL,
     DEFAULT_SNAPSHOT_EVERY,

@@ -1,0 +1,49 @@
+//! The database's layout: its tables, and how a StreamViz database is told from others.
+//!
+//! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
+//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`)
+//!   and the layout containers (`containers` → a JSON list of container declarations).
+//! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
+//! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
+//!   gauge, the series name for a line chart).
+//! - `points(sid, ts_ms, value)`: every point; `value` is NULL for a gap (NaN).
+//! - `changes(id, widget, ts_ms, change)`: every other update (table upserts and deletes, bars,
+//!   text, markdown, heatmaps) as the JSON op of a `data` message, in order; `ts_ms` is when it
+//!   was stored.
+//! - `snapshots(widget, change_id, ts_ms, ops)`: every `StoreOptions::snapshot_every` changes of
+//!   a table, bar chart, text, markdown or heatmap, its whole state as the JSON list of push ops
+//!   that rebuild it, including every change up to `change_id`. Loading (and a replay's state as
+//!   of a time) starts from the newest snapshot and applies only the changes after it. Readers
+//!   that predate snapshots ignore them and apply every change: the result is the same.
+
+/// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
+pub const APPLICATION_ID: i32 = 0x5356_5a44;
+/// The schema version this build writes and reads.
+pub const SCHEMA_VERSION: i32 = 1;
+pub(super) const SCHEMA: &str = "
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS series (
+    sid INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    name TEXT NOT NULL,
+    UNIQUE (widget, name)
+);
+CREATE TABLE IF NOT EXISTS points (sid INTEGER NOT NULL, ts_ms REAL NOT NULL, value REAL);
+CREATE INDEX IF NOT EXISTS points_by_series_time ON points (sid, ts_ms);
+CREATE TABLE IF NOT EXISTS changes (
+    id INTEGER PRIMARY KEY,
+    widget TEXT NOT NULL,
+    ts_ms REAL NOT NULL,
+    change TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS changes_by_time ON changes (ts_ms);
+CREATE INDEX IF NOT EXISTS changes_by_widget ON changes (widget);
+CREATE TABLE IF NOT EXISTS snapshots (
+    widget TEXT NOT NULL,
+    change_id INTEGER NOT NULL,
+    ts_ms REAL NOT NULL,
+    ops TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS snapshots_by_widget ON snapshots (widget, change_id);
+";
