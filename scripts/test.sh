@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install every test dependency and run every test: the modules' shape (scripts/check_modules.py),
-# formatting and lints, Rust unit and integration tests, the browser code's unit tests (Node), and the Python suite (API, protocol,
-# headless Chromium).
+# formatting and lints, Rust unit and integration tests, the browser code's unit tests (Node),
+# and the Python suite (API, protocol, headless Chromium).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
