@@ -49,7 +49,8 @@ def main() -> None:
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         started = time.perf_counter()
         page.goto(server.url)
-        page.wait_for_function("(() => { const w = window.streamviz.widgets.get('big'); return w && w.chart && Number(w.card.dataset.rendered) > 0; })()", timeout=120_000)
+        # Until the chart draws the history (a frame may draw the empty card before it arrives).
+        page.wait_for_function("(() => { const w = window.streamviz.widgets.get('big'); return w && w.chart && w.data.points.length > 0 && w.chart.getOption().series[0].data.length > 0; })()", timeout=120_000)
         load_s = time.perf_counter() - started
         history = page.evaluate("window.streamviz.widgets.get('big').data.points.length")
         page.evaluate("window.streamviz.renderStats = {frames: 0, widgets: 0, totalMs: 0, maxMs: 0}")
