@@ -16,11 +16,12 @@ use crate::engine::{Engine, EngineStats, Update};
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1 << 17;
 /// Most queued updates applied under one acquisition of the engine lock.
 const BATCH: usize = 8192;
-/// Updates in a batch from which the engine thread counts producers as streaming: when such a
-/// batch empties the queue, the thread waits [`GATHER`] before taking more, so that the next
-/// batch gathers instead of being taken an update at a time from under a producer (each take
-/// touches the queue's cache lines the producer is writing: `send` ran at half its rate so).
-/// A quiet or trickling queue is waited on as before: parked, no timer.
+/// Single updates (not batches) in a batch from which the engine thread counts producers as
+/// streaming: when such a batch empties the queue, the thread waits [`GATHER`] before taking
+/// more, so that the next batch gathers instead of being taken an update at a time from under a
+/// producer (each take touches the queue's cache lines the producer is writing: `send` ran at
+/// half its rate so). Batches (`send_many`, `replace`, `apply`) carry enough work per slot not
+/// to need it. A quiet or trickling queue is waited on as before: parked, no timer.
 const STREAMING_BATCH: usize = 64;
 /// How long the engine thread lets a streaming queue gather (the delay it adds to an update).
 const GATHER: Duration = Duration::from_micros(100);
@@ -241,7 +242,7 @@ impl Pipeline {
 fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     let mut waiting_flushes = Vec::new();
     while let Ok(first) = receiver.recv() {
-        let mut taken = 1;
+        let (mut taken, mut singles) = (1, 0);
         {
             let mut engine = shared
                 .engine
@@ -253,6 +254,8 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                     engine.apply(update);
                     if points > 0 {
                         shared.batch_points.fetch_sub(points, Ordering::Relaxed);
+                    } else {
+                        singles += 1;
                     }
                 }
                 Command::Flush(done) => waiting_flushes.push(done),
@@ -267,7 +270,7 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
             // The waiter may have timed out and gone; nothing to do then.
             let _ = done.try_send(());
         }
-        if (STREAMING_BATCH..=BATCH).contains(&taken) {
+        if singles >= STREAMING_BATCH && taken <= BATCH {
             std::thread::sleep(GATHER);
         }
     }
