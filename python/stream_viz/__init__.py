@@ -693,6 +693,7 @@ def start(
     host: str | None = None,
     port: int | None = None,
     open_browser: bool = False,
+    allowed_hosts: Sequence[str] = (),
 ) -> Server:
     """Start the web server in a background thread, open the native window if asked, and
     return the server.
@@ -713,12 +714,19 @@ def start(
         Port. Default: 3000; ``0`` picks a free port (see ``Server.port``).
     open_browser : bool
         Open the dashboard in the default browser. Default: False.
+    allowed_hosts : sequence of str
+        Host names (without a port) the server answers besides ``localhost`` and loopback
+        addresses when bound to one, e.g. a name in ``/etc/hosts``. Requests naming any other
+        host are refused (a page elsewhere cannot point its own name at this machine to read
+        the dashboard). Default: none.
     """
     global _server
     if mode not in ("web", "window", "both"):
         raise ValidationError(f"mode {mode!r} is not one of 'web', 'window', 'both'")
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
+    if isinstance(allowed_hosts, str) or not all(isinstance(h, str) and h and ":" not in h and "/" not in h for h in allowed_hosts):
+        raise ValidationError(f"allowed_hosts is a list of host names without ports, not {allowed_hosts!r}")
     with _lock:
         host = host if host is not None else _settings["host"]
         port = port if port is not None else _settings["port"]
@@ -734,7 +742,7 @@ def start(
                 _core.stop_server()
                 _server = None
         if server is None:
-            _server = Server(_core.start_server(host, port), implicit=False)
+            _server = Server(_core.start_server(host, port, list(allowed_hosts)), implicit=False)
             server = _server
     if mode in ("window", "both"):
         server.window = _open_window(server.url)

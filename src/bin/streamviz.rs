@@ -31,6 +31,11 @@ enum Command {
         /// dashboard as stored, and its older points to any time range a browser asks for.
         #[arg(long, value_name = "DB")]
         open: Option<std::path::PathBuf>,
+        /// A host name (without port) this server answers besides localhost and loopback IPs
+        /// when bound to a loopback address; repeat for several. Requests naming any other host
+        /// are refused (DNS rebinding).
+        #[arg(long = "allowed-host", value_name = "NAME")]
+        allowed_hosts: Vec<String>,
     },
 }
 
@@ -43,7 +48,12 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve { host, port, open } = Cli::parse().command;
+    let Command::Serve {
+        host,
+        port,
+        open,
+        allowed_hosts,
+    } = Cli::parse().command;
     let pipeline = Pipeline::default();
     let (mut span, mut history) = (None, SharedHistory::default());
     if let Some(path) = open {
@@ -69,6 +79,7 @@ async fn main() -> std::process::ExitCode {
         port,
         recording: span,
         history,
+        allowed_hosts,
         ..ServerOptions::default()
     };
     let listener = match bind(&options) {

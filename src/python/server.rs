@@ -42,15 +42,23 @@ fn serve_in(
 }
 
 /// Start the web server on its own thread; returns the dashboard URL. Its range queries read
-/// the attached database, whenever one is attached.
+/// the attached database, whenever one is attached; bound to a loopback address, it answers
+/// requests naming this machine or one of `allowed_hosts`.
 #[pyfunction]
-pub fn start_server(py: Python<'_>, host: String, port: u16) -> Result<String> {
+#[pyo3(signature = (host, port, allowed_hosts = Vec::new()))]
+pub fn start_server(
+    py: Python<'_>,
+    host: String,
+    port: u16,
+    allowed_hosts: Vec<String>,
+) -> Result<String> {
     let mut slot = idle_server_slot()?;
     let runtime = runtime();
     let options = ServerOptions {
         host,
         port,
         history: runtime.history.clone(),
+        allowed_hosts,
         ..ServerOptions::default()
     };
     serve_in(py, &mut slot, runtime.pipeline.clone(), options)

@@ -1,7 +1,7 @@
 //! The HTTP API under `/api/v1`: health, stats, widget configs, data export and push.
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
-use axum::http::header;
+use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -98,10 +98,28 @@ async fn widget_data(
         .into_response())
 }
 
+/// `POST /api/v1/push`, taken only as `application/json`: a form or a "simple" cross-site
+/// request from a browser cannot be sent with that type without the site's consent.
 async fn push(
     State(state): State<AppState>,
+    headers: HeaderMap,
     body: String,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|t| t.to_str().ok())
+        .unwrap_or("");
+    let essence = content_type.split(';').next().unwrap_or("").trim();
+    if !essence.eq_ignore_ascii_case("application/json") {
+        return Err(ApiError::unsupported_media_type(format!(
+            "a push is application/json, not {:?}",
+            if content_type.is_empty() {
+                "nothing"
+            } else {
+                content_type
+            }
+        )));
+    }
     let pipeline = state.pipeline.clone();
     let outcome = tokio::task::spawn_blocking(move || apply_push(&pipeline, &body))
         .await

@@ -28,6 +28,14 @@ impl ApiError {
         }
     }
 
+    /// 415 with a reason.
+    pub fn unsupported_media_type(reason: impl ToString) -> Self {
+        Self {
+            status: StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            reason: reason.to_string(),
+        }
+    }
+
     /// 500; the details are logged, not sent.
     pub fn internal(details: impl std::fmt::Display) -> Self {
         tracing::error!("internal error: {details}");

@@ -2,6 +2,7 @@
 //! and the HTTP API. One [`AppState`]; every route is assembled in `routes::router`, each file
 //! owning its routes; `server` binds and serves.
 
+mod access;
 mod api;
 mod assets;
 mod error;
@@ -11,6 +12,7 @@ mod server;
 mod state;
 mod ws;
 
+pub use access::Access;
 pub use hub::{Hub, HubFrame, Subscription};
 pub use routes::router;
 pub use server::{

@@ -3,8 +3,10 @@
 //! runtime of its own ([`ServerHandle`], as Python starts one).
 
 use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
 use std::time::Duration;
 
+use super::access::Access;
 use super::hub::Hub;
 use super::routes::router;
 use super::state::AppState;
@@ -38,6 +40,10 @@ pub struct ServerOptions {
     /// changes: the producer's store (attached and detached as persistence starts and stops) or
     /// the recording served. Default: nothing attached (range queries answer from the rings).
     pub history: SharedHistory,
+    /// Host names (without a port) a server bound to a loopback address answers besides
+    /// `localhost` and loopback IPs, e.g. a name in `/etc/hosts`; every other Host is refused
+    /// (web/access.rs). Default: none.
+    pub allowed_hosts: Vec<String>,
 }
 
 impl Default for ServerOptions {
@@ -49,6 +55,7 @@ impl Default for ServerOptions {
             client_backlog: DEFAULT_CLIENT_BACKLOG,
             recording: None,
             history: SharedHistory::default(),
+            allowed_hosts: Vec::new(),
         }
     }
 }
@@ -80,6 +87,10 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let listener = tokio::net::TcpListener::from_std(listener)?;
+    let access = Arc::new(Access::new(
+        listener.local_addr()?.ip(),
+        &options.allowed_hosts,
+    ));
     let (stop_hub, hub_stopped) = tokio::sync::watch::channel(false);
     let hub = Hub::spawn(
         pipeline.clone(),
@@ -87,18 +98,24 @@ pub async fn serve(
         options.client_backlog,
         hub_stopped,
     );
-    let app = router(AppState {
-        pipeline,
-        hub,
-        history: options.history.clone(),
-        recording: options.recording,
-    });
-    let result = axum::serve(listener, app)
-        .with_graceful_shutdown(async move {
-            shutdown.await;
-            let _ = stop_hub.send(true);
-        })
-        .await;
+    let app = router(
+        AppState {
+            pipeline,
+            hub,
+            history: options.history.clone(),
+            recording: options.recording,
+        },
+        access,
+    );
+    let result = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(async move {
+        shutdown.await;
+        let _ = stop_hub.send(true);
+    })
+    .await;
     result
 }
 
