@@ -100,7 +100,8 @@ def drop_test_modules(code: str) -> str:
 
 def use_paths(tree: str) -> list[tuple[list[str], str | None]]:
     """The paths of a `use` tree (`a::{b, c::{d as e}}`), each with the name it binds."""
-    tree = re.sub(r"\s+", "", tree)
+    # `x as y` becomes `x@y` before white space goes, so that names holding "as" stay whole.
+    tree = re.sub(r"\s+", "", re.sub(r"\s+as\s+", "@", tree))
     paths: list[tuple[list[str], str | None]] = []
 
     def walk(prefix: list[str], text: str) -> None:
@@ -119,7 +120,7 @@ def use_paths(tree: str) -> list[tuple[list[str], str | None]]:
                         walk(base, part)
                     start = k + 1
             return
-        name, alias = (text.split("as", 1) + [None])[:2] if re.search(r"[^:]as[A-Za-z_]", text) and "::" not in text.split("as")[-1] else (text, None)
+        name, _, alias = text.partition("@")
         segs = prefix + [s for s in name.split("::") if s]
         if segs and segs[-1] == "self":
             segs = segs[:-1]
