@@ -5,10 +5,7 @@
 #![cfg(feature = "web")]
 #![allow(clippy::unwrap_used)]
 
-use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpStream};
-
-use serde_json::{json, Value};
+use serde_json::json;
 use streamviz::ingest::Pipeline;
 use streamviz::web::{ServerHandle, ServerOptions};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -17,41 +14,14 @@ use tokio_tungstenite::tungstenite::Error as WsError;
 mod common;
 
 fn serve(pipeline: &Pipeline, allowed_hosts: &[&str]) -> ServerHandle {
-    ServerHandle::start(
-        pipeline.clone(),
+    common::start_server_with(
+        pipeline,
         ServerOptions {
             port: 0,
             allowed_hosts: allowed_hosts.iter().map(|h| (*h).to_owned()).collect(),
             ..ServerOptions::default()
         },
     )
-    .unwrap()
-}
-
-/// One HTTP/1.1 request with exactly these headers; the status and the body as JSON (or null).
-fn request(
-    address: SocketAddr,
-    method: &str,
-    path: &str,
-    headers: &[(&str, &str)],
-    body: &str,
-) -> (u16, Value) {
-    let mut stream = TcpStream::connect(address).unwrap();
-    let mut text = format!(
-        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
-        body.len()
-    );
-    for (name, value) in headers {
-        text.push_str(&format!("{name}: {value}\r\n"));
-    }
-    text.push_str("\r\n");
-    text.push_str(body);
-    stream.write_all(text.as_bytes()).unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).unwrap();
-    let status = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
 }
 
 #[test]
@@ -69,7 +39,7 @@ fn only_this_machine_s_names_and_allowed_ones_are_answered() {
         (format!("dash.internal.evil.example:{port}"), 403),
     ] {
         for path in ["/api/v1/widgets", "/", "/assets/app.js", "/api/v1/stats"] {
-            let (got, body) = request(address, "GET", path, &[("Host", &host)], "");
+            let (got, body) = common::http(address, "GET", path, &[("Host", &host)], "");
             assert_eq!(got, status, "{host} {path}: {body}");
             if status == 403 {
                 assert!(
@@ -82,7 +52,7 @@ fn only_this_machine_s_names_and_allowed_ones_are_answered() {
             }
         }
     }
-    let (got, _) = request(address, "GET", "/api/v1/widgets", &[], "");
+    let (got, _) = common::http(address, "GET", "/api/v1/widgets", &[], "");
     assert_eq!(got, 403, "no Host at all");
 }
 
@@ -125,7 +95,7 @@ fn pushes_come_as_json_from_this_dashboard_or_from_no_browser() {
         ),
         (vec![("Host", host.as_str())], 415),
     ] {
-        let (got, body) = request(address, "POST", "/api/v1/push", &headers, &push);
+        let (got, body) = common::http(address, "POST", "/api/v1/push", &headers, &push);
         assert_eq!(got, status, "{headers:?}: {body}");
         assert!(body["error"].is_string(), "{body}");
     }
@@ -133,7 +103,7 @@ fn pushes_come_as_json_from_this_dashboard_or_from_no_browser() {
         pipeline.engine().widget("cpu").is_none(),
         "nothing refused was applied"
     );
-    let (got, body) = request(
+    let (got, body) = common::http(
         address,
         "POST",
         "/api/v1/push",
@@ -145,7 +115,7 @@ fn pushes_come_as_json_from_this_dashboard_or_from_no_browser() {
         &push,
     );
     assert_eq!((got, body["applied"].as_u64()), (200, Some(1)));
-    let (got, _) = request(
+    let (got, _) = common::http(
         address,
         "POST",
         "/api/v1/push",

@@ -178,7 +178,7 @@ fn an_engine_ten_times_too_slow_keeps_the_queue_bounded_and_viewers_see_the_drop
                     break;
                 }
             }
-            common::http_get_json(&url).await
+            common::http_get_json(&url)
         })
     };
     assert_eq!(body["per_widget"][0]["dropped"], json!(cpu_stats.dropped));

@@ -86,7 +86,7 @@ async fn a_recording_is_served_read_only_with_every_stored_point() {
     let before = std::fs::read(&path).unwrap();
     let (_server, url) = serve(&path);
 
-    let stats = common::http_get_json(&format!("{url}api/v1/stats")).await;
+    let stats = common::http_get_json(&format!("{url}api/v1/stats"));
     assert_eq!(stats["widgets"], 2);
     let held: Vec<(String, u64)> = stats["per_widget"]
         .as_array()
@@ -108,8 +108,7 @@ async fn a_recording_is_served_read_only_with_every_stored_point() {
         let body = common::http_get_json(&format!(
             "{url}api/v1/widgets/cpu/range?from={t0}&to={}&width=2000",
             t0 + 1e7
-        ))
-        .await;
+        ));
         assert_eq!(
             body["points_in_range"], POINTS,
             "the ring holds 100; the file all"
@@ -122,7 +121,7 @@ async fn a_recording_is_served_read_only_with_every_stored_point() {
     let first = csv[0][0].as_f64().unwrap();
     assert!((first - t0).abs() < 1e-3, "{first} vs {t0}");
 
-    let widgets = common::http_get_json(&format!("{url}api/v1/widgets")).await;
+    let widgets = common::http_get_json(&format!("{url}api/v1/widgets"));
     assert!(widgets.to_string().contains("\"events\""), "{widgets}");
     assert_eq!(
         std::fs::read(&path).unwrap(),

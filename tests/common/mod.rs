@@ -39,35 +39,61 @@ pub fn declare(pipeline: &Pipeline, id: &str, kind: &str, options: Value) -> Wid
         .unwrap()
 }
 
-/// `GET url` (http://host:port/path) over a plain TCP connection; the body as JSON.
-#[cfg(feature = "web")]
-pub async fn http_get_json(url: &str) -> Value {
-    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+/// One HTTP/1.1 request with exactly these headers (and `body`) over a plain TCP connection:
+/// the status, and the body as JSON (null when it is not JSON).
+pub fn http(
+    address: impl std::net::ToSocketAddrs,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> (u16, Value) {
+    use std::io::{Read, Write};
+    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let mut request = format!(
+        "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
+        body.len()
+    );
+    for (name, value) in headers {
+        request.push_str(&format!("{name}: {value}\r\n"));
+    }
+    request.push_str("\r\n");
+    request.push_str(body);
+    stream.write_all(request.as_bytes()).unwrap();
+    let mut response = String::new();
+    stream.read_to_string(&mut response).unwrap();
+    let status = response[9..12].parse().unwrap();
+    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
+    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+}
+
+/// `GET url` (http://host:port/path): its body as JSON, which must come with 200.
+pub fn http_get_json(url: &str) -> Value {
     let rest = url.strip_prefix("http://").unwrap();
     let (host, path) = rest.split_at(rest.find('/').unwrap());
-    let mut stream = tokio::net::TcpStream::connect(host).await.unwrap();
-    let request = format!("GET {path} HTTP/1.1\r\nHost: {host}\r\nConnection: close\r\n\r\n");
-    stream.write_all(request.as_bytes()).await.unwrap();
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.unwrap();
-    let (head, body) = response.split_once("\r\n\r\n").unwrap();
-    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
-    serde_json::from_str(body).unwrap()
+    let (status, body) = http(host, "GET", path, &[("Host", host)], "");
+    assert_eq!(status, 200, "{url}: {body}");
+    body
 }
 
 /// A server of `pipeline` on a thread of its own, on `port` (0 picks a free one); its range
 /// queries read `history` beyond the rings (`SharedHistory::default()`: nothing stored).
 #[cfg(feature = "web")]
 pub fn start_server(pipeline: &Pipeline, port: u16, history: SharedHistory) -> ServerHandle {
-    ServerHandle::start(
-        pipeline.clone(),
+    start_server_with(
+        pipeline,
         ServerOptions {
             port,
             history,
             ..ServerOptions::default()
         },
     )
-    .unwrap()
+}
+
+/// A server of `pipeline` on a thread of its own, as `options` say.
+#[cfg(feature = "web")]
+pub fn start_server_with(pipeline: &Pipeline, options: ServerOptions) -> ServerHandle {
+    ServerHandle::start(pipeline.clone(), options).unwrap()
 }
 
 /// A recording at `path`: a producer with persistence, filled by `fill` (which may flush the
