@@ -12,13 +12,6 @@ use std::sync::{Arc, PoisonError, RwLock};
 #[error("{0}")]
 pub struct HistoryError(pub String);
 
-impl HistoryError {
-    /// An error with this message.
-    pub fn new(message: impl Into<String>) -> Self {
-        Self(message.into())
-    }
-}
-
 /// Points and changes a store holds.
 pub trait History: Send + Sync {
     /// The stored points of one series with `from <= ts_ms < to`, in time order: `series` is

@@ -107,7 +107,7 @@ impl History for RemoteHistory {
         to: f64,
     ) -> Result<Vec<(f64, f64)>, HistoryError> {
         let base = &self.base;
-        crate::engine::validate_id(widget).map_err(|err| HistoryError::new(err.to_string()))?;
+        crate::engine::validate_id(widget).map_err(|err| HistoryError(err.to_string()))?;
         let mut request = self
             .agent
             .get(format!("{base}/api/v1/widgets/{widget}/range"))
