@@ -23,6 +23,13 @@ export function chartBody(widget, card) {
   card.append(widget.chartEl);
 }
 
+// The newest value in the card's header (`widget.valueEl`) and a chart area below.
+export function valueAndChartBody(widget, card, head) {
+  widget.valueEl = el("div", "sv-value");
+  head.append(widget.valueEl);
+  chartBody(widget, card);
+}
+
 // The options a time-series chart starts from, in the theme's colours.
 export function baseChartOptions() {
   const text = css("--sv-text-muted");

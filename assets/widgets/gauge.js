@@ -1,16 +1,11 @@
 // Gauges: an ECharts dial from `min` to `max`, coloured by its threshold bands.
 
-import { chartFor } from "../charts.js";
-import { css, el, setValue } from "../dom.js";
+import { chartFor, valueAndChartBody } from "../charts.js";
+import { css, setValue } from "../dom.js";
 import { formatNumber } from "../format.js";
 import { lastValue } from "../model.js";
 
-export function build(widget, card, head) {
-  widget.valueEl = el("div", "sv-value");
-  head.append(widget.valueEl);
-  widget.chartEl = el("div", "sv-chart");
-  card.append(widget.chartEl);
-}
+export const build = valueAndChartBody;
 
 export function render(widget) {
   const o = widget.spec.options;

@@ -1,8 +1,8 @@
 // Metrics and line charts: ECharts lines over the visible span (ranges.js), threshold lines and
 // zones, a windowed metric's open window dashed; zoom and pan by hand (zoom.js).
 
-import { baseChartOptions, chartFor } from "../charts.js";
-import { css, el, setValue } from "../dom.js";
+import { baseChartOptions, chartBody, chartFor, valueAndChartBody } from "../charts.js";
+import { css, setValue } from "../dom.js";
 import { lastValue, levelOf } from "../model.js";
 import { applyWindow } from "../ranges.js";
 import { attachZoom } from "../zoom.js";
@@ -19,12 +19,7 @@ function plotChart(widget) {
 }
 
 export const metric = {
-  build(widget, card, head) {
-    widget.valueEl = el("div", "sv-value");
-    head.append(widget.valueEl);
-    widget.chartEl = el("div", "sv-chart");
-    card.append(widget.chartEl);
-  },
+  build: valueAndChartBody,
 
   render(widget) {
     const o = widget.spec.options;
@@ -67,10 +62,7 @@ export const metric = {
 };
 
 export const lineChart = {
-  build(widget, card) {
-    widget.chartEl = el("div", "sv-chart");
-    card.append(widget.chartEl);
-  },
+  build: chartBody,
 
   render(widget) {
     const o = widget.spec.options;
