@@ -5,7 +5,7 @@ import { disposeChart } from "./charts.js";
 import { css, el } from "./dom.js";
 import { compactCount, windowCaption } from "./format.js";
 import { markDirty } from "./scheduler.js";
-import { state } from "./state.js";
+import { state, withAccess } from "./state.js";
 import { CHART_KINDS, kinds } from "./widgets/index.js";
 
 // Make the widget's card (`widget.card`).
@@ -48,7 +48,7 @@ function buildTools(widget) {
   const list = el("div", "sv-menu-list");
   for (const format of ["csv", "json"]) {
     const link = el("a", "sv-menu-item", `Export ${format.toUpperCase()}`);
-    link.href = `/api/v1/widgets/${encodeURIComponent(id)}/data?format=${format}`;
+    link.href = withAccess(`/api/v1/widgets/${encodeURIComponent(id)}/data?format=${format}`);
     link.download = `${id}.${format}`;
     link.dataset.export = format;
     link.addEventListener("click", () => { menu.open = false; });

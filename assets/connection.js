@@ -2,7 +2,7 @@
 // the header, and a reconnection with backoff whenever the socket closes (the server sends a
 // fresh snapshot to every new connection).
 
-import { state } from "./state.js";
+import { state, withAccess } from "./state.js";
 
 // Show the connection's state (`live`, `reconnecting`, ...) in the header; a recording says
 // "Replay" while live.
@@ -17,7 +17,7 @@ export function connect(onMessage) {
   let retryMs = 250;
   const open = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws`);
+    const socket = new WebSocket(`${scheme}://${location.host}${withAccess("/ws")}`);
     socket.onopen = () => { retryMs = 250; };
     socket.onmessage = (event) => {
       let message;

@@ -4,7 +4,7 @@
 
 import { capacity } from "./model.js";
 import { markDirty } from "./scheduler.js";
-import { state } from "./state.js";
+import { state, withAccess } from "./state.js";
 import { inWindow, visibleSpan } from "./timewindow.js";
 
 // Fit `options` (an ECharts option with time-series `series`) to the widget's visible span;
@@ -71,7 +71,7 @@ function fetchRange(widget, span, width) {
   return Promise.all(names.map((name) => {
     let url = `/api/v1/widgets/${id}/range?from=${span[0]}&to=${span[1]}&width=${width}`;
     if (name !== null) url += `&series=${encodeURIComponent(name)}`;
-    return fetch(url).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))));
+    return fetch(withAccess(url)).then((r) => (r.ok ? r.json() : Promise.reject(new Error(`HTTP ${r.status}`))));
   }));
 }
 

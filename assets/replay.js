@@ -7,7 +7,7 @@ import { setConnection } from "./connection.js";
 import { formatExactTime } from "./format.js";
 import { setHistory } from "./model.js";
 import { markDirty } from "./scheduler.js";
-import { state } from "./state.js";
+import { state, withAccess } from "./state.js";
 
 const scrubBox = document.getElementById("sv-scrub");
 const scrubInput = document.getElementById("sv-scrub-input");
@@ -41,12 +41,12 @@ function asOf(widget, at) {
     const start = state.replay.from - 1;
     const read = (span) => {
       const from = Math.max(start, at - span);
-      return fetch(`/api/v1/widgets/${id}/range?from=${from}&to=${at}&width=64`).then(ok)
+      return fetch(withAccess(`/api/v1/widgets/${id}/range?from=${from}&to=${at}&width=64`)).then(ok)
         .then((b) => (b.points_in_range > 60 || from <= start ? { points: b.points } : read(span * 60)));
     };
     return read(60e3);
   }
-  return fetch(`/api/v1/widgets/${id}/at?t=${at}`).then(ok).then((m) => m.data);
+  return fetch(withAccess(`/api/v1/widgets/${id}/at?t=${at}`)).then(ok).then((m) => m.data);
 }
 
 // Move the replay to `at` (kept within the recording): `window.streamviz.seek`.
@@ -90,5 +90,5 @@ export function initReplay() {
     if (scrubTimer !== null) { clearTimeout(scrubTimer); scrubTimer = null; }
     seek(scrubbedTo());
   });
-  fetch("/api/v1/recording").then((r) => (r.ok ? r.json() : {})).then((b) => { if (b.recording) startReplay(b.recording); }).catch(() => {});
+  fetch(withAccess("/api/v1/recording")).then((r) => (r.ok ? r.json() : {})).then((b) => { if (b.recording) startReplay(b.recording); }).catch(() => {});
 }

@@ -5,6 +5,16 @@
 // The widget an embed page (`/embed/{id}`) shows alone, or null for the dashboard.
 export const embedId = (location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/) || [])[1] || null;
 
+// An embed page's token (`/embed/{id}?embed=…`), sent with every request the page makes: an
+// embed framed by another site's page is sent no cookie.
+const embedToken = new URLSearchParams(location.search).get("embed");
+
+// `url`, a path on this server, with the page's embed token when it has one.
+export function withAccess(url) {
+  if (!embedToken) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}embed=${encodeURIComponent(embedToken)}`;
+}
+
 export const state = {
   config: null,
   widgets: new Map(), // id -> widget model

@@ -4,7 +4,7 @@
 
 import { clearCss } from "./dom.js";
 import { markDirty } from "./scheduler.js";
-import { embedId, state } from "./state.js";
+import { embedId, state, withAccess } from "./state.js";
 
 const THEME_KEYS = ["background", "surface", "border", "primary", "secondary", "success", "warning", "error", "text", "text_muted", "font_family"];
 
@@ -25,9 +25,9 @@ export function applyTheme(theme) {
 }
 
 export function applyBranding(config) {
-  document.getElementById("sv-favicon").href = config.favicon || "/assets/favicon.svg";
+  document.getElementById("sv-favicon").href = config.favicon ? withAccess(config.favicon) : "/assets/favicon.svg";
   const logo = document.getElementById("sv-logo");
-  if (config.logo) { logo.src = config.logo; logo.hidden = false; } else { logo.removeAttribute("src"); logo.hidden = true; }
+  if (config.logo) { logo.src = withAccess(config.logo); logo.hidden = false; } else { logo.removeAttribute("src"); logo.hidden = true; }
   document.getElementById("sv-title").textContent = config.title;
   document.title = embedId ? `${embedId} · ${config.title}` : config.title;
 }

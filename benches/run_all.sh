@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 STREAMVIZ_SKIP_APT=1 source scripts/setup.sh
 python -m pip install --quiet rerun-sdk
 maturin develop --release --quiet
-cargo build --release --quiet --example ws_latency --features client
+cargo build --release --quiet --examples --features client
 
 echo "== engine (cargo bench --bench engine)"
 cargo bench --quiet --bench engine -- --noplot 2>&1 | grep -E "^[a-z_/0-9.]+ *$|thrpt|time:" || true

@@ -1,9 +1,11 @@
 """Streaming benchmarks: ingest per call and per batched point against rerun-sdk and a plain list,
 send() → WebSocket latency with 1 to 100 clients, fan-out to 500 clients and what it costs the
-producer, and CPU per 100k points/s. Run everything with ``benches/run_all.sh``, or:
+producer, CPU per 100k points/s, and what authentication costs fan-out and pushes (auth on
+against auth off, interleaved in one run). Run everything with ``benches/run_all.sh``, or:
 
-    maturin develop --release && cargo build --release --example ws_latency --features client
-    pip install rerun-sdk && python benches/stream_bench.py [ingest] [latency] [fanout] [cpu]
+    maturin develop --release
+    cargo build --release --examples --features client
+    pip install rerun-sdk && python benches/stream_bench.py [ingest] [latency] [fanout] [cpu] [auth]
 
 Results go to docs/BENCHMARKS.md by hand, with the machine and the date this prints.
 """
@@ -19,6 +21,7 @@ import sys
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -29,6 +32,8 @@ import stream_viz as sv  # noqa: E402
 ROOT = Path(__file__).resolve().parents[1]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target"))
 WS_LATENCY = TARGET / "release" / "examples" / "ws_latency"
+PUSH_LOAD = TARGET / "release" / "examples" / "push_load"
+BENCH_TOKEN = "bench-token-0123456789abcdef"
 
 
 def best_rate(run, items: int, repeats: int = 3) -> float:
@@ -141,10 +146,14 @@ def produce(metrics: list, rate: float, seconds: float) -> int:
         time.sleep(0.0005)  # pacing to the rate, not synchronisation
 
 
-def with_clients(url: str, clients: int, cpu: int | None = None):
-    """Start `clients` WebSocket clients (examples/ws_latency), on core `cpu` if given, and wait
-    until all have their snapshot; returns the process (close its stdin to get the result)."""
-    command = [str(WS_LATENCY), url.replace("http://", "ws://") + "ws", str(clients)]
+def with_clients(server, clients: int, cpu: int | None = None):
+    """Start `clients` WebSocket clients (examples/ws_latency) of `server` (with its token, if
+    it has one), on core `cpu` if given, and wait until all have their snapshot; returns the
+    process (close its stdin to get the result)."""
+    url = server.base_url.replace("http://", "ws://") + "ws"
+    if server.token:
+        url += f"?token={server.token}"
+    command = [str(WS_LATENCY), url, str(clients)]
     if cpu is not None:
         command = ["taskset", "-c", str(cpu), *command]
     process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
@@ -163,7 +172,7 @@ def finish(process) -> dict:
 
 def latency(server, rate: float, clients: int, seconds: float = 6.0) -> dict:
     metric = sv.metric(f"lat_{int(rate)}_{clients}", max_points=1000)
-    process = with_clients(server.url, clients)
+    process = with_clients(server, clients)
     sent = produce([metric], rate, seconds)
     time.sleep(0.3)  # the last flush tick (25 ms) and the clients' reading, well inside this
     result = finish(process)
@@ -216,13 +225,13 @@ def fanout(server, clients: int = 500, widgets: int = 10, seconds: float = 8.0, 
     server_cpu = 0.0
     try:
         alone = [work_rate(metrics, seconds)]
-        process = with_clients(server.url, clients, cpu=1 if pinned else None)
+        process = with_clients(server, clients, cpu=1 if pinned else None)
         cpu_before, wall_before = process_cpu() - time.thread_time(), time.perf_counter()
         watched = [work_rate(metrics, seconds)]
         server_cpu += (process_cpu() - time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)
         result = finish(process)
         alone.append(work_rate(metrics, seconds))
-        process = with_clients(server.url, clients, cpu=1 if pinned else None)
+        process = with_clients(server, clients, cpu=1 if pinned else None)
         cpu_before, wall_before = process_cpu() - time.thread_time(), time.perf_counter()
         watched.append(work_rate(metrics, seconds))
         server_cpu += (process_cpu() - time.thread_time() - cpu_before) / (time.perf_counter() - wall_before)
@@ -253,7 +262,7 @@ def process_cpu() -> float:
 def cpu_per_rate(server, rate: float = 100_000, seconds: float = 6.0, clients: int = 0) -> float:
     """Cores the producer process uses (its Python thread, engine and server) at `rate` points/s."""
     metric = sv.metric(f"cpu_{clients}", max_points=1000)
-    process = with_clients(server.url, clients) if clients else None
+    process = with_clients(server, clients) if clients else None
     before = resource.getrusage(resource.RUSAGE_SELF)
     start = time.perf_counter()
     produce([metric], rate, seconds)
@@ -263,6 +272,60 @@ def cpu_per_rate(server, rate: float = 100_000, seconds: float = 6.0, clients: i
     if process:
         finish(process)
     return (after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime) / wall
+
+
+def push_rate(server, seconds: float = 5.0, threads: int = 4) -> float:
+    """Pushes per second (100 points each) that 4 keep-alive HTTP clients get answered."""
+    command = [str(PUSH_LOAD), server.base_url, str(seconds), str(threads)]
+    if server.token:
+        command.append(server.token)
+    done = subprocess.run(command, capture_output=True, text=True, check=True, timeout=120)
+    result = json.loads(done.stdout)
+    assert result["failures"] == 0, result
+    return float(result["per_s"])
+
+
+def auth_round(auth: Any) -> dict[str, float]:
+    """One server with `auth`: HTTP push rate, and fan-out to 100 clients of 10 metrics at
+    20 Hz (server-side CPU, latency)."""
+    sv.reset()
+    server = sv.start(port=0, auth=auth)
+    try:
+        pushes = push_rate(server)
+        metrics = [sv.metric(f"auth_fan{i}", max_points=1000) for i in range(10)]
+        process = with_clients(server, 100)
+        before, start = process_cpu(), time.perf_counter()
+        produce(metrics, 200, 6.0)
+        cores = (process_cpu() - before) / (time.perf_counter() - start)
+        result = finish(process)
+    finally:
+        sv.stop()
+    return {"pushes_per_s": pushes, "cores": cores, "p50_ms": result["p50_ms"], "p99_ms": result["p99_ms"], "points": result["points"]}
+
+
+def report_auth() -> None:
+    """Auth off and on (a token, checked on every push and on each WebSocket upgrade),
+    interleaved off/on/off/on/off/on, medians compared."""
+    rounds: dict[str, list[dict[str, float]]] = {"off": [], "on": []}
+    for _ in range(3):
+        rounds["off"].append(auth_round(None))
+        rounds["on"].append(auth_round({"type": "token", "token": BENCH_TOKEN}))
+
+    def median(mode: str, key: str) -> float:
+        values = sorted(r[key] for r in rounds[mode])
+        return values[len(values) // 2]
+
+    print("\n## authentication on vs off (3 interleaved rounds each, medians)")
+    print("| measure | auth off | auth on (token) | on / off |\n|---|---:|---:|---:|")
+    for key, name, unit in [
+        ("pushes_per_s", "HTTP pushes answered (4 keep-alive clients, 100 points each)", "/s"),
+        ("cores", "producer process CPU, fan-out to 100 clients (10 metrics × 20 Hz)", " cores"),
+        ("p50_ms", "fan-out latency p50", " ms"),
+        ("p99_ms", "fan-out latency p99", " ms"),
+    ]:
+        off, on = median("off", key), median("on", key)
+        print(f"| {name} | {off:,.3f}{unit} | {on:,.3f}{unit} | {on / off:.3f} |")
+    print("rounds:", json.dumps(rounds))
 
 
 def report_ingest() -> None:
@@ -302,7 +365,7 @@ def report_cpu(server) -> None:
         print(f"- {clients} clients: {cpu_per_rate(server, clients=clients) * 100:.0f} % of one core")
 
 
-SECTIONS = ("ingest", "latency", "fanout", "cpu")
+SECTIONS = ("ingest", "latency", "fanout", "cpu", "auth")
 
 
 def main() -> None:
@@ -313,10 +376,15 @@ def main() -> None:
     print(f"# {platform.machine()} {os.cpu_count()} cores, Python {platform.python_version()}, stream_viz {sv.__version__}, {time.strftime('%Y-%m-%d')}")
     if "ingest" in chosen:
         report_ingest()
+    if not {"latency", "fanout", "cpu", "auth"} & set(chosen):
+        return
+    for example in (WS_LATENCY, PUSH_LOAD):
+        if not example.exists():
+            sys.exit(f"{example} is missing: cargo build --release --examples --features client")
+    if "auth" in chosen:
+        report_auth()
     if not {"latency", "fanout", "cpu"} & set(chosen):
         return
-    if not WS_LATENCY.exists():
-        sys.exit(f"{WS_LATENCY} is missing: cargo build --release --example ws_latency --features client")
     server = sv.start(port=0)
     if "latency" in chosen:
         report_latency(server)

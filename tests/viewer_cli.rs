@@ -6,8 +6,20 @@
 
 use std::process::Command;
 
+mod common;
+
 fn viewer(args: &[&str]) -> (i32, String, String) {
-    let out = Command::new(env!("CARGO_BIN_EXE_streamviz-viewer"))
+    viewer_with(args, None)
+}
+
+/// The viewer with `args`, and `$STREAMVIZ_TOKEN` set to `token` (unset when `None`).
+fn viewer_with(args: &[&str], token: Option<&str>) -> (i32, String, String) {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_streamviz-viewer"));
+    match token {
+        Some(token) => command.env("STREAMVIZ_TOKEN", token),
+        None => command.env_remove("STREAMVIZ_TOKEN"),
+    };
+    let out = command
         .args(args)
         .env_remove("DISPLAY")
         .env_remove("WAYLAND_DISPLAY")
@@ -30,6 +42,7 @@ fn help_documents_every_option() {
         "--export-dir",
         "--no-dialog",
         "--connect-timeout",
+        "--token <TOKEN>",
         "--open <DB>",
         "--version",
     ] {
@@ -58,6 +71,53 @@ fn a_bad_url_a_refused_connection_and_a_bad_option_each_give_one_line() {
     let (code, _, stderr) = viewer(&["http://127.0.0.1:1", "--size", "huge"]);
     assert_eq!(code, 2, "{stderr}");
     assert!(stderr.contains("WIDTHxHEIGHT"), "{stderr}");
+}
+
+#[test]
+fn a_producer_with_a_token_is_reached_with_it_from_the_url_an_option_or_the_environment() {
+    use streamviz::web::auth::AuthConfig;
+    use streamviz::web::{AuthChoice, ServerOptions};
+    let pipeline = streamviz::ingest::Pipeline::default();
+    common::declare(&pipeline, "cpu", "metric", serde_json::json!({}));
+    let server = common::start_server_with(
+        &pipeline,
+        ServerOptions {
+            port: 0,
+            auth: AuthChoice::On(
+                AuthConfig::with_token(Some("viewer-test-token-0123".into())).unwrap(),
+            ),
+            ..ServerOptions::default()
+        },
+    );
+    let base = format!("http://{}", server.address());
+    // Without the token: refused, with the server's reason, in one line.
+    let (code, _, stderr) = viewer_with(&[&base], None);
+    assert_eq!((code, stderr.lines().count()), (1, 1), "{stderr}");
+    assert!(stderr.contains("refused the connection (401"), "{stderr}");
+    let (code, _, stderr) = viewer_with(&[&base, "--token", "wrong-token-0123456789"], None);
+    assert!(code == 1 && stderr.contains("not valid"), "{stderr}");
+    // With it, in any of three ways, the viewer gets as far as opening its window (there is no
+    // display here): it was let in.
+    for (args, token) in [
+        (vec![server.url()], None),
+        (
+            vec![
+                base.clone(),
+                "--token".into(),
+                "viewer-test-token-0123".into(),
+            ],
+            None,
+        ),
+        (vec![base.clone()], Some("viewer-test-token-0123")),
+    ] {
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let (code, _, stderr) = viewer_with(&args, token);
+        assert_eq!(code, 1, "{stderr}");
+        assert!(
+            stderr.contains("cannot open a window"),
+            "{args:?}: {stderr}"
+        );
+    }
 }
 
 #[cfg(feature = "sqlite")]

@@ -46,6 +46,7 @@ from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 from . import _core, _layout, _pathway
 from ._layout import column, columns, expander, page, sidebar, tab, tabs
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
+from ._serving import UNSET, Server, auth_json, cors_json, open_window, tls_files
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
 __version__: str = _core.__version__
@@ -95,49 +96,29 @@ __all__ = [
 ]
 
 _lock = threading.RLock()
-_settings: dict[str, Any] = {"host": "127.0.0.1", "port": 3000, "autostart": None, "keep_alive": None}
+_settings: dict[str, Any] = {
+    "host": "127.0.0.1",
+    "port": 3000,
+    "autostart": None,
+    "keep_alive": None,
+    "auth": UNSET,
+    "cors": UNSET,
+    "allow_anonymous": False,
+    "tls": None,
+}
 
 
-class Server:
-    """A running web server, as returned by :func:`start`.
-
-    Attributes
-    ----------
-    url : str
-        The dashboard URL, e.g. ``"http://127.0.0.1:3000/"``.
-    host : str
-        The bound address.
-    port : int
-        The bound port (the real one when ``port=0`` was asked for).
-    window : subprocess.Popen or None
-        The native viewer process opened by ``start(mode="window" | "both")``, if any.
-    """
-
-    def __init__(self, url: str, implicit: bool) -> None:
-        self.url = url
-        self.window: subprocess.Popen[bytes] | None = None
-        hostport = url.split("//", 1)[1].rstrip("/")
-        host, _, port = hostport.rpartition(":")
-        self.host = host
-        self.port = int(port)
-        self._implicit = implicit
-
-    def embed_url(self, widget_id: str) -> str:
-        """The URL of one widget alone, for embedding in another page."""
-        return f"{self.url}embed/{widget_id}"
-
-    def stop(self) -> None:
-        """Stop serving (the same as :func:`stop`)."""
-        stop()
-
-    def __enter__(self) -> "Server":
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    def __repr__(self) -> str:
-        return f"<stream_viz.Server {self.url}>"
+def _access_args(auth: Any = UNSET, cors: Any = UNSET, allow_anonymous: bool | None = None, tls: Any = None) -> dict[str, Any]:
+    """The access options of ``_core.start_server``: those given, else those configured."""
+    auth = auth if auth is not UNSET else _settings["auth"]
+    cors = cors if cors is not UNSET else _settings["cors"]
+    anonymous = allow_anonymous if allow_anonymous is not None else _settings["allow_anonymous"]
+    return {
+        "auth_json": auth_json(auth),
+        "cors_json": cors_json(cors),
+        "allow_anonymous": bool(anonymous),
+        "tls": tls_files(tls if tls is not None else _settings["tls"]),
+    }
 
 
 _server: Server | None = None
@@ -214,12 +195,16 @@ def _autostart() -> None:
         if _server is not None or not _autostart_enabled():
             return
         host, port = _settings["host"], _settings["port"]
+        access = _access_args()
         try:
-            url = _core.start_server(host, port)
+            url = _core.start_server(host, port, [], **access)
         except ServerError as err:
+            if "allow_anonymous" in str(err):
+                raise
             print(f"StreamViz: {err}; serving on a free port instead", file=sys.stderr)
-            url = _core.start_server(host, 0)
-        _server = Server(url, implicit=True)
+            url = _core.start_server(host, 0, [], **access)
+        _server = Server(url, implicit=True, stop=stop, ca_file=access["tls"][0] if access["tls"] else None)
+        _server._access = (access, ())
         print(f"StreamViz dashboard: {url}", file=sys.stderr)
 
 
@@ -587,6 +572,10 @@ def configure(
     keep_alive: bool | None = None,
     persistence: str | os.PathLike[str] | None = None,
     retention: str | float | timedelta | None = None,
+    auth: Literal["token"] | Mapping[str, Any] | None = UNSET,
+    allow_anonymous: bool | None = None,
+    cors: bool | Sequence[str] | None = UNSET,
+    tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -617,6 +606,9 @@ def configure(
     retention : str, seconds or timedelta, optional
         With ``persistence``: purge stored rows older than this (``"24h"``, ``"7d"``, ``"90m"``),
         at start and every minute. Default: keep everything.
+    auth, allow_anonymous, cors, tls : optional
+        Who may use the server it starts next, and its TLS, as :func:`start` takes them
+        (``auth=None`` here means nobody signs in).
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -630,6 +622,9 @@ def configure(
         raise ValidationError("retention applies to persistence; give both, e.g. persistence='sqlite:///metrics.db', retention='24h'")
     database = _database_path(persistence) if persistence is not None else None
     retention_text = _duration_text("retention", retention) if retention is not None else None
+    auth_json(auth)  # checked now, used when the server starts
+    cors_json(cors)
+    tls_files(tls)
     _core.configure(
         _options_json({"title": title, "theme": dict(theme) if isinstance(theme, Mapping) else theme, "buffer_size": buffer_size}),
         favicon_data,
@@ -646,6 +641,14 @@ def configure(
             _settings["autostart"] = bool(autostart)
         if keep_alive is not None:
             _settings["keep_alive"] = bool(keep_alive)
+        if auth is not UNSET:
+            _settings["auth"] = auth
+        if cors is not UNSET:
+            _settings["cors"] = cors
+        if allow_anonymous is not None:
+            _settings["allow_anonymous"] = bool(allow_anonymous)
+        if tls is not None:
+            _settings["tls"] = tls
 
 
 def _read_image(slot: str, path: object) -> bytes:
@@ -694,6 +697,10 @@ def start(
     port: int | None = None,
     open_browser: bool = False,
     allowed_hosts: Sequence[str] = (),
+    auth: Literal["token"] | Mapping[str, Any] | None = UNSET,
+    allow_anonymous: bool | None = None,
+    cors: bool | Sequence[str] | None = UNSET,
+    tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
 ) -> Server:
     """Start the web server in a background thread, open the native window if asked, and
     return the server.
@@ -709,7 +716,7 @@ def start(
         producer is gone). See ``Server.window``.
     host : str, optional
         Address to bind. Default: ``127.0.0.1`` (this machine only); ``0.0.0.0`` serves the
-        network, without authentication in this version.
+        network, with a token unless ``auth`` says otherwise.
     port : int, optional
         Port. Default: 3000; ``0`` picks a free port (see ``Server.port``).
     open_browser : bool
@@ -719,6 +726,28 @@ def start(
         addresses when bound to one, e.g. a name in ``/etc/hosts``. Requests naming any other
         host are refused (a page elsewhere cannot point its own name at this machine to read
         the dashboard). Default: none.
+    auth : "token", dict or None, optional
+        Who may use the dashboard (docs/SECURITY.md). ``"token"``: a random token (or
+        ``$STREAMVIZ_TOKEN``), carried by ``server.url``; the first visit trades it for a
+        session cookie. A dict as in the vision, ``{"type": "basic", "users": {"alice":
+        {"password": "...", "role": "admin"}}, "api_keys": {"ci": {"key": "...", "role":
+        "producer"}}}``: users sign in on a login page (or with HTTP Basic), programs send a
+        key as ``Authorization: Bearer KEY``; roles are ``viewer`` (read; the default),
+        ``producer`` (also push) and ``admin`` (everything). ``None``: nobody signs in.
+        Default (not given): what :func:`configure` set, else nobody on a loopback address and
+        a token on any other.
+    allow_anonymous : bool, optional
+        With ``auth=None``, serve a non-loopback ``host`` anyway; without it that is refused,
+        since everyone who reaches the port could read and change the dashboard.
+    cors : bool or list of str, optional
+        Other sites whose pages may embed the dashboard and its widgets, call the API and
+        stream: a list of origins (``["https://wiki.example.com"]``), or ``True`` for pages
+        served from this machine on any port (a notebook, a local web app). Never every
+        origin. Default: the dashboard's own origin only.
+    tls : (cert, key), optional
+        Serve HTTPS and WSS with this certificate chain and private key (PEM files); ``url``
+        then starts with ``https://``. Default: what :func:`configure` set, else plain HTTP
+        (on a non-loopback address the server warns that tokens travel in clear).
     """
     global _server
     if mode not in ("web", "window", "both"):
@@ -727,12 +756,14 @@ def start(
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
     if isinstance(allowed_hosts, str) or not all(isinstance(h, str) and h and ":" not in h and "/" not in h for h in allowed_hosts):
         raise ValidationError(f"allowed_hosts is a list of host names without ports, not {allowed_hosts!r}")
+    access = _access_args(auth, cors, allow_anonymous, tls)
     with _lock:
         host = host if host is not None else _settings["host"]
         port = port if port is not None else _settings["port"]
         server: Server | None = None
         if _server is not None:
-            same = _server.host == host and (port == 0 or _server.port == port)
+            wanted = (access, tuple(allowed_hosts))
+            same = _server.host == host and (port == 0 or _server.port == port) and _server._access == wanted
             if same:
                 _server._implicit = False
                 server = _server
@@ -742,26 +773,17 @@ def start(
                 _core.stop_server()
                 _server = None
         if server is None:
-            _server = Server(_core.start_server(host, port, list(allowed_hosts)), implicit=False)
+            url = _core.start_server(host, port, list(allowed_hosts), **access)
+            _server = Server(url, implicit=False, stop=stop, ca_file=access["tls"][0] if access["tls"] else None)
+            _server._access = (access, tuple(allowed_hosts))
             server = _server
     if mode in ("window", "both"):
-        server.window = _open_window(server.url)
+        server.window = open_window(server)
         if mode == "both":
             print(f"StreamViz dashboard: {server.url}", file=sys.stderr)
     if open_browser:
         threading.Thread(target=webbrowser.open, args=(server.url,), name="streamviz-open-browser", daemon=True).start()
     return server
-
-
-def _open_window(url: str) -> subprocess.Popen[bytes]:
-    """Start ``streamviz-viewer url`` in a session of its own (Ctrl-C in the terminal and the
-    script's end leave it open); its errors go to this process's stderr."""
-    local = url.replace("://0.0.0.0:", "://127.0.0.1:")
-    command = [sys.executable, "-m", "stream_viz.viewer", local]
-    try:
-        return subprocess.Popen(command, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, start_new_session=True)
-    except OSError as err:
-        raise ServerError(f"cannot start the native viewer ({' '.join(command)}): {err}") from err
 
 
 def stop() -> None:

@@ -1,10 +1,11 @@
 //! `streamviz`: serve a dashboard that other processes and languages fill through
 //! `POST /api/v1/push` or `push` messages on `/ws` (see docs/PROTOCOL.md).
 
-use clap::{Parser, Subcommand};
+use clap::{Args, Parser, Subcommand};
 use streamviz::history::SharedHistory;
 use streamviz::ingest::Pipeline;
-use streamviz::web::{bind, serve, ServerOptions};
+use streamviz::web::auth::{hash_password, AuthConfig};
+use streamviz::web::{bind, serve, AuthChoice, Cors, ServerOptions, TlsFiles};
 
 #[derive(Parser)]
 #[command(
@@ -20,23 +21,101 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve an empty dashboard that is filled by pushes, or (with --open) a recording.
-    Serve {
-        /// Address to bind; 0.0.0.0 serves the network (without authentication in this version).
-        #[arg(long, default_value = "127.0.0.1")]
-        host: String,
-        /// Port; 0 picks a free one.
-        #[arg(long, default_value_t = 3000)]
-        port: u16,
-        /// Serve this recording (a database written with persistence) instead, read-only: its
-        /// dashboard as stored, and its older points to any time range a browser asks for.
-        #[arg(long, value_name = "DB")]
-        open: Option<std::path::PathBuf>,
-        /// A host name (without port) this server answers besides localhost and loopback IPs
-        /// when bound to a loopback address; repeat for several. Requests naming any other host
-        /// are refused (DNS rebinding).
-        #[arg(long = "allowed-host", value_name = "NAME")]
-        allowed_hosts: Vec<String>,
-    },
+    Serve(ServeArgs),
+    /// Print the argon2 hash of a password read from standard input, for `password_hash` in an
+    /// --auth file.
+    HashPassword,
+}
+
+/// What `streamviz serve` takes.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to bind; 0.0.0.0 serves the network (with a token unless --auth says
+    /// otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port; 0 picks a free one.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Serve this recording (a database written with persistence) instead, read-only: its
+    /// dashboard as stored, and its older points to any time range a browser asks for.
+    #[arg(long, value_name = "DB")]
+    open: Option<std::path::PathBuf>,
+    /// A host name (without port) this server answers besides localhost and loopback IPs
+    /// when bound to a loopback address; repeat for several. Requests naming any other host
+    /// are refused (DNS rebinding).
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// Who may use the dashboard: `token` (a token from $STREAMVIZ_TOKEN or a random one,
+    /// printed in the URL), `none`, or a JSON file of users and API keys with roles
+    /// (docs/SECURITY.md). Default: none on a loopback address, token elsewhere.
+    #[arg(long, value_name = "token|none|FILE")]
+    auth: Option<String>,
+    /// Serve a non-loopback address with --auth none (everyone who reaches the port may
+    /// read and change the dashboard).
+    #[arg(long)]
+    allow_anonymous: bool,
+    /// An origin (scheme://host[:port]) whose pages may call the API, stream and frame the
+    /// dashboard and its embeds; `local` for pages served from this machine; repeat for
+    /// several. Default: the dashboard's own origin only.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Vec<String>,
+    /// Serve HTTPS and WSS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+}
+
+/// The authentication `--auth` asks for.
+fn auth_choice(auth: Option<&str>) -> Result<AuthChoice, String> {
+    match auth {
+        None => Ok(AuthChoice::Default),
+        Some("none") => Ok(AuthChoice::Off),
+        Some("token") => AuthConfig::with_token(None).map(AuthChoice::On),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("--auth {path}: cannot read it: {err}"))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|err| format!("--auth {path}: not JSON: {err}"))?;
+            AuthConfig::from_json(&value)
+                .map(AuthChoice::On)
+                .map_err(|err| format!("--auth {path}: {err}"))
+        }
+    }
+}
+
+/// The origins `--cors` lets in.
+fn cors_choice(origins: &[String]) -> Result<Cors, String> {
+    match origins {
+        [] => Ok(Cors::SameOrigin),
+        [local] if local == "local" => Ok(Cors::Loopback),
+        origins => {
+            Cors::from_json(&serde_json::json!(origins)).map_err(|err| format!("--cors: {err}"))
+        }
+    }
+}
+
+fn hash_from_stdin() -> std::process::ExitCode {
+    let mut password = String::new();
+    if std::io::stdin().read_line(&mut password).is_err() || password.trim_end().is_empty() {
+        eprintln!("streamviz: give the password on standard input");
+        return std::process::ExitCode::FAILURE;
+    }
+    match hash_password(password.trim_end_matches(['\r', '\n'])) {
+        Ok(hash) => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{hash}");
+            }
+            std::process::ExitCode::SUCCESS
+        }
+        Err(err) => {
+            eprintln!("streamviz: {err}");
+            std::process::ExitCode::FAILURE
+        }
+    }
 }
 
 #[tokio::main]
@@ -48,12 +127,27 @@ async fn main() -> std::process::ExitCode {
         )
         .with_writer(std::io::stderr)
         .init();
-    let Command::Serve {
+    let ServeArgs {
         host,
         port,
         open,
         allowed_hosts,
-    } = Cli::parse().command;
+        auth,
+        allow_anonymous,
+        cors,
+        tls_cert,
+        tls_key,
+    } = match Cli::parse().command {
+        Command::HashPassword => return hash_from_stdin(),
+        Command::Serve(args) => args,
+    };
+    let (auth, cors) = match (auth_choice(auth.as_deref()), cors_choice(&cors)) {
+        (Ok(auth), Ok(cors)) => (auth, cors),
+        (Err(err), _) | (_, Err(err)) => {
+            eprintln!("streamviz: {err}");
+            return std::process::ExitCode::from(2);
+        }
+    };
     let pipeline = Pipeline::default();
     let (mut span, mut history) = (None, SharedHistory::default());
     if let Some(path) = open {
@@ -80,6 +174,12 @@ async fn main() -> std::process::ExitCode {
         recording: span,
         history,
         allowed_hosts,
+        auth,
+        allow_anonymous,
+        cors,
+        tls: tls_cert
+            .zip(tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
         ..ServerOptions::default()
     };
     let listener = match bind(&options) {
@@ -92,8 +192,20 @@ async fn main() -> std::process::ExitCode {
             return std::process::ExitCode::FAILURE;
         }
     };
+    let scheme = if listener.is_tls() { "https" } else { "http" };
     if let Ok(address) = listener.local_addr() {
-        tracing::info!("serving http://{address}/");
+        // The token is shown once, to the terminal, in the URL to open (as Jupyter does); never
+        // in the log.
+        match listener.auth().token() {
+            Some(token) => {
+                tracing::info!("serving {scheme}://{address}/ (token access)");
+                eprintln!("open {scheme}://{address}/?token={token}");
+            }
+            None if listener.auth().enabled() => {
+                tracing::info!("serving {scheme}://{address}/ (sign in at /login)")
+            }
+            None => tracing::info!("serving {scheme}://{address}/"),
+        }
     }
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;

@@ -599,6 +599,7 @@ fn status_badge(ui: &mut Ui, palette: &Palette, status: Option<&MirrorStatus>, p
         Some(MirrorStatus::Reconnecting(reason)) => {
             ("⟲ Reconnecting…", palette.warning, Some(reason.as_str()))
         }
+        Some(MirrorStatus::Refused(reason)) => ("Refused", palette.error, Some(reason.as_str())),
         Some(MirrorStatus::Incompatible(reason)) => (
             "Incompatible producer",
             palette.error,

@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 use clap::Parser;
 
 use super::{Source, ViewerOptions};
-use crate::ingest::mirror::{Mirror, MirrorStatus};
+use crate::ingest::mirror::{ClientOptions, Mirror, MirrorStatus};
 
 /// Native viewer of a StreamViz producer: shows its dashboard with full history and live
 /// updates, and reconnects by itself when the producer goes away.
@@ -35,6 +35,16 @@ pub struct Args {
     /// Never show a save dialog; write exports straight into --export-dir.
     #[arg(long)]
     pub no_dialog: bool,
+    /// The producer's token, or an API key, sent as a bearer token (default: the URL's
+    /// `?token=`, else $STREAMVIZ_TOKEN). Prefer the environment variable: a command line is
+    /// visible to other users of the machine.
+    #[arg(long, value_name = "TOKEN")]
+    pub token: Option<String>,
+    /// For an https:// producer with a self-signed certificate or a private CA: trust the
+    /// certificates in this PEM file instead of the public roots (default: $STREAMVIZ_CA_FILE,
+    /// else the public roots).
+    #[arg(long, value_name = "PEM")]
+    pub ca_file: Option<PathBuf>,
     /// Seconds to wait for the first connection before giving up.
     #[arg(long, default_value_t = 5.0, value_parser = parse_seconds)]
     pub connect_timeout: f64,
@@ -62,8 +72,8 @@ fn parse_seconds(text: &str) -> Result<f64, String> {
 }
 
 /// Connect to `url` and wait for the dashboard, or say in one line why not.
-pub fn connect(url: &str, timeout: Duration) -> Result<Mirror, String> {
-    let mirror = Mirror::start(url).map_err(|err| err.to_string())?;
+pub fn connect(url: &str, options: ClientOptions, timeout: Duration) -> Result<Mirror, String> {
+    let mirror = Mirror::start_with(url, options).map_err(|err| err.to_string())?;
     let deadline = Instant::now() + timeout;
     let mut seen = 0;
     loop {
@@ -72,6 +82,7 @@ pub fn connect(url: &str, timeout: Duration) -> Result<Mirror, String> {
             MirrorStatus::Reconnecting(reason) => {
                 return Err(format!("cannot connect to {url}: {reason}"))
             }
+            MirrorStatus::Refused(reason) => return Err(reason),
             MirrorStatus::Incompatible(reason) => {
                 return Err(format!(
                     "{url} is not a compatible StreamViz producer: {reason}"
@@ -149,7 +160,16 @@ pub fn run_with_args(args: impl IntoIterator<Item = OsString>) -> u8 {
         };
     }
     let url = args.url.unwrap_or_default();
-    let mirror = match connect(&url, Duration::from_secs_f64(args.connect_timeout)) {
+    let client = ClientOptions {
+        token: args
+            .token
+            .or_else(|| crate::ingest::mirror::url_token(&url))
+            .or_else(|| std::env::var(crate::protocol::TOKEN_ENV).ok()),
+        ca_file: args
+            .ca_file
+            .or_else(|| std::env::var_os("STREAMVIZ_CA_FILE").map(PathBuf::from)),
+    };
+    let mirror = match connect(&url, client, Duration::from_secs_f64(args.connect_timeout)) {
         Ok(mirror) => mirror,
         Err(reason) => {
             eprintln!("streamviz-viewer: {reason}");

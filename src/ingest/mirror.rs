@@ -7,6 +7,8 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -25,6 +27,8 @@ pub enum MirrorStatus {
     Reconnecting(String),
     /// The producer speaks another protocol version; not retrying.
     Incompatible(String),
+    /// The producer refused the credentials (none, wrong, or not enough); not retrying.
+    Refused(String),
     /// [`Mirror::stop`] was called.
     Stopped,
 }
@@ -59,6 +63,61 @@ fn producer(url: &str) -> Result<(bool, &str), MirrorUrlError> {
     Ok((secure, host))
 }
 
+/// The token a producer URL carries (`http://host:3000/?token=...`, as `server.url` gives it).
+pub fn url_token(url: &str) -> Option<String> {
+    let query = url.split_once('?')?.1.split('#').next().unwrap_or("");
+    query
+        .split('&')
+        .filter_map(|pair| pair.split_once('='))
+        .find(|(key, _)| *key == "token")
+        .map(|(_, value)| value.to_owned())
+        .filter(|token| !token.is_empty())
+}
+
+/// How a mirror reaches its producer.
+#[derive(Debug, Clone, Default)]
+pub struct ClientOptions {
+    /// Sent as `Authorization: Bearer TOKEN` on the WebSocket and the history reads: the
+    /// producer's token or an API key. Default: the URL's `?token=`, if it has one.
+    pub token: Option<String>,
+    /// For an `https://` producer: trust the certificates in this PEM file (a self-signed
+    /// certificate, or a private CA) instead of the public roots. Default: the public roots
+    /// (Mozilla's, built in).
+    pub ca_file: Option<std::path::PathBuf>,
+}
+
+/// The certificates of the PEM file at `path`, or why not.
+fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
+    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
+        .and_then(Iterator::collect)
+        .map_err(|err| format!("CA file {}: {err}", path.display()))?;
+    if certs.is_empty() {
+        return Err(format!(
+            "CA file {} holds no certificate (PEM, -----BEGIN CERTIFICATE-----)",
+            path.display()
+        ));
+    }
+    Ok(certs)
+}
+
+/// A rustls client trusting `certs` only.
+fn client_tls(certs: &[CertificateDer<'static>]) -> Result<Arc<rustls::ClientConfig>, String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for cert in certs {
+        roots
+            .add(cert.clone())
+            .map_err(|err| format!("a CA certificate cannot be used: {err}"))?;
+    }
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .map_err(|err| err.to_string())?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
 /// The WebSocket URL of a producer given as `http(s)://host:port[/...]` or `ws(s)://...`.
 pub fn websocket_url(url: &str) -> Result<String, MirrorUrlError> {
     let (secure, host) = producer(url)?;
@@ -81,19 +140,33 @@ pub struct RemoteHistory {
     agent: ureq::Agent,
     /// `http://host:port`.
     base: String,
+    /// `Bearer TOKEN`, when the producer needs one.
+    authorization: Option<String>,
 }
 
 impl RemoteHistory {
-    /// Read the stored history of the producer at `base` (`http://host:port`).
-    pub fn new(base: &str) -> Self {
-        let agent: ureq::Agent = ureq::Agent::config_builder()
+    /// Read the stored history of the producer at `base` (`http(s)://host:port`), sending
+    /// `token` as a bearer token when given, trusting `roots` (when given) for `https://`.
+    pub fn new(base: &str, token: Option<&str>, roots: Option<&[CertificateDer<'static>]>) -> Self {
+        let mut config = ureq::Agent::config_builder()
             .timeout_global(Some(REMOTE_HISTORY_TIMEOUT))
-            .http_status_as_error(false)
-            .build()
-            .into();
+            .http_status_as_error(false);
+        if let Some(roots) = roots {
+            let certs: Vec<ureq::tls::Certificate<'static>> = roots
+                .iter()
+                .map(|c| ureq::tls::Certificate::from_der(c.as_ref()).to_owned())
+                .collect();
+            config = config.tls_config(
+                ureq::tls::TlsConfig::builder()
+                    .root_certs(ureq::tls::RootCerts::Specific(Arc::new(certs)))
+                    .build(),
+            );
+        }
+        let agent: ureq::Agent = config.build().into();
         Self {
             agent,
             base: base.trim_end_matches('/').to_owned(),
+            authorization: token.map(|t| format!("Bearer {t}")),
         }
     }
 }
@@ -116,6 +189,9 @@ impl History for RemoteHistory {
             .query("width", REMOTE_HISTORY_WIDTH.to_string());
         if !series.is_empty() {
             request = request.query("series", series);
+        }
+        if let Some(authorization) = &self.authorization {
+            request = request.header("authorization", authorization);
         }
         let mut response = request
             .call()
@@ -206,20 +282,44 @@ pub struct Mirror {
 }
 
 impl Mirror {
-    /// Start mirroring `url` on a thread named `streamviz-mirror`.
+    /// Start mirroring `url` on a thread named `streamviz-mirror`, with the token the URL
+    /// carries, if any.
     pub fn start(url: &str) -> Result<Self, MirrorUrlError> {
+        Self::start_with(url, ClientOptions::default())
+    }
+
+    /// [`Mirror::start`] with `options`.
+    pub fn start_with(url: &str, options: ClientOptions) -> Result<Self, MirrorUrlError> {
         let ws_url = websocket_url(url)?;
+        let token = options.token.or_else(|| url_token(url));
+        let fail = |reason: String| MirrorUrlError {
+            url: url.to_owned(),
+            reason,
+        };
+        let roots = options
+            .ca_file
+            .as_deref()
+            .map(read_ca_file)
+            .transpose()
+            .map_err(fail)?;
+        let connector = roots
+            .as_deref()
+            .map(client_tls)
+            .transpose()
+            .map_err(fail)?
+            .map(tokio_tungstenite::Connector::Rustls);
         let pipeline = Pipeline::default();
         // The producer aggregates windowed metrics; the mirror holds their results as they are.
         pipeline.engine().set_replica(true);
-        // What the producer stored beyond its rings is read on demand (plain HTTP only: the
-        // client has no TLS).
-        let history = match producer(url) {
-            Ok((false, host)) => {
-                Some(Arc::new(RemoteHistory::new(&format!("http://{host}"))) as Arc<dyn History>)
-            }
-            _ => None,
-        };
+        // What the producer stored beyond its rings is read on demand.
+        let history = producer(url).ok().map(|(secure, host)| {
+            let scheme = if secure { "https" } else { "http" };
+            Arc::new(RemoteHistory::new(
+                &format!("{scheme}://{host}"),
+                token.as_deref(),
+                roots.as_deref(),
+            )) as Arc<dyn History>
+        });
         let shared = Arc::new(Shared {
             status: Mutex::new(MirrorStatus::Connecting),
             events: Mutex::new(0),
@@ -231,7 +331,13 @@ impl Mirror {
             let shared = Arc::clone(&shared);
             std::thread::Builder::new()
                 .name("streamviz-mirror".into())
-                .spawn(move || run(&ws_url, &pipeline, &shared, stopped))
+                .spawn(move || {
+                    let access = Access {
+                        token: token.as_deref(),
+                        connector,
+                    };
+                    run(&ws_url, &access, &pipeline, &shared, stopped)
+                })
                 .map_err(|err| MirrorUrlError {
                     url: url.to_owned(),
                     reason: format!("cannot start the mirror thread: {err}"),
@@ -308,8 +414,15 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
         .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
+/// What a session presents: the token, and the TLS trust to check the producer with.
+struct Access<'a> {
+    token: Option<&'a str>,
+    connector: Option<tokio_tungstenite::Connector>,
+}
+
 fn run(
     url: &str,
+    access: &Access<'_>,
     pipeline: &Pipeline,
     shared: &Shared,
     mut stopped: tokio::sync::oneshot::Receiver<()>,
@@ -327,7 +440,7 @@ fn run(
     runtime.block_on(async {
         let mut backoff = Duration::from_millis(250);
         loop {
-            let session = session(url, pipeline, shared);
+            let session = session(url, access, pipeline, shared);
             tokio::select! {
                 _ = &mut stopped => return,
                 ended = session => {
@@ -335,6 +448,10 @@ fn run(
                     match ended {
                         SessionEnd::Incompatible(reason) => {
                             shared.set_status(MirrorStatus::Incompatible(reason));
+                            return;
+                        }
+                        SessionEnd::Refused(reason) => {
+                            shared.set_status(MirrorStatus::Refused(reason));
                             return;
                         }
                         SessionEnd::Lost(reason) => {
@@ -358,11 +475,57 @@ fn run(
 enum SessionEnd {
     Lost(String),
     Incompatible(String),
+    Refused(String),
 }
 
-async fn session(url: &str, pipeline: &Pipeline, shared: &Shared) -> SessionEnd {
-    let (mut socket, _) = match tokio_tungstenite::connect_async(url).await {
+async fn session(
+    url: &str,
+    access: &Access<'_>,
+    pipeline: &Pipeline,
+    shared: &Shared,
+) -> SessionEnd {
+    use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+    use tokio_tungstenite::tungstenite::Error;
+    let mut request = match url.into_client_request() {
+        Ok(request) => request,
+        Err(err) => return SessionEnd::Incompatible(format!("{url}: {err}")),
+    };
+    if let Some(token) = access.token {
+        match format!("Bearer {token}").parse() {
+            Ok(value) => {
+                request.headers_mut().insert("authorization", value);
+            }
+            Err(_) => {
+                return SessionEnd::Refused("the token holds characters a header cannot".into())
+            }
+        }
+    }
+    let connected = tokio_tungstenite::connect_async_tls_with_config(
+        request,
+        None,
+        false,
+        access.connector.clone(),
+    )
+    .await;
+    let (mut socket, _) = match connected {
         Ok(connected) => connected,
+        Err(Error::Http(response)) if matches!(response.status().as_u16(), 401 | 403 | 429) => {
+            let reason = response
+                .body()
+                .as_deref()
+                .and_then(|body| serde_json::from_slice::<Value>(body).ok())
+                .and_then(|body| body.get("error").and_then(Value::as_str).map(str::to_owned))
+                .unwrap_or_default();
+            return SessionEnd::Refused(format!(
+                "{url} refused the connection ({}): {}",
+                response.status(),
+                if reason.is_empty() {
+                    "give a token with --token or $STREAMVIZ_TOKEN".to_owned()
+                } else {
+                    reason
+                }
+            ));
+        }
         Err(err) => return SessionEnd::Lost(format!("cannot connect to {url}: {err}")),
     };
     while let Some(message) = socket.next().await {

@@ -1,14 +1,19 @@
 //! The wire protocol (docs/PROTOCOL.md), in one place: what a server sends (`encode`: `hello`,
 //! `config`, `history`, `data`, `stats`, the range body), what clients push and replicas apply
-//! (`push`, `replica`), the exports of a widget's data (`export`), and stored changes
+//! (`push`, `replica`), what an embed token's holder sees of them (`scope`), the exports of a widget's data (`export`), and stored changes
 //! replayed (`replay`). The web server, the store, the mirror and the native viewer all read and
 //! write JSON through this module and nowhere else.
+
+/// The environment variable holding a token: the one a server in token mode uses when none is
+/// given, and the one the native viewer sends (docs/SECURITY.md).
+pub const TOKEN_ENV: &str = "STREAMVIZ_TOKEN";
 
 mod encode;
 mod export;
 mod push;
 mod replay;
 mod replica;
+mod scope;
 
 pub use encode::{
     change_json, config_message, delta_messages, error_message, hello_message, history_data,
@@ -19,3 +24,4 @@ pub use export::{export_csv, export_json};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};
 pub use replay::{history_ops, replay_widget};
 pub use replica::apply_message;
+pub use scope::scope_message;

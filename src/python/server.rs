@@ -11,7 +11,8 @@ use super::runtime::{lock, runtime};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 use crate::store::open_recording;
-use crate::web::{ServerHandle, ServerOptions};
+use crate::web::auth::AuthConfig;
+use crate::web::{AuthChoice, Cors, ServerHandle, ServerOptions, TlsFiles};
 
 /// The server slot, when no server runs in it.
 fn idle_server_slot() -> Result<MutexGuard<'static, Option<ServerHandle>>> {
@@ -41,17 +42,49 @@ fn serve_in(
     Ok(url)
 }
 
-/// Start the web server on its own thread; returns the dashboard URL. Its range queries read
-/// the attached database, whenever one is attached; bound to a loopback address, it answers
-/// requests naming this machine or one of `allowed_hosts`.
+/// Who may use the server, from `auth_json`: absent for the default (none on a loopback
+/// address, a token elsewhere), `null` for none, `"token"` or a dict (docs/SECURITY.md).
+fn auth_choice(auth_json: Option<&str>) -> Result<AuthChoice> {
+    let Some(text) = auth_json else {
+        return Ok(AuthChoice::Default);
+    };
+    let value: serde_json::Value = serde_json::from_str(text)
+        .map_err(|err| Error::Validation(format!("auth is not valid: {err}")))?;
+    if value.is_null() {
+        return Ok(AuthChoice::Off);
+    }
+    AuthConfig::from_json(&value)
+        .map(AuthChoice::On)
+        .map_err(Error::Validation)
+}
+
+/// Start the web server on its own thread; returns the dashboard URL (with the token, when
+/// there is one). Its range queries read the attached database, whenever one is attached;
+/// bound to a loopback address, it answers requests naming this machine or one of
+/// `allowed_hosts`. `auth_json` and `cors_json` are JSON text (see [`auth_choice`] and
+/// [`Cors::from_json`]); `tls` the certificate and key files to serve HTTPS with.
 #[pyfunction]
-#[pyo3(signature = (host, port, allowed_hosts = Vec::new()))]
+#[pyo3(signature = (host, port, allowed_hosts = Vec::new(), auth_json = None, allow_anonymous = false, cors_json = None, tls = None))]
+#[allow(clippy::too_many_arguments)]
 pub fn start_server(
     py: Python<'_>,
     host: String,
     port: u16,
     allowed_hosts: Vec<String>,
+    auth_json: Option<String>,
+    allow_anonymous: bool,
+    cors_json: Option<String>,
+    tls: Option<(PathBuf, PathBuf)>,
 ) -> Result<String> {
+    // Hashing passwords (argon2) is slow: without the GIL.
+    let auth = py.detach(|| auth_choice(auth_json.as_deref()))?;
+    let cors = match cors_json {
+        None => Cors::SameOrigin,
+        Some(text) => serde_json::from_str(&text)
+            .map_err(|err| err.to_string())
+            .and_then(|value| Cors::from_json(&value))
+            .map_err(Error::Validation)?,
+    };
     let mut slot = idle_server_slot()?;
     let runtime = runtime();
     let options = ServerOptions {
@@ -59,9 +92,42 @@ pub fn start_server(
         port,
         history: runtime.history.clone(),
         allowed_hosts,
+        auth,
+        allow_anonymous,
+        cors,
+        tls: tls.map(|(cert, key)| TlsFiles { cert, key }),
         ..ServerOptions::default()
     };
     serve_in(py, &mut slot, runtime.pipeline.clone(), options)
+}
+
+/// The running server, or a `ServerError`.
+fn running<T>(with: impl FnOnce(&ServerHandle) -> T) -> Result<T> {
+    lock(&runtime().server)
+        .as_ref()
+        .map(with)
+        .ok_or_else(|| Error::Server("the server is not running; call start() first".into()))
+}
+
+/// A URL opening widget `id` alone, read-only, until `expires` (epoch seconds; 0: until the
+/// embed secret is rotated).
+#[pyfunction]
+pub fn embed_url(id: String, expires: u64) -> Result<String> {
+    crate::engine::validate_id(&id)?;
+    running(|server| server.embed_url(&id, expires))
+}
+
+/// Revoke every embed URL given out so far.
+#[pyfunction]
+pub fn rotate_embed_secret() -> Result<()> {
+    running(ServerHandle::rotate_embed_secret)
+}
+
+/// The argon2 hash of `password`, for `password_hash` in `auth` users.
+#[pyfunction]
+pub fn hash_password(py: Python<'_>, password: String) -> Result<String> {
+    py.detach(move || crate::web::auth::hash_password(&password))
+        .map_err(Error::Validation)
 }
 
 /// Serve the recording at `path` (a database persistence wrote) read-only to browsers, with a

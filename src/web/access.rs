@@ -7,7 +7,8 @@
 //! - **Origin**: a WebSocket upgrade and every request that can change something (any method but
 //!   GET, HEAD and OPTIONS) must come from the dashboard's own origin, or carry no `Origin` (a
 //!   client that is not a browser). A page on another site cannot read the stream or push
-//!   through the user's browser.
+//!   through the user's browser. Origins listed in [`Cors`] (`cors=`) are let in too, may call
+//!   the API from their pages (CORS) and frame the dashboard and its embeds.
 //!
 //! A refused request gets 403 with the reason as `{"error": ...}`; each source address is logged
 //! once per kind of refusal, not at every request.
@@ -32,19 +33,121 @@ pub struct Access {
     loopback: bool,
     /// Host names allowed besides the machine's own (lowercase, without a port).
     allowed_hosts: Vec<String>,
+    /// Other sites' origins let in.
+    cors: Cors,
     /// (source, refusal) pairs already logged.
     logged: Mutex<HashSet<(IpAddr, &'static str)>>,
 }
 
+/// Which other sites' pages may call the API, stream, and frame the dashboard and its embeds
+/// (`cors=` in Python, `--cors` on `streamviz serve`). Never every origin.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub enum Cors {
+    /// The dashboard's own origin only (`cors=None`/`False`, the default).
+    #[default]
+    SameOrigin,
+    /// Also pages served from this machine on any port, over http or https: `localhost`,
+    /// `127.0.0.1`, `[::1]` (`cors=True`: a notebook or a local web app beside the dashboard).
+    Loopback,
+    /// Also these origins, each `scheme://host[:port]` (`cors=["https://wiki.example.com"]`).
+    Origins(Vec<String>),
+}
+
+impl Cors {
+    /// From Python's or the command line's value: `null`/`false`, `true`, or a list of origins.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        use serde_json::Value;
+        match value {
+            Value::Null | Value::Bool(false) => Ok(Self::SameOrigin),
+            Value::Bool(true) => Ok(Self::Loopback),
+            Value::Array(items) => {
+                let mut origins = Vec::with_capacity(items.len());
+                for item in items {
+                    let origin = item
+                        .as_str()
+                        .ok_or_else(|| format!("a cors origin is a string, not {item}"))?;
+                    origins.push(check_origin(origin)?);
+                }
+                if origins.len() > 100 {
+                    return Err("cors lists at most 100 origins".into());
+                }
+                Ok(Self::Origins(origins))
+            }
+            other => Err(format!(
+                "cors is True (pages on this machine), False or a list of origins such as \
+                 [\"https://wiki.example.com\"], not {other}"
+            )),
+        }
+    }
+
+    /// Whether a page from `origin` (another site's) may call, stream and frame.
+    pub fn allows(&self, origin: &str) -> bool {
+        match self {
+            Self::SameOrigin => false,
+            Self::Loopback => origin.split_once("://").is_some_and(|(scheme, authority)| {
+                matches!(scheme, "http" | "https") && is_loopback_name(host_name(authority))
+            }),
+            Self::Origins(origins) => origins.iter().any(|o| o.eq_ignore_ascii_case(origin)),
+        }
+    }
+
+    /// The `frame-ancestors` sources of a content security policy for pages, when other sites
+    /// are let in.
+    pub fn frame_ancestors(&self) -> Option<String> {
+        match self {
+            Self::SameOrigin => None,
+            Self::Loopback => Some(
+                "frame-ancestors 'self' http://localhost:* https://localhost:* \
+                 http://127.0.0.1:* https://127.0.0.1:* http://[::1]:* https://[::1]:*"
+                    .into(),
+            ),
+            Self::Origins(origins) => Some(format!("frame-ancestors 'self' {}", origins.join(" "))),
+        }
+    }
+}
+
+/// `origin` if it is `http(s)://host[:port]` with nothing after, else why not.
+fn check_origin(origin: &str) -> Result<String, String> {
+    let fail = || {
+        format!(
+            "cors origin {origin:?} is not scheme://host[:port] (e.g. https://wiki.example.com; \
+             \"*\" is never allowed)"
+        )
+    };
+    let (scheme, authority) = origin.split_once("://").ok_or_else(fail)?;
+    let valid = matches!(scheme, "http" | "https")
+        && !authority.is_empty()
+        && authority
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || "-.:[]".contains(c));
+    if valid {
+        Ok(origin.to_ascii_lowercase())
+    } else {
+        Err(fail())
+    }
+}
+
+/// `localhost` or a loopback IP (brackets allowed).
+fn is_loopback_name(name: &str) -> bool {
+    name.eq_ignore_ascii_case("localhost")
+        || name
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback())
+}
+
 impl Access {
-    /// The rules of a server bound to `bound` that also answers to `allowed_hosts`.
-    pub fn new(bound: IpAddr, allowed_hosts: &[String]) -> Self {
+    /// The rules of a server bound to `bound` that also answers to `allowed_hosts` and lets in
+    /// `cors`.
+    pub fn new(bound: IpAddr, allowed_hosts: &[String], cors: Cors) -> Self {
         Self {
             loopback: bound.is_loopback(),
             allowed_hosts: allowed_hosts
                 .iter()
                 .map(|h| h.trim().to_ascii_lowercase())
                 .collect(),
+            cors,
             logged: Mutex::new(HashSet::new()),
         }
     }
@@ -73,7 +176,7 @@ impl Access {
         if upgrade || changes {
             if let Some(origin) = headers.get(header::ORIGIN) {
                 let origin = origin.to_str().unwrap_or("");
-                if !same_origin(origin, host) {
+                if !same_origin(origin, host) && !self.cors.allows(origin) {
                     return Some((
                         "origin",
                         format!(
@@ -90,13 +193,12 @@ impl Access {
 
     fn host_allowed(&self, host: &str) -> bool {
         let name = host_name(host).to_ascii_lowercase();
-        name == "localhost"
-            || name
-                .trim_start_matches('[')
-                .trim_end_matches(']')
-                .parse::<IpAddr>()
-                .is_ok_and(|ip| ip.is_loopback())
-            || self.allowed_hosts.contains(&name)
+        is_loopback_name(&name) || self.allowed_hosts.contains(&name)
+    }
+
+    /// The other sites let in.
+    pub fn cors(&self) -> &Cors {
+        &self.cors
     }
 
     /// Log a refusal once per source and kind.
@@ -133,7 +235,23 @@ pub async fn guard(
     next: Next,
 ) -> Response {
     match access.refusal(request.method(), request.headers()) {
-        None => next.run(request).await,
+        None => {
+            let page = super::auth::is_page(request.uri().path());
+            let mut response = next.run(request).await;
+            if let Some(policy) = access.cors.frame_ancestors().filter(|_| page) {
+                if let Ok(value) = policy.parse() {
+                    response
+                        .headers_mut()
+                        .insert(header::CONTENT_SECURITY_POLICY, value);
+                }
+            }
+            // Tokens in a page's URL (embeds) go to no other site with a followed link.
+            response.headers_mut().insert(
+                header::REFERRER_POLICY,
+                axum::http::HeaderValue::from_static("same-origin"),
+            );
+            response
+        }
         Some((kind, reason)) => {
             access.log_once(source.ip(), kind, &reason);
             (
@@ -159,7 +277,11 @@ mod tests {
 
     #[test]
     fn a_loopback_server_answers_its_own_names_and_allowed_ones_only() {
-        let access = Access::new("127.0.0.1".parse().unwrap(), &["Dash.Internal".into()]);
+        let access = Access::new(
+            "127.0.0.1".parse().unwrap(),
+            &["Dash.Internal".into()],
+            Cors::SameOrigin,
+        );
         for host in [
             "localhost:3000",
             "127.0.0.1:3000",
@@ -187,7 +309,7 @@ mod tests {
             assert_eq!(kind, "host", "{host}");
             assert!(reason.contains("not this machine"), "{reason}");
         }
-        let anywhere = Access::new("0.0.0.0".parse().unwrap(), &[]);
+        let anywhere = Access::new("0.0.0.0".parse().unwrap(), &[], Cors::SameOrigin);
         assert!(anywhere
             .refusal(&Method::GET, &headers(&[("host", "10.0.0.5:3000")]))
             .is_none());
@@ -195,7 +317,7 @@ mod tests {
 
     #[test]
     fn changes_and_streams_come_from_the_same_origin_or_from_no_browser() {
-        let access = Access::new("127.0.0.1".parse().unwrap(), &[]);
+        let access = Access::new("127.0.0.1".parse().unwrap(), &[], Cors::SameOrigin);
         let host = ("host", "127.0.0.1:3000");
         let ws = ("upgrade", "websocket");
         for (method, pairs, refused) in [
@@ -239,5 +361,33 @@ mod tests {
                 assert_eq!(kind, "origin");
             }
         }
+    }
+
+    #[test]
+    fn cors_lets_in_the_origins_it_names_and_never_all() {
+        use serde_json::json;
+        let listed = Cors::from_json(&json!(["https://wiki.example.com"])).unwrap();
+        assert!(listed.allows("https://wiki.example.com"));
+        assert!(!listed.allows("https://evil.example"));
+        let local = Cors::from_json(&json!(true)).unwrap();
+        assert!(local.allows("http://localhost:8888") && local.allows("http://127.0.0.1:5173"));
+        assert!(!local.allows("http://localhost.evil.example") && !local.allows("null"));
+        assert!(!Cors::from_json(&json!(null))
+            .unwrap()
+            .allows("http://localhost:8888"));
+        for bad in [
+            json!(["*"]),
+            json!(["https://a.example/path"]),
+            json!("yes"),
+            json!([1]),
+        ] {
+            assert!(Cors::from_json(&bad).is_err(), "{bad}");
+        }
+        let access = Access::new("127.0.0.1".parse().unwrap(), &[], listed);
+        let pairs = [
+            ("host", "127.0.0.1:3000"),
+            ("origin", "https://wiki.example.com"),
+        ];
+        assert!(access.refusal(&Method::POST, &headers(&pairs)).is_none());
     }
 }

@@ -1,21 +1,25 @@
 //! The web server (axum): the dashboard page and embeds, `/ws` for browsers and remote viewers,
-//! and the HTTP API. One [`AppState`]; every route is assembled in `routes::router`, each file
+//! and the HTTP API, behind access checks and authentication (`auth`). One [`AppState`]; every route is assembled in `routes::router`, each file
 //! owning its routes; `server` binds and serves.
 
 mod access;
 mod api;
 mod assets;
+pub mod auth;
 mod error;
 mod hub;
 mod routes;
 mod server;
 mod state;
+mod tls;
 mod ws;
 
-pub use access::Access;
+pub use access::{Access, Cors};
 pub use hub::{Hub, HubFrame, Subscription};
 pub use routes::router;
 pub use server::{
-    bind, serve, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG, DEFAULT_FLUSH_INTERVAL,
+    bind, serve, AuthChoice, Listener, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG,
+    DEFAULT_FLUSH_INTERVAL,
 };
 pub use state::AppState;
+pub use tls::TlsFiles;

@@ -6,10 +6,12 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::access::Access;
+use super::access::{Access, Cors};
+use super::auth::{Auth, AuthConfig};
 use super::hub::Hub;
 use super::routes::router;
 use super::state::AppState;
+use super::tls::{server_config, TlsFiles, TlsListener};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 
@@ -44,6 +46,28 @@ pub struct ServerOptions {
     /// `localhost` and loopback IPs, e.g. a name in `/etc/hosts`; every other Host is refused
     /// (web/access.rs). Default: none.
     pub allowed_hosts: Vec<String>,
+    /// Who may use the server. Default: [`AuthChoice::Default`].
+    pub auth: AuthChoice,
+    /// With [`AuthChoice::Off`], serve a non-loopback address anyway (everyone who reaches the
+    /// port sees and changes the dashboard). Default: false, refused with the reason.
+    pub allow_anonymous: bool,
+    /// Other sites' pages let in. Default: [`Cors::SameOrigin`].
+    pub cors: Cors,
+    /// Serve HTTPS and WSS with this certificate and key. Default: none (plain HTTP).
+    pub tls: Option<TlsFiles>,
+}
+
+/// Who may use a server.
+#[derive(Debug, Clone, Default)]
+pub enum AuthChoice {
+    /// Nobody signs in on a loopback address; a token (`$STREAMVIZ_TOKEN` or a random one)
+    /// anywhere else.
+    #[default]
+    Default,
+    /// Nobody signs in (a non-loopback address also needs `allow_anonymous`).
+    Off,
+    /// As configured.
+    On(AuthConfig),
 }
 
 impl Default for ServerOptions {
@@ -56,12 +80,50 @@ impl Default for ServerOptions {
             recording: None,
             history: SharedHistory::default(),
             allowed_hosts: Vec::new(),
+            auth: AuthChoice::Default,
+            allow_anonymous: false,
+            cors: Cors::SameOrigin,
+            tls: None,
         }
     }
 }
 
-/// Bind the listening socket now, so that a busy port or a bad address fails at once.
-pub fn bind(options: &ServerOptions) -> std::io::Result<std::net::TcpListener> {
+/// A bound socket, the authentication of the server that will serve it, and its TLS.
+pub struct Listener {
+    socket: std::net::TcpListener,
+    auth: Arc<Auth>,
+    tls: Option<Arc<rustls::ServerConfig>>,
+}
+
+impl std::fmt::Debug for Listener {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Listener")
+            .field("socket", &self.socket)
+            .field("tls", &self.tls.is_some())
+            .finish_non_exhaustive()
+    }
+}
+
+impl Listener {
+    /// The bound address.
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.socket.local_addr()
+    }
+
+    /// The authentication the server will use (its token, embed tokens).
+    pub fn auth(&self) -> &Arc<Auth> {
+        &self.auth
+    }
+
+    /// Whether it serves HTTPS.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+}
+
+/// Bind the listening socket now, so that a busy port, a bad address or a non-loopback address
+/// without authentication fails at once.
+pub fn bind(options: &ServerOptions) -> std::io::Result<Listener> {
     let ip: IpAddr = options.host.parse().map_err(|_| {
         std::io::Error::new(
             std::io::ErrorKind::InvalidInput,
@@ -71,25 +133,57 @@ pub fn bind(options: &ServerOptions) -> std::io::Result<std::net::TcpListener> {
             ),
         )
     })?;
-    let listener = std::net::TcpListener::bind(SocketAddr::new(ip, options.port))?;
-    listener.set_nonblocking(true)?;
-    if !ip.is_loopback() {
-        tracing::warn!("serving on {ip}, reachable from other machines, without authentication");
+    let config = match (&options.auth, ip.is_loopback()) {
+        (AuthChoice::Default, true) | (AuthChoice::Off, _) => None,
+        (AuthChoice::Default, false) => Some(
+            AuthConfig::with_token(None)
+                .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?,
+        ),
+        (AuthChoice::On(config), _) => Some(config.clone()),
+    };
+    if config.is_none() && !ip.is_loopback() && !options.allow_anonymous {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::PermissionDenied,
+            format!(
+                "{ip} is reachable from other machines, and without authentication everyone who \
+                 reaches it could read and change the dashboard: use auth (e.g. auth=\"token\"), \
+                 or say allow_anonymous=True (--allow-anonymous) if that is what you want"
+            ),
+        ));
     }
-    Ok(listener)
+    let tls = options.tls.as_ref().map(server_config).transpose()?;
+    let socket = std::net::TcpListener::bind(SocketAddr::new(ip, options.port))?;
+    socket.set_nonblocking(true)?;
+    if !ip.is_loopback() && tls.is_none() {
+        if config.is_some() {
+            tracing::warn!("serving on {ip} without TLS: the token and passwords travel in clear");
+        } else {
+            tracing::warn!(
+                "serving on {ip}, reachable from other machines, without authentication"
+            );
+        }
+    }
+    let auth = Arc::new(Auth::new(
+        config,
+        socket.local_addr()?.port(),
+        tls.is_some(),
+    ));
+    Ok(Listener { socket, auth, tls })
 }
 
 /// Serve until `shutdown` resolves.
 pub async fn serve(
-    listener: std::net::TcpListener,
+    listener: Listener,
     pipeline: Pipeline,
     options: &ServerOptions,
     shutdown: impl std::future::Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = tokio::net::TcpListener::from_std(listener)?;
+    let Listener { socket, auth, tls } = listener;
+    let listener = tokio::net::TcpListener::from_std(socket)?;
     let access = Arc::new(Access::new(
         listener.local_addr()?.ip(),
         &options.allowed_hosts,
+        options.cors.clone(),
     ));
     let (stop_hub, hub_stopped) = tokio::sync::watch::channel(false);
     let hub = Hub::spawn(
@@ -104,24 +198,37 @@ pub async fn serve(
             hub,
             history: options.history.clone(),
             recording: options.recording,
+            auth,
         },
         access,
     );
-    let result = axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    let shutdown = async move {
         shutdown.await;
         let _ = stop_hub.send(true);
-    })
-    .await;
-    result
+    };
+    match tls {
+        None => {
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+        Some(config) => {
+            // `tap_io` gives the listener axum's connect-info (the peer's address) for free.
+            use axum::serve::ListenerExt;
+            let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown)
+                .await
+        }
+    }
 }
 
 /// A server running on its own thread and runtime, as started from Python.
 pub struct ServerHandle {
     address: SocketAddr,
+    auth: Arc<Auth>,
+    tls: bool,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -131,6 +238,8 @@ impl ServerHandle {
     pub fn start(pipeline: Pipeline, options: ServerOptions) -> std::io::Result<Self> {
         let listener = bind(&options)?;
         let address = listener.local_addr()?;
+        let auth = Arc::clone(listener.auth());
+        let tls = listener.is_tls();
         let runtime = tokio::runtime::Builder::new_multi_thread()
             .worker_threads(2)
             .thread_name("streamviz-web-worker")
@@ -151,6 +260,8 @@ impl ServerHandle {
             })?;
         Ok(Self {
             address,
+            auth,
+            tls,
             stop: Some(stop),
             thread: Some(thread),
         })
@@ -161,14 +272,45 @@ impl ServerHandle {
         self.address
     }
 
-    /// The dashboard URL, e.g. `http://127.0.0.1:3000/`.
-    pub fn url(&self) -> String {
+    /// The dashboard's address, e.g. `http://127.0.0.1:3000/` (`https://` with TLS), without
+    /// credentials.
+    pub fn base_url(&self) -> String {
         let host = if self.address.ip().is_unspecified() {
             "127.0.0.1".to_owned()
         } else {
             self.address.ip().to_string()
         };
-        format!("http://{host}:{}/", self.address.port())
+        let scheme = if self.tls { "https" } else { "http" };
+        format!("{scheme}://{host}:{}/", self.address.port())
+    }
+
+    /// The dashboard URL to open, with the token when the server has one
+    /// (`http://127.0.0.1:3000/?token=...`).
+    pub fn url(&self) -> String {
+        match self.auth.token() {
+            Some(token) => format!("{}?token={token}", self.base_url()),
+            None => self.base_url(),
+        }
+    }
+
+    /// The access token, in token mode.
+    pub fn token(&self) -> Option<String> {
+        self.auth.token().map(str::to_owned)
+    }
+
+    /// A URL that opens widget `id` alone, read-only, until `expires` (epoch seconds; 0:
+    /// until [`rotate_embed_secret`](Self::rotate_embed_secret)).
+    pub fn embed_url(&self, id: &str, expires: u64) -> String {
+        format!(
+            "{}embed/{id}?embed={}",
+            self.base_url(),
+            self.auth.embed_token(id, expires)
+        )
+    }
+
+    /// Revoke every embed URL given out so far.
+    pub fn rotate_embed_secret(&self) {
+        self.auth.rotate_embed_secret();
     }
 
     /// Stop serving and wait for the server thread to end.

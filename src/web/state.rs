@@ -1,6 +1,11 @@
 //! The state every route shares: the engine, the live fan-out, the history of what a store holds,
-//! and the span of the recording served, if one is.
+//! the span of the recording served, if one is, and who may use it.
 
+use std::sync::Arc;
+
+use axum::extract::FromRef;
+
+use super::auth::Auth;
 use super::hub::Hub;
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
@@ -17,4 +22,12 @@ pub struct AppState {
     /// The first and last time of the recording served, when serving one
     /// (`ServerOptions::recording`).
     pub recording: Option<(f64, f64)>,
+    /// Authentication: sessions, credentials, embed tokens.
+    pub auth: Arc<Auth>,
+}
+
+impl FromRef<AppState> for Arc<Auth> {
+    fn from_ref(state: &AppState) -> Self {
+        Arc::clone(&state.auth)
+    }
 }

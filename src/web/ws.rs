@@ -1,26 +1,33 @@
 //! `GET /ws`: the handler only upgrades; each connection then runs [`client`], which sends
 //! `hello`, the snapshot (`config`, one `history` per widget, `stats`) and the live frames, and answers
-//! `push` messages from the client.
+//! `push` messages from the client when its principal may push. The holder of an embed token
+//! is sent its one widget only.
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::State;
+use axum::extract::{Extension, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast::error::RecvError;
 
+use super::auth::Principal;
 use super::hub::{HubFrame, Subscription};
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
 use crate::protocol::{
-    config_message, error_message, hello_message, history_messages, snapshot_stats_message,
+    config_message, error_message, hello_message, history_messages, scope_message,
+    snapshot_stats_message,
 };
 
 /// Upgrade to a WebSocket.
-pub async fn upgrade(ws: WebSocketUpgrade, State(state): State<AppState>) -> Response {
+pub async fn upgrade(
+    ws: WebSocketUpgrade,
+    State(state): State<AppState>,
+    Extension(principal): Extension<Principal>,
+) -> Response {
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| client(socket, state))
+        .on_upgrade(move |socket| client(socket, state, principal))
 }
 
 fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
@@ -38,7 +45,10 @@ fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
     messages
 }
 
-async fn client(socket: WebSocket, state: AppState) {
+async fn client(socket: WebSocket, state: AppState, principal: Principal) {
+    let only = principal.only_widget().map(str::to_owned);
+    let mut revoked = state.auth.embeds_revoked();
+    revoked.mark_unchanged();
     let _guard = state.hub.client_guard();
     let (mut sink, mut stream) = socket.split();
     if sink
@@ -56,6 +66,13 @@ async fn client(socket: WebSocket, state: AppState) {
     let mut outbox = snapshot_messages(&subscription);
     loop {
         for message in outbox.drain(..) {
+            let message = match &only {
+                None => message,
+                Some(widget) => match scope_message(message.as_str(), widget) {
+                    Some(scoped) => Utf8Bytes::from(scoped),
+                    None => continue,
+                },
+            };
             if sink.send(Message::Text(message)).await.is_err() {
                 return;
             }
@@ -71,8 +88,10 @@ async fn client(socket: WebSocket, state: AppState) {
                 }
                 Err(RecvError::Closed) => return,
             },
+            // An embed token's connection ends when embed tokens are revoked.
+            Ok(()) = revoked.changed(), if only.is_some() => return,
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) => outbox.push(reply_to(&state, text.as_str()).await.into()),
+                Some(Ok(Message::Text(text))) => outbox.push(reply_to(&state, &principal, text.as_str()).await.into()),
                 Some(Ok(Message::Binary(_))) => outbox.push(error_message("binary messages are not supported; send JSON text").into()),
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
@@ -81,7 +100,15 @@ async fn client(socket: WebSocket, state: AppState) {
     }
 }
 
-async fn reply_to(state: &AppState, text: &str) -> String {
+async fn reply_to(state: &AppState, principal: &Principal, text: &str) -> String {
+    if !principal.may_push() {
+        return error_message(&format!(
+            "pushing needs the producer role; this connection has {}",
+            principal
+                .role()
+                .map_or("an embed token (read-only)", |r| r.name())
+        ));
+    }
     let pipeline = state.pipeline.clone();
     let text = text.to_owned();
     match tokio::task::spawn_blocking(move || apply_push(&pipeline, &text)).await {

@@ -48,8 +48,64 @@ pub fn http(
     headers: &[(&str, &str)],
     body: &str,
 ) -> (u16, Value) {
+    let response = http_from(None, address, method, path, headers, body);
+    (
+        response.status,
+        serde_json::from_str(&response.body).unwrap_or(Value::Null),
+    )
+}
+
+/// A response as [`http_from`] read it.
+#[derive(Debug)]
+pub struct Response {
+    /// The status code.
+    pub status: u16,
+    /// The header lines, as sent.
+    pub headers: String,
+    /// The body, as text.
+    pub body: String,
+}
+
+impl Response {
+    /// The value of header `name` (case-insensitive), if sent.
+    pub fn header(&self, name: &str) -> Option<&str> {
+        self.headers.lines().find_map(|line| {
+            let (key, value) = line.split_once(':')?;
+            key.eq_ignore_ascii_case(name).then(|| value.trim())
+        })
+    }
+
+    /// The body as JSON (null when it is not JSON).
+    pub fn json(&self) -> Value {
+        serde_json::from_str(&self.body).unwrap_or(Value::Null)
+    }
+}
+
+/// [`http`] from the local address `source` (any 127.x.y.z reaches a loopback server), and the
+/// whole response.
+pub fn http_from(
+    source: Option<std::net::IpAddr>,
+    address: impl std::net::ToSocketAddrs,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &str)],
+    body: &str,
+) -> Response {
     use std::io::{Read, Write};
-    let mut stream = std::net::TcpStream::connect(address).unwrap();
+    let address = address.to_socket_addrs().unwrap().next().unwrap();
+    let socket = socket2::Socket::new(
+        socket2::Domain::for_address(address),
+        socket2::Type::STREAM,
+        None,
+    )
+    .unwrap();
+    if let Some(source) = source {
+        socket
+            .bind(&std::net::SocketAddr::new(source, 0).into())
+            .unwrap();
+    }
+    socket.connect(&address.into()).unwrap();
+    let mut stream: std::net::TcpStream = socket.into();
     let mut request = format!(
         "{method} {path} HTTP/1.1\r\nConnection: close\r\nContent-Length: {}\r\n",
         body.len()
@@ -63,8 +119,12 @@ pub fn http(
     let mut response = String::new();
     stream.read_to_string(&mut response).unwrap();
     let status = response[9..12].parse().unwrap();
-    let body = response.split_once("\r\n\r\n").map_or("", |(_, b)| b);
-    (status, serde_json::from_str(body).unwrap_or(Value::Null))
+    let (headers, body) = response.split_once("\r\n\r\n").unwrap_or((&response, ""));
+    Response {
+        status,
+        headers: headers.to_owned(),
+        body: body.to_owned(),
+    }
 }
 
 /// `GET url` (http://host:port/path): its body as JSON, which must come with 200.

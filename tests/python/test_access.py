@@ -25,9 +25,14 @@ socket.onclose = () => { if (window.result.socket !== "opened") window.result.so
 
 
 def serve_elsewhere(html: str) -> http.server.ThreadingHTTPServer:
+    """A site on another port (another origin) serving `html` (`RequestHandlerClass.html` may
+    be changed later)."""
+
     class Page(http.server.BaseHTTPRequestHandler):
+        html = ""
+
         def do_GET(self) -> None:
-            body = html.encode()
+            body = type(self).html.encode()
             self.send_response(200)
             self.send_header("Content-Type", "text/html")
             self.send_header("Content-Length", str(len(body)))
@@ -37,6 +42,7 @@ def serve_elsewhere(html: str) -> http.server.ThreadingHTTPServer:
         def log_message(self, *args: object) -> None:
             pass
 
+    Page.html = html
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
     threading.Thread(target=site.serve_forever, name="elsewhere", daemon=True).start()
     return site

@@ -193,20 +193,24 @@ WINDOW_SCRIPT = textwrap.dedent(
     t0 = 1_700_000_000_000
     for i in range(200):
         level.send(10.0 if i < 100 else 90.0, (t0 + i * 100) / 1000)
-    server = sv.start(mode=sys.argv[2], port=port)
+    access = {"auth": sys.argv[3]} if sys.argv[3] != "none" else {}
+    server = sv.start(mode=sys.argv[2], port=port, **access)
     assert server.window is not None
+    # The viewer got the token through its environment, not its command line.
+    assert server.token is None or server.token not in " ".join(server.window.args)
     print("WINDOW", server.window.pid, flush=True)
     sys.stdin.readline()  # the test has seen the window
     """
 )
 
 
-@pytest.mark.parametrize("mode", ["window", "both"])
-def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display, mode):
+@pytest.mark.parametrize("mode, auth", [("window", "none"), ("both", "none"), ("window", "token")])
+def test_start_mode_window_opens_a_viewer_that_outlives_the_script(display, mode, auth):
     port = free_port()
     env = {**os.environ, "DISPLAY": display, "STREAMVIZ_NO_DIALOG": "1", "STREAMVIZ_AUTOSTART": "0"}
+    env.pop("STREAMVIZ_TOKEN", None)
     # The viewer inherits the script's stderr: its first line says the window shows the dashboard.
-    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port), mode], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    script = subprocess.Popen([sys.executable, "-c", WINDOW_SCRIPT, str(port), mode, auth], env=env, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     assert script.stdout is not None and script.stdin is not None and script.stderr is not None
     word, pid_text = script.stdout.readline().split()
     assert word == "WINDOW"
