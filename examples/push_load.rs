@@ -27,8 +27,9 @@ fn main() {
     };
     let token = args.next();
     let url = format!("{}/api/v1/push", base.trim_end_matches('/'));
-    let declare =
-        serde_json::json!({"widgets": [{"id": "push_load", "kind": "metric", "max_points": 1000}]});
+    let declare = serde_json::json!({"widgets": [
+        {"id": "push_load", "kind": "metric", "options": {"max_points": 1000}}
+    ]});
     let updates: Vec<serde_json::Value> = (0..POINTS)
         .map(|i| serde_json::json!({"widget": "push_load", "value": i}))
         .collect();
