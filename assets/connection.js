@@ -1,8 +1,9 @@
 // The WebSocket to the server (`/ws`): every message parsed and handed on, the status shown in
 // the header, and a reconnection with backoff whenever the socket closes (the server sends a
-// fresh snapshot to every new connection).
+// fresh snapshot to every new connection). A connection refused because the session ended goes
+// to the sign-in page; an embed whose token was revoked says so and stops trying.
 
-import { state, withAccess } from "./state.js";
+import { embedId, state, withAccess } from "./state.js";
 
 // Show the connection's state (`live`, `reconnecting`, ...) in the header; a recording says
 // "Replay" while live.
@@ -18,7 +19,8 @@ export function connect(onMessage) {
   const open = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";
     const socket = new WebSocket(`${scheme}://${location.host}${withAccess("/ws")}`);
-    socket.onopen = () => { retryMs = 250; };
+    let opened = false;
+    socket.onopen = () => { opened = true; retryMs = 250; };
     socket.onmessage = (event) => {
       let message;
       try { message = JSON.parse(event.data); } catch (err) { console.error("bad message", err); return; }
@@ -26,8 +28,14 @@ export function connect(onMessage) {
     };
     socket.onclose = () => {
       setConnection("reconnecting", "Reconnecting…");
-      setTimeout(open, retryMs);
-      retryMs = Math.min(retryMs * 2, 5000);
+      const retry = () => { setTimeout(open, retryMs); retryMs = Math.min(retryMs * 2, 5000); };
+      if (opened) { retry(); return; }
+      // Refused before it opened: signed out (or revoked), or just a server that is away?
+      fetch(withAccess("/api/v1/auth/whoami")).then((r) => {
+        if (r.status !== 401) { retry(); return; }
+        if (embedId) { setConnection("signed-out", "No access"); return; }
+        location.assign(`/login?next=${encodeURIComponent(location.pathname + location.search)}`);
+      }, retry);
     };
     socket.onerror = () => socket.close();
   };

@@ -11,10 +11,17 @@ import urllib.request
 
 import stream_viz as sv
 
-ATTACK = """<!doctype html><title>elsewhere</title><script>
-window.result = {pushed: null, messages: 0, socket: "open?"};
+ATTACK = """<!doctype html><title>elsewhere</title>
+<iframe name="sink" id="sink"></iframe>
+<form id="form" method="POST" action="%(target)sapi/v1/push" enctype="text/plain" target="sink">
+<input name='{"updates": [{"widget": "cpu", "value": 667, "x": "' value='"}]}'></form>
+<script>
+window.result = {pushed: null, messages: 0, socket: "open?", form: null};
 const target = "%(target)s";
-fetch(target + "api/v1/push", {method: "POST", mode: "no-cors", headers: {"Content-Type": "text/plain"},
+document.getElementById("sink").onload = () => { if (window.result.form === "submitted") window.result.form = "answered"; };
+window.result.form = "submitted";
+document.getElementById("form").submit();
+fetch(target + "api/v1/push", {method: "POST", mode: "no-cors", credentials: "include", headers: {"Content-Type": "text/plain"},
   body: JSON.stringify({widgets: [{id: "injected", kind: "metric"}], updates: [{widget: "cpu", value: 666}]})})
   .then(() => { window.result.pushed = "sent"; }, () => { window.result.pushed = "failed"; });
 const socket = new WebSocket(target.replace("http", "ws") + "ws");
@@ -56,14 +63,14 @@ def test_a_page_on_another_site_can_neither_push_nor_stream(server, browser) -> 
     page = browser.new_page()
     try:
         page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
-        page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?'")
+        page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?' && window.result.form === 'answered'")
         result = page.evaluate("window.result")
     finally:
         page.close()
         site.shutdown()
         site.server_close()
     # The no-cors request was sent (its answer is opaque to the page): the server refused it.
-    assert result == {"pushed": "sent", "messages": 0, "socket": "refused"}, result
+    assert result == {"pushed": "sent", "messages": 0, "socket": "refused", "form": "answered"}, result
     assert sv.flush()
     assert [w["id"] for w in json.loads(sv._core.config_json())["widgets"]] == ["cpu"]
     assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0]

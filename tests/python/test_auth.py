@@ -20,8 +20,9 @@ import pytest
 import trustme
 
 import stream_viz as sv
+from stream_viz._serving import UNSET
 from conftest import ARTIFACTS, card
-from test_access import serve_elsewhere
+from test_access import ATTACK, serve_elsewhere
 
 PASSWORD = "wonderland-rabbit-hole"
 PRODUCER_KEY = "ingest-key-0123456789abcdef"
@@ -61,6 +62,16 @@ def test_the_token_url_signs_the_browser_in_and_the_address_bar_keeps_no_token(b
         assert len(cookies) == 1, cookies
         assert cookies[0]["httpOnly"] and cookies[0]["sameSite"] == "Strict"
         assert server.token not in cookies[0]["value"]
+        # The server restarts (sessions live in memory): the page goes to the sign-in page,
+        # which brings it back where it was.
+        port = server.port
+        sv.stop()
+        server = sv.start(port=port, auth="token")
+        page.wait_for_url(f"{server.base_url}login?next=%2F")
+        page.fill("#sv-password", server.token)
+        page.click("#sv-sign-in")
+        page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+        assert page.url == server.base_url
     finally:
         context.close()
     # Another browser without the token gets the sign-in page; the token typed in opens it.
@@ -159,9 +170,10 @@ def test_an_embed_url_shows_one_widget_in_another_site_s_page_until_revoked(brow
         own = inner.evaluate("() => fetch('/api/v1/widgets/cpu/data' + location.search).then(r => r.status)")
         other = inner.evaluate("() => fetch('/api/v1/widgets/secret_table/data' + location.search).then(r => r.status)")
         assert (own, other) == (200, 403)
-        # Rotating the secret revokes it: the open frame is cut off and cannot come back.
+        # Rotating the secret revokes it: the open frame is cut off and says it has no access.
         server.rotate_embed_secret()
-        inner.wait_for_function("window.streamviz.connection === 'reconnecting'")
+        inner.wait_for_function("window.streamviz.connection === 'signed-out'")
+        assert inner.text_content("#sv-status-text") == "No access"
         status = inner.evaluate("() => fetch('/api/v1/widgets/cpu/data' + location.search).then(r => r.status)")
         assert status == 401
     finally:
@@ -328,3 +340,42 @@ def test_cors_lets_the_listed_site_call_the_api_with_a_key_and_no_other(browser)
     # Its pages may frame the dashboard; the header says so.
     with urllib.request.urlopen(urllib.request.Request(server.url + "embed/cpu", headers={"Authorization": f"Bearer {key}"}), timeout=10) as response:
         assert response.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {listed_origin}"
+
+
+def test_a_signed_in_browser_visiting_another_site_lends_it_nothing(browser) -> None:
+    server = sv.start(port=0, auth="token")
+    sv.metric("cpu").send(1.0)
+    assert sv.flush()
+    site = serve_elsewhere(ATTACK % {"target": server.base_url})
+    context = browser.new_context()
+    page = context.new_page()
+    try:
+        page.goto(server.url)  # signed in: the session cookie is in this browser
+        page.wait_for_function("window.streamviz.connection === 'live'")
+        assert len(context.cookies()) == 1
+        page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+        page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?' && window.result.form === 'answered'")
+        result = page.evaluate("window.result")
+    finally:
+        context.close()
+        site.shutdown()
+        site.server_close()
+    assert result == {"pushed": "sent", "messages": 0, "socket": "refused", "form": "answered"}, result
+    assert sv.flush()
+    assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0]
+
+
+def test_configure_sets_who_may_use_the_server_it_starts() -> None:
+    sv.configure(auth={"type": "token", "token": "configured-token-0123456789"})
+    try:
+        server = sv.start(port=0)
+        assert server.token == "configured-token-0123456789"
+        assert request(server.base_url + "api/v1/widgets")[0] == 401
+        sv.stop()
+        # start() given other access options replaces what configure() set, for that server.
+        server = sv.start(port=0, auth=None)
+        assert server.token is None
+        assert request(server.base_url + "api/v1/widgets")[0] == 200
+    finally:
+        sv.stop()
+        sv._settings["auth"] = UNSET  # as if never configured, for the tests after this one
