@@ -632,23 +632,12 @@ def configure(
     )
     if database is not None:
         _core.persist(database, retention_text)
+    flags = {"autostart": autostart, "keep_alive": keep_alive, "allow_anonymous": allow_anonymous}
     with _lock:
-        if host is not None:
-            _settings["host"] = host
-        if port is not None:
-            _settings["port"] = port
-        if autostart is not None:
-            _settings["autostart"] = bool(autostart)
-        if keep_alive is not None:
-            _settings["keep_alive"] = bool(keep_alive)
-        if auth is not UNSET:
-            _settings["auth"] = auth
-        if cors is not UNSET:
-            _settings["cors"] = cors
-        if allow_anonymous is not None:
-            _settings["allow_anonymous"] = bool(allow_anonymous)
-        if tls is not None:
-            _settings["tls"] = tls
+        _settings.update({k: v for k, v in {"host": host, "port": port, "tls": tls}.items() if v is not None})
+        _settings.update({k: bool(v) for k, v in flags.items() if v is not None})
+        # None means "nobody signs in" / "same origin only" here: only an option not given is skipped.
+        _settings.update({k: v for k, v in {"auth": auth, "cors": cors}.items() if v is not UNSET})
 
 
 def _read_image(slot: str, path: object) -> bytes:

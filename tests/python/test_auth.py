@@ -40,6 +40,15 @@ def request(url: str, body: object | None = None, headers: dict[str, str] | None
             return err.code, json.loads(err.read())
 
 
+def sign_in(page, secret: str, user: str | None = None) -> None:
+    """Fill in the sign-in page and wait for the dashboard it leads to to go live."""
+    if user is not None:
+        page.fill("#sv-username", user)
+    page.fill("#sv-password", secret)
+    page.click("#sv-sign-in")
+    page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+
+
 def shot(page, name: str) -> None:
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"))
@@ -68,9 +77,7 @@ def test_the_token_url_signs_the_browser_in_and_the_address_bar_keeps_no_token(b
         sv.stop()
         server = sv.start(port=port, auth="token")
         page.wait_for_url(f"{server.base_url}login?next=%2F")
-        page.fill("#sv-password", server.token)
-        page.click("#sv-sign-in")
-        page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+        sign_in(page, server.token)
         assert page.url == server.base_url
     finally:
         context.close()
@@ -86,9 +93,7 @@ def test_the_token_url_signs_the_browser_in_and_the_address_bar_keeps_no_token(b
         page.click("#sv-sign-in")
         page.wait_for_selector(".sv-login-error")
         assert "Wrong" in page.inner_text(".sv-login-error")
-        page.fill("#sv-password", server.token)
-        page.click("#sv-sign-in")
-        page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+        sign_in(page, server.token)
         assert page.url == server.base_url
     finally:
         context.close()
@@ -118,10 +123,7 @@ def test_users_sign_in_on_the_login_page_and_their_role_holds(browser) -> None:
         page.fill("#sv-password", "wrong")
         page.click("#sv-sign-in")
         page.wait_for_selector(".sv-login-error")
-        page.fill("#sv-username", "alice")
-        page.fill("#sv-password", PASSWORD)
-        page.click("#sv-sign-in")
-        page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+        sign_in(page, PASSWORD, user="alice")
         assert page.url == server.url + "page/anything?theme=light", "back where she was going"
         # A viewer reads, and may not push, even from the dashboard's own page.
         status = page.evaluate(
@@ -294,10 +296,7 @@ def test_under_tls_users_sign_in_on_the_login_page(browser, certificate) -> None
     page = context.new_page()
     try:
         page.goto(server.url)
-        page.fill("#sv-username", "alice")
-        page.fill("#sv-password", PASSWORD)
-        page.click("#sv-sign-in")
-        page.wait_for_function("window.streamviz && window.streamviz.connection === 'live'")
+        sign_in(page, PASSWORD, user="alice")
         assert page.url == server.url
         (cookie,) = context.cookies()
         assert cookie["secure"]
