@@ -1,15 +1,23 @@
-"""Browser benchmark: a dashboard of 20 metrics updating at 10 Hz and one series of 1M points,
-in headless Chromium. Reports the main-thread time the page spends drawing per frame, how long
-the page takes to show the 1M series, and how long zooming into one second of it takes (detail
-fetched from the server and drawn). Run with a release build:
+"""Browser benchmark, in headless Chromium at 1600×1200:
 
-    maturin develop --release && python benches/browser_bench.py
+- `load`: a dashboard of 20 metrics updating at 10 Hz and one series of 1M points: the
+  main-thread time the page spends drawing per frame, how long the page takes to show the 1M
+  series, and how long zooming into one second of it takes (detail fetched and drawn);
+- `frames` (issue 15's cases, frames as the browser shows them): 20 live metrics of 2,000
+  points at 10 Hz; and 50 live charts (metrics and 2-4-series line charts, 1,000-10,000 points
+  each) at 10 Hz plus a 1M-point series: frame interval p50/p95/worst and the longest
+  main-thread task over 8 s.
+
+Run with a release build:
+
+    maturin develop --release && python benches/browser_bench.py [load] [frames]
 """
 
 from __future__ import annotations
 
 import os
 import platform
+import sys
 import threading
 import time
 
@@ -23,7 +31,115 @@ import stream_viz as sv  # noqa: E402
 T0 = time.time() - 1000.0
 
 
+# Frame intervals and long tasks, measured in the page for `seconds` after `warmup`.
+MEASURE_FRAMES = """([warmup, seconds]) => new Promise((resolve) => {
+  const frames = [], tasks = [];
+  const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
+  let start = null, last = null;
+  const frame = (t) => {
+    if (start === null) start = t;
+    if (t - start >= warmup * 1000) {
+      if (last === null) observer.observe({ type: "longtask" });
+      else frames.push(t - last);
+      last = t;
+    }
+    if (t - start < (warmup + seconds) * 1000) { requestAnimationFrame(frame); return; }
+    observer.disconnect();
+    frames.sort((a, b) => a - b);
+    const at = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
+    resolve({ frames: frames.length, fps: frames.length / seconds, p50: at(0.5), p95: at(0.95), worst: frames[frames.length - 1], longest: tasks.length ? Math.max(...tasks) : 0 });
+  };
+  requestAnimationFrame(frame);
+})"""
+
+
+def launch(p):
+    return p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
+
+
+def frames_case(name: str, build) -> dict:
+    """Declare and fill a dashboard with `build()` (returns a function sending one tick of
+    updates), serve it, feed it at 10 Hz, and measure frames in Chromium."""
+    sv.reset()
+    tick = build()
+    sv.flush(120)
+    server = sv.start(port=0)
+    stop = threading.Event()
+
+    def feed() -> None:
+        k = 0
+        while not stop.is_set():
+            tick(k)
+            k += 1
+            time.sleep(0.1)  # pacing to 10 Hz, not synchronisation
+
+    feeder = threading.Thread(target=feed, name="feeder", daemon=True)
+    feeder.start()
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport={"width": 1600, "height": 1200})
+            page.goto(server.url)
+            page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.size > 0", timeout=120_000)
+            result = page.evaluate(MEASURE_FRAMES, [3, 8])
+            browser.close()
+    finally:
+        stop.set()
+        feeder.join()
+        sv.stop()
+    result["case"] = name
+    return result
+
+
+def twenty_metrics():
+    now = time.time()
+    metrics = [sv.metric(f"m{i}", title=f"Metric {i}", max_points=2000) for i in range(20)]
+    for i, m in enumerate(metrics):
+        ts = now - 200 + np.arange(2000) * 0.1
+        m.send_many(np.sin(np.arange(2000) / 30 + i), ts)
+    return lambda k: [m.send(float(np.sin(k / 10 + i))) for i, m in enumerate(metrics)]
+
+
+def fifty_charts():
+    now = time.time()
+    sizes = (1000, 2000, 5000, 10000)
+    live: list = []
+    for i in range(50):
+        n = sizes[i % 4]
+        ts = now - n * 0.1 + np.arange(n) * 0.1
+        if i % 10 < 7:
+            m = sv.metric(f"m{i}", title=f"Metric {i}", max_points=n)
+            m.send_many(np.sin(np.arange(n) / 30 + i), ts)
+            live.append(lambda k, m=m, i=i: m.send(float(np.sin(k / 10 + i))))
+        else:
+            names = [f"s{j}" for j in range(2 + i % 3)]
+            chart = sv.line_chart(f"l{i}", title=f"Lines {i}", max_points=n, series=names)
+            for j, name in enumerate(names):
+                chart.send_many(name, np.cos(np.arange(n) / 40 + j), ts)
+            live.append(lambda k, c=chart, names=names: [c.send(name, float(np.cos(k / 10 + j))) for j, name in enumerate(names)])
+    big = sv.metric("big", title="1M points", max_points=1_000_000)
+    big.send_many(np.sin(np.arange(1_000_000) / 5000.0) * 100, now - 1000 + np.arange(1_000_000) / 1000.0)
+    return lambda k: [send(k) for send in live]
+
+
+def report_frames() -> None:
+    print("\n## frames as the browser shows them (real dashboard, today's ECharts renderer)")
+    print("| case | frames/s | frame p50 | p95 | worst | longest task |\n|---|---:|---:|---:|---:|---:|")
+    for name, build in (("20 metrics × 2,000 points, 10 Hz", twenty_metrics), ("50 charts × 1,000–10,000 points, 10 Hz, + 1M-point series", fifty_charts)):
+        r = frames_case(name, build)
+        print(f"| {name} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longest']:.0f} ms |")
+
+
 def main() -> None:
+    chosen = sys.argv[1:] or ["load", "frames"]
+    print(f"# {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}, {time.strftime('%Y-%m-%d')}")
+    if "load" in chosen:
+        report_load()
+    if "frames" in chosen:
+        report_frames()
+
+
+def report_load() -> None:
     n = 1_000_000
     big = sv.metric("big", max_points=n)
     values = np.sin(np.arange(n) / 5000.0) * 100
@@ -45,7 +161,7 @@ def main() -> None:
     feeder = threading.Thread(target=feed, name="feeder", daemon=True)
     feeder.start()
     with sync_playwright() as p:
-        browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu"])
+        browser = launch(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         started = time.perf_counter()
         page.goto(server.url)
@@ -77,7 +193,6 @@ def main() -> None:
     feeder.join()
     sv.stop()
     per_frame = stats["totalMs"] / max(1, stats["frames"])
-    print(f"machine: {platform.machine()}, {os.cpu_count()} CPUs, Python {platform.python_version()}")
     print(f"page load until the 1M series is drawn: {load_s:.2f} s (history sent: {history} points after M4)")
     print(f"20 metrics at 10 Hz for 10 s: {stats['frames']} frames, {stats['widgets']} widget redraws, "
           f"main-thread drawing {per_frame:.2f} ms per frame on average, {stats['maxMs']:.1f} ms worst")
