@@ -4,6 +4,7 @@
 // maps the modules.
 
 import { buildCard, disposeCard, restoreOnEscape, showLosses } from "./cards.js";
+import { drawnOf, showTipAt } from "./charts.js";
 import { connect, setConnection } from "./connection.js";
 import { initControls } from "./controls.js";
 import { layout } from "./layout.js";
@@ -15,9 +16,12 @@ import { embedId, state } from "./state.js";
 import { applyBranding, applyTheme } from "./theme.js";
 import { zoomTo } from "./zoom.js";
 
-// Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets) and
-// seek(t) in a recording.
+// Exposed for tests and debugging: read-only use, plus zoomTo(id, min, max) (null resets),
+// seek(t) in a recording, drawn(id) (what a time-series chart shows, whatever draws it) and
+// showTip(id, series, index).
 window.streamviz = state;
+state.drawn = (id) => drawnOf(state.widgets.get(id));
+state.showTip = (id, series, index) => showTipAt(state.widgets.get(id), series, index);
 state.zoomTo = (id, min, max) => {
   const widget = state.widgets.get(id);
   if (widget) zoomTo(widget, min, max);

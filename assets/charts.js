@@ -59,6 +59,29 @@ function exactTooltip(params) {
   return `<div class="sv-tip-time">${head}</div>${rows.join("<br>")}`;
 }
 
+// What a time-series chart shows now, whatever library draws it (`window.streamviz.drawn(id)`,
+// for tests and tools): its series (name and [time, value] points as drawn), the time span of
+// its axis and the extent of its value axis, and its height in pixels; null before it is drawn.
+export function drawnOf(widget) {
+  const chart = widget && widget.chart;
+  if (!chart) return null;
+  const option = chart.getOption();
+  const xAxis = (option.xAxis || [])[0] || {};
+  let y = null;
+  try { y = chart.getModel().getComponent("yAxis").axis.scale.getExtent(); } catch (err) { y = null; }
+  return {
+    series: (option.series || []).map((s) => ({ name: s.name, data: s.data })),
+    x: xAxis.min != null && xAxis.max != null ? [xAxis.min, xAxis.max] : null,
+    y,
+    height: chart.getHeight(),
+  };
+}
+
+// Show the tooltip of series `seriesIndex` at its point `dataIndex` (`window.streamviz.showTip`).
+export function showTipAt(widget, seriesIndex, dataIndex) {
+  if (widget && widget.chart) widget.chart.dispatchAction({ type: "showTip", seriesIndex, dataIndex });
+}
+
 // Remove a widget's chart (its card is going).
 export function disposeChart(widget) {
   if (widget.resize) widget.resize.disconnect();

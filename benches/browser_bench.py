@@ -166,7 +166,7 @@ def report_load() -> None:
         started = time.perf_counter()
         page.goto(server.url)
         # Until the chart draws the history (a frame may draw the empty card before it arrives).
-        page.wait_for_function("(() => { const w = window.streamviz.widgets.get('big'); return w && w.chart && w.data.points.length > 0 && w.chart.getOption().series[0].data.length > 0; })()", timeout=120_000)
+        page.wait_for_function("(() => { const w = window.streamviz.widgets.get('big'); return w && w.data.points.length > 0 && window.streamviz.drawn('big')?.series[0].data.length > 0; })()", timeout=120_000)
         load_s = time.perf_counter() - started
         history = page.evaluate("window.streamviz.widgets.get('big').data.points.length")
         page.evaluate("window.streamviz.renderStats = {frames: 0, widgets: 0, totalMs: 0, maxMs: 0}")
@@ -183,7 +183,7 @@ def report_load() -> None:
                 const check = () => {{
                     const d = w.detail;
                     // A new detail, fetched for this span, drawn.
-                    if (d && d !== before && d.key !== null && w.chart.getOption().series[0].data.length === 1001) resolve(performance.now() - t);
+                    if (d && d !== before && d.key !== null && window.streamviz.drawn('big').series[0].data.length === 1001) resolve(performance.now() - t);
                     else requestAnimationFrame(check);
                 }};
                 check();

@@ -34,14 +34,14 @@ def test_a_million_points_load_decimated_and_zoom_to_full_detail(server, page) -
     start = T0 * 1000 + 500_000
     page.evaluate(f"window.streamviz.zoomTo('big', {start}, {start + 1000})")
     page.wait_for_function("(() => { const d = window.streamviz.widgets.get('big').detail; return d && d.key !== null; })()")
-    page.wait_for_function("window.streamviz.widgets.get('big').chart.getOption().series[0].data.length === 1001")
-    drawn = page.evaluate("window.streamviz.widgets.get('big').chart.getOption().series[0].data")
+    page.wait_for_function("window.streamviz.drawn('big')?.series[0].data.length === 1001")
+    drawn = page.evaluate("window.streamviz.drawn('big').series[0].data")
     expected = np.sin(np.arange(500_000, 501_001) / 5000.0) * 100 + np.arange(500_000, 501_001) % 7
     assert [p[0] for p in drawn] == [start + i for i in range(1001)]
     assert np.allclose([p[1] for p in drawn], expected)
     page.screenshot(path=str(ARTIFACTS / "bigdata-zoomed.png"), full_page=True)
     page.evaluate("window.streamviz.zoomTo('big', null)")
-    page.wait_for_function("window.streamviz.widgets.get('big').chart.getOption().series[0].data.length === window.streamviz.widgets.get('big').data.points.length")
+    page.wait_for_function("window.streamviz.drawn('big')?.series[0].data.length === window.streamviz.widgets.get('big').data.points.length")
 
 
 def test_the_range_endpoint_decimates_to_the_width_and_refuses_bad_queries(server) -> None:

@@ -38,7 +38,13 @@ def declare_all():
 
 
 def chart_option(page, widget_id):
+    """The ECharts option of a widget drawn with ECharts (gauge, bar chart, heatmap)."""
     return page.evaluate(f"window.streamviz.widgets.get({widget_id!r}).chart.getOption()")
+
+
+def drawn(page, widget_id):
+    """What a time-series chart shows, whatever library draws it."""
+    return page.evaluate(f"window.streamviz.drawn({widget_id!r})")
 
 
 def test_every_widget_kind_renders_the_values_sent(server, page):
@@ -52,14 +58,14 @@ def test_every_widget_kind_renders_the_values_sent(server, page):
     # metric: the latest value in the header, 30 points on the chart, threshold level applied
     assert card(page, "cpu").locator(".sv-value").inner_text().replace("\n", "") == "79%"
     assert card(page, "cpu").locator(".sv-value").get_attribute("data-level") == "warning"
-    series = chart_option(page, "cpu")["series"][0]["data"]
+    series = drawn(page, "cpu")["series"][0]["data"]
     assert len(series) == 30 and series[-1] == [1_700_000_029_000, 79]
     # stat: formatted number and its delta
     assert card(page, "orders").locator(".sv-stat-number").inner_text() == "15,234"
     assert card(page, "orders").locator(".sv-delta").inner_text() == "▲ +234"
     assert card(page, "orders").locator(".sv-delta").get_attribute("data-direction") == "good"
     # its sparkline spaces the values evenly, even when sent within the same millisecond
-    sparkline = chart_option(page, "orders")["series"][0]["data"]
+    sparkline = drawn(page, "orders")["series"][0]["data"]
     assert [value for _, value in sparkline[-2:]] == [15_000, 15_234] and sparkline[-1][0] > sparkline[-2][0]
     # gauge: the dial's value
     assert chart_option(page, "temp")["series"][0]["data"][0]["value"] == 62
@@ -68,7 +74,7 @@ def test_every_widget_kind_renders_the_values_sent(server, page):
     assert (gauge["min"], gauge["max"]) == (0, 100)
     assert gauge["axisLine"]["lineStyle"]["color"] == [[0.5, "green"], [1, "red"]]
     # line chart: both series with their points
-    option = chart_option(page, "latency")
+    option = drawn(page, "latency")
     assert [s["name"] for s in option["series"]] == ["api", "db"]
     assert option["series"][1]["data"][-1] == [1_700_000_029_000, 49]
     # bar chart: categories in declared order with their values

@@ -83,7 +83,7 @@ def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server,
     page.mouse.move(box["x"] + 200, y, steps=5)
     page.mouse.up()
     page.wait_for_function("window.streamviz.widgets.get('cpu').zoom !== null")
-    drawn_span = "(() => { const a = window.streamviz.widgets.get('cpu').chart.getOption().xAxis[0]; return a.max - a.min; })()"
+    drawn_span = "(() => { const x = window.streamviz.drawn('cpu').x; return x[1] - x[0]; })()"
     page.wait_for_function(f"{drawn_span} < 300000 * 0.6")
     low, high = x_span(page, "cpu")
     assert low is not None and high is not None and 0 < high - low < 300_000 * 0.6
@@ -98,7 +98,7 @@ def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server,
     page.mouse.move(box["x"] + 200, y, steps=5)
     page.mouse.up()
     page.keyboard.up("Shift")
-    page.wait_for_function(f"window.streamviz.widgets.get('cpu').chart.getOption().xAxis[0].min > {before[0]}")
+    page.wait_for_function(f"window.streamviz.drawn('cpu').x[0] > {before[0]}")
     after = x_span(page, "cpu")
     assert after[0] > before[0] and abs((after[1] - after[0]) - (before[1] - before[0])) < 1, "panned later in time"
 
@@ -155,7 +155,7 @@ def test_tooltips_show_exact_values_and_a_widget_can_be_maximised(server, page) 
     sv.flush()
     page.goto(server.url)
     wait_rendered(page, "cpu", 2)
-    page.evaluate("window.streamviz.widgets.get('cpu').chart.dispatchAction({type: 'showTip', seriesIndex: 0, dataIndex: 0})")
+    page.evaluate("window.streamviz.showTip('cpu', 0, 0)")
     tip = page.locator("[data-widget=cpu] .sv-tip-time")
     tip.wait_for()
     assert tip.inner_text().endswith(".123")
@@ -165,7 +165,7 @@ def test_tooltips_show_exact_values_and_a_widget_can_be_maximised(server, page) 
     box = page.locator("[data-widget=cpu]").bounding_box()
     viewport = page.viewport_size
     assert box and viewport and box["width"] > viewport["width"] - 40 and box["height"] > viewport["height"] - 40
-    page.wait_for_function("window.streamviz.widgets.get('cpu').chart.getHeight() > 600")
+    page.wait_for_function("window.streamviz.drawn('cpu').height > 600")
     page.screenshot(path=str(ARTIFACTS / "interaction-maximised.png"))
     page.keyboard.press("Escape")
     box = page.locator("[data-widget=cpu]").bounding_box()

@@ -122,7 +122,7 @@ def test_pages_sidebar_columns_tabs_and_expanders_in_the_browser(server, page) -
     right = page.locator("[data-widget=orders]").bounding_box()
     assert left and right and left["x"] < right["x"] and abs(left["y"] - right["y"]) < 1
     assert 1.8 < left["width"] / right["width"] < 2.2, (left, right)
-    assert page.locator("[data-widget=latency]").evaluate("c => window.streamviz.widgets.get('latency').chart.getOption().series[0].data[0][1]") == 12.5
+    assert page.locator("[data-widget=latency]").evaluate("c => window.streamviz.drawn('latency').series[0].data[0][1]") == 12.5
     assert page.locator("[data-widget=pressure]").evaluate("c => getComputedStyle(c).gridColumnStart") == "span 2"
     assert not page.locator("[data-widget=errors]").is_visible(), "the Logs tab is not open"
     page.screenshot(path=str(ARTIFACTS / "layout-operations-live.png"), full_page=True)

@@ -271,7 +271,7 @@ def test_a_longer_time_range_shows_stored_history_beyond_the_ring(tmp_path: Path
     page.goto(server.url)
     page.wait_for_function("(() => { const w = window.streamviz.widgets.get('cpu'); return w && w.chart && w.data.points.length === 500; })()")
     page.locator("#sv-range").select_option("6h")
-    drawn = "window.streamviz.widgets.get('cpu').chart.getOption().series[0].data"
+    drawn = "window.streamviz.drawn('cpu').series[0].data"
     page.wait_for_function(f"{drawn}[0][0] === {start_ms}", timeout=15_000)
     points = page.evaluate(drawn)
     # The older part comes decimated to the chart's width (M4 keeps each column's extremes).

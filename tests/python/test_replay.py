@@ -99,7 +99,7 @@ def test_a_browser_scrubs_a_recording_and_every_widget_follows(replay, page) -> 
     page.wait_for_function("document.getElementById('sv-status-text').textContent === 'Replay'")
 
     # At the end: the last state, and "All" reaches back to the first stored point.
-    drawn = "window.streamviz.widgets.get('cpu').chart.getOption().series[0].data"
+    drawn = "window.streamviz.drawn('cpu').series[0].data"
     page.wait_for_function(f"{drawn}.length > 100 && {drawn}[0][0] === {span['from']}", timeout=15_000)
     assert rows(page) == [["a", "ERROR", "crash"]]
     assert card(page, "status").locator(".sv-text").inner_text() == "recovering"

@@ -165,7 +165,7 @@ def test_the_browser_draws_closed_windows_and_the_open_one_and_follows_them_live
         latency.send(100.0 + i, t0 + 10 + i / 10)
     sv.flush()
     page.goto(server.url)
-    page.wait_for_function("window.streamviz.widgets.get('latency')?.chart?.getOption().series.length === 2")
+    page.wait_for_function("window.streamviz.drawn('latency')?.series.length === 2")
     assert page.locator("[data-widget=latency] .sv-card-caption").inner_text() == "max per 1s"
     closed, open_window = chart_option(page, "latency")["series"]
     assert closed["data"] == [[t0 * 1000 + 1000 * (k + 1), 9.0 + k] for k in range(10)]
