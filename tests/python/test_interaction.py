@@ -10,14 +10,14 @@ import time
 from pathlib import Path
 
 from conftest import ARTIFACTS
-from test_browser import chart_option
+from test_browser import drawn
 
 import stream_viz as sv
 
 
 def x_span(page, widget_id: str) -> tuple[float | None, float | None]:
-    axis = chart_option(page, widget_id)["xAxis"][0]
-    return axis.get("min"), axis.get("max")
+    span = drawn(page, widget_id)["x"]
+    return (span[0], span[1]) if span else (None, None)
 
 
 def wait_rendered(page, widget_id: str, points: int) -> None:
@@ -44,11 +44,11 @@ def test_pause_freezes_the_view_and_resume_catches_up(server, page) -> None:
     # ... while the view stays as it was, over several frames.
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert page.locator("[data-widget=cpu] .sv-value").get_attribute("data-value") == "1"
-    assert len(chart_option(page, "cpu")["series"][0]["data"]) == 1
+    assert len(drawn(page, "cpu")["series"][0]["data"]) == 1
 
     page.locator("#sv-pause").click()
     page.wait_for_function("document.querySelector('[data-widget=cpu] .sv-value').dataset.value === '4'")
-    assert len(chart_option(page, "cpu")["series"][0]["data"]) == 4
+    assert len(drawn(page, "cpu")["series"][0]["data"]) == 4
 
 
 def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server, page) -> None:
@@ -70,8 +70,8 @@ def test_the_time_range_sets_the_visible_span_and_drag_zoom_overrides_it(server,
         assert low is not None and high is not None
         assert high - low == 300_000
         assert abs(high - time.time() * 1000) < 10_000, "the window ends now"
-    drawn = chart_option(page, "cpu")["series"][0]["data"]
-    assert 295 <= len(drawn) <= 305, "only the points in view are drawn (one more on each side)"
+    points = drawn(page, "cpu")["series"][0]["data"]
+    assert 295 <= len(points) <= 305, "only the points in view are drawn (one more on each side)"
     page.screenshot(path=str(ARTIFACTS / "interaction-range-5m.png"), full_page=True)
 
     # Drag across the middle of the chart: that chart zooms to the span dragged over.
