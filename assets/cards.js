@@ -4,6 +4,7 @@
 import { disposeChart } from "./charts.js";
 import { css, el } from "./dom.js";
 import { compactCount, windowCaption } from "./format.js";
+import { unwatchNearView, watchNearView } from "./render.js";
 import { markDirty } from "./scheduler.js";
 import { state, withAccess } from "./state.js";
 import { CHART_KINDS, kinds } from "./widgets/index.js";
@@ -25,6 +26,7 @@ export function buildCard(widget) {
   showLosses(widget);
   card.append(head);
   widget.card = card;
+  watchNearView(widget);
   head.append(buildTools(widget));
   const kind = kinds[spec.kind];
   if (kind) kind.build(widget, card, head);
@@ -33,6 +35,7 @@ export function buildCard(widget) {
 
 // Remove a widget's card and chart.
 export function disposeCard(widget) {
+  unwatchNearView(widget);
   disposeChart(widget);
   widget.card.remove();
 }

@@ -22,6 +22,7 @@ export const state = {
   lastSeq: 0,
   messages: 0,
   paused: false,
+  skipFar: true, // cards far from the viewport wait to be redrawn until they come near (render.js)
   renderStats: { frames: 0, widgets: 0, totalMs: 0, maxMs: 0 }, // main-thread time spent drawing
   range: { kind: "all" }, // or {kind: "last", ms} or {kind: "custom", from, to}
   replay: null, // serving a recording: {from, to, at}, `at` the scrubbed time (ms)

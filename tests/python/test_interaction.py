@@ -170,3 +170,33 @@ def test_tooltips_show_exact_values_and_a_widget_can_be_maximised(server, page) 
     page.keyboard.press("Escape")
     box = page.locator("[data-widget=cpu]").bounding_box()
     assert box and box["height"] < 400
+
+
+def test_cards_far_from_the_view_wait_and_catch_up_when_scrolled_to(server, page) -> None:
+    metrics = [sv.metric(f"m{i}") for i in range(60)]
+    for m in metrics:
+        m.send(1.0)
+    sv.flush()
+    page.goto(server.url)
+    # Every card is drawn once, far ones included (a full-page screenshot shows them).
+    page.wait_for_function("window.streamviz.widgets.size === 60 && [...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
+    page.wait_for_function("window.streamviz.widgets.get('m59').nearView === false && window.streamviz.widgets.get('m0').nearView === true")
+    rendered = "(id) => Number(window.streamviz.widgets.get(id).card.dataset.rendered)"
+    near_before, far_before = page.evaluate(f"[({rendered})('m0'), ({rendered})('m59')]")
+    for m in metrics:
+        m.send(2.0)
+    sv.flush()
+    # The near card is redrawn with the new point; the far one holds the point, undrawn.
+    page.wait_for_function(f"({rendered})('m0') > {near_before} && window.streamviz.drawn('m0').series[0].data.length === 2")
+    page.wait_for_function("window.streamviz.widgets.get('m59').data.points.length === 2")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.evaluate(f"({rendered})('m59')") == far_before
+    assert len(drawn(page, "m59")["series"][0]["data"]) == 1
+    # Scrolled to, it catches up at once.
+    page.locator("[data-widget=m59]").scroll_into_view_if_needed()
+    page.wait_for_function("window.streamviz.drawn('m59').series[0].data.length === 2")
+    assert card_value(page, "m59") == "2"
+
+
+def card_value(page, widget_id: str) -> str:
+    return page.locator(f"[data-widget={widget_id}] .sv-value").get_attribute("data-value") or ""
