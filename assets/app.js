@@ -45,6 +45,7 @@ function onMessage(message) {
       layout();
       break;
     case "history":
+      change.widget.newHistory = true; // drawn even far from the viewport (render.js)
       markDirty(change.widget);
       if (state.replay && state.replay.at < state.replay.to) replayWidget(change.widget); // scrubbed back
       break;

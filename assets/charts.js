@@ -60,19 +60,32 @@ function exactTooltip(params) {
 }
 
 // What a time-series chart shows now, whatever library draws it (`window.streamviz.drawn(id)`,
-// for tests and tools): its series (name and [time, value] points as drawn), the time span of
-// its axis and the extent of its value axis, and its height in pixels; null before it is drawn.
+// for tests and tools); null before it is drawn:
+// - `series`: each one's `name`, `data` ([time, value] points as drawn), line `color` (null:
+//   the palette's) and whether it is `dashed` (a windowed metric's open window);
+// - `lines` (threshold lines: `value`, `color`) and `zones` (tinted bands from `from` up:
+//   `from`, `color`);
+// - `x`: the time span of its axis (null: fitted to the data); `y`: the extent of its value
+//   axis; `yAxis`: the axis as declared (`name`, `min`, `max`);
+// - `legendColor`: the legend's text colour (null without a legend); `height` in pixels.
 export function drawnOf(widget) {
   const chart = widget && widget.chart;
   if (!chart) return null;
   const option = chart.getOption();
   const xAxis = (option.xAxis || [])[0] || {};
+  const yAxis = (option.yAxis || [])[0] || {};
+  const first = (option.series || [])[0] || {};
   let y = null;
   try { y = chart.getModel().getComponent("yAxis").axis.scale.getExtent(); } catch (err) { y = null; }
+  const style = (s) => s.lineStyle || {};
   return {
-    series: (option.series || []).map((s) => ({ name: s.name, data: s.data })),
+    series: (option.series || []).map((s) => ({ name: s.name, data: s.data, color: style(s).color ?? null, dashed: style(s).type === "dashed" })),
+    lines: ((first.markLine || {}).data || []).map((m) => ({ value: m.yAxis, color: (m.lineStyle || {}).color ?? null })),
+    zones: ((first.markArea || {}).data || []).map((z) => ({ from: z[0].yAxis, color: (z[0].itemStyle || {}).color ?? null })),
     x: xAxis.min != null && xAxis.max != null ? [xAxis.min, xAxis.max] : null,
     y,
+    yAxis: { name: yAxis.name ?? null, min: yAxis.min ?? null, max: yAxis.max ?? null },
+    legendColor: (((option.legend || [])[0] || {}).textStyle || {}).color ?? null,
     height: chart.getHeight(),
   };
 }

@@ -1,7 +1,8 @@
 // Drawing a frame: each widget marked dirty since the last frame is drawn by its kind's
 // renderer, if it is visible (others are drawn when they are shown) and near the viewport (a
-// card scrolled far away is drawn once, then again when it comes near); paused, nothing is
-// drawn and the models keep updating. The time spent is counted in `state.renderStats`.
+// card far away is drawn with each history it is sent, then again when it comes near);
+// paused, nothing is drawn and the models keep updating. The time spent is counted in
+// `state.renderStats`.
 
 import { isVisible } from "./dom.js";
 import { markDirty, onFrame } from "./scheduler.js";
@@ -47,8 +48,9 @@ export function startRendering() {
     let drawn = 0;
     for (const widget of dirty) {
       if (!isVisible(widget)) continue; // drawn when its page, tab or expander is shown
-      // Far from the viewport and drawn before: drawn again when it comes near.
-      if (state.skipFar && widget.nearView === false && Number(widget.card.dataset.rendered) > 0) { widget.stale = true; continue; }
+      // Far from the viewport and drawn since its history came: drawn again when it comes near.
+      if (state.skipFar && widget.nearView === false && !widget.newHistory && Number(widget.card.dataset.rendered) > 0) { widget.stale = true; continue; }
+      widget.newHistory = false;
       try { render(widget); drawn++; } catch (err) { console.error("render failed for", widget.spec.id, err); }
     }
     const elapsed = performance.now() - started;

@@ -178,8 +178,8 @@ def test_cards_far_from_the_view_wait_and_catch_up_when_scrolled_to(server, page
         m.send(1.0)
     sv.flush()
     page.goto(server.url)
-    # Every card is drawn once, far ones included (a full-page screenshot shows them).
-    page.wait_for_function("window.streamviz.widgets.size === 60 && [...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
+    # Every card is drawn with its history, far ones included (a full-page screenshot shows them).
+    page.wait_for_function("window.streamviz.widgets.size === 60 && [...window.streamviz.widgets.keys()].every(id => window.streamviz.drawn(id)?.series[0].data.length === 1)")
     page.wait_for_function("window.streamviz.widgets.get('m59').nearView === false && window.streamviz.widgets.get('m0').nearView === true")
     rendered = "(id) => Number(window.streamviz.widgets.get(id).card.dataset.rendered)"
     near_before, far_before = page.evaluate(f"[({rendered})('m0'), ({rendered})('m59')]")

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import ARTIFACTS
-from test_browser import card, chart_option, declare_all
+from test_browser import card, declare_all, drawn
 
 import stream_viz as sv
 
@@ -60,9 +60,9 @@ def test_a_custom_theme_colours_the_page_and_the_charts(server, page) -> None:
     assert styles(page, "body", "backgroundColor", "color", "fontFamily") == [rgb("#1a1a2e"), rgb("#e0e0e0"), "\"DejaVu Serif\", serif"]
     assert styles(page, ".sv-card", "backgroundColor") == [rgb("#16213e")]
     assert styles(page, ".sv-card-title", "color") == [rgb("#888888")]
-    series = chart_option(page, "cpu")["series"][0]
-    assert series["lineStyle"]["color"] == "#ff7f11", "the chart uses the theme's primary colour"
-    assert series["markLine"]["data"][0]["lineStyle"]["color"] == "#ffd93d"
+    shown = drawn(page, "cpu")
+    assert shown["series"][0]["color"] == "#ff7f11", "the chart uses the theme's primary colour"
+    assert shown["lines"][0]["color"] == "#ffd93d"
     assert styles(page, "[data-widget=cpu] .sv-value", "color") == [rgb("#ffd93d")], "75 is at warning level"
     ARTIFACTS.mkdir(exist_ok=True)
     page.screenshot(path=str(ARTIFACTS / "theme-custom.png"), full_page=True)
@@ -71,7 +71,7 @@ def test_a_custom_theme_colours_the_page_and_the_charts(server, page) -> None:
     page.goto(server.url + "embed/cpu?theme=light")
     page.wait_for_function("Number(document.querySelector('[data-widget=cpu]')?.dataset.rendered) > 0")
     assert styles(page, "body", "backgroundColor") == [rgb("#f4f6fa")]
-    assert chart_option(page, "cpu")["series"][0]["lineStyle"]["color"] == "#0077b6"
+    assert drawn(page, "cpu")["series"][0]["color"] == "#0077b6"
     page.screenshot(path=str(ARTIFACTS / "theme-embed-light.png"), full_page=True)
 
 
@@ -85,7 +85,7 @@ def test_every_widget_kind_in_the_light_theme(server, page) -> None:
     assert styles(page, ".sv-card", "backgroundColor") == [rgb("#ffffff")]
     assert not page.locator("#sv-sidebar").is_visible(), "no sidebar was declared"
     assert card(page, "orders").locator(".sv-stat-number").inner_text() == "15,234"
-    assert chart_option(page, "latency")["legend"][0]["textStyle"]["color"] == "#64748b"
+    assert drawn(page, "latency")["legendColor"] == "#64748b"
     page.screenshot(path=str(ARTIFACTS / "dashboard-all-widgets-light.png"), full_page=True)
 
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from conftest import ARTIFACTS
-from test_browser import chart_option
+from test_browser import chart_option, drawn
 
 import stream_viz as sv
 
@@ -19,10 +19,10 @@ def test_metric_threshold_zones_tint_the_warning_and_critical_bands(server, page
     sv.flush()
     page.goto(server.url)
     page.wait_for_function("window.streamviz.widgets.get('cpu')?.chart && window.streamviz.widgets.get('cpu').data.points.length === 5")
-    zones = chart_option(page, "cpu")["series"][0]["markArea"]["data"]
-    assert chart_option(page, "cpu")["series"][0]["lineStyle"]["color"] == "#12ab34", "the metric's own colour"
+    shown = drawn(page, "cpu")
+    assert shown["series"][0]["color"] == "#12ab34", "the metric's own colour"
     assert page.locator("[data-widget=cpu] .sv-unit").inner_text() == "%"
-    assert [(z[0]["yAxis"], z[0]["itemStyle"]["color"]) for z in zones] == [(70, "#eab308"), (90, "#ef4444")]
+    assert [(z["from"], z["color"]) for z in shown["zones"]] == [(70, "#eab308"), (90, "#ef4444")]
     y_max = page.evaluate("window.streamviz.drawn('cpu').y[1]")
     assert 95 <= y_max <= 150, "the zones do not stretch the value axis"
     page.locator("[data-widget=cpu]").screenshot(path=str(ARTIFACTS / "metric-threshold-zones.png"))
@@ -127,10 +127,9 @@ def test_line_chart_stat_text_and_table_options_render_as_declared(server, page)
     page.goto(server.url)
     page.wait_for_function("window.streamviz.widgets.size === 5 && [...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
 
-    option = chart_option(page, "latency")
-    axis = option["yAxis"][0]
-    assert (axis["name"], axis["min"], axis["max"]) == ("ms", 0, 500)
-    assert [(s["name"], s["lineStyle"].get("color")) for s in option["series"]] == [("API p95", "#ff0000"), ("db", None)]
+    shown = drawn(page, "latency")
+    assert shown["yAxis"] == {"name": "ms", "min": 0, "max": 500}
+    assert [(s["name"], s["color"]) for s in shown["series"]] == [("API p95", "#ff0000"), ("db", None)]
     # An increase is bad news for errors; with "off" the delta is neutral.
     assert page.locator("[data-widget=errors] .sv-delta").get_attribute("data-direction") == "bad"
     assert page.locator("[data-widget=flat] .sv-delta").get_attribute("data-direction") == "neutral"

@@ -155,7 +155,7 @@ def test_window_options_are_checked_at_declaration():
 
 def test_the_browser_draws_closed_windows_and_the_open_one_and_follows_them_live(server, page):
     from conftest import ARTIFACTS
-    from test_browser import chart_option
+    from test_browser import drawn
 
     latency = sv.metric("latency", title="Latency", unit=" ms", window="1s", aggregation="max", color="#ff00ff")
     t0 = 1_700_000_000.0
@@ -167,11 +167,11 @@ def test_the_browser_draws_closed_windows_and_the_open_one_and_follows_them_live
     page.goto(server.url)
     page.wait_for_function("window.streamviz.drawn('latency')?.series.length === 2")
     assert page.locator("[data-widget=latency] .sv-card-caption").inner_text() == "max per 1s"
-    closed, open_window = chart_option(page, "latency")["series"]
+    closed, open_window = drawn(page, "latency")["series"]
     assert closed["data"] == [[t0 * 1000 + 1000 * (k + 1), 9.0 + k] for k in range(10)]
     assert open_window["name"] == "open window (so far)"
     assert open_window["data"] == [[t0 * 1000 + 10_000, 18.0], [t0 * 1000 + 10_400, 104.0]]
-    assert open_window["lineStyle"]["type"] == "dashed"
+    assert open_window["dashed"] and not closed["dashed"]
     assert page.locator("[data-widget=latency] .sv-value").get_attribute("data-value") == "18", "the headline is the last closed window"
     page.locator("[data-widget=latency]").screenshot(path=str(ARTIFACTS / "windowed-metric.png"))
     # Live: the open window grows, then closes and a new one opens.
