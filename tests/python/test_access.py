@@ -55,6 +55,26 @@ def serve_elsewhere(html: str) -> http.server.ThreadingHTTPServer:
     return site
 
 
+# What the attacking page sees when the server refuses it all: the no-cors request was sent (its
+# answer is opaque to the page), the WebSocket never opened, the form's answer came.
+REFUSED = {"pushed": "sent", "messages": 0, "socket": "refused", "form": "answered"}
+
+
+def attack_from(page, site: http.server.ThreadingHTTPServer) -> dict:
+    """Open the attacking page of `site` in `page`; what it saw once every attempt ended."""
+    page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
+    page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?' && window.result.form === 'answered'")
+    result: dict = page.evaluate("window.result")
+    return result
+
+
+def assert_untouched() -> None:
+    """The dashboard still holds its one widget, `cpu`, with its one point, 1.0."""
+    assert sv.flush()
+    assert [w["id"] for w in json.loads(sv._core.config_json())["widgets"]] == ["cpu"]
+    assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0]
+
+
 def test_a_page_on_another_site_can_neither_push_nor_stream(server, browser) -> None:
     cpu = sv.metric("cpu")
     cpu.send(1.0)
@@ -62,18 +82,13 @@ def test_a_page_on_another_site_can_neither_push_nor_stream(server, browser) -> 
     site = serve_elsewhere(ATTACK % {"target": server.url})
     page = browser.new_page()
     try:
-        page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
-        page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?' && window.result.form === 'answered'")
-        result = page.evaluate("window.result")
+        result = attack_from(page, site)
     finally:
         page.close()
         site.shutdown()
         site.server_close()
-    # The no-cors request was sent (its answer is opaque to the page): the server refused it.
-    assert result == {"pushed": "sent", "messages": 0, "socket": "refused", "form": "answered"}, result
-    assert sv.flush()
-    assert [w["id"] for w in json.loads(sv._core.config_json())["widgets"]] == ["cpu"]
-    assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0]
+    assert result == REFUSED, result
+    assert_untouched()
 
 
 def test_the_dashboard_s_own_page_streams_and_a_forged_host_is_refused(server, page) -> None:

@@ -22,7 +22,7 @@ import trustme
 import stream_viz as sv
 from stream_viz._serving import UNSET
 from conftest import ARTIFACTS, card
-from test_access import ATTACK, serve_elsewhere
+from test_access import ATTACK, REFUSED, assert_untouched, attack_from, serve_elsewhere
 
 PASSWORD = "wonderland-rabbit-hole"
 PRODUCER_KEY = "ingest-key-0123456789abcdef"
@@ -352,16 +352,13 @@ def test_a_signed_in_browser_visiting_another_site_lends_it_nothing(browser) -> 
         page.goto(server.url)  # signed in: the session cookie is in this browser
         page.wait_for_function("window.streamviz.connection === 'live'")
         assert len(context.cookies()) == 1
-        page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
-        page.wait_for_function("window.result.pushed !== null && window.result.socket !== 'open?' && window.result.form === 'answered'")
-        result = page.evaluate("window.result")
+        result = attack_from(page, site)
     finally:
         context.close()
         site.shutdown()
         site.server_close()
-    assert result == {"pushed": "sent", "messages": 0, "socket": "refused", "form": "answered"}, result
-    assert sv.flush()
-    assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0]
+    assert result == REFUSED, result
+    assert_untouched()
 
 
 def test_configure_sets_who_may_use_the_server_it_starts() -> None:
