@@ -5,14 +5,15 @@
 // the same for history beyond the ring (protocol/encode.rs); this is the client's, so that the
 // cost of drawing a frame follows the chart's width, not the points held. Pure: no DOM.
 
+import { indexSpan } from "./timewindow.js";
+
 // The indices to keep of the points (`xs` ascending, `ys` numbers or null for gaps) for a chart
 // `width` pixels wide showing `x0`..`x1`: every index when there are at most four a column,
 // else per column the first, lowest, highest and last, plus every null (a gap stays a gap) and
 // the nearest point on either side outside the span (the line runs on to the edge). Ascending.
 export function m4Indices(xs, ys, x0, x1, width) {
   const n = xs.length;
-  let lo = lowerBound(xs, x0), hi = lowerBound(xs, x1, lo);
-  while (hi < n && xs[hi] <= x1) hi++;
+  const [lo, hi] = indexSpan(n, (i) => xs[i], x0, x1);
   const from = Math.max(0, lo - 1), to = Math.min(n, hi + 1);
   const columns = Math.max(1, Math.floor(width));
   if (to - from <= 4 * columns || !(x1 > x0)) return range(from, to);
@@ -53,16 +54,6 @@ export function m4IndicesOfAll(xs, yss, x0, x1, width) {
   const all = new Set();
   for (const ys of yss) for (const i of m4Indices(xs, ys, x0, x1, width)) all.add(i);
   return Array.from(all).sort((a, b) => a - b);
-}
-
-// The first index whose x is at least `x`, from `start`.
-function lowerBound(xs, x, start = 0) {
-  let a = start, b = xs.length;
-  while (a < b) {
-    const mid = (a + b) >> 1;
-    if (xs[mid] < x) a = mid + 1; else b = mid;
-  }
-  return a;
 }
 
 function range(from, to) {

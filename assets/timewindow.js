@@ -20,9 +20,16 @@ export function visibleSpan(zoom, range, replay, lastTs, now) {
 // The points of a time-sorted series within [min, max], with one more on each side so that
 // lines reach the edges of the chart.
 export function inWindow(points, [min, max]) {
-  let lo = 0, hi = points.length;
-  while (lo < hi) { const mid = (lo + hi) >> 1; if (points[mid][0] < min) lo = mid + 1; else hi = mid; }
-  let end = lo;
-  while (end < points.length && points[end][0] <= max) end++;
+  const [lo, end] = indexSpan(points.length, (i) => points[i][0], min, max);
   return points.slice(Math.max(0, lo - 1), Math.min(points.length, end + 1));
+}
+
+// Of `count` points in time order (`timeAt(i)` the time of the i-th), the first index at or
+// after `min` and the first after `max`: the points within [min, max] are those in between.
+export function indexSpan(count, timeAt, min, max) {
+  let lo = 0, hi = count;
+  while (lo < hi) { const mid = (lo + hi) >> 1; if (timeAt(mid) < min) lo = mid + 1; else hi = mid; }
+  let end = lo;
+  while (end < count && timeAt(end) <= max) end++;
+  return [lo, end];
 }

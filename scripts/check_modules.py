@@ -26,12 +26,13 @@ LONG_FILES: dict[str, str] = {}
 # Which top-level module of the crate may use which (lib.rs, the root, may use all).
 RUST_LAYERS: dict[str, set[str]] = {
     "clock": set(),
+    "certs": set(),
     "history": set(),
     "engine": set(),
     "protocol": {"engine", "clock"},
-    "ingest": {"engine", "protocol", "clock", "history"},
+    "ingest": {"engine", "protocol", "clock", "history", "certs"},
     "store": {"engine", "protocol", "ingest", "clock", "history"},
-    "web": {"engine", "protocol", "ingest", "clock", "history"},
+    "web": {"engine", "protocol", "ingest", "clock", "history", "certs"},
     "gui": {"engine", "protocol", "ingest", "clock", "history", "store"},
     "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui"},
 }

@@ -7,6 +7,8 @@
 //! the viewer read what a store holds beyond the rings; [`gui`] is the native viewer.
 //! docs/ARCHITECTURE.md has the module map and which module may use which.
 
+#[cfg(any(feature = "web", feature = "client"))]
+pub mod certs;
 pub mod clock;
 pub mod engine;
 #[cfg(feature = "gui")]

@@ -542,6 +542,19 @@ fn a_network_address_is_served_with_a_token_by_default_and_never_silently_withou
     .err()
     .unwrap();
     assert!(refused.to_string().contains("allow_anonymous"), "{refused}");
+    // A configuration that names nobody is no authentication either.
+    let empty = streamviz::web::ServerHandle::start(
+        pipeline.clone(),
+        ServerOptions {
+            host: "0.0.0.0".into(),
+            port: 0,
+            auth: AuthChoice::On(AuthConfig::default()),
+            ..ServerOptions::default()
+        },
+    )
+    .err()
+    .unwrap();
+    assert!(empty.to_string().contains("allow_anonymous"), "{empty}");
     let anonymous = streamviz::web::ServerHandle::start(
         pipeline.clone(),
         ServerOptions {

@@ -11,7 +11,7 @@ import sys
 import time
 from datetime import timedelta
 from typing import Any, Callable, Mapping, Sequence
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 from . import _core
 from .errors import ServerError, StreamVizTypeError, ValidationError
@@ -96,8 +96,7 @@ class Server:
         self._ca_file = ca_file
         parts = urlsplit(url)
         self.base_url = f"{parts.scheme}://{parts.netloc}/"
-        token = [v for k, _, v in (p.partition("=") for p in parts.query.split("&")) if k == "token"]
-        self.token: str | None = token[0] if token else None
+        self.token: str | None = parse_qs(parts.query).get("token", [None])[0]
         self.window: subprocess.Popen[bytes] | None = None
         self.host = parts.hostname or ""
         self.port = parts.port or 0

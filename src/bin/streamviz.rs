@@ -4,7 +4,7 @@
 use clap::{Args, Parser, Subcommand};
 use streamviz::history::SharedHistory;
 use streamviz::ingest::Pipeline;
-use streamviz::web::auth::{hash_password, AuthConfig};
+use streamviz::web::auth::hash_password;
 use streamviz::web::{bind, serve, AuthChoice, Cors, ServerOptions, TlsFiles};
 
 #[derive(Parser)]
@@ -72,16 +72,13 @@ struct ServeArgs {
 fn auth_choice(auth: Option<&str>) -> Result<AuthChoice, String> {
     match auth {
         None => Ok(AuthChoice::Default),
-        Some("none") => Ok(AuthChoice::Off),
-        Some("token") => AuthConfig::with_token(None).map(AuthChoice::On),
+        Some(word @ ("none" | "token")) => AuthChoice::from_json(&serde_json::json!(word)),
         Some(path) => {
             let text = std::fs::read_to_string(path)
                 .map_err(|err| format!("--auth {path}: cannot read it: {err}"))?;
             let value: serde_json::Value = serde_json::from_str(&text)
                 .map_err(|err| format!("--auth {path}: not JSON: {err}"))?;
-            AuthConfig::from_json(&value)
-                .map(AuthChoice::On)
-                .map_err(|err| format!("--auth {path}: {err}"))
+            AuthChoice::from_json(&value).map_err(|err| format!("--auth {path}: {err}"))
         }
     }
 }

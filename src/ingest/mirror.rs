@@ -7,12 +7,12 @@ use std::sync::{Arc, Condvar, Mutex};
 use std::time::Duration;
 
 use futures_util::StreamExt;
-use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::CertificateDer;
 use serde_json::Value;
 use tokio_tungstenite::tungstenite::Message;
 
 use super::pipeline::Pipeline;
+use crate::certs::read_certificates;
 use crate::history::{History, HistoryError};
 use crate::protocol::{apply_message, PROTOCOL_VERSION};
 
@@ -84,20 +84,6 @@ pub struct ClientOptions {
     /// certificate, or a private CA) instead of the public roots. Default: the public roots
     /// (Mozilla's, built in).
     pub ca_file: Option<std::path::PathBuf>,
-}
-
-/// The certificates of the PEM file at `path`, or why not.
-fn read_ca_file(path: &std::path::Path) -> Result<Vec<CertificateDer<'static>>, String> {
-    let certs: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(path)
-        .and_then(Iterator::collect)
-        .map_err(|err| format!("CA file {}: {err}", path.display()))?;
-    if certs.is_empty() {
-        return Err(format!(
-            "CA file {} holds no certificate (PEM, -----BEGIN CERTIFICATE-----)",
-            path.display()
-        ));
-    }
-    Ok(certs)
 }
 
 /// A rustls client trusting `certs` only.
@@ -299,7 +285,7 @@ impl Mirror {
         let roots = options
             .ca_file
             .as_deref()
-            .map(read_ca_file)
+            .map(|path| read_certificates(path, "CA file"))
             .transpose()
             .map_err(fail)?;
         let connector = roots

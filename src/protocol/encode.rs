@@ -71,12 +71,19 @@ pub fn snapshot_stats_message(snapshot: &Snapshot) -> String {
 
 /// One `history` message per widget, in declaration order.
 pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
+    history_messages_of(snapshot, None)
+}
+
+/// [`history_messages`] of widget `only` alone, when given (an embed's snapshot: the others
+/// are not even serialised).
+pub fn history_messages_of(snapshot: &Snapshot, only: Option<&str>) -> Vec<String> {
     snapshot
         .config
         .widgets
         .iter()
         .zip(&snapshot.data)
         .zip(&snapshot.partials)
+        .filter(|((spec, _), _)| only.is_none_or(|id| spec.id == id))
         .map(|((spec, data), partial)| to_json(&json_history(spec, data, *partial)))
         .collect()
 }

@@ -17,8 +17,9 @@ mod scope;
 
 pub use encode::{
     change_json, config_message, delta_messages, error_message, hello_message, history_data,
-    history_message, history_messages, range_json, snapshot_stats_message, stats_message, DataJson,
-    DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE, PROTOCOL_VERSION,
+    history_message, history_messages, history_messages_of, range_json, snapshot_stats_message,
+    stats_message, DataJson, DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE,
+    PROTOCOL_VERSION,
 };
 pub use export::{export_csv, export_json};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};

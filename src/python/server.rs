@@ -11,7 +11,6 @@ use super::runtime::{lock, runtime};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 use crate::store::open_recording;
-use crate::web::auth::AuthConfig;
 use crate::web::{AuthChoice, Cors, ServerHandle, ServerOptions, TlsFiles};
 
 /// The server slot, when no server runs in it.
@@ -50,12 +49,7 @@ fn auth_choice(auth_json: Option<&str>) -> Result<AuthChoice> {
     };
     let value: serde_json::Value = serde_json::from_str(text)
         .map_err(|err| Error::Validation(format!("auth is not valid: {err}")))?;
-    if value.is_null() {
-        return Ok(AuthChoice::Off);
-    }
-    AuthConfig::from_json(&value)
-        .map(AuthChoice::On)
-        .map_err(Error::Validation)
+    AuthChoice::from_json(&value).map_err(Error::Validation)
 }
 
 /// Start the web server on its own thread; returns the dashboard URL (with the token, when

@@ -18,10 +18,11 @@ use std::net::{IpAddr, SocketAddr};
 use std::sync::{Arc, Mutex, PoisonError};
 
 use axum::extract::{ConnectInfo, Request, State};
-use axum::http::{header, HeaderMap, Method, StatusCode};
+use axum::http::{header, HeaderMap, Method};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+
+use super::error::ApiError;
 
 /// Most (source, refusal) pairs remembered for logging once; beyond it refusals go unlogged.
 const MAX_LOGGED_SOURCES: usize = 1024;
@@ -254,11 +255,7 @@ pub async fn guard(
         }
         Some((kind, reason)) => {
             access.log_once(source.ip(), kind, &reason);
-            (
-                StatusCode::FORBIDDEN,
-                Json(serde_json::json!({"error": reason})),
-            )
-                .into_response()
+            ApiError::forbidden(reason).into_response()
         }
     }
 }

@@ -10,6 +10,7 @@ use axum::routing::get;
 use axum::Router;
 use rust_embed::RustEmbed;
 
+use super::html::html_escape;
 use super::state::AppState;
 use crate::engine::ImageSlot;
 
@@ -75,13 +76,6 @@ async fn branding(State(state): State<AppState>, Path(slot): Path<String>) -> Re
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such image").into_response(),
     }
-}
-
-fn html_escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

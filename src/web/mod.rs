@@ -7,6 +7,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod error;
+mod html;
 mod hub;
 mod routes;
 mod server;

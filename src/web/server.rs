@@ -70,6 +70,18 @@ pub enum AuthChoice {
     On(AuthConfig),
 }
 
+impl AuthChoice {
+    /// From the JSON that Python's `auth=` and `streamviz serve --auth` give: `null` (or
+    /// `"none"`) for nobody signing in, anything else as [`AuthConfig::from_json`] takes it.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        match value {
+            serde_json::Value::Null => Ok(Self::Off),
+            serde_json::Value::String(none) if none == "none" => Ok(Self::Off),
+            other => AuthConfig::from_json(other).map(Self::On),
+        }
+    }
+}
+
 impl Default for ServerOptions {
     fn default() -> Self {
         Self {
@@ -89,19 +101,11 @@ impl Default for ServerOptions {
 }
 
 /// A bound socket, the authentication of the server that will serve it, and its TLS.
+#[derive(Debug)]
 pub struct Listener {
     socket: std::net::TcpListener,
     auth: Arc<Auth>,
     tls: Option<Arc<rustls::ServerConfig>>,
-}
-
-impl std::fmt::Debug for Listener {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Listener")
-            .field("socket", &self.socket)
-            .field("tls", &self.tls.is_some())
-            .finish_non_exhaustive()
-    }
 }
 
 impl Listener {
@@ -139,7 +143,8 @@ pub fn bind(options: &ServerOptions) -> std::io::Result<Listener> {
             AuthConfig::with_token(None)
                 .map_err(|err| std::io::Error::new(std::io::ErrorKind::InvalidInput, err))?,
         ),
-        (AuthChoice::On(config), _) => Some(config.clone()),
+        // A configuration naming nobody is no authentication at all.
+        (AuthChoice::On(config), _) => Some(config.clone()).filter(|c| !c.is_empty()),
     };
     if config.is_none() && !ip.is_loopback() && !options.allow_anonymous {
         return Err(std::io::Error::new(
@@ -154,13 +159,15 @@ pub fn bind(options: &ServerOptions) -> std::io::Result<Listener> {
     let tls = options.tls.as_ref().map(server_config).transpose()?;
     let socket = std::net::TcpListener::bind(SocketAddr::new(ip, options.port))?;
     socket.set_nonblocking(true)?;
-    if !ip.is_loopback() && tls.is_none() {
-        if config.is_some() {
-            tracing::warn!("serving on {ip} without TLS: the token and passwords travel in clear");
-        } else {
-            tracing::warn!(
+    if !ip.is_loopback() {
+        match (config.is_some(), tls.is_some()) {
+            (false, _) => tracing::warn!(
                 "serving on {ip}, reachable from other machines, without authentication"
-            );
+            ),
+            (true, false) => tracing::warn!(
+                "serving on {ip} without TLS: the token and passwords travel in clear"
+            ),
+            (true, true) => {}
         }
     }
     let auth = Arc::new(Auth::new(

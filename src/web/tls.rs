@@ -9,11 +9,13 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, PrivateKeyDer};
+use rustls_pki_types::PrivateKeyDer;
 use tokio::net::TcpStream;
 use tokio::sync::mpsc;
 use tokio_rustls::server::TlsStream;
 use tokio_rustls::TlsAcceptor;
+
+use crate::certs::read_certificates;
 
 /// The longest a client may take over its handshake.
 const HANDSHAKE_TIMEOUT: Duration = Duration::from_secs(10);
@@ -36,15 +38,7 @@ fn invalid(message: String) -> std::io::Error {
 /// The rustls configuration of `files`, or why it cannot be made.
 pub fn server_config(files: &TlsFiles) -> std::io::Result<Arc<rustls::ServerConfig>> {
     let cert_path = files.cert.display();
-    let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(&files.cert)
-        .map_err(|err| invalid(format!("TLS certificate {cert_path}: {err}")))?
-        .collect::<Result<_, _>>()
-        .map_err(|err| invalid(format!("TLS certificate {cert_path}: {err}")))?;
-    if chain.is_empty() {
-        return Err(invalid(format!(
-            "TLS certificate {cert_path} holds no certificate (PEM, -----BEGIN CERTIFICATE-----)"
-        )));
-    }
+    let chain = read_certificates(&files.cert, "TLS certificate").map_err(invalid)?;
     let key = PrivateKeyDer::from_pem_file(&files.key)
         .map_err(|err| invalid(format!("TLS key {}: {err}", files.key.display())))?;
     let config = rustls::ServerConfig::builder_with_provider(Arc::new(

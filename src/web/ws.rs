@@ -15,7 +15,7 @@ use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
 use crate::protocol::{
-    config_message, error_message, hello_message, history_messages, scope_message,
+    config_message, error_message, hello_message, history_messages_of, scope_message,
     snapshot_stats_message,
 };
 
@@ -30,12 +30,14 @@ pub async fn upgrade(
         .on_upgrade(move |socket| client(socket, state, principal))
 }
 
-fn snapshot_messages(subscription: &Subscription) -> Vec<Utf8Bytes> {
+/// The snapshot's messages; for an embed's connection, the histories of `only` alone (the rest
+/// of what it is sent is scoped to that widget on its way out).
+fn snapshot_messages(subscription: &Subscription, only: Option<&str>) -> Vec<Utf8Bytes> {
     let mut messages = vec![Utf8Bytes::from(config_message(
         &subscription.snapshot.config,
     ))];
     messages.extend(
-        history_messages(&subscription.snapshot)
+        history_messages_of(&subscription.snapshot, only)
             .into_iter()
             .map(Utf8Bytes::from),
     );
@@ -63,7 +65,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
     let Some(mut subscription) = state.hub.subscribe().await else {
         return;
     };
-    let mut outbox = snapshot_messages(&subscription);
+    let mut outbox = snapshot_messages(&subscription, only.as_deref());
     loop {
         for message in outbox.drain(..) {
             let message = match &only {
@@ -84,7 +86,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
                     // Behind or out of step: start again from a fresh snapshot.
                     let Some(fresh) = state.hub.subscribe().await else { return };
                     subscription = fresh;
-                    outbox = snapshot_messages(&subscription);
+                    outbox = snapshot_messages(&subscription, only.as_deref());
                 }
                 Err(RecvError::Closed) => return,
             },

@@ -33,11 +33,11 @@ def server():
     sv.stop()
 
 
-def http_json(url: str, body: object | None = None) -> tuple[int, dict]:
-    """GET (or POST `body` as JSON, `application/json`) and return the status and the decoded
-    JSON."""
+def http_json(url: str, body: object | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
+    """GET (or POST `body` as JSON, `application/json`) with `headers`, and return the status
+    and the decoded JSON."""
     data = None if body is None else (body if isinstance(body, bytes) else json.dumps(body).encode())
-    headers = {} if data is None else {"Content-Type": "application/json"}
+    headers = {**(headers or {}), **({} if data is None else {"Content-Type": "application/json"})}
     request = urllib.request.Request(url, data=data, method="POST" if data is not None else "GET", headers=headers)
     try:
         with urllib.request.urlopen(request, timeout=10) as response:

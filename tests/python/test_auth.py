@@ -13,7 +13,6 @@ import pathlib
 import subprocess
 import sys
 import textwrap
-import urllib.error
 import urllib.request
 
 import pytest
@@ -21,23 +20,11 @@ import trustme
 
 import stream_viz as sv
 from stream_viz._serving import UNSET
-from conftest import ARTIFACTS, card
+from conftest import ARTIFACTS, card, http_json
 from test_access import ATTACK, REFUSED, assert_untouched, attack_from, serve_elsewhere
 
 PASSWORD = "wonderland-rabbit-hole"
 PRODUCER_KEY = "ingest-key-0123456789abcdef"
-
-
-def request(url: str, body: object | None = None, headers: dict[str, str] | None = None) -> tuple[int, dict]:
-    """The status and JSON body of GET (or a JSON POST of `body`) with `headers`."""
-    data = None if body is None else json.dumps(body).encode()
-    all_headers = {**(headers or {}), **({"Content-Type": "application/json"} if data else {})}
-    try:
-        with urllib.request.urlopen(urllib.request.Request(url, data=data, headers=all_headers), timeout=10) as response:
-            return response.status, json.loads(response.read())
-    except urllib.error.HTTPError as err:
-        with err:
-            return err.code, json.loads(err.read())
 
 
 def sign_in(page, secret: str, user: str | None = None) -> None:
@@ -98,8 +85,8 @@ def test_the_token_url_signs_the_browser_in_and_the_address_bar_keeps_no_token(b
     finally:
         context.close()
     # Programs use the token as a bearer token; without it the API says to sign in.
-    assert request(server.base_url + "api/v1/widgets")[0] == 401
-    status, body = request(server.base_url + "api/v1/widgets", headers={"Authorization": f"Bearer {server.token}"})
+    assert http_json(server.base_url + "api/v1/widgets")[0] == 401
+    status, body = http_json(server.base_url + "api/v1/widgets", headers={"Authorization": f"Bearer {server.token}"})
     assert status == 200 and [w["id"] for w in body["widgets"]] == ["cpu"]
 
 
@@ -137,10 +124,10 @@ def test_users_sign_in_on_the_login_page_and_their_role_holds(browser) -> None:
         context.close()
     # The producer key pushes; HTTP Basic works for scripts too.
     push = {"updates": [{"widget": "cpu", "value": 3.0}]}
-    assert request(server.url + "api/v1/push", push, {"Authorization": f"Bearer {PRODUCER_KEY}"})[0] == 200
+    assert http_json(server.url + "api/v1/push", push, {"Authorization": f"Bearer {PRODUCER_KEY}"})[0] == 200
     basic = base64.b64encode(f"alice:{PASSWORD}".encode()).decode()
-    assert request(server.url + "api/v1/push", push, {"Authorization": f"Basic {basic}"})[0] == 403
-    status, body = request(server.url + "api/v1/stats", headers={"Authorization": f"Basic {basic}"})
+    assert http_json(server.url + "api/v1/push", push, {"Authorization": f"Basic {basic}"})[0] == 403
+    status, body = http_json(server.url + "api/v1/stats", headers={"Authorization": f"Basic {basic}"})
     assert status == 200
     assert sv.flush()
     assert [p[1] for p in json.loads(sv.export("cpu", "json"))["data"]["points"]] == [1.0, 3.0]
@@ -182,7 +169,7 @@ def test_an_embed_url_shows_one_widget_in_another_site_s_page_until_revoked(brow
         page.close()
         site.shutdown()
         site.server_close()
-    assert request(server.base_url + "api/v1/widgets/cpu/range?from=0&to=1e13&width=10&" + embed.split("?", 1)[1])[0] == 401
+    assert http_json(server.base_url + "api/v1/widgets/cpu/range?from=0&to=1e13&width=10&" + embed.split("?", 1)[1])[0] == 401
 
 
 def test_the_network_is_served_only_with_authentication_unless_said_otherwise() -> None:
@@ -366,12 +353,12 @@ def test_configure_sets_who_may_use_the_server_it_starts() -> None:
     try:
         server = sv.start(port=0)
         assert server.token == "configured-token-0123456789"
-        assert request(server.base_url + "api/v1/widgets")[0] == 401
+        assert http_json(server.base_url + "api/v1/widgets")[0] == 401
         sv.stop()
         # start() given other access options replaces what configure() set, for that server.
         server = sv.start(port=0, auth=None)
         assert server.token is None
-        assert request(server.base_url + "api/v1/widgets")[0] == 200
+        assert http_json(server.base_url + "api/v1/widgets")[0] == 200
     finally:
         sv.stop()
         sv._settings["auth"] = UNSET  # as if never configured, for the tests after this one

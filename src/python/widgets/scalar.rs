@@ -63,13 +63,7 @@ macro_rules! scalar_widget {
 
             /// Remove every point held.
             fn clear(&self) -> Result<bool> {
-                let runtime = self.target.check_live()?;
-                Ok(self.target.queue(
-                    runtime,
-                    Update::Clear {
-                        widget: self.target.widget,
-                    },
-                ))
+                self.target.clear()
             }
         }
     };

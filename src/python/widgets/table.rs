@@ -165,12 +165,6 @@ impl Table {
 
     /// Remove every row.
     fn clear(&self) -> Result<bool> {
-        let runtime = self.target.check_live()?;
-        Ok(self.target.queue(
-            runtime,
-            Update::Clear {
-                widget: self.target.widget,
-            },
-        ))
+        self.target.clear()
     }
 }

@@ -53,6 +53,17 @@ impl Target {
         runtime.pipeline.send(update, &self.dropped)
     }
 
+    /// Queue emptying the widget (a `clear()` method); false when the queue was full.
+    pub fn clear(&self) -> Result<bool> {
+        let runtime = self.check_live()?;
+        Ok(self.queue(
+            runtime,
+            Update::Clear {
+                widget: self.widget,
+            },
+        ))
+    }
+
     /// Check every point of a `send_many` before anything is queued: a bad one changes nothing.
     pub fn check_points(
         &self,

@@ -53,10 +53,10 @@ fn decoy_hash() -> &'static str {
 }
 
 impl Auth {
-    /// Authentication as `config` says (`None` or an empty config: off), for a server on
-    /// `port`, over TLS when `secure`.
+    /// Authentication as `config` says (`None`: off), for a server on `port`, over TLS when
+    /// `secure`.
     pub fn new(config: Option<AuthConfig>, port: u16, secure: bool) -> Self {
-        let config = config.filter(|c| !c.is_empty()).map(|c| Credentials {
+        let config = config.map(|c| Credentials {
             token: c.token.map(|t| {
                 let d = digest(&t);
                 (t, d)
@@ -210,8 +210,8 @@ impl Auth {
         &self.cookie
     }
 
-    /// How long `source` must wait after failing too often.
-    pub fn blocked(&self, source: IpAddr) -> Option<std::time::Duration> {
+    /// How long `source` must wait after failing too often, in whole seconds.
+    pub fn blocked(&self, source: IpAddr) -> Option<u64> {
         self.limiter.blocked(source)
     }
 

@@ -9,17 +9,18 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Query, Request, State};
-use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode, Uri};
+use axum::http::{header, HeaderMap, Method, StatusCode, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
-use axum::Json;
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine;
 
 use super::authority::{Auth, Refusal};
+use super::limiter::wait_reason;
 use super::policy::{is_page, need, Need, Principal};
-use super::routes::login_page;
+use super::routes::{login_page, redirect};
 use super::sessions::cookie;
+use crate::web::error::ApiError;
 
 /// How a principal was found.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -30,8 +31,13 @@ enum Via {
     Embed,
 }
 
-/// Who the request is from, and how that was found.
-fn identify(auth: &Auth, headers: &HeaderMap, uri: &Uri) -> Result<(Principal, Via), Refusal> {
+/// Who the request is from, and how that was found. A password is checked (argon2, tens of
+/// milliseconds) on a blocking thread, never on the async workers.
+async fn identify(
+    auth: &Arc<Auth>,
+    headers: &HeaderMap,
+    uri: &Uri,
+) -> Result<(Principal, Via), Refusal> {
     if let Some(value) = headers.get(header::AUTHORIZATION) {
         let value = value.to_str().unwrap_or("");
         let (scheme, credentials) = value.split_once(' ').unwrap_or((value, ""));
@@ -47,7 +53,12 @@ fn identify(auth: &Auth, headers: &HeaderMap, uri: &Uri) -> Result<(Principal, V
                 .and_then(|bytes| String::from_utf8(bytes).ok())
                 .unwrap_or_default();
             let (user, password) = decoded.split_once(':').unwrap_or(("", ""));
-            auth.by_password(user, password)
+            let (checking, user, password) =
+                (Arc::clone(auth), user.to_owned(), password.to_owned());
+            tokio::task::spawn_blocking(move || checking.by_password(&user, &password))
+                .await
+                .ok()
+                .flatten()
                 .map(|p| (p, Via::Header))
                 .ok_or_else(|| Refusal::Wrong("wrong user name or password".into()))
         } else {
@@ -97,10 +108,6 @@ fn without_token(uri: &Uri) -> String {
     }
 }
 
-fn json_error(status: StatusCode, reason: impl Into<String>) -> Response {
-    (status, Json(serde_json::json!({"error": reason.into()}))).into_response()
-}
-
 /// 401: the sign-in page for a page (saying `reason` when something presented was wrong), JSON
 /// for the rest.
 fn unauthenticated(auth: &Auth, uri: &Uri, reason: &str, wrong: bool) -> Response {
@@ -109,12 +116,7 @@ fn unauthenticated(auth: &Auth, uri: &Uri, reason: &str, wrong: bool) -> Respons
         *page.status_mut() = StatusCode::UNAUTHORIZED;
         return page;
     }
-    let mut response = json_error(StatusCode::UNAUTHORIZED, reason);
-    response.headers_mut().insert(
-        header::WWW_AUTHENTICATE,
-        HeaderValue::from_static("Bearer realm=\"streamviz\""),
-    );
-    response
+    ApiError::unauthorized(reason).into_response()
 }
 
 fn forbidden(principal: &Principal, method: &Method, need: &Need<'_>) -> Response {
@@ -133,7 +135,7 @@ fn forbidden(principal: &Principal, method: &Method, need: &Need<'_>) -> Respons
         ),
         _ => "not allowed".into(),
     };
-    json_error(StatusCode::FORBIDDEN, reason)
+    ApiError::forbidden(reason).into_response()
 }
 
 /// The middleware.
@@ -143,7 +145,6 @@ pub async fn authenticate(
     mut request: Request,
     next: Next,
 ) -> Response {
-    let auth = &*auth;
     let need = need(request.method(), request.uri().path());
     if !auth.enabled() {
         request.extensions_mut().insert(Principal::Open);
@@ -152,34 +153,18 @@ pub async fn authenticate(
     if need == Need::Public {
         return next.run(request).await;
     }
-    if let Some(wait) = auth.blocked(source.ip()) {
-        let mut response = json_error(
-            StatusCode::TOO_MANY_REQUESTS,
-            format!(
-                "too many failed attempts from this address; try again in {} s",
-                wait.as_secs() + 1
-            ),
-        );
-        response
-            .headers_mut()
-            .insert(header::RETRY_AFTER, HeaderValue::from(wait.as_secs() + 1));
-        return response;
+    if let Some(seconds) = auth.blocked(source.ip()) {
+        return ApiError::too_many_requests(wait_reason(seconds), seconds).into_response();
     }
-    let (principal, via) = match identify(auth, request.headers(), request.uri()) {
+    let (principal, via) = match identify(&auth, request.headers(), request.uri()).await {
         Ok(found) => found,
         Err(Refusal::Wrong(reason)) => {
             auth.failed(source.ip());
-            if auth.blocked(source.ip()).is_some() {
-                tracing::warn!(
-                    "too many failed attempts from {}: refused for a minute",
-                    source.ip()
-                );
-            }
-            return unauthenticated(auth, request.uri(), &reason, true);
+            return unauthenticated(&auth, request.uri(), &reason, true);
         }
         Err(Refusal::Expired) => {
             return unauthenticated(
-                auth,
+                &auth,
                 request.uri(),
                 "the session ended; sign in again",
                 true,
@@ -187,7 +172,7 @@ pub async fn authenticate(
         }
         Err(Refusal::Missing) => {
             return unauthenticated(
-                auth,
+                &auth,
                 request.uri(),
                 "sign in: this dashboard needs a token, a key or a password",
                 false,
@@ -199,16 +184,7 @@ pub async fn authenticate(
     }
     if via == Via::QueryToken && is_page(request.uri().path()) && request.method() == Method::GET {
         if let Some(cookie) = auth.start_session(&principal) {
-            let mut response = StatusCode::SEE_OTHER.into_response();
-            let headers = response.headers_mut();
-            if let (Ok(location), Ok(cookie)) = (
-                HeaderValue::from_str(&without_token(request.uri())),
-                HeaderValue::from_str(&cookie),
-            ) {
-                headers.insert(header::LOCATION, location);
-                headers.insert(header::SET_COOKIE, cookie);
-                return response;
-            }
+            return redirect(&without_token(request.uri()), Some(cookie));
         }
     }
     request.extensions_mut().insert(principal);

@@ -19,6 +19,11 @@ struct Failures {
     count: u32,
 }
 
+/// What an address told to wait `seconds` is told.
+pub fn wait_reason(seconds: u64) -> String {
+    format!("Too many failed attempts from this address; try again in {seconds} s.")
+}
+
 /// Failures by client address.
 #[derive(Debug, Default)]
 pub struct Limiter {
@@ -26,15 +31,15 @@ pub struct Limiter {
 }
 
 impl Limiter {
-    /// How long `source` must still wait, if it failed too often.
-    pub fn blocked(&self, source: IpAddr) -> Option<Duration> {
+    /// How long `source` must still wait, if it failed too often: whole seconds, rounded up.
+    pub fn blocked(&self, source: IpAddr) -> Option<u64> {
         let failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
         let entry = failures.get(&source)?;
         let left = WINDOW.checked_sub(entry.since.elapsed())?;
-        (entry.count >= MAX_FAILURES && !left.is_zero()).then_some(left)
+        (entry.count >= MAX_FAILURES && !left.is_zero()).then_some(left.as_secs() + 1)
     }
 
-    /// Count a failed attempt from `source`.
+    /// Count a failed attempt from `source`; the one that blocks it is logged.
     pub fn fail(&self, source: IpAddr) {
         let now = Instant::now();
         let mut failures = self.failures.lock().unwrap_or_else(PoisonError::into_inner);
@@ -52,6 +57,9 @@ impl Limiter {
             };
         }
         entry.count = entry.count.saturating_add(1);
+        if entry.count == MAX_FAILURES {
+            tracing::warn!("too many failed attempts from {source}: refused for a minute");
+        }
     }
 }
 
@@ -69,7 +77,10 @@ mod tests {
         assert!(limiter.blocked(a).is_none());
         limiter.fail(a);
         let left = limiter.blocked(a).unwrap();
-        assert!(left <= WINDOW && left > WINDOW / 2, "{left:?}");
+        assert!(
+            left <= WINDOW.as_secs() + 1 && left > WINDOW.as_secs() / 2,
+            "{left}"
+        );
         assert!(limiter.blocked(b).is_none());
     }
 }

@@ -17,8 +17,10 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::authority::Auth;
+use super::limiter::wait_reason;
 use super::policy::Principal;
 use super::sessions::cookie;
+use crate::web::html::html_escape;
 
 const LOGIN_HTML: &str = include_str!("../../../assets/login.html");
 
@@ -35,13 +37,6 @@ where
         .route("/api/v1/admin/rotate-embed-secret", post(rotate))
 }
 
-fn escape(text: &str) -> String {
-    text.replace('&', "&amp;")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace('"', "&quot;")
-}
-
 /// Only a path on this server (not `//elsewhere` or a full URL) is a place to go after signing in.
 fn safe_next(next: Option<&str>) -> &str {
     match next {
@@ -55,13 +50,13 @@ fn safe_next(next: Option<&str>) -> &str {
 /// The sign-in page, going to `next` afterwards, saying `error` if there is one.
 pub fn login_page(auth: &Auth, next: &str, error: Option<&str>) -> Response {
     let page = LOGIN_HTML
-        .replace("{{next}}", &escape(safe_next(Some(next))))
+        .replace("{{next}}", &html_escape(safe_next(Some(next))))
         .replace(
             "{{error}}",
             &error.map_or_else(String::new, |e| {
                 format!(
                     "<p class=\"sv-login-error\" role=\"alert\">{}</p>",
-                    escape(e)
+                    html_escape(e)
                 )
             }),
         )
@@ -111,7 +106,8 @@ struct LoginForm {
     next: Option<String>,
 }
 
-fn redirect(to: &str, cookie: Option<String>) -> Response {
+/// 303 to `to`, setting `cookie` if given.
+pub(super) fn redirect(to: &str, cookie: Option<String>) -> Response {
     let mut response = StatusCode::SEE_OTHER.into_response();
     let headers = response.headers_mut();
     if let Ok(location) = HeaderValue::from_str(to) {
@@ -132,12 +128,8 @@ async fn login(
     if !auth.enabled() {
         return redirect(&next, None);
     }
-    if let Some(wait) = auth.blocked(source.ip()) {
-        let message = format!(
-            "Too many failed attempts from this address; try again in {} s.",
-            wait.as_secs() + 1
-        );
-        let mut page = login_page(&auth, &next, Some(&message));
+    if let Some(seconds) = auth.blocked(source.ip()) {
+        let mut page = login_page(&auth, &next, Some(&wait_reason(seconds)));
         *page.status_mut() = StatusCode::TOO_MANY_REQUESTS;
         return page;
     }
