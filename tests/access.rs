@@ -162,3 +162,45 @@ async fn a_websocket_from_another_site_is_refused_and_this_dashboard_s_streams()
         assert_eq!(response.status(), 101, "{origin:?}");
     }
 }
+
+/// What `served` logged after it started, once it is stopped, that says `needle`.
+#[cfg(feature = "sqlite")]
+fn logged(served: common::Served, needle: &str) -> Vec<String> {
+    served
+        .stop()
+        .into_iter()
+        .filter(|line| line.contains(needle))
+        .collect()
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn a_refused_source_is_logged_once_for_each_kind_of_refusal_not_at_every_request() {
+    let served = common::Served::start(&["serve".as_ref(), "--port".as_ref(), "0".as_ref()]);
+    let address = served.address();
+    let push = json!({"updates": []}).to_string();
+    for _ in 0..5 {
+        let forged = [("Host", "evil.example")];
+        assert_eq!(
+            common::http(&address, "GET", "/api/v1/widgets", &forged, "").0,
+            403
+        );
+        let elsewhere = [
+            ("Host", address.as_str()),
+            ("Content-Type", "application/json"),
+            ("Origin", "http://evil.example"),
+        ];
+        assert_eq!(
+            common::http(&address, "POST", "/api/v1/push", &elsewhere, &push).0,
+            403
+        );
+    }
+    let refusals = logged(served, "refused a request from 127.0.0.1");
+    assert_eq!(refusals.len(), 2, "{refusals:#?}");
+    assert!(
+        refusals[0].contains("is not this machine"),
+        "{}",
+        refusals[0]
+    );
+    assert!(refusals[1].contains("Origin"), "{}", refusals[1]);
+}

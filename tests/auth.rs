@@ -775,7 +775,6 @@ fn streamviz(args: &[&str], stdin: &str) -> (i32, String, String) {
 #[cfg(feature = "sqlite")]
 #[test]
 fn streamviz_serve_takes_users_and_keys_from_a_file_with_hashed_passwords() {
-    use std::io::BufRead;
     let (code, hash, _) = streamviz(&["hash-password"], "s3cret-for-the-cli\n");
     assert_eq!(code, 0);
     let hash = hash.trim().to_owned();
@@ -798,24 +797,19 @@ fn streamviz_serve_takes_users_and_keys_from_a_file_with_hashed_passwords() {
         .to_string(),
     )
     .unwrap();
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
-        .args(["serve", "--port", "0", "--auth"])
-        .arg(&file)
-        .env("STREAMVIZ_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
-    let _server = common::KillOnDrop(child);
-    let address = loop {
-        let line = lines.next().unwrap().unwrap();
-        if let Some(at) = line.find("serving http://") {
-            let rest = &line[at + "serving http://".len()..];
-            assert!(rest.ends_with("(sign in at /login)"), "{line}");
-            break rest.split('/').next().unwrap().to_owned();
-        }
-    };
+    let served = common::Served::start(&[
+        "serve".as_ref(),
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--auth".as_ref(),
+        file.as_os_str(),
+    ]);
+    assert!(
+        served.serving.ends_with("(sign in at /login)"),
+        "{}",
+        served.serving
+    );
+    let address = served.address();
     let push = json!({"widgets": [{"id": "t", "kind": "gauge"}], "updates": [{"widget": "t", "value": 4}]}).to_string();
     let call = |method: &str, path: &str, authorization: &str, body: &str| {
         let mut headers = vec![("Host", "127.0.0.1"), ("Content-Type", "application/json")];
@@ -832,4 +826,34 @@ fn streamviz_serve_takes_users_and_keys_from_a_file_with_hashed_passwords() {
     assert_eq!(status, 200);
     assert_eq!(widgets["widgets"][0]["id"], "t");
     assert_eq!(call("GET", "/api/v1/widgets", "", "").0, 401);
+}
+
+#[cfg(feature = "sqlite")]
+#[test]
+fn the_network_without_tls_is_warned_of_once_and_the_token_is_shown_only_on_the_terminal() {
+    let served = common::Served::start(&[
+        "serve".as_ref(),
+        "--host".as_ref(),
+        "0.0.0.0".as_ref(),
+        "--port".as_ref(),
+        "0".as_ref(),
+    ]);
+    let warnings: Vec<&String> = served
+        .before
+        .iter()
+        .filter(|l| l.contains("travel in clear"))
+        .collect();
+    assert_eq!(warnings.len(), 1, "{:?}", served.before);
+    assert!(
+        served.serving.contains("(token access)"),
+        "{}",
+        served.serving
+    );
+    assert!(
+        !served.serving.contains("token="),
+        "the log line has no token"
+    );
+    let rest = served.stop();
+    let opened = rest.iter().find(|l| l.starts_with("open http://")).unwrap();
+    assert!(opened.contains("/?token="), "{opened}");
 }

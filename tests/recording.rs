@@ -5,16 +5,14 @@
 #![cfg(all(feature = "sqlite", feature = "web"))]
 #![allow(clippy::unwrap_used)]
 
-use std::io::{BufRead, BufReader};
 use std::path::Path;
-use std::process::{Command, Stdio};
+use std::process::Command;
 
 use serde_json::json;
 use streamviz::clock::now_ms;
 use streamviz::Update;
 
 mod common;
-use common::KillOnDrop;
 
 const POINTS: usize = 1_000;
 
@@ -50,32 +48,24 @@ fn record(path: &Path) -> f64 {
 }
 
 /// `streamviz serve --open path --port 0`, and the URL it says it serves.
-fn serve(path: &Path) -> (KillOnDrop, String) {
-    let mut child = Command::new(env!("CARGO_BIN_EXE_streamviz"))
-        .args(["serve", "--port", "0", "--open"])
-        .arg(path)
-        .env("STREAMVIZ_LOG", "info")
-        .env("NO_COLOR", "1")
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stderr.take().unwrap()).lines();
-    let mut said = Vec::new();
-    let url = loop {
-        let line = lines
-            .next()
-            .unwrap_or_else(|| panic!("streamviz ended saying {said:?}"))
-            .unwrap();
-        if let Some(at) = line.find("serving http://") {
-            break line[at + "serving ".len()..].trim().to_owned();
-        }
-        said.push(line);
-    };
+fn serve(path: &Path) -> (common::Served, String) {
+    let served = common::Served::start(&[
+        "serve".as_ref(),
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--open".as_ref(),
+        path.as_os_str(),
+    ]);
     assert!(
-        said.iter().any(|l| l.contains("opened the recording")),
-        "{said:?}"
+        served
+            .before
+            .iter()
+            .any(|l| l.contains("opened the recording")),
+        "{:?}",
+        served.before
     );
-    (KillOnDrop(child), url)
+    let url = format!("http://{}/", served.address());
+    (served, url)
 }
 
 #[tokio::test]

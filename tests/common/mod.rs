@@ -178,6 +178,62 @@ pub fn record<T>(
 /// server, display or bus behind.
 pub struct KillOnDrop(pub Child);
 
+/// A running `streamviz serve ARGS` (logging at info, no colours): the process (killed when
+/// dropped), the lines of its standard error still to come, the lines it wrote before saying
+/// where it serves, and that line.
+pub struct Served {
+    pub process: KillOnDrop,
+    pub lines: std::io::Lines<std::io::BufReader<std::process::ChildStderr>>,
+    pub before: Vec<String>,
+    pub serving: String,
+}
+
+impl Served {
+    /// Start `streamviz ARGS` and read its standard error until it says where it serves.
+    pub fn start(args: &[&std::ffi::OsStr]) -> Self {
+        use std::io::BufRead;
+        let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
+            .args(args)
+            .env("STREAMVIZ_LOG", "info")
+            .env("NO_COLOR", "1")
+            .env_remove("STREAMVIZ_TOKEN")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = std::io::BufReader::new(child.stderr.take().unwrap()).lines();
+        let process = KillOnDrop(child);
+        let mut before = Vec::new();
+        let serving = loop {
+            let line = lines
+                .next()
+                .unwrap_or_else(|| panic!("streamviz ended saying {before:?}"))
+                .unwrap();
+            if line.contains("serving http") {
+                break line;
+            }
+            before.push(line);
+        };
+        Self {
+            process,
+            lines,
+            before,
+            serving,
+        }
+    }
+
+    /// The address it serves (`host:port`).
+    pub fn address(&self) -> String {
+        let at = self.serving.find("://").unwrap() + 3;
+        self.serving[at..].split('/').next().unwrap().to_owned()
+    }
+
+    /// Stop it and return everything it wrote after saying where it serves.
+    pub fn stop(mut self) -> Vec<String> {
+        let _ = self.process.0.kill();
+        self.lines.map_while(Result::ok).collect()
+    }
+}
+
 impl Drop for KillOnDrop {
     fn drop(&mut self) {
         let _ = self.0.kill();
