@@ -831,7 +831,7 @@ fn streamviz_serve_takes_users_and_keys_from_a_file_with_hashed_passwords() {
 #[cfg(feature = "sqlite")]
 #[test]
 fn the_network_without_tls_is_warned_of_once_and_the_token_is_shown_only_on_the_terminal() {
-    let served = common::Served::start(&[
+    let mut served = common::Served::start(&[
         "serve".as_ref(),
         "--host".as_ref(),
         "0.0.0.0".as_ref(),
@@ -853,7 +853,12 @@ fn the_network_without_tls_is_warned_of_once_and_the_token_is_shown_only_on_the_
         !served.serving.contains("token="),
         "the log line has no token"
     );
-    let rest = served.stop();
-    let opened = rest.iter().find(|l| l.starts_with("open http://")).unwrap();
+    // The next line it writes (read as it comes, not after stopping it: it may not be out yet).
+    let opened = served
+        .lines
+        .by_ref()
+        .map_while(Result::ok)
+        .find(|l| l.starts_with("open http://"))
+        .unwrap();
     assert!(opened.contains("/?token="), "{opened}");
 }
