@@ -4,7 +4,6 @@
 // maps the modules.
 
 import { buildCard, disposeCard, restoreOnEscape, showLosses } from "./cards.js";
-import { drawnOf, showTipAt } from "./charts.js";
 import { connect, setConnection } from "./connection.js";
 import { initControls } from "./controls.js";
 import { layout } from "./layout.js";
@@ -13,6 +12,7 @@ import { startRendering } from "./render.js";
 import { initReplay, replayWidget, seek } from "./replay.js";
 import { markDirty } from "./scheduler.js";
 import { embedId, state } from "./state.js";
+import { drawnOf, showTipAt } from "./timechart.js";
 import { applyBranding, applyTheme } from "./theme.js";
 import { zoomTo } from "./zoom.js";
 

@@ -1,8 +1,8 @@
 // A widget's card: its header (title, a windowed metric's caption, a badge of what it lost, the
 // tools to export or maximise it) and the body its kind builds (widgets/).
 
-import { disposeChart } from "./charts.js";
-import { css, el } from "./dom.js";
+import { chartImage, disposeChart } from "./charts.js";
+import { el } from "./dom.js";
 import { compactCount, windowCaption } from "./format.js";
 import { unwatchNearView, watchNearView } from "./render.js";
 import { markDirty } from "./scheduler.js";
@@ -65,7 +65,7 @@ function buildTools(widget) {
       menu.open = false;
       if (!widget.chart) return;
       const link = el("a");
-      link.href = widget.chart.getDataURL({ type: "png", pixelRatio: 2, backgroundColor: css("--sv-surface") });
+      link.href = chartImage(widget);
       link.download = `${id}.png`;
       document.body.append(link);
       link.click();

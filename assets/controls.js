@@ -3,6 +3,7 @@
 
 import { markDirty, resumeFrames } from "./scheduler.js";
 import { state } from "./state.js";
+import { hideTip } from "./timechart.js";
 
 const RANGES = { "5m": 300e3, "15m": 900e3, "1h": 3600e3, "6h": 21600e3, "24h": 86400e3 };
 
@@ -36,7 +37,7 @@ function applyRange() {
     state.range = RANGES[value] ? { kind: "last", ms: RANGES[value] } : { kind: "all" };
   }
   for (const widget of state.widgets.values()) {
-    if (widget.chart) widget.chart.dispatchAction({ type: "hideTip" });
+    hideTip(widget);
     widget.zoom = null;
     markDirty(widget);
   }

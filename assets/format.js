@@ -35,6 +35,16 @@ export function formatExactTime(ms) {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())} ${pad(d.getHours())}:${pad(d.getMinutes())}:${pad(d.getSeconds())}.${pad(d.getMilliseconds(), 3)}`;
 }
 
+// A time axis label, local time, as fine as the step between labels (`step` ms) needs:
+// "11-26" for days, "14:03" for minutes, "14:03:07" for seconds, "14:03:07.250" below.
+export function formatTick(ms, step) {
+  const exact = formatExactTime(ms);
+  if (step >= 86_400_000) return exact.slice(5, 10);
+  if (step >= 60_000) return exact.slice(11, 16);
+  if (step >= 1000) return exact.slice(11, 19);
+  return exact.slice(11);
+}
+
 // 999, 1.2k, 45k, 3.4M.
 export function compactCount(n) {
   if (n < 1000) return String(n);

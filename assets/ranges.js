@@ -7,28 +7,27 @@ import { markDirty } from "./scheduler.js";
 import { state, withAccess } from "./state.js";
 import { inWindow, visibleSpan } from "./timewindow.js";
 
-// Fit `options` (an ECharts option with time-series `series`) to the widget's visible span;
-// `lastTs` is its newest point.
-export function applyWindow(widget, options, lastTs) {
+// Fit `view` (a time chart's view, timechart.js: its `series` each with `points`) to the
+// widget's visible span; `lastTs` is its newest point.
+export function applyWindow(widget, view, lastTs) {
   const span = visibleSpan(widget.zoom, state.range, state.replay, lastTs, Date.now());
   widget.window = span;
+  view.span = span;
   if (!span) return;
-  options.xAxis.min = span[0];
-  options.xAxis.max = span[1];
   // A history that came decimated is fetched again at full detail for a zoomed or custom span.
   if (widget.decimated && (widget.zoom || state.range.kind === "custom")) {
     const width = chartWidth(widget);
     const key = `${span[0]}:${span[1]}:${width}`;
     if (widget.detail && widget.detail.key === key) {
-      options.series.forEach((series, i) => { series.data = widget.detail.points[i] || []; });
+      view.series.forEach((series, i) => { series.points = widget.detail.points[i] || []; });
       return;
     }
     if (!widget.detail || widget.detail.pending !== key) fetchDetail(widget, span, width, key);
   }
   // Only the points in view (and one on each side, so lines reach the edges) are drawn, and
   // the value axis fits them.
-  for (const series of options.series) series.data = inWindow(series.data, span);
-  addOlder(widget, options, span);
+  for (const series of view.series) series.points = inWindow(series.points, span);
+  addOlder(widget, view, span);
 }
 
 function chartWidth(widget) {
@@ -39,7 +38,7 @@ function chartWidth(widget) {
 // the span before it is asked of the producer, whose store (persistence) may have it, and drawn
 // in front of the live points. Fetched again only when the span or the ring's start moves by
 // more than 1/200 of the span.
-function addOlder(widget, options, span) {
+function addOlder(widget, view, span) {
   const held = widget.spec.kind === "line_chart" ? (widget.seriesNames || []).map((n) => widget.data.series.get(n) || []) : [widget.data.points];
   const full = held.some((points) => points.length >= capacity(widget.spec, state.config));
   const firstHeld = Math.min(...held.filter((p) => p.length).map((p) => p[0][0]));
@@ -51,7 +50,7 @@ function addOlder(widget, options, span) {
   if (older && older.key === key) {
     held.forEach((_, i) => {
       const before = (older.points[i] || []).filter((p) => p[0] < firstHeld);
-      if (before.length && options.series[i]) options.series[i].data = before.concat(options.series[i].data);
+      if (before.length && view.series[i]) view.series[i].points = before.concat(view.series[i].points);
     });
     return;
   }

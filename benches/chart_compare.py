@@ -6,7 +6,7 @@ by side in one run, interleaved, at 1600×1200. Cases: 20 metrics of 2,000
 points at 10 Hz; 50 charts of 1,000-10,000 points (one to four series) at 10 Hz plus one static
 1M-point chart. Prints frame interval p50/p95/worst, frames per second, the longest main-thread
 task, and how long the 1M-point chart took to draw. The page is benches/chart_compare.html,
-with ECharts from assets/vendor and uPlot from benches/vendor/uplot.
+with ECharts from assets/vendor and uPlot from assets/vendor/uplot.
 
     python benches/chart_compare.py [rounds]
 """

@@ -18,10 +18,7 @@ export function render(widget) {
   const single = seriesNames.length === 1 && seriesNames[0] === "";
   const palette = [o.color || css("--sv-primary"), css("--sv-secondary"), css("--sv-success"), css("--sv-warning"), css("--sv-error")];
   const options = baseChartOptions();
-  options.tooltip.trigger = "axis";
-  options.tooltip.formatter = undefined;
-  options.xAxis = { type: "category", data: categories, axisLabel: { color: css("--sv-text-muted") }, axisLine: { lineStyle: { color: css("--sv-border") } } };
-  options.yAxis.scale = false;
+  options.xAxis.data = categories;
   if (!single) { options.legend = { top: 0, textStyle: { color: css("--sv-text-muted") } }; options.grid.top = 30; }
   options.series = seriesNames.map((name, i) => {
     const data = categories.map((c) => { const v = widget.data.values.find((p) => p[0] === c && p[2] === name); return v ? v[1] : null; });

@@ -23,5 +23,5 @@ export const kinds = {
   heatmap,
 };
 
-// Kinds drawn on an ECharts canvas, which can be saved as PNG.
+// Kinds drawn on a canvas (uPlot's or ECharts'), which can be saved as PNG.
 export const CHART_KINDS = ["metric", "stat", "gauge", "line_chart", "bar_chart", "heatmap"];

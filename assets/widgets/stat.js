@@ -1,10 +1,10 @@
 // Stats: a big number, its change from the value before (coloured by whether up is good), and
 // a sparkline of recent values.
 
-import { chartFor } from "../charts.js";
 import { css, el, setValue } from "../dom.js";
 import { formatNumber } from "../format.js";
 import { lastValue } from "../model.js";
+import { drawTimeChart } from "../timechart.js";
 
 export function build(widget, card) {
   const box = el("div", "sv-stat");
@@ -35,15 +35,12 @@ export function render(widget) {
     widget.deltaEl.textContent = "";
   }
   if (o.sparkline) {
-    const color = css("--sv-primary");
     // The sparkline shows the sequence of values, evenly spaced: values sent within the same
     // millisecond would otherwise collapse onto one time.
     const recent = points.slice(-200).map((p, i) => [i, p[1]]);
-    chartFor(widget, widget.chartEl).setOption({
-      animation: false, grid: { left: 0, right: 0, top: 2, bottom: 0 },
-      xAxis: { type: "value", show: false, min: 0, max: Math.max(1, recent.length - 1) },
-      yAxis: { type: "value", show: false, scale: true },
-      series: [{ type: "line", data: recent, showSymbol: false, lineStyle: { color, width: 1.5 }, areaStyle: { color, opacity: 0.15 } }],
-    }, { notMerge: true });
+    drawTimeChart(widget, {
+      series: [{ name: o.title || widget.spec.id, color: css("--sv-primary"), width: 1.5, fill: 0.15, points: recent }],
+      span: [0, Math.max(1, recent.length - 1)], time: false, lines: [], zones: [], yAxis: null, legend: false, axes: false,
+    });
   }
 }

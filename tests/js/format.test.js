@@ -3,7 +3,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { compactCount, escapeHtml, formatExactTime, formatNumber, windowCaption } from "../../assets/format.js";
+import { compactCount, escapeHtml, formatExactTime, formatNumber, formatTick, windowCaption } from "../../assets/format.js";
 
 test("numbers follow their format, or get decimals by size", () => {
   assert.equal(formatNumber(null), "–");
@@ -25,6 +25,15 @@ test("exact times are local, to the millisecond", () => {
   process.env.TZ = "UTC";
   assert.equal(formatExactTime(Date.UTC(2026, 10, 26, 14, 3, 7, 250)), "2026-11-26 14:03:07.250");
   assert.equal(formatExactTime(Date.UTC(2026, 0, 2, 3, 4, 5, 6)), "2026-01-02 03:04:05.006");
+});
+
+test("time axis labels are as fine as the step between them", () => {
+  process.env.TZ = "UTC";
+  const t = Date.UTC(2026, 10, 26, 14, 3, 7, 250);
+  assert.equal(formatTick(t, 86_400_000), "11-26");
+  assert.equal(formatTick(t, 300_000), "14:03");
+  assert.equal(formatTick(t, 5000), "14:03:07");
+  assert.equal(formatTick(t, 50), "14:03:07.250");
 });
 
 test("counts are compact", () => {
