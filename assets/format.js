@@ -10,14 +10,22 @@ export function formatNumber(value, format) {
     const grouping = !!m[1];
     const digits = m[2] !== undefined ? Number(m[2]) : (m[3] === "d" ? 0 : undefined);
     const percent = m[3] === "%";
-    const opts = { useGrouping: grouping };
-    if (digits !== undefined) { opts.minimumFractionDigits = digits; opts.maximumFractionDigits = digits; }
-    return new Intl.NumberFormat("en-US", opts).format(percent ? value * 100 : value) + (percent ? "%" : "");
+    const key = `${grouping}:${digits}`;
+    let formatter = formatters.get(key);
+    if (!formatter) {
+      const opts = { useGrouping: grouping };
+      if (digits !== undefined) { opts.minimumFractionDigits = digits; opts.maximumFractionDigits = digits; }
+      formatters.set(key, (formatter = new Intl.NumberFormat("en-US", opts)));
+    }
+    return formatter.format(percent ? value * 100 : value) + (percent ? "%" : "");
   }
   const abs = Math.abs(value);
-  const digits = abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 4;
-  return new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }).format(value);
+  return BY_SIZE[abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3].format(value);
 }
+
+// Formatters made once (making one costs far more than formatting with it).
+const formatters = new Map();
+const BY_SIZE = [0, 1, 2, 4].map((digits) => new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }));
 
 export const formatTime = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 

@@ -2,6 +2,8 @@
 // what the view hangs on it (its card, its chart). This module applies `config`, `history` and
 // `data` to the models and knows nothing of the DOM, so Node's test runner checks it (tests/js).
 
+import { append, clearHeld } from "./held.js";
+
 // Points a series holds when neither `max_points` nor the dashboard's `buffer_size` says.
 export const DEFAULT_CAPACITY = 1000;
 
@@ -61,10 +63,6 @@ export function setHistory(widget, data) {
   }
 }
 
-function trim(points, max) {
-  if (points.length > max) points.splice(0, points.length - max);
-}
-
 // Apply one op of a `data` message; the widget it changed, or null for an unknown widget.
 export function applyOp(widgets, config, op) {
   const widget = widgets.get(op.widget);
@@ -75,11 +73,9 @@ export function applyOp(widgets, config, op) {
     if (kind === "line_chart") {
       let pts = d.series.get(op.series);
       if (!pts) { pts = []; d.series.set(op.series, pts); }
-      for (const p of op.points) pts.push(p);
-      trim(pts, capacity(widget.spec, config));
-    } else {
-      for (const p of op.points) d.points.push(p);
-      trim(d.points, capacity(widget.spec, config));
+      if (append(pts, op.points, capacity(widget.spec, config))) widget.decimated = true;
+    } else if (append(d.points, op.points, capacity(widget.spec, config))) {
+      widget.decimated = true; // the older points are held decimated: zooming fetches their detail
     }
   } else if (op.values) {
     for (const [category, value, series = ""] of op.values) {
@@ -98,8 +94,8 @@ export function applyOp(widgets, config, op) {
     for (const key of op.delete) d.rows.delete(key);
   } else if (op.clear) {
     if (d.rows) d.rows.clear();
-    if (d.points) d.points.length = 0;
-    if (d.series) for (const pts of d.series.values()) pts.length = 0;
+    if (d.points) clearHeld(d.points);
+    if (d.series) for (const pts of d.series.values()) clearHeld(pts);
     if (d.partial) d.partial = null;
   } else if (op.text !== undefined) {
     d.text = op.text;

@@ -2,6 +2,7 @@
 // history came decimated and the view is zoomed or custom, and the points older than its ring
 // asked of the server's `/range` (which reads the store) when the span reaches past a full ring.
 
+import { heldCount } from "./held.js";
 import { capacity } from "./model.js";
 import { markDirty } from "./scheduler.js";
 import { state, withAccess } from "./state.js";
@@ -30,8 +31,11 @@ export function applyWindow(widget, view, lastTs) {
   addOlder(widget, view, span);
 }
 
+// The chart's width in pixels: its uPlot's (kept by its ResizeObserver; reading the element's
+// would lay the page out again), before it has one the element's.
 function chartWidth(widget) {
-  return Math.max(100, Math.round(widget.chartEl.clientWidth || 800));
+  const width = widget.plot ? widget.plot.u.width : widget.chartEl.clientWidth;
+  return Math.max(100, Math.round(width || 800));
 }
 
 // Points older than the ring holds: when a full ring starts after the span does, the part of
@@ -40,7 +44,7 @@ function chartWidth(widget) {
 // more than 1/200 of the span.
 function addOlder(widget, view, span) {
   const held = widget.spec.kind === "line_chart" ? (widget.seriesNames || []).map((n) => widget.data.series.get(n) || []) : [widget.data.points];
-  const full = held.some((points) => points.length >= capacity(widget.spec, state.config));
+  const full = held.some((points) => heldCount(points) >= capacity(widget.spec, state.config));
   const firstHeld = Math.min(...held.filter((p) => p.length).map((p) => p[0][0]));
   if (!full || !(span[0] < firstHeld)) return;
   const width = chartWidth(widget);

@@ -1,8 +1,8 @@
 // Drawing a frame: each widget marked dirty since the last frame is drawn by its kind's
 // renderer, if it is visible (others are drawn when they are shown) and near the viewport (a
 // card far away is drawn with each history it is sent, then again when it comes near);
-// paused, nothing is drawn and the models keep updating. The time spent is counted in
-// `state.renderStats`.
+// paused, nothing is drawn and the models keep updating. A frame draws for a few milliseconds
+// at most; the rest are drawn in the next frames. The time spent is counted in `state.renderStats`.
 
 import { isVisible } from "./dom.js";
 import { markDirty, onFrame } from "./scheduler.js";
@@ -40,16 +40,45 @@ export function render(widget) {
   widget.card.dataset.rendered = String((Number(widget.card.dataset.rendered) || 0) + 1);
 }
 
+// At most about this much main-thread time is spent drawing a frame: widgets still dirty wait
+// for the next one, in the order they changed, so a frame in which every chart changed is spread
+// over a few instead of holding up input and the browser's own painting. The budget shrinks
+// while frames come late (the browser's work for each canvas drawn, which script cannot time,
+// counts too) and grows back slowly while they come on time, so that few frames come late. A
+// frame is late when it comes half a display frame after it was due (the display's frame is
+// the shortest interval seen: 16.7 ms at 60 Hz).
+const MAX_BUDGET_MS = 8, MIN_BUDGET_MS = 1, SHRINK = 0.7, GROW_MS = 0.02;
+
 // Draw dirty widgets once per animation frame from now on.
 export function startRendering() {
-  onFrame((dirty) => {
-    if (state.paused) return; // the view catches up on resume
+  let budget = MAX_BUDGET_MS;
+  let previous = null; // when the last frame that left widgets to draw ran
+  let period = 1000 / 60; // the display's frame interval, the shortest seen
+  onFrame((dirty, now) => {
+    if (state.paused) { previous = null; return false; } // the view catches up on resume
+    if (previous !== null) {
+      const interval = now - previous;
+      period = Math.max(4, Math.min(period, interval));
+      budget = interval > period * 1.5 ? Math.max(MIN_BUDGET_MS, budget * SHRINK) : Math.min(MAX_BUDGET_MS, budget + GROW_MS);
+    }
     const started = performance.now();
-    let drawn = 0;
+    // Read first, then draw: whether each card is shown is read for all of them before any is
+    // drawn, so that the page is laid out once a frame, not after every widget drawn.
+    const due = [];
     for (const widget of dirty) {
-      if (!isVisible(widget)) continue; // drawn when its page, tab or expander is shown
+      if (!isVisible(widget)) { dirty.delete(widget); continue; } // drawn when its page, tab or expander is shown
       // Far from the viewport and drawn since its history came: drawn again when it comes near.
-      if (state.skipFar && widget.nearView === false && !widget.newHistory && Number(widget.card.dataset.rendered) > 0) { widget.stale = true; continue; }
+      if (state.skipFar && widget.nearView === false && !widget.newHistory && Number(widget.card.dataset.rendered) > 0) {
+        widget.stale = true;
+        dirty.delete(widget);
+        continue;
+      }
+      due.push(widget);
+    }
+    let drawn = 0;
+    for (const widget of due) {
+      if (drawn > 0 && performance.now() - started > budget) break;
+      dirty.delete(widget);
       widget.newHistory = false;
       try { render(widget); drawn++; } catch (err) { console.error("render failed for", widget.spec.id, err); }
     }
@@ -59,6 +88,8 @@ export function startRendering() {
     stats.widgets += drawn;
     stats.totalMs += elapsed;
     stats.maxMs = Math.max(stats.maxMs, elapsed);
-    dirty.clear();
+    stats.budgetMs = budget;
+    previous = dirty.size > 0 ? now : null;
+    return dirty.size > 0;
   });
 }

@@ -3,9 +3,10 @@
 
 const dirty = new Set();
 let frameRequested = false;
-let drawFrame = () => {};
+let drawFrame = () => false;
 
-// Draw the next frames with `draw(dirty)`; it empties the set when it drew them.
+// Draw the next frames with `draw(dirty, now)` (`now`: the frame's time): it removes from the
+// set the widgets it drew, and returns true when those left want another frame.
 export function onFrame(draw) {
   drawFrame = draw;
 }
@@ -24,9 +25,9 @@ export function resumeFrames() {
 function requestFrame() {
   if (!frameRequested) {
     frameRequested = true;
-    requestAnimationFrame(() => {
+    requestAnimationFrame((now) => {
       frameRequested = false;
-      drawFrame(dirty);
+      if (drawFrame(dirty, now)) requestFrame();
     });
   }
 }

@@ -42,8 +42,6 @@ export function withAlpha(color, alpha) {
 // Draw `view` in the widget's chart area (`widget.chartEl`), making its chart on first use or
 // when the view's shape changed; true when the chart is new (zoom.js attaches to it then).
 export function drawTimeChart(widget, view) {
-  const box = widget.chartEl;
-  const width = Math.max(50, box.clientWidth || 400);
   const colors = view.series.map((s, i) => s.color || paletteColor(i));
   const shape = JSON.stringify([view.series.map((s) => [s.name, s.width, s.dash, s.fill, s.marker]), colors, view.yAxis,
     view.legend, view.axes, view.time, view.zones, view.lines, css("--sv-text-muted"), css("--sv-border"), css("--sv-surface")]);
@@ -51,7 +49,7 @@ export function drawTimeChart(widget, view) {
   const fresh = !plot || plot.shape !== shape;
   if (fresh) {
     disposeTimeChart(widget);
-    plot = widget.plot = makePlot(widget, view, colors, width);
+    plot = widget.plot = makePlot(widget, view, colors);
     plot.shape = shape;
   }
   plot.view = view;
@@ -69,8 +67,12 @@ export function drawTimeChart(widget, view) {
   return fresh;
 }
 
-function makePlot(widget, view, colors, width) {
+// A new uPlot for `view` in the widget's chart area. The area's size is read here and then only
+// when it changes (ResizeObserver): reading it at every draw would make the browser lay out the
+// page again after each widget drawn before it.
+function makePlot(widget, view, colors) {
   const box = widget.chartEl;
+  const width = Math.max(50, box.clientWidth || 400);
   const plot = { u: null, shape: "", drawn: [], lone: [], span: null, tipAt: null, view, colors, legend: null, tip: null };
   const muted = css("--sv-text-muted");
   const border = css("--sv-border");

@@ -5,8 +5,10 @@
   series, and how long zooming into one second of it takes (detail fetched and drawn);
 - `frames` (issue 15's cases, frames as the browser shows them): 20 live metrics of 2,000
   points at 10 Hz; and 50 live charts (metrics and 2-4-series line charts, 1,000-10,000 points
-  each) at 10 Hz plus a 1M-point series: frame interval p50/p95/worst and the longest
-  main-thread task over 8 s.
+  each) at 10 Hz plus a 1M-point series: frame interval p50/p95/worst, the longest
+  main-thread task and the chart redraws a second over 8 s; next to it, in the same run, the
+  same case on bare chart pages (benches/chart_compare.html) drawn by ECharts made incremental
+  (the library not chosen) and by uPlot.
 
 Run with a release build:
 
@@ -20,6 +22,7 @@ import platform
 import sys
 import threading
 import time
+from pathlib import Path
 
 os.environ.setdefault("STREAMVIZ_AUTOSTART", "0")
 
@@ -28,18 +31,23 @@ from playwright.sync_api import sync_playwright  # noqa: E402
 
 import stream_viz as sv  # noqa: E402
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import chart_compare  # noqa: E402
+
 T0 = time.time() - 1000.0
+ARTIFACTS = Path(__file__).resolve().parents[1] / "test-artifacts"
 
 
 # Frame intervals and long tasks, measured in the page for `seconds` after `warmup`.
 MEASURE_FRAMES = """([warmup, seconds]) => new Promise((resolve) => {
   const frames = [], tasks = [];
   const observer = new PerformanceObserver((list) => { for (const e of list.getEntries()) tasks.push(e.duration); });
-  let start = null, last = null;
+  let start = null, last = null, drawnBefore = 0;
+  const drawnSoFar = () => (window.streamviz ? window.streamviz.renderStats.widgets : 0);
   const frame = (t) => {
     if (start === null) start = t;
     if (t - start >= warmup * 1000) {
-      if (last === null) observer.observe({ type: "longtask" });
+      if (last === null) { observer.observe({ type: "longtask" }); drawnBefore = drawnSoFar(); }
       else frames.push(t - last);
       last = t;
     }
@@ -47,7 +55,7 @@ MEASURE_FRAMES = """([warmup, seconds]) => new Promise((resolve) => {
     observer.disconnect();
     frames.sort((a, b) => a - b);
     const at = (p) => frames[Math.min(frames.length - 1, Math.floor(p * frames.length))];
-    resolve({ frames: frames.length, fps: frames.length / seconds, p50: at(0.5), p95: at(0.95), worst: frames[frames.length - 1], longest: tasks.length ? Math.max(...tasks) : 0 });
+    resolve({ frames: frames.length, fps: frames.length / seconds, p50: at(0.5), p95: at(0.95), worst: frames[frames.length - 1], longest: tasks.length ? Math.max(...tasks) : 0, redraws: (drawnSoFar() - drawnBefore) / seconds });
   };
   requestAnimationFrame(frame);
 })"""
@@ -89,6 +97,9 @@ def frames_case(name: str, build) -> list[dict]:
                 result = page.evaluate(MEASURE_FRAMES, [3, 8])
                 result["skip_far"] = skip
                 results.append(result)
+            # What the measured page looked like (test-artifacts/, to look at).
+            ARTIFACTS.mkdir(exist_ok=True)
+            page.screenshot(path=str(ARTIFACTS / f"bench-frames-{name.split()[0]}-charts.png"))
             browser.close()
     finally:
         stop.set()
@@ -128,13 +139,43 @@ def fifty_charts():
     return lambda k: [send(k) for send in live]
 
 
+def library_pages(query: str) -> list[dict]:
+    """The same case drawn by a page of bare charts (benches/chart_compare.html) with each
+    library: ECharts made incremental, the library not chosen, and uPlot, the one the dashboard
+    draws with; both decimated (M4) first, as the dashboard does."""
+    files = chart_compare.serve_root()
+    base = f"http://127.0.0.1:{files.server_address[1]}/benches/chart_compare.html"
+    results = []
+    try:
+        with sync_playwright() as p:
+            browser = launch(p)
+            for lib in ("echarts-incremental-m4", "uplot-m4"):
+                page = browser.new_page(viewport={"width": 1600, "height": 1200})
+                page.goto(f"{base}?lib={lib}&{query}&warmup=3&seconds=8")
+                page.wait_for_function("window.result !== undefined", timeout=120_000)
+                result = page.evaluate("window.result")
+                result["lib"] = lib
+                results.append(result)
+                page.close()
+            browser.close()
+    finally:
+        files.shutdown()
+    return results
+
+
 def report_frames() -> None:
-    print("\n## frames as the browser shows them (real dashboard, today's ECharts renderer)")
-    print("| case | far cards | frames/s | frame p50 | p95 | worst | longest task |\n|---|---|---:|---:|---:|---:|---:|")
-    for name, build in (("20 metrics × 2,000 points, 10 Hz", twenty_metrics), ("50 charts × 1,000–10,000 points, 10 Hz, + 1M-point series", fifty_charts)):
+    print("\n## frames as the browser shows them: the dashboard (uPlot), and bare chart pages of each library")
+    print("| case | page | frames/s | frame p50 | p95 | worst | longest task | chart redraws/s |\n|---|---|---:|---:|---:|---:|---:|---:|")
+    cases = (
+        ("20 metrics × 2,000 points, 10 Hz", twenty_metrics, "charts=20&points=2000&series=1"),
+        ("50 charts × 1,000–10,000 points, 10 Hz, + 1M-point series", fifty_charts, "charts=50&points=1000,2000,5000,10000&series=1,1,1,3&big=1000000"),
+    )
+    for name, build, query in cases:
         for r in frames_case(name, build):
-            far = "wait (default)" if r["skip_far"] else "redrawn"
-            print(f"| {name} | {far} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longest']:.0f} ms |")
+            far = "far cards wait (default)" if r["skip_far"] else "every card redrawn"
+            print(f"| {name} | dashboard, {far} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longest']:.0f} ms | {r['redraws']:.0f} |")
+        for r in library_pages(query):
+            print(f"| {name} | bare {r['lib']} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longestTask']:.0f} ms | — |")
 
 
 def main() -> None:

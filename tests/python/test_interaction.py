@@ -200,3 +200,33 @@ def test_cards_far_from_the_view_wait_and_catch_up_when_scrolled_to(server, page
 
 def card_value(page, widget_id: str) -> str:
     return page.locator(f"[data-widget={widget_id}] .sv-value").get_attribute("data-value") or ""
+
+
+def test_a_page_left_in_the_background_catches_up_at_once_when_shown(server, page) -> None:
+    metrics = [sv.metric(f"m{i}") for i in range(30)]
+    for m in metrics:
+        m.send(1.0)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.widgets.size === 30 && [...window.streamviz.widgets.keys()].every(id => window.streamviz.drawn(id)?.series[0].data.length === 1)")
+    # Frozen as a browser freezes a tab left in the background: no task, no frame runs.
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
+    for v in range(2, 202):
+        for m in metrics:
+            m.send(float(v))
+    sv.flush()
+    cdp.send("Page.setWebLifecycleState", {"state": "active"})
+    # Shown again: once the messages that waited are read, every chart near the view shows all
+    # of it within a few frames (a frame draws for a few milliseconds; the rest follow in the
+    # next ones; far cards catch up when scrolled to, as above).
+    page.wait_for_function("[...window.streamviz.widgets.values()].every(w => w.data.points.length === 201)")
+    near = page.evaluate("[...window.streamviz.widgets.values()].filter(w => w.nearView).map(w => w.spec.id)")
+    assert len(near) >= 8, near
+    frames = page.evaluate(
+        "(near) => new Promise(resolve => { let n = 0; const done = () => near.every(id => window.streamviz.drawn(id).series[0].data.length === 201);"
+        " const frame = () => { n++; if (done() || n > 600) resolve(n); else requestAnimationFrame(frame); }; requestAnimationFrame(frame); })",
+        near,
+    )
+    assert frames <= 12, f"caught up in {frames} frames"
+    assert card_value(page, "m0") == "201"
