@@ -6,7 +6,8 @@
 - `frames` (issue 15's cases, frames as the browser shows them): 20 live metrics of 2,000
   points at 10 Hz; and 50 live charts (metrics and 2-4-series line charts, 1,000-10,000 points
   each) at 10 Hz plus a 1M-point series: frame interval p50/p95/worst, the longest
-  main-thread task and the chart redraws a second over 8 s; next to it, in the same run, the
+  main-thread task and the chart redraws a second over 8 s, also while the 1M-point series is
+  zoomed in and out; next to it, in the same run, the
   same case on bare chart pages (benches/chart_compare.html) drawn by ECharts made incremental
   (the library not chosen) and by uPlot.
 
@@ -65,11 +66,20 @@ def launch(p):
     return p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"])
 
 
-def frames_case(name: str, build) -> list[dict]:
+# Zooming the 1M-point series in and out while frames are measured (scrolled into view): every 250 ms, to one second
+# of it (its full detail fetched from the server), to a minute, and back to all of it.
+ZOOM_BIG = """() => { const spans = [1000, 60000, null]; let k = 0;
+  window.streamviz.widgets.get('big').card.scrollIntoView({ block: 'center' });
+  window.zoomer = setInterval(() => { const w = window.streamviz.widgets.get('big'); const p = w.data.points;
+    const span = spans[k++ % 3]; const end = p[p.length - 1][0] - 30000;
+    window.streamviz.zoomTo('big', span === null ? null : end - span, span === null ? null : end); }, 250); }"""
+
+
+def frames_case(name: str, build, during: str | None = None) -> list[dict]:
     """Declare and fill a dashboard with `build()` (returns a function sending one tick of
     updates), serve it, feed it at 10 Hz, and measure frames in Chromium: with cards far from
     the viewport left undrawn (the default), and with every card redrawn (`skipFar` off),
-    alternating, twice each."""
+    alternating, twice each; `during`, a function run in the page first, acts while measured."""
     sv.reset()
     tick = build()
     sv.flush(120)
@@ -92,6 +102,8 @@ def frames_case(name: str, build) -> list[dict]:
             page.goto(server.url)
             page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.size > 0", timeout=120_000)
             results = []
+            if during:
+                page.evaluate(during)
             for skip in (True, False, True, False):
                 page.evaluate(f"window.streamviz.skipFar = {'true' if skip else 'false'}")
                 result = page.evaluate(MEASURE_FRAMES, [3, 8])
@@ -99,7 +111,7 @@ def frames_case(name: str, build) -> list[dict]:
                 results.append(result)
             # What the measured page looked like (test-artifacts/, to look at).
             ARTIFACTS.mkdir(exist_ok=True)
-            page.screenshot(path=str(ARTIFACTS / f"bench-frames-{name.split()[0]}-charts.png"))
+            page.screenshot(path=str(ARTIFACTS / f"bench-frames-{name.split()[0]}-charts{'-zooming' if during else ''}.png"))
             browser.close()
     finally:
         stop.set()
@@ -167,14 +179,15 @@ def report_frames() -> None:
     print("\n## frames as the browser shows them: the dashboard (uPlot), and bare chart pages of each library")
     print("| case | page | frames/s | frame p50 | p95 | worst | longest task | chart redraws/s |\n|---|---|---:|---:|---:|---:|---:|---:|")
     cases = (
-        ("20 metrics × 2,000 points, 10 Hz", twenty_metrics, "charts=20&points=2000&series=1"),
-        ("50 charts × 1,000–10,000 points, 10 Hz, + 1M-point series", fifty_charts, "charts=50&points=1000,2000,5000,10000&series=1,1,1,3&big=1000000"),
+        ("20 metrics × 2,000 points, 10 Hz", twenty_metrics, "charts=20&points=2000&series=1", None),
+        ("50 charts × 1,000–10,000 points, 10 Hz, + 1M-point series", fifty_charts, "charts=50&points=1000,2000,5000,10000&series=1,1,1,3&big=1000000", None),
+        ("the 50 charts, the 1M-point series zoomed in and out every 250 ms", fifty_charts, None, ZOOM_BIG),
     )
-    for name, build, query in cases:
-        for r in frames_case(name, build):
+    for name, build, query, during in cases:
+        for r in frames_case(name, build, during):
             far = "far cards wait (default)" if r["skip_far"] else "every card redrawn"
             print(f"| {name} | dashboard, {far} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longest']:.0f} ms | {r['redraws']:.0f} |")
-        for r in library_pages(query):
+        for r in library_pages(query) if query else []:
             print(f"| {name} | bare {r['lib']} | {r['fps']:.1f} | {r['p50']:.1f} ms | {r['p95']:.1f} ms | {r['worst']:.0f} ms | {r['longestTask']:.0f} ms | — |")
 
 
