@@ -238,7 +238,7 @@ export function hideTip(widget) {
 
 // What the chart shows now (`window.streamviz.drawn(id)`, for tests and tools); null before it
 // is drawn: `series` (each one's `name`, `data`: the [time, value] points drawn, its declared
-// `color` or null for the palette's, `dashed`), threshold `lines` ({value, color}) and `zones`
+// `color` or null for the palette's, `dashed`, `shown`: not hidden from its legend), threshold `lines` ({value, color}) and `zones`
 // ({from, color}), `x` (the span, null when fitted to the data), `y` (the value axis' extent),
 // `yAxis` as declared ({name, min, max}), `legendColor` (null without a legend), `height`.
 export function drawnOf(widget) {
@@ -247,7 +247,7 @@ export function drawnOf(widget) {
   const { u, view } = plot;
   const declared = view.yAxis || {};
   return {
-    series: view.series.map((s, i) => ({ name: s.name, data: plot.drawn[i] || [], color: s.color || null, dashed: !!s.dash })),
+    series: view.series.map((s, i) => ({ name: s.name, data: plot.drawn[i] || [], color: s.color || null, dashed: !!s.dash, shown: u.series[i + 1].show })),
     lines: (view.lines || []).map((l) => ({ value: l.value, color: l.color })),
     zones: (view.zones || []).map((z) => ({ from: z.from, color: z.color })),
     x: plot.span ? plot.span.slice() : null,

@@ -230,3 +230,40 @@ def test_a_page_left_in_the_background_catches_up_at_once_when_shown(server, pag
     )
     assert frames <= 12, f"caught up in {frames} frames"
     assert card_value(page, "m0") == "201"
+
+
+def test_wheel_zooms_and_pans_with_a_key_held_and_the_legend_hides_a_series(server, page) -> None:
+    now = time.time()
+    latency = sv.line_chart("latency", series=["api", "db"])
+    for i in range(600):
+        latency.send("api", float(i), timestamp=now - 600 + i)
+        latency.send("db", float(i) / 2, timestamp=now - 600 + i)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.drawn('latency')?.series[1].data.length === 600")
+    box = page.locator("[data-widget=latency] .u-over").bounding_box()
+    assert box
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    # A plain wheel scrolls the page and leaves the chart alone.
+    page.mouse.wheel(0, -100)
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.evaluate("window.streamviz.widgets.get('latency').zoom") is None
+    # Ctrl+wheel up zooms in around the pointer.
+    page.keyboard.down("Control")
+    page.mouse.wheel(0, -100)
+    page.keyboard.up("Control")
+    page.wait_for_function("window.streamviz.drawn('latency').x !== null")
+    low, high = x_span(page, "latency")
+    assert low is not None and high is not None and 0 < high - low < 600_000 * 0.85
+    # Shift+wheel pans, keeping the width.
+    page.keyboard.down("Shift")
+    page.mouse.wheel(0, 100)
+    page.keyboard.up("Shift")
+    page.wait_for_function(f"window.streamviz.drawn('latency').x[0] > {low}")
+    after = x_span(page, "latency")
+    assert abs((after[1] - after[0]) - (high - low)) < 1
+    # The legend hides a series and shows it again.
+    page.locator("[data-widget=latency] .sv-legend-item", has_text="db").click()
+    assert [s["shown"] for s in drawn(page, "latency")["series"]] == [True, False]
+    page.locator("[data-widget=latency] .sv-legend-item", has_text="db").click()
+    assert [s["shown"] for s in drawn(page, "latency")["series"]] == [True, True]
