@@ -172,14 +172,20 @@ def test_tooltips_show_exact_values_and_a_widget_can_be_maximised(server, page) 
     assert box and box["height"] < 400
 
 
-def test_cards_far_from_the_view_wait_and_catch_up_when_scrolled_to(server, page) -> None:
-    metrics = [sv.metric(f"m{i}") for i in range(60)]
+def open_metrics(server, page, count: int) -> list:
+    """`count` metrics m0, m1, ... of one point each, the page open with every chart drawn (far
+    ones included: each card is drawn with its history)."""
+    metrics = [sv.metric(f"m{i}") for i in range(count)]
     for m in metrics:
         m.send(1.0)
     sv.flush()
     page.goto(server.url)
-    # Every card is drawn with its history, far ones included (a full-page screenshot shows them).
-    page.wait_for_function("window.streamviz.widgets.size === 60 && [...window.streamviz.widgets.keys()].every(id => window.streamviz.drawn(id)?.series[0].data.length === 1)")
+    page.wait_for_function(f"window.streamviz.widgets.size === {count} && [...window.streamviz.widgets.keys()].every(id => window.streamviz.drawn(id)?.series[0].data.length === 1)")
+    return metrics
+
+
+def test_cards_far_from_the_view_wait_and_catch_up_when_scrolled_to(server, page) -> None:
+    metrics = open_metrics(server, page, 60)
     page.wait_for_function("window.streamviz.widgets.get('m59').nearView === false && window.streamviz.widgets.get('m0').nearView === true")
     rendered = "(id) => Number(window.streamviz.widgets.get(id).card.dataset.rendered)"
     near_before, far_before = page.evaluate(f"[({rendered})('m0'), ({rendered})('m59')]")
@@ -203,12 +209,7 @@ def card_value(page, widget_id: str) -> str:
 
 
 def test_a_page_left_in_the_background_catches_up_at_once_when_shown(server, page) -> None:
-    metrics = [sv.metric(f"m{i}") for i in range(30)]
-    for m in metrics:
-        m.send(1.0)
-    sv.flush()
-    page.goto(server.url)
-    page.wait_for_function("window.streamviz.widgets.size === 30 && [...window.streamviz.widgets.keys()].every(id => window.streamviz.drawn(id)?.series[0].data.length === 1)")
+    metrics = open_metrics(server, page, 30)
     # Frozen as a browser freezes a tab left in the background: no task, no frame runs.
     cdp = page.context.new_cdp_session(page)
     cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
