@@ -34,6 +34,9 @@ export function setValue(node, value, unit, format) {
 }
 
 // Whether a widget's card is on screen (not on another page, a hidden tab or a closed expander).
+// (`checkVisibility` also sees inside a closed <details>, whose content still has boxes.)
 export function isVisible(widget) {
-  return !!widget.card && widget.card.isConnected && widget.card.getClientRects().length > 0;
+  const card = widget.card;
+  if (!card || !card.isConnected) return false;
+  return card.checkVisibility ? card.checkVisibility() : card.getClientRects().length > 0;
 }

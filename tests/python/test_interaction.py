@@ -268,3 +268,30 @@ def test_wheel_zooms_and_pans_with_a_key_held_and_the_legend_hides_a_series(serv
     assert [s["shown"] for s in drawn(page, "latency")["series"]] == [True, False]
     page.locator("[data-widget=latency] .sv-legend-item", has_text="db").click()
     assert [s["shown"] for s in drawn(page, "latency")["series"]] == [True, True]
+
+
+def test_charts_in_a_hidden_tab_or_a_closed_expander_are_not_drawn_until_shown(server, page) -> None:
+    shown = sv.metric("shown")
+    with sv.tabs(["Live", "Later"]):
+        with sv.tab("Live"):
+            shown.send(1.0)
+        with sv.tab("Later"):
+            later = sv.metric("later")
+    with sv.expander("More"):
+        folded = sv.metric("folded")
+    for v in range(20):
+        for m in (shown, later, folded):
+            m.send(float(v))
+        sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.drawn('shown')?.series[0].data.length === 21")
+    rendered = "(id) => Number(window.streamviz.widgets.get(id).card.dataset.rendered || 0)"
+    page.wait_for_function("window.streamviz.widgets.get('later').data.points.length === 20 && window.streamviz.widgets.get('folded').data.points.length === 20")
+    page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    assert page.evaluate(f"[({rendered})('later'), ({rendered})('folded')]") == [0, 0], "hidden charts cost no drawing"
+    assert drawn(page, "later") is None and drawn(page, "folded") is None
+    # Shown, each is drawn at once with everything it holds.
+    page.locator(".sv-tab", has_text="Later").click()
+    page.wait_for_function("window.streamviz.drawn('later')?.series[0].data.length === 20")
+    page.locator(".sv-expander > summary", has_text="More").click()
+    page.wait_for_function("window.streamviz.drawn('folded')?.series[0].data.length === 20")
