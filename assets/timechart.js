@@ -130,7 +130,7 @@ function seriesOptions(plot, s, color) {
   const surface = css("--sv-surface");
   const points = s.marker === "last"
     ? { show: false, size: 8, width: 2, stroke: color, fill: surface, filter: (u, si) => lastIndex(u.data[si]) }
-    : { show: (u, si) => plot.lone[si - 1], size: 6, stroke: color, fill: color };
+    : { show: (u, si) => plot.view.axes && plot.lone[si - 1], size: 6, stroke: color, fill: color }; // a bare sparkline shows no dot
   return { label: s.name, stroke: color, width: s.width || 2, dash: s.dash || undefined, spanGaps: false,
            fill: s.fill ? withAlpha(color, s.fill) : undefined, points };
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from types import TracebackType
 from typing import Any
 
@@ -103,10 +103,45 @@ class _Block:
             stack.pop()
 
 
-def columns(spec: int | Sequence[float]) -> _Block:
+class _Columns(_Block):
+    """A row of columns. In ``with sv.columns(3):`` each widget or container declared directly
+    inside takes the next column, round robin after the last (the server places it); its columns
+    are also ``c1, c2, c3 = sv.columns(3)`` (then ``with c1:``), or ``with sv.column():`` inside."""
+
+    def __init__(self, frame: _Frame, count: int) -> None:
+        super().__init__(frame)
+        self._count = count
+        self._columns: list[_Block] | None = None
+
+    def _all(self) -> list[_Block]:
+        if self._columns is None:
+            row = self._frame
+            for i in range(row.used, self._count):
+                _declare({"id": f"{row.id}/column{i}", "parent": row.id, "type": "column"})
+            row.used = max(row.used, self._count)
+            self._columns = [_Block(_Frame(f"{row.id}/column{i}", "column")) for i in range(self._count)]
+        return self._columns
+
+    def __iter__(self) -> Iterator[_Block]:
+        return iter(self._all())
+
+    def __len__(self) -> int:
+        return self._count
+
+    def __getitem__(self, index: int) -> _Block:
+        return self._all()[index]
+
+    def __enter__(self) -> _Columns:
+        super().__enter__()
+        return self
+
+
+def columns(spec: int | Sequence[float]) -> _Columns:
     """A row of columns: ``columns(3)`` for equal widths, ``columns([2, 1])`` for weights.
 
-    Use it as ``with sv.columns(2):`` and put each column's widgets in ``with sv.column():``.
+    ``with sv.columns(3):`` puts each widget declared directly inside in the next column, in
+    turn; ``c1, c2 = sv.columns(2)`` gives the columns to fill with ``with c1:``; and
+    ``with sv.column():`` inside the row fills its next column.
     """
     if isinstance(spec, bool) or not isinstance(spec, (int, Sequence)):
         raise StreamVizTypeError(f"columns() takes a count or a list of widths, not {type(spec).__name__}")
@@ -119,7 +154,7 @@ def columns(spec: int | Sequence[float]) -> _Block:
     parent = current_parent()
     container_id = _next_id(parent, "columns")
     _declare({"id": container_id, "parent": parent, "type": "columns", "weights": weights})
-    return _Block(_Frame(container_id, "columns"))
+    return _Columns(_Frame(container_id, "columns"), len(weights))
 
 
 def column() -> _Block:

@@ -131,6 +131,9 @@ fn check_name(what: &str, name: &str) -> EngineResult<()> {
 pub struct Containers {
     list: Vec<ContainerSpec>,
     by_id: HashMap<String, usize>,
+    /// Of each `columns` row, what was declared directly inside it (widgets `w:id`, containers
+    /// `c:id`), in order: the k-th goes into column k mod n.
+    row_order: HashMap<String, Vec<String>>,
 }
 
 impl Containers {
@@ -144,11 +147,66 @@ impl Containers {
         self.by_id.get(id).map(|&i| &self.list[i])
     }
 
+    /// Where something declared with `parent` goes: directly inside a `columns` row (as in
+    /// `with sv.columns(3): sv.stat("a"); sv.stat("b")`), each widget or container takes the
+    /// row's next column in turn, round robin after the last (declared when new); the same
+    /// `owner` declared again keeps its column. Any other parent is kept.
+    pub fn place(&mut self, owner: &str, parent: Option<&str>) -> EngineResult<Option<String>> {
+        let Some(parent) = parent else {
+            return Ok(None);
+        };
+        let Some(ContainerKind::Columns { weights }) = self.get(parent).map(|c| &c.kind) else {
+            return Ok(Some(parent.to_owned()));
+        };
+        let n = weights.len();
+        let order = self.row_order.entry(parent.to_owned()).or_default();
+        let turn = match order.iter().position(|o| o == owner) {
+            Some(turn) => turn,
+            None => {
+                if order.len() >= super::limits::MAX_WIDGETS {
+                    return Err(EngineError::TooLarge(format!(
+                        "a row of columns holds at most {} widgets",
+                        super::limits::MAX_WIDGETS
+                    )));
+                }
+                order.push(owner.to_owned());
+                order.len() - 1
+            }
+        };
+        let columns: Vec<&str> = self
+            .list
+            .iter()
+            .filter(|c| c.parent.as_deref() == Some(parent) && c.kind == ContainerKind::Column)
+            .map(|c| c.id.as_str())
+            .collect();
+        if let Some(column) = columns.get(turn % n) {
+            return Ok(Some((*column).to_owned()));
+        }
+        let column = format!("{parent}/column{}", columns.len());
+        self.declare(ContainerSpec {
+            id: column.clone(),
+            parent: Some(parent.to_owned()),
+            kind: ContainerKind::Column,
+        })?;
+        Ok(Some(column))
+    }
+
     /// Declare a container, or re-declare one with the same kind (its options are replaced).
-    /// Checks the nesting: columns hold only columns, tabs only their named tabs, pages and
+    /// Checks the nesting: columns hold only columns (anything else declared directly inside a
+    /// row takes its next column, [`Containers::place`]), tabs only their named tabs, pages and
     /// the sidebar only at the top level.
     pub fn declare(&mut self, spec: ContainerSpec) -> EngineResult<bool> {
         check_container_id(&spec.id)?;
+        let mut spec = spec;
+        if matches!(
+            spec.kind,
+            ContainerKind::Columns { .. }
+                | ContainerKind::Tabs { .. }
+                | ContainerKind::Expander { .. }
+        ) {
+            let owner = format!("c:{}", spec.id);
+            spec.parent = self.place(&owner, spec.parent.as_deref())?;
+        }
         let parent = match &spec.parent {
             Some(parent) => Some(self.get(parent).ok_or_else(|| {
                 layout_error(format!(
@@ -661,14 +719,6 @@ mod tests {
             container("x", Some("tabs"), ContainerKind::Column),
             container("x", Some("cols"), ContainerKind::Tab { name: "A".into() }),
             container("x", Some("tabs"), ContainerKind::Tab { name: "B".into() }),
-            container(
-                "x",
-                Some("cols"),
-                ContainerKind::Expander {
-                    title: "E".into(),
-                    expanded: false,
-                },
-            ),
             container("x", Some("missing"), ContainerKind::Column),
             container("x", None, ContainerKind::Columns { weights: vec![] }),
             container(
@@ -716,5 +766,58 @@ mod tests {
             )
             .is_err());
         assert_eq!(c.list().len(), 4, "refused declarations added nothing");
+    }
+
+    #[test]
+    fn what_goes_directly_inside_a_row_takes_its_columns_in_turn() {
+        let mut c = Containers::default();
+        c.declare(container(
+            "row",
+            None,
+            ContainerKind::Columns {
+                weights: vec![2.0, 1.0],
+            },
+        ))
+        .unwrap();
+        let place = |c: &mut Containers, owner: &str| c.place(owner, Some("row")).unwrap();
+        assert_eq!(place(&mut c, "w:a").as_deref(), Some("row/column0"));
+        assert_eq!(place(&mut c, "w:b").as_deref(), Some("row/column1"));
+        assert_eq!(
+            place(&mut c, "w:c").as_deref(),
+            Some("row/column0"),
+            "round robin"
+        );
+        assert_eq!(
+            place(&mut c, "w:a").as_deref(),
+            Some("row/column0"),
+            "declared again: kept"
+        );
+        // A container goes in turn too, and holds what is declared inside it.
+        c.declare(container(
+            "row/expander0",
+            Some("row"),
+            ContainerKind::Expander {
+                title: "More".into(),
+                expanded: false,
+            },
+        ))
+        .unwrap();
+        assert_eq!(
+            c.get("row/expander0").unwrap().parent.as_deref(),
+            Some("row/column1")
+        );
+        let columns: Vec<_> = c
+            .list()
+            .iter()
+            .filter(|s| s.kind == ContainerKind::Column)
+            .map(|s| s.id.as_str())
+            .collect();
+        assert_eq!(columns, ["row/column0", "row/column1"]);
+        // Other parents are kept.
+        assert_eq!(
+            c.place("w:d", Some("row/expander0")).unwrap().as_deref(),
+            Some("row/expander0")
+        );
+        assert_eq!(c.place("w:d", None).unwrap(), None);
     }
 }

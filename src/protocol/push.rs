@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use crate::clock::now_ms;
 use crate::engine::{
     key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text,
-    validate_ts_ms, Bar, Engine, EngineError, KeyedRow, SeriesOptions, Update, WidgetKind,
-    WidgetOptions, WidgetSpec,
+    validate_ts_ms, Bar, ContainerSpec, Engine, EngineError, KeyedRow, SeriesOptions, Update,
+    WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Why a push was refused, and where in it.
@@ -46,6 +46,8 @@ pub struct PushOutcome {
 struct PushBody {
     #[serde(default, rename = "type")]
     message_type: Option<String>,
+    #[serde(default)]
+    containers: Vec<Value>,
     #[serde(default)]
     widgets: Vec<Value>,
     #[serde(default)]
@@ -182,9 +184,16 @@ fn parse_push(body: &str) -> Result<PushBody, PushError> {
 }
 
 fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, PushError> {
+    let containers = plan_containers(engine, body.containers)?;
     let specs = parse_specs(engine, body.widgets)?;
+    check_placements(engine, &containers, &specs)?;
     let planned = plan_updates(engine, &specs, body.updates)?;
     let declared = specs.len();
+    for (i, container) in containers.into_iter().enumerate() {
+        engine
+            .declare_container(container)
+            .map_err(|err| fail(format!("containers[{i}]"), err))?;
+    }
     for spec in specs.into_iter().map(|(_, spec)| spec) {
         engine.declare(spec).map_err(|err| fail("widgets", err))?;
     }
@@ -193,6 +202,51 @@ fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, Push
         apply_planned(engine, change).map_err(|err| fail(format!("updates[{i}]"), err))?;
     }
     Ok(PushOutcome { declared, applied })
+}
+
+/// Layout containers in the order given, each checked by declaring it (and the ones before it)
+/// on a copy of the engine's: a refused one refuses the push.
+fn plan_containers(
+    engine: &Engine,
+    containers: Vec<Value>,
+) -> Result<Vec<ContainerSpec>, PushError> {
+    let mut scratch = engine.containers().clone();
+    let mut specs = Vec::new();
+    for (i, value) in containers.into_iter().enumerate() {
+        let at = format!("containers[{i}]");
+        let spec = ContainerSpec::from_json(value).map_err(|err| fail(&at, err))?;
+        scratch
+            .declare(spec.clone())
+            .map_err(|err| fail(&at, err))?;
+        specs.push(spec);
+    }
+    Ok(specs)
+}
+
+/// Each declared widget's place, checked against the containers it will find (a `columns`
+/// row places it in its next column).
+fn check_placements(
+    engine: &Engine,
+    containers: &[ContainerSpec],
+    specs: &Specs,
+) -> Result<(), PushError> {
+    let mut scratch = engine.containers().clone();
+    for spec in containers {
+        scratch
+            .declare(spec.clone())
+            .map_err(|err| fail("containers", err))?;
+    }
+    for (i, (id, spec)) in specs.iter().enumerate() {
+        let at = format!("widgets[{i}]");
+        let mut placement = spec.placement.clone();
+        placement.parent = scratch
+            .place(&format!("w:{id}"), placement.parent.as_deref())
+            .map_err(|err| fail(&at, err))?;
+        scratch
+            .check_placement(id, &placement)
+            .map_err(|err| fail(&at, err))?;
+    }
+    Ok(())
 }
 
 /// Declarations in the order given, by id.
@@ -645,6 +699,44 @@ mod tests {
             err.to_string().contains("[category, number, series]"),
             "{err}"
         );
+    }
+
+    #[test]
+    fn a_push_declares_containers_and_widgets_go_in_a_row_s_columns_in_turn() {
+        let mut engine = Engine::new();
+        apply_push_to(
+            &mut engine,
+            r#"{"containers": [{"id": "row", "type": "columns", "weights": [2, 1]}],
+                "widgets": [{"id": "a", "kind": "stat", "options": {"parent": "row"}},
+                            {"id": "b", "kind": "stat", "options": {"parent": "row"}},
+                            {"id": "c", "kind": "stat", "options": {"parent": "row"}}]}"#,
+        )
+        .unwrap();
+        let parent = |id: &str| engine.widget(id).unwrap().0.placement.parent.clone();
+        assert_eq!(parent("a").as_deref(), Some("row/column0"));
+        assert_eq!(parent("b").as_deref(), Some("row/column1"));
+        assert_eq!(parent("c").as_deref(), Some("row/column0"));
+        // A bad container refuses the whole push, and so does a widget placed where it may not go.
+        let before = engine.containers().list().len();
+        for (body, at) in [
+            (
+                r#"{"containers": [{"id": "t", "type": "tabs", "names": ["A"]}, {"id": "x", "parent": "t", "type": "tab", "name": "B"}], "widgets": [{"id": "d", "kind": "stat"}]}"#,
+                "containers[1]",
+            ),
+            (
+                r#"{"containers": [{"id": "t", "type": "tabs", "names": ["A"]}], "widgets": [{"id": "d", "kind": "stat", "options": {"parent": "t"}}]}"#,
+                "widgets[0]",
+            ),
+        ] {
+            let err = apply_push_to(&mut engine, body).unwrap_err();
+            assert_eq!(err.at, at, "{err}");
+        }
+        assert_eq!(
+            engine.containers().list().len(),
+            before,
+            "nothing of a refused push is kept"
+        );
+        assert!(engine.widget("d").is_none());
     }
 
     #[test]

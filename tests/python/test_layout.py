@@ -62,9 +62,10 @@ def test_wrong_nesting_raises_a_clear_error_and_changes_nothing() -> None:
         sv.column()
     with pytest.raises(sv.ValidationError, match=r"goes directly inside `with sv.tabs"):
         sv.tab("A")
-    with sv.columns(2):
-        with pytest.raises(sv.ValidationError, match=r"put it inside one of its column\(\) blocks"):
+    with sv.tabs(["A"]):
+        with pytest.raises(sv.ValidationError, match=r"put it inside one of its tab\(\) blocks"):
             sv.metric("loose")
+    with sv.columns(2):
         with sv.column():
             with pytest.raises(sv.ValidationError, match="only used at the top level"):
                 sv.sidebar()
@@ -93,7 +94,7 @@ def test_wrong_nesting_raises_a_clear_error_and_changes_nothing() -> None:
     # Only the valid containers exist, and after the errors the nesting is back at the top level.
     sv.metric("top")
     children = layout()["pages"][0]["children"]
-    assert [(c["type"], c["id"]) for c in children] == [("columns", "columns0"), ("tabs", "tabs0"), ("widget", "top")]
+    assert [(c["type"], c["id"]) for c in children] == [("tabs", "tabs0"), ("columns", "columns0"), ("tabs", "tabs1"), ("widget", "top")]
 
 
 def test_pages_sidebar_columns_tabs_and_expanders_in_the_browser(server, page) -> None:
@@ -143,3 +144,54 @@ def test_pages_sidebar_columns_tabs_and_expanders_in_the_browser(server, page) -
     page.goto(server.url + "page/operations")
     page.wait_for_function("document.documentElement.dataset.page === 'operations' && window.streamviz.widgets.size === 6")
     assert page.locator("#sv-grid [data-widget=pressure]").count() == 1
+
+
+def column_contents(row: dict) -> list[list[str]]:
+    return [[child["id"] for child in column["children"]] for column in row["children"]]
+
+
+def test_widgets_directly_inside_columns_take_one_column_each_in_turn() -> None:
+    # The vision's form: each widget declared directly inside takes the next column.
+    with sv.columns(3):
+        for name in ("a", "b", "c", "d"):
+            sv.stat(name)
+    # Streamlit's form: the row's columns, filled in any order.
+    left, right = sv.columns([2, 1])
+    with right:
+        sv.stat("r")
+    with left:
+        sv.stat("l")
+    # The column() form keeps working, and a container directly inside a row takes a column too.
+    with sv.columns(2):
+        with sv.column():
+            sv.stat("x")
+        with sv.column():
+            sv.stat("y")
+    with sv.columns(2):
+        sv.stat("first")
+        with sv.expander("More"):
+            sv.stat("inside")
+    assert sv.flush()
+    rows = [c for c in layout()["pages"][0]["children"] if c["type"] == "columns"]
+    assert column_contents(rows[0]) == [["a", "d"], ["b"], ["c"]], "round robin after the last"
+    assert rows[1]["weights"] == [2.0, 1.0] and column_contents(rows[1]) == [["l"], ["r"]]
+    assert column_contents(rows[2]) == [["x"], ["y"]]
+    second = rows[3]["children"][1]["children"]
+    assert column_contents(rows[3])[0] == ["first"] and second[0]["type"] == "expander"
+    assert [w["id"] for w in second[0]["children"]] == ["inside"]
+    with pytest.raises(sv.ValidationError, match="directly inside"):
+        sv.column()
+    assert len(sv.columns(4)) == 4
+
+
+def test_columns_in_the_vision_s_form_lay_out_side_by_side_in_the_browser(server, page) -> None:
+    with sv.columns(3):
+        for name, value in (("a", 1), ("b", 2), ("c", 3)):
+            sv.stat(name).send(value)
+    assert sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("[...window.streamviz.widgets.values()].length === 3 && [...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
+    boxes = [page.locator(f"[data-widget={name}]").bounding_box() for name in ("a", "b", "c")]
+    assert all(boxes)
+    assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] and len({round(b["y"]) for b in boxes}) == 1, boxes
+    page.screenshot(path=str(ARTIFACTS / "layout-columns-round-robin.png"))

@@ -201,6 +201,10 @@ impl Engine {
     /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
     /// widget with the new options (data kept); another kind is an error.
     pub fn declare(&mut self, spec: WidgetSpec) -> EngineResult<WidgetHandle> {
+        let mut spec = spec;
+        spec.placement.parent = self
+            .containers
+            .place(&format!("w:{}", spec.id), spec.placement.parent.as_deref())?;
         self.containers.check_placement(&spec.id, &spec.placement)?;
         if let Some(&index) = self.by_id.get(&spec.id) {
             let widget = &mut self.widgets[index as usize];
@@ -369,6 +373,11 @@ impl Engine {
         self.rebuild_directory();
         self.note_config_change();
         Ok(position as u32)
+    }
+
+    /// The layout containers as declared (a push checks its own against a copy).
+    pub fn containers(&self) -> &Containers {
+        &self.containers
     }
 
     /// Declare a layout container (page, sidebar, columns, column, tabs, tab, expander), or
