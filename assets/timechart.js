@@ -54,7 +54,10 @@ export function drawTimeChart(widget, view) {
   }
   plot.view = view;
   // Each series cut to the span (done by ranges.js) and decimated to the chart's columns.
-  const span = view.span || extentOf(view.series.map((s) => s.points)) || [0, 1];
+  const extent = extentOf(view.series.map((s) => s.points));
+  // Points all at one time (a burst sent in a loop) stand in the middle of two seconds.
+  const fixed = view.span || (extent && view.time && extent[0] === extent[1] ? [extent[0] - 1000, extent[1] + 1000] : null);
+  const span = fixed || extent || [0, 1];
   const plotWidth = Math.max(1, plot.u.bbox.width / (devicePixelRatio || 1));
   plot.drawn = view.series.map((s) => decimated(s.points, span[0], span[1], plotWidth));
   plot.lone = plot.drawn.map((points) => points.filter((p) => p[1] !== null).length < 2);
@@ -62,7 +65,7 @@ export function drawTimeChart(widget, view) {
   const u = plot.u;
   u.batch(() => {
     u.setData(aligned(plot.drawn), true);
-    if (view.span) u.setScale("x", { min: view.span[0], max: view.span[1] });
+    if (fixed) u.setScale("x", { min: fixed[0], max: fixed[1] });
   });
   return fresh;
 }
@@ -87,13 +90,13 @@ function makePlot(widget, view, colors) {
     height: chartHeight(box, plot.legend),
     ms: 1, // times are epoch milliseconds
     legend: { show: false },
-    padding: view.axes ? [12, 28, 0, 0] : [2, 0, 0, 0],
+    padding: view.axes ? [12, 36, 0, 0] : [2, 0, 0, 0],
     select: { show: false },
     cursor: view.axes
       ? { y: false, drag: { x: false, y: false, setScale: false }, bind: { dblclick: () => null }, points: { size: 7 } }
       : { show: false },
     scales: {
-      x: { time: view.time, range: (u, lo, hi) => (lo === hi ? [lo - 1000, hi + 1000] : [lo, hi]) },
+      x: { time: view.time },
       y: { range: (u, lo, hi) => valueRange(lo, hi, declared) },
     },
     axes: view.axes

@@ -136,3 +136,32 @@ def test_line_chart_stat_text_and_table_options_render_as_declared(server, page)
     assert page.locator("[data-widget=alert] .sv-text").evaluate("e => getComputedStyle(e).color") == "rgb(234, 179, 8)"
     cell = page.locator("[data-widget=log] tbody td").first.inner_text()
     assert "2026" in cell and "T" not in cell and "Z" not in cell, cell
+
+
+def test_a_burst_sharing_a_timestamp_is_drawn_as_a_vertical_extent(server, page) -> None:
+    burst = sv.metric("burst")
+    same = sv.line_chart("same", series=["a"])
+    for i in range(200):
+        burst.send(float(i % 17))
+        same.send("a", float(i), timestamp=1_800_000_000.0)  # all at one time
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.drawn('burst')?.series[0].data.length === 200 && window.streamviz.drawn('same')?.series[0].data.length === 200")
+    for widget_id, low, high in (("burst", 0, 16), ("same", 0, 199)):
+        shown = drawn(page, widget_id)
+        values = [p[1] for p in shown["series"][0]["data"]]
+        assert (min(values), max(values)) == (low, high)
+        assert shown["y"][0] <= low and shown["y"][1] >= high, "the value axis spans the burst"
+    # The plot is not blank: the line's colour is on the canvas, in a vertical stroke at one time.
+    coloured = page.evaluate(
+        """(() => { const c = window.streamviz.widgets.get('same').chart.ctx.canvas; const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        const cols = new Set(); let n = 0;
+        for (let i = 0; i < d.length; i += 4) if (d[i] < 60 && d[i + 1] > 150 && d[i + 2] > 200) { n++; cols.add((i / 4) % c.width); }
+        return [n, cols.size]; })()"""
+    )
+    assert coloured[0] > 50 and coloured[1] <= 6, coloured
+    # The one time is in the middle of the axis, which labels it.
+    middle = page.evaluate("(() => { const u = window.streamviz.widgets.get('same').chart; return u.valToPos(1800000000000, 'x') / u.over.clientWidth; })()")
+    assert 0.45 < middle < 0.55, middle
+    page.locator("[data-widget=same]").screenshot(path=str(ARTIFACTS / "burst-one-timestamp.png"))
+    page.locator("[data-widget=burst]").screenshot(path=str(ARTIFACTS / "burst-send-loop.png"))
