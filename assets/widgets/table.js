@@ -93,6 +93,11 @@ function cell(column, value) {
     const color = column.colors && column.colors[String(value)];
     if (color) { badge.style.background = color; badge.style.color = "#fff"; }
     td.append(badge);
+  } else if (typeof value === "number") {
+    // A number in a column declared without a type: whole numbers as they are (ids, years),
+    // others to a sensible precision (exports keep every digit).
+    td.className = "sv-number";
+    td.textContent = Number.isInteger(value) ? String(value) : formatNumber(value);
   } else { td.textContent = String(value); }
   return td;
 }

@@ -274,6 +274,17 @@ pub fn format_datetime(value: &serde_json::Value) -> String {
 }
 
 /// A JSON value as plain cell text (strings without quotes).
+/// A table cell of a column without a number type, as shown: whole numbers as they are (ids,
+/// years), other numbers to a sensible precision ([`format_number`]; exports keep every
+/// digit), anything else as [`cell_text`] gives it.
+pub fn shown_text(value: &serde_json::Value) -> String {
+    match value.as_f64() {
+        Some(v) if value.is_f64() && v.fract() != 0.0 => format_number(v, None),
+        _ => cell_text(value),
+    }
+}
+
+/// A cell's text as it is (filtering and sorting read it).
 pub fn cell_text(value: &serde_json::Value) -> String {
     match value {
         serde_json::Value::String(s) => s.clone(),
@@ -303,6 +314,10 @@ mod tests {
         assert_eq!(format_number(0.256, Some(".1%")), "25.6%");
         assert_eq!(format_number(42.7, Some("d")), "43");
         assert_eq!(format_number(f64::NAN, None), "–");
+        assert_eq!(shown_text(&serde_json::json!(59.159909909909906)), "59.16");
+        assert_eq!(shown_text(&serde_json::json!(2026)), "2026");
+        assert_eq!(shown_text(&serde_json::json!(0.000123456)), "0.0001");
+        assert_eq!(shown_text(&serde_json::json!("x")), "x");
         assert_eq!(
             format_number(3.0, Some("nonsense")),
             "3",

@@ -165,3 +165,16 @@ def test_a_burst_sharing_a_timestamp_is_drawn_as_a_vertical_extent(server, page)
     assert 0.45 < middle < 0.55, middle
     page.locator("[data-widget=same]").screenshot(path=str(ARTIFACTS / "burst-one-timestamp.png"))
     page.locator("[data-widget=burst]").screenshot(path=str(ARTIFACTS / "burst-send-loop.png"))
+
+
+def test_table_numbers_without_a_declared_type_read_well_and_export_in_full(server, page) -> None:
+    stats = sv.table("stats", key="service")
+    stats.send({"service": "api", "avg_latency_ms": 59.159909909909906, "year": 2026, "share": 0.000123456})
+    sv.flush()
+    page.goto(server.url)
+    cells = page.locator("[data-widget=stats] tbody tr").first.locator("td")
+    cells.first.wait_for()
+    assert cells.all_inner_texts() == ["api", "59.16", "2026", "0.0001"]
+    assert cells.nth(1).get_attribute("class") == "sv-number", "numbers right-aligned"
+    exported = json.loads(sv.export("stats", "json"))
+    assert exported["data"]["rows"][0]["row"]["avg_latency_ms"] == 59.159909909909906

@@ -6,7 +6,9 @@ use egui::{Align, Layout, RichText, Stroke, Ui};
 use crate::engine::{ColumnType, WidgetOptions, WidgetSpec};
 use crate::gui::frame::{Frame, TableView};
 use crate::gui::model::TableModel;
-use crate::gui::style::{cell_text, format_datetime, format_number, parse_color, Palette};
+use crate::gui::style::{
+    cell_text, format_datetime, format_number, parse_color, shown_text, Palette,
+};
 
 /// A table: rows newest first (or sorted by a clicked column), filtered by a text, cells drawn
 /// by their column's type.
@@ -205,6 +207,11 @@ fn cell(
                 .show(ui, |ui| {
                     ui.label(RichText::new(text).color(palette.text).small())
                 });
+        }
+        ColumnType::Text if value.is_number() => {
+            ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
+                ui.monospace(shown_text(value))
+            });
         }
         ColumnType::Text => {
             ui.label(cell_text(value));
