@@ -5,7 +5,7 @@
 
 import { buildCard, disposeCard, restoreOnEscape, showLosses } from "./cards.js";
 import { connect, setConnection } from "./connection.js";
-import { initControls } from "./controls.js";
+import { initControls, openWith } from "./controls.js";
 import { layout } from "./layout.js";
 import { applyMessage, PROTOCOL_VERSION } from "./protocol.js";
 import { startRendering } from "./render.js";
@@ -40,6 +40,7 @@ function onMessage(message) {
     case "config":
       applyTheme(state.config.theme);
       applyBranding(state.config);
+      if (!state.replay) openWith(state.config);
       for (const widget of change.removed) disposeCard(widget);
       for (const widget of change.created) buildCard(widget);
       layout();

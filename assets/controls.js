@@ -43,6 +43,31 @@ function applyRange() {
   }
 }
 
+// Open as the dashboard says (`sv.configure(default_time_range=, auto_refresh=)`): its time
+// range (a range the menu lacks is added to it), paused unless `auto_refresh`. Done again only
+// when the producer changes them.
+let openedWith = null;
+export function openWith(config) {
+  const ms = config.default_time_range_ms || null;
+  const follow = config.auto_refresh !== false;
+  const key = `${ms}:${follow}`;
+  if (key === openedWith) return;
+  openedWith = key;
+  let value = "all";
+  if (ms) {
+    value = Object.keys(RANGES).find((k) => RANGES[k] === ms) || "default";
+    if (value === "default") {
+      RANGES.default = ms;
+      let option = rangeSelect.querySelector("option[value=default]");
+      if (!option) { option = document.createElement("option"); option.value = "default"; rangeSelect.insertBefore(option, rangeSelect.querySelector("option[value=custom]")); }
+      option.textContent = ms % 3600e3 === 0 ? `Last ${ms / 3600e3} h` : `Last ${+(ms / 60e3).toFixed(2)} min`;
+    }
+  }
+  rangeSelect.value = value;
+  applyRange();
+  setPaused(!follow);
+}
+
 export function initControls() {
   pauseButton.addEventListener("click", () => setPaused(!state.paused));
   rangeSelect.addEventListener("change", applyRange);

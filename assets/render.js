@@ -55,7 +55,17 @@ export function startRendering() {
   let previous = null; // when the last frame that left widgets to draw ran
   let period = 1000 / 60; // the display's frame interval, the shortest seen
   onFrame((dirty, now) => {
-    if (state.paused) { previous = null; return false; } // the view catches up on resume
+    if (state.paused) {
+      // The view catches up on resume; a card never drawn (the page opened paused) is drawn
+      // once, so that a paused page shows what it holds.
+      previous = null;
+      for (const widget of dirty) {
+        if (Number(widget.card.dataset.rendered) > 0 || !isVisible(widget)) continue;
+        dirty.delete(widget);
+        try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
+      }
+      return false;
+    }
     if (previous !== null) {
       const interval = now - previous;
       period = Math.max(4, Math.min(period, interval));

@@ -194,6 +194,31 @@ fn pause_freezes_the_view_while_ingest_continues_and_resume_catches_up() {
 }
 
 #[test]
+fn the_viewer_opens_with_the_dashboards_time_range_and_paused_without_auto_refresh() {
+    let pipeline = every_kind(json!("dark"));
+    pipeline.engine().configure(
+        streamviz::engine::ConfigPatch::from_json(
+            json!({"default_time_range": "5m", "auto_refresh": false}),
+        )
+        .unwrap(),
+    );
+    let harness = harness(pipeline.clone(), options());
+    assert!(
+        harness.state().is_paused(),
+        "auto_refresh=False opens paused"
+    );
+    let view = harness.state().plot_view("cpu").unwrap();
+    assert_eq!(view.range.1 - view.range.0, 300_000.0, "the last 5 minutes");
+    // Without them: everything held, live.
+    let harness = harness_for(Source::Local(every_kind(json!("dark"))), options());
+    assert!(!harness.state().is_paused());
+    assert_eq!(
+        harness.state().plot_view("cpu").unwrap().range,
+        (T0, T0 + 59_900.0)
+    );
+}
+
+#[test]
 fn the_time_range_selector_sets_every_plots_span_and_a_zoomed_plot_returns_to_live() {
     let mut harness = harness(every_kind(json!("dark")), options());
     let all = harness.state().plot_view("cpu").unwrap();

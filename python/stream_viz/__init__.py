@@ -570,12 +570,14 @@ def configure(
     port: int | None = None,
     autostart: bool | None = None,
     keep_alive: bool | None = None,
-    persistence: str | os.PathLike[str] | None = None,
+    persistence: str | os.PathLike[str] | None = UNSET,
     retention: str | float | timedelta | None = None,
     auth: Literal["token"] | Mapping[str, Any] | None = UNSET,
     allow_anonymous: bool | None = None,
     cors: bool | Sequence[str] | None = UNSET,
     tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
+    auto_refresh: bool | None = None,
+    default_time_range: str | float | timedelta | None = None,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -602,13 +604,20 @@ def configure(
     persistence : str or path, optional
         ``"sqlite:///metrics.db"`` (relative path), ``"sqlite:////var/lib/metrics.db"`` (absolute)
         or a path: store every update in that SQLite file and load what it holds now, so restarts
-        and new viewers see history. Must come before the first widget. Default: memory only.
+        and new viewers see history. Must come before the first widget. ``None`` or
+        ``"memory"``: memory only, the default.
     retention : str, seconds or timedelta, optional
         With ``persistence``: purge stored rows older than this (``"24h"``, ``"7d"``, ``"90m"``),
         at start and every minute. Default: keep everything.
     auth, allow_anonymous, cors, tls : optional
         Who may use the server it starts next, and its TLS, as :func:`start` takes them
         (``auth=None`` here means nobody signs in).
+    auto_refresh : bool, optional
+        Whether charts follow live data when a viewer opens; ``False`` opens every viewer
+        paused (Resume follows). Default: true.
+    default_time_range : str, seconds or timedelta, optional
+        The time range every viewer opens with, e.g. ``"5m"``, ``"1h"``; ``"all"`` shows
+        everything held. Default: ``"all"``.
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -618,15 +627,22 @@ def configure(
         raise StreamVizTypeError(f"theme is 'dark', 'light' or a dict of colours, not {type(theme).__name__}")
     favicon_data = _read_image("favicon", favicon) if favicon is not None else None
     logo_data = _read_image("logo", logo) if logo is not None else None
-    if retention is not None and persistence is None:
+    if retention is not None and persistence is UNSET:
         raise ValidationError("retention applies to persistence; give both, e.g. persistence='sqlite:///metrics.db', retention='24h'")
-    database = _database_path(persistence) if persistence is not None else None
+    # None or "memory": memory only (the rings bound it; a retention given is checked and has
+    # nothing to purge).
+    in_memory = persistence is UNSET or persistence is None or persistence == "memory"
+    database = None if in_memory else _database_path(persistence)
     retention_text = _duration_text("retention", retention) if retention is not None else None
+    if auto_refresh is not None and not isinstance(auto_refresh, bool):
+        raise StreamVizTypeError(f"auto_refresh is True or False, not {type(auto_refresh).__name__}")
+    time_range = _duration_text("default_time_range", default_time_range) if default_time_range is not None else None
     auth_json(auth)  # checked now, used when the server starts
     cors_json(cors)
     tls_files(tls)
     _core.configure(
-        _options_json({"title": title, "theme": dict(theme) if isinstance(theme, Mapping) else theme, "buffer_size": buffer_size}),
+        _options_json({"title": title, "theme": dict(theme) if isinstance(theme, Mapping) else theme, "buffer_size": buffer_size,
+                       "auto_refresh": auto_refresh, "default_time_range": time_range}),
         favicon_data,
         logo_data,
     )

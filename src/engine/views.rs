@@ -116,6 +116,10 @@ pub struct ConfigView {
     pub theme: Theme,
     /// Ring-buffer capacity of series that set no `max_points`.
     pub buffer_size: usize,
+    /// The time range every viewer opens with, the last this many ms (`None`: everything).
+    pub default_time_range_ms: Option<u64>,
+    /// Whether charts follow live data when a viewer opens (false: it opens paused).
+    pub auto_refresh: bool,
     /// URL of the favicon (`/branding/favicon?v=N`), when one was given.
     pub favicon: Option<String>,
     /// URL of the header logo, when one was given.

@@ -91,6 +91,9 @@ pub struct Viewer {
     page: usize,
     range: usize,
     paused: Option<f64>,
+    /// The dashboard's opening range and `auto_refresh` last applied (applied again when the
+    /// producer changes them).
+    opened_with: Option<(Option<u64>, bool)>,
     /// Replaying a recording: its first and last timestamps; the view's time is `paused`.
     recording: Option<(f64, f64)>,
     maximised: Option<String>,
@@ -120,6 +123,7 @@ impl Viewer {
             page: 0,
             range: 0,
             paused: None,
+            opened_with: None,
             recording: None,
             maximised: None,
             messages: Vec::new(),
@@ -193,6 +197,25 @@ impl Viewer {
             Body::Plot(model) => Some(model.series.iter().map(|s| s.points.clone()).collect()),
             _ => None,
         }
+    }
+
+    /// Open as the dashboard says (`sv.configure(default_time_range=, auto_refresh=)`): the
+    /// range of [`TIME_RANGES`] that shows at least `range_ms` (everything when none does), and
+    /// paused unless `auto_refresh`. Done again only when the producer changes them.
+    fn open_with(&mut self, engine: &Engine, range_ms: Option<u64>, auto_refresh: bool) {
+        if self.opened_with == Some((range_ms, auto_refresh)) || self.recording.is_some() {
+            return;
+        }
+        self.opened_with = Some((range_ms, auto_refresh));
+        let index = range_ms.map_or(0, |ms| {
+            TIME_RANGES
+                .iter()
+                .position(|(_, span)| span.is_some_and(|span| span >= ms as f64))
+                .unwrap_or(0)
+        });
+        self.set_time_range(index);
+        // As set_paused does, with the engine the caller has locked.
+        self.paused = (!auto_refresh).then(|| clock(engine, &self.specs).unwrap_or_else(now_ms));
     }
 
     /// Select a time range by index into [`TIME_RANGES`]; plots follow it again.
@@ -332,6 +355,7 @@ impl Viewer {
                 self.page = 0;
             }
             ctx.send_viewport_cmd(egui::ViewportCommand::Title(window_title(&view.title)));
+            self.open_with(&engine, view.default_time_range_ms, view.auto_refresh);
             self.config = Some((revision, Arc::new(view), palette));
         }
         self.extractor.sync_config(revision);

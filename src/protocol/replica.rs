@@ -54,7 +54,13 @@ fn apply_config(engine: &mut Engine, config: &Value) {
         engine.reset();
     }
     let mut patch = Map::new();
-    for key in ["title", "theme", "buffer_size"] {
+    for key in [
+        "title",
+        "theme",
+        "buffer_size",
+        "default_time_range_ms",
+        "auto_refresh",
+    ] {
         if let Some(value) = config.get(key) {
             patch.insert(key.into(), value.clone());
         }

@@ -9,6 +9,7 @@ import json
 import time
 from pathlib import Path
 
+import pytest
 from conftest import ARTIFACTS
 from test_browser import drawn
 
@@ -295,3 +296,24 @@ def test_charts_in_a_hidden_tab_or_a_closed_expander_are_not_drawn_until_shown(s
     page.wait_for_function("window.streamviz.drawn('later')?.series[0].data.length === 20")
     page.locator(".sv-expander > summary", has_text="More").click()
     page.wait_for_function("window.streamviz.drawn('folded')?.series[0].data.length === 20")
+
+
+def test_the_page_opens_with_the_dashboards_time_range_and_paused_without_auto_refresh(server, page) -> None:
+    sv.configure(default_time_range="5m", auto_refresh=False)
+    cpu = sv.metric("cpu")
+    cpu.send(1.0)
+    sv.flush()
+    page.goto(server.url)
+    page.wait_for_function("window.streamviz.widgets.get('cpu')?.window !== null && Number(window.streamviz.widgets.get('cpu')?.card.dataset.rendered) > 0")
+    assert page.locator("#sv-range").input_value() == "5m"
+    assert page.locator("#sv-pause").get_attribute("aria-pressed") == "true", "auto_refresh=False opens paused"
+    low, high = x_span(page, "cpu")
+    assert high - low == 300_000
+    # A range the menu lacks is added to it.
+    sv.configure(default_time_range="2m", auto_refresh=True)
+    page.wait_for_function("document.querySelector('#sv-range').value === 'default'")
+    assert page.locator("#sv-range option[value=default]").inner_text() == "Last 2 min"
+    assert page.locator("#sv-pause").get_attribute("aria-pressed") == "false"
+    page.wait_for_function("(() => { const x = window.streamviz.drawn('cpu').x; return x && x[1] - x[0] === 120000; })()")
+    with pytest.raises(sv.ValidationError, match="default_time_range"):
+        sv.configure(default_time_range="soon")

@@ -400,6 +400,12 @@ impl Engine {
         if let Some(buffer_size) = patch.buffer_size {
             self.config.buffer_size = buffer_size;
         }
+        if let Some(range) = patch.default_time_range_ms {
+            self.config.default_time_range_ms = range;
+        }
+        if let Some(auto_refresh) = patch.auto_refresh {
+            self.config.auto_refresh = auto_refresh;
+        }
         self.note_config_change();
     }
 
@@ -643,6 +649,8 @@ impl Engine {
             title: self.config.title.clone(),
             theme: self.config.theme.clone(),
             buffer_size: self.config.buffer_size,
+            default_time_range_ms: self.config.default_time_range_ms,
+            auto_refresh: self.config.auto_refresh,
             favicon: image_url(ImageSlot::Favicon, &self.config.favicon),
             logo: image_url(ImageSlot::Logo, &self.config.logo),
             layout: build_layout(&self.containers, &specs),

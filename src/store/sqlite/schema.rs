@@ -1,7 +1,7 @@
 //! The database's layout: its tables, and how a StreamViz database is told from others.
 //!
 //! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
-//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size"}`)
+//! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size", "default_time_range_ms", "auto_refresh"}`)
 //!   and the layout containers (`containers` → a JSON list of container declarations).
 //! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
 //! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or

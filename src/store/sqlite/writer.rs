@@ -582,6 +582,8 @@ fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<(
         "title": config.title,
         "theme": config.theme,
         "buffer_size": config.buffer_size,
+        "default_time_range_ms": config.default_time_range_ms,
+        "auto_refresh": config.auto_refresh,
     });
     let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
     let mut set_meta = tx.prepare_cached(
