@@ -195,3 +195,46 @@ def test_columns_in_the_vision_s_form_lay_out_side_by_side_in_the_browser(server
     assert all(boxes)
     assert boxes[0]["x"] < boxes[1]["x"] < boxes[2]["x"] and len({round(b["y"]) for b in boxes}) == 1, boxes
     page.screenshot(path=str(ARTIFACTS / "layout-columns-round-robin.png"))
+
+
+@pytest.mark.parametrize("size", [(300, 200), (480, 270), (800, 450)])
+def test_an_embed_fills_its_iframe_at_any_size(server, page, size) -> None:
+    width, height = size
+    cpu = sv.metric("cpu", title="CPU")
+    for i in range(30):
+        cpu.send(float(i % 7))
+    sv.gauge("temp", min=0, max=100).send(62)
+    sv.stat("orders", sparkline=True).send(1234)
+    log = sv.table("log")
+    for i in range(40):
+        log.send({"n": i, "msg": f"line {i}"})
+    sv.flush()
+    frames = "".join(
+        f'<iframe id="{w}" src="{server.url}embed/{w}" width="{width}" height="{height}" style="border:0;display:block"></iframe>'
+        for w in ("cpu", "temp", "orders", "log")
+    )
+    page.set_viewport_size({"width": max(900, width + 40), "height": 4 * height + 100})
+    page.set_content(f"<body style='margin:0'>{frames}</body>")
+    for w in ("cpu", "temp", "orders", "log"):
+        frame = page.frame_locator(f"#{w}")
+        card = frame.locator(f"[data-widget={w}]")
+        card.wait_for()
+        box = card.bounding_box()
+        assert box and box["width"] >= width - 1 and box["height"] >= height - 1, (w, box)
+        body = card.locator(".sv-chart, .sv-table-wrap").first.bounding_box()
+        assert body and body["width"] >= width - 40, (w, body)
+        assert body["y"] + body["height"] <= box["y"] + height + 1, (w, "inside the frame", body, box)
+    page.screenshot(path=str(ARTIFACTS / f"embed-{width}x{height}.png"))
+
+
+def test_a_narrow_window_uses_its_whole_width(server, page) -> None:
+    sv.metric("cpu").send(1)
+    sv.line_chart("lat", series=["a"]).send("a", 2)
+    sv.stat("orders").send(3)
+    sv.flush()
+    page.set_viewport_size({"width": 700, "height": 900})
+    page.goto(server.url)
+    page.wait_for_function("[...window.streamviz.widgets.values()].every(w => Number(w.card.dataset.rendered) > 0)")
+    widths = page.evaluate("[...document.querySelectorAll('.sv-card')].map(c => c.getBoundingClientRect().width)")
+    assert all(w >= 700 - 60 for w in widths), widths
+    page.screenshot(path=str(ARTIFACTS / "dashboard-700px.png"), full_page=True)
