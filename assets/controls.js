@@ -13,7 +13,8 @@ const customBox = document.getElementById("sv-custom");
 const fromInput = document.getElementById("sv-from");
 const toInput = document.getElementById("sv-to");
 
-function setPaused(paused) {
+// Freeze the view (the models keep updating) or follow the data again.
+export function setPaused(paused) {
   state.paused = paused;
   pauseButton.textContent = paused ? "▶ Resume" : "Pause";
   pauseButton.setAttribute("aria-pressed", String(paused));

@@ -40,6 +40,11 @@ export function render(widget) {
   widget.card.dataset.rendered = String((Number(widget.card.dataset.rendered) || 0) + 1);
 }
 
+// Draw one widget, logging a failure (the others are still drawn); true when it drew.
+function tryRender(widget) {
+  try { render(widget); return true; } catch (err) { console.error("render failed for", widget.spec.id, err); return false; }
+}
+
 // At most about this much main-thread time is spent drawing a frame: widgets still dirty wait
 // for the next one, in the order they changed, so a frame in which every chart changed is spread
 // over a few instead of holding up input and the browser's own painting. The budget shrinks
@@ -59,11 +64,8 @@ export function startRendering() {
       // The view catches up on resume; a card never drawn (the page opened paused) is drawn
       // once, so that a paused page shows what it holds.
       previous = null;
-      for (const widget of dirty) {
-        if (Number(widget.card.dataset.rendered) > 0 || !isVisible(widget)) continue;
-        dirty.delete(widget);
-        try { render(widget); } catch (err) { console.error("render failed for", widget.spec.id, err); }
-      }
+      const first = [...dirty].filter((w) => !(Number(w.card.dataset.rendered) > 0) && isVisible(w));
+      for (const widget of first) { dirty.delete(widget); tryRender(widget); }
       return false;
     }
     if (previous !== null) {
@@ -90,7 +92,7 @@ export function startRendering() {
       if (drawn > 0 && performance.now() - started > budget) break;
       dirty.delete(widget);
       widget.newHistory = false;
-      try { render(widget); drawn++; } catch (err) { console.error("render failed for", widget.spec.id, err); }
+      if (tryRender(widget)) drawn++;
     }
     const elapsed = performance.now() - started;
     const stats = state.renderStats;

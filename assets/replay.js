@@ -4,6 +4,7 @@
 // heatmaps are asked for as their stored changes left them then (/at). Nothing live arrives.
 
 import { setConnection } from "./connection.js";
+import { setPaused } from "./controls.js";
 import { formatExactTime } from "./format.js";
 import { setHistory } from "./model.js";
 import { markDirty } from "./scheduler.js";
@@ -20,6 +21,7 @@ export function startReplay(span) {
   state.replay = { from: span.from, to: span.to, at: span.to };
   document.documentElement.dataset.replay = "true";
   document.getElementById("sv-pause").hidden = true;
+  setPaused(false); // the scrubber moves the view (a dashboard opening paused does not apply)
   scrubBox.hidden = false;
   // The slider counts milliseconds from the start: epoch times have too many digits for it.
   scrubInput.min = "0";

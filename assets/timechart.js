@@ -60,7 +60,7 @@ export function drawTimeChart(widget, view) {
   const span = fixed || extent || [0, 1];
   const plotWidth = Math.max(1, plot.u.bbox.width / (devicePixelRatio || 1));
   plot.drawn = view.series.map((s) => decimated(s.points, span[0], span[1], plotWidth));
-  plot.lone = plot.drawn.map((points) => points.filter((p) => p[1] !== null).length < 2);
+  plot.lone = plot.drawn.map(isLone);
   plot.span = view.span;
   const u = plot.u;
   u.batch(() => {
@@ -68,6 +68,13 @@ export function drawTimeChart(widget, view) {
     if (fixed) u.setScale("x", { min: fixed[0], max: fixed[1] });
   });
   return fresh;
+}
+
+// Whether a series has fewer than two values to draw a line between (its point is shown).
+function isLone(points) {
+  let values = 0;
+  for (let i = 0; i < points.length && values < 2; i++) if (points[i][1] !== null) values++;
+  return values < 2;
 }
 
 // A new uPlot for `view` in the widget's chart area. The area's size is read here and then only
@@ -83,6 +90,8 @@ function makePlot(widget, view, colors) {
   if (view.legend) plot.legend = legendOf(view, colors, muted, (i, on) => plot.u.setSeries(i + 1, { show: on }));
   if (plot.legend) box.append(plot.legend);
   const declared = view.yAxis || {};
+  // Zones are part of the shape, so their tints are worked out once per chart.
+  const zoneFills = (view.zones || []).map((z) => ({ from: z.from, to: z.to, fill: withAlpha(z.color, z.opacity) }));
   const axis = (extra) => Object.assign({ stroke: muted, font, labelFont: font, ticks: { stroke: border, width: 1, size: 4 },
     grid: { stroke: withAlpha(border, 0.5), width: 1 }, border: { show: true, stroke: border, width: 1 } }, extra);
   const opts = {
@@ -105,7 +114,7 @@ function makePlot(widget, view, colors) {
       : [{ show: false }, { show: false }],
     series: [{}, ...view.series.map((s, i) => seriesOptions(plot, s, colors[i]))],
     hooks: {
-      drawAxes: [(u) => drawZones(u, plot.view.zones || [])],
+      drawAxes: [(u) => drawZones(u, zoneFills)],
       draw: [(u) => drawLines(u, plot.view.lines || [])],
       setCursor: [(u) => { plot.tipAt = u.cursor.idx; showTip(plot); }],
     },
@@ -150,7 +159,8 @@ function valueRange(lo, hi, declared) {
   return [declared.min ?? range[0], declared.max ?? range[1]];
 }
 
-// Tinted bands from each zone's value up to its end (or the top), under the lines.
+// Tinted bands from each zone's value up to its end (or the top), under the lines: `zones` are
+// {from, to, fill}.
 function drawZones(u, zones) {
   const { ctx, bbox } = u;
   for (const z of zones) {
@@ -158,7 +168,7 @@ function drawZones(u, zones) {
     const y1 = z.to === null || z.to === undefined ? bbox.top : u.valToPos(z.to, "y", true);
     const top = Math.max(bbox.top, Math.min(y0, y1)), bottom = Math.min(bbox.top + bbox.height, Math.max(y0, y1));
     if (bottom <= top) continue;
-    ctx.fillStyle = withAlpha(z.color, z.opacity);
+    ctx.fillStyle = z.fill;
     ctx.fillRect(bbox.left, top, bbox.width, bottom - top);
   }
 }
@@ -273,16 +283,17 @@ export function plotGeometry(widget) {
   };
 }
 
-// The chart as a PNG data URL on `background` (its canvas holds the axes and the lines).
+// The chart as a PNG data URL on `background` (its canvas holds the axes and the lines, at the
+// screen's pixel density).
 export function timeChartImage(widget, background) {
   const source = widget.plot.u.ctx.canvas;
   const canvas = document.createElement("canvas");
-  canvas.width = source.width * 2;
-  canvas.height = source.height * 2;
+  canvas.width = source.width;
+  canvas.height = source.height;
   const ctx = canvas.getContext("2d");
   ctx.fillStyle = background;
   ctx.fillRect(0, 0, canvas.width, canvas.height);
-  ctx.drawImage(source, 0, 0, canvas.width, canvas.height);
+  ctx.drawImage(source, 0, 0);
   return canvas.toDataURL("image/png");
 }
 

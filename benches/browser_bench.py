@@ -18,11 +18,13 @@ Run with a release build:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import platform
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 os.environ.setdefault("STREAMVIZ_AUTOSTART", "0")
@@ -75,15 +77,9 @@ ZOOM_BIG = """() => { const spans = [1000, 60000, null]; let k = 0;
     window.streamviz.zoomTo('big', span === null ? null : end - span, span === null ? null : end); }, 250); }"""
 
 
-def frames_case(name: str, build, during: str | None = None) -> list[dict]:
-    """Declare and fill a dashboard with `build()` (returns a function sending one tick of
-    updates), serve it, feed it at 10 Hz, and measure frames in Chromium: with cards far from
-    the viewport left undrawn (the default), and with every card redrawn (`skipFar` off),
-    alternating, twice each; `during`, a function run in the page first, acts while measured."""
-    sv.reset()
-    tick = build()
-    sv.flush(120)
-    server = sv.start(port=0)
+@contextlib.contextmanager
+def fed(tick) -> Iterator[None]:
+    """A thread calling `tick(k)` (k = 0, 1, ...) ten times a second for the `with` block."""
     stop = threading.Event()
 
     def feed() -> None:
@@ -96,7 +92,23 @@ def frames_case(name: str, build, during: str | None = None) -> list[dict]:
     feeder = threading.Thread(target=feed, name="feeder", daemon=True)
     feeder.start()
     try:
-        with sync_playwright() as p:
+        yield
+    finally:
+        stop.set()
+        feeder.join()
+
+
+def frames_case(name: str, build, during: str | None = None) -> list[dict]:
+    """Declare and fill a dashboard with `build()` (returns a function sending one tick of
+    updates), serve it, feed it at 10 Hz, and measure frames in Chromium: with cards far from
+    the viewport left undrawn (the default), and with every card redrawn (`skipFar` off),
+    alternating, twice each; `during`, a function run in the page first, acts while measured."""
+    sv.reset()
+    tick = build()
+    sv.flush(120)
+    server = sv.start(port=0)
+    try:
+        with fed(tick), sync_playwright() as p:
             browser = launch(p)
             page = browser.new_page(viewport={"width": 1600, "height": 1200})
             page.goto(server.url)
@@ -114,8 +126,6 @@ def frames_case(name: str, build, during: str | None = None) -> list[dict]:
             page.screenshot(path=str(ARTIFACTS / f"bench-frames-{name.split()[0]}-charts{'-zooming' if during else ''}.png"))
             browser.close()
     finally:
-        stop.set()
-        feeder.join()
         sv.stop()
     return results
 
@@ -209,19 +219,12 @@ def report_load() -> None:
     metrics = [sv.metric(f"m{i}", title=f"Metric {i}") for i in range(20)]
     sv.flush(60)
     server = sv.start(port=0)
-    stop = threading.Event()
 
-    def feed() -> None:
-        k = 0
-        while not stop.is_set():
-            for i, m in enumerate(metrics):
-                m.send(float(np.sin(k / 10 + i)))
-            k += 1
-            time.sleep(0.1)
+    def tick(k: int) -> None:
+        for i, m in enumerate(metrics):
+            m.send(float(np.sin(k / 10 + i)))
 
-    feeder = threading.Thread(target=feed, name="feeder", daemon=True)
-    feeder.start()
-    with sync_playwright() as p:
+    with fed(tick), sync_playwright() as p:
         browser = launch(p)
         page = browser.new_page(viewport={"width": 1600, "height": 1200})
         started = time.perf_counter()
@@ -250,8 +253,6 @@ def report_load() -> None:
                 check();
             }})"""))
         browser.close()
-    stop.set()
-    feeder.join()
     sv.stop()
     per_frame = stats["totalMs"] / max(1, stats["frames"])
     print(f"page load until the 1M series is drawn: {load_s:.2f} s (history sent: {history} points after M4)")

@@ -21,7 +21,7 @@ pub mod window;
 
 pub use dashboard::{ConfigPatch, DashboardConfig};
 pub use error::{EngineError, EngineResult};
-pub use layout::{ContainerKind, ContainerSpec, LayoutNode, LayoutTree};
+pub use layout::{ContainerKind, ContainerSpec, Containers, LayoutNode, LayoutTree};
 pub use markdown::markdown_to_safe_html;
 pub use placement::Placement;
 pub use ring::{just_after, RingBuffer};

@@ -145,12 +145,12 @@ impl Viewer {
         if self.recording.is_some() {
             return; // a replay's time is the scrubber's
         }
-        self.paused = if paused {
-            let engine = self.source.pipeline().engine();
-            Some(clock(&engine, &self.specs).unwrap_or_else(now_ms))
-        } else {
-            None
-        };
+        self.paused = paused.then(|| self.newest_time(&self.source.pipeline().engine()));
+    }
+
+    /// Where a pause freezes the view: at the newest data (now, before any).
+    fn newest_time(&self, engine: &Engine) -> f64 {
+        clock(engine, &self.specs).unwrap_or_else(now_ms)
     }
 
     /// Replay a recording spanning `span` (first and last timestamp, ms): the header shows a
@@ -215,7 +215,7 @@ impl Viewer {
         });
         self.set_time_range(index);
         // As set_paused does, with the engine the caller has locked.
-        self.paused = (!auto_refresh).then(|| clock(engine, &self.specs).unwrap_or_else(now_ms));
+        self.paused = (!auto_refresh).then(|| self.newest_time(engine));
     }
 
     /// Select a time range by index into [`TIME_RANGES`]; plots follow it again.

@@ -11,8 +11,8 @@ use serde_json::{Map, Value};
 use crate::clock::now_ms;
 use crate::engine::{
     key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text,
-    validate_ts_ms, Bar, ContainerSpec, Engine, EngineError, KeyedRow, SeriesOptions, Update,
-    WidgetKind, WidgetOptions, WidgetSpec,
+    validate_ts_ms, Bar, ContainerSpec, Containers, Engine, EngineError, KeyedRow, SeriesOptions,
+    Update, WidgetKind, WidgetOptions, WidgetSpec,
 };
 
 /// Why a push was refused, and where in it.
@@ -184,9 +184,9 @@ fn parse_push(body: &str) -> Result<PushBody, PushError> {
 }
 
 fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, PushError> {
-    let containers = plan_containers(engine, body.containers)?;
+    let (containers, mut layout) = plan_containers(engine, body.containers)?;
     let specs = parse_specs(engine, body.widgets)?;
-    check_placements(engine, &containers, &specs)?;
+    check_placements(&mut layout, &specs)?;
     let planned = plan_updates(engine, &specs, body.updates)?;
     let declared = specs.len();
     for (i, container) in containers.into_iter().enumerate() {
@@ -205,44 +205,32 @@ fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, Push
 }
 
 /// Layout containers in the order given, each checked by declaring it (and the ones before it)
-/// on a copy of the engine's: a refused one refuses the push.
+/// on a copy of the engine's, which is returned too: a refused one refuses the push.
 fn plan_containers(
     engine: &Engine,
     containers: Vec<Value>,
-) -> Result<Vec<ContainerSpec>, PushError> {
-    let mut scratch = engine.containers().clone();
+) -> Result<(Vec<ContainerSpec>, Containers), PushError> {
+    let mut layout = engine.containers().clone();
     let mut specs = Vec::new();
     for (i, value) in containers.into_iter().enumerate() {
         let at = format!("containers[{i}]");
         let spec = ContainerSpec::from_json(value).map_err(|err| fail(&at, err))?;
-        scratch
-            .declare(spec.clone())
-            .map_err(|err| fail(&at, err))?;
+        layout.declare(spec.clone()).map_err(|err| fail(&at, err))?;
         specs.push(spec);
     }
-    Ok(specs)
+    Ok((specs, layout))
 }
 
-/// Each declared widget's place, checked against the containers it will find (a `columns`
-/// row places it in its next column).
-fn check_placements(
-    engine: &Engine,
-    containers: &[ContainerSpec],
-    specs: &Specs,
-) -> Result<(), PushError> {
-    let mut scratch = engine.containers().clone();
-    for spec in containers {
-        scratch
-            .declare(spec.clone())
-            .map_err(|err| fail("containers", err))?;
-    }
+/// Each declared widget's place, checked against the layout it will find (`plan_containers`'
+/// copy; a `columns` row places it in its next column).
+fn check_placements(layout: &mut Containers, specs: &Specs) -> Result<(), PushError> {
     for (i, (id, spec)) in specs.iter().enumerate() {
         let at = format!("widgets[{i}]");
         let mut placement = spec.placement.clone();
-        placement.parent = scratch
+        placement.parent = layout
             .place(&format!("w:{id}"), placement.parent.as_deref())
             .map_err(|err| fail(&at, err))?;
-        scratch
+        layout
             .check_placement(id, &placement)
             .map_err(|err| fail(&at, err))?;
     }

@@ -3,11 +3,13 @@ port, so another origin) in real Chromium trying to push and to stream through t
 browser, and a request naming another host (DNS rebinding). None gets in; the dashboard's own
 page and clients that are not browsers still work."""
 
+import contextlib
 import http.server
 import json
 import threading
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 
 import stream_viz as sv
 
@@ -31,9 +33,10 @@ socket.onclose = () => { if (window.result.socket !== "opened") window.result.so
 </script>"""
 
 
-def serve_elsewhere(html: str) -> http.server.ThreadingHTTPServer:
+@contextlib.contextmanager
+def serve_elsewhere(html: str) -> Iterator[http.server.ThreadingHTTPServer]:
     """A site on another port (another origin) serving `html` (`RequestHandlerClass.html` may
-    be changed later)."""
+    be changed later), for the `with` block."""
 
     class Page(http.server.BaseHTTPRequestHandler):
         html = ""
@@ -52,7 +55,11 @@ def serve_elsewhere(html: str) -> http.server.ThreadingHTTPServer:
     Page.html = html
     site = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Page)
     threading.Thread(target=site.serve_forever, name="elsewhere", daemon=True).start()
-    return site
+    try:
+        yield site
+    finally:
+        site.shutdown()
+        site.server_close()
 
 
 # What the attacking page sees when the server refuses it all: the no-cors request was sent (its
@@ -79,14 +86,10 @@ def test_a_page_on_another_site_can_neither_push_nor_stream(server, browser) -> 
     cpu = sv.metric("cpu")
     cpu.send(1.0)
     assert sv.flush()
-    site = serve_elsewhere(ATTACK % {"target": server.url})
     page = browser.new_page()
-    try:
+    with serve_elsewhere(ATTACK % {"target": server.url}) as site:
         result = attack_from(page, site)
-    finally:
-        page.close()
-        site.shutdown()
-        site.server_close()
+    page.close()
     assert result == REFUSED, result
     assert_untouched()
 

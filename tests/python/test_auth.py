@@ -144,9 +144,8 @@ def test_an_embed_url_shows_one_widget_in_another_site_s_page_until_revoked(brow
     assert sv.flush()
     embed = server.embed_url("cpu")
     assert server.token not in embed
-    site = serve_elsewhere(EMBEDDING % {"src": embed})
     page = browser.new_page()
-    try:
+    with serve_elsewhere(EMBEDDING % {"src": embed}) as site:
         page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
         frame = page.frame_locator("#embed")
         frame.locator('.sv-card[data-widget="cpu"]').wait_for()
@@ -165,10 +164,7 @@ def test_an_embed_url_shows_one_widget_in_another_site_s_page_until_revoked(brow
         assert inner.text_content("#sv-status-text") == "No access"
         status = inner.evaluate("() => fetch('/api/v1/widgets/cpu/data' + location.search).then(r => r.status)")
         assert status == 401
-    finally:
-        page.close()
-        site.shutdown()
-        site.server_close()
+    page.close()
     assert http_json(server.base_url + "api/v1/widgets/cpu/range?from=0&to=1e13&width=10&" + embed.split("?", 1)[1])[0] == 401
 
 
@@ -300,15 +296,13 @@ fetch("%(target)sapi/v1/widgets", {headers: {"Authorization": "Bearer %(key)s"}}
 
 
 def test_cors_lets_the_listed_site_call_the_api_with_a_key_and_no_other(browser) -> None:
-    listed = serve_elsewhere("")  # only its origin matters here; the page is served below
-    other = serve_elsewhere("")
-    listed_origin = f"http://127.0.0.1:{listed.server_address[1]}"
-    key = "wiki-viewer-key-0123456789"
-    server = sv.start(port=0, auth={"api_keys": {"wiki": {"key": key, "role": "viewer"}}}, cors=[listed_origin])
-    sv.metric("cpu").send(1.0)
-    assert sv.flush()
     page = browser.new_page()
-    try:
+    with serve_elsewhere("") as listed, serve_elsewhere("") as other:  # only their origins matter; pages are set below
+        listed_origin = f"http://127.0.0.1:{listed.server_address[1]}"
+        key = "wiki-viewer-key-0123456789"
+        server = sv.start(port=0, auth={"api_keys": {"wiki": {"key": key, "role": "viewer"}}}, cors=[listed_origin])
+        sv.metric("cpu").send(1.0)
+        assert sv.flush()
         for site, expected in [(listed, ["cpu"]), (other, "blocked")]:
             site.RequestHandlerClass.html = CALLER % {"target": server.url, "key": key}
             page.goto(f"http://127.0.0.1:{site.server_address[1]}/")
@@ -318,11 +312,7 @@ def test_cors_lets_the_listed_site_call_the_api_with_a_key_and_no_other(browser)
                 assert str(result).startswith("blocked"), result
             else:
                 assert result == expected, result
-    finally:
-        page.close()
-        for site in (listed, other):
-            site.shutdown()
-            site.server_close()
+    page.close()
     # Its pages may frame the dashboard; the header says so.
     with urllib.request.urlopen(urllib.request.Request(server.url + "embed/cpu", headers={"Authorization": f"Bearer {key}"}), timeout=10) as response:
         assert response.headers["Content-Security-Policy"] == f"frame-ancestors 'self' {listed_origin}"
@@ -332,18 +322,14 @@ def test_a_signed_in_browser_visiting_another_site_lends_it_nothing(browser) -> 
     server = sv.start(port=0, auth="token")
     sv.metric("cpu").send(1.0)
     assert sv.flush()
-    site = serve_elsewhere(ATTACK % {"target": server.base_url})
     context = browser.new_context()
     page = context.new_page()
-    try:
-        page.goto(server.url)  # signed in: the session cookie is in this browser
-        page.wait_for_function("window.streamviz.connection === 'live'")
-        assert len(context.cookies()) == 1
+    page.goto(server.url)  # signed in: the session cookie is in this browser
+    page.wait_for_function("window.streamviz.connection === 'live'")
+    assert len(context.cookies()) == 1
+    with serve_elsewhere(ATTACK % {"target": server.base_url}) as site:
         result = attack_from(page, site)
-    finally:
-        context.close()
-        site.shutdown()
-        site.server_close()
+    context.close()
     assert result == REFUSED, result
     assert_untouched()
 

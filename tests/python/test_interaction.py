@@ -211,18 +211,26 @@ def card_value(page, widget_id: str) -> str:
 
 def test_a_page_left_in_the_background_catches_up_at_once_when_shown(server, page) -> None:
     metrics = open_metrics(server, page, 30)
-    # Frozen as a browser freezes a tab left in the background: no task, no frame runs.
-    cdp = page.context.new_cdp_session(page)
-    cdp.send("Page.setWebLifecycleState", {"state": "frozen"})
+    # Hidden as a background tab is: the browser runs no animation frame (headless Chromium keeps
+    # every page visible and does not freeze it, so the page's frames are held back here), while
+    # the messages keep coming and the models keep them.
+    page.evaluate(
+        "window.heldFrames = []; window.shownRaf = window.requestAnimationFrame;"
+        " window.requestAnimationFrame = (f) => { window.heldFrames.push(f); return 0; }"
+    )
+    before = page.evaluate("Number(window.streamviz.widgets.get('m0').card.dataset.rendered)")
     for v in range(2, 202):
         for m in metrics:
             m.send(float(v))
     sv.flush()
-    cdp.send("Page.setWebLifecycleState", {"state": "active"})
-    # Shown again: once the messages that waited are read, every chart near the view shows all
-    # of it within a few frames (a frame draws for a few milliseconds; the rest follow in the
-    # next ones; far cards catch up when scrolled to, as above).
-    page.wait_for_function("[...window.streamviz.widgets.values()].every(w => w.data.points.length === 201)")
+    page.wait_for_function("[...window.streamviz.widgets.values()].every(w => w.data.points.length === 201)", polling=50)
+    assert page.evaluate("Number(window.streamviz.widgets.get('m0').card.dataset.rendered)") == before, "nothing drawn while hidden"
+    assert len(drawn(page, "m0")["series"][0]["data"]) == 1
+    # Shown: the browser runs the frame that was asked for.
+    held = page.evaluate("window.requestAnimationFrame = window.shownRaf; window.heldFrames.filter(f => typeof f === 'function').map(f => requestAnimationFrame(f)).length")
+    assert held >= 1, "the page asked for a frame while hidden"
+    # Every chart near the view shows all of it within a few frames (a frame draws for a few
+    # milliseconds; the rest follow in the next ones; far cards catch up when scrolled to).
     near = page.evaluate("[...window.streamviz.widgets.values()].filter(w => w.nearView).map(w => w.spec.id)")
     assert len(near) >= 8, near
     frames = page.evaluate(
