@@ -110,7 +110,7 @@ fn harness(pipeline: Pipeline, options: ViewerOptions) -> Harness<'static, Viewe
 fn harness_for(source: Source, options: ViewerOptions) -> Harness<'static, Viewer> {
     let viewer = Viewer::new(source, options);
     let mut harness = Harness::builder()
-        .with_size([1280.0, 960.0])
+        .with_size([1280.0, 1400.0])
         // Short frames, so that two clicks a frame apart make a double-click (< 0.3 s).
         .with_step_dt(0.05)
         .wgpu()

@@ -12,7 +12,7 @@ use super::card::card;
 use super::export::{self, Saved};
 use super::frame::{Action, Frame, PlotView, TableView};
 use super::history::{AsOf, OlderPoints};
-use super::layout::{collect_widgets, nodes};
+use super::layout::{collect_widgets, nodes, Flow, NARROW_WIDTH};
 use super::model::{copy_at, time_extent, Body, Extractor, PlotRequest};
 use super::options::ViewerOptions;
 use super::style::{format_time, Palette};
@@ -88,6 +88,7 @@ pub struct Viewer {
     plots: HashMap<String, PlotView>,
     tables: HashMap<String, TableView>,
     rects: HashMap<String, egui::Rect>,
+    body: egui::Rect,
     page: usize,
     range: usize,
     paused: Option<f64>,
@@ -120,6 +121,7 @@ impl Viewer {
             plots: HashMap::new(),
             tables: HashMap::new(),
             rects: HashMap::new(),
+            body: egui::Rect::NOTHING,
             page: 0,
             range: 0,
             paused: None,
@@ -248,9 +250,19 @@ impl Viewer {
             .map(|(_, config, _)| config.title.clone())
     }
 
-    /// Where a widget's card was drawn last frame.
+    /// Where a widget's card was drawn last frame, if it was.
     pub fn card_rect(&self, id: &str) -> Option<egui::Rect> {
         self.rects.get(id).copied()
+    }
+
+    /// Every card drawn last frame, with where.
+    pub fn card_rects(&self) -> &HashMap<String, egui::Rect> {
+        &self.rects
+    }
+
+    /// The area below the header that the sidebar and the page share, last frame.
+    pub fn body_rect(&self) -> egui::Rect {
+        self.body
     }
 
     /// Messages shown in the status line (exports saved, errors).
@@ -279,7 +291,10 @@ impl Viewer {
         }
         let mut actions = Vec::new();
         self.header(ui, &config, &palette);
+        self.body = ui.available_rect_before_wrap();
+        self.rects.clear();
         let page = self.page.min(config.layout.pages.len().saturating_sub(1));
+        let narrow = ui.available_width() <= NARROW_WIDTH;
         let mut frame = Frame {
             palette: &palette,
             bodies: &self.bodies,
@@ -288,41 +303,64 @@ impl Viewer {
             actions: &mut actions,
             rects: &mut self.rects,
             losses: &self.losses,
+            narrow,
+            card_fill: palette.surface,
         };
+        let specs = &self.specs;
+        let sidebar = &config.layout.sidebar;
+        let page = config.layout.pages.get(page).map(|p| p.children.as_slice());
         if let Some(id) = self.maximised.clone() {
             egui::CentralPanel::default()
                 .frame(egui::Frame::new().fill(palette.background).inner_margin(12))
-                .show(ui, |ui| match self.specs.get(&id) {
-                    Some(spec) => card(ui, &mut frame, spec, true),
+                .show(ui, |ui| match specs.get(&id) {
+                    Some(spec) => {
+                        card(ui, &mut frame, spec, true, 0.0);
+                    }
                     None => {
                         ui.label("This widget is no longer on the dashboard.");
                     }
                 });
         } else {
-            if !config.layout.sidebar.is_empty() {
+            // As the browser: a 300-point sidebar beside the page, or above it in a narrow
+            // window; the page's cards 16 points from the top, 20 from the sides.
+            let sidebar_frame = egui::Frame::new()
+                .fill(palette.surface)
+                .inner_margin(Margin::same(16));
+            let main_margin = Margin::symmetric(20, 16);
+            if !sidebar.is_empty() && !narrow {
                 egui::Panel::left("sv-sidebar")
-                    .default_size(280.0)
-                    .frame(
-                        egui::Frame::new()
-                            .fill(palette.surface)
-                            .stroke(Stroke::new(1.0, palette.border))
-                            .inner_margin(10),
-                    )
+                    .exact_size(300.0)
+                    .resizable(false)
+                    .frame(sidebar_frame.stroke(Stroke::new(1.0, palette.border)))
                     .show(ui, |ui| {
                         egui::ScrollArea::vertical().show(ui, |ui| {
-                            nodes(ui, &mut frame, &self.specs, &config.layout.sidebar);
+                            frame.card_fill = palette.background;
+                            nodes(ui, &mut frame, specs, sidebar, Flow::Stack);
+                            frame.card_fill = palette.surface;
                         });
                     });
             }
             egui::CentralPanel::default()
-                .frame(egui::Frame::new().fill(palette.background).inner_margin(12))
+                .frame(egui::Frame::new().fill(palette.background))
                 .show(ui, |ui| {
                     egui::ScrollArea::vertical()
                         .auto_shrink(false)
                         .show(ui, |ui| {
-                            if let Some(page) = config.layout.pages.get(page) {
-                                nodes(ui, &mut frame, &self.specs, &page.children);
+                            ui.spacing_mut().item_spacing.y = 0.0;
+                            if !sidebar.is_empty() && narrow {
+                                sidebar_frame.show(ui, |ui| {
+                                    ui.set_width(ui.available_width());
+                                    frame.card_fill = palette.background;
+                                    nodes(ui, &mut frame, specs, sidebar, Flow::Stack);
+                                    frame.card_fill = palette.surface;
+                                });
                             }
+                            egui::Frame::new().inner_margin(main_margin).show(ui, |ui| {
+                                ui.set_width(ui.available_width());
+                                if let Some(page) = page {
+                                    nodes(ui, &mut frame, specs, page, Flow::Grid);
+                                }
+                            });
                         });
                 });
         }
@@ -558,7 +596,10 @@ impl Viewer {
                     text.into_bytes(),
                 );
             }
-            Action::Screenshot(id, rect) => {
+            Action::Screenshot(id) => {
+                let Some(rect) = self.rects.get(&id).copied() else {
+                    return;
+                };
                 let options = self.options.clone();
                 let saved = self.saved_tx.clone();
                 let repaint = ctx.clone();

@@ -36,8 +36,8 @@ pub enum Action {
     Maximise(Option<String>),
     /// Save a widget's data as `csv` or `json`.
     Export(String, &'static str),
-    /// Save a PNG of the area of a widget.
-    Screenshot(String, egui::Rect),
+    /// Save a PNG of the area of a widget (where its card was drawn in that frame).
+    Screenshot(String),
 }
 
 /// State shared by everything drawn in a frame.
@@ -52,10 +52,14 @@ pub struct Frame<'a> {
     pub tables: &'a mut HashMap<String, TableView>,
     /// Requests collected while drawing.
     pub actions: &'a mut Vec<Action>,
-    /// Screen area of every card drawn (for screenshots).
+    /// Screen area of every card drawn in this frame (for screenshots and layout tests).
     pub rects: &'a mut HashMap<String, egui::Rect>,
     /// What each visible widget lost of its input (dropped, late), when anything.
     pub losses: &'a HashMap<String, Losses>,
+    /// The window is narrow: columns one under another, every card one track wide.
+    pub narrow: bool,
+    /// The background of cards drawn now (the sidebar's cards sit on the page's background).
+    pub card_fill: egui::Color32,
 }
 
 /// A table's sort and filter.

@@ -1,7 +1,7 @@
 //! Stats: a big number with its unit, the change from the value before (coloured by whether up
 //! is good), and a sparkline of recent values.
 
-use egui::{Pos2, RichText, Sense, Shape, Stroke, Ui, Vec2};
+use egui::{Mesh, Pos2, RichText, Sense, Shape, Stroke, Ui, Vec2};
 
 use crate::engine::{DeltaColor, WidgetOptions, WidgetSpec};
 use crate::gui::frame::Frame;
@@ -74,14 +74,23 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &StatMod
                 Pos2::new(x, y)
             })
             .collect();
-        let mut fill = points.clone();
-        fill.push(rect.right_bottom());
-        fill.push(rect.left_bottom());
-        ui.painter().add(Shape::convex_polygon(
-            fill,
-            palette.primary.gamma_multiply(0.15),
-            Stroke::NONE,
-        ));
+        // The area under the line, one quad per segment (the outline is not convex).
+        let mut mesh = Mesh::default();
+        let fill = palette.primary.gamma_multiply(0.15);
+        for pair in points.windows(2) {
+            let base = mesh.vertices.len() as u32;
+            for pos in [
+                pair[0],
+                pair[1],
+                Pos2::new(pair[1].x, rect.bottom()),
+                Pos2::new(pair[0].x, rect.bottom()),
+            ] {
+                mesh.colored_vertex(pos, fill);
+            }
+            mesh.add_triangle(base, base + 1, base + 2);
+            mesh.add_triangle(base, base + 2, base + 3);
+        }
+        ui.painter().add(Shape::mesh(mesh));
         ui.painter()
             .add(Shape::line(points, Stroke::new(1.5, palette.primary)));
     }

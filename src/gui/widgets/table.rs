@@ -61,15 +61,23 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, table: &TableMo
             .collect()
     };
     if o.filterable {
-        ui.horizontal(|ui| {
-            ui.add(
-                egui::TextEdit::singleline(&mut view.filter)
-                    .hint_text("Filter")
-                    .desired_width(180.0)
-                    .id_salt(("sv-filter", spec.id.as_str())),
-            );
-            ui.label(RichText::new(format!("{} rows", table.rows.len())).color(palette.text_muted));
-        });
+        // The browser's filter box: 29 points and 6 below.
+        ui.allocate_ui_with_layout(
+            egui::Vec2::new(ui.available_width(), 29.0),
+            Layout::left_to_right(Align::Center),
+            |ui| {
+                ui.add(
+                    egui::TextEdit::singleline(&mut view.filter)
+                        .hint_text("Filter")
+                        .desired_width(180.0)
+                        .id_salt(("sv-filter", spec.id.as_str())),
+                );
+                ui.label(
+                    RichText::new(format!("{} rows", table.rows.len())).color(palette.text_muted),
+                );
+            },
+        );
+        ui.add_space(6.0);
     }
     let needle = view.filter.to_lowercase();
     let mut rows: Vec<&(String, crate::engine::Row)> = table
@@ -103,13 +111,14 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, table: &TableMo
             });
         }
     }
-    let row_height = 22.0;
+    // The browser's row heights, so that both show as many rows in the same height.
+    let (header_height, row_height) = (29.0, 24.5);
     let mut builder = egui_extras::TableBuilder::new(ui)
         .id_salt(("sv-table", spec.id.as_str()))
         .striped(true)
         .cell_layout(Layout::left_to_right(Align::Center))
-        .max_scroll_height(height)
-        .min_scrolled_height(height.min(120.0))
+        .max_scroll_height(height - header_height)
+        .min_scrolled_height(height - header_height)
         .auto_shrink([false, true]);
     for (i, col) in columns.iter().enumerate() {
         let last = i + 1 == columns.len();
@@ -124,7 +133,7 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, table: &TableMo
         return;
     }
     builder
-        .header(row_height, |mut header| {
+        .header(header_height, |mut header| {
             for col in &columns {
                 header.col(|ui| {
                     let arrow = match &view.sort {

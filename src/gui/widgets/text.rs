@@ -19,18 +19,21 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, text: &str, _he
             .corner_radius(6)
             .inner_margin(egui::Margin::symmetric(10, 6))
     };
+    // The browser's sizes and line heights (`.sv-text`: 15 px, 1.5).
+    let sized =
+        |text: &str, size: f32| RichText::new(text).size(size).line_height(Some(size * 1.5));
     match style {
         TextStyle::Body => {
-            ui.label(text);
+            ui.label(sized(text, 15.0));
         }
         TextStyle::Caption => {
-            ui.label(RichText::new(text).small().color(palette.text_muted));
+            ui.label(sized(text, 13.0).color(palette.text_muted));
         }
         TextStyle::Heading => {
-            ui.label(RichText::new(text).heading().strong());
+            ui.label(sized(text, 22.0).strong());
         }
         TextStyle::Code => {
-            ui.label(RichText::new(text).monospace());
+            ui.label(sized(text, 13.0).monospace());
         }
         TextStyle::Success | TextStyle::Info | TextStyle::Warning | TextStyle::Error => {
             let color = match style {
@@ -41,7 +44,7 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, text: &str, _he
             };
             status(color).show(ui, |ui| {
                 ui.set_width(ui.available_width());
-                ui.label(RichText::new(text).color(palette.text));
+                ui.label(sized(text, 15.0).color(color));
             });
         }
     }
