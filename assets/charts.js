@@ -4,13 +4,15 @@
 // common, whichever library draws it: its chart area, its PNG, its disposal.
 
 import { css, el } from "./dom.js";
+import { markDirty } from "./scheduler.js";
 import { disposeTimeChart, timeChartImage } from "./timechart.js";
 
 // The widget's chart in `container`, made on first use.
 export function chartFor(widget, container) {
   if (!widget.chart) {
     widget.chart = echarts.init(container, null, { renderer: "canvas" });
-    widget.resize = new ResizeObserver(() => widget.chart && widget.chart.resize());
+    // A resized chart is drawn again: some (the gauge) lay themselves out by their size.
+    widget.resize = new ResizeObserver(() => { if (widget.chart) { widget.chart.resize(); markDirty(widget); } });
     widget.resize.observe(container);
   }
   return widget.chart;

@@ -423,16 +423,14 @@ impl Viewer {
                 WidgetKind::Metric | WidgetKind::LineChart => {
                     let view = self.plots.entry(id.clone()).or_default();
                     let range = if view.follow {
-                        let start = match window {
-                            Some(span) => clock - span,
+                        match window {
+                            Some(span) => (clock - span, clock),
                             // A replay shows "All" from the recording's start.
                             None => match self.recording {
-                                Some((first, _)) => first.min(clock - 1000.0),
-                                None => time_extent(data)
-                                    .map_or(clock - 60_000.0, |(lo, _)| lo.min(clock - 1000.0)),
+                                Some((first, _)) => (first.min(clock - 1000.0), clock),
+                                None => all_range(time_extent(data), clock),
                             },
-                        };
-                        (start, clock)
+                        }
                     } else {
                         view.range
                     };
@@ -632,6 +630,16 @@ impl Viewer {
             };
             self.messages.push((message, Instant::now()));
         }
+    }
+}
+
+/// The range "All" shows of a series held from `extent`: from its first point to the dashboard's
+/// clock; points that all share the clock's time, centred on a two-second axis (as the browser).
+fn all_range(extent: Option<(f64, f64)>, clock: f64) -> (f64, f64) {
+    match extent {
+        Some((first, _)) if first < clock => (first, clock),
+        Some((first, _)) => (first - 1000.0, first + 1000.0),
+        None => (clock - 60_000.0, clock),
     }
 }
 

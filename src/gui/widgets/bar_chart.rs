@@ -84,6 +84,7 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, bars: &[Bar], h
         .show_background(false)
         .grid_color(palette.border)
         .show_grid([false, true])
+        .y_grid_spacer(super::plot::value_grid)
         .include_y(0.0)
         .x_grid_spacer(|input| {
             let (lo, hi) = input.bounds;

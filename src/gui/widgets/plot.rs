@@ -47,6 +47,37 @@ fn time_grid(input: GridInput) -> Vec<GridMark> {
     marks
 }
 
+/// Pixels between labelled values on a value axis: about the browser's (ECharts and uPlot put
+/// five to eight labels on a 220-pixel axis).
+const VALUE_LABEL_SPACING: f64 = 36.0;
+
+/// Grid marks for a value axis at a "nice" step (1, 2, 2.5, 3 or 5 times a power of ten) that puts
+/// labels about [`VALUE_LABEL_SPACING`] pixels apart, every one labelled.
+pub(crate) fn value_grid(input: GridInput) -> Vec<GridMark> {
+    let (lo, hi) = input.bounds;
+    // egui_plot's base step is the value of its smallest grid spacing, 8 pixels.
+    let target = input.base_step_size / 8.0 * VALUE_LABEL_SPACING;
+    if !(target.is_finite() && target > 0.0 && hi >= lo) {
+        return Vec::new();
+    }
+    let power = 10f64.powf(target.log10().floor());
+    let step = [1.0, 2.0, 2.5, 3.0, 5.0, 10.0]
+        .iter()
+        .map(|m| m * power)
+        .find(|s| *s >= target)
+        .unwrap_or(10.0 * power);
+    let (first, last) = ((lo / step).ceil() as i64, (hi / step).floor() as i64);
+    if last - first > 1000 {
+        return Vec::new();
+    }
+    (first..=last)
+        .map(|i| GridMark {
+            value: i as f64 * step,
+            step_size: step,
+        })
+        .collect()
+}
+
 fn time_label(mark: GridMark, _range: &RangeInclusive<f64>) -> String {
     if mark.step_size < 1000.0 {
         let text = format_exact_time(mark.value);
@@ -99,6 +130,7 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
         .height(height)
         .x_grid_spacer(time_grid)
         .x_axis_formatter(time_label)
+        .y_grid_spacer(value_grid)
         .y_axis_min_width(36.0)
         .allow_double_click_reset(false)
         .show_background(false)
@@ -255,4 +287,35 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
         ui.ctx().request_repaint();
     }
     *view = next;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn values(lo: f64, hi: f64, pixels: f64) -> Vec<f64> {
+        let input = GridInput {
+            bounds: (lo, hi),
+            base_step_size: (hi - lo) / pixels * 8.0,
+        };
+        value_grid(input).iter().map(|m| m.value).collect()
+    }
+
+    #[test]
+    fn a_value_axis_gets_five_to_eight_labels_at_nice_steps_like_the_browsers() {
+        // The replayed temperature chart of the issue: 15 to 25 labelled only "20".
+        assert_eq!(
+            values(15.0, 25.0, 200.0),
+            vec![16.0, 18.0, 20.0, 22.0, 24.0]
+        );
+        // The browser's bar chart of the demo: 0 to 1,800 by 300.
+        assert_eq!(
+            values(0.0, 1800.0, 220.0),
+            vec![0.0, 300.0, 600.0, 900.0, 1200.0, 1500.0, 1800.0]
+        );
+        for (lo, hi, px) in [(0.0, 1.0, 220.0), (-3.0, 97.0, 180.0), (1e6, 1.3e6, 300.0)] {
+            let n = values(lo, hi, px).len();
+            assert!((4..=9).contains(&n), "{lo}..{hi} over {px} px: {n} labels");
+        }
+    }
 }
