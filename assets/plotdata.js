@@ -55,3 +55,53 @@ export function aligned(seriesPoints) {
   }
   return [xs, ...yss];
 }
+
+// Aligned series (`[xs, ys...]`, as `aligned` makes them) stacked: each series' line is the sum
+// of its own value and those of the series before it. Where a series has no point of its own
+// its value is interpolated between its neighbours, and after its newest point it holds that
+// value (a series sent a moment after another does not drop to nothing at the live edge);
+// before its first point it has none (not drawn, adds nothing). A gap (`null`) adds nothing and
+// breaks that series' own line. Series with `shown[i]` false add nothing (hidden from the
+// legend). Returns `{ tops: [xs, sums...], own: [values...] }`, `own` being each series' own
+// value in each slot (for tooltips).
+export function stacked(data, shown) {
+  const xs = data[0];
+  const n = xs.length;
+  const own = [];
+  const tops = [xs];
+  const sum = new Array(n).fill(0);
+  for (let s = 1; s < data.length; s++) {
+    const values = interpolated(xs, data[s]);
+    own.push(values);
+    const top = new Array(n);
+    const on = !shown || shown[s - 1] !== false;
+    for (let i = 0; i < n; i++) {
+      const v = values[i];
+      if (on && typeof v === "number") sum[i] += v;
+      top[i] = v === null ? null : on && v !== undefined ? sum[i] : undefined;
+    }
+    tops.push(top);
+  }
+  return { tops, own };
+}
+
+// A series' value in every slot: its own where it has one, else interpolated in time between
+// its nearest values, its newest value held after it; undefined before its first value and
+// after a gap it ends with, null at its gaps.
+function interpolated(xs, ys) {
+  const out = ys.slice();
+  let prev = -1;
+  for (let i = 0; i < ys.length; i++) {
+    const y = ys[i];
+    if (y === undefined) {
+      if (prev >= 0) out[i] = ys[prev];
+      continue;
+    }
+    if (y !== null && prev >= 0 && i - prev > 1) {
+      const [x0, y0, x1] = [xs[prev], ys[prev], xs[i]];
+      for (let k = prev + 1; k < i; k++) out[k] = x1 === x0 ? y0 : y0 + ((y - y0) * (xs[k] - x0)) / (x1 - x0);
+    }
+    prev = y === null ? -1 : i;
+  }
+  return out;
+}

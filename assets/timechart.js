@@ -11,12 +11,13 @@
 //             marker ("last": a hollow circle on the newest point), points}],
 //   span: [from, to] or null (fitted to the points), time (false: x is a plain number),
 //   lines: [{value, color}], zones: [{from, to (null: the top), color, opacity}],
-//   yAxis: {name, min, max} or null, legend, axes (false: a bare sparkline)
+//   yAxis: {name, min, max} or null, legend, axes (false: a bare sparkline),
+//   area (fill under each line, from 0), stacked (each series on top of those before it)
 // }
 
 import { css, el } from "./dom.js";
 import { escapeHtml, formatExactTime, formatTick } from "./format.js";
-import { aligned, decimated, extentOf } from "./plotdata.js";
+import { aligned, decimated, extentOf, stacked } from "./plotdata.js";
 
 // Line colours of series that declare none, after the theme's primary.
 const PALETTE = ["--sv-primary", "--sv-secondary", "--sv-success", "--sv-warning", "--sv-error"];
@@ -44,7 +45,8 @@ export function withAlpha(color, alpha) {
 export function drawTimeChart(widget, view) {
   const colors = view.series.map((s, i) => s.color || paletteColor(i));
   const shape = JSON.stringify([view.series.map((s) => [s.name, s.width, s.dash, s.fill, s.marker]), colors, view.yAxis,
-    view.legend, view.axes, view.time, view.zones, view.lines, css("--sv-text-muted"), css("--sv-border"), css("--sv-surface")]);
+    view.legend, view.axes, view.time, view.zones, view.lines, !!view.area, !!view.stacked,
+    css("--sv-text-muted"), css("--sv-border"), css("--sv-surface")]);
   let plot = widget.plot;
   const fresh = !plot || plot.shape !== shape;
   if (fresh) {
@@ -63,8 +65,15 @@ export function drawTimeChart(widget, view) {
   plot.lone = plot.drawn.map(isLone);
   plot.span = view.span;
   const u = plot.u;
+  let data = aligned(plot.drawn);
+  plot.own = null;
+  if (view.stacked) {
+    const st = stacked(data, u.series.slice(1).map((s) => s.show));
+    data = st.tops;
+    plot.own = st.own;
+  }
   u.batch(() => {
-    u.setData(aligned(plot.drawn), true);
+    u.setData(data, true);
     if (fixed) u.setScale("x", { min: fixed[0], max: fixed[1] });
   });
   return fresh;
@@ -83,11 +92,13 @@ function isLone(points) {
 function makePlot(widget, view, colors) {
   const box = widget.chartEl;
   const width = Math.max(50, box.clientWidth || 400);
-  const plot = { u: null, shape: "", drawn: [], lone: [], span: null, tipAt: null, view, colors, legend: null, tip: null };
+  const plot = { u: null, shape: "", drawn: [], own: null, lone: [], span: null, tipAt: null, view, colors, legend: null, tip: null };
   const muted = css("--sv-text-muted");
   const border = css("--sv-border");
   const font = `11px ${css("--sv-font-family") || "sans-serif"}`;
-  if (view.legend) plot.legend = legendOf(view, colors, muted, (i, on) => plot.u.setSeries(i + 1, { show: on }));
+  // Hiding a stacked series stacks the others without it.
+  const toggle = (i, on) => { plot.u.setSeries(i + 1, { show: on }); if (view.stacked) drawTimeChart(widget, plot.view); };
+  if (view.legend) plot.legend = legendOf(view, colors, muted, toggle);
   if (plot.legend) box.append(plot.legend);
   const declared = view.yAxis || {};
   // Zones are part of the shape, so their tints are worked out once per chart.
@@ -106,13 +117,17 @@ function makePlot(widget, view, colors) {
       : { show: false },
     scales: {
       x: { time: view.time },
-      y: { range: (u, lo, hi) => valueRange(lo, hi, declared) },
+      y: { range: (u, lo, hi) => valueRange(lo, hi, declared, view.area) },
     },
     axes: view.axes
       ? [axis({ grid: { show: false }, size: 28, space: 90, values: view.time ? (u, splits, ax, space, step) => splits.map((t) => formatTick(t, step)) : undefined }),
         axis({ size: 48, space: 36, label: declared.name || undefined, labelSize: declared.name ? 16 : 0 })]
       : [{ show: false }, { show: false }],
-    series: [{}, ...view.series.map((s, i) => seriesOptions(plot, s, colors[i]))],
+    series: [{}, ...view.series.map((s, i) => seriesOptions(plot, s, colors[i], i))],
+    // A stacked area fills between each series and the one under it.
+    bands: view.area && view.stacked
+      ? view.series.slice(1).map((s, i) => ({ series: [i + 2, i + 1], fill: withAlpha(colors[i + 1], AREA_FILL) }))
+      : undefined,
     hooks: {
       drawAxes: [(u) => drawZones(u, zoneFills)],
       draw: [(u) => drawLines(u, plot.view.lines || [])],
@@ -138,13 +153,19 @@ function chartHeight(box, legend) {
   return Math.max(20, (box.clientHeight || 220) - (legend ? legend.offsetHeight || 22 : 0));
 }
 
-function seriesOptions(plot, s, color) {
+// Opacity of an area chart's fill.
+const AREA_FILL = 0.25;
+
+function seriesOptions(plot, s, color, index) {
   const surface = css("--sv-surface");
   const points = s.marker === "last"
     ? { show: false, size: 8, width: 2, stroke: color, fill: surface, filter: (u, si) => lastIndex(u.data[si]) }
     : { show: (u, si) => plot.view.axes && plot.lone[si - 1], size: 6, stroke: color, fill: color }; // a bare sparkline shows no dot
+  const { area, stacked: onTop } = plot.view;
+  // An area fills down to 0; a stacked one's first series only (bands fill between the others).
+  const fill = area && (!onTop || index === 0) ? AREA_FILL : s.fill;
   return { label: s.name, stroke: color, width: s.width || 2, dash: s.dash || undefined, spanGaps: false,
-           fill: s.fill ? withAlpha(color, s.fill) : undefined, points };
+           fill: fill ? withAlpha(color, fill) : undefined, fillTo: area ? 0 : undefined, points };
 }
 
 function lastIndex(ys) {
@@ -152,8 +173,10 @@ function lastIndex(ys) {
   return null;
 }
 
-// The value axis: the declared ends where given, else the data's with a little room.
-function valueRange(lo, hi, declared) {
+// The value axis: the declared ends where given, else the data's with a little room (and 0,
+// for an area).
+function valueRange(lo, hi, declared, area) {
+  if (area && lo !== null && hi !== null) { lo = Math.min(lo, 0); hi = Math.max(hi, 0); }
   let range = lo === null || hi === null ? [0, 1] : uPlot.rangeNum(lo, hi, 0.1, false);
   if (lo !== null && lo === hi) range = [lo - Math.max(1, Math.abs(lo) * 0.1), hi + Math.max(1, Math.abs(hi) * 0.1)];
   return [declared.min ?? range[0], declared.max ?? range[1]];
@@ -218,7 +241,7 @@ function showTip(plot) {
   if (i === null || i === undefined || !u.data[0] || i >= u.data[0].length) { tip.hidden = true; return; }
   const rows = [];
   plot.view.series.forEach((s, k) => {
-    const v = u.data[k + 1][i];
+    const v = plot.own ? plot.own[k][i] : u.data[k + 1][i];
     if (v === undefined) return;
     const swatch = `<span class="sv-legend-swatch" style="background:${escapeHtml(plot.colors[k])}"></span>`;
     rows.push(`${swatch}${escapeHtml(s.name)}: <b>${v === null ? "–" : escapeHtml(v)}</b>`);
@@ -251,7 +274,8 @@ export function hideTip(widget) {
 
 // What the chart shows now (`window.streamviz.drawn(id)`, for tests and tools); null before it
 // is drawn: `series` (each one's `name`, `data`: the [time, value] points drawn, its declared
-// `color` or null for the palette's, `dashed`, `shown`: not hidden from its legend), threshold `lines` ({value, color}) and `zones`
+// `color` or null for the palette's, `dashed`, `shown`: not hidden from its legend, `filled`:
+// an area under it), `stack` (stacked: `xs` and each series' `tops`), threshold `lines` ({value, color}) and `zones`
 // ({from, color}), `x` (the span, null when fitted to the data), `y` (the value axis' extent),
 // `yAxis` as declared ({name, min, max}), `legendColor` (null without a legend), `height`.
 export function drawnOf(widget) {
@@ -260,7 +284,10 @@ export function drawnOf(widget) {
   const { u, view } = plot;
   const declared = view.yAxis || {};
   return {
-    series: view.series.map((s, i) => ({ name: s.name, data: plot.drawn[i] || [], color: s.color || null, dashed: !!s.dash, shown: u.series[i + 1].show })),
+    series: view.series.map((s, i) => ({ name: s.name, data: plot.drawn[i] || [], color: s.color || null, dashed: !!s.dash, shown: u.series[i + 1].show,
+      filled: !!view.area })),
+    // Stacked: the times and each series' top as drawn (its own value plus those under it).
+    stack: view.stacked ? { xs: Array.from(u.data[0]), tops: u.data.slice(1).map((ys) => Array.from(ys)) } : null,
     lines: (view.lines || []).map((l) => ({ value: l.value, color: l.color })),
     zones: (view.zones || []).map((z) => ({ from: z.from, color: z.color })),
     x: plot.span ? plot.span.slice() : null,

@@ -74,6 +74,6 @@ export const lineChart = {
     for (const pts of widget.data.series.values()) if (pts.length) lastTs = Math.max(lastTs || 0, pts[pts.length - 1][0]);
     const y = o.y_axis || {};
     const yAxis = { name: y.label ?? null, min: y.min ?? null, max: y.max ?? null };
-    draw(widget, view(series, { legend: true, yAxis }), lastTs);
+    draw(widget, view(series, { legend: true, yAxis, area: !!o.area, stacked: !!o.stacked }), lastTs);
   },
 };

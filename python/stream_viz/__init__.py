@@ -69,6 +69,7 @@ __all__ = [
     "Table",
     "Text",
     "ValidationError",
+    "area_chart",
     "bar_chart",
     "chart",
     "column",
@@ -364,6 +365,8 @@ def line_chart(
     y_axis: Mapping[str, Any] | None = None,
     max_points: int | None = None,
     series: Sequence[str | Mapping[str, Any]] | None = None,
+    area: bool = False,
+    stacked: bool = False,
     width: int | None = None,
     height: int | None = None,
 ) -> LineChart:
@@ -371,12 +374,35 @@ def line_chart(
 
     ``y_axis`` is ``{"label": ..., "min": ..., "max": ...}``. Series are declared with
     ``series=[...]`` (names or ``{"name", "color", "label"}`` dicts), with
-    :meth:`LineChart.add_series`, or by sending to a new name.
+    :meth:`LineChart.add_series`, or by sending to a new name. ``area=True`` fills under each
+    line; ``stacked=True`` draws each series on top of those before it (see :func:`area_chart`).
     """
     declared = None
     if series is not None:
         declared = [{"name": s} if isinstance(s, str) else dict(s) for s in series]
-    return _declare(LineChart,"line_chart", id, {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared}, width=width, height=height)
+    options = {"title": title, "y_axis": y_axis, "max_points": max_points, "series": declared, "area": area, "stacked": stacked}
+    return _declare(LineChart, "line_chart", id, options, width=width, height=height)
+
+
+def area_chart(
+    id: str,
+    *,
+    title: str | None = None,
+    y_axis: Mapping[str, Any] | None = None,
+    max_points: int | None = None,
+    series: Sequence[str | Mapping[str, Any]] | None = None,
+    stacked: bool = False,
+    width: int | None = None,
+    height: int | None = None,
+) -> LineChart:
+    """An area chart: a :func:`line_chart` filled under each line, fed and zoomed the same way.
+
+    With ``stacked=True`` each series is drawn on top of the ones declared before it: at each
+    time the series' values are added (between a series' own points its value is interpolated),
+    and the tooltip still shows each series' own value.
+    """
+    return line_chart(id, title=title, y_axis=y_axis, max_points=max_points, series=series,
+                      area=True, stacked=stacked, width=width, height=height)
 
 
 def bar_chart(

@@ -264,6 +264,13 @@ pub struct LineChartOptions {
     /// Series declared up front; more are added by `add_series` or by sending to a new name.
     #[serde(default)]
     pub series: Vec<SeriesOptions>,
+    /// Fill the area under each line (an area chart). Default: `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub area: bool,
+    /// Stack the series, each drawn on top of the ones declared before it (their values at the
+    /// same time added; between a series' points, its value is interpolated). Default: `false`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stacked: bool,
 }
 
 /// Options of a bar chart.

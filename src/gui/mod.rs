@@ -15,6 +15,7 @@ mod history;
 mod layout;
 pub mod model;
 pub mod options;
+mod stack;
 pub mod style;
 pub mod widgets;
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { test } from "node:test";
 
-import { aligned, decimated, extentOf } from "../../assets/plotdata.js";
+import { aligned, decimated, extentOf, stacked } from "../../assets/plotdata.js";
 
 test("short series pass whole; long ones keep each column's extremes and both ends", () => {
   const short = Array.from({ length: 400 }, (_, i) => [i, i % 3]);
@@ -33,4 +33,35 @@ test("aligning series shares equal times, spans missing points and keeps gaps", 
 test("the extent of several series is their first and last time", () => {
   assert.deepEqual(extentOf([[[5, 0], [9, 0]], [], [[3, 1]]]), [3, 9]);
   assert.equal(extentOf([[], []]), null);
+});
+
+test("stacked series add up slot by slot, a series interpolated between its own points and held after its newest", () => {
+  // a at 0, 10, 20; b at 5 and 15 only.
+  const data = aligned([
+    [[0, 1], [10, 3], [20, 5]],
+    [[5, 10], [15, 20]],
+  ]);
+  assert.deepEqual(data[0], [0, 5, 10, 15, 20]);
+  const { tops, own } = stacked(data);
+  assert.deepEqual(own[0], [1, 2, 3, 4, 5]);
+  assert.deepEqual(own[1], [undefined, 10, 15, 20, 20]);
+  assert.deepEqual(tops[1], [1, 2, 3, 4, 5]);
+  // b's line: its own value on top of a's, from its first point on.
+  assert.deepEqual(tops[2], [undefined, 12, 18, 24, 25]);
+});
+
+test("a hidden series adds nothing and a gap breaks only its own line", () => {
+  const data = aligned([
+    [[0, 1], [1, null], [2, 1]],
+    [[0, 2], [1, 2], [2, 2]],
+  ]);
+  const { tops } = stacked(data);
+  assert.deepEqual(tops[1], [1, null, 1]);
+  assert.deepEqual(tops[2], [3, 2, 3]);
+  const hidden = stacked(data, [false, true]).tops;
+  assert.deepEqual(hidden[2], [2, 2, 2]);
+  assert.deepEqual(hidden[1], [undefined, null, undefined]);
+  // A series whose newest value is a gap holds nothing after it.
+  const ended = stacked(aligned([[[0, 1], [1, null]], [[0, 1], [1, 1], [2, 1]]]));
+  assert.deepEqual(ended.own[0], [1, null, undefined]);
 });

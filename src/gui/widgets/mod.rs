@@ -4,6 +4,7 @@
 //! state ([`crate::gui::frame::Frame`]). [`crate::gui::card`] puts each in its card. The browser
 //! mirrors this folder in `assets/widgets/`.
 
+mod area;
 pub mod bar_chart;
 pub mod gauge;
 pub mod heatmap;

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use egui::{Color32, Ui};
 use egui_plot::{GridInput, GridMark, HLine, Legend, Line, Plot, PlotPoints};
 
-use super::{title, unit};
+use super::{area, title, unit};
 use crate::engine::{WidgetKind, WidgetOptions, WidgetSpec};
 use crate::gui::frame::{Frame, PlotView};
 use crate::gui::model::PlotModel;
@@ -126,6 +126,18 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
     let unit = unit(spec).to_owned();
     let view = frame.plots.entry(spec.id.clone()).or_default();
     let (t0, t1) = model.range;
+    let (area, stacked) = match &spec.options {
+        WidgetOptions::LineChart(o) => (o.area, o.stacked),
+        _ => (false, false),
+    };
+    let names: Vec<String> = (0..model.series.len())
+        .map(|index| match spec.kind {
+            WidgetKind::LineChart => series_label(spec, index),
+            _ => String::new(),
+        })
+        .collect();
+    let plot_id = ui.make_persistent_id(("sv-plot", spec.id.as_str()));
+    let stack = stacked.then(|| Arc::new(area::stacked(ui.ctx(), plot_id, model, &names)));
     let mut plot = Plot::new(("sv-plot", spec.id.as_str()))
         .height(height)
         .x_grid_spacer(time_grid)
@@ -137,6 +149,8 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
         .grid_color(palette.border)
         .label_formatter({
             let unit = unit.clone();
+            let stack = stack.clone();
+            let names = names.clone();
             move |position| {
                 let (name, point) = match position {
                     egui_plot::HoverPosition::NearDataPoint {
@@ -151,10 +165,17 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
                 } else {
                     format!("{name}\n")
                 };
+                // A stacked series' tooltip gives its own value, not its top.
+                let value = stack
+                    .as_deref()
+                    .and_then(|stack| {
+                        let series = names.iter().position(|n| n == name)?;
+                        area::own_value(stack, series, point.x)
+                    })
+                    .unwrap_or(point.y);
                 Some(format!(
-                    "{head}{}\n{}{unit}",
+                    "{head}{}\n{value}{unit}",
                     format_exact_time(point.x),
-                    point.y
                 ))
             }
         });
@@ -163,7 +184,12 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
     match &spec.options {
         WidgetOptions::LineChart(o) => {
             if o.series.len() > 1 {
-                plot = plot.legend(Legend::default().position(egui_plot::Corner::LeftTop));
+                // An area's line and fill share a name: the legend shows the line's colour.
+                plot = plot.legend(
+                    Legend::default()
+                        .position(egui_plot::Corner::LeftTop)
+                        .color_conflict_handling(egui_plot::ColorConflictHandling::PickFirst),
+                );
             }
             if let Some(axis) = &o.y_axis {
                 if let Some(label) = &axis.label {
@@ -214,13 +240,22 @@ pub fn ui(ui: &mut Ui, frame: &mut Frame<'_>, spec: &WidgetSpec, model: &PlotMod
                     .allow_hover(false),
             );
         }
+        let colors: Vec<Color32> = (0..model.series.len())
+            .map(|index| series_color(palette, spec, index))
+            .collect();
+        if let Some(stack) = &stack {
+            area::draw_stacked(plot_ui, stack, &names, &colors);
+        }
         for (index, series) in model.series.iter().enumerate() {
-            let color = series_color(palette, spec, index);
-            let name = if matches!(spec.kind, WidgetKind::LineChart) {
-                series_label(spec, index)
-            } else {
-                String::new()
-            };
+            let color = colors[index];
+            let name = names[index].clone();
+            if stacked {
+                continue;
+            }
+            if area {
+                area::draw_area(plot_ui, &name, color, &series.points);
+                continue;
+            }
             // A metric's line takes the colour of the highest threshold it is above.
             let zones: Option<Arc<dyn Fn(egui_plot::PlotPoint) -> Color32 + Send + Sync>> =
                 (!thresholds.is_empty()).then(|| {
