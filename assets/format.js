@@ -1,7 +1,7 @@
 // Number and time formatting for every widget, as the native viewer formats them
 // (src/gui/style.rs). Pure: no DOM, so Node's test runner checks it (tests/js).
 
-// A number as `format` says (",.0f", ".2f", "d", ".1%"), else with 0 to 4 decimals by size;
+// A number as `format` says (",.0f", ".2f", "d", ".1%"), else with decimals by size (`sizeDigits`);
 // "–" for nothing.
 export function formatNumber(value, format) {
   if (value === null || value === undefined || Number.isNaN(value)) return "–";
@@ -19,13 +19,27 @@ export function formatNumber(value, format) {
     }
     return formatter.format(percent ? value * 100 : value) + (percent ? "%" : "");
   }
-  const abs = Math.abs(value);
-  return BY_SIZE[abs >= 1000 ? 0 : abs >= 100 ? 1 : abs >= 1 ? 2 : 3].format(value);
+  return bySize(sizeDigits(Math.abs(value))).format(value);
+}
+
+// Decimals shown of a number of this size without a format: none from 1,000, one from 100, two
+// from 1, and below 1 at least four and enough for three significant digits (0.000123).
+export function sizeDigits(abs) {
+  if (abs >= 1000) return 0;
+  if (abs >= 100) return 1;
+  if (abs >= 1) return 2;
+  if (!(abs > 0)) return 4;
+  return Math.min(12, Math.max(4, Math.ceil(-Math.log10(abs)) + 2));
 }
 
 // Formatters made once (making one costs far more than formatting with it).
 const formatters = new Map();
-const BY_SIZE = [0, 1, 2, 4].map((digits) => new Intl.NumberFormat("en-US", { maximumFractionDigits: digits }));
+const sized = new Map();
+function bySize(digits) {
+  let f = sized.get(digits);
+  if (!f) sized.set(digits, (f = new Intl.NumberFormat("en-US", { maximumFractionDigits: digits })));
+  return f;
+}
 
 export const formatTime = (ms) => new Date(ms).toLocaleTimeString([], { hour12: false });
 

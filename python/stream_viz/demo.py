@@ -21,24 +21,23 @@ def build() -> dict[str, object]:
         widgets["status"] = sv.text("status", "Starting…", style="caption")
         widgets["notes"] = sv.markdown("notes", "## Pipeline\n- **Source**: synthetic generator\n- **Sink**: this dashboard\n")
     with sv.page("Overview"):
+        # The vision's form: widgets directly inside columns(n) take one column each, in order.
         with sv.columns(3):
-            with sv.column():
-                widgets["cpu"] = sv.metric("cpu", title="CPU", unit="%", thresholds={"warning": 70, "critical": 90})
-            with sv.column():
-                widgets["orders"] = sv.stat("orders", title="Orders", format=",.0f")
-            with sv.column():
-                widgets["temperature"] = sv.gauge(
-                    "temperature", title="Server temperature", unit="°C", min=0, max=100,
-                    thresholds=[(50, "#22c55e"), (70, "#eab308"), (100, "#ef4444")],
-                )
-        with sv.columns([2, 1]):
-            with sv.column():
-                widgets["latency"] = sv.line_chart(
-                    "latency", title="Latency by service", y_axis={"label": "ms", "min": 0},
-                    series=[{"name": "api", "color": "#00d4ff"}, {"name": "db", "color": "#a855f7"}],
-                )
-            with sv.column():
-                widgets["traffic"] = sv.bar_chart("traffic", title="Requests by region", categories=["US", "EU", "Asia"])
+            widgets["cpu"] = sv.metric("cpu", title="CPU", unit="%", thresholds={"warning": 70, "critical": 90})
+            widgets["orders"] = sv.stat("orders", title="Orders", format=",.0f")
+            widgets["temperature"] = sv.gauge(
+                "temperature", title="Server temperature", unit="°C", min=0, max=100,
+                thresholds=[(50, "#22c55e"), (70, "#eab308"), (100, "#ef4444")],
+            )
+        # Streamlit's form: the columns unpacked, each entered with `with`.
+        left, right = sv.columns([2, 1])
+        with left:
+            widgets["latency"] = sv.line_chart(
+                "latency", title="Latency by service", y_axis={"label": "ms", "min": 0},
+                series=[{"name": "api", "color": "#00d4ff"}, {"name": "db", "color": "#a855f7"}],
+            )
+        with right:
+            widgets["traffic"] = sv.bar_chart("traffic", title="Requests by region", categories=["US", "EU", "Asia"])
         with sv.tabs(["Events", "Load"]):
             with sv.tab("Events"):
                 widgets["events"] = sv.table(
@@ -57,6 +56,7 @@ def build() -> dict[str, object]:
         with sv.expander("About this page", expanded=True):
             sv.markdown("about", "Requests per region and channel, **stacked**.")
         widgets["channels"] = sv.bar_chart("channels", title="Requests by channel", stacked=True, width=2)
+        widgets["sessions"] = sv.area_chart("sessions", title="Sessions by channel", series=["web", "mobile"], stacked=True)
     return widgets
 
 
@@ -68,6 +68,8 @@ def step(widgets: dict[str, object], i: int, rng: random.Random) -> None:
     widgets["temperature"].send(60 + 15 * math.sin(t / 7))  # type: ignore[attr-defined]
     widgets["latency"].send("api", 40 + 10 * math.sin(t) + rng.uniform(0, 5))  # type: ignore[attr-defined]
     widgets["latency"].send("db", 20 + 5 * math.cos(t / 2) + rng.uniform(0, 3))  # type: ignore[attr-defined]
+    widgets["sessions"].send("web", 300 + 80 * math.sin(t / 5) + rng.uniform(0, 20))  # type: ignore[attr-defined]
+    widgets["sessions"].send("mobile", 180 + 60 * math.cos(t / 4) + rng.uniform(0, 20))  # type: ignore[attr-defined]
     if i % 5 == 0:
         widgets["channels"].send({r: {"web": 800 + rng.randint(0, 200), "mobile": 300 + rng.randint(0, 150)} for r in ("US", "EU", "Asia")})  # type: ignore[attr-defined]
         widgets["traffic"].send({"US": 1200 + rng.randint(-100, 100), "EU": 980 + rng.randint(-80, 80), "Asia": 1450 + rng.randint(-120, 120)})  # type: ignore[attr-defined]

@@ -142,8 +142,26 @@ pub fn blend(a: Color32, b: Color32, t: f32) -> Color32 {
     )
 }
 
+/// Decimals shown of a number of this size without a format (the browser's `sizeDigits`): none
+/// from 1,000, one from 100, two from 1, and below 1 at least four and enough for three
+/// significant digits (0.000123).
+fn size_digits(abs: f64) -> usize {
+    if abs >= 1000.0 {
+        0
+    } else if abs >= 100.0 {
+        1
+    } else if abs >= 1.0 {
+        2
+    } else if abs > 0.0 {
+        ((-abs.log10()).ceil() as usize + 2).clamp(4, 12)
+    } else {
+        4
+    }
+}
+
 /// A number as the browser shows it: `format` is the d3-style subset `[,][.N][f|d|%]`
-/// (grouping, fixed decimals, integer, percent); without one, 0 to 4 decimals by magnitude.
+/// (grouping, fixed decimals, integer, percent); without one, decimals by magnitude
+/// ([`size_digits`]).
 pub fn format_number(value: f64, format: Option<&str>) -> String {
     if !value.is_finite() {
         return "–".to_owned();
@@ -163,16 +181,7 @@ pub fn format_number(value: f64, format: Option<&str>) -> String {
         }
         return text;
     }
-    let abs = value.abs();
-    let digits = if abs >= 1000.0 {
-        0
-    } else if abs >= 100.0 {
-        1
-    } else if abs >= 1.0 {
-        2
-    } else {
-        4
-    };
+    let digits = size_digits(value.abs());
     let mut text = format!("{value:.digits$}");
     trim_zeros(&mut text);
     group_thousands(&text)
@@ -309,6 +318,9 @@ mod tests {
         assert_eq!(format_number(1234.5678, None), "1,235");
         assert_eq!(format_number(12.3456, None), "12.35");
         assert_eq!(format_number(0.012345, None), "0.0123");
+        assert_eq!(format_number(0.000123456, None), "0.000123");
+        assert_eq!(format_number(-0.0000050505, None), "-0.00000505");
+        assert_eq!(format_number(0.0, None), "0");
         assert_eq!(format_number(-2.0, None), "-2");
         assert_eq!(format_number(1234567.891, Some(",.2f")), "1,234,567.89");
         assert_eq!(format_number(0.256, Some(".1%")), "25.6%");
@@ -316,7 +328,7 @@ mod tests {
         assert_eq!(format_number(f64::NAN, None), "–");
         assert_eq!(shown_text(&serde_json::json!(59.159909909909906)), "59.16");
         assert_eq!(shown_text(&serde_json::json!(2026)), "2026");
-        assert_eq!(shown_text(&serde_json::json!(0.000123456)), "0.0001");
+        assert_eq!(shown_text(&serde_json::json!(0.000123456)), "0.000123");
         assert_eq!(shown_text(&serde_json::json!("x")), "x");
         assert_eq!(
             format_number(3.0, Some("nonsense")),

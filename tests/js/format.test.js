@@ -18,6 +18,10 @@ test("numbers follow their format, or get decimals by size", () => {
   assert.equal(formatNumber(150.44), "150.4");
   assert.equal(formatNumber(12.345), "12.35");
   assert.equal(formatNumber(0.123456), "0.1235");
+  // Small numbers keep three significant digits.
+  assert.equal(formatNumber(0.000123456), "0.000123");
+  assert.equal(formatNumber(-0.0000050505), "-0.00000505");
+  assert.equal(formatNumber(0), "0");
   assert.equal(formatNumber(-5), "-5");
 });
 

@@ -174,7 +174,7 @@ def test_table_numbers_without_a_declared_type_read_well_and_export_in_full(serv
     page.goto(server.url)
     cells = page.locator("[data-widget=stats] tbody tr").first.locator("td")
     cells.first.wait_for()
-    assert cells.all_inner_texts() == ["api", "59.16", "2026", "0.0001"]
+    assert cells.all_inner_texts() == ["api", "59.16", "2026", "0.000123"]
     assert cells.nth(1).get_attribute("class") == "sv-number", "numbers right-aligned"
     exported = json.loads(sv.export("stats", "json"))
     assert exported["data"]["rows"][0]["row"]["avg_latency_ms"] == 59.159909909909906
