@@ -9,13 +9,14 @@
 #![cfg(all(feature = "gui", feature = "client"))]
 #![allow(clippy::unwrap_used, clippy::print_stdout)]
 
+mod common;
+
 use std::path::PathBuf;
 use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
-use egui_kittest::Harness;
 use serde_json::json;
-use streamviz::gui::{cli, Source, Viewer, ViewerOptions};
+use streamviz::gui::{cli, Source};
 use streamviz::ingest::mirror::ClientOptions;
 
 #[test]
@@ -29,19 +30,8 @@ fn native_card_boxes() {
     let (width, height): (f32, f32) = (width.parse().unwrap(), height.parse().unwrap());
     let steps = std::env::var("SV_PARITY_STEPS").unwrap_or_default();
     let mirror = cli::connect(&url, ClientOptions::default(), Duration::from_secs(10)).unwrap();
-    let viewer = Viewer::new(
-        Source::Mirror(mirror),
-        ViewerOptions {
-            export_dir: std::env::temp_dir(),
-            dialogs: false,
-        },
-    );
     // The harness draws 8 points inside the window's edges: the viewer gets width x height.
-    let mut harness = Harness::builder()
-        .with_size([width + 16.0, height + 16.0])
-        .with_step_dt(0.05)
-        .wgpu()
-        .build_ui_state(|ui, viewer: &mut Viewer| viewer.show(ui), viewer);
+    let mut harness = common::viewer_harness(Source::Mirror(mirror), [width + 16.0, height + 16.0]);
     let artifacts = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
     std::fs::create_dir_all(&artifacts).unwrap();
     for step in steps.split(',') {

@@ -7,12 +7,14 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
 use egui_kittest::kittest::Queryable;
 use egui_kittest::Harness;
 use serde_json::json;
-use streamviz::gui::{Source, Viewer, ViewerOptions};
+use streamviz::gui::{Source, Viewer};
 use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
 
@@ -35,19 +37,7 @@ fn shapes(harness: &Harness<'_, Viewer>) -> Vec<egui::Shape> {
 }
 
 fn viewer(pipeline: Pipeline, size: [f32; 2]) -> Harness<'static, Viewer> {
-    let viewer = Viewer::new(
-        Source::Local(pipeline),
-        ViewerOptions {
-            export_dir: std::env::temp_dir(),
-            dialogs: false,
-        },
-    );
-    let mut harness = Harness::builder()
-        .with_size(size)
-        .wgpu()
-        .build_ui_state(|ui, viewer: &mut Viewer| viewer.show(ui), viewer);
-    harness.run_steps(4);
-    harness
+    common::viewer_harness(Source::Local(pipeline), size)
 }
 
 /// The painted lines (paths) of `color`: their mean height on screen.

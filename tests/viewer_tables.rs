@@ -4,11 +4,12 @@
 #![cfg(feature = "gui")]
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::time::Duration;
 
-use egui_kittest::Harness;
 use serde_json::json;
-use streamviz::gui::{Source, Viewer, ViewerOptions};
+use streamviz::gui::Source;
 use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
 
@@ -33,18 +34,7 @@ fn table_numbers_follow_their_columns_format_or_a_sensible_precision() {
     )
     .unwrap();
     assert!(pipeline.flush(Duration::from_secs(5)));
-    let viewer = Viewer::new(
-        Source::Local(pipeline),
-        ViewerOptions {
-            export_dir: std::env::temp_dir(),
-            dialogs: false,
-        },
-    );
-    let mut harness = Harness::builder()
-        .with_size([900.0, 300.0])
-        .wgpu()
-        .build_ui_state(|ui, viewer: &mut Viewer| viewer.show(ui), viewer);
-    harness.run_steps(4);
+    let mut harness = common::viewer_harness(Source::Local(pipeline), [900.0, 300.0]);
     let mut texts = Vec::new();
     for clipped in &harness.output().shapes {
         if let egui::Shape::Text(t) = &clipped.shape {

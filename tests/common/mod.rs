@@ -240,3 +240,28 @@ impl Drop for KillOnDrop {
         let _ = self.0.wait();
     }
 }
+
+/// The native viewer of `source` drawn headless (egui_kittest on wgpu) in a `size` window, its
+/// exports going to the temporary directory, after four frames.
+#[cfg(feature = "gui")]
+pub fn viewer_harness(
+    source: streamviz::gui::Source,
+    size: [f32; 2],
+) -> egui_kittest::Harness<'static, streamviz::gui::Viewer> {
+    use streamviz::gui::{Viewer, ViewerOptions};
+    let viewer = Viewer::new(
+        source,
+        ViewerOptions {
+            export_dir: std::env::temp_dir(),
+            dialogs: false,
+        },
+    );
+    let mut harness = egui_kittest::Harness::builder()
+        .with_size(size)
+        // Short frames, so that two clicks a frame apart make a double-click (< 0.3 s).
+        .with_step_dt(0.05)
+        .wgpu()
+        .build_ui_state(|ui, viewer: &mut Viewer| viewer.show(ui), viewer);
+    harness.run_steps(4);
+    harness
+}
