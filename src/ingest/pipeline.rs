@@ -1,10 +1,11 @@
 //! The pipeline: producers put validated updates into one bounded crossbeam queue and never
 //! block; one named engine thread takes them in batches and applies them under the engine lock,
 //! which it holds only for one batch. When the queue is full the newest update is dropped and
-//! counted, globally and per widget (the policy in docs/ARCHITECTURE.md).
+//! counted, globally and per widget (the policy in docs/ARCHITECTURE.md) — unless the producer
+//! asked to wait for room ([`Pipeline::send_waiting`], what `send_many` does by default).
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
-use std::sync::{Arc, Mutex, MutexGuard};
+use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
@@ -58,6 +59,11 @@ struct Shared {
     dropped: AtomicU64,
     /// Points in batches waiting in the queue.
     batch_points: AtomicUsize,
+    /// Producers waiting for room ([`Pipeline::send_waiting`]), woken by the engine thread
+    /// after each batch it applied.
+    waiting: AtomicUsize,
+    room: Mutex<()>,
+    room_freed: Condvar,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
 }
@@ -108,6 +114,9 @@ impl Pipeline {
             engine: Mutex::new(Engine::new()),
             dropped: AtomicU64::new(0),
             batch_points: AtomicUsize::new(0),
+            waiting: AtomicUsize::new(0),
+            room: Mutex::new(()),
+            room_freed: Condvar::new(),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
         });
@@ -154,6 +163,83 @@ impl Pipeline {
                 false
             }
         }
+    }
+
+    /// Queue a batch of points, waiting for room (in the queue, and under
+    /// [`MAX_QUEUED_BATCH_POINTS`]) until `deadline` (`None`: as long as it takes) instead of
+    /// dropping it: the engine takes it as fast as it applies what is before it. Returns false,
+    /// and counts the drop as [`Pipeline::send`] does, only when the deadline passed first.
+    pub fn send_waiting(
+        &self,
+        update: Update,
+        widget_dropped: &AtomicU64,
+        deadline: Option<Instant>,
+    ) -> bool {
+        let points = update.batch_len();
+        if points > 0 && !self.reserve(points, deadline) {
+            self.count_dropped(points, widget_dropped);
+            return false;
+        }
+        let command = Command::Apply(update);
+        let sent = match deadline {
+            Some(deadline) => self.sender.send_deadline(command, deadline).is_ok(),
+            None => self.sender.send(command).is_ok(),
+        };
+        if !sent {
+            if points > 0 {
+                self.shared
+                    .batch_points
+                    .fetch_sub(points, Ordering::Relaxed);
+            }
+            self.count_dropped(points.max(1), widget_dropped);
+        }
+        sent
+    }
+
+    /// Count `points` as queued once they fit under [`MAX_QUEUED_BATCH_POINTS`] (a batch
+    /// larger than that fits in an empty queue), waiting for the engine to apply what is queued
+    /// until `deadline`. False when the deadline passed.
+    fn reserve(&self, points: usize, deadline: Option<Instant>) -> bool {
+        let shared = &self.shared;
+        let fits = || {
+            shared
+                .batch_points
+                .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
+                    (queued == 0 || queued + points <= MAX_QUEUED_BATCH_POINTS)
+                        .then_some(queued + points)
+                })
+                .is_ok()
+        };
+        if fits() {
+            return true;
+        }
+        shared.waiting.fetch_add(1, Ordering::AcqRel);
+        let mut guard = shared
+            .room
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        let reserved = loop {
+            if fits() {
+                break true;
+            }
+            // Woken after each batch the engine applies; the cap only guards a missed wake-up.
+            let mut wait = Duration::from_millis(5);
+            if let Some(deadline) = deadline {
+                let left = deadline.saturating_duration_since(Instant::now());
+                if left.is_zero() {
+                    break false;
+                }
+                wait = wait.min(left);
+            }
+            guard = shared
+                .room_freed
+                .wait_timeout(guard, wait)
+                .unwrap_or_else(std::sync::PoisonError::into_inner)
+                .0;
+        };
+        drop(guard);
+        shared.waiting.fetch_sub(1, Ordering::AcqRel);
+        reserved
     }
 
     fn count_dropped(&self, count: usize, widget_dropped: &AtomicU64) {
@@ -266,6 +352,13 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                 taken += 1;
             }
         }
+        if shared.waiting.load(Ordering::Acquire) > 0 {
+            let _room = shared
+                .room
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            shared.room_freed.notify_all();
+        }
         for done in waiting_flushes.drain(..) {
             // The waiter may have timed out and gone; nothing to do then.
             let _ = done.try_send(());
@@ -305,6 +398,51 @@ mod tests {
             panic!("no series")
         };
         assert!(ring.iter().map(|p| p.1).eq((0..5000).map(f64::from)));
+    }
+
+    #[test]
+    fn a_waiting_producer_queues_every_batch_however_full_the_queue() {
+        // A queue of 4 slots, batches of 4096 points: 1,000 batches wait for room.
+        let pipeline = Pipeline::new(PipelineOptions { queue_capacity: 4 });
+        let handle = pipeline
+            .engine()
+            .declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": 5_000_000})).unwrap())
+            .unwrap();
+        let batches = 1000;
+        for b in 0..batches {
+            let points: Vec<(f64, f64)> = (0..4096)
+                .map(|i| {
+                    let t = f64::from(b * 4096 + i);
+                    (t, t)
+                })
+                .collect();
+            let update = Update::Points {
+                widget: handle.widget,
+                series: u32::MAX,
+                points: Box::new(points),
+            };
+            assert!(pipeline.send_waiting(update, &handle.dropped, None));
+        }
+        assert!(pipeline.flush(Duration::from_secs(30)));
+        assert_eq!(handle.dropped.load(Ordering::Relaxed), 0);
+        assert_eq!(pipeline.stats().engine.points_accepted, 4096 * 1000);
+        // With the engine held, a deadline passes and the batch is dropped and counted.
+        let guard = pipeline.engine();
+        let mut dropped = 0;
+        for _ in 0..10 {
+            let update = Update::Points {
+                widget: handle.widget,
+                series: u32::MAX,
+                points: Box::new(vec![(0.0, 0.0); 4096]),
+            };
+            let deadline = Instant::now() + Duration::from_millis(20);
+            if !pipeline.send_waiting(update, &handle.dropped, Some(deadline)) {
+                dropped += 4096;
+            }
+        }
+        drop(guard);
+        assert!(dropped > 0);
+        assert_eq!(handle.dropped.load(Ordering::Relaxed), dropped);
     }
 
     #[test]

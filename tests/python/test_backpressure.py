@@ -1,6 +1,6 @@
-"""A flood from Python: send_many far faster than the engine can aggregate. The producer is never
-blocked, memory stays bounded, what is dropped is counted per widget in sv.stats(), on the
-widget, in /api/v1/stats, and shown on the card in the browser."""
+"""A flood from Python: send_many(block=False) far faster than the engine can aggregate. The
+producer is never blocked, memory stays bounded, what is dropped is counted per widget in
+sv.stats(), on the widget, in /api/v1/stats, and shown on the card in the browser."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ def test_a_flood_is_dropped_and_counted_never_blocking_and_never_growing(server,
     before = rss_bytes()
     sent = queued = 0
     for attempt in range(10):
-        queued += slow.send_many(values, seconds + attempt * 5)
+        queued += slow.send_many(values, seconds + attempt * 5, block=False)
         sent += n
         if slow.dropped:
             break
@@ -63,7 +63,7 @@ def test_a_flood_is_dropped_and_counted_never_blocking_and_never_growing(server,
     # New drops reach an open page by themselves.
     before_more = slow.dropped
     for attempt in range(10, 20):
-        slow.send_many(values, seconds + attempt * 5)
+        slow.send_many(values, seconds + attempt * 5, block=False)
         if slow.dropped > before_more:
             break
     assert slow.dropped > before_more

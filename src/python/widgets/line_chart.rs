@@ -6,7 +6,7 @@ use std::sync::Mutex;
 use pyo3::prelude::*;
 use pyo3::types::PyDict;
 
-use super::target::Target;
+use super::target::{Target, Waiting};
 use crate::engine::{validate_number, SeriesOptions, Update};
 use crate::python::convert::{
     extract_number, extract_ts_ms, series_name, timestamps_column, type_name, values_column,
@@ -145,23 +145,26 @@ impl LineChart {
         ))
     }
 
-    /// Send many values to one series at once (added on first use): as `Metric.send_many`.
-    /// Returns how many were queued.
-    #[pyo3(signature = (series, values, timestamps = None))]
+    /// Send many values to one series at once (added on first use): as `Metric.send_many`,
+    /// waiting for room unless `block=False`. Returns how many were queued.
+    #[pyo3(signature = (series, values, timestamps = None, *, block = true, timeout = None))]
     fn send_many(
         &self,
         py: Python<'_>,
         series: &Bound<'_, PyAny>,
         values: &Bound<'_, PyAny>,
         timestamps: Option<&Bound<'_, PyAny>>,
+        block: bool,
+        timeout: Option<f64>,
     ) -> Result<usize> {
         let runtime = self.target.check_live()?;
+        let waiting = Waiting::new(block, timeout)?;
         let name = series_name(series)?;
         let values = values_column(&self.target.id, values)?;
         let ts_ms = timestamps_column(&self.target.id, timestamps, values.len())?;
         self.target.check_points(py, &values, &ts_ms)?;
         let position = self.series_for_points(name)?;
         self.target
-            .queue_points(py, runtime, position, &values, &ts_ms)
+            .queue_points(py, runtime, position, (&values, &ts_ms), waiting)
     }
 }

@@ -2,7 +2,7 @@
 
 use pyo3::prelude::*;
 
-use super::target::Target;
+use super::target::{Target, Waiting};
 use crate::engine::{validate_number, Update};
 use crate::python::convert::{extract_number, extract_ts_ms, timestamps_column, values_column};
 use crate::python::errors::Result;
@@ -44,21 +44,26 @@ macro_rules! scalar_widget {
             /// Send many values at once: a 1-D NumPy array (converted without a Python loop), a
             /// list, tuple or iterable; `timestamps` of the same length (epoch seconds,
             /// datetimes, or a NumPy `datetime64` array), else now for all. Everything is
-            /// checked before anything is queued. Returns how many were queued; the rest were
-            /// dropped (queue full) and counted.
-            #[pyo3(signature = (values, timestamps = None))]
+            /// checked before anything is queued. By default (`block=True`) every point is
+            /// queued, the call waiting while the engine catches up (at most `timeout` seconds,
+            /// if given); `block=False` drops and counts what does not fit now, as `send` does.
+            /// Returns how many were queued (the rest were dropped and counted).
+            #[pyo3(signature = (values, timestamps = None, *, block = true, timeout = None))]
             fn send_many(
                 &self,
                 py: Python<'_>,
                 values: &Bound<'_, PyAny>,
                 timestamps: Option<&Bound<'_, PyAny>>,
+                block: bool,
+                timeout: Option<f64>,
             ) -> Result<usize> {
                 let runtime = self.target.check_live()?;
+                let waiting = Waiting::new(block, timeout)?;
                 let values = values_column(&self.target.id, values)?;
                 let ts_ms = timestamps_column(&self.target.id, timestamps, values.len())?;
                 self.target.check_points(py, &values, &ts_ms)?;
                 self.target
-                    .queue_points(py, runtime, u32::MAX, &values, &ts_ms)
+                    .queue_points(py, runtime, u32::MAX, (&values, &ts_ms), waiting)
             }
 
             /// Remove every point held.

@@ -1,8 +1,10 @@
 //! What every widget class holds, and what their `send` methods share: the liveness check, the
-//! non-blocking queue, and checking then queueing the points of `send_many`.
+//! non-blocking queue, and checking then queueing the points of `send_many` (waiting for room by
+//! default: [`Waiting`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
@@ -10,8 +12,39 @@ use crate::engine::{
     validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetRef,
 };
 use crate::python::convert::{Column, POINTS_PER_BATCH};
-use crate::python::errors::Result;
+use crate::python::errors::{validation_error, Result};
 use crate::python::runtime::{runtime, Runtime};
+
+/// How `send_many` queues its points when the engine is behind: waiting for room (`block=True`,
+/// the default: every point is held, the call returns when the last is queued) for at most
+/// `timeout` seconds, or dropping and counting what does not fit (`block=False`, `send`'s policy).
+#[derive(Debug, Clone, Copy)]
+pub enum Waiting {
+    /// Drop and count what does not fit now.
+    No,
+    /// Wait for room until the deadline (`None`: as long as it takes); what is left then is
+    /// dropped and counted.
+    Until(Option<Instant>),
+}
+
+impl Waiting {
+    /// The policy of `block` and `timeout` (seconds), checked.
+    pub fn new(block: bool, timeout: Option<f64>) -> Result<Self> {
+        match (block, timeout) {
+            (false, Some(_)) => Err(validation_error(
+                "timeout applies only with block=True (block=False never waits)",
+            )),
+            (false, None) => Ok(Self::No),
+            (true, None) => Ok(Self::Until(None)),
+            (true, Some(t)) if (0.0..=1e9).contains(&t) => Ok(Self::Until(Some(
+                Instant::now() + Duration::from_secs_f64(t),
+            ))),
+            (true, Some(t)) => Err(validation_error(format!(
+                "timeout must be a number of seconds, 0 or more (got {t})"
+            ))),
+        }
+    }
+}
 
 /// What every widget class holds: the widget's place in the engine, its id and kind, and its
 /// counter of dropped updates.
@@ -91,15 +124,15 @@ impl Target {
     }
 
     /// Queue the points of a checked `send_many` to one series (`u32::MAX`: the widget's only
-    /// one) in batches. Returns the points queued (the rest were dropped, and counted, because
-    /// the queue was full).
+    /// one) in batches, waiting for room as `waiting` says (without the GIL). Returns the points
+    /// queued (the rest were dropped, and counted).
     pub fn queue_points(
         &self,
         py: Python<'_>,
         runtime: &Runtime,
         series: u32,
-        values: &Column<'_>,
-        ts_ms: &Column<'_>,
+        (values, ts_ms): (&Column<'_>, &Column<'_>),
+        waiting: Waiting,
     ) -> Result<usize> {
         let len = values.len();
         let (mut chunk_values, mut chunk_ts) = (
@@ -116,14 +149,19 @@ impl Target {
                 .copied()
                 .zip(chunk_values.iter().copied())
                 .collect();
-            if self.queue(
-                runtime,
-                Update::Points {
-                    widget: self.widget,
-                    series,
-                    points: Box::new(points),
-                },
-            ) {
+            let update = Update::Points {
+                widget: self.widget,
+                series,
+                points: Box::new(points),
+            };
+            let sent = match waiting {
+                Waiting::No => self.queue(runtime, update),
+                Waiting::Until(deadline) => {
+                    let dropped = &self.dropped;
+                    py.detach(|| runtime.pipeline.send_waiting(update, dropped, deadline))
+                }
+            };
+            if sent {
                 queued += end - start;
             }
         }
