@@ -80,6 +80,42 @@ impl RingBuffer {
         }
     }
 
+    /// Append `points` in order, as that many [`RingBuffer::push`]es would: when they are more
+    /// than the capacity, only the newest that fit are copied.
+    pub fn push_many(&mut self, points: &[(f64, f64)]) {
+        if points.is_empty() {
+            return;
+        }
+        if self.sorted {
+            let mut last = self.last().map_or(f64::NEG_INFINITY, |p| p.0);
+            for &(ts, _) in points {
+                // NaN or earlier: no longer sorted (as `push` decides).
+                if ts.is_nan() || ts < last {
+                    self.sorted = false;
+                    break;
+                }
+                last = ts;
+            }
+        }
+        let capacity = self.capacity_points;
+        if points.len() >= capacity {
+            // Everything held now is evicted: keep the newest `capacity` in order.
+            let tail = &points[points.len() - capacity..];
+            self.ts_ms.clear();
+            self.values.clear();
+            self.ts_ms.extend(tail.iter().map(|p| p.0));
+            self.values.extend(tail.iter().map(|p| p.1));
+            self.head = 0;
+            self.pushed += points.len() as u64;
+            return;
+        }
+        let sorted = self.sorted;
+        for &(ts, value) in points {
+            self.push(ts, value);
+        }
+        self.sorted = sorted;
+    }
+
     /// Change the capacity, keeping the newest points that fit.
     pub fn set_capacity(&mut self, capacity_points: usize) {
         let capacity_points = capacity_points.max(1);

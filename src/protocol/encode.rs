@@ -382,9 +382,29 @@ impl Op<'_> {
     }
 }
 
-/// Most updates in one `data` message, so that a burst between two ticks becomes several
-/// messages of a few MB at most instead of one that clients would refuse.
+/// Most updates in one `data` message (a batch of points counting as its points), so that a
+/// burst between two ticks becomes several messages of a few MB at most instead of one that
+/// clients would refuse.
 pub const MAX_UPDATES_PER_DATA_MESSAGE: usize = 32_768;
+
+/// `updates` cut into runs of at most [`MAX_UPDATES_PER_DATA_MESSAGE`] (a batch of points
+/// counting as its points; one larger than that is a run of its own).
+fn data_chunks(updates: &[Update]) -> Vec<&[Update]> {
+    let mut chunks = Vec::new();
+    let (mut start, mut weight) = (0, 0);
+    for (i, update) in updates.iter().enumerate() {
+        let w = update.batch_len().max(1);
+        if weight + w > MAX_UPDATES_PER_DATA_MESSAGE && i > start {
+            chunks.push(&updates[start..i]);
+            (start, weight) = (i, 0);
+        }
+        weight += w;
+    }
+    if start < updates.len() {
+        chunks.push(&updates[start..]);
+    }
+    chunks
+}
 
 /// The live messages for one flush of deltas: a `config` message when the configuration
 /// changed, then `data` messages when anything was applied, each numbered with the next `seq`
@@ -395,7 +415,7 @@ pub fn delta_messages(seq: &mut u64, deltas: &Deltas) -> Vec<String> {
     if let Some(config) = &deltas.config {
         messages.push(config_message(config));
     }
-    for chunk in deltas.updates.chunks(MAX_UPDATES_PER_DATA_MESSAGE) {
+    for chunk in data_chunks(&deltas.updates) {
         *seq += 1;
         messages.push(data_message(*seq, chunk, &deltas.directory));
     }
@@ -439,6 +459,24 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
                 }),
             ) if info.series.get(*series as usize).map(String::as_str) == Some(*name) => {
                 points.push([*ts_ms, *value]);
+                continue;
+            }
+            (
+                Update::Points {
+                    series,
+                    points: new,
+                    ..
+                },
+                Some(Op::Points {
+                    series: name,
+                    points,
+                    ..
+                }),
+            ) if *name
+                == (*series != u32::MAX)
+                    .then(|| info.series.get(*series as usize).map_or("", String::as_str)) =>
+            {
+                points.extend(new.iter().map(|&(ts, v)| [ts, v]));
                 continue;
             }
             (Update::Bars { values: new, .. }, Some(Op::Values { values, .. })) => {

@@ -4,7 +4,7 @@
 
 use super::Engine;
 use crate::engine::ring::RingBuffer;
-use crate::engine::update::Update;
+use crate::engine::update::{Update, WidgetRef};
 use crate::engine::views::WidgetData;
 use crate::engine::window::WindowAggregator;
 
@@ -20,10 +20,7 @@ impl Engine {
             points,
         } = update
         {
-            let series = (series != u32::MAX).then_some(series);
-            for (ts_ms, value) in points.into_iter() {
-                self.apply(Update::point(widget, series, ts_ms, value));
-            }
+            self.apply_points(widget, series, points);
             return;
         }
         if let Update::Batch { updates, .. } = update {
@@ -172,5 +169,45 @@ impl Engine {
             return;
         }
         self.record(update);
+    }
+
+    /// A batch of points (`send_many`, a push's `points`): into its ring in one go and into the
+    /// logs as one entry, unless it goes through windows (each point aggregated in turn).
+    // The batch's own box, moved on into the logs.
+    #[allow(clippy::box_collection)]
+    fn apply_points(&mut self, target: WidgetRef, series: u32, points: Box<Vec<(f64, f64)>>) {
+        let count = points.len();
+        let (generation, replica) = (self.generation, self.replica);
+        let Some(widget) = self
+            .widgets
+            .get_mut(target.index as usize)
+            .filter(|_| target.generation == generation)
+        else {
+            self.points_discarded += count as u64;
+            return;
+        };
+        let windowed = widget.window.is_some() && !replica;
+        let ring: Option<&mut RingBuffer> = match &mut widget.data {
+            WidgetData::Series(ring) if series == u32::MAX && !windowed => Some(ring),
+            WidgetData::MultiSeries(rings) if series != u32::MAX => rings.get_mut(series as usize),
+            _ => None,
+        };
+        let Some(ring) = ring else {
+            let series = (series != u32::MAX).then_some(series);
+            for (ts_ms, value) in points.into_iter() {
+                self.apply(Update::point(target, series, ts_ms, value));
+            }
+            return;
+        };
+        ring.push_many(&points);
+        widget.updates_applied += count as u64;
+        self.points_accepted += count as u64;
+        if count > 0 {
+            self.record(Update::Points {
+                widget: target,
+                series,
+                points,
+            });
+        }
     }
 }

@@ -24,7 +24,8 @@ use super::window::{WindowAggregator, WindowSpec};
 
 mod apply;
 
-/// Most updates the delta log holds before subscribers are told to resynchronise instead.
+/// Most updates the delta log holds before subscribers are told to resynchronise instead (a
+/// batch of points counting as its points).
 pub const MAX_PENDING_UPDATES: usize = 1 << 20;
 
 /// One declared widget.
@@ -108,10 +109,14 @@ pub struct Engine {
     points_discarded: u64,
     recording: bool,
     pending: Vec<Update>,
+    /// What `pending` holds, a batch counting as its points.
+    pending_weight: usize,
     config_changed: bool,
     resync: bool,
     journaling: bool,
     journal: Vec<Update>,
+    /// What `journal` holds, a batch counting as its points.
+    journal_weight: usize,
     journal_config_changed: bool,
     journal_lost: u64,
     config_revision: u64,
@@ -141,10 +146,12 @@ impl Engine {
             points_discarded: 0,
             recording: false,
             pending: Vec::new(),
+            pending_weight: 0,
             config_changed: false,
             resync: false,
             journaling: false,
             journal: Vec::new(),
+            journal_weight: 0,
             journal_config_changed: false,
             journal_lost: 0,
             config_revision: 0,
@@ -186,6 +193,7 @@ impl Engine {
         self.recording = recording;
         if !recording {
             self.pending = Vec::new();
+            self.pending_weight = 0;
         }
     }
 
@@ -195,6 +203,7 @@ impl Engine {
     pub fn set_journaling(&mut self, journaling: bool) {
         self.journaling = journaling;
         self.journal = Vec::new();
+        self.journal_weight = 0;
         self.journal_config_changed = journaling;
     }
 
@@ -525,21 +534,27 @@ impl Engine {
     #[inline]
     fn record(&mut self, update: Update) {
         let recording = self.recording;
+        let weight = update.batch_len().max(1);
         if self.journaling {
-            if self.journal.len() >= MAX_JOURNAL_UPDATES {
-                self.journal_lost += 1;
-            } else if recording {
-                self.journal.push(update.clone());
+            if self.journal_weight + weight > MAX_JOURNAL_UPDATES {
+                self.journal_lost += weight as u64;
             } else {
-                self.journal.push(update);
-                return;
+                self.journal_weight += weight;
+                if recording {
+                    self.journal.push(update.clone());
+                } else {
+                    self.journal.push(update);
+                    return;
+                }
             }
         }
         if recording {
-            if self.pending.len() < MAX_PENDING_UPDATES {
+            if self.pending_weight + weight <= MAX_PENDING_UPDATES {
+                self.pending_weight += weight;
                 self.pending.push(update);
             } else {
                 self.pending = Vec::new();
+                self.pending_weight = 0;
                 self.resync = true;
             }
         }
@@ -603,7 +618,10 @@ impl Engine {
         let config_changed = std::mem::take(&mut self.journal_config_changed);
         Journal {
             config: config_changed.then(|| self.config_view()),
-            updates: std::mem::take(&mut self.journal),
+            updates: {
+                self.journal_weight = 0;
+                std::mem::take(&mut self.journal)
+            },
             lost: std::mem::take(&mut self.journal_lost),
             directory: Arc::clone(&self.directory),
         }
@@ -614,6 +632,7 @@ impl Engine {
         let resync = std::mem::take(&mut self.resync);
         let config_changed = std::mem::take(&mut self.config_changed);
         let mut updates = std::mem::take(&mut self.pending);
+        self.pending_weight = 0;
         if std::mem::take(&mut self.partials_changed) {
             // Each changed partial window once per take, after the windows that closed.
             let (generation, replica) = (self.generation, self.replica);

@@ -49,7 +49,12 @@ fn a_batch_applies_and_records_its_updates_in_order_and_a_clear_empties_every_se
     assert_eq!(held, vec![vec![(1.0, 5.0), (2.0, 6.0)], vec![]]);
     let deltas = engine.take_deltas();
     assert!(matches!(deltas.updates[0], Update::Clear { .. }));
-    assert_eq!(deltas.updates.len(), 3, "the clear, then each point");
+    assert_eq!(
+        deltas.updates.len(),
+        2,
+        "the clear, then the points as one batch"
+    );
+    assert!(matches!(&deltas.updates[1], Update::Points { points, .. } if points.len() == 2));
     assert_eq!(engine.stats().points_accepted, 5);
 }
 
@@ -349,4 +354,44 @@ fn line_chart_series_are_added_by_name() {
         panic!()
     };
     assert_eq!((rings[0].len(), rings[1].len()), (0, 1));
+}
+
+#[test]
+fn a_batch_larger_than_the_ring_leaves_its_newest_points_and_counts_every_one() {
+    let mut engine = Engine::new();
+    let cpu = declare(&mut engine, "cpu", "metric", json!({"max_points": 4}));
+    engine.set_recording(true);
+    engine.apply(Update::Point {
+        widget: cpu.widget,
+        ts_ms: -1.0,
+        value: -1.0,
+    });
+    for batch in [
+        vec![(0.0, 0.0), (1.0, 1.0)],
+        (2..12).map(|i| (f64::from(i), f64::from(i))).collect(),
+    ] {
+        engine.apply(Update::Points {
+            widget: cpu.widget,
+            series: u32::MAX,
+            points: Box::new(batch),
+        });
+    }
+    let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+        panic!("no series")
+    };
+    assert_eq!(
+        ring.iter().collect::<Vec<_>>(),
+        vec![(8.0, 8.0), (9.0, 9.0), (10.0, 10.0), (11.0, 11.0)]
+    );
+    assert_eq!(ring.pushed(), 13);
+    assert!(ring.is_time_sorted());
+    assert_eq!(engine.stats().points_accepted, 13);
+    // Subscribers get each batch as one entry, with every point.
+    let deltas = engine.take_deltas();
+    let sizes: Vec<usize> = deltas
+        .updates
+        .iter()
+        .map(|u| u.batch_len().max(1))
+        .collect();
+    assert_eq!(sizes, vec![1, 2, 10]);
 }

@@ -476,14 +476,25 @@ impl Db {
                 let Some(info) = journal.directory.get(target.index as usize) else {
                     continue;
                 };
-                let (series, ts_ms, value) = match update {
-                    Update::Point { ts_ms, value, .. } => (0, *ts_ms, *value),
+                let single;
+                let (series, batch): (u32, &[(f64, f64)]) = match update {
+                    Update::Point { ts_ms, value, .. } => {
+                        single = [(*ts_ms, *value)];
+                        (0, &single)
+                    }
                     Update::SeriesPoint {
                         series,
                         ts_ms,
                         value,
                         ..
-                    } => (*series + 1, *ts_ms, *value),
+                    } => {
+                        single = [(*ts_ms, *value)];
+                        (*series + 1, &single)
+                    }
+                    // u32::MAX (the widget's only series) is stored as 0, series s as s + 1.
+                    Update::Points { series, points, .. } => {
+                        (series.wrapping_add(1), points.as_slice())
+                    }
                     Update::Clear { .. } => {
                         // What was stored before a clear is gone: a restart must not bring
                         // it back (points are restored before changes are replayed).
@@ -519,11 +530,13 @@ impl Db {
                         sid
                     }
                 };
-                let value = (!value.is_nan()).then_some(value);
-                insert_point
-                    .execute(params![sid, ts_ms, value])
-                    .map_err(error)?;
-                points += 1;
+                for &(ts_ms, value) in batch {
+                    let value = (!value.is_nan()).then_some(value);
+                    insert_point
+                        .execute(params![sid, ts_ms, value])
+                        .map_err(error)?;
+                    points += 1;
+                }
             }
         }
         for snapshot in snapshots {
