@@ -108,6 +108,24 @@ impl Column<'_> {
         }
     }
 
+    /// NumPy's own answer, in one pass over the array without copying it, to whether every
+    /// item (times `scale`) is finite and within `lo..=hi`: `Some(true)` when so, `None` when
+    /// it cannot say (not a NumPy number array) or some item is not (the caller then checks
+    /// item by item, to say which and why).
+    pub fn all_within(&self, lo: f64, hi: f64) -> Result<Option<bool>> {
+        let Column::Numbers { array, len, scale } = self else {
+            return Ok(None);
+        };
+        if *len == 0 {
+            return Ok(Some(true));
+        }
+        // NaN anywhere makes min or max NaN, which no range holds.
+        let min: f64 = array.call_method0("min")?.extract()?;
+        let max: f64 = array.call_method0("max")?.extract()?;
+        let (min, max) = (min * scale, max * scale);
+        Ok((min >= lo && max <= hi).then_some(true))
+    }
+
     /// Items `start..end` into `out` (replacing what it held).
     pub fn read(&self, py: Python<'_>, start: usize, end: usize, out: &mut Vec<f64>) -> Result<()> {
         out.clear();

@@ -172,7 +172,8 @@ impl Engine {
     }
 
     /// A batch of points (`send_many`, a push's `points`): into its ring in one go and into the
-    /// logs as one entry, unless it goes through windows (each point aggregated in turn).
+    /// logs as one entry; into a windowed metric's windows point by point, the windows they
+    /// close kept and logged as one batch.
     // The batch's own box, moved on into the logs.
     #[allow(clippy::box_collection)]
     fn apply_points(&mut self, target: WidgetRef, series: u32, points: Box<Vec<(f64, f64)>>) {
@@ -186,6 +187,35 @@ impl Engine {
             self.points_discarded += count as u64;
             return;
         };
+        if let (Some(windowing), WidgetData::Series(ring), false, u32::MAX) =
+            (&mut widget.window, &mut widget.data, replica, series)
+        {
+            // Each point into its windows; what closes goes into the ring and, as one batch,
+            // into the logs.
+            let mut closed = std::mem::take(&mut self.closed_windows);
+            closed.clear();
+            let capacity = ring.capacity_points();
+            for &(ts_ms, value) in points.iter() {
+                windowing
+                    .aggregator
+                    .push(ts_ms, value, capacity, &mut closed);
+            }
+            ring.push_many(&closed);
+            windowing.partial_changed = true;
+            self.partials_changed = true;
+            widget.updates_applied += count as u64;
+            self.points_accepted += count as u64;
+            if !closed.is_empty() {
+                self.record(Update::Points {
+                    widget: target,
+                    series,
+                    points: Box::new(closed.clone()),
+                });
+            }
+            closed.clear();
+            self.closed_windows = closed;
+            return;
+        }
         let windowed = widget.window.is_some() && !replica;
         let ring: Option<&mut RingBuffer> = match &mut widget.data {
             WidgetData::Series(ring) if series == u32::MAX && !windowed => Some(ring),

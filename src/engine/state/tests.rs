@@ -395,3 +395,49 @@ fn a_batch_larger_than_the_ring_leaves_its_newest_points_and_counts_every_one() 
         .collect();
     assert_eq!(sizes, vec![1, 2, 10]);
 }
+
+#[test]
+fn a_windowed_metric_takes_a_batch_as_it_takes_its_points_one_by_one() {
+    let options = json!({"window": "1s", "slide": "250ms", "aggregation": "p95", "lateness": "500ms", "max_points": 50});
+    let (mut one, mut batch) = (Engine::new(), Engine::new());
+    let a = declare(&mut one, "m", "metric", options.clone());
+    let b = declare(&mut batch, "m", "metric", options);
+    // Out of order within the lateness, a late one, a gap, a long jump.
+    let points: Vec<(f64, f64)> = (0..3000)
+        .map(|i| {
+            let t = f64::from(i) * 7.0 + if i % 10 == 3 { -300.0 } else { 0.0 };
+            (
+                if i == 2500 { 1.0 } else { t },
+                if i == 1700 {
+                    f64::NAN
+                } else {
+                    f64::from(i % 97)
+                },
+            )
+        })
+        .chain([(60_000.0, 1.0)])
+        .collect();
+    for &(ts_ms, value) in &points {
+        one.apply(Update::Point {
+            widget: a.widget,
+            ts_ms,
+            value,
+        });
+    }
+    batch.apply(Update::Points {
+        widget: b.widget,
+        series: u32::MAX,
+        points: Box::new(points),
+    });
+    let held = |e: &Engine| match e.widget("m") {
+        Some((_, WidgetData::Series(ring))) => ring
+            .iter()
+            .map(|(t, v)| (t, v.to_bits()))
+            .collect::<Vec<_>>(),
+        _ => panic!("no series"),
+    };
+    assert_eq!(held(&one), held(&batch));
+    assert_eq!(one.partial("m"), batch.partial("m"));
+    assert_eq!(one.losses("m"), batch.losses("m"));
+    assert_eq!(one.stats().points_accepted, batch.stats().points_accepted);
+}

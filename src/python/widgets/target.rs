@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
 
+use crate::engine::limits::{MAX_TS_MS, MIN_TS_MS};
 use crate::engine::{
     validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetRef,
 };
@@ -104,6 +105,13 @@ impl Target {
         values: &Column<'_>,
         ts_ms: &Column<'_>,
     ) -> Result<()> {
+        // NumPy arrays are checked by NumPy in one pass each (the points are read only once,
+        // when queued); anything else, or an array NumPy finds a bad item in, item by item.
+        let values_ok = values.all_within(f64::MIN, f64::MAX)? == Some(true);
+        let ts_ok = ts_ms.all_within(MIN_TS_MS, MAX_TS_MS)? == Some(true);
+        if values_ok && ts_ok {
+            return Ok(());
+        }
         let len = values.len();
         let (mut chunk_values, mut chunk_ts) = (
             Vec::with_capacity(POINTS_PER_BATCH),
@@ -111,13 +119,17 @@ impl Target {
         );
         for start in (0..len).step_by(POINTS_PER_BATCH) {
             let end = (start + POINTS_PER_BATCH).min(len);
-            values.read(py, start, end, &mut chunk_values)?;
-            for &value in &chunk_values {
-                validate_number(self.kind, &self.id, value)?;
+            if !values_ok {
+                values.read(py, start, end, &mut chunk_values)?;
+                for &value in &chunk_values {
+                    validate_number(self.kind, &self.id, value)?;
+                }
             }
-            ts_ms.read(py, start, end, &mut chunk_ts)?;
-            for &ts in &chunk_ts {
-                validate_ts_ms(&self.id, ts)?;
+            if !ts_ok {
+                ts_ms.read(py, start, end, &mut chunk_ts)?;
+                for &ts in &chunk_ts {
+                    validate_ts_ms(&self.id, ts)?;
+                }
             }
         }
         Ok(())
