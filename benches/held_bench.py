@@ -33,28 +33,37 @@ def rss() -> int:
     raise RuntimeError("no VmRSS")
 
 
-def serve(sv, clients: int = 1, persistence: str | None = None):
-    """Start the server and `clients` WebSocket clients reading everything it sends."""
-    from websockets.sync.client import connect
+CLIENTS = """
+import sys, threading
+from websockets.sync.client import connect
+url, n = sys.argv[1], int(sys.argv[2])
+ready = threading.Barrier(n + 1)
+def read():
+    with connect(url, max_size=None) as ws:
+        ws.recv()
+        ready.wait()
+        try:
+            for _ in ws:
+                pass
+        except Exception:
+            pass
+for _ in range(n):
+    threading.Thread(target=read, daemon=True).start()
+ready.wait()
+print("READY", flush=True)
+sys.stdin.read()
+"""
 
+
+def serve(sv, clients: int = 1, persistence: str | None = None):
+    """Start the server and `clients` WebSocket clients (in a process of their own, so that what
+    they hold is not counted as the producer's) reading everything it sends."""
     if persistence:
         sv.configure(persistence=persistence)
     server = sv.start(port=0)
     url = server.base_url.replace("http://", "ws://") + "ws"
-    ready = threading.Barrier(clients + 1)
-
-    def client() -> None:
-        with connect(url, max_size=None) as ws:
-            ready.wait()
-            try:
-                for _ in ws:
-                    pass
-            except Exception:  # the server stopping ends the read
-                return
-
-    for _ in range(clients):
-        threading.Thread(target=client, daemon=True).start()
-    ready.wait()
+    readers = subprocess.Popen([sys.executable, "-c", CLIENTS, url, str(clients)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    assert readers.stdout is not None and readers.stdout.readline().strip() == "READY"
     return server
 
 

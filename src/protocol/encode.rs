@@ -345,6 +345,33 @@ enum Op<'a> {
     },
 }
 
+/// An op straight into the message text: a batch of points without a JSON tree of its points
+/// (which costs several times the text, in time and in memory freed only after the burst).
+impl Serialize for Op<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        #[derive(Serialize)]
+        struct PointsJson<'a> {
+            widget: &'a str,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            series: Option<&'a str>,
+            points: &'a [[f64; 2]],
+        }
+        match self {
+            Op::Points {
+                widget,
+                series,
+                points,
+            } => PointsJson {
+                widget,
+                series: *series,
+                points,
+            }
+            .serialize(serializer),
+            other => other.to_value().serialize(serializer),
+        }
+    }
+}
+
 impl Op<'_> {
     fn to_value(&self) -> Value {
         match self {
@@ -505,8 +532,20 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
         latest.insert(target.index, ops.len());
         ops.push(op);
     }
-    let updates: Vec<Value> = ops.iter().map(Op::to_value).collect();
-    json!({"type": "data", "seq": seq, "updates": updates}).to_string()
+    #[derive(Serialize)]
+    struct Data<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        seq: u64,
+        updates: &'a [Op<'a>],
+    }
+    let data = Data {
+        kind: "data",
+        seq,
+        updates: &ops,
+    };
+    // Serialising plain numbers and strings cannot fail.
+    serde_json::to_string(&data).unwrap_or_default()
 }
 
 /// The op of one update on its own, as in a `data` message.

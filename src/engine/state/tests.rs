@@ -441,3 +441,43 @@ fn a_windowed_metric_takes_a_batch_as_it_takes_its_points_one_by_one() {
     assert_eq!(one.losses("m"), batch.losses("m"));
     assert_eq!(one.stats().points_accepted, batch.stats().points_accepted);
 }
+
+#[test]
+fn points_sent_one_by_one_are_logged_as_batches_per_series_in_order() {
+    let mut engine = Engine::new();
+    let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+    let mem = declare(&mut engine, "mem", "metric", json!({}));
+    engine.set_recording(true);
+    let point = |widget: &WidgetHandle, t: f64| Update::Point {
+        widget: widget.widget,
+        ts_ms: t,
+        value: t,
+    };
+    for t in 0..3 {
+        engine.apply(point(&cpu, f64::from(t)));
+    }
+    engine.apply(point(&mem, 3.0));
+    engine.apply(point(&cpu, 4.0));
+    engine.apply(point(&cpu, 5.0));
+    let deltas = engine.take_deltas();
+    let logged: Vec<(u32, Vec<f64>)> = deltas
+        .updates
+        .iter()
+        .map(|u| match u {
+            Update::Points { widget, points, .. } => {
+                (widget.index, points.iter().map(|p| p.0).collect())
+            }
+            Update::Point { widget, ts_ms, .. } => (widget.index, vec![*ts_ms]),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    let (c, m) = (cpu.widget.index, mem.widget.index);
+    assert_eq!(
+        logged,
+        vec![
+            (c, vec![0.0, 1.0, 2.0]),
+            (m, vec![3.0]),
+            (c, vec![4.0, 5.0])
+        ]
+    );
+}
