@@ -17,5 +17,7 @@ echo "== python (benches/python_bench.py)"
 python benches/python_bench.py
 echo "== streaming (benches/stream_bench.py)"
 python benches/stream_bench.py
+echo "== points held, server on (benches/held_bench.py)"
+python benches/held_bench.py
 echo "== browser (benches/browser_bench.py)"
 python benches/browser_bench.py
