@@ -46,6 +46,15 @@ def http_json(url: str, body: object | None = None, headers: dict[str, str] | No
         return err.code, json.loads(err.read())
 
 
+def rss_bytes() -> int:
+    """This process's resident memory."""
+    with open("/proc/self/status") as status:
+        for line in status:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1]) * 1024
+    raise AssertionError("no VmRSS")
+
+
 def card(page, widget_id):
     """The card of a widget on the page (a Playwright locator)."""
     return page.locator(f'.sv-card[data-widget="{widget_id}"]')

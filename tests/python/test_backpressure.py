@@ -9,15 +9,8 @@ import json
 import numpy as np
 
 import stream_viz as sv
-from conftest import ARTIFACTS, http_json
+from conftest import ARTIFACTS, http_json, rss_bytes
 
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_a_flood_is_dropped_and_counted_never_blocking_and_never_growing(server, page):

@@ -13,6 +13,8 @@ import pytest
 
 import stream_viz as sv
 
+from conftest import rss_bytes
+
 T0_S = 1_700_000_000.0
 
 
@@ -84,14 +86,6 @@ with connect(sys.argv[1], max_size=None) as ws:
     except Exception:
         pass
 """
-
-
-def rss_bytes() -> int:
-    with open("/proc/self/status") as status:
-        for line in status:
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-    raise AssertionError("no VmRSS")
 
 
 def test_memory_goes_back_after_a_burst_with_a_client_watching(server) -> None:
