@@ -53,7 +53,6 @@ impl Hub {
         shutdown: tokio::sync::watch::Receiver<bool>,
     ) -> Self {
         let (requests, receiver) = mpsc::channel(64);
-        pipeline.engine().set_recording(true);
         tokio::spawn(hub_loop(
             pipeline,
             flush_interval,
@@ -108,9 +107,20 @@ async fn hub_loop(
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let mut losses_sent = Vec::new();
     let mut losses_checked = tokio::time::Instant::now();
+    // The engine logs what changes only while someone watches: with no client there is nothing
+    // to log, encode or send (a producer with the server on costs what one without it does).
+    let mut recording = false;
     loop {
         tokio::select! {
             _ = ticker.tick() => {
+                if frames.receiver_count() == 0 {
+                    if recording {
+                        pipeline.engine().set_recording(false);
+                        recording = false;
+                        losses_sent.clear();
+                    }
+                    continue;
+                }
                 let (deltas, losses) = {
                     let mut engine = pipeline.engine();
                     // Counters of what was lost go out when they move, at most every 250 ms.
@@ -133,6 +143,10 @@ async fn hub_loop(
                 // published so far, and the new receiver sees exactly what comes after.
                 let (deltas, snapshot) = {
                     let mut engine = pipeline.engine();
+                    if !recording {
+                        engine.set_recording(true);
+                        recording = true;
+                    }
                     (engine.take_deltas(), engine.snapshot())
                 };
 
