@@ -155,7 +155,8 @@ def case_memory(batch: bool) -> dict:
                 send(float(v))
     sv.flush(600)
     time.sleep(0.5)  # the server's last tick (25 ms) has sent it all: what stays is what is held
-    return {"bytes_per_point": (rss() - before) / 1_000_000, "dropped": sum(m.dropped for m in metrics)}
+    held = sum(w["held"] for w in sv.stats()["per_widget"])
+    return {"bytes_per_point": (rss() - before) / held, "dropped": sum(m.dropped for m in metrics)}
 
 
 def case_burst() -> dict:
