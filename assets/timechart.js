@@ -285,7 +285,7 @@ export function drawnOf(widget) {
   const declared = view.yAxis || {};
   return {
     series: view.series.map((s, i) => ({ name: s.name, data: plot.drawn[i] || [], color: s.color || null, dashed: !!s.dash, shown: u.series[i + 1].show,
-      filled: !!view.area })),
+      filled: u.series[i + 1].fill(u, i + 1) != null || u.bands.some((b) => b.series[0] === i + 1 && b.fill(u, 0) != null) })),
     // Stacked: the times and each series' top as drawn (its own value plus those under it).
     stack: view.stacked ? { xs: Array.from(u.data[0]), tops: u.data.slice(1).map((ys) => Array.from(ys)) } : null,
     lines: (view.lines || []).map((l) => ({ value: l.value, color: l.color })),

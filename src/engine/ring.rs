@@ -66,6 +66,12 @@ impl RingBuffer {
                 self.sorted = ts_ms >= last;
             }
         }
+        self.store(ts_ms, value);
+    }
+
+    /// Append a point without looking at the order (the caller keeps `sorted` up to date).
+    #[inline]
+    fn store(&mut self, ts_ms: f64, value: f64) {
         self.pushed += 1;
         if self.ts_ms.len() < self.capacity_points {
             self.ts_ms.push(ts_ms);
@@ -109,11 +115,9 @@ impl RingBuffer {
             self.pushed += points.len() as u64;
             return;
         }
-        let sorted = self.sorted;
         for &(ts, value) in points {
-            self.push(ts, value);
+            self.store(ts, value);
         }
-        self.sorted = sorted;
     }
 
     /// Change the capacity, keeping the newest points that fit.

@@ -12,7 +12,7 @@ use super::card::card;
 use super::export::{self, Saved};
 use super::frame::{Action, Frame, PlotView, TableView};
 use super::history::{AsOf, OlderPoints};
-use super::layout::{collect_widgets, nodes, Flow, NARROW_WIDTH};
+use super::layout::{self, collect_widgets, nodes, Flow, NARROW_WIDTH};
 use super::model::{copy_at, time_extent, Body, Extractor, PlotRequest};
 use super::options::ViewerOptions;
 use super::style::{format_time, Palette};
@@ -334,9 +334,7 @@ impl Viewer {
                     .frame(sidebar_frame.stroke(Stroke::new(1.0, palette.border)))
                     .show(ui, |ui| {
                         egui::ScrollArea::vertical().show(ui, |ui| {
-                            frame.card_fill = palette.background;
-                            nodes(ui, &mut frame, specs, sidebar, Flow::Stack);
-                            frame.card_fill = palette.surface;
+                            layout::sidebar(ui, &mut frame, specs, sidebar);
                         });
                     });
             }
@@ -350,9 +348,7 @@ impl Viewer {
                             if !sidebar.is_empty() && narrow {
                                 sidebar_frame.show(ui, |ui| {
                                     ui.set_width(ui.available_width());
-                                    frame.card_fill = palette.background;
-                                    nodes(ui, &mut frame, specs, sidebar, Flow::Stack);
-                                    frame.card_fill = palette.surface;
+                                    layout::sidebar(ui, &mut frame, specs, sidebar);
                                 });
                             }
                             egui::Frame::new().inner_margin(main_margin).show(ui, |ui| {

@@ -94,6 +94,25 @@ pub fn nodes(
     }
 }
 
+/// The sidebar's list: its cards stacked, on the page's background (as the browser's).
+pub fn sidebar(
+    ui: &mut Ui,
+    frame: &mut Frame<'_>,
+    specs: &HashMap<String, WidgetSpec>,
+    list: &[LayoutNode],
+) {
+    with_card_fill(frame, frame.palette.background, |frame| {
+        nodes(ui, frame, specs, list, Flow::Stack);
+    });
+}
+
+/// Draw with cards on `fill`, then back to the fill before.
+fn with_card_fill(frame: &mut Frame<'_>, fill: Color32, draw: impl FnOnce(&mut Frame<'_>)) {
+    let before = std::mem::replace(&mut frame.card_fill, fill);
+    draw(frame);
+    frame.card_fill = before;
+}
+
 fn widgets(ui: &mut Ui, frame: &mut Frame<'_>, run: &[&WidgetSpec], flow: Flow) {
     match flow {
         Flow::Grid => grid(ui, frame, run),
@@ -325,7 +344,6 @@ fn expander(
     let palette = frame.palette;
     let key = ui.make_persistent_id(("sv-expander", id));
     let mut open: bool = ui.data(|d| d.get_temp(key)).unwrap_or(expanded);
-    let fill = frame.card_fill;
     egui::Frame::new()
         .fill(palette.surface)
         .stroke(Stroke::new(1.0, palette.border))
@@ -367,9 +385,9 @@ fn expander(
                     .fill(Color32::TRANSPARENT)
                     .show(ui, |ui| {
                         ui.set_width(ui.available_width());
-                        frame.card_fill = palette.surface;
-                        nodes(ui, frame, specs, children, Flow::Grid);
-                        frame.card_fill = fill;
+                        with_card_fill(frame, palette.surface, |frame| {
+                            nodes(ui, frame, specs, children, Flow::Grid);
+                        });
                     });
             }
         });

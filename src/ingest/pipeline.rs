@@ -28,7 +28,8 @@ const STREAMING_BATCH: usize = 64;
 const GATHER: Duration = Duration::from_micros(100);
 /// Most points queued in batches ([`Update::Points`], from `send_many`) at once: with the slots,
 /// this bounds the queue's memory (1 Mi points, 16 MiB: ~10 ms of the engine's work on raw
-/// points). A batch beyond it is dropped whole.
+/// points). A batch beyond it waits (`send_waiting`) or is dropped whole (`send`); one larger than
+/// that alone is taken only into a queue with no other batch.
 pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 20;
 
 enum Command {
@@ -137,29 +138,14 @@ impl Pipeline {
     #[inline]
     pub fn send(&self, update: Update, widget_dropped: &AtomicU64) -> bool {
         let points = update.batch_len();
-        if points > 0
-            && self
-                .shared
-                .batch_points
-                .fetch_add(points, Ordering::Relaxed)
-                + points
-                > MAX_QUEUED_BATCH_POINTS
-        {
-            self.shared
-                .batch_points
-                .fetch_sub(points, Ordering::Relaxed);
+        if !self.try_reserve(points) {
             self.count_dropped(points, widget_dropped);
             return false;
         }
         match self.sender.try_send(Command::Apply(update)) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                if points > 0 {
-                    self.shared
-                        .batch_points
-                        .fetch_sub(points, Ordering::Relaxed);
-                }
-                self.count_dropped(points.max(1), widget_dropped);
+                self.unqueue(points, widget_dropped);
                 false
             }
         }
@@ -176,7 +162,7 @@ impl Pipeline {
         deadline: Option<Instant>,
     ) -> bool {
         let points = update.batch_len();
-        if points > 0 && !self.reserve(points, deadline) {
+        if !self.reserve(points, deadline) {
             self.count_dropped(points, widget_dropped);
             return false;
         }
@@ -186,40 +172,49 @@ impl Pipeline {
             None => self.sender.send(command).is_ok(),
         };
         if !sent {
-            if points > 0 {
-                self.shared
-                    .batch_points
-                    .fetch_sub(points, Ordering::Relaxed);
-            }
-            self.count_dropped(points.max(1), widget_dropped);
+            self.unqueue(points, widget_dropped);
         }
         sent
     }
 
-    /// Count `points` as queued once they fit under [`MAX_QUEUED_BATCH_POINTS`] (a batch
-    /// larger than that fits in an empty queue), waiting for the engine to apply what is queued
-    /// until `deadline`. False when the deadline passed.
-    fn reserve(&self, points: usize, deadline: Option<Instant>) -> bool {
-        let shared = &self.shared;
-        let fits = || {
-            shared
+    /// Count a batch's `points` as queued if they fit under [`MAX_QUEUED_BATCH_POINTS`] (a batch
+    /// larger than that fits only when no other is queued); a single update always fits.
+    fn try_reserve(&self, points: usize) -> bool {
+        points == 0
+            || self
+                .shared
                 .batch_points
                 .fetch_update(Ordering::AcqRel, Ordering::Acquire, |queued| {
                     (queued == 0 || queued + points <= MAX_QUEUED_BATCH_POINTS)
                         .then_some(queued + points)
                 })
                 .is_ok()
-        };
-        if fits() {
+    }
+
+    /// An update counted as queued that the queue refused: no longer counted, and dropped.
+    fn unqueue(&self, points: usize, widget_dropped: &AtomicU64) {
+        if points > 0 {
+            self.shared
+                .batch_points
+                .fetch_sub(points, Ordering::Relaxed);
+        }
+        self.count_dropped(points.max(1), widget_dropped);
+    }
+
+    /// [`Pipeline::try_reserve`], waiting for the engine to apply what is queued until
+    /// `deadline`. False when the deadline passed.
+    fn reserve(&self, points: usize, deadline: Option<Instant>) -> bool {
+        if self.try_reserve(points) {
             return true;
         }
+        let shared = &self.shared;
         shared.waiting.fetch_add(1, Ordering::AcqRel);
         let mut guard = shared
             .room
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let reserved = loop {
-            if fits() {
+            if self.try_reserve(points) {
                 break true;
             }
             // Woken after each batch the engine applies; the cap only guards a missed wake-up.

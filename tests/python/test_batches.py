@@ -22,10 +22,15 @@ def widget_stats(widget_id: str) -> dict:
     return next(w for w in sv.stats()["per_widget"] if w["id"] == widget_id)
 
 
+def send_range(metric, n: int, **options) -> int:
+    """`send_many` of the values 0..n, a point every 0.1 ms."""
+    return metric.send_many(np.arange(n, dtype=np.float64), T0_S + np.arange(n) / 1e4, **options)
+
+
 def test_a_five_million_point_array_is_held_whole() -> None:
     n = 5_000_000
     m = sv.metric("m", max_points=10_000_000)
-    assert m.send_many(np.arange(n, dtype=np.float64), T0_S + np.arange(n) / 1e4) == n
+    assert send_range(m, n) == n
     assert sv.flush()
     stats = widget_stats("m")
     assert stats["held"] == n and stats["dropped"] == 0 and m.dropped == 0, stats
@@ -34,7 +39,7 @@ def test_a_five_million_point_array_is_held_whole() -> None:
 def test_ten_million_points_into_a_small_ring_leave_its_newest_and_drop_nothing() -> None:
     n = 10_000_000
     m = sv.metric("m", max_points=1000)
-    assert m.send_many(np.arange(n, dtype=np.float64), T0_S + np.arange(n) / 1e4) == n
+    assert send_range(m, n) == n
     assert sv.flush()
     stats = widget_stats("m")
     assert stats == {**stats, "held": 1000, "dropped": 0, "accepted": n}, stats
@@ -53,7 +58,7 @@ def test_a_line_chart_series_is_held_whole_too() -> None:
 def test_without_blocking_what_does_not_fit_is_dropped_and_counted() -> None:
     n = 5_000_000
     m = sv.metric("m", max_points=10_000_000)
-    queued = m.send_many(np.arange(n, dtype=np.float64), T0_S + np.arange(n) / 1e4, block=False)
+    queued = send_range(m, n, block=False)
     assert sv.flush()
     stats = widget_stats("m")
     # What was queued is held and the rest counted (how much fits depends on how fast the engine

@@ -192,9 +192,8 @@ impl Engine {
         {
             // Each point into its windows; what closes goes into the ring and, as one batch,
             // into the logs.
-            let mut closed = std::mem::take(&mut self.closed_windows);
-            closed.clear();
             let capacity = ring.capacity_points();
+            let mut closed = Vec::new();
             for &(ts_ms, value) in points.iter() {
                 windowing
                     .aggregator
@@ -209,24 +208,19 @@ impl Engine {
                 self.record(Update::Points {
                     widget: target,
                     series,
-                    points: Box::new(closed.clone()),
+                    points: Box::new(closed),
                 });
             }
-            closed.clear();
-            self.closed_windows = closed;
             return;
         }
-        let windowed = widget.window.is_some() && !replica;
         let ring: Option<&mut RingBuffer> = match &mut widget.data {
-            WidgetData::Series(ring) if series == u32::MAX && !windowed => Some(ring),
+            WidgetData::Series(ring) if series == u32::MAX => Some(ring),
             WidgetData::MultiSeries(rings) if series != u32::MAX => rings.get_mut(series as usize),
             _ => None,
         };
         let Some(ring) = ring else {
-            let series = (series != u32::MAX).then_some(series);
-            for (ts_ms, value) in points.into_iter() {
-                self.apply(Update::point(target, series, ts_ms, value));
-            }
+            // Points for a series the widget does not have (as each would be, one by one).
+            self.points_discarded += count as u64;
             return;
         };
         ring.push_many(&points);
