@@ -98,7 +98,7 @@ def test_the_dashboard_s_own_page_streams_and_a_forged_host_is_refused(server, p
     cpu = sv.metric("cpu")
     cpu.send(42.0)
     page.goto(server.url)
-    page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.get('cpu').data.points.length === 1")
+    page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.get('cpu')?.data.points.length === 1")
     port = server.url.rsplit(":", 1)[1].strip("/")
     forged = urllib.request.Request(server.url + "api/v1/widgets", headers={"Host": f"evil.example:{port}"})
     try:

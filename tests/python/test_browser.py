@@ -135,5 +135,5 @@ def test_page_reconnects_when_the_server_restarts(page):
     assert page.locator("#sv-status-text").inner_text() == "Reconnecting…"
     cpu.send(2)  # data keeps arriving while the server is down
     sv.start(port=port)
-    page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.get('cpu').data.points.length === 2", timeout=20_000)
+    page.wait_for_function("window.streamviz.connection === 'live' && window.streamviz.widgets.get('cpu')?.data.points.length === 2", timeout=20_000)
     assert page.evaluate("window.streamviz.widgets.get('cpu').data.points.map(p => p[1])") == [1, 2]

@@ -41,7 +41,7 @@ def test_pause_freezes_the_view_and_resume_catches_up(server, page) -> None:
         cpu.send(v)
     sv.flush()
     # The data arrives in the background ...
-    page.wait_for_function("window.streamviz.widgets.get('cpu').data.points.length === 4")
+    page.wait_for_function("window.streamviz.widgets.get('cpu')?.data.points.length === 4")
     # ... while the view stays as it was, over several frames.
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert page.locator("[data-widget=cpu] .sv-value").get_attribute("data-value") == "1"
@@ -295,7 +295,7 @@ def test_charts_in_a_hidden_tab_or_a_closed_expander_are_not_drawn_until_shown(s
     page.goto(server.url)
     page.wait_for_function("window.streamviz.drawn('shown')?.series[0].data.length === 21")
     rendered = "(id) => Number(window.streamviz.widgets.get(id).card.dataset.rendered || 0)"
-    page.wait_for_function("window.streamviz.widgets.get('later').data.points.length === 20 && window.streamviz.widgets.get('folded').data.points.length === 20")
+    page.wait_for_function("window.streamviz.widgets.get('later')?.data.points.length === 20 && window.streamviz.widgets.get('folded')?.data.points.length === 20")
     page.evaluate("new Promise(r => requestAnimationFrame(() => requestAnimationFrame(r)))")
     assert page.evaluate(f"[({rendered})('later'), ({rendered})('folded')]") == [0, 0], "hidden charts cost no drawing"
     assert drawn(page, "later") is None and drawn(page, "folded") is None

@@ -25,6 +25,13 @@ STEPS = ["", "Load", "Capacity"]
 # differently in the two viewers' fonts).
 TOLERANCE = 0.02
 
+# Every widget shown has had its history and been drawn with it since (texts and markdown
+# included: a card drawn before its history came is shorter).
+DRAWN = """(() => {
+  const widgets = [...window.streamviz.widgets.values()];
+  return widgets.length > 0 && widgets.every((w) => !w.card.checkVisibility() || w.newHistory === false);
+})()"""
+
 MEASURE = """() => {
   const body = document.querySelector('.sv-body').getBoundingClientRect();
   const cards = {};
@@ -40,12 +47,11 @@ MEASURE = """() => {
 def browser_boxes(page, url: str, size: tuple[int, int]) -> list[dict]:
     page.set_viewport_size({"width": size[0], "height": size[1]})
     page.goto(url)
-    page.wait_for_function("[...window.streamviz.widgets.values()].some(w => Number(w.card.dataset.rendered) > 0)")
     out = []
     for step in STEPS:
         if step:
             page.get_by_text(step, exact=True).click()
-        page.wait_for_function("[...window.streamviz.widgets.values()].every(w => !w.card.checkVisibility() || Number(w.card.dataset.rendered) > 0)")
+        page.wait_for_function(DRAWN)
         out.append(page.evaluate(MEASURE))
         page.screenshot(path=str(ARTIFACTS / f"parity-browser-{size[0]}-{step or 'start'}.png"), full_page=True)
     return out

@@ -176,8 +176,8 @@ def test_the_browser_draws_closed_windows_and_the_open_one_and_follows_them_live
     page.locator("[data-widget=latency]").screenshot(path=str(ARTIFACTS / "windowed-metric.png"))
     # Live: the open window grows, then closes and a new one opens.
     latency.send(200.0, t0 + 10.9)
-    page.wait_for_function("window.streamviz.widgets.get('latency').data.partial?.[1] === 200")
+    page.wait_for_function("window.streamviz.widgets.get('latency')?.data.partial?.[1] === 200")
     latency.send(1.0, t0 + 11.2)
-    page.wait_for_function("window.streamviz.widgets.get('latency').data.points.length === 11")
+    page.wait_for_function("window.streamviz.widgets.get('latency')?.data.points.length === 11")
     assert page.evaluate("window.streamviz.widgets.get('latency').data.points.at(-1)") == [t0 * 1000 + 11_000, 200.0]
     assert page.evaluate("window.streamviz.widgets.get('latency').data.partial") == [t0 * 1000 + 11_200, 1.0]
