@@ -15,7 +15,7 @@ use streamviz::store::{Persistence, StoreError, StoreOptions};
 use streamviz::Update;
 
 mod common;
-use common::{dashboard, declare};
+use common::{dashboard, declare, stored_points};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -240,12 +240,8 @@ fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
         let conn = rusqlite::Connection::open(&path).unwrap();
         conn.query_row(sql, [], |row| row.get(0)).unwrap()
     };
-    assert_eq!(
-        count("SELECT count(*) FROM points"),
-        2,
-        "the point of 2 h ago is gone"
-    );
-    assert_eq!(count("SELECT count(*) FROM points WHERE value = 1"), 0);
+    let values = |path| -> Vec<f64> { stored_points(path).into_iter().map(|p| p.2).collect() };
+    assert_eq!(values(&path), [2.0, 3.0], "the point of 2 h ago is gone");
     // Changes are stamped when stored: an hour on, they and their snapshot are purged too.
     let conn = rusqlite::Connection::open(&path).unwrap();
     conn.execute("UPDATE changes SET ts_ms = ts_ms - 7200000", [])
@@ -262,7 +258,7 @@ fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
     assert!(store.flush(TIMEOUT));
     assert_eq!(count("SELECT count(*) FROM changes"), 0);
     assert_eq!(count("SELECT count(*) FROM snapshots"), 0);
-    assert_eq!(count("SELECT count(*) FROM points"), 3);
+    assert_eq!(values(&path), [2.0, 3.0, 4.0]);
     store.stop();
 }
 
@@ -517,5 +513,130 @@ fn snapshots_bound_what_loading_applies_and_every_state_as_of_a_time_is_kept() {
     let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
     assert_eq!(dashboard(&pipeline), expected);
     assert_eq!(store.stats().changes_restored, 0);
+    store.stop();
+}
+
+/// A file written by schema version 1 (a row per point) is upgraded in place: its points are
+/// loaded back and read by range queries together with the chunks written after.
+#[test]
+fn a_version_1_file_keeps_its_points_and_goes_on_in_chunks() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("v1.db");
+    {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(
+            "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+             CREATE TABLE widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
+             CREATE TABLE series (sid INTEGER PRIMARY KEY, widget TEXT NOT NULL, name TEXT NOT NULL, UNIQUE (widget, name));
+             CREATE TABLE points (sid INTEGER NOT NULL, ts_ms REAL NOT NULL, value REAL);
+             CREATE INDEX points_by_series_time ON points (sid, ts_ms);
+             CREATE TABLE changes (id INTEGER PRIMARY KEY, widget TEXT NOT NULL, ts_ms REAL NOT NULL, change TEXT NOT NULL);
+             CREATE TABLE snapshots (widget TEXT NOT NULL, change_id INTEGER NOT NULL, ts_ms REAL NOT NULL, ops TEXT NOT NULL);
+             INSERT INTO widgets VALUES ('cpu', 'metric', '{\"max_points\": 4}');
+             INSERT INTO series VALUES (1, 'cpu', '');
+             INSERT INTO points VALUES (1, 1000, 1), (1, 2000, NULL), (1, 3000, 3);
+             PRAGMA user_version = 1;",
+        )
+        .unwrap();
+        conn.pragma_update(
+            None,
+            "application_id",
+            streamviz::store::sqlite::APPLICATION_ID,
+        )
+        .unwrap();
+    }
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    let cpu = pipeline.engine().handle("cpu").unwrap();
+    for (ts_ms, value) in [(4000.0, 4.0), (5000.0, 5.0)] {
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms,
+                value,
+            },
+            &cpu.dropped,
+        );
+    }
+    assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
+    let history = store.history().points("cpu", "", 0.0, 10_000.0).unwrap();
+    let times: Vec<f64> = history.iter().map(|p| p.0).collect();
+    assert_eq!(times, [1000.0, 2000.0, 3000.0, 4000.0, 5000.0]);
+    assert!(history[1].1.is_nan(), "a gap stays a gap");
+    let version: i32 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .pragma_query_value(None, "user_version", |row| row.get(0))
+        .unwrap();
+    assert_eq!(version, streamviz::store::sqlite::SCHEMA_VERSION);
+    store.stop();
+
+    // A new process loads the newest four across both layouts.
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    let engine = pipeline.engine();
+    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget("cpu") else {
+        panic!("cpu is restored")
+    };
+    let times: Vec<f64> = ring.iter().map(|p| p.0).collect();
+    assert_eq!(times, [2000.0, 3000.0, 4000.0, 5000.0]);
+    drop(engine);
+    store.stop();
+}
+
+/// Many writes of a series leave many chunks, some spanning others in time: loading keeps
+/// exactly the newest points by time, and a range reads every stored point in time order.
+#[test]
+fn chunks_load_the_newest_points_by_time_and_ranges_read_them_in_order() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("chunks.db");
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100}));
+    // 20 writes of 50 points; every other write goes back before the one it follows.
+    let mut sent = Vec::new();
+    for write in 0..20 {
+        let base = 1_000_000
+            + if write % 2 == 0 {
+                write * 1000
+            } else {
+                (write - 1) * 1000 - 500
+            };
+        let points: Vec<(f64, f64)> = (0..50)
+            .map(|i| (f64::from(base + i * 10), f64::from(write)))
+            .collect();
+        sent.extend(points.iter().copied());
+        pipeline.send(
+            Update::Points {
+                widget: cpu.widget,
+                series: u32::MAX,
+                points: Box::new(points),
+            },
+            &cpu.dropped,
+        );
+        assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
+    }
+    sent.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let read = store
+        .history()
+        .points("cpu", "", f64::NEG_INFINITY, f64::INFINITY)
+        .unwrap();
+    assert_eq!(read, sent);
+    let chunks: i64 = rusqlite::Connection::open(&path)
+        .unwrap()
+        .query_row("SELECT count(*) FROM chunks", [], |row| row.get(0))
+        .unwrap();
+    assert_eq!(chunks, 20);
+    store.stop();
+
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    let engine = pipeline.engine();
+    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget("cpu") else {
+        panic!("cpu is restored")
+    };
+    let mut held: Vec<(f64, f64)> = ring.iter().collect();
+    held.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(held, sent[sent.len() - 100..]);
+    drop(engine);
     store.stop();
 }

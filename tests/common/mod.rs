@@ -265,3 +265,49 @@ pub fn viewer_harness(
     harness.run_steps(4);
     harness
 }
+
+/// Every point a database stores, as (widget, ts_ms, value), read as the schema documents them:
+/// chunks of little-endian doubles (timestamps, then values) and the rows of a version-1 file.
+pub fn stored_points(path: &Path) -> Vec<(String, f64, f64)> {
+    let conn = rusqlite::Connection::open(path).unwrap();
+    let mut points = Vec::new();
+    let mut chunks = conn
+        .prepare("SELECT widget, n, data FROM chunks JOIN series USING (sid) ORDER BY chunks.rowid")
+        .unwrap();
+    let rows = chunks
+        .query_map([], |row| {
+            Ok((
+                row.get::<_, String>(0)?,
+                row.get::<_, i64>(1)?,
+                row.get::<_, Vec<u8>>(2)?,
+            ))
+        })
+        .unwrap();
+    for row in rows {
+        let (widget, n, data) = row.unwrap();
+        let n = usize::try_from(n).unwrap();
+        assert_eq!(
+            data.len(),
+            n * 16,
+            "a chunk holds n timestamps and n values"
+        );
+        let double = |i: usize| f64::from_le_bytes(data[i * 8..i * 8 + 8].try_into().unwrap());
+        points.extend((0..n).map(|i| (widget.clone(), double(i), double(n + i))));
+    }
+    let mut rows = conn
+        .prepare(
+            "SELECT widget, ts_ms, value FROM points JOIN series USING (sid) ORDER BY points.rowid",
+        )
+        .unwrap();
+    let legacy = rows
+        .query_map([], |row| {
+            Ok((
+                row.get(0)?,
+                row.get(1)?,
+                row.get::<_, Option<f64>>(2)?.unwrap_or(f64::NAN),
+            ))
+        })
+        .unwrap();
+    points.extend(legacy.map(Result::unwrap));
+    points
+}

@@ -83,3 +83,18 @@ def page(browser):
     # Chromium logs refused connections while a test has the server down on purpose.
     unexpected = [e for e in errors if "net::ERR_CONNECTION_REFUSED" not in e]
     assert unexpected == [], unexpected
+
+
+def stored_points(conn) -> list[tuple[str, float, float]]:
+    """Every point a database holds as (widget, ts_ms, value), read as its schema documents them:
+    chunks of little-endian doubles (the timestamps, then the values), and version-1 rows."""
+    import struct
+
+    points = []
+    for widget, n, data in conn.execute("SELECT widget, n, data FROM chunks JOIN series USING (sid) ORDER BY chunks.rowid"):
+        assert len(data) == 16 * n, "a chunk holds n timestamps and n values"
+        doubles = struct.unpack(f"<{2 * n}d", data)
+        points.extend((widget, ts, value) for ts, value in zip(doubles[:n], doubles[n:]))
+    for widget, ts, value in conn.execute("SELECT widget, ts_ms, value FROM points JOIN series USING (sid) ORDER BY points.rowid"):
+        points.append((widget, ts, float("nan") if value is None else value))
+    return points

@@ -244,8 +244,7 @@ impl Db {
             .conn
             .unchecked_transaction()
             .map_err(|err| self.error(err))?;
-        tx.execute("DELETE FROM points WHERE ts_ms < ?1", params![cutoff])
-            .map_err(|err| self.error(err))?;
+        super::chunks::purge(&tx, cutoff).map_err(|err| self.error(err))?;
         tx.execute("DELETE FROM changes WHERE ts_ms < ?1", params![cutoff])
             .map_err(|err| self.error(err))?;
         tx.execute("DELETE FROM snapshots WHERE ts_ms < ?1", params![cutoff])

@@ -3,6 +3,7 @@
 //! can also be opened read-only as a recording.
 //!
 //! - `schema`: the tables (documented there), the application id and the schema version;
+//! - `chunks`: points stored per series in chunks, read back by range and newest first;
 //! - `db`: opening the file and checking it is ours, purging old rows;
 //! - `writer`: [`Persistence`], the writer thread, snapshots, [`StoreOptions`];
 //! - `restore`: loading a stored dashboard into an engine, a widget's changes up to a time;
@@ -14,6 +15,7 @@
 //! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
 //! interval of updates is in memory only.
 
+mod chunks;
 mod db;
 mod error;
 mod reader;

@@ -6,8 +6,9 @@
 use std::path::Path;
 use std::sync::{Mutex, PoisonError};
 
-use rusqlite::{params, Connection, OpenFlags};
+use rusqlite::{Connection, OpenFlags};
 
+use super::chunks;
 use super::error::StoreError;
 use super::restore::stored_changes;
 use crate::history::{History, HistoryError};
@@ -60,25 +61,7 @@ impl History for StoredHistory {
         to: f64,
     ) -> Result<Vec<(f64, f64)>, HistoryError> {
         let conn = self.points.lock().unwrap_or_else(PoisonError::into_inner);
-        let mut statement = conn
-            .prepare_cached(
-                "SELECT p.ts_ms, p.value FROM points p JOIN series s ON p.sid = s.sid \
-                 WHERE s.widget = ?1 AND s.name = ?2 AND p.ts_ms >= ?3 AND p.ts_ms < ?4 \
-                 ORDER BY p.ts_ms LIMIT ?5",
-            )
-            .map_err(read_error)?;
-        let rows = statement
-            .query_map(
-                params![widget, series, from, to, MAX_HISTORY_POINTS as i64],
-                |row| {
-                    Ok((
-                        row.get::<_, f64>(0)?,
-                        row.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN),
-                    ))
-                },
-            )
-            .map_err(read_error)?;
-        rows.collect::<Result<Vec<_>, _>>().map_err(read_error)
+        chunks::range(&conn, (widget, series), (from, to), MAX_HISTORY_POINTS).map_err(read_error)
     }
 
     fn changes(&self, widget: &str, until: f64) -> Result<Vec<String>, HistoryError> {

@@ -4,6 +4,7 @@
 use std::path::Path;
 use std::sync::Arc;
 
+use super::chunks;
 use super::db::Db;
 use super::error::StoreError;
 use super::reader::StoredHistory;
@@ -49,15 +50,7 @@ pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, Sto
         db.restore(&mut engine)?
     };
     // Points carry their own timestamps; changes the time they were stored.
-    let span: (Option<f64>, Option<f64>) = db
-        .conn
-        .query_row(
-            "SELECT min(lo), max(hi) FROM (SELECT min(ts_ms) AS lo, max(ts_ms) AS hi FROM points \
-             UNION ALL SELECT min(ts_ms), max(ts_ms) FROM changes)",
-            [],
-            |row| Ok((row.get(0)?, row.get(1)?)),
-        )
-        .map_err(|err| db.error(err))?;
+    let span = chunks::span(&db.conn).map_err(|err| db.error(err))?;
     Ok(Recording {
         widgets,
         points,

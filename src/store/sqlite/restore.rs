@@ -7,6 +7,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, OptionalExtension};
 
+use super::chunks::newest;
 use super::db::{Db, SeriesKey};
 use super::error::StoreError;
 use crate::engine::{
@@ -109,25 +110,14 @@ impl Db {
             } else {
                 None
             };
-            let mut statement = self
-                .conn
-                .prepare_cached(
-                    "SELECT ts_ms, value FROM points WHERE sid = ?1 ORDER BY ts_ms DESC LIMIT ?2",
-                )
-                .map_err(|err| self.error(err))?;
-            let rows = statement
-                .query_map(params![sid, capacity as i64], |row| {
-                    Ok((row.get::<_, f64>(0)?, row.get::<_, Option<f64>>(1)?))
-                })
-                .map_err(|err| self.error(err))?;
-            let mut points = rows
-                .collect::<Result<Vec<_>, _>>()
-                .map_err(|err| self.error(err))?;
-            points.reverse();
+            let points = newest(&self.conn, sid, capacity).map_err(|err| self.error(err))?;
             restored_points += points.len() as u64;
-            for (ts_ms, value) in points {
-                let value = value.unwrap_or(f64::NAN);
-                engine.apply(Update::point(handle.widget, series_index, ts_ms, value));
+            if !points.is_empty() {
+                engine.apply(Update::Points {
+                    widget: handle.widget,
+                    series: series_index.unwrap_or(u32::MAX),
+                    points: Box::new(points),
+                });
             }
         }
         let mut restored = Restored {

@@ -1,12 +1,18 @@
 //! The database's layout: its tables, and how a StreamViz database is told from others.
 //!
-//! Schema (version 1, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 1):
+//! Schema (version 2, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 2):
 //! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size", "default_time_range_ms", "auto_refresh"}`)
 //!   and the layout containers (`containers` → a JSON list of container declarations).
 //! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
 //! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
 //!   gauge, the series name for a line chart).
-//! - `points(sid, ts_ms, value)`: every point; `value` is NULL for a gap (NaN).
+//! - `chunks(sid, t0, t1, n, data)`: the points, stored per series in chunks of up to 65,536
+//!   (the points of a series taken in one write): `t0`/`t1` the earliest and latest time in it,
+//!   `n` its points, `data` the `n` timestamps then the `n` values, each a little-endian IEEE
+//!   754 double (epoch milliseconds; a NaN value is a gap), in the order they were applied.
+//! - `points(sid, ts_ms, value)`: a point per row, as version 1 stored them (`value` NULL for a
+//!   gap); read alongside `chunks`, no longer written. Version 1 files are upgraded in place
+//!   when opened for writing (the `chunks` table is added; their rows stay where they are).
 //! - `changes(id, widget, ts_ms, change)`: every other update (table upserts and deletes, bars,
 //!   text, markdown, heatmaps) as the JSON op of a `data` message, in order; `ts_ms` is when it
 //!   was stored.
@@ -19,7 +25,7 @@
 /// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
 pub const APPLICATION_ID: i32 = 0x5356_5a44;
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 1;
+pub const SCHEMA_VERSION: i32 = 2;
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
@@ -31,6 +37,15 @@ CREATE TABLE IF NOT EXISTS series (
 );
 CREATE TABLE IF NOT EXISTS points (sid INTEGER NOT NULL, ts_ms REAL NOT NULL, value REAL);
 CREATE INDEX IF NOT EXISTS points_by_series_time ON points (sid, ts_ms);
+CREATE TABLE IF NOT EXISTS chunks (
+    sid INTEGER NOT NULL,
+    t0 REAL NOT NULL,
+    t1 REAL NOT NULL,
+    n INTEGER NOT NULL,
+    data BLOB NOT NULL
+);
+CREATE INDEX IF NOT EXISTS chunks_by_series_end ON chunks (sid, t1);
+CREATE INDEX IF NOT EXISTS chunks_by_start ON chunks (t0);
 CREATE TABLE IF NOT EXISTS changes (
     id INTEGER PRIMARY KEY,
     widget TEXT NOT NULL,

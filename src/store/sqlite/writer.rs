@@ -14,6 +14,7 @@ use rusqlite::{params, Transaction};
 use serde::Serialize;
 use serde_json::json;
 
+use super::chunks::{delete_widget, ChunkWriter};
 use super::db::{Db, SeriesKey};
 use super::error::{sqlite_error, StoreError};
 use super::reader::StoredHistory;
@@ -462,11 +463,9 @@ impl Db {
             write_config(&tx, config).map_err(error)?;
         }
         let now = now_ms();
-        let (mut points, mut changes) = (0, 0);
+        let mut changes = 0;
+        let mut chunks = ChunkWriter::default();
         {
-            let mut insert_point = tx
-                .prepare_cached("INSERT INTO points (sid, ts_ms, value) VALUES (?1, ?2, ?3)")
-                .map_err(error)?;
             let mut insert_change = tx
                 .prepare_cached("INSERT INTO changes (widget, ts_ms, change) VALUES (?1, ?2, ?3)")
                 .map_err(error)?;
@@ -498,11 +497,8 @@ impl Db {
                     Update::Clear { .. } => {
                         // What was stored before a clear is gone: a restart must not bring
                         // it back (points are restored before changes are replayed).
-                        tx.execute(
-                            "DELETE FROM points WHERE sid IN (SELECT sid FROM series WHERE widget = ?1)",
-                            params![&*info.id],
-                        )
-                        .map_err(error)?;
+                        chunks.discard(target.index);
+                        delete_widget(&tx, &info.id).map_err(error)?;
                         tx.execute("DELETE FROM changes WHERE widget = ?1", params![&*info.id])
                             .map_err(error)?;
                         tx.execute(
@@ -530,15 +526,10 @@ impl Db {
                         sid
                     }
                 };
-                for &(ts_ms, value) in batch {
-                    let value = (!value.is_nan()).then_some(value);
-                    insert_point
-                        .execute(params![sid, ts_ms, value])
-                        .map_err(error)?;
-                    points += 1;
-                }
+                chunks.push(&tx, target.index, sid, batch).map_err(error)?;
             }
         }
+        let points = chunks.finish(&tx).map_err(error)?;
         for snapshot in snapshots {
             // It includes every change of the widget stored so far, this transaction's too.
             let last: Option<i64> = tx
@@ -627,18 +618,12 @@ mod tests {
     use crate::engine::WidgetSpec;
 
     fn points_of(db: &Db, widget: &str) -> Vec<f64> {
-        let mut statement = db
-            .conn
-            .prepare(
-                "SELECT value FROM points JOIN series USING (sid) WHERE widget = ?1 ORDER BY ts_ms",
-            )
-            .unwrap();
-        let values = statement
-            .query_map([widget], |row| row.get(0))
+        let range = (f64::NEG_INFINITY, f64::INFINITY);
+        super::super::chunks::range(&db.conn, (widget, ""), range, usize::MAX)
             .unwrap()
-            .collect::<rusqlite::Result<Vec<f64>>>()
-            .unwrap();
-        values
+            .into_iter()
+            .map(|p| p.1)
+            .collect()
     }
 
     /// A full disk (SQLite's `SQLITE_FULL`, here from `max_page_count`) fails the whole batch
