@@ -70,6 +70,8 @@ export function applyOp(widgets, config, op) {
   const d = widget.data;
   const kind = widget.spec.kind;
   if (op.points) {
+    // A burst the server sent M4-reduced (docs/PROTOCOL.md): zooming fetches its detail.
+    if (op.decimated) widget.decimated = true;
     if (kind === "line_chart") {
       let pts = d.series.get(op.series);
       if (!pts) { pts = []; d.series.set(op.series, pts); }

@@ -12,6 +12,8 @@ use streamviz::web::{bind, serve, ServerOptions};
 use streamviz::Update;
 use tokio_tungstenite::tungstenite::Message;
 
+mod common;
+
 async fn start(pipeline: &Pipeline) -> (String, tokio::sync::oneshot::Sender<()>) {
     start_with(
         pipeline,
@@ -130,8 +132,9 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
         json!({"type": "stats", "widgets": {}})
     );
 
-    // Live points after the snapshot arrive exactly once, in order.
-    for i in 100..3000 {
+    // Live points after the snapshot arrive exactly once, in order (up to 2,048 points of a series
+    // a tick are sent as they are; more are reduced, below).
+    for i in 100..2100 {
         pipeline.send(
             Update::Point {
                 widget: cpu.widget,
@@ -143,7 +146,7 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     }
     let mut received = Vec::new();
     let mut last_seq = 0;
-    while received.len() < 2900 {
+    while received.len() < 2000 {
         let message = next_json(&mut socket).await;
         assert_eq!(message["type"], "data", "{message}");
         let seq = message["seq"].as_u64().expect("seq");
@@ -155,7 +158,101 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
             }
         }
     }
-    assert!(received.iter().copied().eq((100..3000).map(f64::from)));
+    assert!(received.iter().copied().eq((100..2100).map(f64::from)));
+}
+
+/// A series that takes more points in a tick than clients are sent (2,048) arrives M4-reduced
+/// and marked, with its first, last, lowest and highest points; other widgets' points in the
+/// same tick arrive whole; the range endpoint still gives every point.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_reaches_clients_reduced_to_what_a_chart_draws() {
+    let pipeline = Pipeline::default();
+    let declare = |id: &str, kind: &str| {
+        pipeline
+            .engine()
+            .declare(WidgetSpec::parse(id, kind, json!({"max_points": 200_000})).unwrap())
+            .unwrap()
+    };
+    let (cpu, small) = (declare("cpu", "metric"), declare("small", "metric"));
+    let (url, _stop) = start(&pipeline).await;
+    let (mut socket, _) = tokio_tungstenite::connect_async(&url)
+        .await
+        .expect("connect");
+    while next_json(&mut socket).await["type"] != "stats" {}
+
+    // 100,000 points in one batch, a spike at 77,777 and a dip at 12,345; 10 points elsewhere.
+    let value = |i: usize| match i {
+        77_777 => 1e6,
+        12_345 => -1e6,
+        _ => (i % 100) as f64,
+    };
+    let points: Vec<(f64, f64)> = (0..100_000)
+        .map(|i| (1000.0 + i as f64, value(i)))
+        .collect();
+    let send = |handle: &WidgetHandle, points: Vec<(f64, f64)>| {
+        let update = Update::Points {
+            widget: handle.widget,
+            series: u32::MAX,
+            points: Box::new(points),
+        };
+        assert!(pipeline.send(update, &handle.dropped));
+    };
+    send(&cpu, points);
+    send(
+        &small,
+        (0..10).map(|i| (f64::from(i), f64::from(i))).collect(),
+    );
+    let (mut cpu_points, mut small_points, mut flags) = (Vec::new(), Vec::new(), Vec::new());
+    while cpu_points.last().map(|p: &(f64, f64)| p.0) != Some(100_999.0) || small_points.len() < 10
+    {
+        let message = next_json(&mut socket).await;
+        assert_eq!(message["type"], "data", "{message}");
+        for op in message["updates"].as_array().expect("updates") {
+            let target = if op["widget"] == "cpu" {
+                &mut cpu_points
+            } else {
+                &mut small_points
+            };
+            if op["widget"] == "cpu" {
+                flags.push(op["decimated"].as_bool());
+            } else {
+                assert!(
+                    op.get("decimated").is_none(),
+                    "a small series goes whole: {op}"
+                );
+            }
+            for p in op["points"].as_array().expect("points") {
+                target.push((p[0].as_f64().unwrap(), p[1].as_f64().unwrap()));
+            }
+        }
+    }
+    assert!(flags.iter().all(|&f| f == Some(true)), "{flags:?}");
+    assert!(
+        cpu_points.len() <= 2_048,
+        "{} points sent",
+        cpu_points.len()
+    );
+    assert_eq!(cpu_points.first(), Some(&(1000.0, 0.0)));
+    assert!(cpu_points.contains(&(78_777.0, 1e6)) && cpu_points.contains(&(13_345.0, -1e6)));
+    assert!(
+        cpu_points.windows(2).all(|w| w[0].0 <= w[1].0),
+        "in time order"
+    );
+    assert_eq!(
+        small_points,
+        (0..10)
+            .map(|i| (f64::from(i), f64::from(i)))
+            .collect::<Vec<_>>()
+    );
+
+    // The engine holds every point: the range endpoint reads them at full detail.
+    let http = url.replace("ws://", "http://").replace("/ws", "");
+    let url = format!("{http}/api/v1/widgets/cpu/range?from=50000&to=50099&width=1000");
+    let body = tokio::task::spawn_blocking(move || common::http_get_json(&url))
+        .await
+        .unwrap();
+    assert_eq!(body["points_in_range"], 100, "{body}");
+    assert_eq!(body["decimated"], false, "{body}");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -220,8 +317,10 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
     const POINTS: usize = 300_000;
     // Spread the points over many flush ticks, as a live source would.
     let producer = spawn_producer(&pipeline, &cpu, POINTS, 10_000, |i| (i as f64, i as f64));
-    let mut received = Vec::with_capacity(POINTS);
-    while received.len() < POINTS {
+    // Every point once, in order, up to the last; points of a tick of more than 2,048 are
+    // reduced (their op says so), so a point may be missing only around a reduced op.
+    let (mut last, mut last_reduced, mut received) = (-1.0, false, 0);
+    while last < (POINTS - 1) as f64 {
         let message = next_json(&mut reader).await;
         assert_eq!(
             message["type"], "data",
@@ -229,20 +328,21 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
             message["type"]
         );
         for op in message["updates"].as_array().expect("updates") {
-            received.extend(
-                op["points"]
-                    .as_array()
-                    .expect("points")
-                    .iter()
-                    .map(|p| p[1].as_f64().expect("value")),
-            );
+            let reduced = op["decimated"] == true;
+            for point in op["points"].as_array().expect("points") {
+                let value = point[1].as_f64().expect("value");
+                assert!(value > last, "in order, each once: {value} after {last}");
+                assert!(
+                    value == last + 1.0 || reduced || last_reduced,
+                    "{value} after {last}: a point missing outside a reduced op"
+                );
+                (last, received) = (value, received + 1);
+            }
+            last_reduced = reduced;
         }
     }
     producer.join().expect("producer");
-    assert!(
-        received.iter().copied().eq((0..POINTS).map(|i| i as f64)),
-        "every point once, in order"
-    );
+    assert!(received > 0);
     assert_eq!(
         pipeline.stats().points_dropped,
         0,

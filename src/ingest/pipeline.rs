@@ -4,13 +4,14 @@
 //! counted, globally and per widget (the policy in docs/ARCHITECTURE.md) — unless the producer
 //! asked to wait for room ([`Pipeline::send_waiting`], what `send_many` does by default).
 
-use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
-use crossbeam_channel::{bounded, Receiver, Sender, TrySendError};
+use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendError};
 use serde::Serialize;
 
+use super::staging::Staged;
 use crate::engine::{Engine, EngineStats, Update};
 
 /// Slots in the queue between producers and the engine thread (32 bytes each).
@@ -26,6 +27,9 @@ const BATCH: usize = 8192;
 const STREAMING_BATCH: usize = 64;
 /// How long the engine thread lets a streaming queue gather (the delay it adds to an update).
 const GATHER: Duration = Duration::from_micros(100);
+/// How long the engine thread lets staged points gather once the queue is empty before it takes
+/// them (the most a lone `send` waits for the engine, besides the queue).
+const STAGED_WAIT: Duration = Duration::from_micros(200);
 /// Most points queued in batches ([`Update::Points`], from `send_many`) at once: with the slots,
 /// this bounds the queue's memory (1 Mi points, 16 MiB: ~10 ms of the engine's work on raw
 /// points). A batch beyond it waits (`send_waiting`) or is dropped whole (`send`); one larger than
@@ -34,7 +38,11 @@ pub const MAX_QUEUED_BATCH_POINTS: usize = 1 << 20;
 
 enum Command {
     Apply(Update),
+    /// A batch gathered by a [`Staged`] buffer.
+    Staged(Update, Arc<Staged>),
     Flush(Sender<()>),
+    /// Staged points are waiting: an idle engine thread should look at them soon.
+    Wake,
 }
 
 /// Options of a [`Pipeline`].
@@ -67,6 +75,9 @@ struct Shared {
     room_freed: Condvar,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
+    /// Buffers holding staged points, and whether there are any.
+    staged: Mutex<Vec<Arc<Staged>>>,
+    any_staged: AtomicBool,
 }
 
 /// The engine with its queue and thread. Cheap to clone; every clone feeds the same engine.
@@ -120,6 +131,8 @@ impl Pipeline {
             room_freed: Condvar::new(),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
+            staged: Mutex::new(Vec::new()),
+            any_staged: AtomicBool::new(false),
         });
         let thread_shared = Arc::clone(&shared);
         let spawned = std::thread::Builder::new()
@@ -148,6 +161,70 @@ impl Pipeline {
                 self.unqueue(points, widget_dropped);
                 false
             }
+        }
+    }
+
+    /// Send one point of a series through its [`Staged`] buffer: gathered with the points sent
+    /// after it and queued as one batch when [`STAGED_POINTS`](super::staging::STAGED_POINTS)
+    /// are, or taken by the engine thread when the queue goes quiet or a flush asks (so a lone
+    /// point waits at most [`STAGED_WAIT`] more than it would in the queue). Never blocks.
+    /// Returns false, and counts the batch's every point as dropped, when the batch this point
+    /// completed found the queue full.
+    #[inline]
+    pub fn send_point(&self, staged: &Arc<Staged>, ts_ms: f64, value: f64) -> bool {
+        let (was_empty, full) = staged.push(ts_ms, value);
+        if was_empty && !staged.listed.swap(true, Ordering::AcqRel) {
+            self.list(staged);
+        }
+        match full {
+            Some(batch) => self.send_staged(staged, batch),
+            None => true,
+        }
+    }
+
+    /// Queue what `staged` has gathered now (before another change of its widget, so that the
+    /// points stay before it). False when the queue was full (the points dropped and counted).
+    pub fn unstage(&self, staged: &Arc<Staged>) -> bool {
+        staged
+            .take_for_queue()
+            .is_none_or(|batch| self.send_staged(staged, batch))
+    }
+
+    fn send_staged(&self, staged: &Arc<Staged>, batch: Update) -> bool {
+        let points = batch.batch_len();
+        if !self.try_reserve(points) {
+            staged.settled();
+            self.count_dropped(points, &staged.dropped);
+            return false;
+        }
+        match self
+            .sender
+            .try_send(Command::Staged(batch, Arc::clone(staged)))
+        {
+            Ok(()) => true,
+            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
+                staged.settled();
+                self.unqueue(points, &staged.dropped);
+                false
+            }
+        }
+    }
+
+    /// Put `staged` on the list the engine thread takes staged points from; wake the thread
+    /// when the list was empty.
+    fn list(&self, staged: &Arc<Staged>) {
+        let shared = &self.shared;
+        let first = {
+            let mut list = shared
+                .staged
+                .lock()
+                .unwrap_or_else(std::sync::PoisonError::into_inner);
+            list.push(Arc::clone(staged));
+            !shared.any_staged.swap(true, Ordering::AcqRel)
+        };
+        if first {
+            // A full queue wakes the thread anyway.
+            let _ = self.sender.try_send(Command::Wake);
         }
     }
 
@@ -322,8 +399,22 @@ impl Pipeline {
 
 fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     let mut waiting_flushes = Vec::new();
-    while let Ok(first) = receiver.recv() {
-        let (mut taken, mut singles) = (1, 0);
+    loop {
+        // With staged points waiting, an empty queue is waited on only briefly: then they are
+        // taken.
+        let first = if shared.any_staged.load(Ordering::Acquire) {
+            match receiver.recv_timeout(STAGED_WAIT) {
+                Ok(command) => Some(command),
+                Err(RecvTimeoutError::Timeout) => None,
+                Err(RecvTimeoutError::Disconnected) => break,
+            }
+        } else {
+            match receiver.recv() {
+                Ok(command) => Some(command),
+                Err(_) => break,
+            }
+        };
+        let (mut taken, mut singles, mut flushing) = (0, 0, false);
         {
             let mut engine = shared
                 .engine
@@ -339,12 +430,30 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                         singles += 1;
                     }
                 }
-                Command::Flush(done) => waiting_flushes.push(done),
+                Command::Staged(update, staged) => {
+                    let points = update.batch_len();
+                    engine.apply(update);
+                    shared.batch_points.fetch_sub(points, Ordering::Relaxed);
+                    staged.settled();
+                }
+                Command::Flush(done) => {
+                    waiting_flushes.push(done);
+                    flushing = true;
+                }
+                Command::Wake => {}
             };
-            handle(first);
-            for command in receiver.try_iter().take(BATCH) {
-                handle(command);
-                taken += 1;
+            let idle = first.is_none();
+            if let Some(first) = first {
+                handle(first);
+                taken = 1;
+                for command in receiver.try_iter().take(BATCH) {
+                    handle(command);
+                    taken += 1;
+                }
+            }
+            // Everything queued before a flush is applied, staged points too.
+            if idle || flushing {
+                apply_staged(shared, &mut engine);
             }
         }
         if shared.waiting.load(Ordering::Acquire) > 0 {
@@ -364,10 +473,47 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     }
 }
 
+/// Apply the points staged buffers gathered. A buffer with a batch still in the queue is left
+/// listed for later, so that its points keep their order.
+fn apply_staged(shared: &Shared, engine: &mut Engine) {
+    if !shared.any_staged.load(Ordering::Acquire) {
+        return;
+    }
+    let list = {
+        let mut list = shared
+            .staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.any_staged.store(false, Ordering::Release);
+        std::mem::take(&mut *list)
+    };
+    let mut later = Vec::new();
+    for staged in list {
+        // Unlisted before it is emptied: a point gathered after lists it again.
+        staged.listed.store(false, Ordering::Release);
+        match staged.take_if_settled() {
+            Ok(Some(update)) => engine.apply(update),
+            Ok(None) => {}
+            Err(()) => {
+                staged.listed.store(true, Ordering::Release);
+                later.push(staged);
+            }
+        }
+    }
+    if !later.is_empty() {
+        let mut list = shared
+            .staged
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        list.append(&mut later);
+        shared.any_staged.store(true, Ordering::Release);
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::engine::WidgetSpec;
+    use crate::engine::{WidgetHandle, WidgetSpec};
     use serde_json::json;
 
     #[test]
@@ -393,6 +539,77 @@ mod tests {
             panic!("no series")
         };
         assert!(ring.iter().map(|p| p.1).eq((0..5000).map(f64::from)));
+    }
+
+    fn ring_of(pipeline: &Pipeline, id: &str) -> Vec<(f64, f64)> {
+        let engine = pipeline.engine();
+        let Some((_, crate::engine::WidgetData::Series(ring))) = engine.widget(id) else {
+            panic!("no series")
+        };
+        ring.iter().collect()
+    }
+
+    /// Points sent one at a time through a staged buffer, from two threads into two widgets,
+    /// a clear among them: each widget holds its points in the order sent, the clear where it
+    /// was, and a lone point reaches the engine without a flush.
+    #[test]
+    fn staged_points_keep_their_order_and_a_lone_one_is_not_left_behind() {
+        let pipeline = Pipeline::new(PipelineOptions { queue_capacity: 64 });
+        let declare = |id: &str| {
+            let spec = WidgetSpec::parse(id, "metric", json!({"max_points": 100_000})).unwrap();
+            pipeline.engine().declare(spec).unwrap()
+        };
+        let producers: Vec<_> = ["a", "b"]
+            .into_iter()
+            .map(|id| {
+                let (pipeline, handle) = (pipeline.clone(), declare(id));
+                let thread = std::thread::Builder::new().name(format!("producer-{id}"));
+                thread.spawn(move || {
+                    let staged = Staged::new(handle.widget, u32::MAX, Arc::clone(&handle.dropped));
+                    for i in 0..50_000 {
+                        if i == 20_000 {
+                            pipeline.unstage(&staged);
+                            let clear = Update::Clear {
+                                widget: handle.widget,
+                            };
+                            assert!(pipeline.send_waiting(clear, &handle.dropped, None));
+                        }
+                        pipeline.send_point(&staged, f64::from(i), f64::from(i));
+                    }
+                    handle
+                })
+            })
+            .collect();
+        let handles: Vec<WidgetHandle> = producers
+            .into_iter()
+            .map(|p| p.unwrap().join().unwrap())
+            .collect();
+        assert!(pipeline.flush(Duration::from_secs(10)));
+        for (id, handle) in ["a", "b"].into_iter().zip(&handles) {
+            let dropped = handle.dropped.load(Ordering::Relaxed);
+            let held = ring_of(&pipeline, id);
+            // Dropped batches leave holes; what is held is in order and after the clear.
+            assert!(
+                held.len() <= 30_000 && held.len() as u64 + dropped >= 30_000,
+                "{id}"
+            );
+            assert!(held.windows(2).all(|w| w[0].0 < w[1].0), "{id} in order");
+            assert!(held.first().is_none_or(|p| p.0 >= 20_000.0), "{id} cleared");
+        }
+
+        // A lone point is applied within the staged wait, with no flush to ask for it.
+        let lone = declare("lone");
+        let staged = Staged::new(lone.widget, u32::MAX, Arc::clone(&lone.dropped));
+        assert!(pipeline.send_point(&staged, 1.0, 42.0));
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while ring_of(&pipeline, "lone").is_empty() {
+            assert!(
+                Instant::now() < deadline,
+                "the lone point never reached the engine"
+            );
+            std::thread::yield_now();
+        }
+        assert_eq!(ring_of(&pipeline, "lone"), [(1.0, 42.0)]);
     }
 
     #[test]

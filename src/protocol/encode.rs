@@ -2,12 +2,13 @@
 //! `error`) built from engine snapshots and deltas, the range endpoint's body, and one update as
 //! the `data` op a store keeps.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::ser::{SerializeMap, SerializeSeq};
 use serde::{Serialize, Serializer};
 use serde_json::{json, Value};
 
+use super::live::for_viewing;
 use crate::engine::{
     decimate::m4, markdown_to_safe_html, Bar, ConfigView, Deltas, KeyedTable, Losses, RingBuffer,
     Row, Snapshot, Update, WidgetData, WidgetInfo, WidgetKind, WidgetSpec,
@@ -314,6 +315,8 @@ enum Op<'a> {
         widget: &'a str,
         series: Option<&'a str>,
         points: Vec<[f64; 2]>,
+        /// The tick's points of the series, M4-reduced (`live.rs`).
+        decimated: bool,
     },
     Values {
         widget: &'a str,
@@ -355,16 +358,20 @@ impl Serialize for Op<'_> {
             #[serde(skip_serializing_if = "Option::is_none")]
             series: Option<&'a str>,
             points: &'a [[f64; 2]],
+            #[serde(skip_serializing_if = "std::ops::Not::not")]
+            decimated: bool,
         }
         match self {
             Op::Points {
                 widget,
                 series,
                 points,
+                decimated,
             } => PointsJson {
                 widget,
                 series: *series,
                 points,
+                decimated: *decimated,
             }
             .serialize(serializer),
             other => other.to_value().serialize(serializer),
@@ -375,18 +382,8 @@ impl Serialize for Op<'_> {
 impl Op<'_> {
     fn to_value(&self) -> Value {
         match self {
-            Op::Points {
-                widget,
-                series: None,
-                points,
-            } => json!({"widget": widget, "points": points}),
-            Op::Points {
-                widget,
-                series: Some(series),
-                points,
-            } => {
-                json!({"widget": widget, "series": series, "points": points})
-            }
+            // Written by `serialize` itself, straight into the text.
+            Op::Points { .. } => serde_json::to_value(self).unwrap_or_default(),
             Op::Values { widget, values } => json!({"widget": widget, "values": values}),
             Op::Upsert { widget, rows } => json!({"widget": widget, "upsert": rows}),
             Op::Delete { widget, keys } => json!({"widget": widget, "delete": keys}),
@@ -442,15 +439,27 @@ pub fn delta_messages(seq: &mut u64, deltas: &Deltas) -> Vec<String> {
     if let Some(config) = &deltas.config {
         messages.push(config_message(config));
     }
-    for chunk in data_chunks(&deltas.updates) {
+    let live = for_viewing(&deltas.updates);
+    for chunk in data_chunks(&live.updates) {
         *seq += 1;
-        messages.push(data_message(*seq, chunk, &deltas.directory));
+        messages.push(data_message(
+            *seq,
+            chunk,
+            &deltas.directory,
+            &live.decimated,
+        ));
     }
     messages
 }
 
-/// One `data` message: consecutive updates of one widget merged into one op.
-fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> String {
+/// One `data` message: consecutive updates of one widget merged into one op; the points of the
+/// series in `decimated` (widget index, series index) marked as reduced.
+fn data_message(
+    seq: u64,
+    updates: &[Update],
+    directory: &[WidgetInfo],
+    decimated: &HashSet<(u32, u32)>,
+) -> String {
     let mut ops: Vec<Op<'_>> = Vec::new();
     // widget index → position in `ops` of that widget's latest op
     let mut latest: HashMap<u32, usize> = HashMap::new();
@@ -528,7 +537,16 @@ fn data_message(seq: u64, updates: &[Update], directory: &[WidgetInfo]) -> Strin
             }
             _ => {}
         }
-        let op = new_op(update, info);
+        let mut op = new_op(update, info);
+        if let (
+            Op::Points {
+                decimated: flag, ..
+            },
+            Update::Points { series, .. },
+        ) = (&mut op, update)
+        {
+            *flag = decimated.contains(&(target.index, *series));
+        }
         latest.insert(target.index, ops.len());
         ops.push(op);
     }
@@ -556,6 +574,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             widget,
             series: None,
             points: vec![[*ts_ms, *value]],
+            decimated: false,
         },
         Update::SeriesPoint {
             series,
@@ -566,6 +585,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             widget,
             series: Some(info.series.get(*series as usize).map_or("", String::as_str)),
             points: vec![[*ts_ms, *value]],
+            decimated: false,
         },
         Update::Bars { values, .. } => Op::Values {
             widget,
@@ -594,6 +614,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             series: (*series != u32::MAX)
                 .then(|| info.series.get(*series as usize).map_or("", String::as_str)),
             points: points.iter().map(|&(ts, v)| [ts, v]).collect(),
+            decimated: false,
         },
         Update::Partial { ts_ms, value, .. } => Op::Partial {
             widget,
@@ -604,6 +625,7 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             widget,
             series: None,
             points: Vec::new(),
+            decimated: false,
         },
     }
 }
@@ -647,17 +669,23 @@ mod tests {
     fn a_burst_is_split_into_numbered_data_messages_of_bounded_size() {
         let mut engine = Engine::new();
         engine.set_recording(true);
-        let cpu = engine
-            .declare(WidgetSpec::parse("cpu", "metric", json!({})).unwrap())
-            .unwrap();
+        // 40 series under the live bound of one series (live.rs), 68,000 points in all.
+        let widgets: Vec<_> = (0..40)
+            .map(|i| {
+                let spec = WidgetSpec::parse(&format!("m{i}"), "metric", json!({})).unwrap();
+                engine.declare(spec).unwrap().widget
+            })
+            .collect();
         engine.take_deltas();
-        let total = 2 * MAX_UPDATES_PER_DATA_MESSAGE + 5;
-        for i in 0..total {
-            engine.apply(Update::Point {
-                widget: cpu.widget,
-                ts_ms: i as f64,
-                value: i as f64,
-            });
+        let per_widget = 1_700;
+        for i in 0..per_widget {
+            for &widget in &widgets {
+                engine.apply(Update::Point {
+                    widget,
+                    ts_ms: f64::from(i),
+                    value: f64::from(i),
+                });
+            }
         }
         let mut seq = 10;
         let messages = delta_messages(&mut seq, &engine.take_deltas());
@@ -665,12 +693,23 @@ mod tests {
         let parsed: Vec<Value> = messages.iter().map(|m| parse(m)).collect();
         let seqs: Vec<u64> = parsed.iter().map(|m| m["seq"].as_u64().unwrap()).collect();
         assert_eq!(seqs, [11, 12, 13]);
+        for m in &parsed {
+            let points: usize = m["updates"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .map(|op| op["points"].as_array().unwrap().len())
+                .sum();
+            assert!(points <= MAX_UPDATES_PER_DATA_MESSAGE, "{points}");
+        }
         let values: Vec<f64> = parsed
             .iter()
-            .flat_map(|m| m["updates"][0]["points"].as_array().unwrap().clone())
+            .flat_map(|m| m["updates"].as_array().unwrap().clone())
+            .filter(|op| op["widget"] == "m7")
+            .flat_map(|op| op["points"].as_array().unwrap().clone())
             .map(|p| p[1].as_f64().unwrap())
             .collect();
-        assert!(values.iter().copied().eq((0..total).map(|i| i as f64)));
+        assert!(values.iter().copied().eq((0..per_widget).map(f64::from)));
     }
 
     #[test]

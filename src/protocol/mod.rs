@@ -10,6 +10,7 @@ pub const TOKEN_ENV: &str = "STREAMVIZ_TOKEN";
 
 mod encode;
 mod export;
+mod live;
 mod push;
 mod replay;
 mod replica;
@@ -22,6 +23,7 @@ pub use encode::{
     PROTOCOL_VERSION,
 };
 pub use export::{export_csv, export_json};
+pub use live::{LIVE_COLUMNS, LIVE_POINTS_PER_SERIES};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};
 pub use replay::{history_ops, replay_widget};
 pub use replica::apply_message;

@@ -72,6 +72,10 @@ struct OpIn {
     #[allow(dead_code)]
     html: Option<String>,
     matrix: Option<Vec<Vec<f64>>>,
+    /// A `data` message's mark that its points are a series' tick M4-reduced for viewing;
+    /// ignored (the points are applied as any are), so that such an op can be pushed back too.
+    #[allow(dead_code)]
+    decimated: Option<bool>,
     /// A windowed metric's partial window (`[ts_ms, value]` or null), as a `data` message
     /// carries it: only a replica (a mirror) takes it; producers push points.
     #[serde(default, deserialize_with = "present")]
@@ -646,6 +650,21 @@ mod tests {
         let history = crate::protocol::history_messages(&snapshot).join("\n");
         assert!(history.contains("<strong>hi</strong>"), "{history}");
         assert!(!history.contains("<script>"), "{history}");
+    }
+
+    #[test]
+    fn a_reduced_data_op_pushes_back_as_it_is() {
+        let mut engine = Engine::new();
+        apply_push_to(
+            &mut engine,
+            r#"{"widgets": [{"id": "cpu", "kind": "metric"}],
+                "updates": [{"widget": "cpu", "points": [[1, 2], [3, 4]], "decimated": true}]}"#,
+        )
+        .unwrap();
+        let Some((_, WidgetData::Series(ring))) = engine.widget("cpu") else {
+            panic!("cpu")
+        };
+        assert_eq!(ring.iter().collect::<Vec<_>>(), [(1.0, 2.0), (3.0, 4.0)]);
     }
 
     #[test]

@@ -76,6 +76,17 @@ test("points keep the ring's capacity and line charts add series on first use", 
   assert.equal(applyOp(widgets, config, { widget: "nope", points: [[1, 1]] }), null);
 });
 
+test("a burst the server reduced marks its widget for detail on zoom", () => {
+  const widgets = widgetsOf(spec("cpu", "metric", { max_points: 100 }), spec("lat", "line_chart"));
+  applyOp(widgets, null, { widget: "cpu", points: [[1, 1], [2, 2]] });
+  assert.ok(!widgets.get("cpu").decimated);
+  applyOp(widgets, null, { widget: "cpu", points: [[3, 0], [4, 9]], decimated: true });
+  assert.equal(widgets.get("cpu").decimated, true);
+  assert.deepEqual(widgets.get("cpu").data.points, [[1, 1], [2, 2], [3, 0], [4, 9]]);
+  applyOp(widgets, null, { widget: "lat", series: "api", points: [[1, 1]], decimated: true });
+  assert.equal(widgets.get("lat").decimated, true);
+});
+
 test("bars are set per category and series", () => {
   const widgets = widgetsOf(spec("bars", "bar_chart"));
   applyOp(widgets, null, { widget: "bars", values: [["US", 1], ["EU", 2, "web"]] });

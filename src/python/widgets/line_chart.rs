@@ -77,15 +77,7 @@ impl LineChart {
         validate_number(self.target.kind, &self.target.id, value)?;
         let ts_ms = extract_ts_ms(&self.target.id, timestamp)?;
         let position = self.series_for_points(name)?;
-        Ok(self.target.queue(
-            runtime,
-            Update::SeriesPoint {
-                widget: self.target.widget,
-                series: position,
-                ts_ms,
-                value,
-            },
-        ))
+        Ok(self.target.send_point(runtime, position, ts_ms, value))
     }
 
     /// Replace everything the chart shows with `data`, a dict of series name → `(values,

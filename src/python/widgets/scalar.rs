@@ -3,7 +3,7 @@
 use pyo3::prelude::*;
 
 use super::target::{Target, Waiting};
-use crate::engine::{validate_number, Update};
+use crate::engine::validate_number;
 use crate::python::convert::{extract_number, extract_ts_ms, timestamps_column, values_column};
 use crate::python::errors::Result;
 
@@ -19,8 +19,10 @@ macro_rules! scalar_widget {
 
         #[pymethods]
         impl $class {
-            /// Send one value, stamped `timestamp` (epoch seconds or datetime) or now.
-            /// Returns False when the queue was full and the value was dropped (and counted).
+            /// Send one value, stamped `timestamp` (epoch seconds or datetime) or now. Never
+            /// blocks: values are gathered into batches of up to 256 and queued; when the engine
+            /// is so far behind that the queue is full, a batch is dropped and counted (the
+            /// call that completed it returns False).
             #[pyo3(signature = (value, timestamp = None))]
             fn send(
                 &self,
@@ -31,14 +33,7 @@ macro_rules! scalar_widget {
                 let value = extract_number(&self.target.id, value)?;
                 validate_number(self.target.kind, &self.target.id, value)?;
                 let ts_ms = extract_ts_ms(&self.target.id, timestamp)?;
-                Ok(self.target.queue(
-                    runtime,
-                    Update::Point {
-                        widget: self.target.widget,
-                        ts_ms,
-                        value,
-                    },
-                ))
+                Ok(self.target.send_point(runtime, u32::MAX, ts_ms, value))
             }
 
             /// Send many values at once: a 1-D NumPy array (converted without a Python loop), a

@@ -3,7 +3,7 @@
 //! default: [`Waiting`]).
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use pyo3::prelude::*;
@@ -12,6 +12,7 @@ use crate::engine::limits::{MAX_TS_MS, MIN_TS_MS};
 use crate::engine::{
     validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetRef,
 };
+use crate::ingest::Staged;
 use crate::python::convert::{Column, POINTS_PER_BATCH};
 use crate::python::errors::{validation_error, Result};
 use crate::python::runtime::{runtime, Runtime};
@@ -58,6 +59,9 @@ pub struct Target {
     pub kind: WidgetKind,
     /// Updates dropped because the queue was full.
     pub dropped: Arc<AtomicU64>,
+    /// Where `send` gathers the points of each series (`staged[0]`: the widget's only series,
+    /// else `staged[1 + i]` series `i` of a line chart), made on first use.
+    staged: Mutex<Vec<Option<Arc<Staged>>>>,
 }
 
 impl Target {
@@ -68,6 +72,42 @@ impl Target {
             id: handle.spec.id.clone(),
             kind: handle.spec.kind,
             dropped: Arc::clone(&handle.dropped),
+            staged: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Send one point to a series (`u32::MAX`: the widget's only one) without blocking: gathered
+    /// with the next ones into a batch (`Pipeline::send_point`). False when the batch it
+    /// completed found the queue full (its points dropped and counted).
+    #[inline]
+    pub fn send_point(&self, runtime: &Runtime, series: u32, ts_ms: f64, value: f64) -> bool {
+        let slot = series.wrapping_add(1) as usize;
+        let staged =
+            {
+                let mut staged = self.staged.lock().unwrap_or_else(PoisonError::into_inner);
+                if staged.len() <= slot {
+                    staged.resize(slot + 1, None);
+                }
+                Arc::clone(staged[slot].get_or_insert_with(|| {
+                    Staged::new(self.widget, series, Arc::clone(&self.dropped))
+                }))
+            };
+        runtime.pipeline.send_point(&staged, ts_ms, value)
+    }
+
+    /// Queue the points `send` gathered (before another change of the widget, which must come
+    /// after them); when the queue is full they are dropped and counted.
+    pub fn unstage(&self, runtime: &Runtime) {
+        let staged: Vec<Arc<Staged>> = self
+            .staged
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .iter()
+            .flatten()
+            .cloned()
+            .collect();
+        for staged in &staged {
+            runtime.pipeline.unstage(staged);
         }
     }
 
@@ -81,9 +121,11 @@ impl Target {
         Ok(runtime)
     }
 
-    /// Queue `update` without blocking; false when the queue was full (dropped and counted).
+    /// Queue `update` without blocking, after the points `send` gathered; false when the queue
+    /// was full (dropped and counted).
     #[inline]
     pub fn queue(&self, runtime: &Runtime, update: Update) -> bool {
+        self.unstage(runtime);
         runtime.pipeline.send(update, &self.dropped)
     }
 
@@ -152,6 +194,7 @@ impl Target {
             Vec::with_capacity(POINTS_PER_BATCH),
         );
         let mut queued = 0;
+        self.unstage(runtime);
         for start in (0..len).step_by(POINTS_PER_BATCH) {
             let end = (start + POINTS_PER_BATCH).min(len);
             values.read(py, start, end, &mut chunk_values)?;
@@ -167,7 +210,7 @@ impl Target {
                 points: Box::new(points),
             };
             let sent = match waiting {
-                Waiting::No => self.queue(runtime, update),
+                Waiting::No => runtime.pipeline.send(update, &self.dropped),
                 Waiting::Until(deadline) => {
                     let dropped = &self.dropped;
                     py.detach(|| runtime.pipeline.send_waiting(update, dropped, deadline))

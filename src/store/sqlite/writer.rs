@@ -29,6 +29,11 @@ use crate::protocol::{change_json, history_data, history_ops};
 
 /// How often the writer stores what was applied. Default for [`StoreOptions::flush_interval`].
 pub const DEFAULT_FLUSH_INTERVAL: Duration = Duration::from_millis(200);
+/// Points in one write from which the writer counts the stream as busy and writes again after
+/// [`BUSY_INTERVAL`] instead of the flush interval.
+const BUSY_WRITE: u64 = 16_384;
+/// How often a busy writer writes.
+const BUSY_INTERVAL: Duration = Duration::from_millis(10);
 /// Changes of a widget between two snapshots of its state. Default for
 /// [`StoreOptions::snapshot_every`].
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
@@ -277,13 +282,23 @@ pub(super) struct Snapshot {
 impl Writer {
     fn run(mut self, commands: &Receiver<Command>) {
         let mut last_purge = Instant::now();
+        let mut wait = self.flush_interval;
         loop {
-            let command = match commands.recv_timeout(self.flush_interval) {
+            let command = match commands.recv_timeout(wait) {
                 Ok(command) => Some(command),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
             };
+            let stored_before = self.counters.points_stored.load(Ordering::Relaxed);
             let written = self.write_pending();
+            // A busy stream is stored as it comes, not a flush interval at a time: the journal
+            // stays small (its bound is what the writer may fall behind by).
+            let stored = self.counters.points_stored.load(Ordering::Relaxed) - stored_before;
+            wait = if stored >= BUSY_WRITE {
+                self.flush_interval.min(BUSY_INTERVAL)
+            } else {
+                self.flush_interval
+            };
             // Before a flush is answered, so that what it stored is purged already when due.
             if let Some(retention) = self.retention {
                 if last_purge.elapsed() >= self.purge_interval {
