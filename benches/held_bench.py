@@ -6,7 +6,7 @@ the process's RSS growth per held point, and what a burst leaves behind after it
 
     maturin develop --release && pip install rerun-sdk websockets
     python benches/held_bench.py            # everything, as markdown tables
-    python benches/held_bench.py batch      # one section: batch, threads, memory, burst
+    python benches/held_bench.py batch      # one section: batch, calls, threads, memory
 
 Results go to docs/BENCHMARKS.md by hand, with the machine and the date this prints.
 """
@@ -109,6 +109,45 @@ def case_baseline(size: int) -> dict:
     return {"rate": size / (time.perf_counter() - start)}
 
 
+def case_calls(calls: int, window: bool) -> dict:
+    """`send` once per point, as fast as a Python loop calls it, timed until `flush()` returns
+    (every point applied), with the server on and a client connected."""
+    import stream_viz as sv
+
+    serve(sv)
+    options = {"window": "1m", "aggregation": "p95"} if window else {}
+    metric = sv.metric("calls", max_points=calls, **options)
+    send = metric.send
+    start = time.perf_counter()
+    for _ in range(calls):
+        send(1.5)
+    sv.flush(600)
+    elapsed = time.perf_counter() - start
+    return {"rate": (calls - metric.dropped) / elapsed, "dropped": metric.dropped}
+
+
+def case_rerun_calls(calls: int) -> dict:
+    import rerun as rr
+
+    rr.init("held-bench", spawn=False)
+    rr.memory_recording()
+    log, scalars = rr.log, rr.Scalars
+    start = time.perf_counter()
+    for _ in range(calls):
+        log("bench/scalar", scalars(1.5))
+    rr.disconnect()  # flushes the recording
+    return {"rate": calls / (time.perf_counter() - start)}
+
+
+def case_baseline_calls(calls: int) -> dict:
+    target: list[float] = []
+    append = target.append
+    start = time.perf_counter()
+    for _ in range(calls):
+        append(1.5)
+    return {"rate": calls / (time.perf_counter() - start)}
+
+
 def case_threads(threads: int, seconds: float = 5.0) -> dict:
     import stream_viz as sv
 
@@ -182,6 +221,7 @@ def case_burst() -> dict:
 CASES = {
     "batch": case_batch, "rerun": case_rerun, "baseline": case_baseline,
     "threads": case_threads, "memory": case_memory, "burst": case_burst,
+    "calls": case_calls, "rerun_calls": case_rerun_calls, "baseline_calls": case_baseline_calls,
 }
 
 
@@ -206,6 +246,18 @@ def report_batch() -> None:
         print(f"| {size:,} | {cell(base)} | {cell(plain)} | {cell(p95)} | {cell(rerun)} | {ratio} | {plain.get('dropped', '–')} / {p95.get('dropped', '–')} |")
 
 
+def report_calls() -> None:
+    print("\n## send() per point, timed until flush() returns (server on, 1 client)")
+    print("| calls | list.append | send | send, p95 per 1m | rerun rr.log (100 k calls) | send vs rr.log | dropped |")
+    print("|---:|---:|---:|---:|---:|---:|---:|")
+    for calls in (1_000_000, 5_000_000):
+        base, plain, p95 = run("baseline_calls", calls), run("calls", calls, False), run("calls", calls, True)
+        rerun = run("rerun_calls", 100_000)
+        ratio = f"{plain['rate'] / rerun['rate']:.1f}×" if "rate" in rerun and "rate" in plain else "–"
+        cell = lambda r: f"{r['rate'] / 1e6:.2f} M/s" if "rate" in r else r.get("error", "–")
+        print(f"| {calls:,} | {cell(base)} | {cell(plain)} | {cell(p95)} | {cell(rerun)} | {ratio} | {plain.get('dropped', '–')} / {p95.get('dropped', '–')} |")
+
+
 def report_threads() -> None:
     print("\n## send() from threads, persistence on, 20 clients (5 s; held = sent - dropped, timed until stored)")
     print("| threads | points held/s | sent | dropped | stored | lost by the store |\n|---:|---:|---:|---:|---:|---:|")
@@ -225,7 +277,7 @@ def report_memory() -> None:
           f"{mb(r['after'])} 2 s later ({(r['after'] / r['before'] - 1) * 100:+.0f} %)")
 
 
-SECTIONS = {"batch": report_batch, "threads": report_threads, "memory": report_memory}
+SECTIONS = {"batch": report_batch, "calls": report_calls, "threads": report_threads, "memory": report_memory}
 
 
 def main() -> None:

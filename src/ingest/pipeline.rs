@@ -337,13 +337,18 @@ impl Pipeline {
         done_rx.recv_deadline(deadline).is_ok()
     }
 
-    /// Lock the engine for a short operation (declarations, pushes, snapshots).
+    /// Lock the engine for a short operation (declarations, pushes, snapshots), with the points
+    /// staged so far applied: what is read through it includes every point `send` returned
+    /// for (but those still in the queue).
     pub fn engine(&self) -> MutexGuard<'_, Engine> {
         // A panic while holding the lock leaves plain data behind; keep serving it.
-        self.shared
+        let mut engine = self
+            .shared
             .engine
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner)
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        apply_staged(&self.shared, &mut engine);
+        engine
     }
 
     /// Report `name` in [`Pipeline::extra_stats`] (replacing an earlier source of that name).

@@ -1,5 +1,6 @@
 //! Fan-out of live frames. One hub task takes the engine's deltas every flush tick, serialises
-//! them once, and broadcasts the text to every client through a bounded broadcast ring; every
+//! them once, and publishes the text to every client through a ring bounded in frames and bytes
+//! (`frames.rs`); every
 //! 250 ms it also sends a `stats` message when what widgets lost (dropped, late) moved. A client
 //! that falls behind the ring is not waited for: it receives a fresh snapshot instead. New clients
 //! are subscribed by the hub itself, between two flushes, so a snapshot and the frames after it
@@ -10,7 +11,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::Utf8Bytes;
-use tokio::sync::{broadcast, mpsc, oneshot};
+use tokio::sync::{mpsc, oneshot};
+
+use super::frames::{FrameReceiver, FrameSender};
+pub use super::frames::{HubFrame, RecvError};
 
 use crate::engine::Snapshot;
 use crate::ingest::Pipeline;
@@ -19,21 +23,16 @@ use crate::protocol::{delta_messages, stats_message};
 /// How often the hub looks whether widgets lost more input (to tell clients).
 const LOSSES_INTERVAL: Duration = Duration::from_millis(250);
 
-/// What the hub broadcasts.
-#[derive(Debug, Clone)]
-pub enum HubFrame {
-    /// Serialised messages, in order.
-    Messages(Arc<Vec<Utf8Bytes>>),
-    /// The log of deltas was lost (overflow or reset): every client needs a new snapshot.
-    Resync,
-}
+/// Most bytes of frames kept for clients that have not read them (besides the frame count,
+/// `ServerOptions::client_backlog`): a client further behind takes a fresh snapshot.
+pub const MAX_FRAME_BYTES: usize = 64 << 20;
 
 /// A new subscriber's starting point: the snapshot, and the frames that follow it.
 pub struct Subscription {
     /// The dashboard at the instant of subscription.
     pub snapshot: Snapshot,
     /// Every frame after the snapshot.
-    pub live: broadcast::Receiver<HubFrame>,
+    pub live: FrameReceiver,
 }
 
 /// The handle clients use to subscribe.
@@ -101,7 +100,7 @@ async fn hub_loop(
     mut requests: mpsc::Receiver<oneshot::Sender<Subscription>>,
     mut shutdown: tokio::sync::watch::Receiver<bool>,
 ) {
-    let (frames, _) = broadcast::channel(backlog);
+    let frames = FrameSender::new(backlog, MAX_FRAME_BYTES);
     let mut seq = 0_u64;
     let mut ticker = tokio::time::interval(flush_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -132,7 +131,7 @@ async fn hub_loop(
                     losses_checked = tokio::time::Instant::now();
                     if losses != losses_sent {
                         let message = stats_message(losses.iter().map(|(id, l)| (&**id, *l)));
-                        let _ = frames.send(HubFrame::Messages(Arc::new(vec![Utf8Bytes::from(message)])));
+                        frames.send(HubFrame::Messages(Arc::new(vec![Utf8Bytes::from(message)])));
                         losses_sent = losses;
                     }
                 }
@@ -159,9 +158,9 @@ async fn hub_loop(
     pipeline.engine().set_recording(false);
 }
 
-fn publish(frames: &broadcast::Sender<HubFrame>, seq: &mut u64, deltas: crate::engine::Deltas) {
+fn publish(frames: &FrameSender, seq: &mut u64, deltas: crate::engine::Deltas) {
     if deltas.resync {
-        let _ = frames.send(HubFrame::Resync);
+        frames.send(HubFrame::Resync);
         return;
     }
     let messages = delta_messages(seq, &deltas);
@@ -169,6 +168,5 @@ fn publish(frames: &broadcast::Sender<HubFrame>, seq: &mut u64, deltas: crate::e
         return;
     }
     let messages = messages.into_iter().map(Utf8Bytes::from).collect();
-    // No receiver is not an error: nobody is watching yet.
-    let _ = frames.send(HubFrame::Messages(Arc::new(messages)));
+    frames.send(HubFrame::Messages(Arc::new(messages)));
 }

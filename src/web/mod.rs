@@ -7,6 +7,7 @@ mod api;
 mod assets;
 pub mod auth;
 mod error;
+mod frames;
 mod html;
 mod hub;
 mod routes;
@@ -16,7 +17,7 @@ mod tls;
 mod ws;
 
 pub use access::{Access, Cors};
-pub use hub::{Hub, HubFrame, Subscription};
+pub use hub::{Hub, HubFrame, Subscription, MAX_FRAME_BYTES};
 pub use routes::router;
 pub use server::{
     bind, serve, AuthChoice, Listener, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG,

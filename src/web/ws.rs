@@ -7,10 +7,9 @@ use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
 use axum::response::Response;
 use futures_util::{SinkExt, StreamExt};
-use tokio::sync::broadcast::error::RecvError;
 
 use super::auth::Principal;
-use super::hub::{HubFrame, Subscription};
+use super::hub::{HubFrame, RecvError, Subscription};
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
@@ -82,7 +81,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
         tokio::select! {
             frame = subscription.live.recv() => match frame {
                 Ok(HubFrame::Messages(messages)) => outbox.extend(messages.iter().cloned()),
-                Ok(HubFrame::Resync) | Err(RecvError::Lagged(_)) => {
+                Ok(HubFrame::Resync) | Err(RecvError::Lagged) => {
                     // Behind or out of step: start again from a fresh snapshot.
                     let Some(fresh) = state.hub.subscribe().await else { return };
                     subscription = fresh;

@@ -4,8 +4,10 @@ does not fit in its queue (`block=True`, the default), or drops and counts it (`
 are in docs/BENCHMARKS.md."""
 
 import json
+import sqlite3
 import subprocess
 import sys
+import threading
 import time
 
 import numpy as np
@@ -80,22 +82,68 @@ def test_block_and_timeout_are_checked() -> None:
 
 
 CLIENT = """
-import sys
+import sys, threading
 from websockets.sync.client import connect
-with connect(sys.argv[1], max_size=None) as ws:
-    ws.recv()
-    print("READY", flush=True)
-    try:
-        for _ in ws:
+url, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1
+ready = threading.Barrier(n + 1)
+def read():
+    with connect(url, max_size=None) as ws:
+        ws.recv()
+        ready.wait()
+        try:
+            for _ in ws:
+                pass
+        except Exception:
             pass
-    except Exception:
-        pass
+for _ in range(n):
+    threading.Thread(target=read, daemon=True).start()
+ready.wait()
+print("READY", flush=True)
+sys.stdin.read()
 """
+
+
+def test_two_threads_sending_point_by_point_lose_nothing_with_persistence_and_20_clients(tmp_path) -> None:
+    db = tmp_path / "flood.db"
+    sv.configure(persistence=db)
+    server = sv.start(port=0)
+    url = server.base_url.replace("http://", "ws://") + "ws"
+    with subprocess.Popen([sys.executable, "-c", CLIENT, url, "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as clients:
+        try:
+            assert clients.stdout is not None and clients.stdout.readline().strip() == "READY"
+            n, kept = 1_000_000, 100_000
+            metrics = [sv.metric(f"t{i}", max_points=kept) for i in range(2)]
+
+            def produce(metric) -> None:
+                send = metric.send
+                for i in range(n):
+                    send(float(i), T0_S + i / 1e4)
+
+            threads = [threading.Thread(target=produce, args=(m,)) for m in metrics]
+            for t in threads:
+                t.start()
+            for t in threads:
+                t.join()
+            assert sv.flush(120)
+            for m in metrics:
+                assert m.dropped == 0, m
+                stats = widget_stats(m.id)
+                assert (stats["accepted"], stats["held"], stats["dropped"]) == (n, kept, 0), stats
+                points = json.loads(sv.export(m.id, "json"))["data"]["points"]
+                assert [p[1] for p in points] == [float(v) for v in range(n - kept, n)], "the newest, in order"
+            persistence = sv.stats()["persistence"]
+            assert (persistence["points_stored"], persistence["updates_lost"]) == (2 * n, 0), persistence
+            sv.stop()
+            sv.reset()  # stops the store: everything is in the file
+            with sqlite3.connect(db) as conn:
+                assert conn.execute("SELECT sum(n) FROM chunks").fetchone() == (2 * n,)
+        finally:
+            clients.kill()
 
 
 def test_memory_goes_back_after_a_burst_with_a_client_watching(server) -> None:
     url = server.base_url.replace("http://", "ws://") + "ws"
-    with subprocess.Popen([sys.executable, "-c", CLIENT, url], stdout=subprocess.PIPE, text=True) as client:
+    with subprocess.Popen([sys.executable, "-c", CLIENT, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as client:
         try:
             assert client.stdout is not None and client.stdout.readline().strip() == "READY"
             m = sv.metric("m", max_points=1000)
