@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import os
 import platform
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -175,8 +176,13 @@ def case_threads(threads: int, seconds: float = 5.0) -> dict:
     elapsed = time.perf_counter() - start
     dropped = sum(m.dropped for m in metrics)
     persistence = sv.stats()["persistence"]
+    sv.stop()
+    sv.reset()  # closes the database: it holds hundreds of MB
+    size = sum(os.path.getsize(os.path.join(os.path.dirname(db), f)) for f in os.listdir(os.path.dirname(db)))
+    shutil.rmtree(os.path.dirname(db))
     return {"rate": (sum(sent) - dropped) / elapsed, "sent": sum(sent), "dropped": dropped,
-            "stored": persistence["points_stored"], "lost": persistence["updates_lost"]}
+            "stored": persistence["points_stored"], "lost": persistence["updates_lost"],
+            "bytes_per_point": size / max(1, persistence["points_stored"])}
 
 
 def case_memory(batch: bool) -> dict:
@@ -260,10 +266,10 @@ def report_calls() -> None:
 
 def report_threads() -> None:
     print("\n## send() from threads, persistence on, 20 clients (5 s; held = sent - dropped, timed until stored)")
-    print("| threads | points held/s | sent | dropped | stored | lost by the store |\n|---:|---:|---:|---:|---:|---:|")
+    print("| threads | points held/s | sent | dropped | stored | lost by the store | bytes/point on disk |\n|---:|---:|---:|---:|---:|---:|---:|")
     for threads in (1, 2):
         r = run("threads", threads)
-        print(f"| {threads} | {r['rate'] / 1e6:.2f} M | {r['sent']:,} | {r['dropped']:,} | {r['stored']:,} | {r['lost']:,} |" if "rate" in r else f"| {threads} | {r} |")
+        print(f"| {threads} | {r['rate'] / 1e6:.2f} M | {r['sent']:,} | {r['dropped']:,} | {r['stored']:,} | {r['lost']:,} | {r['bytes_per_point']:.1f} |" if "rate" in r else f"| {threads} | {r} |")
 
 
 def report_memory() -> None:

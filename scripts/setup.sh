@@ -37,4 +37,4 @@ fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
 python -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13" \
-  "pathway>=0.33,<0.34" "trustme>=1.2"
+  "pathway>=0.33,<0.34" "trustme>=1.2" "lz4>=4"

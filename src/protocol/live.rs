@@ -13,7 +13,7 @@ use std::collections::{HashMap, HashSet};
 use crate::engine::{decimate::m4, Update};
 
 /// Most points of one series a flush tick's `data` messages carry at full detail.
-pub const LIVE_POINTS_PER_SERIES: usize = 2_048;
+pub const LIVE_POINTS_PER_SERIES: usize = 1_024;
 /// Time columns of a reduced series (four points each at most).
 pub const LIVE_COLUMNS: usize = LIVE_POINTS_PER_SERIES / 4;
 

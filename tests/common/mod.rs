@@ -267,7 +267,8 @@ pub fn viewer_harness(
 }
 
 /// Every point a database stores, as (widget, ts_ms, value), read as the schema documents them:
-/// chunks of little-endian doubles (timestamps, then values) and the rows of a version-1 file.
+/// chunks (a codec byte; 0: the timestamps then the values as little-endian doubles; 1: those
+/// bytes as byte planes, LZ4-compressed) and the rows of a version-1 file.
 pub fn stored_points(path: &Path) -> Vec<(String, f64, f64)> {
     let conn = rusqlite::Connection::open(path).unwrap();
     let mut points = Vec::new();
@@ -286,12 +287,29 @@ pub fn stored_points(path: &Path) -> Vec<(String, f64, f64)> {
     for row in rows {
         let (widget, n, data) = row.unwrap();
         let n = usize::try_from(n).unwrap();
+        let bytes = match data[0] {
+            0 => data[1..].to_vec(),
+            1 => {
+                let planes = lz4_flex::block::decompress(&data[1..], 16 * n).unwrap();
+                // Byte b of double i of a column is at plane b, position i.
+                let mut bytes = vec![0_u8; 16 * n];
+                for column in 0..2 {
+                    for i in 0..n {
+                        for b in 0..8 {
+                            bytes[column * 8 * n + i * 8 + b] = planes[column * 8 * n + b * n + i];
+                        }
+                    }
+                }
+                bytes
+            }
+            codec => panic!("unknown codec {codec}"),
+        };
         assert_eq!(
-            data.len(),
+            bytes.len(),
             n * 16,
             "a chunk holds n timestamps and n values"
         );
-        let double = |i: usize| f64::from_le_bytes(data[i * 8..i * 8 + 8].try_into().unwrap());
+        let double = |i: usize| f64::from_le_bytes(bytes[i * 8..i * 8 + 8].try_into().unwrap());
         points.extend((0..n).map(|i| (widget.clone(), double(i), double(n + i))));
     }
     let mut rows = conn

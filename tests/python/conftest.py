@@ -87,14 +87,22 @@ def page(browser):
 
 def stored_points(conn) -> list[tuple[str, float, float]]:
     """Every point a database holds as (widget, ts_ms, value), read as its schema documents them:
-    chunks of little-endian doubles (the timestamps, then the values), and version-1 rows."""
-    import struct
+    chunks (a codec byte; 0: the timestamps then the values as little-endian doubles; 1: those
+    bytes as byte planes, LZ4-compressed as one block) and version-1 rows."""
+    import lz4.block
+    import numpy as np
 
     points = []
     for widget, n, data in conn.execute("SELECT widget, n, data FROM chunks JOIN series USING (sid) ORDER BY chunks.rowid"):
-        assert len(data) == 16 * n, "a chunk holds n timestamps and n values"
-        doubles = struct.unpack(f"<{2 * n}d", data)
-        points.extend((widget, ts, value) for ts, value in zip(doubles[:n], doubles[n:]))
+        if data[0] == 0:
+            raw = np.frombuffer(data[1:], dtype="<f8")
+        else:
+            assert data[0] == 1, f"unknown codec {data[0]}"
+            planes = np.frombuffer(lz4.block.decompress(data[1:], uncompressed_size=16 * n), dtype=np.uint8)
+            # Byte b of double i of a column is at plane b, position i.
+            raw = planes.reshape(2, 8, n).transpose(0, 2, 1).copy().view("<f8").reshape(2 * n)
+        assert len(raw) == 2 * n, "a chunk holds n timestamps and n values"
+        points.extend((widget, float(ts), float(value)) for ts, value in zip(raw[:n], raw[n:]))
     for widget, ts, value in conn.execute("SELECT widget, ts_ms, value FROM points JOIN series USING (sid) ORDER BY points.rowid"):
         points.append((widget, ts, float("nan") if value is None else value))
     return points

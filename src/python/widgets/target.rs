@@ -59,8 +59,10 @@ pub struct Target {
     pub kind: WidgetKind,
     /// Updates dropped because the queue was full.
     pub dropped: Arc<AtomicU64>,
-    /// Where `send` gathers the points of each series (`staged[0]`: the widget's only series,
-    /// else `staged[1 + i]` series `i` of a line chart), made on first use.
+    /// Where `send` gathers the points of the widget's only series.
+    single: Arc<Staged>,
+    /// Where `send` gathers the points of a line chart's series `i` (`staged[i]`), made on
+    /// first use.
     staged: Mutex<Vec<Option<Arc<Staged>>>>,
 }
 
@@ -72,6 +74,7 @@ impl Target {
             id: handle.spec.id.clone(),
             kind: handle.spec.kind,
             dropped: Arc::clone(&handle.dropped),
+            single: Staged::new(handle.widget, u32::MAX, Arc::clone(&handle.dropped)),
             staged: Mutex::new(Vec::new()),
         }
     }
@@ -81,7 +84,10 @@ impl Target {
     /// completed found the queue full (its points dropped and counted).
     #[inline]
     pub fn send_point(&self, runtime: &Runtime, series: u32, ts_ms: f64, value: f64) -> bool {
-        let slot = series.wrapping_add(1) as usize;
+        if series == u32::MAX {
+            return runtime.pipeline.send_point(&self.single, ts_ms, value);
+        }
+        let slot = series as usize;
         let staged =
             {
                 let mut staged = self.staged.lock().unwrap_or_else(PoisonError::into_inner);
@@ -98,6 +104,7 @@ impl Target {
     /// Queue the points `send` gathered (before another change of the widget, which must come
     /// after them); when the queue is full they are dropped and counted.
     pub fn unstage(&self, runtime: &Runtime) {
+        runtime.pipeline.unstage(&self.single);
         let staged: Vec<Arc<Staged>> = self
             .staged
             .lock()

@@ -8,8 +8,11 @@
 //!   gauge, the series name for a line chart).
 //! - `chunks(sid, t0, t1, n, data)`: the points, stored per series in chunks of up to 65,536
 //!   (the points of a series taken in one write): `t0`/`t1` the earliest and latest time in it,
-//!   `n` its points, `data` the `n` timestamps then the `n` values, each a little-endian IEEE
-//!   754 double (epoch milliseconds; a NaN value is a gap), in the order they were applied.
+//!   `n` its points, in the order they were applied. `data` is a codec byte and the points: codec
+//!   0, the `n` timestamps then the `n` values, each a little-endian IEEE 754 double (epoch
+//!   milliseconds; a NaN value is a gap); codec 1 (what is written), those `16 n` bytes as byte
+//!   planes (byte `b` of double `i` of the timestamps at `b·n + i`, of the values at
+//!   `8n + b·n + i`), compressed as one LZ4 block.
 //! - `points(sid, ts_ms, value)`: a point per row, as version 1 stored them (`value` NULL for a
 //!   gap); read alongside `chunks`, no longer written. Version 1 files are upgraded in place
 //!   when opened for writing (the `chunks` table is added; their rows stay where they are).
