@@ -12,7 +12,7 @@ use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender, TrySendErro
 use serde::Serialize;
 
 use super::staging::Staged;
-use crate::engine::{Engine, EngineStats, Update};
+use crate::engine::{Engine, EngineStats, Update, MAX_JOURNAL_UPDATES};
 
 /// Slots in the queue between producers and the engine thread (32 bytes each).
 pub const DEFAULT_QUEUE_CAPACITY: usize = 1 << 17;
@@ -75,6 +75,10 @@ struct Shared {
     room_freed: Condvar,
     started: Instant,
     sources: Mutex<Vec<(&'static str, StatsSource)>>,
+    /// Points in the engine's journal waiting for the store (refreshed after each batch the
+    /// engine applies and each time the store takes the journal): batches that wait for room
+    /// also wait for room in the journal, so that the store loses none of them.
+    journal_points: AtomicUsize,
     /// Buffers holding staged points, and whether there are any.
     staged: Mutex<Vec<Arc<Staged>>>,
     any_staged: AtomicBool,
@@ -131,6 +135,7 @@ impl Pipeline {
             room_freed: Condvar::new(),
             started: Instant::now(),
             sources: Mutex::new(Vec::new()),
+            journal_points: AtomicUsize::new(0),
             staged: Mutex::new(Vec::new()),
             any_staged: AtomicBool::new(false),
         });
@@ -281,7 +286,7 @@ impl Pipeline {
     /// [`Pipeline::try_reserve`], waiting for the engine to apply what is queued until
     /// `deadline`. False when the deadline passed.
     fn reserve(&self, points: usize, deadline: Option<Instant>) -> bool {
-        if self.try_reserve(points) {
+        if self.journal_has_room(points) && self.try_reserve(points) {
             return true;
         }
         let shared = &self.shared;
@@ -291,7 +296,7 @@ impl Pipeline {
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner);
         let reserved = loop {
-            if self.try_reserve(points) {
+            if self.journal_has_room(points) && self.try_reserve(points) {
                 break true;
             }
             // Woken after each batch the engine applies; the cap only guards a missed wake-up.
@@ -312,6 +317,21 @@ impl Pipeline {
         drop(guard);
         shared.waiting.fetch_sub(1, Ordering::AcqRel);
         reserved
+    }
+
+    /// Whether `points` more fit in the journal with what is queued (always, without a store).
+    fn journal_has_room(&self, points: usize) -> bool {
+        let shared = &self.shared;
+        let journal = shared.journal_points.load(Ordering::Acquire);
+        journal == 0
+            || journal + shared.batch_points.load(Ordering::Acquire) + points <= MAX_JOURNAL_UPDATES
+    }
+
+    /// The store took the journal: producers waiting for room in it may go on.
+    pub fn journal_taken(&self) {
+        let weight = self.engine().journal_weight();
+        self.shared.journal_points.store(weight, Ordering::Release);
+        notify_waiting(&self.shared);
     }
 
     fn count_dropped(&self, count: usize, widget_dropped: &AtomicU64) {
@@ -460,14 +480,11 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
             if idle || flushing {
                 apply_staged(shared, &mut engine);
             }
+            shared
+                .journal_points
+                .store(engine.journal_weight(), Ordering::Release);
         }
-        if shared.waiting.load(Ordering::Acquire) > 0 {
-            let _room = shared
-                .room
-                .lock()
-                .unwrap_or_else(std::sync::PoisonError::into_inner);
-            shared.room_freed.notify_all();
-        }
+        notify_waiting(shared);
         for done in waiting_flushes.drain(..) {
             // The waiter may have timed out and gone; nothing to do then.
             let _ = done.try_send(());
@@ -475,6 +492,17 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
         if singles >= STREAMING_BATCH && taken <= BATCH {
             std::thread::sleep(GATHER);
         }
+    }
+}
+
+/// Wake producers waiting for room.
+fn notify_waiting(shared: &Shared) {
+    if shared.waiting.load(Ordering::Acquire) > 0 {
+        let _room = shared
+            .room
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        shared.room_freed.notify_all();
     }
 }
 

@@ -49,6 +49,17 @@ def test_ten_million_points_into_a_small_ring_leave_its_newest_and_drop_nothing(
     assert [p[1] for p in points] == [float(v) for v in range(n - 1000, n)]
 
 
+def test_with_persistence_a_batch_waits_for_the_store_too_and_is_stored_whole(tmp_path) -> None:
+    sv.configure(persistence=tmp_path / "batch.db")
+    n = 5_000_000
+    m = sv.metric("m", max_points=1000)
+    values = np.random.default_rng(5).lognormal(3, 1, n)  # what compresses least
+    assert m.send_many(values, T0_S + np.arange(n) / 1e4) == n
+    assert sv.flush(300)
+    persistence = sv.stats()["persistence"]
+    assert (persistence["points_stored"], persistence["updates_lost"]) == (n, 0), persistence
+
+
 def test_a_line_chart_series_is_held_whole_too() -> None:
     n = 3_000_000
     chart = sv.line_chart("lat", max_points=n)

@@ -613,6 +613,11 @@ impl Engine {
         }
     }
 
+    /// Points (a batch counting as its points) in the journal now, waiting for the store.
+    pub fn journal_weight(&self) -> usize {
+        self.journal_weight
+    }
+
     /// Take what a persistence sink has not stored yet.
     pub fn take_journal(&mut self) -> Journal {
         let config_changed = std::mem::take(&mut self.journal_config_changed);

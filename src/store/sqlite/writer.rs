@@ -334,6 +334,7 @@ impl Writer {
             );
             (journal, snapshots)
         };
+        self.pipeline.journal_taken();
         self.counters
             .updates_lost
             .fetch_add(taken.0.lost, Ordering::Relaxed);
