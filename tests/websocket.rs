@@ -132,9 +132,9 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
         json!({"type": "stats", "widgets": {}})
     );
 
-    // Live points after the snapshot arrive exactly once, in order (up to 2,048 points of a series
+    // Live points after the snapshot arrive exactly once, in order (up to 1,024 points of a series
     // a tick are sent as they are; more are reduced, below).
-    for i in 100..2100 {
+    for i in 100..1100 {
         pipeline.send(
             Update::Point {
                 widget: cpu.widget,
@@ -146,7 +146,7 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
     }
     let mut received = Vec::new();
     let mut last_seq = 0;
-    while received.len() < 2000 {
+    while received.len() < 1000 {
         let message = next_json(&mut socket).await;
         assert_eq!(message["type"], "data", "{message}");
         let seq = message["seq"].as_u64().expect("seq");
@@ -158,10 +158,10 @@ async fn a_client_gets_hello_config_history_then_live_data_in_order() {
             }
         }
     }
-    assert!(received.iter().copied().eq((100..2100).map(f64::from)));
+    assert!(received.iter().copied().eq((100..1100).map(f64::from)));
 }
 
-/// A series that takes more points in a tick than clients are sent (2,048) arrives M4-reduced
+/// A series that takes more points in a tick than clients are sent (1,024) arrives M4-reduced
 /// and marked, with its first, last, lowest and highest points; other widgets' points in the
 /// same tick arrive whole; the range endpoint still gives every point.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -228,7 +228,7 @@ async fn a_burst_reaches_clients_reduced_to_what_a_chart_draws() {
     }
     assert!(flags.iter().all(|&f| f == Some(true)), "{flags:?}");
     assert!(
-        cpu_points.len() <= 2_048,
+        cpu_points.len() <= 1_024,
         "{} points sent",
         cpu_points.len()
     );
@@ -317,7 +317,7 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
     const POINTS: usize = 300_000;
     // Spread the points over many flush ticks, as a live source would.
     let producer = spawn_producer(&pipeline, &cpu, POINTS, 10_000, |i| (i as f64, i as f64));
-    // Every point once, in order, up to the last; points of a tick of more than 2,048 are
+    // Every point once, in order, up to the last; points of a tick of more than 1,024 are
     // reduced (their op says so), so a point may be missing only around a reduced op.
     let (mut last, mut last_reduced, mut received) = (-1.0, false, 0);
     while last < (POINTS - 1) as f64 {

@@ -115,9 +115,26 @@ impl RingBuffer {
             self.pushed += points.len() as u64;
             return;
         }
-        for &(ts, value) in points {
-            self.store(ts, value);
+        // As `store` one by one, a slice at a time: fill up to the capacity, then overwrite from
+        // the head, wrapping.
+        let mut rest = points;
+        let fill = capacity.saturating_sub(self.ts_ms.len()).min(rest.len());
+        self.ts_ms.extend(rest[..fill].iter().map(|p| p.0));
+        self.values.extend(rest[..fill].iter().map(|p| p.1));
+        rest = &rest[fill..];
+        while !rest.is_empty() {
+            let n = (capacity - self.head).min(rest.len());
+            let (ts, values) = (
+                &mut self.ts_ms[self.head..self.head + n],
+                &mut self.values[self.head..self.head + n],
+            );
+            for ((t, v), p) in ts.iter_mut().zip(values.iter_mut()).zip(&rest[..n]) {
+                (*t, *v) = *p;
+            }
+            self.head = (self.head + n) % capacity;
+            rest = &rest[n..];
         }
+        self.pushed += points.len() as u64;
     }
 
     /// Change the capacity, keeping the newest points that fit.
@@ -239,6 +256,31 @@ pub fn just_after(x: f64) -> f64 {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Batches of every size, across the fill and the wrap, hold what as many single pushes
+    /// hold.
+    #[test]
+    fn a_batch_holds_what_as_many_single_pushes_hold() {
+        let (mut batched, mut single) = (RingBuffer::new(7), RingBuffer::new(7));
+        let mut t = 0.0;
+        for size in [0, 1, 3, 2, 6, 7, 8, 15, 1, 5, 13] {
+            let points: Vec<(f64, f64)> = (0..size)
+                .map(|_| {
+                    t += 1.0;
+                    (t, -t)
+                })
+                .collect();
+            batched.push_many(&points);
+            for &(ts, value) in &points {
+                single.push(ts, value);
+            }
+            assert!(batched.iter().eq(single.iter()), "after a batch of {size}");
+            assert_eq!(
+                (batched.len(), batched.pushed()),
+                (single.len(), single.pushed())
+            );
+        }
+    }
 
     #[test]
     fn fills_then_wraps_keeping_newest_in_order() {

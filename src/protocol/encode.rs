@@ -669,15 +669,15 @@ mod tests {
     fn a_burst_is_split_into_numbered_data_messages_of_bounded_size() {
         let mut engine = Engine::new();
         engine.set_recording(true);
-        // 40 series under the live bound of one series (live.rs), 68,000 points in all.
-        let widgets: Vec<_> = (0..40)
+        // 80 series under the live bound of one series (live.rs), 68,000 points in all.
+        let widgets: Vec<_> = (0..80)
             .map(|i| {
                 let spec = WidgetSpec::parse(&format!("m{i}"), "metric", json!({})).unwrap();
                 engine.declare(spec).unwrap().widget
             })
             .collect();
         engine.take_deltas();
-        let per_widget = 1_700;
+        let per_widget = 850;
         for i in 0..per_widget {
             for &widget in &widgets {
                 engine.apply(Update::Point {

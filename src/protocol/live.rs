@@ -214,7 +214,7 @@ mod tests {
         assert!(shape[3].2 <= LIVE_POINTS_PER_SERIES);
         // Under the bound nothing is copied.
         assert!(matches!(
-            for_viewing(&updates[..2000]).updates,
+            for_viewing(&updates[..LIVE_POINTS_PER_SERIES]).updates,
             Cow::Borrowed(_)
         ));
     }
