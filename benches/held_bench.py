@@ -34,26 +34,8 @@ def rss() -> int:
     raise RuntimeError("no VmRSS")
 
 
-CLIENTS = """
-import sys, threading
-from websockets.sync.client import connect
-url, n = sys.argv[1], int(sys.argv[2])
-ready = threading.Barrier(n + 1)
-def read():
-    with connect(url, max_size=None) as ws:
-        ws.recv()
-        ready.wait()
-        try:
-            for _ in ws:
-                pass
-        except Exception:
-            pass
-for _ in range(n):
-    threading.Thread(target=read, daemon=True).start()
-ready.wait()
-print("READY", flush=True)
-sys.stdin.read()
-"""
+# Readers of everything the server sends, in a process of their own.
+CLIENTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "scripts", "ws_readers.py")
 
 
 def serve(sv, clients: int = 1, persistence: str | None = None):
@@ -63,7 +45,7 @@ def serve(sv, clients: int = 1, persistence: str | None = None):
         sv.configure(persistence=persistence)
     server = sv.start(port=0)
     url = server.base_url.replace("http://", "ws://") + "ws"
-    readers = subprocess.Popen([sys.executable, "-c", CLIENTS, url, str(clients)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+    readers = subprocess.Popen([sys.executable, CLIENTS, url, str(clients)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
     assert readers.stdout is not None and readers.stdout.readline().strip() == "READY"
     return server
 

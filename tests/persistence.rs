@@ -571,16 +571,22 @@ fn a_version_1_file_keeps_its_points_and_goes_on_in_chunks() {
     store.stop();
 
     // A new process loads the newest four across both layouts.
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
-    let engine = pipeline.engine();
-    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget("cpu") else {
-        panic!("cpu is restored")
-    };
-    let times: Vec<f64> = ring.iter().map(|p| p.0).collect();
+    let times: Vec<f64> = restored_ring(&path, "cpu").iter().map(|p| p.0).collect();
     assert_eq!(times, [2000.0, 3000.0, 4000.0, 5000.0]);
+}
+
+/// The ring of `id` as a new process loads it from `path`.
+fn restored_ring(path: &std::path::Path, id: &str) -> Vec<(f64, f64)> {
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(path)).unwrap();
+    let engine = pipeline.engine();
+    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget(id) else {
+        panic!("{id} is restored")
+    };
+    let points = ring.iter().collect();
     drop(engine);
     store.stop();
+    points
 }
 
 /// Many writes of a series leave many chunks, some spanning others in time: loading keeps
@@ -628,15 +634,7 @@ fn chunks_load_the_newest_points_by_time_and_ranges_read_them_in_order() {
     assert_eq!(chunks, 20);
     store.stop();
 
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
-    let engine = pipeline.engine();
-    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget("cpu") else {
-        panic!("cpu is restored")
-    };
-    let mut held: Vec<(f64, f64)> = ring.iter().collect();
+    let mut held = restored_ring(&path, "cpu");
     held.sort_by(|a, b| a.0.total_cmp(&b.0));
     assert_eq!(held, sent[sent.len() - 100..]);
-    drop(engine);
-    store.stop();
 }

@@ -9,6 +9,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -92,26 +93,8 @@ def test_block_and_timeout_are_checked() -> None:
     assert m.send_many([1.0, 2.0], timeout=5) == 2
 
 
-CLIENT = """
-import sys, threading
-from websockets.sync.client import connect
-url, n = sys.argv[1], int(sys.argv[2]) if len(sys.argv) > 2 else 1
-ready = threading.Barrier(n + 1)
-def read():
-    with connect(url, max_size=None) as ws:
-        ws.recv()
-        ready.wait()
-        try:
-            for _ in ws:
-                pass
-        except Exception:
-            pass
-for _ in range(n):
-    threading.Thread(target=read, daemon=True).start()
-ready.wait()
-print("READY", flush=True)
-sys.stdin.read()
-"""
+# Readers of everything the server sends, in a process of their own.
+CLIENT = str(Path(__file__).resolve().parents[2] / "scripts" / "ws_readers.py")
 
 
 def test_two_threads_sending_point_by_point_lose_nothing_with_persistence_and_20_clients(tmp_path) -> None:
@@ -119,7 +102,7 @@ def test_two_threads_sending_point_by_point_lose_nothing_with_persistence_and_20
     sv.configure(persistence=db)
     server = sv.start(port=0)
     url = server.base_url.replace("http://", "ws://") + "ws"
-    with subprocess.Popen([sys.executable, "-c", CLIENT, url, "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as clients:
+    with subprocess.Popen([sys.executable, CLIENT, url, "20"], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as clients:
         try:
             assert clients.stdout is not None and clients.stdout.readline().strip() == "READY"
             n, kept = 1_000_000, 100_000
@@ -154,7 +137,7 @@ def test_two_threads_sending_point_by_point_lose_nothing_with_persistence_and_20
 
 def test_memory_goes_back_after_a_burst_with_a_client_watching(server) -> None:
     url = server.base_url.replace("http://", "ws://") + "ws"
-    with subprocess.Popen([sys.executable, "-c", CLIENT, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as client:
+    with subprocess.Popen([sys.executable, CLIENT, url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True) as client:
         try:
             assert client.stdout is not None and client.stdout.readline().strip() == "READY"
             m = sv.metric("m", max_points=1000)
