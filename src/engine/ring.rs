@@ -119,6 +119,15 @@ impl RingBuffer {
         // the head, wrapping.
         let mut rest = points;
         let fill = capacity.saturating_sub(self.ts_ms.len()).min(rest.len());
+        if self.ts_ms.capacity() < self.ts_ms.len() + fill {
+            // A batch that outgrows the columns reserves the whole capacity at once: reserved
+            // pages cost nothing until written, where growing by doubling copied the columns
+            // again and again (a 1 M-point array into an empty 1 M-point ring was held at half
+            // the rate of one into a full ring).
+            let room = capacity - self.ts_ms.len();
+            self.ts_ms.reserve_exact(room);
+            self.values.reserve_exact(room);
+        }
         self.ts_ms.extend(rest[..fill].iter().map(|p| p.0));
         self.values.extend(rest[..fill].iter().map(|p| p.1));
         rest = &rest[fill..];
