@@ -222,16 +222,21 @@ def run(name: str, *args) -> dict:
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
+def versus_row(label: str, base: dict, plain: dict, p95: dict, rerun: dict, digits: int) -> str:
+    """One row of a comparison table: the baseline, StreamViz plain and with a p95 window,
+    rerun, StreamViz over rerun, and what StreamViz dropped."""
+    ratio = f"{plain['rate'] / rerun['rate']:.{digits}f}×" if "rate" in rerun and "rate" in plain else "–"
+    cell = lambda r: f"{r['rate'] / 1e6:.{digits}f} M/s" if "rate" in r else r.get("error", "–")
+    return f"| {label} | {cell(base)} | {cell(plain)} | {cell(p95)} | {cell(rerun)} | {ratio} | {plain.get('dropped', '–')} / {p95.get('dropped', '–')} |"
+
+
 def report_batch() -> None:
     print("\n## send_many, timed until flush() returns (server on, 1 client)")
     print("| points | list.extend | send_many | send_many, p95 per 1m | rerun send_columns | send_many vs rerun | dropped |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for size in SIZES:
-        base, plain, p95 = run("baseline", size), run("batch", size, False), run("batch", size, True)
-        rerun = run("rerun", size)
-        ratio = f"{plain['rate'] / rerun['rate']:.2f}×" if "rate" in rerun and "rate" in plain else "–"
-        cell = lambda r: f"{r['rate'] / 1e6:.1f} M/s" if "rate" in r else r.get("error", "–")
-        print(f"| {size:,} | {cell(base)} | {cell(plain)} | {cell(p95)} | {cell(rerun)} | {ratio} | {plain.get('dropped', '–')} / {p95.get('dropped', '–')} |")
+        runs = run("baseline", size), run("batch", size, False), run("batch", size, True), run("rerun", size)
+        print(versus_row(f"{size:,}", *runs, digits=1))
 
 
 def report_calls() -> None:
@@ -239,11 +244,8 @@ def report_calls() -> None:
     print("| calls | list.append | send | send, p95 per 1m | rerun rr.log (100 k calls) | send vs rr.log | dropped |")
     print("|---:|---:|---:|---:|---:|---:|---:|")
     for calls in (1_000_000, 5_000_000):
-        base, plain, p95 = run("baseline_calls", calls), run("calls", calls, False), run("calls", calls, True)
-        rerun = run("rerun_calls", 100_000)
-        ratio = f"{plain['rate'] / rerun['rate']:.1f}×" if "rate" in rerun and "rate" in plain else "–"
-        cell = lambda r: f"{r['rate'] / 1e6:.2f} M/s" if "rate" in r else r.get("error", "–")
-        print(f"| {calls:,} | {cell(base)} | {cell(plain)} | {cell(p95)} | {cell(rerun)} | {ratio} | {plain.get('dropped', '–')} / {p95.get('dropped', '–')} |")
+        runs = run("baseline_calls", calls), run("calls", calls, False), run("calls", calls, True), run("rerun_calls", 100_000)
+        print(versus_row(f"{calls:,}", *runs, digits=2))
 
 
 def report_threads() -> None:

@@ -319,7 +319,7 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
     let producer = spawn_producer(&pipeline, &cpu, POINTS, 10_000, |i| (i as f64, i as f64));
     // Every point once, in order, up to the last; points of a tick of more than 1,024 are
     // reduced (their op says so), so a point may be missing only around a reduced op.
-    let (mut last, mut last_reduced, mut received) = (-1.0, false, 0);
+    let (mut last, mut last_reduced) = (-1.0, false);
     while last < (POINTS - 1) as f64 {
         let message = next_json(&mut reader).await;
         assert_eq!(
@@ -336,13 +336,12 @@ async fn a_stalled_client_slows_neither_the_producer_nor_other_clients() {
                     value == last + 1.0 || reduced || last_reduced,
                     "{value} after {last}: a point missing outside a reduced op"
                 );
-                (last, received) = (value, received + 1);
+                last = value;
             }
             last_reduced = reduced;
         }
     }
     producer.join().expect("producer");
-    assert!(received > 0);
     assert_eq!(
         pipeline.stats().points_dropped,
         0,

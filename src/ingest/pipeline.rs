@@ -156,11 +156,17 @@ impl Pipeline {
     #[inline]
     pub fn send(&self, update: Update, widget_dropped: &AtomicU64) -> bool {
         let points = update.batch_len();
+        self.try_queue(Command::Apply(update), points, widget_dropped)
+    }
+
+    /// Queue `command` (carrying `points` points of batches) without blocking: false, and the
+    /// drop counted, when the queue or the batch budget is full.
+    fn try_queue(&self, command: Command, points: usize, widget_dropped: &AtomicU64) -> bool {
         if !self.try_reserve(points) {
             self.count_dropped(points, widget_dropped);
             return false;
         }
-        match self.sender.try_send(Command::Apply(update)) {
+        match self.sender.try_send(command) {
             Ok(()) => true,
             Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
                 self.unqueue(points, widget_dropped);
@@ -197,22 +203,12 @@ impl Pipeline {
 
     fn send_staged(&self, staged: &Arc<Staged>, batch: Update) -> bool {
         let points = batch.batch_len();
-        if !self.try_reserve(points) {
+        let command = Command::Staged(batch, Arc::clone(staged));
+        let queued = self.try_queue(command, points, &staged.dropped);
+        if !queued {
             staged.settled();
-            self.count_dropped(points, &staged.dropped);
-            return false;
         }
-        match self
-            .sender
-            .try_send(Command::Staged(batch, Arc::clone(staged)))
-        {
-            Ok(()) => true,
-            Err(TrySendError::Full(_) | TrySendError::Disconnected(_)) => {
-                staged.settled();
-                self.unqueue(points, &staged.dropped);
-                false
-            }
-        }
+        queued
     }
 
     /// Put `staged` on the list the engine thread takes staged points from; wake the thread

@@ -42,20 +42,13 @@ fn series_of(update: &Update) -> Option<(u32, u32, usize)> {
 /// changes of the widget came before).
 type Run = (u32, u32, u32);
 
-/// What a tick brought a run: points, and their earliest and latest time.
-#[derive(Clone, Copy)]
+/// What a tick brought a run: points, their earliest and latest time, and the updates (by
+/// position in the tick) that carried them.
 struct Extent {
     points: usize,
     t0: f64,
     t1: f64,
-}
-
-/// The points of a batch.
-fn points_of(update: &Update) -> &[(f64, f64)] {
-    match update {
-        Update::Points { points, .. } => points,
-        _ => &[],
-    }
+    members: Vec<usize>,
 }
 
 /// The points of a point update, single or batch.
@@ -66,7 +59,11 @@ fn points_in(update: &Update) -> impl Iterator<Item = (f64, f64)> + '_ {
         }
         _ => None,
     };
-    single.into_iter().chain(points_of(update).iter().copied())
+    let batch: &[(f64, f64)] = match update {
+        Update::Points { points, .. } => points,
+        _ => &[],
+    };
+    single.into_iter().chain(batch.iter().copied())
 }
 
 /// `updates` with every series over [`LIVE_POINTS_PER_SERIES`] points reduced: its points up to
@@ -78,7 +75,7 @@ pub(super) fn for_viewing(updates: &[Update]) -> Live<'_> {
     let mut changes: HashMap<u32, u32> = HashMap::new();
     let mut extents: HashMap<Run, Extent> = HashMap::new();
     let mut runs: Vec<Option<Run>> = Vec::with_capacity(updates.len());
-    for update in updates {
+    for (i, update) in updates.iter().enumerate() {
         let widget = update.widget().index;
         let before = changes.get(&widget).copied().unwrap_or(0);
         let Some((widget, series, n)) = series_of(update) else {
@@ -91,15 +88,13 @@ pub(super) fn for_viewing(updates: &[Update]) -> Live<'_> {
             points: 0,
             t0: f64::INFINITY,
             t1: f64::NEG_INFINITY,
+            members: Vec::new(),
         });
         extent.points += n;
-        let mut time = |t: f64| {
+        extent.members.push(i);
+        for (t, _) in points_in(update) {
             extent.t0 = extent.t0.min(t);
             extent.t1 = extent.t1.max(t);
-        };
-        match update {
-            Update::Point { ts_ms, .. } | Update::SeriesPoint { ts_ms, .. } => time(*ts_ms),
-            _ => points_of(update).iter().for_each(|p| time(p.0)),
         }
         runs.push(Some(run));
     }
@@ -111,23 +106,18 @@ pub(super) fn for_viewing(updates: &[Update]) -> Live<'_> {
         };
     }
     let mut out: Vec<Update> = Vec::with_capacity(updates.len());
-    let (mut decimated, mut emitted) = (HashSet::new(), HashSet::new());
+    let mut decimated = HashSet::new();
     for (i, (update, run)) in updates.iter().zip(&runs).enumerate() {
-        let Some(extent) = run.and_then(|run| extents.get(&run)) else {
+        let Some((run, extent)) = run.and_then(|run| Some((run, extents.get(&run)?))) else {
             out.push(update.clone());
             continue;
         };
-        let run = run.unwrap_or_default();
-        if !emitted.insert(run) {
+        // A reduced run's batch goes where its first update was, made from all of its points.
+        if extent.members.first() != Some(&i) {
             continue;
         }
         decimated.insert((run.0, run.1));
-        // The run's first update: its batch goes here, made from every point of the run.
-        let points = updates[i..]
-            .iter()
-            .zip(&runs[i..])
-            .filter(|(_, r)| **r == Some(run))
-            .flat_map(|(u, _)| points_in(u));
+        let points = extent.members.iter().flat_map(|&j| points_in(&updates[j]));
         out.push(Update::Points {
             widget: update.widget(),
             series: run.1,

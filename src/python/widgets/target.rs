@@ -2,7 +2,7 @@
 //! non-blocking queue, and checking then queueing the points of `send_many` (waiting for room by
 //! default: [`Waiting`]).
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
@@ -64,6 +64,9 @@ pub struct Target {
     /// Where `send` gathers the points of a line chart's series `i` (`staged[i]`), made on
     /// first use.
     staged: Mutex<Vec<Option<Arc<Staged>>>>,
+    /// Whether `send` ever gathered a point: only then has another change of the widget
+    /// staged points to queue before it (tables, texts and the like never do).
+    staging: AtomicBool,
 }
 
 impl Target {
@@ -76,6 +79,7 @@ impl Target {
             dropped: Arc::clone(&handle.dropped),
             single: Staged::new(handle.widget, u32::MAX, Arc::clone(&handle.dropped)),
             staged: Mutex::new(Vec::new()),
+            staging: AtomicBool::new(false),
         }
     }
 
@@ -84,6 +88,9 @@ impl Target {
     /// completed found the queue full (its points dropped and counted).
     #[inline]
     pub fn send_point(&self, runtime: &Runtime, series: u32, ts_ms: f64, value: f64) -> bool {
+        if !self.staging.load(Ordering::Relaxed) {
+            self.staging.store(true, Ordering::Relaxed);
+        }
         if series == u32::MAX {
             return runtime.pipeline.send_point(&self.single, ts_ms, value);
         }
@@ -104,6 +111,9 @@ impl Target {
     /// Queue the points `send` gathered (before another change of the widget, which must come
     /// after them); when the queue is full they are dropped and counted.
     pub fn unstage(&self, runtime: &Runtime) {
+        if !self.staging.load(Ordering::Relaxed) {
+            return;
+        }
         runtime.pipeline.unstage(&self.single);
         let staged: Vec<Arc<Staged>> = self
             .staged

@@ -209,17 +209,23 @@ pub(super) fn range(
          WHERE s.widget = ?1 AND s.name = ?2 AND p.ts_ms >= ?3 AND p.ts_ms < ?4 \
          ORDER BY p.ts_ms LIMIT ?5",
     )?;
-    let rows = statement.query_map(params![widget, series, from, to, limit as i64], |row| {
-        Ok((
-            row.get::<_, f64>(0)?,
-            row.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN),
-        ))
-    })?;
+    let rows = statement.query_map(
+        params![widget, series, from, to, limit as i64],
+        legacy_point,
+    )?;
     for row in rows {
         out.push(row?);
     }
     keep_oldest(&mut out, limit);
     Ok(out)
+}
+
+/// A row `(ts_ms, value)` of version 1's `points` (a NULL value is a gap).
+fn legacy_point(row: &rusqlite::Row<'_>) -> rusqlite::Result<(f64, f64)> {
+    Ok((
+        row.get(0)?,
+        row.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN),
+    ))
 }
 
 /// Sort by time (stable) and keep the oldest `limit`.
@@ -273,12 +279,7 @@ pub(super) fn newest(
     let mut statement = conn.prepare_cached(
         "SELECT ts_ms, value FROM points WHERE sid = ?1 ORDER BY ts_ms DESC LIMIT ?2",
     )?;
-    let rows = statement.query_map(params![sid, limit as i64], |row| {
-        Ok((
-            row.get::<_, f64>(0)?,
-            row.get::<_, Option<f64>>(1)?.unwrap_or(f64::NAN),
-        ))
-    })?;
+    let rows = statement.query_map(params![sid, limit as i64], legacy_point)?;
     let mut legacy = rows.collect::<rusqlite::Result<Vec<_>>>()?;
     legacy.reverse();
     legacy.append(&mut out);
