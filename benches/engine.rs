@@ -134,10 +134,54 @@ fn windowed_ingest(c: &mut Criterion) {
     group.finish();
 }
 
+/// `send_many`'s path into a windowed metric: batches of 65,536 points, ten thousand a second
+/// of event time (as `benches/held_bench.py` sends them), so that 1-minute windows hold 600,000.
+fn windowed_batches(c: &mut Criterion) {
+    const BATCH: usize = 65_536;
+    let mut group = c.benchmark_group("window_batches");
+    group.throughput(Throughput::Elements(BATCH as u64 * 16));
+    for aggregation in ["avg", "p95"] {
+        group.bench_function(format!("{aggregation}_per_1m"), |b| {
+            let mut engine = Engine::new();
+            let metric = engine
+                .declare(
+                    WidgetSpec::parse(
+                        "m",
+                        "metric",
+                        json!({"window": "1m", "aggregation": aggregation}),
+                    )
+                    .expect("spec"),
+                )
+                .expect("declare");
+            let mut ts_ms = 1.7e12;
+            let mut state = 0x9e37_79b9_7f4a_7c15_u64;
+            b.iter(|| {
+                for _ in 0..16 {
+                    let points: Vec<(f64, f64)> = (0..BATCH)
+                        .map(|_| {
+                            state ^= state << 13;
+                            state ^= state >> 7;
+                            state ^= state << 17;
+                            ts_ms += 0.1;
+                            (ts_ms, (state % 100_000) as f64 / 100.0 + 1.0)
+                        })
+                        .collect();
+                    engine.apply(Update::Points {
+                        widget: metric.widget,
+                        series: u32::MAX,
+                        points: Box::new(black_box(points)),
+                    });
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
-    targets = engine_ingest, windowed_ingest
+    targets = engine_ingest, windowed_ingest, windowed_batches
 }
 criterion_main!(benches);
 

@@ -190,15 +190,13 @@ impl Engine {
         if let (Some(windowing), WidgetData::Series(ring), false, u32::MAX) =
             (&mut widget.window, &mut widget.data, replica, series)
         {
-            // Each point into its windows; what closes goes into the ring and, as one batch,
+            // The points into their windows; what closes goes into the ring and, as one batch,
             // into the logs.
             let capacity = ring.capacity_points();
             let mut closed = Vec::new();
-            for &(ts_ms, value) in points.iter() {
-                windowing
-                    .aggregator
-                    .push(ts_ms, value, capacity, &mut closed);
-            }
+            windowing
+                .aggregator
+                .push_many(&points, capacity, &mut closed);
             ring.push_many(&closed);
             windowing.partial_changed = true;
             self.partials_changed = true;

@@ -22,189 +22,16 @@
 
 use std::collections::VecDeque;
 
-use sketches_ddsketch::{Config as SketchConfig, DDSketch};
+use sketches_ddsketch::DDSketch;
 
-use super::error::{invalid_option, EngineResult};
+mod sketch;
+mod spec;
 
-/// Relative error of percentiles.
-pub const QUANTILE_RELATIVE_ERROR: f64 = 0.01;
-/// Most bins of one quantile sketch (values spanning 17 orders of magnitude keep 1 % accuracy).
-const SKETCH_MAX_BINS: u32 = 2048;
-/// Longest window, slide or lateness: a year.
-pub const MAX_WINDOW_MS: u64 = 366 * 24 * 3_600_000;
-/// Most slides in a window (`window / slide`).
-pub const MAX_SLIDES_PER_WINDOW: u64 = 1_000;
-/// Most slides a window stays open for, lateness included (`(window + lateness) / slide`).
-pub const MAX_OPEN_SLIDES: u64 = 10_000;
-
-/// How a window's points become one value.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub enum Aggregation {
-    /// Sum of the values.
-    Sum,
-    /// Mean of the values.
-    Avg,
-    /// Smallest value.
-    Min,
-    /// Largest value.
-    Max,
-    /// Number of points.
-    Count,
-    /// Sum of the values per second of window (send 1 per event for events/s).
-    Rate,
-    /// The value at this quantile (0 < q ≤ 1), e.g. 0.95 for `p95`.
-    Quantile(f64),
-}
-
-impl Aggregation {
-    /// Parse `sum`, `avg` (or `mean`), `min`, `max`, `count`, `rate`, or `pNN` / `pNN.N`
-    /// (a percentile above 0 and at most 100, e.g. `p50`, `p95`, `p99.9`).
-    pub fn parse(text: &str) -> EngineResult<Self> {
-        let fail = || {
-            invalid_option(
-                "aggregation",
-                format!(
-                    "{text:?} is not one of sum, avg, min, max, count, rate, or a percentile \
-                     such as p50, p95, p99.9"
-                ),
-            )
-        };
-        Ok(match text {
-            "sum" => Aggregation::Sum,
-            "avg" | "mean" => Aggregation::Avg,
-            "min" => Aggregation::Min,
-            "max" => Aggregation::Max,
-            "count" => Aggregation::Count,
-            "rate" => Aggregation::Rate,
-            _ => {
-                let digits = text.strip_prefix('p').ok_or_else(fail)?;
-                let simple = !digits.is_empty()
-                    && digits.len() <= 8
-                    && digits.chars().all(|c| c.is_ascii_digit() || c == '.')
-                    && !digits.starts_with('.')
-                    && !digits.ends_with('.');
-                let percent: f64 = digits.parse().ok().filter(|_| simple).ok_or_else(fail)?;
-                if !(percent > 0.0 && percent <= 100.0) {
-                    return Err(invalid_option(
-                        "aggregation",
-                        format!("{text:?}: a percentile is above p0 and at most p100"),
-                    ));
-                }
-                Aggregation::Quantile(percent / 100.0)
-            }
-        })
-    }
-
-    /// Whether an empty window is 0 (count, sum, rate) rather than no value.
-    fn zero_when_empty(self) -> bool {
-        matches!(
-            self,
-            Aggregation::Sum | Aggregation::Count | Aggregation::Rate
-        )
-    }
-}
-
-/// Parse a duration such as `500ms`, `10s`, `1m`, `1h`, `7d` or `1h 30m` into whole milliseconds
-/// (at least 1 ms, at most [`MAX_WINDOW_MS`]); `zero` allows `0s`.
-pub fn parse_duration_ms(option: &str, text: &str, zero: bool) -> EngineResult<u64> {
-    let duration = humantime::parse_duration(text.trim()).map_err(|err| {
-        invalid_option(
-            option,
-            format!("{text:?} is not a duration such as \"500ms\", \"10s\", \"1m\", \"1h\" or \"7d\" ({err})"),
-        )
-    })?;
-    if duration.subsec_nanos() % 1_000_000 != 0 {
-        return Err(invalid_option(
-            option,
-            format!("{text:?} is not a whole number of milliseconds"),
-        ));
-    }
-    let ms = u64::try_from(duration.as_millis()).unwrap_or(u64::MAX);
-    if ms == 0 && !zero {
-        return Err(invalid_option(option, "must be at least 1ms"));
-    }
-    if ms > MAX_WINDOW_MS {
-        return Err(invalid_option(option, "must be at most 366 days"));
-    }
-    Ok(ms)
-}
-
-/// A metric's windowing, parsed and checked.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct WindowSpec {
-    /// Length of a window, ms.
-    pub window_ms: u64,
-    /// Distance between window starts, ms (`window_ms` for tumbling windows).
-    pub slide_ms: u64,
-    /// How far behind the newest point a point may be and still be aggregated, ms.
-    pub lateness_ms: u64,
-    /// What each window becomes.
-    pub aggregation: Aggregation,
-}
-
-impl WindowSpec {
-    /// Parse the `window`, `slide`, `lateness` and `aggregation` options of a metric: `None`
-    /// when there is no `window`. `aggregation` defaults to `avg`, `slide` to the window
-    /// (tumbling), `lateness` to 0.
-    pub fn from_options(
-        window: Option<&str>,
-        slide: Option<&str>,
-        lateness: Option<&str>,
-        aggregation: Option<&str>,
-    ) -> EngineResult<Option<Self>> {
-        let Some(window) = window else {
-            for (option, given) in [
-                ("slide", slide),
-                ("lateness", lateness),
-                ("aggregation", aggregation),
-            ] {
-                if given.is_some() {
-                    return Err(invalid_option(option, "needs a window, e.g. window=\"1m\""));
-                }
-            }
-            return Ok(None);
-        };
-        let window_ms = parse_duration_ms("window", window, false)?;
-        let slide_ms = match slide {
-            Some(slide) => parse_duration_ms("slide", slide, false)?,
-            None => window_ms,
-        };
-        let lateness_ms = match lateness {
-            Some(lateness) => parse_duration_ms("lateness", lateness, true)?,
-            None => 0,
-        };
-        let aggregation = Aggregation::parse(aggregation.unwrap_or("avg"))?;
-        if slide_ms > window_ms {
-            return Err(invalid_option(
-                "slide",
-                format!("{slide_ms} ms is longer than the window ({window_ms} ms)"),
-            ));
-        }
-        if window_ms / slide_ms > MAX_SLIDES_PER_WINDOW {
-            return Err(invalid_option(
-                "slide",
-                format!(
-                    "a window holds at most {MAX_SLIDES_PER_WINDOW} slides; use a longer slide"
-                ),
-            ));
-        }
-        if (window_ms + lateness_ms) / slide_ms > MAX_OPEN_SLIDES {
-            return Err(invalid_option(
-                "lateness",
-                format!(
-                    "a window stays open for at most {MAX_OPEN_SLIDES} slides, lateness included; \
-                     use a shorter lateness or a longer slide"
-                ),
-            ));
-        }
-        Ok(Some(Self {
-            window_ms,
-            slide_ms,
-            lateness_ms,
-            aggregation,
-        }))
-    }
-}
+pub use sketch::QUANTILE_RELATIVE_ERROR;
+pub use spec::{
+    parse_duration_ms, Aggregation, WindowSpec, MAX_OPEN_SLIDES, MAX_SLIDES_PER_WINDOW,
+    MAX_WINDOW_MS,
+};
 
 /// What one pane holds: only what the aggregation needs.
 #[derive(Clone)]
@@ -249,7 +76,8 @@ pub struct WindowAggregator {
     /// Whether a window with data was emitted yet.
     emitted: bool,
     late: u64,
-    sketch_config: SketchConfig,
+    /// Scratch space of [`sketch::add_many`].
+    key_counts: Vec<u32>,
     /// The pane the last point went into, while nothing about it changes: a point in it that
     /// closes no window goes straight in (most points of a stream).
     hot: Option<HotPane>,
@@ -298,7 +126,7 @@ impl WindowAggregator {
             last_was_gap: false,
             emitted: false,
             late: 0,
-            sketch_config: SketchConfig::new(QUANTILE_RELATIVE_ERROR, SKETCH_MAX_BINS, 1.0e-9),
+            key_counts: Vec::new(),
             hot: None,
         }
     }
@@ -354,7 +182,7 @@ impl WindowAggregator {
                 count: 0,
                 value: f64::NEG_INFINITY,
             },
-            Aggregation::Quantile(_) => Pane::Sketch(Box::new(DDSketch::new(self.sketch_config))),
+            Aggregation::Quantile(_) => Pane::Sketch(Box::new(DDSketch::new(sketch::config()))),
             _ => Pane::Moments { count: 0, sum: 0.0 },
         }
     }
@@ -429,6 +257,57 @@ impl WindowAggregator {
             close_at: self.window_end_ms(next),
         });
         true
+    }
+
+    /// Take a batch of points, in order: what [`push`](Self::push) would make of each, with the
+    /// points that fall in the pane of the point before them added as one run.
+    pub fn push_many(
+        &mut self,
+        points: &[(f64, f64)],
+        capacity_points: usize,
+        closed: &mut Vec<(f64, f64)>,
+    ) {
+        let lateness = self.spec.lateness_ms as f64;
+        let mut rest = points;
+        while let Some((&(ts_ms, value), after)) = rest.split_first() {
+            if let Some(hot) = self.hot {
+                let run = rest
+                    .iter()
+                    .take_while(|&&(ts, v)| {
+                        ts >= hot.lo && ts < hot.hi && !v.is_nan() && ts - lateness < hot.close_at
+                    })
+                    .count();
+                if run > 0 {
+                    let (taken, after) = rest.split_at(run);
+                    self.newest_ms = taken
+                        .iter()
+                        .fold(self.newest_ms, |newest, &(ts, _)| newest.max(ts));
+                    self.add_run(hot.index, taken);
+                    rest = after;
+                    continue;
+                }
+            }
+            self.push(ts_ms, value, capacity_points, closed);
+            rest = after;
+        }
+    }
+
+    /// Add the values of `points` (none NaN) to open pane `index`, as one by one would.
+    fn add_run(&mut self, index: usize, points: &[(f64, f64)]) {
+        let aggregation = self.spec.aggregation;
+        match &mut self.panes[index] {
+            Pane::Sketch(sketch)
+                if points.len() >= sketch::MIN_RUN && aggregation != Aggregation::Quantile(1.0) =>
+            {
+                // Bins as one by one; min and max are not kept exact (only p100 reads them).
+                sketch::add_many(sketch, points, &mut self.key_counts);
+            }
+            _ => {
+                for &(_, value) in points {
+                    self.add(index, value);
+                }
+            }
+        }
     }
 
     /// Add `value` to open pane `index`.
@@ -601,50 +480,6 @@ mod tests {
     }
 
     #[test]
-    fn durations_and_aggregations_parse_or_say_why() {
-        assert_eq!(parse_duration_ms("window", "500ms", false), Ok(500));
-        assert_eq!(parse_duration_ms("window", "10s", false), Ok(10_000));
-        assert_eq!(parse_duration_ms("window", "1m", false), Ok(60_000));
-        assert_eq!(parse_duration_ms("window", "1h", false), Ok(3_600_000));
-        assert_eq!(parse_duration_ms("window", "7d", false), Ok(604_800_000));
-        assert_eq!(parse_duration_ms("window", "1h 30m", false), Ok(5_400_000));
-        assert_eq!(parse_duration_ms("lateness", "0s", true), Ok(0));
-        for bad in ["", "1", "ten seconds", "-1s", "1.5ms", "400d"] {
-            let err = parse_duration_ms("window", bad, false)
-                .unwrap_err()
-                .to_string();
-            assert!(err.contains("window"), "{bad:?}: {err}");
-        }
-        assert!(parse_duration_ms("window", "0s", false).is_err());
-        assert_eq!(Aggregation::parse("p95"), Ok(Aggregation::Quantile(0.95)));
-        assert!(
-            matches!(Aggregation::parse("p99.9"), Ok(Aggregation::Quantile(q)) if (q - 0.999).abs() < 1e-12)
-        );
-        assert_eq!(Aggregation::parse("p100"), Ok(Aggregation::Quantile(1.0)));
-        assert_eq!(Aggregation::parse("mean"), Ok(Aggregation::Avg));
-        for bad in [
-            "median", "p", "p0", "p101", "p9x", "p.5", "P95", "p95.", "p1e1",
-        ] {
-            assert!(Aggregation::parse(bad).is_err(), "{bad}");
-        }
-        let err = WindowSpec::from_options(None, None, None, Some("sum")).unwrap_err();
-        assert!(err.to_string().contains("needs a window"), "{err}");
-        let err = WindowSpec::from_options(Some("1m"), Some("2m"), None, None).unwrap_err();
-        assert!(err.to_string().contains("longer than the window"), "{err}");
-        let err = WindowSpec::from_options(Some("1h"), Some("1s"), None, None).unwrap_err();
-        assert!(err.to_string().contains("slides"), "{err}");
-        assert_eq!(
-            WindowSpec::from_options(Some("1m"), None, None, None).unwrap(),
-            Some(WindowSpec {
-                window_ms: 60_000,
-                slide_ms: 60_000,
-                lateness_ms: 0,
-                aggregation: Aggregation::Avg
-            })
-        );
-    }
-
-    #[test]
     fn tumbling_windows_close_in_order_stamped_with_their_end() {
         let points = [
             (0.0, 1.0),
@@ -790,7 +625,7 @@ mod tests {
     }
 
     #[test]
-    fn the_hot_pane_shortcut_gives_exactly_what_the_full_path_gives() {
+    fn the_hot_pane_shortcut_and_batches_give_exactly_what_the_full_path_gives() {
         // Jittered, out of order within the lateness, some late, gaps, jumps; several windowings.
         let mut state = 7_u64;
         let mut next = || {
@@ -817,6 +652,8 @@ mod tests {
             ("1s", Some("300ms"), Some("200ms"), "avg"),
             ("2s", Some("500ms"), None, "max"),
             ("1s", None, None, "count"),
+            ("10s", None, Some("1s"), "p50"),
+            ("10s", Some("5s"), None, "p100"),
         ] {
             let (fast, fast_agg) = run(spec(window, slide, lateness, agg), &points);
             let mut full = WindowAggregator::new(spec(window, slide, lateness, agg));
@@ -831,6 +668,22 @@ mod tests {
                     .collect::<Vec<_>>()
             };
             assert_eq!(bits(&fast), bits(&closed), "{window} {slide:?} {agg}");
+            // In batches, as `send_many` gives them.
+            let mut batched = WindowAggregator::new(spec(window, slide, lateness, agg));
+            let mut batch_closed = Vec::new();
+            for batch in points.chunks(1_500) {
+                batched.push_many(batch, 1_000_000, &mut batch_closed);
+            }
+            assert_eq!(
+                bits(&batch_closed),
+                bits(&closed),
+                "batches: {window} {slide:?} {agg}"
+            );
+            assert_eq!(batched.late(), full.late());
+            assert_eq!(
+                batched.partial().map(|(t, v)| (t.to_bits(), v.to_bits())),
+                full.partial().map(|(t, v)| (t.to_bits(), v.to_bits()))
+            );
             assert_eq!(fast_agg.late(), full.late());
             assert_eq!(
                 fast_agg.partial().map(|(t, v)| (t.to_bits(), v.to_bits())),
