@@ -465,3 +465,119 @@ async fn a_client_that_falls_behind_is_resynchronised_with_a_fresh_snapshot() {
         "after the resync the client holds exactly the newest points, in order"
     );
 }
+
+/// A burst larger than the engine's log sends every client back to a snapshot at once: they
+/// share one (taken and encoded once, not once per client), and each, with the frames after it,
+/// then holds exactly what the engine holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn clients_a_burst_sends_back_share_one_snapshot_and_hold_the_ring() {
+    const CLIENTS: usize = 6;
+    const KEPT: usize = 2000;
+    let pipeline = Pipeline::default();
+    let cpu = pipeline
+        .engine()
+        .declare(WidgetSpec::parse("cpu", "metric", json!({"max_points": KEPT})).unwrap())
+        .unwrap();
+    let (url, _stop) = start(&pipeline).await;
+    let stats_url = url
+        .replace("ws://", "http://")
+        .replace("/ws", "/api/v1/stats");
+    let snapshots = || {
+        let url = stats_url.clone();
+        async move {
+            tokio::task::spawn_blocking(move || {
+                common::http_get_json(&url)["client_snapshots"].as_u64()
+            })
+            .await
+            .expect("stats")
+            .expect("client_snapshots")
+        }
+    };
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&url)
+            .await
+            .expect("connect");
+        for expected in ["hello", "config", "history", "stats"] {
+            assert_eq!(next_json(&mut socket).await["type"], expected);
+        }
+        clients.push(socket);
+    }
+    let before = snapshots().await;
+
+    // One batch of more points than the log holds: a resync.
+    let burst: Vec<(f64, f64)> = (0..streamviz::engine::MAX_PENDING_UPDATES + 1000)
+        .map(|i| (1.0e12 + i as f64, i as f64))
+        .collect();
+    let last_burst_ts = burst.last().expect("points").0;
+    assert!(pipeline.send(
+        Update::Points {
+            widget: cpu.widget,
+            series: u32::MAX,
+            points: Box::new(burst),
+        },
+        &cpu.dropped,
+    ));
+    assert!(pipeline.flush(Duration::from_secs(30)));
+    // Each client is sent config and history again, then reads on.
+    let mut held: Vec<Vec<(f64, f64)>> = Vec::new();
+    for socket in &mut clients {
+        let points = loop {
+            let message = next_json(socket).await;
+            if message["type"] == "history" && message["widget"] == "cpu" {
+                break message["data"]["points"]
+                    .as_array()
+                    .expect("points")
+                    .clone();
+            }
+        };
+        held.push(
+            points
+                .iter()
+                .map(|p| (p[0].as_f64().expect("ts"), p[1].as_f64().expect("value")))
+                .collect(),
+        );
+    }
+    let taken = snapshots().await - before;
+    assert!(
+        (1..=2).contains(&taken),
+        "{CLIENTS} clients sent back together took {taken} snapshots"
+    );
+    // Points after the resync reach every client once, after what its history held.
+    for i in 0..10 {
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: last_burst_ts + 1.0 + f64::from(i),
+                value: -f64::from(i),
+            },
+            &cpu.dropped,
+        );
+    }
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    let last_ts = last_burst_ts + 10.0;
+    for (socket, points) in clients.iter_mut().zip(&mut held) {
+        while points.last().map(|p| p.0) != Some(last_ts) {
+            let message = next_json(socket).await;
+            for op in message["updates"].as_array().into_iter().flatten() {
+                assert_ne!(op["decimated"], true, "{op}");
+                for p in op["points"].as_array().into_iter().flatten() {
+                    points.push((p[0].as_f64().expect("ts"), p[1].as_f64().expect("value")));
+                }
+            }
+        }
+        let keep = points.len().saturating_sub(KEPT);
+        points.drain(..keep);
+    }
+    let engine = common::dashboard(&pipeline);
+    let ring: Vec<(f64, f64)> = engine[1]["data"]["points"]
+        .as_array()
+        .expect("ring")
+        .iter()
+        .map(|p| (p[0].as_f64().expect("ts"), p[1].as_f64().expect("value")))
+        .collect();
+    assert_eq!(ring.len(), KEPT);
+    for points in &held {
+        assert!(points == &ring, "a client holds what the engine holds");
+    }
+}

@@ -129,6 +129,37 @@ impl Column<'_> {
     /// Items `start..end` into `out` (replacing what it held).
     pub fn read(&self, py: Python<'_>, start: usize, end: usize, out: &mut Vec<f64>) -> Result<()> {
         out.clear();
+        out.reserve(end - start);
+        self.for_each(py, start, end, |item| out.push(item))
+    }
+
+    /// Items `start..end` paired with `ts_ms` (as many) into `out` as `(ts_ms, item)`, replacing
+    /// what it held: the points of a batch, made in one pass.
+    pub fn read_points(
+        &self,
+        py: Python<'_>,
+        (start, end): (usize, usize),
+        ts_ms: &[f64],
+        out: &mut Vec<(f64, f64)>,
+    ) -> Result<()> {
+        out.clear();
+        out.reserve(end - start);
+        let mut ts = ts_ms.iter();
+        self.for_each(py, start, end, |item| {
+            if let Some(&t) = ts.next() {
+                out.push((t, item));
+            }
+        })
+    }
+
+    /// Call `f` with items `start..end`, in order.
+    fn for_each(
+        &self,
+        py: Python<'_>,
+        start: usize,
+        end: usize,
+        mut f: impl FnMut(f64),
+    ) -> Result<()> {
         match self {
             Column::Numbers { array, scale, .. } => {
                 let part = array.get_item(pyo3::types::PySlice::new(
@@ -141,17 +172,15 @@ impl Column<'_> {
                 kwargs.set_item("copy", false)?;
                 let part = part.call_method("astype", ("=f8",), Some(&kwargs))?;
                 let bytes = part.call_method0("tobytes")?;
-                out.extend(
-                    bytes
-                        .cast::<pyo3::types::PyBytes>()
-                        .map_err(PyErr::from)?
-                        .as_bytes()
-                        .chunks_exact(8)
-                        .map(|b| {
-                            f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]])
-                                * scale
-                        }),
-                );
+                bytes
+                    .cast::<pyo3::types::PyBytes>()
+                    .map_err(PyErr::from)?
+                    .as_bytes()
+                    .chunks_exact(8)
+                    .map(|b| {
+                        f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) * scale
+                    })
+                    .for_each(f);
             }
             Column::Datetimes { array, .. } => {
                 // Any unit, as nanoseconds since the epoch (NaT becomes i64::MIN, refused later).
@@ -165,22 +194,20 @@ impl Column<'_> {
                     .call_method1("astype", ("datetime64[ns]",))?
                     .call_method1("astype", ("=i8",))?
                     .call_method0("tobytes")?;
-                out.extend(
-                    ns.cast::<pyo3::types::PyBytes>()
-                        .map_err(PyErr::from)?
-                        .as_bytes()
-                        .chunks_exact(8)
-                        .map(|b| {
-                            let ns = i64::from_ne_bytes([
-                                b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7],
-                            ]);
-                            // Whole milliseconds exactly (ns as f64 would round at this size).
-                            ns.div_euclid(1_000_000) as f64 + ns.rem_euclid(1_000_000) as f64 / 1e6
-                        }),
-                );
+                ns.cast::<pyo3::types::PyBytes>()
+                    .map_err(PyErr::from)?
+                    .as_bytes()
+                    .chunks_exact(8)
+                    .map(|b| {
+                        let ns =
+                            i64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]);
+                        // Whole milliseconds exactly (ns as f64 would round at this size).
+                        ns.div_euclid(1_000_000) as f64 + ns.rem_euclid(1_000_000) as f64 / 1e6
+                    })
+                    .for_each(f);
             }
-            Column::Taken(values) => out.extend_from_slice(&values[start..end]),
-            Column::Same(value, _) => out.resize(end - start, *value),
+            Column::Taken(values) => values[start..end].iter().copied().for_each(f),
+            Column::Same(value, _) => (start..end).for_each(|_| f(*value)),
         }
         Ok(())
     }

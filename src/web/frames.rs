@@ -121,6 +121,28 @@ impl FrameSender {
         }
     }
 
+    /// The number the next frame published gets.
+    pub fn next_number(&self) -> u64 {
+        *self.published.borrow()
+    }
+
+    /// A receiver of every frame from number `next` on (numbers from [`Self::next_number`]),
+    /// when the ring still holds every one of them since.
+    pub fn subscribe_from(&self, next: u64) -> Option<FrameReceiver> {
+        let mut receiver = self.subscribe();
+        let first = self
+            .shared
+            .ring
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+            .first;
+        if next < first || next > receiver.next {
+            return None;
+        }
+        receiver.next = next;
+        Some(receiver)
+    }
+
     /// Receivers alive now.
     pub fn receiver_count(&self) -> usize {
         self.shared.receivers.load(Ordering::Acquire)
@@ -214,5 +236,27 @@ mod tests {
         assert_eq!(sender.receiver_count(), 1);
         drop(sender);
         assert_eq!(fast.recv().await.unwrap_err(), RecvError::Closed);
+    }
+
+    #[tokio::test]
+    async fn a_late_reader_starts_from_a_frame_still_held_or_not_at_all() {
+        let sender = FrameSender::new(3, 1 << 20);
+        let mark = sender.next_number();
+        sender.send(frame("a"));
+        sender.send(frame("b"));
+        let mut late = sender.subscribe_from(mark).expect("a and b are held");
+        assert_eq!(text(&late.recv().await.unwrap()), "a");
+        assert_eq!(text(&late.recv().await.unwrap()), "b");
+        sender.send(frame("c"));
+        sender.send(frame("d"));
+        assert_eq!(text(&late.recv().await.unwrap()), "c");
+        // "a" left the ring (three frames at most): from `mark` is no longer possible.
+        assert!(sender.subscribe_from(mark).is_none());
+        assert_eq!(
+            sender.receiver_count(),
+            1,
+            "the refused receiver is not counted"
+        );
+        assert!(sender.subscribe_from(sender.next_number() + 1).is_none());
     }
 }

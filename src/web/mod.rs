@@ -12,12 +12,13 @@ mod html;
 mod hub;
 mod routes;
 mod server;
+mod start;
 mod state;
 mod tls;
 mod ws;
 
 pub use access::{Access, Cors};
-pub use hub::{Hub, HubFrame, Subscription, MAX_FRAME_BYTES};
+pub use hub::{Hub, HubFrame, Start, Subscription, MAX_FRAME_BYTES};
 pub use routes::router;
 pub use server::{
     bind, serve, AuthChoice, Listener, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG,

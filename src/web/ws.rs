@@ -13,10 +13,7 @@ use super::hub::{HubFrame, RecvError, Subscription};
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
-use crate::protocol::{
-    config_message, error_message, hello_message, history_messages_of, scope_message,
-    snapshot_stats_message,
-};
+use crate::protocol::{error_message, hello_message, scope_message};
 
 /// Upgrade to a WebSocket.
 pub async fn upgrade(
@@ -27,23 +24,6 @@ pub async fn upgrade(
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| client(socket, state, principal))
-}
-
-/// The snapshot's messages; for an embed's connection, the histories of `only` alone (the rest
-/// of what it is sent is scoped to that widget on its way out).
-fn snapshot_messages(subscription: &Subscription, only: Option<&str>) -> Vec<Utf8Bytes> {
-    let mut messages = vec![Utf8Bytes::from(config_message(
-        &subscription.snapshot.config,
-    ))];
-    messages.extend(
-        history_messages_of(&subscription.snapshot, only)
-            .into_iter()
-            .map(Utf8Bytes::from),
-    );
-    messages.push(Utf8Bytes::from(snapshot_stats_message(
-        &subscription.snapshot,
-    )));
-    messages
 }
 
 async fn client(socket: WebSocket, state: AppState, principal: Principal) {
@@ -61,10 +41,12 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
     {
         return;
     }
-    let Some(mut subscription) = state.hub.subscribe().await else {
+    let Some(Subscription { start, mut live }) = state.hub.subscribe().await else {
         return;
     };
-    let mut outbox = snapshot_messages(&subscription, only.as_deref());
+    // The start is let go once its messages are out of it (others may share it).
+    let mut outbox = start.messages(only.as_deref()).await;
+    drop(start);
     loop {
         for message in outbox.drain(..) {
             let message = match &only {
@@ -79,13 +61,13 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
             }
         }
         tokio::select! {
-            frame = subscription.live.recv() => match frame {
+            frame = live.recv() => match frame {
                 Ok(HubFrame::Messages(messages)) => outbox.extend(messages.iter().cloned()),
                 Ok(HubFrame::Resync) | Err(RecvError::Lagged) => {
                     // Behind or out of step: start again from a fresh snapshot.
-                    let Some(fresh) = state.hub.subscribe().await else { return };
-                    subscription = fresh;
-                    outbox = snapshot_messages(&subscription, only.as_deref());
+                    let Some(Subscription { start, live: fresh }) = state.hub.subscribe().await else { return };
+                    live = fresh;
+                    outbox = start.messages(only.as_deref()).await;
                 }
                 Err(RecvError::Closed) => return,
             },

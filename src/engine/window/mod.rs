@@ -76,8 +76,9 @@ pub struct WindowAggregator {
     /// Whether a window with data was emitted yet.
     emitted: bool,
     late: u64,
-    /// Scratch space of [`sketch::add_many`].
-    key_counts: Vec<u32>,
+    /// Values counted for pane `counted_pane`, not yet in its sketch.
+    key_counts: sketch::KeyCounts,
+    counted_pane: i64,
     /// The pane the last point went into, while nothing about it changes: a point in it that
     /// closes no window goes straight in (most points of a stream).
     hot: Option<HotPane>,
@@ -126,7 +127,8 @@ impl WindowAggregator {
             last_was_gap: false,
             emitted: false,
             late: 0,
-            key_counts: Vec::new(),
+            key_counts: sketch::KeyCounts::default(),
+            counted_pane: i64::MIN,
             hot: None,
         }
     }
@@ -207,6 +209,8 @@ impl WindowAggregator {
                 return true;
             }
         }
+        // Anything else may close or drop panes: the counted values go into their pane first.
+        self.settle();
         if ts_ms > self.newest_ms {
             self.newest_ms = ts_ms;
             let watermark = ts_ms - self.spec.lateness_ms as f64;
@@ -294,19 +298,38 @@ impl WindowAggregator {
 
     /// Add the values of `points` (none NaN) to open pane `index`, as one by one would.
     fn add_run(&mut self, index: usize, points: &[(f64, f64)]) {
-        let aggregation = self.spec.aggregation;
-        match &mut self.panes[index] {
-            Pane::Sketch(sketch)
-                if points.len() >= sketch::MIN_RUN && aggregation != Aggregation::Quantile(1.0) =>
-            {
-                // Bins as one by one; min and max are not kept exact (only p100 reads them).
-                sketch::add_many(sketch, points, &mut self.key_counts);
+        let id = self.first_pane + index as i64;
+        let counting = points.len() >= sketch::MIN_RUN
+            && self.spec.aggregation != Aggregation::Quantile(1.0)
+            && matches!(self.panes[index], Pane::Sketch(_));
+        if !counting {
+            for &(_, value) in points {
+                self.add(index, value);
             }
-            _ => {
-                for &(_, value) in points {
-                    self.add(index, value);
-                }
-            }
+            return;
+        }
+        // Bins as one by one; min and max are not kept exact (only p100 reads them).
+        if self.counted_pane != id {
+            self.settle();
+            self.counted_pane = id;
+        }
+        if let Pane::Sketch(sketch) = &mut self.panes[index] {
+            self.key_counts.add_many(sketch, points);
+        }
+    }
+
+    /// Put the values counted for a pane into its sketch.
+    fn settle(&mut self) {
+        if self.key_counts.is_empty() {
+            return;
+        }
+        let index = self
+            .counted_pane
+            .checked_sub(self.first_pane)
+            .and_then(|i| usize::try_from(i).ok());
+        match index.and_then(|i| self.panes.get_mut(i)) {
+            Some(Pane::Sketch(sketch)) => self.key_counts.flush_into(sketch),
+            _ => self.key_counts = sketch::KeyCounts::default(),
         }
     }
 
@@ -422,10 +445,31 @@ impl WindowAggregator {
                     }
                 }),
             Aggregation::Quantile(q) => {
-                let mut sketches = panes.filter_map(|pane| match pane {
-                    Pane::Sketch(sketch) if sketch.count() > 0 => Some(sketch.as_ref()),
-                    _ => None,
-                });
+                // The pane values are being counted for, with its counts, when in this window.
+                let first_index = start.min(end);
+                let counted = self
+                    .counted_pane
+                    .checked_sub(self.first_pane)
+                    .and_then(|i| usize::try_from(i).ok())
+                    .filter(|i| !self.key_counts.is_empty() && (first_index..end).contains(i))
+                    .and_then(|i| match &self.panes[i] {
+                        Pane::Sketch(sketch) => {
+                            let mut sketch = sketch.as_ref().clone();
+                            self.key_counts.clone().flush_into(&mut sketch);
+                            Some((i, sketch))
+                        }
+                        _ => None,
+                    });
+                let mut sketches =
+                    panes
+                        .enumerate()
+                        .filter_map(|(offset, pane)| match (pane, &counted) {
+                            (_, Some((i, sketch))) if *i == first_index + offset => Some(sketch),
+                            (Pane::Sketch(sketch), _) if sketch.count() > 0 => {
+                                Some(sketch.as_ref())
+                            }
+                            _ => None,
+                        });
                 let first = sketches.next()?;
                 let merged;
                 let sketch = match sketches.next() {
@@ -622,6 +666,34 @@ mod tests {
                 "{end}: {p50} vs {exact}"
             );
         }
+    }
+
+    #[test]
+    fn the_open_window_counts_every_point_of_a_batch_at_once() {
+        // A steady stream in batches: the values of a batch's runs are counted for their pane,
+        // and the open window read between batches already includes them.
+        let mut batched = WindowAggregator::new(spec("10s", Some("5s"), None, "p90"));
+        let mut one_by_one = WindowAggregator::new(spec("10s", Some("5s"), None, "p90"));
+        let (mut closed, mut closed_too) = (Vec::new(), Vec::new());
+        let points: Vec<(f64, f64)> = (0..60_000)
+            .map(|i| (1.7e12 + f64::from(i), f64::from((i * 7919) % 1000 + 1)))
+            .collect();
+        for batch in points.chunks(700) {
+            batched.push_many(batch, 1_000_000, &mut closed);
+            for &(ts, v) in batch {
+                one_by_one.push(ts, v, 1_000_000, &mut closed_too);
+            }
+            let partial = batched.partial().expect("an open window");
+            assert_eq!(
+                partial.1.to_bits(),
+                one_by_one.partial().expect("an open window").1.to_bits()
+            );
+        }
+        assert_eq!(closed.len(), closed_too.len());
+        assert!(closed
+            .iter()
+            .zip(&closed_too)
+            .all(|(a, b)| a.1.to_bits() == b.1.to_bits()));
     }
 
     #[test]

@@ -5,11 +5,11 @@
 //! value at a time, the crate computes a logarithm and a floor (a libm call each on baseline
 //! x86-64) per value; that was two thirds of what a batch into a percentile window cost.
 //!
-//! [`add_many`] gives the sketch the same bins faster: the key of a positive value comes from its
+//! [`KeyCounts`] gives the sketch the same bins faster: the key of a positive value comes from its
 //! binary exponent and the top [`MANTISSA_BITS`] bits of its mantissa through a table (exact
 //! whenever the mantissa's bucket lies inside one bin; the crate's own key otherwise, about 2 %
-//! of values), the run's keys are counted in a small histogram, and each key reaches the sketch
-//! once with its count. The bins, hence every quantile below 1, are exactly those of adding the
+//! of values), the keys are counted in a small histogram while the pane is written, and each key
+//! reaches the sketch once with its count when the pane is read or another pane is written. The bins, hence every quantile below 1, are exactly those of adding the
 //! values one by one. The sketch's min, max and sum are not (each key is added as its bin's
 //! representative value), so the batch path serves quantiles below 1 only: `p100` is the
 //! sketch's exact max and takes values one by one.
@@ -29,7 +29,7 @@ const MANTISSA_BITS: u32 = 11;
 /// Keys a run's histogram counts around the run's first key (a span of 10^±10 at 1 %); values
 /// outside it go to the sketch one by one.
 const HISTOGRAM_KEYS: usize = 2048;
-/// Shortest run worth a histogram.
+/// Shortest run worth counting.
 pub const MIN_RUN: usize = 32;
 /// Distance from a bin's edge below which the table's key is not trusted (the table and the
 /// crate round differently by ~10⁻¹¹ of a key).
@@ -86,51 +86,93 @@ fn table() -> &'static KeyTable {
     TABLE.get_or_init(|| KeyTable::new(&config()))
 }
 
-/// Add the values of `points` (finite: the engine refuses infinities and skips NaN) to `sketch`
-/// (made with [`config`]), with the bins of adding them one by one; `counts` is scratch space
-/// kept between calls. See the module's note on min and max.
-pub fn add_many(sketch: &mut DDSketch, points: &[(f64, f64)], counts: &mut Vec<u32>) {
-    let config = config();
-    let table = table();
-    let key_of = |value: f64| table.key(value).unwrap_or_else(|| config.key(value));
-    let Some(first) = points.iter().find(|&&(_, v)| v > SKETCH_MIN_VALUE) else {
-        for &(_, value) in points {
-            sketch.add(value);
+/// Values of one pane counted by sketch key, not yet in the pane's sketch: a pane takes a batch
+/// in runs of a few thousand points, and giving the sketch each key once per run cost as much
+/// as the keys themselves, so the counts are kept until the pane is read or another pane is
+/// written.
+#[derive(Clone, Default)]
+pub struct KeyCounts {
+    /// Count of key `base + slot` at `slot`; empty when nothing is counted.
+    counts: Vec<u32>,
+    base: i32,
+    lowest: usize,
+    highest: usize,
+    total: u64,
+}
+
+impl KeyCounts {
+    /// Whether nothing is counted.
+    pub fn is_empty(&self) -> bool {
+        self.total == 0
+    }
+
+    /// Count the values of `points` (finite: the engine refuses infinities and skips NaN) for
+    /// `sketch` (made with [`config`]); values that are not counted (zero, negative, or far from
+    /// the first key counted) go into `sketch` at once.
+    pub fn add_many(&mut self, sketch: &mut DDSketch, points: &[(f64, f64)]) {
+        if self.total + points.len() as u64 > u64::from(u32::MAX) {
+            self.flush_into(sketch);
         }
-        return;
-    };
-    let base = key_of(first.1) - (HISTOGRAM_KEYS / 2) as i32;
-    counts.clear();
-    counts.resize(HISTOGRAM_KEYS, 0);
-    let (mut lowest, mut highest) = (HISTOGRAM_KEYS, 0);
-    // Counts of at most u32::MAX points each time.
-    for chunk in points.chunks(u32::MAX as usize) {
-        for &(_, value) in chunk {
+        let config = config();
+        let table = table();
+        let key_of = |value: f64| table.key(value).unwrap_or_else(|| config.key(value));
+        if self.counts.is_empty() {
+            let Some(&(_, first)) = points.iter().find(|&&(_, v)| v > SKETCH_MIN_VALUE) else {
+                for &(_, value) in points {
+                    sketch.add(value);
+                }
+                return;
+            };
+            self.counts.resize(HISTOGRAM_KEYS, 0);
+            self.base = key_of(first) - (HISTOGRAM_KEYS / 2) as i32;
+            (self.lowest, self.highest) = (HISTOGRAM_KEYS, 0);
+        }
+        let (base, mut lowest, mut highest, mut counted) =
+            (self.base, self.lowest, self.highest, 0);
+        for &(_, value) in points {
             if value <= SKETCH_MIN_VALUE {
                 // Zero or negative: the crate's own way.
                 sketch.add(value);
                 continue;
             }
             let slot = key_of(value).wrapping_sub(base) as u32 as usize;
-            match counts.get_mut(slot) {
+            match self.counts.get_mut(slot) {
                 Some(count) => {
                     *count += 1;
+                    counted += 1;
                     lowest = lowest.min(slot);
                     highest = highest.max(slot);
                 }
                 None => sketch.add(value),
             }
         }
-        for (slot, count) in counts.iter_mut().enumerate().take(highest + 1).skip(lowest) {
-            let count = std::mem::take(count);
-            if count > 0 {
-                let key = base + slot as i32;
-                let representative = config.value(key);
-                debug_assert_eq!(config.key(representative), key);
-                sketch.add_with_count(representative, u64::from(count));
+        (self.lowest, self.highest) = (lowest, highest);
+        self.total += counted;
+    }
+
+    /// Give `sketch` every key counted, each once with its count, and count nothing.
+    pub fn flush_into(&mut self, sketch: &mut DDSketch) {
+        if self.total > 0 {
+            let config = config();
+            let (lowest, highest) = (self.lowest, self.highest);
+            for (slot, count) in self
+                .counts
+                .iter_mut()
+                .enumerate()
+                .take(highest + 1)
+                .skip(lowest)
+            {
+                let count = std::mem::take(count);
+                if count > 0 {
+                    let key = self.base + slot as i32;
+                    let representative = config.value(key);
+                    debug_assert_eq!(config.key(representative), key);
+                    sketch.add_with_count(representative, u64::from(count));
+                }
             }
         }
-        (lowest, highest) = (HISTOGRAM_KEYS, 0);
+        // Given back: a pane that is not being written holds no counts.
+        *self = Self::default();
     }
 }
 
@@ -207,7 +249,6 @@ mod tests {
             vec![42.0],
             vec![],
         ];
-        let mut counts = Vec::new();
         for values in cases {
             let mut one_by_one = DDSketch::new(config());
             for &value in &values {
@@ -215,7 +256,13 @@ mod tests {
             }
             let mut at_once = DDSketch::new(config());
             let points: Vec<(f64, f64)> = values.iter().map(|&v| (0.0, v)).collect();
-            add_many(&mut at_once, &points, &mut counts);
+            // In runs of 1,000, counted across runs.
+            let mut counts = KeyCounts::default();
+            for run in points.chunks(1000) {
+                counts.add_many(&mut at_once, run);
+            }
+            counts.flush_into(&mut at_once);
+            assert!(counts.is_empty());
             assert_eq!(at_once.count(), one_by_one.count());
             assert_eq!(
                 quantiles(&at_once),

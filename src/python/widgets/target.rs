@@ -206,21 +206,14 @@ impl Target {
         waiting: Waiting,
     ) -> Result<usize> {
         let len = values.len();
-        let (mut chunk_values, mut chunk_ts) = (
-            Vec::with_capacity(POINTS_PER_BATCH),
-            Vec::with_capacity(POINTS_PER_BATCH),
-        );
+        let mut chunk_ts = Vec::with_capacity(POINTS_PER_BATCH);
         let mut queued = 0;
         self.unstage(runtime);
         for start in (0..len).step_by(POINTS_PER_BATCH) {
             let end = (start + POINTS_PER_BATCH).min(len);
-            values.read(py, start, end, &mut chunk_values)?;
             ts_ms.read(py, start, end, &mut chunk_ts)?;
-            let points: Vec<(f64, f64)> = chunk_ts
-                .iter()
-                .copied()
-                .zip(chunk_values.iter().copied())
-                .collect();
+            let mut points = Vec::new();
+            values.read_points(py, (start, end), &chunk_ts, &mut points)?;
             let update = Update::Points {
                 widget: self.widget,
                 series,
