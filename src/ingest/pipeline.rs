@@ -318,9 +318,10 @@ impl Pipeline {
     /// Whether `points` more fit in the journal with what is queued (always, without a store).
     fn journal_has_room(&self, points: usize) -> bool {
         let shared = &self.shared;
+        // The queue's count first: a batch it no longer counts is already in the weight.
+        let queued = shared.batch_points.load(Ordering::Acquire);
         let journal = shared.journal_points.load(Ordering::Acquire);
-        journal == 0
-            || journal + shared.batch_points.load(Ordering::Acquire) + points <= MAX_JOURNAL_UPDATES
+        journal == 0 || journal + queued + points <= MAX_JOURNAL_UPDATES
     }
 
     /// The store took the journal: producers waiting for room in it may go on.
@@ -418,6 +419,16 @@ impl Pipeline {
     }
 }
 
+/// A batch of `points` left the queue for the engine (and its journal): the journal's weight is
+/// published before the queue's count goes down, so that a producer reading the count and then
+/// the weight ([`Pipeline::journal_has_room`]) never sees the batch in neither.
+fn batch_applied(shared: &Shared, engine: &Engine, points: usize) {
+    shared
+        .journal_points
+        .store(engine.journal_weight(), Ordering::Release);
+    shared.batch_points.fetch_sub(points, Ordering::AcqRel);
+}
+
 fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     let mut waiting_flushes = Vec::new();
     loop {
@@ -446,7 +457,7 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                     let points = update.batch_len();
                     engine.apply(update);
                     if points > 0 {
-                        shared.batch_points.fetch_sub(points, Ordering::Relaxed);
+                        batch_applied(shared, &engine, points);
                     } else {
                         singles += 1;
                     }
@@ -454,7 +465,7 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
                 Command::Staged(update, staged) => {
                     let points = update.batch_len();
                     engine.apply(update);
-                    shared.batch_points.fetch_sub(points, Ordering::Relaxed);
+                    batch_applied(shared, &engine, points);
                     staged.settled();
                 }
                 Command::Flush(done) => {
