@@ -324,10 +324,13 @@ impl Pipeline {
         journal == 0 || journal + queued + points <= MAX_JOURNAL_UPDATES
     }
 
-    /// The store took the journal: producers waiting for room in it may go on.
-    pub fn journal_taken(&self) {
-        let weight = self.engine().journal_weight();
-        self.shared.journal_points.store(weight, Ordering::Release);
+    /// The store took the journal from `engine` (call it with the lock still held, so that
+    /// the weight published is not older than one the engine thread published since):
+    /// producers waiting for room in it may go on.
+    pub fn journal_taken(&self, engine: &Engine) {
+        self.shared
+            .journal_points
+            .store(engine.journal_weight(), Ordering::Release);
         notify_waiting(&self.shared);
     }
 

@@ -133,23 +133,22 @@ impl Column<'_> {
         self.for_each(py, start, end, |item| out.push(item))
     }
 
-    /// Items `start..end` paired with `ts_ms` (as many) into `out` as `(ts_ms, item)`, replacing
-    /// what it held: the points of a batch, made in one pass.
+    /// Items `start..end` paired with `ts_ms` (as many) as `(ts_ms, item)`: the points of a
+    /// batch, made in one pass.
     pub fn read_points(
         &self,
         py: Python<'_>,
         (start, end): (usize, usize),
         ts_ms: &[f64],
-        out: &mut Vec<(f64, f64)>,
-    ) -> Result<()> {
-        out.clear();
-        out.reserve(end - start);
+    ) -> Result<Vec<(f64, f64)>> {
+        let mut points = Vec::with_capacity(end - start);
         let mut ts = ts_ms.iter();
         self.for_each(py, start, end, |item| {
             if let Some(&t) = ts.next() {
-                out.push((t, item));
+                points.push((t, item));
             }
-        })
+        })?;
+        Ok(points)
     }
 
     /// Call `f` with items `start..end`, in order.

@@ -6,6 +6,8 @@
 //! 5 M-point metric held twenty copies of its ring (1.5 GB at the peak). Now the hub hands one
 //! [`Start`] to every client that asks while it is fresh, the first client to need the messages
 //! encodes them (the others wait for that), and the snapshot is given back as soon as they are.
+//! An embed's connection asking before any other is sent its one widget from the snapshot,
+//! without the rest of the dashboard being encoded for it.
 
 use std::sync::{Mutex, PoisonError};
 
@@ -44,6 +46,17 @@ impl Start {
     /// connection, with the `history` of that one widget alone (the rest of what it is sent is
     /// scoped to that widget on its way out).
     pub async fn messages(&self, only: Option<&str>) -> Vec<Utf8Bytes> {
+        if let (Some(only), None) = (only, self.encoded.get()) {
+            // An embed asking first: its one widget, without encoding every other one.
+            if let Some(snapshot) = self
+                .snapshot
+                .lock()
+                .unwrap_or_else(PoisonError::into_inner)
+                .as_ref()
+            {
+                return encode_one(snapshot, only);
+            }
+        }
         let encoded = self
             .encoded
             .get_or_init(|| async {
@@ -76,6 +89,18 @@ impl Start {
             .unwrap_or_else(PoisonError::into_inner)
             .is_some()
     }
+}
+
+/// The messages of `snapshot` for an embed of `widget`.
+fn encode_one(snapshot: &Snapshot, widget: &str) -> Vec<Utf8Bytes> {
+    let mut messages = vec![Utf8Bytes::from(config_message(&snapshot.config))];
+    messages.extend(
+        history_messages_of(snapshot, Some(widget))
+            .into_iter()
+            .map(Utf8Bytes::from),
+    );
+    messages.push(Utf8Bytes::from(snapshot_stats_message(snapshot)));
+    messages
 }
 
 fn encode(snapshot: &Snapshot) -> Encoded {
@@ -118,8 +143,11 @@ mod tests {
                 value: i as f64 + 10.0,
             });
         }
+        // An embed asking first is sent its widget without the dashboard being encoded.
         let start = Start::new(engine.snapshot());
+        let embed_first = start.messages(Some("b")).await;
         assert!(start.holds_snapshot());
+        assert!(start.encoded.get().is_none(), "nothing else was encoded");
         let all = start.messages(None).await;
         assert!(
             !start.holds_snapshot(),
@@ -154,5 +182,7 @@ mod tests {
         let embed = start.messages(Some("b")).await;
         assert_eq!(embed.len(), 3);
         assert_eq!(embed[1].as_str(), all[2].as_str());
+        let texts = |m: &[Utf8Bytes]| m.iter().map(|m| m.as_str().to_owned()).collect::<Vec<_>>();
+        assert_eq!(texts(&embed_first), texts(&embed));
     }
 }

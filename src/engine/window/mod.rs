@@ -94,6 +94,18 @@ struct HotPane {
     close_at: f64,
 }
 
+impl HotPane {
+    /// Whether a point goes straight into this pane: in its span, not a gap, and closing no
+    /// window (the watermark it makes stays before `close_at`).
+    #[inline]
+    fn takes(&self, ts_ms: f64, value: f64, lateness_ms: f64) -> bool {
+        ts_ms >= self.lo
+            && ts_ms < self.hi
+            && !value.is_nan()
+            && ts_ms - lateness_ms < self.close_at
+    }
+}
+
 impl std::fmt::Debug for WindowAggregator {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("WindowAggregator")
@@ -198,12 +210,9 @@ impl WindowAggregator {
         capacity_points: usize,
         closed: &mut Vec<(f64, f64)>,
     ) -> bool {
+        let lateness = self.spec.lateness_ms as f64;
         if let Some(hot) = self.hot {
-            if ts_ms >= hot.lo
-                && ts_ms < hot.hi
-                && !value.is_nan()
-                && ts_ms - (self.spec.lateness_ms as f64) < hot.close_at
-            {
+            if hot.takes(ts_ms, value, lateness) {
                 self.newest_ms = self.newest_ms.max(ts_ms);
                 self.add(hot.index, value);
                 return true;
@@ -213,7 +222,7 @@ impl WindowAggregator {
         self.settle();
         if ts_ms > self.newest_ms {
             self.newest_ms = ts_ms;
-            let watermark = ts_ms - self.spec.lateness_ms as f64;
+            let watermark = ts_ms - lateness;
             match self.next_window {
                 None => {
                     let first = self.oldest_open_window(watermark);
@@ -277,9 +286,7 @@ impl WindowAggregator {
             if let Some(hot) = self.hot {
                 let run = rest
                     .iter()
-                    .take_while(|&&(ts, v)| {
-                        ts >= hot.lo && ts < hot.hi && !v.is_nan() && ts - lateness < hot.close_at
-                    })
+                    .take_while(|&&(ts, v)| hot.takes(ts, v, lateness))
                     .count();
                 if run > 0 {
                     let (taken, after) = rest.split_at(run);

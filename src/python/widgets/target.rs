@@ -212,12 +212,10 @@ impl Target {
         for start in (0..len).step_by(POINTS_PER_BATCH) {
             let end = (start + POINTS_PER_BATCH).min(len);
             ts_ms.read(py, start, end, &mut chunk_ts)?;
-            let mut points = Vec::new();
-            values.read_points(py, (start, end), &chunk_ts, &mut points)?;
             let update = Update::Points {
                 widget: self.widget,
                 series,
-                points: Box::new(points),
+                points: Box::new(values.read_points(py, (start, end), &chunk_ts)?),
             };
             let sent = match waiting {
                 Waiting::No => runtime.pipeline.send(update, &self.dropped),

@@ -326,6 +326,7 @@ impl Writer {
         let taken = {
             let mut engine = self.pipeline.engine();
             let journal = engine.take_journal();
+            self.pipeline.journal_taken(&engine);
             let snapshots = take_snapshots(
                 &mut self.since_snapshot,
                 self.snapshot_every,
@@ -334,7 +335,6 @@ impl Writer {
             );
             (journal, snapshots)
         };
-        self.pipeline.journal_taken();
         self.counters
             .updates_lost
             .fetch_add(taken.0.lost, Ordering::Relaxed);
