@@ -32,9 +32,11 @@ RUST_LAYERS: dict[str, set[str]] = {
     "protocol": {"engine", "clock"},
     "ingest": {"engine", "protocol", "clock", "history", "certs"},
     "store": {"engine", "protocol", "ingest", "clock", "history"},
-    "web": {"engine", "protocol", "ingest", "clock", "history", "certs"},
+    "alerting": {"engine", "protocol", "ingest", "clock"},
+    "web": {"engine", "protocol", "ingest", "clock", "history", "certs", "alerting"},
     "gui": {"engine", "protocol", "ingest", "clock", "history", "store"},
-    "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui"},
+    "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui",
+               "alerting"},
 }
 
 # Browser modules by rank: a module imports modules of its own rank or lower only. 0: pure (no

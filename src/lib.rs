@@ -4,9 +4,12 @@
 //! WebSockets through one bounded queue; [`protocol`] is the JSON wire format of
 //! docs/PROTOCOL.md, both ways; [`web`] serves it to browsers and remote viewers; [`store`]
 //! persists every update (SQLite) and loads it back on start; [`history`] is how the server and
-//! the viewer read what a store holds beyond the rings; [`gui`] is the native viewer.
+//! the viewer read what a store holds beyond the rings; [`alerting`] sends the notifications of
+//! alert rules (log lines, webhooks); [`gui`] is the native viewer.
 //! docs/ARCHITECTURE.md has the module map and which module may use which.
 
+#[cfg(feature = "web")]
+pub mod alerting;
 #[cfg(any(feature = "web", feature = "client"))]
 pub mod certs;
 pub mod clock;

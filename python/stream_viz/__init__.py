@@ -43,16 +43,20 @@ import webbrowser
 from datetime import timedelta
 from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
-from . import _core, _layout, _pathway
+from . import _alerts, _core, _layout, _pathway
 from ._layout import column, columns, expander, page, sidebar, tab, tabs
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
+from ._alerts import Alert, AlertEvent, alert, alerts
 from ._serving import UNSET, Server, auth_json, cors_json, open_window, tls_files
+from ._values import _duration_text
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
 __version__: str = _core.__version__
 PROTOCOL_VERSION: int = _core.PROTOCOL_VERSION
 
 __all__ = [
+    "Alert",
+    "AlertEvent",
     "BarChart",
     "Gauge",
     "Heatmap",
@@ -69,6 +73,8 @@ __all__ = [
     "Table",
     "Text",
     "ValidationError",
+    "alert",
+    "alerts",
     "area_chart",
     "bar_chart",
     "chart",
@@ -604,6 +610,7 @@ def configure(
     tls: tuple[str | os.PathLike[str], str | os.PathLike[str]] | None = None,
     auto_refresh: bool | None = None,
     default_time_range: str | float | timedelta | None = None,
+    alert_webhook: str | None = UNSET,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -644,6 +651,9 @@ def configure(
     default_time_range : str, seconds or timedelta, optional
         The time range every viewer opens with, e.g. ``"5m"``, ``"1h"``; ``"all"`` shows
         everything held. Default: ``"all"``.
+    alert_webhook : str, optional
+        Send every alert rule's notifications here (Alertmanager's webhook JSON); ``None``
+        removes it. See :func:`alert`.
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -663,6 +673,8 @@ def configure(
     if auto_refresh is not None and not isinstance(auto_refresh, bool):
         raise StreamVizTypeError(f"auto_refresh is True or False, not {type(auto_refresh).__name__}")
     time_range = _duration_text("default_time_range", default_time_range) if default_time_range is not None else None
+    if alert_webhook is not UNSET:
+        _core.set_alert_webhook(alert_webhook)
     auth_json(auth)  # checked now, used when the server starts
     cors_json(cors)
     tls_files(tls)
@@ -706,19 +718,6 @@ def _database_path(persistence: object) -> str:
     if "://" in persistence:
         raise ValidationError(f"persistence {persistence!r}: only 'sqlite:///path' is supported")
     return persistence
-
-
-def _duration_text(name: str, value: object, *, zero: bool = False) -> str:
-    """A duration for the engine: text as given, or seconds / a timedelta as whole milliseconds."""
-    if isinstance(value, timedelta):
-        value = value.total_seconds()
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        if not (value >= 0 if zero else value > 0) or value != value or value == float("inf"):
-            raise ValidationError(f"{name} is a positive duration, not {value!r}")
-        return f"{round(value * 1000)}ms"
-    if isinstance(value, str):
-        return value
-    raise StreamVizTypeError(f"{name} is a duration such as '24h', seconds or a timedelta, not {type(value).__name__}")
 
 
 def start(
@@ -834,6 +833,7 @@ def reset() -> None:
     """Forget every widget and its data (for tests and notebooks). Old widget objects raise."""
     _core.reset()
     _layout.reset()
+    _alerts.reset()
 
 
 def stats() -> dict[str, Any]:

@@ -2,6 +2,7 @@
 //! `POST /api/v1/push` or `push` messages on `/ws` (see docs/PROTOCOL.md).
 
 use clap::{Args, Parser, Subcommand};
+use streamviz::alerting::{Notifier, NotifierOptions};
 use streamviz::history::SharedHistory;
 use streamviz::ingest::Pipeline;
 use streamviz::web::auth::hash_password;
@@ -21,7 +22,7 @@ struct Cli {
 #[derive(Subcommand)]
 enum Command {
     /// Serve an empty dashboard that is filled by pushes, or (with --open) a recording.
-    Serve(ServeArgs),
+    Serve(Box<ServeArgs>),
     /// Print the argon2 hash of a password read from standard input, for `password_hash` in an
     /// --auth file.
     HashPassword,
@@ -66,6 +67,31 @@ struct ServeArgs {
     /// The private key of --tls-cert (PEM).
     #[arg(long, value_name = "PEM", requires = "tls_cert")]
     tls_key: Option<std::path::PathBuf>,
+    /// Declare at start what this JSON file holds: a list of alert rules, or a push
+    /// (`{"widgets": [...], "alerts": [...]}`) declaring the widgets they watch too
+    /// (docs/PROTOCOL.md).
+    #[arg(long, value_name = "FILE")]
+    alerts: Option<std::path::PathBuf>,
+    /// Send every alert's notifications (fired, resolved) to this URL, as Alertmanager's
+    /// webhook does.
+    #[arg(long, value_name = "URL")]
+    alert_webhook: Option<String>,
+}
+
+/// Apply `--alerts FILE`: a list of rules, or a push declaring widgets and rules.
+fn declare_alerts(pipeline: &Pipeline, path: &std::path::Path) -> Result<(), String> {
+    let at = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("--alerts {at}: cannot read it: {err}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| format!("--alerts {at}: not JSON: {err}"))?;
+    let body = match value {
+        serde_json::Value::Array(rules) => serde_json::json!({ "alerts": rules }),
+        push => push,
+    };
+    streamviz::ingest::push::apply_push(pipeline, &body.to_string())
+        .map(|_| ())
+        .map_err(|err| format!("--alerts {at}: {err}"))
 }
 
 /// The authentication `--auth` asks for.
@@ -134,9 +160,11 @@ async fn main() -> std::process::ExitCode {
         cors,
         tls_cert,
         tls_key,
+        alerts,
+        alert_webhook,
     } = match Cli::parse().command {
         Command::HashPassword => return hash_from_stdin(),
-        Command::Serve(args) => args,
+        Command::Serve(args) => *args,
     };
     let (auth, cors) = match (auth_choice(auth.as_deref()), cors_choice(&cors)) {
         (Ok(auth), Ok(cors)) => (auth, cors),
@@ -190,6 +218,23 @@ async fn main() -> std::process::ExitCode {
         }
     };
     let scheme = if listener.is_tls() { "https" } else { "http" };
+    let notifier = Notifier::start(
+        &pipeline,
+        NotifierOptions {
+            external_url: listener
+                .local_addr()
+                .map(|a| format!("{scheme}://{a}"))
+                .unwrap_or_default(),
+            ..NotifierOptions::default()
+        },
+    );
+    let declared = notifier
+        .set_webhook(alert_webhook.as_deref())
+        .and_then(|()| alerts.map_or(Ok(()), |path| declare_alerts(&pipeline, &path)));
+    if let Err(err) = declared {
+        eprintln!("streamviz: {err}");
+        return std::process::ExitCode::from(2);
+    }
     if let Ok(address) = listener.local_addr() {
         // The token is shown once, to the terminal, in the URL to open (as Jupyter does); never
         // in the log.

@@ -2,6 +2,7 @@
 //! aggregations, keyed tables, the registry that applies updates, deltas for live subscribers and snapshots for new
 //! ones. Imports nothing from pyo3, axum or egui, so it is easy to test and to benchmark.
 
+pub mod alert;
 mod dashboard;
 pub mod decimate;
 mod error;
@@ -19,6 +20,7 @@ mod validate;
 mod views;
 pub mod window;
 
+pub use alert::{AlertRule, AlertState, AlertStatus, AlertsView, Rule, Severity, Transition};
 pub use dashboard::{ConfigPatch, DashboardConfig};
 pub use error::{EngineError, EngineResult};
 pub use layout::{ContainerKind, ContainerSpec, Containers, LayoutNode, LayoutTree};

@@ -7,6 +7,7 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
+use super::alert::{AlertRule, AlertsView, Transition};
 use super::layout::{ContainerSpec, LayoutTree};
 use super::ring::RingBuffer;
 use super::spec::{WidgetKind, WidgetOptions, WidgetSpec};
@@ -130,6 +131,9 @@ pub struct ConfigView {
     pub widgets: Vec<WidgetSpec>,
     /// Every layout container as declared: what persistence stores and a mirror re-declares.
     pub containers: Vec<ContainerSpec>,
+    /// Every alert rule, in declaration order.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub alerts: Vec<AlertRule>,
 }
 
 /// A copy of everything a new subscriber needs, taken at one instant.
@@ -144,6 +148,8 @@ pub struct Snapshot {
     pub partials: Vec<Option<(f64, f64)>>,
     /// What each widget lost of its input, in the same order.
     pub losses: Vec<Losses>,
+    /// Every alert rule's state and the recent transitions.
+    pub alerts: AlertsView,
 }
 
 /// What changed since the last [`Engine::take_deltas`].
@@ -155,6 +161,8 @@ pub struct Deltas {
     pub updates: Vec<Update>,
     /// True when the log could not be kept (overflow or reset): subscribers need a new snapshot.
     pub resync: bool,
+    /// Every alert rule's state and the transitions since the last take, when any changed.
+    pub alerts: Option<AlertsView>,
     /// Id and kind of every widget, indexed by [`WidgetRef::index`].
     pub directory: Arc<Vec<WidgetInfo>>,
 }
@@ -169,6 +177,8 @@ pub struct Journal {
     /// Updates that could not be kept because the sink fell more than [`MAX_JOURNAL_UPDATES`]
     /// behind, since the last call.
     pub lost: u64,
+    /// Alert transitions since the last call, and how many the journal had no room for.
+    pub alerts: (Vec<Transition>, u64),
     /// Id and kind of every widget, indexed by [`WidgetRef::index`].
     pub directory: Arc<Vec<WidgetInfo>>,
 }

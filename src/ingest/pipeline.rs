@@ -30,6 +30,9 @@ const GATHER: Duration = Duration::from_micros(100);
 /// How long the engine thread lets staged points gather once the queue is empty before it takes
 /// them (the most a lone `send` waits for the engine, besides the queue).
 const STAGED_WAIT: Duration = Duration::from_micros(200);
+/// How often the engine thread checks alert rules for missing data, while any rule has a
+/// no-data period (otherwise no timer runs).
+pub const NO_DATA_TICK: Duration = Duration::from_millis(250);
 /// Most points queued in batches ([`Update::Points`], from `send_many`) at once: with the slots,
 /// this bounds the queue's memory (1 Mi points, 16 MiB: ~10 ms of the engine's work on raw
 /// points). A batch beyond it waits (`send_waiting`) or is dropped whole (`send`); one larger than
@@ -404,6 +407,11 @@ impl Pipeline {
             .collect()
     }
 
+    /// Alert rules changed: the engine thread looks whether it must check for missing data.
+    pub fn alerts_changed(&self) {
+        let _ = self.sender.try_send(Command::Wake);
+    }
+
     /// Updates waiting in the queue now (without taking the engine lock).
     pub fn queued(&self) -> usize {
         self.sender.len()
@@ -434,11 +442,20 @@ fn batch_applied(shared: &Shared, engine: &Engine, points: usize) {
 
 fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
     let mut waiting_flushes = Vec::new();
+    // Whether alert rules wait for missing data, and when they were last checked.
+    let (mut no_data_rules, mut no_data_checked) = (false, Instant::now());
     loop {
         // With staged points waiting, an empty queue is waited on only briefly: then they are
-        // taken.
-        let first = if shared.any_staged.load(Ordering::Acquire) {
-            match receiver.recv_timeout(STAGED_WAIT) {
+        // taken. Rules with a no-data period wake the thread a few times a second.
+        let wait = if shared.any_staged.load(Ordering::Acquire) {
+            Some(STAGED_WAIT)
+        } else if no_data_rules {
+            Some(NO_DATA_TICK.saturating_sub(no_data_checked.elapsed()))
+        } else {
+            None
+        };
+        let first = if let Some(wait) = wait {
+            match receiver.recv_timeout(wait) {
                 Ok(command) => Some(command),
                 Err(RecvTimeoutError::Timeout) => None,
                 Err(RecvTimeoutError::Disconnected) => break,
@@ -490,6 +507,11 @@ fn engine_loop(shared: &Shared, receiver: &Receiver<Command>) {
             if idle || flushing {
                 apply_staged(shared, &mut engine);
             }
+            if no_data_rules && no_data_checked.elapsed() >= NO_DATA_TICK {
+                engine.check_alerts(crate::clock::now_ms());
+                no_data_checked = Instant::now();
+            }
+            no_data_rules = engine.alerts().has_no_data();
             shared
                 .journal_points
                 .store(engine.journal_weight(), Ordering::Release);

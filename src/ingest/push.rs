@@ -7,5 +7,12 @@ use crate::protocol::{Push, PushError, PushOutcome};
 
 /// Parse, validate and apply a push. Declarations are applied first, then the updates in order.
 pub fn apply_push(pipeline: &Pipeline, body: &str) -> Result<PushOutcome, PushError> {
-    Push::parse(body)?.apply(&mut pipeline.engine())
+    let push = Push::parse(body)?;
+    let declares_alerts = push.declares_alerts();
+    let outcome = push.apply(&mut pipeline.engine())?;
+    if declares_alerts {
+        // A no-data rule needs the engine thread's clock even while no point comes.
+        pipeline.alerts_changed();
+    }
+    Ok(outcome)
 }

@@ -449,6 +449,9 @@ pub fn delta_messages(seq: &mut u64, deltas: &Deltas) -> Vec<String> {
             &live.decimated,
         ));
     }
+    if let Some(alerts) = &deltas.alerts {
+        messages.push(super::alerts::alerts_message(alerts, false));
+    }
     messages
 }
 

@@ -8,6 +8,7 @@
 /// given, and the one the native viewer sends (docs/SECURITY.md).
 pub const TOKEN_ENV: &str = "STREAMVIZ_TOKEN";
 
+mod alerts;
 mod encode;
 mod export;
 mod live;
@@ -16,6 +17,7 @@ mod replay;
 mod replica;
 mod scope;
 
+pub use alerts::{alerts_body, alerts_message, parse_rules};
 pub use encode::{
     change_json, config_message, delta_messages, error_message, hello_message, history_data,
     history_message, history_messages, history_messages_of, range_json, snapshot_stats_message,

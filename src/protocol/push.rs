@@ -8,6 +8,7 @@ use std::collections::HashMap;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use super::alerts::parse_rules;
 use crate::clock::now_ms;
 use crate::engine::{
     key_text, limits, prepare_row, validate_bars, validate_matrix, validate_number, validate_text,
@@ -52,6 +53,8 @@ struct PushBody {
     widgets: Vec<Value>,
     #[serde(default)]
     updates: Vec<Value>,
+    #[serde(default)]
+    alerts: Vec<Value>,
 }
 
 #[derive(Deserialize)]
@@ -153,6 +156,11 @@ impl Push {
         parse_push(body).map(Self)
     }
 
+    /// Whether the push declares alert rules.
+    pub fn declares_alerts(&self) -> bool {
+        !self.0.alerts.is_empty()
+    }
+
     /// Validate the whole push against `engine`, then apply it: declarations first, then the
     /// updates in order. A refused push changes nothing.
     pub fn apply(self, engine: &mut Engine) -> Result<PushOutcome, PushError> {
@@ -192,6 +200,15 @@ fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, Push
     let specs = parse_specs(engine, body.widgets)?;
     check_placements(&mut layout, &specs)?;
     let planned = plan_updates(engine, &specs, body.updates)?;
+    let rules = parse_rules(body.alerts, |id| {
+        specs
+            .iter()
+            .rev()
+            .find(|(spec_id, _)| spec_id == id)
+            .map(|(_, spec)| spec.kind)
+            .or_else(|| engine.widget(id).map(|(spec, _)| spec.kind))
+    })
+    .map_err(|(i, err)| fail(format!("alerts[{i}]"), err))?;
     let declared = specs.len();
     for (i, container) in containers.into_iter().enumerate() {
         engine
@@ -200,6 +217,11 @@ fn apply_parsed(engine: &mut Engine, body: PushBody) -> Result<PushOutcome, Push
     }
     for spec in specs.into_iter().map(|(_, spec)| spec) {
         engine.declare(spec).map_err(|err| fail("widgets", err))?;
+    }
+    for (i, rule) in rules.into_iter().enumerate() {
+        engine
+            .declare_alert(rule)
+            .map_err(|err| fail(format!("alerts[{i}]"), err))?;
     }
     let applied = planned.iter().map(Planned::size).sum();
     for (i, change) in planned.into_iter().enumerate() {

@@ -1,10 +1,11 @@
 //! Decoding what a server sends onto a replica engine (a mirror's copy of a producer): `config`
-//! (settings, containers, widgets), `history` (one widget's data, replaced), `data` (live ops)
-//! and `stats` (the producer's counters of what was lost), all applied through the push path's
+//! (settings, containers, widgets, alert rules), `history` (one widget's data, replaced), `data`
+//! (live ops), `stats` (the producer's counters of what was lost) and `alerts` (states), all applied through the push path's
 //! validation. A message that does not apply is logged and skipped; the connection goes on.
 
 use serde_json::{json, Map, Value};
 
+use super::alerts::{apply_alerts, apply_config_alerts};
 use super::push::apply_push_to;
 use super::replay::history_ops;
 use crate::engine::{ConfigPatch, ContainerSpec, Engine, Losses, WidgetSpec};
@@ -23,6 +24,7 @@ pub fn apply_message(engine: &mut Engine, message: &Value) {
             }
         }
         Some("stats") => apply_stats(engine, message),
+        Some("alerts") => apply_alerts(engine, message),
         _ => {}
     }
 }
@@ -99,6 +101,7 @@ fn apply_config(engine: &mut Engine, config: &Value) {
             tracing::warn!("mirror: widget {id:?} was not declared: {err}");
         }
     }
+    apply_config_alerts(engine, config);
 }
 
 /// Take the producer's counters of what each widget lost (absent widgets lost nothing).

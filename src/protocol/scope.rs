@@ -13,6 +13,9 @@ pub fn scope_message(message: &str, widget: &str) -> Option<String> {
             if let Some(Value::Array(widgets)) = object.get_mut("widgets") {
                 widgets.retain(|spec| spec.get("id").and_then(Value::as_str) == Some(widget));
             }
+            if let Some(Value::Array(rules)) = object.get_mut("alerts") {
+                rules.retain(|rule| rule.get("widget").and_then(Value::as_str) == Some(widget));
+            }
             object.insert("containers".into(), json!([]));
             object.insert(
                 "layout".into(),
@@ -36,6 +39,26 @@ pub fn scope_message(message: &str, widget: &str) -> Option<String> {
             if updates.is_empty() {
                 return None;
             }
+        }
+        "alerts" => {
+            let mut firing = 0;
+            for list in ["states", "transitions"] {
+                if let Some(Value::Array(items)) = object.get_mut(list) {
+                    items.retain(|item| item.get("widget").and_then(Value::as_str) == Some(widget));
+                }
+            }
+            if let Some(Value::Array(states)) = object.get("states") {
+                firing = states
+                    .iter()
+                    .filter(|s| {
+                        matches!(
+                            s.get("state").and_then(Value::as_str),
+                            Some("firing" | "recovering" | "no_data")
+                        )
+                    })
+                    .count();
+            }
+            object.insert("firing".into(), json!(firing));
         }
         "stats" => {
             if let Some(Value::Object(widgets)) = object.get_mut("widgets") {

@@ -1,9 +1,10 @@
 //! The extension module `stream_viz._core`: one process-wide runtime (`runtime`), the widget
 //! classes whose `send` is the hot path (`widgets/`), and the functions the Python layer
 //! (python/stream_viz) builds its API on: the dashboard (`dashboard`), the web server
-//! (`server`), persistence (`store`). Python values are read in `convert`; every error is an
+//! (`server`), persistence (`store`), alert rules (`alerts`). Python values are read in `convert`; every error is an
 //! `errors::Error`, raised as its class of `stream_viz.errors`.
 
+mod alerts;
 mod convert;
 mod dashboard;
 mod errors;
@@ -23,7 +24,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
-                .unwrap_or_else(|_| "streamviz=warn".into()),
+                .unwrap_or_else(|_| "streamviz=warn,streamviz::alerting=info".into()),
         )
         .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
         .with_writer(std::io::stderr)
@@ -49,8 +50,13 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(store::persist, m)?,
         wrap_pyfunction!(dashboard::declare_container, m)?,
         wrap_pyfunction!(store::stop_persistence, m)?,
+        wrap_pyfunction!(alerts::declare_alert, m)?,
+        wrap_pyfunction!(alerts::remove_alert, m)?,
+        wrap_pyfunction!(alerts::alerts_json, m)?,
+        wrap_pyfunction!(alerts::set_alert_webhook, m)?,
     ] {
         m.add_function(function)?;
     }
+    m.add_class::<alerts::AlertFeed>()?;
     widgets::add_classes(m)
 }

@@ -4,6 +4,7 @@
 use std::sync::atomic::AtomicU32;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 
+use crate::alerting::{Notifier, NotifierOptions};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 use crate::store::Persistence;
@@ -22,6 +23,8 @@ pub struct Runtime {
     /// The attached database's history, read by the server's range queries (the server may
     /// start before the database is attached, and outlive it).
     pub history: SharedHistory,
+    /// Alert notifications (log lines, webhooks), from the first rule or webhook on.
+    pub notifier: OnceLock<Notifier>,
 }
 
 /// The runtime, made on first use.
@@ -33,6 +36,23 @@ pub fn runtime() -> &'static Runtime {
         server: Mutex::new(None),
         store: Mutex::new(None),
         history: SharedHistory::default(),
+        notifier: OnceLock::new(),
+    })
+}
+
+/// The notifier, started on first use (its address given to receivers is the server's, once
+/// one runs).
+pub fn notifier() -> &'static Notifier {
+    let runtime = runtime();
+    runtime.notifier.get_or_init(|| {
+        let options = NotifierOptions {
+            external_url: lock(&runtime.server)
+                .as_ref()
+                .map(ServerHandle::url)
+                .unwrap_or_default(),
+            ..NotifierOptions::default()
+        };
+        Notifier::start(&runtime.pipeline, options)
     })
 }
 

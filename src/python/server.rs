@@ -7,7 +7,7 @@ use std::sync::MutexGuard;
 use pyo3::prelude::*;
 
 use super::errors::{Error, Result};
-use super::runtime::{lock, runtime};
+use super::runtime::{lock, notifier, runtime};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 use crate::store::open_recording;
@@ -92,7 +92,11 @@ pub fn start_server(
         tls: tls.map(|(cert, key)| TlsFiles { cert, key }),
         ..ServerOptions::default()
     };
-    serve_in(py, &mut slot, runtime.pipeline.clone(), options)
+    let url = serve_in(py, &mut slot, runtime.pipeline.clone(), options)?;
+    drop(slot);
+    // Rules a push declares notify too; receivers are told the dashboard's address.
+    notifier().set_external_url(&url);
+    Ok(url)
 }
 
 /// The running server, or a `ServerError`.

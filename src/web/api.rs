@@ -1,4 +1,4 @@
-//! The HTTP API under `/api/v1`: health, stats, widget configs, data export and push.
+//! The HTTP API under `/api/v1`: health, stats, widget configs, alerts, data export and push.
 
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
@@ -14,7 +14,8 @@ use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::WidgetData;
 use crate::ingest::push::apply_push;
 use crate::protocol::{
-    export_csv, export_json, history_message, range_json, replay_widget, PROTOCOL_VERSION,
+    alerts_body, export_csv, export_json, history_message, range_json, replay_widget,
+    PROTOCOL_VERSION,
 };
 
 /// The routes of this file.
@@ -23,6 +24,7 @@ pub fn router() -> Router<AppState> {
         .route("/api/v1/health", get(health))
         .route("/api/v1/stats", get(stats))
         .route("/api/v1/widgets", get(widgets))
+        .route("/api/v1/alerts", get(alerts))
         .route("/api/v1/widgets/{id}/data", get(widget_data))
         .route("/api/v1/widgets/{id}/range", get(widget_range))
         .route("/api/v1/recording", get(recording))
@@ -53,6 +55,14 @@ async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
 async fn widgets(State(state): State<AppState>) -> Json<serde_json::Value> {
     let config = state.pipeline.engine().config_view();
     Json(serde_json::to_value(config).unwrap_or_default())
+}
+
+/// Every alert rule, its state, the recent transitions and how many fire now.
+async fn alerts(State(state): State<AppState>) -> Json<serde_json::Value> {
+    let engine = state.pipeline.engine();
+    let (rules, view) = (engine.alerts().rules(), engine.alerts().view());
+    drop(engine);
+    Json(alerts_body(&rules, &view))
 }
 
 #[derive(Deserialize)]

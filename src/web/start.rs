@@ -1,5 +1,5 @@
-//! What a client is sent before the live frames: `config`, one `history` per widget and
-//! `stats`, from one snapshot, encoded once for every client that starts from it.
+//! What a client is sent before the live frames: `config`, one `history` per widget, `stats`
+//! and, when there are alert rules, `alerts`, from one snapshot, encoded once for every client that starts from it.
 //!
 //! A resync (the engine's log of changes overflowed in a burst) sends every client back to a
 //! snapshot at the same moment. Each used to take and encode its own: twenty clients of a
@@ -15,7 +15,9 @@ use axum::extract::ws::Utf8Bytes;
 use tokio::sync::OnceCell;
 
 use crate::engine::Snapshot;
-use crate::protocol::{config_message, history_messages_of, snapshot_stats_message};
+use crate::protocol::{
+    alerts_message, config_message, history_messages_of, snapshot_stats_message,
+};
 
 /// A snapshot, then its messages.
 pub struct Start {
@@ -31,6 +33,8 @@ struct Encoded {
     /// Each widget's id and `history`, in the config's order.
     histories: Vec<(String, Utf8Bytes)>,
     stats: Utf8Bytes,
+    /// The alert rules' states and recent transitions, when there are rules.
+    alerts: Option<Utf8Bytes>,
 }
 
 impl Start {
@@ -78,6 +82,7 @@ impl Start {
                 .map(|(_, history)| history.clone()),
         );
         messages.push(encoded.stats.clone());
+        messages.extend(encoded.alerts.clone());
         messages
     }
 
@@ -100,7 +105,15 @@ fn encode_one(snapshot: &Snapshot, widget: &str) -> Vec<Utf8Bytes> {
             .map(Utf8Bytes::from),
     );
     messages.push(Utf8Bytes::from(snapshot_stats_message(snapshot)));
+    messages.extend(alerts_of(snapshot));
     messages
+}
+
+/// The `alerts` message of a snapshot with alert rules.
+fn alerts_of(snapshot: &Snapshot) -> Option<Utf8Bytes> {
+    let view = &snapshot.alerts;
+    (!view.states.is_empty() || !view.transitions.is_empty())
+        .then(|| Utf8Bytes::from(alerts_message(view, true)))
 }
 
 fn encode(snapshot: &Snapshot) -> Encoded {
@@ -118,6 +131,7 @@ fn encode(snapshot: &Snapshot) -> Encoded {
             )
             .collect(),
         stats: Utf8Bytes::from(snapshot_stats_message(snapshot)),
+        alerts: alerts_of(snapshot),
     }
 }
 

@@ -60,9 +60,18 @@ impl Engine {
                         for &(end_ms, result) in closed.iter() {
                             ring.push(end_ms, result);
                         }
+                        if self.alerts.watches(target.index) {
+                            self.alerts.observe(target.index, u32::MAX, closed);
+                        }
                         windows_closed = true;
                     }
-                    _ => ring.push(*ts_ms, *value),
+                    _ => {
+                        ring.push(*ts_ms, *value);
+                        if self.alerts.watches(target.index) {
+                            self.alerts
+                                .observe(target.index, u32::MAX, &[(*ts_ms, *value)]);
+                        }
+                    }
                 }
                 true
             }
@@ -90,6 +99,10 @@ impl Engine {
             ) => match rings.get_mut(*series as usize) {
                 Some(ring) => {
                     ring.push(*ts_ms, *value);
+                    if self.alerts.watches(target.index) {
+                        self.alerts
+                            .observe(target.index, *series, &[(*ts_ms, *value)]);
+                    }
                     true
                 }
                 None => false,
@@ -198,6 +211,9 @@ impl Engine {
                 .aggregator
                 .push_many(&points, capacity, &mut closed);
             ring.push_many(&closed);
+            if self.alerts.watches(target.index) {
+                self.alerts.observe(target.index, series, &closed);
+            }
             windowing.partial_changed = true;
             self.partials_changed = true;
             widget.updates_applied += count as u64;
@@ -222,6 +238,9 @@ impl Engine {
             return;
         };
         ring.push_many(&points);
+        if self.alerts.watches(target.index) {
+            self.alerts.observe(target.index, series, &points);
+        }
         widget.updates_applied += count as u64;
         self.points_accepted += count as u64;
         if count > 0 {

@@ -7,6 +7,7 @@ use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
+use super::alert::Alerts;
 use super::dashboard::{ConfigPatch, DashboardConfig};
 use super::error::{EngineError, EngineResult};
 use super::layout::{build_layout, ContainerSpec, Containers};
@@ -22,6 +23,7 @@ use super::views::{
 };
 use super::window::{WindowAggregator, WindowSpec};
 
+mod alerts;
 mod apply;
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead (a
@@ -124,6 +126,8 @@ pub struct Engine {
     partials_changed: bool,
     /// Scratch space for the windows a point closes.
     closed_windows: Vec<(f64, f64)>,
+    /// Alert rules and their states, moved by the points applied.
+    alerts: Alerts,
 }
 
 impl Default for Engine {
@@ -158,6 +162,7 @@ impl Engine {
             replica: false,
             partials_changed: false,
             closed_windows: Vec::new(),
+            alerts: Alerts::default(),
         }
     }
 
@@ -166,6 +171,7 @@ impl Engine {
     /// their partial window from [`Update::Partial`], instead of aggregating.
     pub fn set_replica(&mut self, replica: bool) {
         self.replica = replica;
+        self.alerts.set_replica(replica);
     }
 
     /// Whether this engine is a replica (see [`Engine::set_replica`]).
@@ -205,6 +211,7 @@ impl Engine {
         self.journal = Vec::new();
         self.journal_weight = 0;
         self.journal_config_changed = journaling;
+        self.alerts.set_journaling(journaling);
     }
 
     /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
@@ -454,7 +461,10 @@ impl Engine {
         let (accepted, discarded) = (self.points_accepted, self.points_discarded);
         let config_revision = self.config_revision + 1;
         let replica = self.replica;
+        let mut alerts = std::mem::take(&mut self.alerts);
+        alerts.clear();
         *self = Self::new();
+        self.alerts = alerts;
         self.replica = replica;
         self.config_revision = config_revision;
         self.generation = generation;
@@ -481,6 +491,7 @@ impl Engine {
             })
             .collect();
         self.directory = Arc::new(directory);
+        self.alerts.bind(&self.directory);
     }
 
     fn note_config_change(&mut self) {
@@ -628,6 +639,7 @@ impl Engine {
                 std::mem::take(&mut self.journal)
             },
             lost: std::mem::take(&mut self.journal_lost),
+            alerts: self.alerts.take_journal(),
             directory: Arc::clone(&self.directory),
         }
     }
@@ -662,6 +674,7 @@ impl Engine {
             config: (config_changed && !resync).then(|| self.config_view()),
             updates: if resync { Vec::new() } else { updates },
             resync,
+            alerts: self.alerts.take_changes(),
             directory: Arc::clone(&self.directory),
         }
     }
@@ -680,6 +693,7 @@ impl Engine {
             layout: build_layout(&self.containers, &specs),
             widgets: specs,
             containers: self.containers.list().to_vec(),
+            alerts: self.alerts.rules(),
         }
     }
 
@@ -695,6 +709,7 @@ impl Engine {
                 .map(|w| w.window.as_ref().and_then(|win| win.partial(self.replica)))
                 .collect(),
             losses: self.widgets.iter().map(|w| self.widget_losses(w)).collect(),
+            alerts: self.alerts.view(),
         }
     }
 
