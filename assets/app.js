@@ -3,6 +3,7 @@
 // animation frame (render.js), with one module per widget kind (widgets/). docs/ARCHITECTURE.md
 // maps the modules.
 
+import { initAlerts, showAlerts, showCardAlert } from "./alertpanel.js";
 import { buildCard, disposeCard, restoreOnEscape, showLosses } from "./cards.js";
 import { connect, setConnection } from "./connection.js";
 import { initControls, openWith } from "./controls.js";
@@ -42,7 +43,10 @@ function onMessage(message) {
       applyBranding(state.config);
       if (!state.replay) openWith(state.config);
       for (const widget of change.removed) disposeCard(widget);
-      for (const widget of change.created) buildCard(widget);
+      for (const widget of change.created) {
+        buildCard(widget);
+        showCardAlert(widget);
+      }
       layout();
       break;
     case "history":
@@ -56,6 +60,9 @@ function onMessage(message) {
     case "stats":
       for (const widget of state.widgets.values()) showLosses(widget);
       break;
+    case "alerts":
+      showAlerts();
+      break;
     case "error":
       console.error("server:", change.reason);
       break;
@@ -65,6 +72,7 @@ function onMessage(message) {
 startRendering();
 restoreOnEscape();
 initControls();
+initAlerts();
 window.addEventListener("popstate", layout);
 if (embedId) document.body.classList.add("sv-embed");
 initReplay();

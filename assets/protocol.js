@@ -2,6 +2,7 @@
 // to the model, returning what changed so that the view redraws just that. No DOM and no socket,
 // so Node's test runner checks it (tests/js).
 
+import { applyAlerts, emptyAlerts } from "./alerts.js";
 import { applyOp, reconcile, setHistory } from "./model.js";
 
 // The protocol version this page speaks (`hello` says the server's).
@@ -14,6 +15,7 @@ export const PROTOCOL_VERSION = 3;
 //   {type: "history", widget}
 //   {type: "data", widgets}              a Set of the widgets changed
 //   {type: "stats"}                      model.losses replaced
+//   {type: "alerts"}                     model.alerts updated (alerts.js)
 //   {type: "error", reason}
 // or null when nothing changed (an unknown widget or message type).
 export function applyMessage(model, message, embedId = null) {
@@ -43,6 +45,9 @@ export function applyMessage(model, message, embedId = null) {
     case "stats":
       model.losses = message.widgets || {}; // widget id -> {dropped, late}
       return { type: "stats" };
+    case "alerts":
+      model.alerts = applyAlerts(model.alerts || emptyAlerts(), message, embedId);
+      return { type: "alerts" };
     case "error":
       return { type: "error", reason: message.reason };
     default:

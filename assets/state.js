@@ -28,5 +28,6 @@ export const state = {
   replay: null, // serving a recording: {from, to, at}, `at` the scrubbed time (ms)
   asOfPending: 0, // replay reads under way (tests wait for 0)
   losses: {}, // widget id -> {dropped, late}, from the server's `stats` messages
+  alerts: { states: [], transitions: [], firing: 0 }, // the server's `alerts` messages (alerts.js)
   theme: null, // "dark" or "light", the theme drawn
 };

@@ -44,11 +44,11 @@ RUST_LAYERS: dict[str, set[str]] = {
 # parts; 4: the entry.
 JS_RANKS: dict[str, int] = {
     "format.js": 0, "model.js": 0, "protocol.js": 0, "timewindow.js": 0, "decimate.js": 0,
-    "plotdata.js": 0, "held.js": 0, "dial.js": 0,
+    "plotdata.js": 0, "held.js": 0, "dial.js": 0, "alerts.js": 0,
     "state.js": 1, "dom.js": 1, "scheduler.js": 1,
     "charts.js": 2, "timechart.js": 2, "zoom.js": 2, "ranges.js": 2, "widgets/": 2,
     "render.js": 3, "cards.js": 3, "layout.js": 3, "theme.js": 3, "controls.js": 3,
-    "connection.js": 3, "replay.js": 3,
+    "connection.js": 3, "replay.js": 3, "alertpanel.js": 3,
     "app.js": 4,
 }
 

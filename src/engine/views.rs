@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use serde::Serialize;
 
-use super::alert::{AlertRule, AlertsView, Transition};
+use super::alert::rule::AlertRule;
+use super::alert::view::{AlertsView, Transition};
 use super::layout::{ContainerSpec, LayoutTree};
 use super::ring::RingBuffer;
 use super::spec::{WidgetKind, WidgetOptions, WidgetSpec};

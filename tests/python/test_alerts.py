@@ -260,3 +260,52 @@ def test_pushed_rules_reach_the_api_and_websocket_clients(server):
     status, api = http_json(server.url + "api/v1/alerts")
     assert status == 200 and api["firing"] == 1
     assert api["states"][0]["state"] == "firing" and api["rules"][0]["name"] == "gpu hot"
+
+
+def test_the_browser_shows_firing_widgets_the_count_and_the_panel(server, page, browser):
+    from conftest import ARTIFACTS, card
+
+    cpu = sv.metric("cpu", title="CPU", unit="%")
+    mem = sv.gauge("mem", title="Memory")
+    sv.metric("disk")
+    sv.alert(cpu, above=90, severity="critical", message="CPU {value:.0f}% on {widget}", name="cpu hot")
+    sv.alert(mem, above=80, severity="warning", name="mem high")
+    for i, v in enumerate([50, 60, 95]):
+        cpu.send(v, timestamp=T0 + i)
+    mem.send(85, timestamp=T0)
+    page.goto(server.url)
+    page.wait_for_function("document.querySelector('[data-widget=cpu]')?.dataset.alert === 'critical'")
+    badge = card(page, "cpu").locator(".sv-alert-badge")
+    assert badge.inner_text() == "● FIRING"
+    assert badge.get_attribute("title") == "CPU 95% on cpu"
+    assert card(page, "mem").get_attribute("data-alert") == "warning"
+    assert card(page, "disk").get_attribute("data-alert") is None
+    indicator = page.locator("#sv-alerts")
+    assert indicator.inner_text() == "● 2 firing" and indicator.get_attribute("data-severity") == "critical"
+    border = page.evaluate("getComputedStyle(document.querySelector('[data-widget=cpu]')).borderTopColor")
+    error = page.evaluate("getComputedStyle(document.documentElement).getPropertyValue('--sv-error').trim()")
+    assert border == page.evaluate(f"(() => {{ const d = document.createElement('div'); d.style.color = '{error}'; document.body.append(d); const c = getComputedStyle(d).color; d.remove(); return c; }})()")
+    indicator.click()
+    panel = page.locator("#sv-alerts-panel")
+    assert panel.is_visible()
+    rows = panel.locator("tbody tr")
+    assert rows.count() == 2
+    assert rows.nth(0).get_attribute("data-state") == "firing"
+    assert "cpu hot: normal → firing" in panel.locator(".sv-alerts-recent").inner_text()
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / "alerts-firing.png"), full_page=True)
+    # Resolved: the card goes back to normal and the count down, live.
+    cpu.send(10, timestamp=T0 + 10)
+    page.wait_for_function("document.querySelector('#sv-alerts').dataset.firing === '1'")
+    assert card(page, "cpu").get_attribute("data-alert") is None
+    assert rows.nth(0).get_attribute("data-state") == "normal"
+    assert "cpu hot: firing → normal" in panel.locator(".sv-alerts-recent").inner_text()
+    # An embed of the firing widget shows it too, and nothing of the others' rules.
+    embed = browser.new_page(viewport={"width": 600, "height": 360})
+    try:
+        embed.goto(server.embed_url("mem"))
+        embed.wait_for_function("document.querySelector('[data-widget=mem]')?.dataset.alert === 'warning'")
+        assert embed.evaluate("window.streamviz.alerts.states.map(s => s.rule)") == ["mem high"]
+        embed.screenshot(path=str(ARTIFACTS / "alerts-embed.png"))
+    finally:
+        embed.close()

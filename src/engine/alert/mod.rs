@@ -6,8 +6,8 @@
 //! through bounded channels that never wait.
 
 mod machine;
-mod rule;
-mod view;
+pub mod rule;
+pub mod view;
 
 use std::collections::VecDeque;
 use std::sync::Arc;
