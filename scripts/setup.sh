@@ -4,13 +4,13 @@
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Every build leaves stale artefacts in the shared target directory (a clone at another path
-# builds the crate anew); past 20 GiB, or with under 8 GiB free on its disk, drop the debug
+# builds the crate anew); past 40 GiB, or with under 8 GiB free on its disk, drop the debug
 # artefacts so repeated runs cannot fill the disk. CI builds from nothing, so nothing incremental.
 [ -n "${CI:-}" ] && export CARGO_INCREMENTAL=0
 if [ -d "$CARGO_TARGET_DIR/debug" ]; then
   target_kb="$(du -sk "$CARGO_TARGET_DIR" 2>/dev/null | cut -f1)"
   free_kb="$(df -Pk "$CARGO_TARGET_DIR" | awk 'NR==2 {print $4}')"
-  if [ "${target_kb:-0}" -gt $((20 * 1024 * 1024)) ] || [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
+  if [ "${target_kb:-0}" -gt $((40 * 1024 * 1024)) ] || [ "${free_kb:-0}" -lt $((8 * 1024 * 1024)) ]; then
     echo "== pruning $CARGO_TARGET_DIR/debug ($((target_kb / 1024 / 1024)) GiB in the target, $((free_kb / 1024 / 1024)) GiB free)"
     rm -rf "$CARGO_TARGET_DIR/debug"
   fi

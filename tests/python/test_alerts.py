@@ -309,3 +309,20 @@ def test_the_browser_shows_firing_widgets_the_count_and_the_panel(server, page, 
         embed.screenshot(path=str(ARTIFACTS / "alerts-embed.png"))
     finally:
         embed.close()
+
+
+def test_rules_are_stored_and_declared_again_when_the_database_opens(tmp_path):
+    db = tmp_path / "alerts.db"
+    sv.configure(persistence=f"sqlite:///{db}")
+    cpu = sv.metric("cpu")
+    sv.alert(cpu, above=90, for_="30s", recover_below=85, severity="critical", name="hot",
+             webhook="http://127.0.0.1:9/secret-path")
+    assert sv.flush()
+    rules = sv.alerts()["rules"]
+    sv.reset()  # persistence stops; the database keeps what it stored
+    assert sv.alerts()["rules"] == []
+    sv.configure(persistence=f"sqlite:///{db}")
+    assert sv.alerts()["rules"] == rules == [
+        {"name": "hot", "widget": "cpu", "above": 90.0, "for": "30s", "recover_below": 85.0, "severity": "critical"}
+    ]
+    assert b"secret-path" not in db.read_bytes(), "a webhook URL is never stored"

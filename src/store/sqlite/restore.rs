@@ -11,8 +11,8 @@ use super::chunks::newest;
 use super::db::{Db, SeriesKey};
 use super::error::StoreError;
 use crate::engine::{
-    ConfigPatch, ContainerSpec, Engine, SeriesOptions, Update, WidgetData, WidgetOptions,
-    WidgetSpec,
+    AlertRule, ConfigPatch, ContainerSpec, Engine, Rule, SeriesOptions, Update, WidgetData,
+    WidgetOptions, WidgetSpec,
 };
 use crate::protocol::apply_push_to;
 
@@ -78,6 +78,16 @@ impl Db {
             match spec.and_then(|spec| engine.declare(spec).map_err(|err| err.to_string())) {
                 Ok(_) => restored_widgets += 1,
                 Err(err) => tracing::warn!("persistence: stored widget {id:?} skipped: {err}"),
+            }
+        }
+        if let Some(alerts) = self.meta("alerts")? {
+            let rules: Vec<AlertRule> = serde_json::from_str(&alerts)
+                .map_err(|err| self.damaged(format!("stored alert rules: {err}")))?;
+            for rule in rules {
+                let name = rule.name.clone();
+                if let Err(err) = Rule::new(rule).and_then(|rule| engine.declare_alert(rule)) {
+                    tracing::warn!("persistence: stored alert rule {name:?} skipped: {err}");
+                }
             }
         }
         let mut restored_points = 0;

@@ -612,6 +612,9 @@ fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<(
     )?;
     set_meta.execute(params!["dashboard", dashboard.to_string()])?;
     set_meta.execute(params!["containers", containers])?;
+    // Alert rules (their webhooks are never serialised: a URL may hold a secret).
+    let alerts = serde_json::to_string(&config.alerts).unwrap_or_else(|_| "[]".into());
+    set_meta.execute(params!["alerts", alerts])?;
     let mut upsert = tx.prepare_cached(
         "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
