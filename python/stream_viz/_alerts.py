@@ -267,9 +267,7 @@ def _run_callbacks(feed: _core.AlertFeed) -> None:
         if taken is None:
             continue
         for item in json.loads(taken):
-            previous, state = item["from"], item["to"]
-            if (previous in _ACTIVE) == (state in _ACTIVE):
-                continue
+            previous, state = item["from"], item["to"]  # the feed gives fired and resolved only
             with _lock:
                 on_fire, on_resolve = _callbacks.get(item["rule"], (None, None))
             callback = on_fire if state in _ACTIVE else on_resolve

@@ -199,6 +199,9 @@ pub struct EngineStats {
     pub widgets: usize,
     /// Per widget: id, points applied, points dropped, points held.
     pub per_widget: Vec<WidgetStats>,
+    /// Alert transitions a listener (the notifier, Python callbacks) had no room for, so was
+    /// never told of.
+    pub alert_transitions_dropped: u64,
 }
 
 /// Counters of one widget.

@@ -3,6 +3,9 @@
 
 use serde_json::{json, Value};
 
+use super::alerts::alerts_message;
+use crate::engine::AlertsView;
+
 /// `message` as a viewer of `widget` alone may see it, or `None` when nothing of it is theirs.
 pub fn scope_message(message: &str, widget: &str) -> Option<String> {
     let mut value: Value = serde_json::from_str(message).ok()?;
@@ -41,24 +44,15 @@ pub fn scope_message(message: &str, widget: &str) -> Option<String> {
             }
         }
         "alerts" => {
-            let mut firing = 0;
-            for list in ["states", "transitions"] {
-                if let Some(Value::Array(items)) = object.get_mut(list) {
-                    items.retain(|item| item.get("widget").and_then(Value::as_str) == Some(widget));
-                }
-            }
-            if let Some(Value::Array(states)) = object.get("states") {
-                firing = states
-                    .iter()
-                    .filter(|s| {
-                        matches!(
-                            s.get("state").and_then(Value::as_str),
-                            Some("firing" | "recovering" | "no_data")
-                        )
-                    })
-                    .count();
-            }
-            object.insert("firing".into(), json!(firing));
+            // Re-encoded by the one encoder, so `firing` is counted as everywhere else.
+            let recent = object
+                .get("recent")
+                .and_then(Value::as_bool)
+                .unwrap_or(false);
+            let mut view: AlertsView = serde_json::from_str(message).ok()?;
+            view.states.retain(|s| &*s.widget == widget);
+            view.transitions.retain(|t| &*t.widget == widget);
+            return Some(alerts_message(&view, recent));
         }
         "stats" => {
             if let Some(Value::Object(widgets)) = object.get_mut("widgets") {
@@ -103,6 +97,20 @@ mod tests {
             json!({"type": "stats", "widgets": {"secret": {"dropped": 1}, "cpu": {"dropped": 2}}});
         let scoped = scope_message(&stats.to_string(), "cpu").unwrap();
         assert!(!scoped.contains("secret"));
+        let alerts = json!({"type": "alerts", "recent": true, "firing": 2, "states": [
+            {"rule": "a", "widget": "secret", "severity": "critical", "state": "firing", "message": "s"},
+            {"rule": "b", "widget": "cpu", "severity": "info", "state": "no_data", "message": "m"}],
+            "transitions": [{"rule": "a", "widget": "secret", "severity": "critical", "from": "normal",
+                             "to": "firing", "value": 1.0, "ts_ms": 1.0, "message": "s"}]});
+        let scoped: Value =
+            serde_json::from_str(&scope_message(&alerts.to_string(), "cpu").unwrap()).unwrap();
+        assert_eq!(scoped["states"].as_array().unwrap().len(), 1);
+        assert_eq!(scoped["states"][0]["rule"], "b");
+        assert_eq!(scoped["transitions"], json!([]));
+        assert_eq!(
+            (scoped["firing"].clone(), scoped["recent"].clone()),
+            (json!(1), json!(true))
+        );
         assert_eq!(scope_message("{\"type\": \"new\"}", "cpu"), None);
         assert_eq!(scope_message("not json", "cpu"), None);
     }

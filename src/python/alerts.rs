@@ -69,8 +69,9 @@ impl AlertFeed {
         Self { transitions }
     }
 
-    /// The transitions that came, as a JSON list, waiting up to `timeout_s` for the first (the
-    /// GIL released meanwhile); `None` when none came.
+    /// The transitions that came and notify (a rule fired or resolved: what callbacks are
+    /// for), as a JSON list, waiting up to `timeout_s` for the first (the GIL released
+    /// meanwhile); `None` when none came.
     #[pyo3(signature = (timeout_s = 0.5))]
     fn take(&self, py: Python<'_>, timeout_s: f64) -> Result<Option<String>> {
         if !(0.0..=3600.0).contains(&timeout_s) {
@@ -88,6 +89,9 @@ impl AlertFeed {
                     Err(RecvTimeoutError::Timeout | RecvTimeoutError::Disconnected) => None,
                 },
             );
-        Ok(taken.map(|all| serde_json::to_string(&all).unwrap_or_default()))
+        Ok(taken.map(|mut all| {
+            all.retain(Transition::notifies);
+            serde_json::to_string(&all).unwrap_or_default()
+        }))
     }
 }

@@ -51,7 +51,7 @@ pub struct Machine {
     /// The state.
     pub state: AlertState,
     /// Event time the state was entered (Pending: when the condition began to hold;
-    /// Recovering: when values recovered).
+    /// Recovering: when values recovered; Firing: when it fired or a recovery failed).
     pub since_ms: f64,
     /// When the rule last became active (firing or no data), for `startsAt`: kept after it
     /// resolves, for the resolution's notification; NaN before it ever was.
@@ -153,14 +153,9 @@ impl Machine {
         if state == from {
             return None;
         }
-        let keeps_phase = matches!(
-            (from, state),
-            // Back to firing from a recovery that did not last: still the same firing.
-            (AlertState::Recovering, AlertState::Firing)
-        );
-        if !keeps_phase {
-            self.since_ms = ts_ms;
-        }
+        // A firing that a short recovery interrupted is still the same firing: its start is
+        // `active_since_ms`, which only moves when the rule becomes active.
+        self.since_ms = ts_ms;
         if state.is_active() && !from.is_active() {
             self.active_since_ms = ts_ms;
         }

@@ -9,7 +9,7 @@ mod machine;
 pub mod rule;
 pub mod view;
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 
 use super::error::{EngineError, EngineResult};
@@ -129,19 +129,23 @@ impl Alerts {
     pub fn bind(&mut self, directory: &[WidgetInfo]) {
         self.by_widget.clear();
         self.no_data = self.entries.iter().any(|e| e.rule.no_data_ms.is_some());
+        // One pass over the widgets, not one per rule: a thousand rules on a thousand widgets
+        // are bound at every declaration.
+        let index_of: HashMap<&str, usize> = directory
+            .iter()
+            .enumerate()
+            .map(|(index, w)| (&*w.id, index))
+            .collect();
         for (at, entry) in self.entries.iter_mut().enumerate() {
-            entry.target = directory
-                .iter()
-                .position(|w| *w.id == *entry.widget)
-                .and_then(|index| {
-                    let series = match &entry.series {
-                        None => u32::MAX,
-                        Some(name) => {
-                            directory[index].series.iter().position(|s| **s == **name)? as u32
-                        }
-                    };
-                    Some((index as u32, series))
-                });
+            entry.target = index_of.get(&*entry.widget).copied().and_then(|index| {
+                let series = match &entry.series {
+                    None => u32::MAX,
+                    Some(name) => {
+                        directory[index].series.iter().position(|s| **s == **name)? as u32
+                    }
+                };
+                Some((index as u32, series))
+            });
             if let Some((index, _)) = entry.target {
                 let index = index as usize;
                 if self.by_widget.len() <= index {
@@ -237,6 +241,12 @@ impl Alerts {
                 self.journal_lost += 1;
             }
         }
+        self.remember(transition);
+    }
+
+    /// Keep a transition among the recent ones and those subscribers have not heard of, each
+    /// bounded (the oldest go).
+    fn remember(&mut self, transition: Transition) {
         if self.fresh.len() >= MAX_FRESH {
             self.fresh.pop_front();
         }
@@ -327,8 +337,14 @@ impl Alerts {
     /// Take a producer's states and transitions (a replica's `alerts` message), or a stored
     /// dashboard's (states resume where they were).
     pub fn set_view(&mut self, view: &AlertsView, replace_recent: bool) {
+        let at: HashMap<Arc<str>, usize> = self
+            .entries
+            .iter()
+            .enumerate()
+            .map(|(at, e)| (Arc::clone(&e.name), at))
+            .collect();
         for status in &view.states {
-            if let Some(entry) = self.entries.iter_mut().find(|e| e.name == status.rule) {
+            if let Some(entry) = at.get(&status.rule).map(|&i| &mut self.entries[i]) {
                 entry.machine.state = status.state;
                 entry.machine.since_ms = status.since_ms;
                 entry.machine.active_since_ms = status.active_since_ms;
@@ -340,12 +356,8 @@ impl Alerts {
             self.recent.clear();
         }
         for transition in &view.transitions {
-            if self.recent.len() >= MAX_RECENT {
-                self.recent.pop_front();
-            }
-            self.recent.push_back(transition.clone());
+            self.remember(transition.clone());
         }
-        self.fresh.extend(view.transitions.iter().cloned());
         self.changed = true;
     }
 

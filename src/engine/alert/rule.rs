@@ -9,6 +9,7 @@ use serde_json::Value;
 use crate::engine::error::{invalid_option, EngineError, EngineResult};
 use crate::engine::limits::MAX_LABEL_BYTES;
 use crate::engine::spec::WidgetKind;
+use crate::engine::validate::check_str;
 use crate::engine::window::parse_duration_ms;
 
 /// Longest message template, in bytes.
@@ -275,20 +276,13 @@ impl Rule {
         if spec.name.is_empty() {
             spec.name = default_name(&spec, condition);
         }
-        if spec.name.len() > MAX_LABEL_BYTES || spec.name.chars().any(char::is_control) {
-            return Err(invalid_option(
-                "alert.name",
-                format!("at most {MAX_LABEL_BYTES} bytes, no control characters"),
-            ));
+        check_str("alert.name", &spec.name, MAX_LABEL_BYTES)?;
+        if spec.name.chars().any(char::is_control) {
+            return Err(invalid_option("alert.name", "no control characters"));
         }
         let template = match &spec.message {
             Some(message) => {
-                if message.len() > MAX_MESSAGE_BYTES {
-                    return Err(invalid_option(
-                        "alert.message",
-                        format!("at most {MAX_MESSAGE_BYTES} bytes"),
-                    ));
-                }
+                check_str("alert.message", message, MAX_MESSAGE_BYTES)?;
                 parse_template(message)?
             }
             None => parse_template(default_message(condition))?,

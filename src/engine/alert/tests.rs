@@ -191,6 +191,9 @@ fn no_data_by_the_wall_clock_and_a_replica_takes_its_producers_states() {
     let mut engine = Engine::new();
     let cpu = declare(&mut engine, "cpu", "metric", json!({}));
     engine.set_journaling(true);
+    // A listener with room for one transition: the second is counted, not waited for.
+    let (listener, heard) = bounded(1);
+    engine.subscribe_alerts(listener);
     alert(
         &mut engine,
         json!({"name": "quiet", "widget": "cpu", "no_data": "2s"}),
@@ -221,6 +224,8 @@ fn no_data_by_the_wall_clock_and_a_replica_takes_its_producers_states() {
         2,
         "both transitions kept for the store"
     );
+    assert_eq!(heard.try_iter().count(), 1);
+    assert_eq!(engine.stats().alert_transitions_dropped, 1);
 
     let mut replica = Engine::new();
     replica.set_replica(true);

@@ -719,6 +719,7 @@ impl Engine {
             points_accepted: self.points_accepted,
             points_discarded: self.points_discarded,
             widgets: self.widgets.len(),
+            alert_transitions_dropped: self.alerts.listener_dropped(),
             per_widget: self
                 .widgets
                 .iter()

@@ -645,14 +645,18 @@ mod tests {
             .collect();
         let (closed, _) = run(spec("1s", None, None, "p95"), &points);
         assert_eq!(closed.len(), 999);
-        for &(end, p95) in &closed {
+        // The exact `q` quantile of the points in the `width` ms before `end`.
+        let exact = |end: f64, width: f64, q: f64| {
             let mut window: Vec<f64> = points
                 .iter()
-                .filter(|(ts, _)| *ts >= end - 1000.0 && *ts < end)
+                .filter(|(ts, _)| *ts >= end - width && *ts < end)
                 .map(|p| p.1)
                 .collect();
             window.sort_by(f64::total_cmp);
-            let exact = window[(0.95 * (window.len() - 1) as f64) as usize];
+            window[(q * (window.len() - 1) as f64) as usize]
+        };
+        for &(end, p95) in &closed {
+            let exact = exact(end, 1000.0, 0.95);
             assert!(
                 (p95 - exact).abs() <= 0.01 * exact,
                 "{end}: {p95} vs {exact}"
@@ -661,13 +665,7 @@ mod tests {
         // Sliding: merged pane sketches.
         let (closed, _) = run(spec("10s", Some("1s"), None, "p50"), &points);
         for &(end, p50) in &closed {
-            let mut window: Vec<f64> = points
-                .iter()
-                .filter(|(ts, _)| *ts >= end - 10_000.0 && *ts < end)
-                .map(|p| p.1)
-                .collect();
-            window.sort_by(f64::total_cmp);
-            let exact = window[(0.5 * (window.len() - 1) as f64) as usize];
+            let exact = exact(end, 10_000.0, 0.5);
             assert!(
                 (p50 - exact).abs() <= 0.01 * exact,
                 "{end}: {p50} vs {exact}"
