@@ -10,7 +10,7 @@ import { initControls, openWith } from "./controls.js";
 import { layout } from "./layout.js";
 import { applyMessage, PROTOCOL_VERSION } from "./protocol.js";
 import { startRendering } from "./render.js";
-import { initReplay, replayWidget, seek } from "./replay.js";
+import { initReplay, replayAlerts, replayWidget, seek } from "./replay.js";
 import { markDirty } from "./scheduler.js";
 import { embedId, state } from "./state.js";
 import { drawnOf, showTipAt } from "./timechart.js";
@@ -62,6 +62,7 @@ function onMessage(message) {
       break;
     case "alerts":
       showAlerts();
+      if (state.replay && state.replay.at < state.replay.to) replayAlerts(); // scrubbed back
       break;
     case "error":
       console.error("server:", change.reason);

@@ -1,14 +1,17 @@
 // Recordings (python -m stream_viz replay, streamviz serve --open): a time scrubber instead of
 // pause. Plots end at the scrubbed time and read what lies before their rings from /range;
 // stats and gauges show the points up to it (the last one exact); tables, bars, texts and
-// heatmaps are asked for as their stored changes left them then (/at). Nothing live arrives.
+// heatmaps are asked for as their stored changes left them then (/at); alerts as their stored
+// transitions left them (/alerts?at=). Nothing live arrives.
 
+import { applyAlerts } from "./alerts.js";
+import { showAlerts } from "./alertpanel.js";
 import { setConnection } from "./connection.js";
 import { setPaused } from "./controls.js";
 import { formatExactTime } from "./format.js";
 import { setHistory } from "./model.js";
 import { markDirty } from "./scheduler.js";
-import { state, withAccess } from "./state.js";
+import { embedId, state, withAccess } from "./state.js";
 
 const scrubBox = document.getElementById("sv-scrub");
 const scrubInput = document.getElementById("sv-scrub-input");
@@ -61,6 +64,22 @@ export function seek(at) {
   ++asOfSeq;
   state.asOfPending = 0;
   for (const widget of state.widgets.values()) replayWidget(widget);
+  replayAlerts();
+}
+
+// Show the alerts as they stood at the scrubbed time (also when a reconnection sent the last).
+export function replayAlerts() {
+  const seq = asOfSeq;
+  state.asOfPending++;
+  fetch(withAccess(`/api/v1/alerts?at=${state.replay.at}`))
+    .then((r) => (r.ok ? r.json() : r.json().then((b) => Promise.reject(new Error(b.error || `HTTP ${r.status}`)))))
+    .then((body) => {
+      if (seq !== asOfSeq) return; // scrubbed on since
+      applyAlerts(state.alerts, { ...body, recent: true }, embedId);
+      showAlerts();
+    })
+    .catch((err) => console.warn("replay of the alerts failed:", err.message))
+    .finally(() => { if (seq === asOfSeq) state.asOfPending--; });
 }
 
 // Show one widget as of the scrubbed time (also when a reconnection sent its last state).

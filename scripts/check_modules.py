@@ -27,8 +27,8 @@ LONG_FILES: dict[str, str] = {}
 RUST_LAYERS: dict[str, set[str]] = {
     "clock": set(),
     "certs": set(),
-    "history": set(),
     "engine": set(),
+    "history": {"engine"},
     "protocol": {"engine", "clock"},
     "ingest": {"engine", "protocol", "clock", "history", "certs"},
     "store": {"engine", "protocol", "ingest", "clock", "history"},

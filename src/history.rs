@@ -1,10 +1,12 @@
 //! The history interface: what a store holds beyond the engine's rings, read by the range
-//! endpoint, the `/at` endpoint and the native viewer. The SQLite store and recording implement
-//! it ([`crate::store`]), and so does a mirror for the producer it copies (reading the
-//! producer's range endpoint); the web server and the viewer are handed one and never reach a
-//! concrete store.
+//! endpoint, the `/at` endpoint, a recording's alerts as of a time and the native viewer. The
+//! SQLite store and recording implement it ([`crate::store`]), and so does a mirror for the
+//! producer it copies (reading the producer's range endpoint); the web server and the viewer are
+//! handed one and never reach a concrete store.
 
 use std::sync::{Arc, PoisonError, RwLock};
+
+use crate::engine::AlertsView;
 
 /// Why stored history could not be read. The message is for people (it names the store or the
 /// producer and what went wrong).
@@ -33,6 +35,15 @@ pub trait History: Send + Sync {
         Err(HistoryError(format!(
             "no stored changes of {widget:?} can be read here (only a recording has them)"
         )))
+    }
+
+    /// The alerts as they stood at `until` (epoch ms, event time): every rule's state then and
+    /// the recent transitions up to then. Only a store has these.
+    fn alerts(&self, until: f64) -> Result<AlertsView, HistoryError> {
+        let _ = until;
+        Err(HistoryError(
+            "no stored alerts can be read here (only a recording has them)".into(),
+        ))
     }
 }
 

@@ -57,12 +57,38 @@ async fn widgets(State(state): State<AppState>) -> Json<serde_json::Value> {
     Json(serde_json::to_value(config).unwrap_or_default())
 }
 
-/// Every alert rule, its state, the recent transitions and how many fire now.
-async fn alerts(State(state): State<AppState>) -> Json<serde_json::Value> {
-    let engine = state.pipeline.engine();
-    let (rules, view) = (engine.alerts().rules(), engine.alerts().view());
-    drop(engine);
-    Json(alerts_body(&rules, &view))
+#[derive(Deserialize)]
+struct AlertsQuery {
+    at: Option<String>,
+}
+
+/// `GET /api/v1/alerts`: every alert rule, its state, the recent transitions and how many fire
+/// now; with `?at=` (epoch ms), a recording's alerts as its stored transitions left them then.
+async fn alerts(
+    State(state): State<AppState>,
+    Query(query): Query<AlertsQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let (rules, view) = {
+        let engine = state.pipeline.engine();
+        (engine.alerts().rules(), engine.alerts().view())
+    };
+    if query.at.is_none() {
+        return Ok(Json(alerts_body(&rules, &view)));
+    }
+    let history = match (state.recording, state.history.get()) {
+        (Some(_), Some(history)) => history,
+        _ => {
+            return Err(ApiError::not_found(
+                "this server shows a live dashboard, not a recording: ask without ?at=",
+            ))
+        }
+    };
+    let at = number("at", &query.at)?;
+    let stored = tokio::task::spawn_blocking(move || history.alerts(at))
+        .await
+        .map_err(|err| ApiError::internal(format!("reading stored alerts: {err}")))?
+        .map_err(|err| ApiError::internal(format!("reading stored alerts: {err}")))?;
+    Ok(Json(alerts_body(&rules, &view.as_stored(stored))))
 }
 
 #[derive(Deserialize)]

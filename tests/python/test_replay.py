@@ -1,6 +1,7 @@
 """A recording served to browsers with `python -m stream_viz replay DB` (a real process, a real
 SQLite file, headless Chromium): the header has a time scrubber; plots end at the scrubbed time
-and reach back through every stored point; stats, tables and texts show what they were then."""
+and reach back through every stored point; stats, tables and texts show what they were then, and
+so do the alerts (a card fires from the time its rule fired)."""
 
 import os
 import re
@@ -23,6 +24,7 @@ cpu = sv.metric("cpu", title="CPU", max_points=100)
 temp = sv.stat("temp", title="Temperature")
 events = sv.table("events", title="Events", key="id")
 status = sv.text("status", title="Status")
+sv.alert(cpu, above=500, severity="critical", name="cpu high")  # fires 5.01 s in
 t0 = time.time()
 # 1,000 points over the 10 s before now; the ring keeps the last 100.
 cpu.send_many(np.arange(1000.0), t0 - 10 + np.arange(1000) * 0.01)
@@ -103,6 +105,16 @@ def test_a_browser_scrubs_a_recording_and_every_widget_follows(replay, page) -> 
     page.wait_for_function(f"{drawn}.length > 100 && {drawn}[0][0] === {span['from']}", timeout=15_000)
     assert rows(page) == [["a", "ERROR", "crash"]]
     assert card(page, "status").locator(".sv-text").inner_text() == "recovering"
+    assert card(page, "cpu").get_attribute("data-alert") == "critical"
+    assert page.locator("#sv-alerts").get_attribute("data-firing") == "1"
+
+    # One second in, before the rule fired: no alert; five and a half in, it fires.
+    seek(page, span["from"] + 1000)
+    assert card(page, "cpu").get_attribute("data-alert") is None
+    assert page.locator("#sv-alerts").get_attribute("data-firing") == "0"
+    seek(page, span["from"] + 5500)
+    assert card(page, "cpu").get_attribute("data-alert") == "critical"
+    assert page.locator("#sv-alerts").inner_text() == "● 1 firing"
 
     # Back to the first batch of changes: the rows, the text and the stat of then.
     seek(page, first_change)

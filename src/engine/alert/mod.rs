@@ -67,6 +67,8 @@ pub struct Alerts {
     replica: bool,
     /// Some rule has a no-data period.
     no_data: bool,
+    /// Counts changes of rules and states (a viewer redraws its alerts when it moves).
+    revision: u64,
 }
 
 impl Alerts {
@@ -96,33 +98,62 @@ impl Alerts {
         };
         match existing {
             Some(at) if self.entries[at].rule.spec == entry.rule.spec => return Ok(false),
+            // Only where notifications go changed (a restored rule is stored without its
+            // webhook, and the script declares it again with one): the state goes on.
+            Some(at) if same_but_webhook(&self.entries[at].rule.spec, &entry.rule.spec) => {
+                self.entries[at].rule = entry.rule;
+            }
             Some(at) => {
                 // A changed rule starts again; receivers hear the old one resolve if it fired.
                 let old = std::mem::replace(&mut self.entries[at], entry);
-                if old.machine.state.is_active() {
-                    let mut old = old;
-                    let (from, ts) = (old.machine.state, old.machine.ts_ms);
-                    old.machine = Machine::default();
-                    self.publish(transition_of(&old, from, f64::NAN, ts));
-                }
+                self.reset(old);
             }
             None => self.entries.push(entry),
         }
         self.bind(directory);
-        self.changed = true;
+        self.touch();
         Ok(true)
     }
 
     /// Remove the rule of that name; whether there was one.
     pub fn remove(&mut self, name: &str, directory: &[WidgetInfo]) -> bool {
-        let before = self.entries.len();
-        self.entries.retain(|e| *e.name != *name);
-        let removed = self.entries.len() != before;
-        if removed {
-            self.bind(directory);
-            self.changed = true;
+        let Some(at) = self.entries.iter().position(|e| *e.name == *name) else {
+            return false;
+        };
+        let old = self.entries.remove(at);
+        self.reset(old);
+        self.bind(directory);
+        self.touch();
+        true
+    }
+
+    /// A rule replaced or removed goes back to Normal as an event of its own, so that the
+    /// store's last transition of every rule is its state (a restart resumes from it) and
+    /// receivers hear a firing rule resolve.
+    fn reset(&mut self, mut old: Entry) {
+        let (from, ts) = (old.machine.state, old.machine.ts_ms);
+        // A replica hears of it from its producer.
+        if from == AlertState::Normal || self.replica {
+            return;
         }
-        removed
+        old.machine = Machine::default();
+        let ts = if ts.is_nan() {
+            old.machine.since_ms
+        } else {
+            ts
+        };
+        self.publish(transition_of(&old, from, f64::NAN, ts));
+    }
+
+    /// Something viewers show changed.
+    fn touch(&mut self) {
+        self.changed = true;
+        self.revision += 1;
+    }
+
+    /// Counts every change of rules and states: unchanged, nothing to redraw.
+    pub fn revision(&self) -> u64 {
+        self.revision
     }
 
     /// Find each rule's widget and series again (after a declaration added a series).
@@ -255,7 +286,7 @@ impl Alerts {
             self.recent.pop_front();
         }
         self.recent.push_back(transition);
-        self.changed = true;
+        self.touch();
     }
 
     /// Tell `listener` of every transition from now on (a bounded channel: when it is full the
@@ -349,6 +380,7 @@ impl Alerts {
                 entry.machine.since_ms = status.since_ms;
                 entry.machine.active_since_ms = status.active_since_ms;
                 entry.machine.value = status.value;
+                entry.machine.ts_ms = status.since_ms;
                 entry.message.clone_from(&status.message);
             }
         }
@@ -358,24 +390,34 @@ impl Alerts {
         for transition in &view.transitions {
             self.remember(transition.clone());
         }
-        self.changed = true;
+        self.touch();
     }
 
     /// Forget every rule (a reset); listeners stay.
     pub fn clear(&mut self) {
         let listeners = std::mem::take(&mut self.listeners);
-        let (replica, journaling) = (self.replica, self.journaling);
+        let (replica, journaling, revision) = (self.replica, self.journaling, self.revision);
         *self = Self::default();
         self.listeners = listeners;
         self.replica = replica;
         self.journaling = journaling;
-        self.changed = true;
+        self.revision = revision;
+        self.touch();
     }
 
     /// Whether there are no rules.
     pub fn is_empty(&self) -> bool {
         self.entries.is_empty()
     }
+}
+
+/// Whether two declarations of a rule differ in their webhook only.
+fn same_but_webhook(a: &AlertRule, b: &AlertRule) -> bool {
+    let webhook = |rule: &AlertRule| AlertRule {
+        webhook: None,
+        ..rule.clone()
+    };
+    webhook(a) == webhook(b)
 }
 
 /// The event of `entry` moving from `from` to its state now.

@@ -2,6 +2,7 @@
 //! transition (an event), and both together ([`AlertsView`]) as the protocol, the API and the
 //! store carry them.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -47,6 +48,26 @@ impl Transition {
     pub fn notifies(&self) -> bool {
         self.from.is_active() != self.to.is_active()
     }
+
+    /// The state its rule is in after it (a store resumes, and a replay shows, a rule's state
+    /// from its last transition).
+    pub fn status(&self) -> AlertStatus {
+        AlertStatus {
+            rule: Arc::clone(&self.rule),
+            widget: Arc::clone(&self.widget),
+            series: self.series.clone(),
+            severity: self.severity,
+            state: self.to,
+            since_ms: self.ts_ms,
+            active_since_ms: if self.to.is_active() {
+                self.active_since_ms
+            } else {
+                f64::NAN
+            },
+            value: self.value,
+            message: self.message.clone(),
+        }
+    }
 }
 
 /// A rule's state as viewers show it.
@@ -76,6 +97,20 @@ pub struct AlertStatus {
     pub message: String,
 }
 
+impl AlertStatus {
+    /// The state of `rule` before its first transition: Normal, never seen a value.
+    pub fn before_any(rule: &AlertStatus) -> AlertStatus {
+        AlertStatus {
+            state: AlertState::Normal,
+            since_ms: f64::NAN,
+            active_since_ms: f64::NAN,
+            value: f64::NAN,
+            message: String::new(),
+            ..rule.clone()
+        }
+    }
+}
+
 /// Every rule's state, and transitions (the recent ones in a snapshot, the new ones in deltas).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct AlertsView {
@@ -86,6 +121,28 @@ pub struct AlertsView {
 }
 
 impl AlertsView {
+    /// These rules as `stored` (a recording's alerts as of a time) has them: each rule's state
+    /// then (Normal before its first transition), rules no longer declared left out, and the
+    /// stored transitions.
+    pub fn as_stored(&self, stored: AlertsView) -> AlertsView {
+        let mut then: HashMap<Arc<str>, AlertStatus> = stored
+            .states
+            .into_iter()
+            .map(|status| (Arc::clone(&status.rule), status))
+            .collect();
+        AlertsView {
+            states: self
+                .states
+                .iter()
+                .map(|now| {
+                    then.remove(&now.rule)
+                        .unwrap_or_else(|| AlertStatus::before_any(now))
+                })
+                .collect(),
+            transitions: stored.transitions,
+        }
+    }
+
     /// Rules active now (firing, recovering or without data).
     pub fn active(&self) -> usize {
         self.states.iter().filter(|s| s.state.is_active()).count()

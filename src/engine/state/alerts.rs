@@ -42,6 +42,12 @@ impl Engine {
         self.alerts.subscribe(listener);
     }
 
+    /// Stop (false) or resume evaluating rules on applied points: a store loading what it
+    /// held applies points that were evaluated when they first came. A replica never evaluates.
+    pub fn set_alert_evaluation(&mut self, on: bool) {
+        self.alerts.set_replica(!on || self.replica);
+    }
+
     /// Take states and transitions as a producer or a store gives them (rules declared first).
     pub fn set_alert_states(&mut self, view: &AlertsView, replace_recent: bool) {
         self.alerts.set_view(view, replace_recent);

@@ -237,7 +237,7 @@ impl Db {
         Ok(())
     }
 
-    /// Delete points and changes older than `retention`.
+    /// Delete points, changes and alert transitions older than `retention`.
     pub(super) fn purge(&self, retention: Duration) -> Result<(), StoreError> {
         let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
         let tx = self
@@ -249,6 +249,7 @@ impl Db {
             .map_err(|err| self.error(err))?;
         tx.execute("DELETE FROM snapshots WHERE ts_ms < ?1", params![cutoff])
             .map_err(|err| self.error(err))?;
+        super::alerts::purge(&tx, cutoff).map_err(|err| self.error(err))?;
         tx.commit().map_err(|err| self.error(err))
     }
 

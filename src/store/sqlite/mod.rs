@@ -6,6 +6,7 @@
 //! - `chunks`: points stored per series in chunks, read back by range and newest first;
 //! - `db`: opening the file and checking it is ours, purging old rows;
 //! - `writer`: [`Persistence`], the writer thread, snapshots, [`StoreOptions`];
+//! - `alerts`: alert transitions stored, and the alerts as of a time read back;
 //! - `restore`: loading a stored dashboard into an engine, a widget's changes up to a time;
 //! - `reader`: the [`crate::history::History`] of a database, read while it is written;
 //! - `recording`: [`open_recording`];
@@ -15,6 +16,7 @@
 //! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
 //! interval of updates is in memory only.
 
+mod alerts;
 mod chunks;
 mod db;
 mod error;

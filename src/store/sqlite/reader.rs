@@ -11,6 +11,7 @@ use rusqlite::{Connection, OpenFlags};
 use super::chunks;
 use super::error::StoreError;
 use super::restore::stored_changes;
+use crate::engine::AlertsView;
 use crate::history::{History, HistoryError};
 
 /// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
@@ -69,5 +70,10 @@ impl History for StoredHistory {
         stored_changes(&conn, widget, Some(until))
             .map(|ops| ops.ops)
             .map_err(read_error)
+    }
+
+    fn alerts(&self, until: f64) -> Result<AlertsView, HistoryError> {
+        let conn = self.changes.lock().unwrap_or_else(PoisonError::into_inner);
+        super::alerts::read(&conn, Some(until)).map_err(read_error)
     }
 }

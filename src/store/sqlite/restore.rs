@@ -1,7 +1,8 @@
 //! Loading a stored dashboard into an engine: settings, containers, widgets, the newest points
 //! of every series (up to its ring's capacity), and each widget's newest snapshot with the changes
 //! after it, applied through the push path as any push is. A replay reads a widget's changes up
-//! to a time the same way ([`stored_changes`]).
+//! to a time the same way ([`stored_changes`]). Alert rules are declared again and resume the
+//! states their last stored transitions left them in.
 
 use std::collections::HashMap;
 
@@ -34,6 +35,15 @@ impl Db {
     /// series (up to its capacity), and each widget's newest snapshot with the changes after it
     /// in order.
     pub(super) fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
+        // The stored points were evaluated when they came: rules (declared already by the
+        // script, or below) resume from their stored transitions instead.
+        engine.set_alert_evaluation(false);
+        let restored = self.restore_dashboard(engine);
+        engine.set_alert_evaluation(true);
+        restored
+    }
+
+    fn restore_dashboard(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
         if let Some(dashboard) = self.meta("dashboard")? {
             let patch = serde_json::from_str(&dashboard)
                 .map_err(|err| err.to_string())
@@ -78,16 +88,6 @@ impl Db {
             match spec.and_then(|spec| engine.declare(spec).map_err(|err| err.to_string())) {
                 Ok(_) => restored_widgets += 1,
                 Err(err) => tracing::warn!("persistence: stored widget {id:?} skipped: {err}"),
-            }
-        }
-        if let Some(alerts) = self.meta("alerts")? {
-            let rules: Vec<AlertRule> = serde_json::from_str(&alerts)
-                .map_err(|err| self.damaged(format!("stored alert rules: {err}")))?;
-            for rule in rules {
-                let name = rule.name.clone();
-                if let Err(err) = Rule::new(rule).and_then(|rule| engine.declare_alert(rule)) {
-                    tracing::warn!("persistence: stored alert rule {name:?} skipped: {err}");
-                }
             }
         }
         let mut restored_points = 0;
@@ -153,6 +153,22 @@ impl Db {
             if ops.changes > 0 {
                 restored.since_snapshot.insert(widget.into(), ops.changes);
             }
+        }
+        if let Some(alerts) = self.meta("alerts")? {
+            let rules: Vec<AlertRule> = serde_json::from_str(&alerts)
+                .map_err(|err| self.damaged(format!("stored alert rules: {err}")))?;
+            for rule in rules {
+                let name = rule.name.clone();
+                if let Err(err) = Rule::new(rule).and_then(|rule| engine.declare_alert(rule)) {
+                    tracing::warn!("persistence: stored alert rule {name:?} skipped: {err}");
+                }
+            }
+        }
+        // Every rule resumes as its last transition left it; no listener hears of it (a firing
+        // rule is not announced again).
+        let stored = super::alerts::read(&self.conn, None).map_err(|err| self.error(err))?;
+        if !stored.states.is_empty() || !stored.transitions.is_empty() {
+            engine.set_alert_states(&stored, true);
         }
         Ok(restored)
     }

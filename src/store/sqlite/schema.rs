@@ -1,8 +1,9 @@
 //! The database's layout: its tables, and how a StreamViz database is told from others.
 //!
-//! Schema (version 2, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 2):
+//! Schema (version 3, `PRAGMA application_id` = `SVZD`, `PRAGMA user_version` = 3):
 //! - `meta(key, value)`: the dashboard settings (`dashboard` → `{"title", "theme", "buffer_size", "default_time_range_ms", "auto_refresh"}`)
-//!   and the layout containers (`containers` → a JSON list of container declarations).
+//!   the layout containers (`containers` → a JSON list of container declarations) and the alert
+//!   rules (`alerts` → a JSON list of rules as declared, without their webhooks).
 //! - `widgets(id, kind, options)`: every widget's spec, options (with its placement) as JSON.
 //! - `series(sid, widget, name)`: one row per time series (`name` is `''` for a metric, stat or
 //!   gauge, the series name for a line chart).
@@ -24,11 +25,16 @@
 //!   that rebuild it, including every change up to `change_id`. Loading (and a replay's state as
 //!   of a time) starts from the newest snapshot and applies only the changes after it. Readers
 //!   that predate snapshots ignore them and apply every change: the result is the same.
+//! - `alert_transitions(id, rule, ts_ms, transition)`: every alert transition in order, as the
+//!   JSON of the `alerts` message's transitions (without webhooks); `ts_ms` is its event time. A
+//!   rule's state is its last transition's: a restart resumes it, a replay reads it as of a time.
+//!   Retention keeps each rule's last transition. Added in version 3 (files of version 2 get the
+//!   table when opened for writing; read-only, they have no alerts).
 
 /// `PRAGMA application_id` of a StreamViz database: the bytes `SVZD`.
 pub const APPLICATION_ID: i32 = 0x5356_5a44;
 /// The schema version this build writes and reads.
-pub const SCHEMA_VERSION: i32 = 2;
+pub const SCHEMA_VERSION: i32 = 3;
 pub(super) const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS widgets (id TEXT PRIMARY KEY, kind TEXT NOT NULL, options TEXT NOT NULL);
@@ -64,4 +70,12 @@ CREATE TABLE IF NOT EXISTS snapshots (
     ops TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS snapshots_by_widget ON snapshots (widget, change_id);
+CREATE TABLE IF NOT EXISTS alert_transitions (
+    id INTEGER PRIMARY KEY,
+    rule TEXT NOT NULL,
+    ts_ms REAL NOT NULL,
+    transition TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS alert_transitions_by_time ON alert_transitions (ts_ms);
+CREATE INDEX IF NOT EXISTS alert_transitions_by_rule ON alert_transitions (rule, id);
 ";

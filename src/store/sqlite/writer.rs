@@ -337,7 +337,7 @@ impl Writer {
         };
         self.counters
             .updates_lost
-            .fetch_add(taken.0.lost, Ordering::Relaxed);
+            .fetch_add(taken.0.lost + taken.0.alerts.1, Ordering::Relaxed);
         self.backlog.push(taken);
         while let Some((journal, snapshots)) = self.backlog.first() {
             match self.db.write(journal, snapshots) {
@@ -469,7 +469,11 @@ impl Db {
         journal: &Journal,
         snapshots: &[Snapshot],
     ) -> Result<(u64, u64), StoreError> {
-        if journal.config.is_none() && journal.updates.is_empty() && snapshots.is_empty() {
+        if journal.config.is_none()
+            && journal.updates.is_empty()
+            && journal.alerts.0.is_empty()
+            && snapshots.is_empty()
+        {
             return Ok((0, 0));
         }
         let path = self.path.clone();
@@ -546,6 +550,7 @@ impl Db {
             }
         }
         let points = chunks.finish(&tx).map_err(error)?;
+        super::alerts::write(&tx, &journal.alerts.0).map_err(error)?;
         for snapshot in snapshots {
             // It includes every change of the widget stored so far, this transaction's too.
             let last: Option<i64> = tx
