@@ -8,6 +8,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{Receiver, Sender};
 use egui::{Align, Key, Layout, Margin, RichText, Stroke, Ui};
 
+use super::alerts::{self, AlertsShown};
 use super::card::card;
 use super::export::{self, Saved};
 use super::frame::{Action, Frame, PlotView, TableView};
@@ -104,6 +105,7 @@ pub struct Viewer {
     applied_visuals: Option<Palette>,
     older: OlderPoints,
     as_of: AsOf,
+    alerts: AlertsShown,
 }
 
 impl Viewer {
@@ -134,6 +136,7 @@ impl Viewer {
             applied_visuals: None,
             older: OlderPoints::default(),
             as_of: AsOf::default(),
+            alerts: AlertsShown::default(),
         }
     }
 
@@ -270,6 +273,17 @@ impl Viewer {
         self.messages.iter().map(|(m, _)| m.clone()).collect()
     }
 
+    /// The alerts shown: every rule's state and the recent transitions (a replay's as of its
+    /// time), and each widget's most severe active rule.
+    pub fn alerts(&self) -> &AlertsShown {
+        &self.alerts
+    }
+
+    /// Open or close the alerts panel.
+    pub fn set_alerts_open(&mut self, open: bool) {
+        self.alerts.open = open;
+    }
+
     /// Ring points the last frame read while decimating (for benchmarks).
     pub fn points_read(&self) -> usize {
         self.extractor.points_read
@@ -291,6 +305,24 @@ impl Viewer {
         }
         let mut actions = Vec::new();
         self.header(ui, &config, &palette);
+        if self.alerts.open {
+            // As tall as its lines, up to half the window (then it scrolls).
+            let most = ui.ctx().content_rect().height() * 0.5;
+            let height = alerts::panel_height(ui, &self.alerts).min(most);
+            egui::Panel::top("sv-alerts-panel")
+                .exact_size(height)
+                .frame(
+                    egui::Frame::new()
+                        .fill(palette.surface)
+                        .stroke(Stroke::new(1.0, palette.border))
+                        .inner_margin(Margin::symmetric(20, 12)),
+                )
+                .show(ui, |ui| {
+                    egui::ScrollArea::vertical()
+                        .auto_shrink(false)
+                        .show(ui, |ui| alerts::panel(ui, &palette, &self.alerts));
+                });
+        }
         self.body = ui.available_rect_before_wrap();
         self.rects.clear();
         let page = self.page.min(config.layout.pages.len().saturating_sub(1));
@@ -303,6 +335,7 @@ impl Viewer {
             actions: &mut actions,
             rects: &mut self.rects,
             losses: &self.losses,
+            alerts: self.alerts.cards(),
             narrow,
             card_fill: palette.surface,
         };
@@ -401,6 +434,11 @@ impl Viewer {
         let window = TIME_RANGES[self.range].1;
         let visible = self.visible_widgets();
         let history = self.source.history();
+        let stored_alerts = match (&history, self.recording) {
+            (Some(history), Some(_)) => self.as_of.alerts(history, ctx, clock),
+            _ => None,
+        };
+        self.alerts.refresh(&engine, stored_alerts);
         self.losses.clear();
         for id in &visible {
             let losses = engine.losses(id);
@@ -526,6 +564,7 @@ impl Viewer {
                             }
                         }
                     }
+                    alerts::indicator(ui, palette, &mut self.alerts);
                     ui.with_layout(Layout::right_to_left(Align::Center), |ui| {
                         if let (Some((first, last)), Some(now)) = (self.recording, self.paused) {
                             ui.label(RichText::new("Replay").color(palette.text_muted));

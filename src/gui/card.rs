@@ -1,9 +1,10 @@
-//! A widget in its card: surface and border, a header (title, a windowed metric's caption, a
-//! badge of what it lost, its headline value, tools to export or maximise), then the kind's
-//! renderer from [`super::widgets`].
+//! A widget in its card: surface and border (in its firing alert's colour), a header (title, a
+//! windowed metric's caption, its firing alert's badge, a badge of what it lost, its headline
+//! value, tools to export or maximise), then the kind's renderer from [`super::widgets`].
 
 use egui::{Align, CornerRadius, Layout, Margin, RichText, Sense, Stroke, Ui, UiBuilder, Vec2};
 
+use super::alerts;
 use super::frame::{Action, Frame};
 use super::model::Body;
 use super::style::{format_number, Palette};
@@ -44,60 +45,70 @@ pub fn card(
     let (palette, bodies) = (frame.palette, frame.bodies);
     let texts = matches!(spec.kind, WidgetKind::Text | WidgetKind::Markdown);
     let mut natural = 0.0;
-    let response = card_frame(palette).fill(frame.card_fill).show(ui, |ui| {
-        ui.set_width(ui.available_width());
-        let top = ui.min_rect().top();
-        let headline = headline(frame, spec);
-        let head = if headline.is_some() {
-            HEAD_VALUE_HEIGHT
-        } else {
-            HEAD_HEIGHT
-        };
-        let (head_rect, _) =
-            ui.allocate_exact_size(Vec2::new(ui.available_width(), head), Sense::hover());
-        let mut head_ui = ui.new_child(
-            UiBuilder::new()
-                .max_rect(head_rect)
-                .layout(Layout::left_to_right(Align::Center)),
-        );
-        header(&mut head_ui, frame, spec, maximised, headline);
-        ui.add_space(HEAD_GAP - ui.spacing().item_spacing.y);
-        let height = if maximised {
-            (ui.available_height() - 4.0).max(120.0)
-        } else {
-            spec.placement
-                .height
-                .map_or_else(|| default_height(spec.kind), |h| h as f32)
-        };
-        let body = ui
-            .vertical(|ui| match bodies.get(&spec.id) {
-                Some(Body::Plot(model)) => widgets::plot::ui(ui, frame, spec, model, height),
-                Some(Body::Stat(model)) => widgets::stat::ui(ui, frame, spec, model, height),
-                Some(Body::Gauge(value)) => widgets::gauge::ui(ui, frame, spec, value, height),
-                Some(Body::Bars(bars)) => widgets::bar_chart::ui(ui, frame, spec, bars, height),
-                Some(Body::Table(table)) => widgets::table::ui(ui, frame, spec, table, height),
-                Some(Body::Text(text)) if spec.kind == WidgetKind::Markdown => {
-                    widgets::markdown::ui(ui, frame, spec, text, height);
-                }
-                Some(Body::Text(text)) => widgets::text::ui(ui, frame, spec, text, height),
-                Some(Body::Matrix(matrix)) => {
-                    widgets::heatmap::ui(ui, frame, spec, matrix, height);
-                }
-                None => {}
-            })
-            .response
-            .rect;
-        // Every body but a table's and a text's takes its whole height, whatever it drew.
-        let fill_to = if texts || spec.kind == WidgetKind::Table {
-            0.0
-        } else {
-            height
-        };
-        ui.expand_to_include_y(body.top() + fill_to);
-        let least = if texts { 0.0 } else { CARD_MIN_HEIGHT };
-        natural = (ui.min_rect().bottom() - top + CARD_CHROME).max(least);
-        ui.expand_to_include_y(top + natural.max(stretch) - CARD_CHROME);
-    });
+    // A firing widget's border in its most severe rule's colour (as the browser's).
+    let border = frame
+        .alerts
+        .get(&spec.id)
+        .map_or(Stroke::new(1.0, palette.border), |alert| {
+            Stroke::new(2.0, alerts::severity_color(palette, alert.severity))
+        });
+    let response = card_frame(palette)
+        .fill(frame.card_fill)
+        .stroke(border)
+        .show(ui, |ui| {
+            ui.set_width(ui.available_width());
+            let top = ui.min_rect().top();
+            let headline = headline(frame, spec);
+            let head = if headline.is_some() {
+                HEAD_VALUE_HEIGHT
+            } else {
+                HEAD_HEIGHT
+            };
+            let (head_rect, _) =
+                ui.allocate_exact_size(Vec2::new(ui.available_width(), head), Sense::hover());
+            let mut head_ui = ui.new_child(
+                UiBuilder::new()
+                    .max_rect(head_rect)
+                    .layout(Layout::left_to_right(Align::Center)),
+            );
+            header(&mut head_ui, frame, spec, maximised, headline);
+            ui.add_space(HEAD_GAP - ui.spacing().item_spacing.y);
+            let height = if maximised {
+                (ui.available_height() - 4.0).max(120.0)
+            } else {
+                spec.placement
+                    .height
+                    .map_or_else(|| default_height(spec.kind), |h| h as f32)
+            };
+            let body = ui
+                .vertical(|ui| match bodies.get(&spec.id) {
+                    Some(Body::Plot(model)) => widgets::plot::ui(ui, frame, spec, model, height),
+                    Some(Body::Stat(model)) => widgets::stat::ui(ui, frame, spec, model, height),
+                    Some(Body::Gauge(value)) => widgets::gauge::ui(ui, frame, spec, value, height),
+                    Some(Body::Bars(bars)) => widgets::bar_chart::ui(ui, frame, spec, bars, height),
+                    Some(Body::Table(table)) => widgets::table::ui(ui, frame, spec, table, height),
+                    Some(Body::Text(text)) if spec.kind == WidgetKind::Markdown => {
+                        widgets::markdown::ui(ui, frame, spec, text, height);
+                    }
+                    Some(Body::Text(text)) => widgets::text::ui(ui, frame, spec, text, height),
+                    Some(Body::Matrix(matrix)) => {
+                        widgets::heatmap::ui(ui, frame, spec, matrix, height);
+                    }
+                    None => {}
+                })
+                .response
+                .rect;
+            // Every body but a table's and a text's takes its whole height, whatever it drew.
+            let fill_to = if texts || spec.kind == WidgetKind::Table {
+                0.0
+            } else {
+                height
+            };
+            ui.expand_to_include_y(body.top() + fill_to);
+            let least = if texts { 0.0 } else { CARD_MIN_HEIGHT };
+            natural = (ui.min_rect().bottom() - top + CARD_CHROME).max(least);
+            ui.expand_to_include_y(top + natural.max(stretch) - CARD_CHROME);
+        });
     frame.rects.insert(spec.id.clone(), response.response.rect);
     natural
 }
@@ -134,6 +145,9 @@ fn header(
     }
     if let Some(caption) = caption {
         ui.label(RichText::new(caption).small().color(palette.text_muted));
+    }
+    if let Some(alert) = frame.alerts.get(&spec.id) {
+        alerts::badge(ui, palette, alert);
     }
     if let Some(losses) = frame.losses.get(&spec.id) {
         losses_badge(ui, palette, *losses);

@@ -1,9 +1,10 @@
 //! What everything drawn in one frame shares: the theme's colours, each widget's content, the
-//! per-widget view state that drawing updates (plot axes, table sort and filter, card areas),
+//! widgets' active alerts, the per-widget view state that drawing updates (plot axes, table sort and filter, card areas),
 //! and the actions the user asked for, carried out after the frame.
 
 use std::collections::HashMap;
 
+use super::alerts::CardAlert;
 use super::model::{Body, DEFAULT_COLUMNS};
 use super::style::Palette;
 use crate::engine::Losses;
@@ -56,6 +57,8 @@ pub struct Frame<'a> {
     pub rects: &'a mut HashMap<String, egui::Rect>,
     /// What each visible widget lost of its input (dropped, late), when anything.
     pub losses: &'a HashMap<String, Losses>,
+    /// Each widget's most severe active alert, when one is.
+    pub alerts: &'a HashMap<String, CardAlert>,
     /// The window is narrow: columns one under another, every card one track wide.
     pub narrow: bool,
     /// The background of cards drawn now (the sidebar's cards sit on the page's background).

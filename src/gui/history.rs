@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use super::model::{copy_at, rings, Body, Extractor, PlotModel, PlotRequest, SPARKLINE_POINTS};
-use crate::engine::{RingBuffer, WidgetData, WidgetSpec};
+use crate::engine::{AlertsView, RingBuffer, WidgetData, WidgetSpec};
 use crate::history::History;
 use crate::protocol::replay_widget;
 
@@ -196,6 +196,8 @@ fn wait_all<'a, K: PartialEq + Clone + 'a, T: Send + 'static>(
 pub struct AsOf {
     /// Per widget, its content by the time it shows.
     cached: HashMap<String, Read<Option<f64>, Option<Body>>>,
+    /// The alerts by the time they show.
+    alerts: Read<Option<f64>, Option<AlertsView>>,
 }
 
 impl std::fmt::Debug for AsOf {
@@ -270,14 +272,38 @@ impl AsOf {
         widget.value.clone()
     }
 
+    /// The alerts as the recording's stored transitions left them at `at`, once read, with
+    /// the time they were read for (an earlier one while a read is under way); `ctx` is asked to
+    /// repaint when a read finishes.
+    pub fn alerts(
+        &mut self,
+        history: &Arc<dyn History>,
+        ctx: &egui::Context,
+        at: f64,
+    ) -> Option<(f64, &AlertsView)> {
+        if self.alerts.needs(&Some(at)) {
+            let history = Arc::clone(history);
+            self.alerts
+                .start(Some(at), ctx, move || match history.alerts(at) {
+                    Ok(view) => Some(view),
+                    Err(err) => {
+                        tracing::warn!("reading stored alerts: {err}");
+                        None
+                    }
+                });
+        }
+        self.alerts.key.zip(self.alerts.value.as_ref())
+    }
+
     /// True while a read is under way.
     pub fn reading(&self) -> bool {
-        self.cached.values().any(Read::reading)
+        self.cached.values().any(Read::reading) || self.alerts.reading()
     }
 
     /// Wait up to `timeout` for the reads under way to finish; true when none is left.
     pub fn wait(&mut self, timeout: std::time::Duration) -> bool {
-        wait_all(self.cached.values_mut(), timeout)
+        let deadline = std::time::Instant::now() + timeout;
+        wait_all(self.cached.values_mut(), timeout) && self.alerts.wait_until(deadline)
     }
 }
 

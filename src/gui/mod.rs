@@ -6,6 +6,7 @@
 //! each frame touches only points pushed since the last; other widgets only when they changed.
 //! The window repaints when the mirror applies a message or on input, not on a timer.
 
+pub mod alerts;
 pub mod app;
 mod card;
 pub mod cli;
