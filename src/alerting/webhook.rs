@@ -1,8 +1,10 @@
-//! Webhook deliveries on a thread of their own (`streamviz-webhooks`): a bounded queue (full:
-//! the delivery is dropped and counted, never waited for), a timeout per attempt, and retries
-//! with exponential backoff; one delivery at a time, in order, so a receiver that comes back
-//! gets each notification once, in the order they happened. Counters for `/api/v1/stats`. URLs
-//! are never logged whole (webhook URLs often hold a secret): only their host.
+//! Webhook deliveries, each receiver (URL) on a thread of its own (`streamviz-webhooks`), so a
+//! receiver that is down or hangs never holds up another's notifications: a bounded queue per
+//! receiver (full: the delivery is dropped and counted, never waited for), a timeout per attempt,
+//! and retries with exponential backoff; one delivery at a time per receiver, in order, so a
+//! receiver that comes back gets each notification once, in the order they happened. Counters
+//! for `/api/v1/stats`. URLs are never logged whole (webhook URLs often hold a secret): only
+//! their host.
 
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex, PoisonError};
@@ -20,7 +22,7 @@ pub struct WebhookOptions {
     pub retries: u32,
     /// Wait before the first retry; doubled for each next one, at most 30 s. Default: 500 ms.
     pub backoff: Duration,
-    /// Deliveries waiting at most. Default: 1024.
+    /// Deliveries waiting at most, per receiver. Default: 1024.
     pub queue: usize,
 }
 
@@ -37,6 +39,8 @@ impl Default for WebhookOptions {
 
 /// Longest wait between two attempts.
 const MAX_BACKOFF: Duration = Duration::from_secs(30);
+/// Receivers with a thread of their own; those beyond share one.
+const MAX_LANES: usize = 64;
 
 struct Delivery {
     url: Arc<str>,
@@ -56,29 +60,71 @@ struct Counters {
 /// The sender: queue deliveries with [`WebhookSender::deliver`].
 #[derive(Clone)]
 pub struct WebhookSender {
-    queue: Sender<Delivery>,
+    lanes: Arc<Mutex<Lanes>>,
+    options: WebhookOptions,
     counters: Arc<Counters>,
 }
 
+/// Each receiver's queue (its thread ends when the queue is dropped), and the one shared by
+/// receivers beyond [`MAX_LANES`].
+#[derive(Default)]
+struct Lanes {
+    by_url: std::collections::HashMap<Arc<str>, Sender<Delivery>>,
+    shared: Option<Sender<Delivery>>,
+}
+
 impl WebhookSender {
-    /// Start the delivery thread; it ends when every sender is dropped.
+    /// A sender; each receiver's thread starts with its first delivery and ends when every
+    /// clone of the sender is dropped.
     pub fn start(options: WebhookOptions) -> Self {
-        let (queue, deliveries) = bounded(options.queue.max(1));
-        let counters = Arc::new(Counters::default());
-        let thread_counters = Arc::clone(&counters);
+        Self {
+            lanes: Arc::default(),
+            options,
+            counters: Arc::default(),
+        }
+    }
+
+    /// The queue of `url`'s receiver, its thread started when new.
+    fn lane(&self, url: &Arc<str>) -> Option<Sender<Delivery>> {
+        let mut lanes = self.lanes.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(lane) = lanes.by_url.get(url) {
+            return Some(lane.clone());
+        }
+        if lanes.by_url.len() >= MAX_LANES {
+            if lanes.shared.is_none() {
+                lanes.shared = self.spawn();
+            }
+            return lanes.shared.clone();
+        }
+        let lane = self.spawn()?;
+        lanes.by_url.insert(Arc::clone(url), lane.clone());
+        Some(lane)
+    }
+
+    fn spawn(&self) -> Option<Sender<Delivery>> {
+        let (queue, deliveries) = bounded(self.options.queue.max(1));
+        let (options, counters) = (self.options.clone(), Arc::clone(&self.counters));
         let spawned = std::thread::Builder::new()
             .name("streamviz-webhooks".into())
-            .spawn(move || run(&deliveries, &options, &thread_counters));
-        if let Err(err) = spawned {
-            tracing::error!("could not start the webhook thread: {err}");
+            .spawn(move || run(&deliveries, &options, &counters));
+        match spawned {
+            Ok(_) => Some(queue),
+            Err(err) => {
+                tracing::error!("could not start a webhook thread: {err}");
+                None
+            }
         }
-        Self { queue, counters }
     }
 
     /// Queue `body` for `url`; a full queue drops it (counted).
     pub fn deliver(&self, url: Arc<str>, body: String) {
         self.counters.waiting.fetch_add(1, Ordering::Relaxed);
-        match self.queue.try_send(Delivery { url, body }) {
+        let Some(lane) = self.lane(&url) else {
+            self.counters.waiting.fetch_sub(1, Ordering::Relaxed);
+            self.counters.dropped.fetch_add(1, Ordering::Relaxed);
+            return;
+        };
+        match lane.try_send(Delivery { url, body }) {
             Ok(()) => {}
             Err(TrySendError::Full(d) | TrySendError::Disconnected(d)) => {
                 self.counters.waiting.fetch_sub(1, Ordering::Relaxed);
@@ -88,7 +134,7 @@ impl WebhookSender {
                     tracing::warn!(
                         "alert webhook to {} dropped ({dropped} so far): {} deliveries are waiting already",
                         host_of(&d.url),
-                        self.queue.len()
+                        lane.len()
                     );
                 }
             }

@@ -326,3 +326,59 @@ def test_rules_are_stored_and_declared_again_when_the_database_opens(tmp_path):
         {"name": "hot", "widget": "cpu", "above": 90.0, "for": "30s", "recover_below": 85.0, "severity": "critical"}
     ]
     assert b"secret-path" not in db.read_bytes(), "a webhook URL is never stored"
+
+
+def test_a_firing_rule_stays_firing_across_a_restart_without_a_second_notification(tmp_path):
+    db = tmp_path / "alerts.db"
+    receiver = Receiver()
+    fired = []
+    try:
+        def declare():
+            cpu = sv.metric("cpu")
+            sv.alert(cpu, above=90, recover_below=80, severity="critical", name="cpu high",
+                     webhook=receiver.url, on_fire=fired.append)
+            return cpu
+
+        sv.configure(persistence=f"sqlite:///{db}")
+        cpu = declare()
+        cpu.send(95, timestamp=T0)
+        [first] = receiver.wait_for(1)
+        assert first["status"] == "firing"
+        assert sv.flush()
+        sv.reset()  # the producer stops; its database keeps the transition
+
+        sv.configure(persistence=f"sqlite:///{db}")
+        assert states() == {"cpu high": "firing"}, "the rule resumes firing before the script declares it"
+        cpu = declare()  # the script runs again
+        cpu.send(97, timestamp=T0 + 10)
+        assert sv.flush()
+        assert states() == {"cpu high": "firing"}
+        cpu.send(70, timestamp=T0 + 20)
+        bodies = receiver.wait_for(2)
+        # One receiver gets its notifications in order: a second firing would have come first.
+        assert [b["status"] for b in bodies] == ["firing", "resolved"], "no second firing"
+        resolved = bodies[1]["alerts"][0]
+        assert resolved["startsAt"] == "2023-11-14T22:13:20.000Z", "the firing that began before the restart ends"
+        assert resolved["fingerprint"] == first["alerts"][0]["fingerprint"]
+        assert len(fired) == 1, "on_fire ran once, before the restart"
+        recent = [(t["from"], t["to"]) for t in sv.alerts()["transitions"]]
+        assert recent == [("normal", "firing"), ("firing", "normal")]
+    finally:
+        receiver.close()
+
+
+def test_a_dead_receiver_never_holds_up_another_receivers_notifications():
+    dead = free_port()  # nothing listens there: every attempt fails, and is retried for minutes
+    sv.configure(alert_webhook=f"http://127.0.0.1:{dead}/hook")
+    receiver = Receiver()
+    try:
+        cpu = sv.metric("cpu")
+        sv.alert(cpu, above=90, name="cpu high", webhook=receiver.url)
+        cpu.send(95, timestamp=T0)
+        cpu.send(50, timestamp=T0 + 1)
+        bodies = receiver.wait_for(2)
+        assert [b["status"] for b in bodies] == ["firing", "resolved"]
+        stats = stats_until(lambda a: a["webhook_failures"] > 0)
+        assert stats["webhooks_waiting"] >= 1, "the dead receiver's notifications are still being retried"
+    finally:
+        receiver.close()
