@@ -127,6 +127,15 @@ impl Machine {
         self.enter(state, ts_ms)
     }
 
+    /// Points that leave a rule at rest where it is (none meets its condition): only the last
+    /// value is kept, as stepping each would.
+    pub fn rest(&mut self, points: &[(f64, f64)]) {
+        if let Some(&(ts_ms, value)) = points.iter().rev().find(|p| !p.1.is_nan()) {
+            self.value = value;
+            self.ts_ms = ts_ms;
+        }
+    }
+
     /// Where a rule at rest goes with `value`.
     fn leaving_normal(rule: &Rule, value: f64) -> AlertState {
         if !rule.condition.holds(value) {

@@ -8,6 +8,7 @@
 mod machine;
 pub mod rule;
 pub mod view;
+mod watch;
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
@@ -21,6 +22,7 @@ pub use rule::{
     Severity, MAX_MESSAGE_BYTES,
 };
 pub use view::{AlertStatus, AlertsView, Transition};
+use watch::{Resting, Watch, SEVERAL};
 
 /// Most rules a dashboard holds.
 pub const MAX_RULES: usize = 10_000;
@@ -53,8 +55,8 @@ struct Entry {
 #[derive(Debug, Default)]
 pub struct Alerts {
     entries: Vec<Entry>,
-    /// Widget index → the entries watching it.
-    by_widget: Vec<Vec<u32>>,
+    /// Widget index → the entries watching it, and their quiet band.
+    by_widget: Vec<Watch>,
     recent: VecDeque<Transition>,
     fresh: VecDeque<Transition>,
     changed: bool,
@@ -177,14 +179,39 @@ impl Alerts {
                 };
                 Some((index as u32, series))
             });
-            if let Some((index, _)) = entry.target {
+            if let Some((index, series)) = entry.target {
                 let index = index as usize;
                 if self.by_widget.len() <= index {
-                    self.by_widget.resize_with(index + 1, Vec::new);
+                    self.by_widget.resize_with(index + 1, Watch::default);
                 }
-                self.by_widget[index].push(at as u32);
+                let watch = &mut self.by_widget[index];
+                if watch.rules.is_empty() {
+                    watch.series = series;
+                } else if watch.series != series {
+                    watch.series = SEVERAL;
+                }
+                watch.rules.push(at as u32);
             }
         }
+        for index in 0..self.by_widget.len() {
+            self.settle(index);
+        }
+    }
+
+    /// Work out the quiet band of the widget at `index` again.
+    fn settle(&mut self, index: usize) {
+        let Some(watch) = self.by_widget.get_mut(index) else {
+            return;
+        };
+        let entries = &self.entries;
+        watch.settle(watch.rules.clone().into_iter().map(|at| {
+            let entry = &entries[at as usize];
+            Resting {
+                rule: &entry.rule,
+                state: entry.machine.state,
+                series: entry.target.map_or(SEVERAL, |t| t.1),
+            }
+        }));
     }
 
     /// Whether any rule watches the widget at `index` (a check on every applied point).
@@ -192,7 +219,7 @@ impl Alerts {
     pub fn watches(&self, index: u32) -> bool {
         self.by_widget
             .get(index as usize)
-            .is_some_and(|rules| !rules.is_empty())
+            .is_some_and(|watch| !watch.rules.is_empty())
     }
 
     /// Points the widget at `index` accepted, in order, for its `series` (`u32::MAX`: its only
@@ -201,19 +228,44 @@ impl Alerts {
         if self.replica {
             return;
         }
-        let watching = self.by_widget.get(index as usize).map_or(0, Vec::len);
-        for k in 0..watching {
-            let at = self.by_widget[index as usize][k] as usize;
+        let Some(watch) = self.by_widget.get_mut(index as usize) else {
+            return;
+        };
+        if watch.quiet(series, points) {
+            return;
+        }
+        watch.last = (f64::NAN, f64::NAN);
+        let mut moved = false;
+        for k in 0..watch.rules.len() {
+            let at = self.by_widget[index as usize].rules[k] as usize;
             if self.entries[at].target.map(|t| t.1) != Some(series) {
                 continue;
             }
             self.entries[at].seen = true;
-            for &(ts_ms, value) in points {
+            let mut k = 0;
+            while k < points.len() {
                 let entry = &mut self.entries[at];
+                // A rule at rest moves only on a point that meets its condition: a batch is
+                // scanned for one in a tight loop instead of stepped point by point.
+                if entry.machine.state == AlertState::Normal {
+                    match watch::first_met(entry.rule.condition, &points[k..]) {
+                        Some(skip) => k += skip,
+                        None => {
+                            entry.machine.rest(&points[k..]);
+                            break;
+                        }
+                    }
+                }
+                let (ts_ms, value) = points[k];
                 if let Some(from) = entry.machine.step(&entry.rule, ts_ms, value) {
                     self.moved(at, from, value, ts_ms);
+                    moved = true;
                 }
+                k += 1;
             }
+        }
+        if moved {
+            self.settle(index as usize);
         }
     }
 
@@ -239,6 +291,9 @@ impl Alerts {
             }
             if let Some(from) = entry.machine.no_data(now_ms) {
                 self.moved(at, from, f64::NAN, now_ms);
+                if let Some((index, _)) = self.entries[at].target {
+                    self.settle(index as usize);
+                }
             }
         }
     }
@@ -335,10 +390,23 @@ impl Alerts {
                 } else {
                     f64::NAN
                 },
-                value: e.machine.value,
+                value: self.last_value(e),
                 message: e.message.clone(),
             })
             .collect()
+    }
+
+    /// The last value an entry's rule saw: taken by the quiet path, or by the rule.
+    fn last_value(&self, entry: &Entry) -> f64 {
+        let quiet = entry
+            .target
+            .and_then(|(index, _)| self.by_widget.get(index as usize))
+            .map_or(f64::NAN, |watch| watch.last.1);
+        if quiet.is_nan() {
+            entry.machine.value
+        } else {
+            quiet
+        }
     }
 
     /// Every rule's state and the recent transitions.
@@ -389,6 +457,9 @@ impl Alerts {
         }
         for transition in &view.transitions {
             self.remember(transition.clone());
+        }
+        for index in 0..self.by_widget.len() {
+            self.settle(index);
         }
         self.touch();
     }

@@ -245,3 +245,98 @@ fn no_data_by_the_wall_clock_and_a_replica_takes_its_producers_states() {
     let json = |e: &Engine| serde_json::to_string(&e.alerts().view()).expect("json");
     assert_eq!(json(&replica), json(&engine));
 }
+
+/// A pseudo-random walk with gaps around the thresholds of the rules below.
+fn walk() -> Vec<(f64, f64)> {
+    let mut seed = 7_u64;
+    let points: Vec<(f64, f64)> = (0..20_000)
+        .map(|i| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            let r = (seed >> 33) as f64 / f64::from(1_u32 << 31);
+            let value = if i % 97 == 0 {
+                f64::NAN
+            } else {
+                35.0 + 40.0 * (r - 0.5) * ((i / 500) % 3) as f64
+            };
+            (f64::from(i), value)
+        })
+        .collect();
+    points
+}
+
+#[test]
+fn a_batch_moves_every_rule_exactly_as_its_points_one_by_one() {
+    // A pseudo-random walk with gaps around the thresholds, for rules of every condition:
+    // single points (through the widget's quiet band) move each rule as its machine stepped
+    // through every point does, and batches (scanned for the first point meeting a rule at
+    // rest) make the same transitions and leave the same states.
+    let rules = [
+        json!({"name": "above", "widget": "w", "above": 50, "recover_below": 45, "for": "3ms"}),
+        json!({"name": "below", "widget": "w", "below": 20, "keep_firing_for": "5ms"}),
+        json!({"name": "outside", "widget": "w", "outside": [10, 60]}),
+    ];
+    let run = |batched: bool| {
+        let mut engine = Engine::new();
+        let w = declare(&mut engine, "w", "metric", json!({"max_points": 100_000}));
+        for rule in &rules {
+            alert(&mut engine, rule.clone()).expect("rule");
+        }
+        let (tell, heard) = bounded(100_000);
+        engine.subscribe_alerts(tell);
+        let points = walk();
+        if batched {
+            for chunk in points.chunks(777) {
+                engine.apply(Update::Points {
+                    widget: w.widget,
+                    series: u32::MAX,
+                    points: Box::new(chunk.to_vec()),
+                });
+            }
+        } else {
+            for &(ts_ms, value) in &points {
+                engine.apply(Update::Point {
+                    widget: w.widget,
+                    ts_ms,
+                    value,
+                });
+            }
+        }
+        // Each rule's transitions in order (a batch is taken rule by rule, points one by one
+        // interleave the rules).
+        let mut moves: Vec<(String, AlertState, AlertState, f64)> = heard
+            .try_iter()
+            .map(|t| (t.rule.to_string(), t.from, t.to, t.ts_ms))
+            .collect();
+        moves.sort_by(|a, b| a.0.cmp(&b.0));
+        (moves, format!("{:?}", engine.alerts().states()))
+    };
+    let (one_by_one, states) = run(false);
+    // The reference: each rule's machine stepped through every point on its own (no quiet
+    // band, no batch scan).
+    let mut reference: Vec<(String, AlertState, AlertState, f64)> = Vec::new();
+    for rule in &rules {
+        let rule = Rule::from_json(rule.clone()).expect("rule");
+        let mut machine = super::Machine::default();
+        for (ts_ms, value) in walk() {
+            if let Some(from) = machine.step(&rule, ts_ms, value) {
+                reference.push((rule.spec.name.clone(), from, machine.state, ts_ms));
+            }
+        }
+    }
+    reference.sort_by(|a, b| a.0.cmp(&b.0));
+    assert!(
+        one_by_one == reference,
+        "single points moved the rules otherwise than their machines"
+    );
+    assert!(
+        one_by_one.len() > 50,
+        "the walk crosses the thresholds: {}",
+        one_by_one.len()
+    );
+    let (batched, batched_states) = run(true);
+    assert!(
+        batched == one_by_one,
+        "the batch path moved the rules otherwise"
+    );
+    assert_eq!(batched_states, states);
+}
