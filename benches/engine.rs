@@ -1,7 +1,8 @@
 //! Engine benchmarks (criterion): ingest of points into one metric, directly and through the
 //! pipeline's queue and engine thread (one point a slot, or batches of 4,096 as `send_many`
 //! queues them), and into windowed metrics of several sizes and aggregations (the cost per
-//! point must not grow with the window). Run with `cargo bench --bench engine`.
+//! point must not grow with the window), and into 1,000 metrics with and without one alert rule
+//! each (points one by one and in batches). Run with `cargo bench --bench engine`.
 
 use std::hint::black_box;
 use std::time::Duration;
@@ -178,10 +179,67 @@ fn windowed_batches(c: &mut Criterion) {
     group.finish();
 }
 
+/// What 1,000 alert rules on 1,000 metrics cost `Engine::apply`: points one by one round-robin
+/// over the widgets, and batches of 1,000 points per widget, with no rules and with one rule
+/// per widget (evaluated on every point, never firing).
+fn alert_rules(c: &mut Criterion) {
+    const WIDGETS: u32 = 1_000;
+    let mut group = c.benchmark_group("alerts");
+    group.throughput(Throughput::Elements(POINTS));
+    for rules in [false, true] {
+        let setup = || {
+            let mut engine = Engine::new();
+            let widgets: Vec<_> = (0..WIDGETS)
+                .map(|i| {
+                    let spec = WidgetSpec::parse(&format!("m{i}"), "metric", json!({}));
+                    let handle = engine.declare(spec.expect("spec")).expect("declare");
+                    if rules {
+                        let rule = streamviz::engine::Rule::from_json(json!({
+                            "widget": format!("m{i}"), "above": 1e12, "for": "30s",
+                            "recover_below": 1e11, "severity": "critical"}));
+                        engine.declare_alert(rule.expect("rule")).expect("alert");
+                    }
+                    handle.widget
+                })
+                .collect();
+            (engine, widgets)
+        };
+        let name = if rules { "1000_rules" } else { "no_rules" };
+        let (mut engine, widgets) = setup();
+        group.bench_function(format!("points_1000_widgets_{name}"), |b| {
+            b.iter(|| {
+                for i in 0..POINTS {
+                    engine.apply(Update::Point {
+                        widget: widgets[(i % u64::from(WIDGETS)) as usize],
+                        ts_ms: i as f64,
+                        value: black_box(i as f64),
+                    });
+                }
+            });
+        });
+        let (mut engine, widgets) = setup();
+        let batch: Vec<(f64, f64)> = (0..POINTS / u64::from(WIDGETS))
+            .map(|i| (i as f64, i as f64))
+            .collect();
+        group.bench_function(format!("batches_1000_widgets_{name}"), |b| {
+            b.iter(|| {
+                for &widget in &widgets {
+                    engine.apply(Update::Points {
+                        widget,
+                        series: u32::MAX,
+                        points: Box::new(black_box(batch.clone())),
+                    });
+                }
+            });
+        });
+    }
+    group.finish();
+}
+
 criterion_group! {
     name = benches;
     config = Criterion::default().sample_size(10).measurement_time(Duration::from_secs(5));
-    targets = engine_ingest, windowed_ingest, windowed_batches
+    targets = engine_ingest, windowed_ingest, windowed_batches, alert_rules
 }
 criterion_main!(benches);
 

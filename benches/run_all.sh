@@ -19,5 +19,7 @@ echo "== streaming (benches/stream_bench.py)"
 python benches/stream_bench.py
 echo "== points held, server on (benches/held_bench.py)"
 python benches/held_bench.py
+echo "== alert rules (benches/alerts_bench.py)"
+python benches/alerts_bench.py
 echo "== browser (benches/browser_bench.py)"
 python benches/browser_bench.py
