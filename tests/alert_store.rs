@@ -218,14 +218,8 @@ fn a_recording_tells_which_rules_fired_at_any_time() {
     // The replica shows the recording's end, as stored.
     assert_eq!(state_of(&replay, "cpu-high").state, AlertState::Normal);
 
-    let served = common::Served::start(&[
-        "serve".as_ref(),
-        "--port".as_ref(),
-        "0".as_ref(),
-        "--open".as_ref(),
-        path.as_os_str(),
-    ]);
-    let url = format!("http://{}/api/v1/alerts", served.address());
+    let (served, base) = common::serve_recording(&path);
+    let url = format!("{base}api/v1/alerts");
     let body = common::http_get_json(&format!("{url}?at={}", T0 + 15_000.0));
     assert_eq!(body["firing"], 1, "{body}");
     assert_eq!(body["states"][0]["state"], "firing");

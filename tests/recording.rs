@@ -47,34 +47,13 @@ fn record(path: &Path) -> f64 {
     })
 }
 
-/// `streamviz serve --open path --port 0`, and the URL it says it serves.
-fn serve(path: &Path) -> (common::Served, String) {
-    let served = common::Served::start(&[
-        "serve".as_ref(),
-        "--port".as_ref(),
-        "0".as_ref(),
-        "--open".as_ref(),
-        path.as_os_str(),
-    ]);
-    assert!(
-        served
-            .before
-            .iter()
-            .any(|l| l.contains("opened the recording")),
-        "{:?}",
-        served.before
-    );
-    let url = format!("http://{}/", served.address());
-    (served, url)
-}
-
 #[tokio::test]
 async fn a_recording_is_served_read_only_with_every_stored_point() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metrics.db");
     let t0 = record(&path);
     let before = std::fs::read(&path).unwrap();
-    let (_server, url) = serve(&path);
+    let (_server, url) = common::serve_recording(&path);
 
     let stats = common::http_get_json(&format!("{url}api/v1/stats"));
     assert_eq!(stats["widgets"], 2);

@@ -75,14 +75,7 @@ async fn alerts(
     if query.at.is_none() {
         return Ok(Json(alerts_body(&rules, &view)));
     }
-    let history = match (state.recording, state.history.get()) {
-        (Some(_), Some(history)) => history,
-        _ => {
-            return Err(ApiError::not_found(
-                "this server shows a live dashboard, not a recording: ask without ?at=",
-            ))
-        }
-    };
+    let history = recording_history(&state)?;
     let at = number("at", &query.at)?;
     let stored = tokio::task::spawn_blocking(move || history.alerts(at))
         .await
@@ -272,6 +265,18 @@ async fn recording(State(state): State<AppState>) -> Json<serde_json::Value> {
     }))
 }
 
+/// The stored history of the recording this server shows; 404 for a live dashboard.
+fn recording_history(
+    state: &AppState,
+) -> Result<std::sync::Arc<dyn crate::history::History>, ApiError> {
+    match (state.recording, state.history.get()) {
+        (Some(_), Some(history)) => Ok(history),
+        _ => Err(ApiError::not_found(
+            "this server shows a live dashboard, not a recording",
+        )),
+    }
+}
+
 #[derive(Deserialize)]
 struct AtQuery {
     t: Option<String>,
@@ -285,14 +290,7 @@ async fn widget_at(
     Path(id): Path<String>,
     Query(query): Query<AtQuery>,
 ) -> Result<Response, ApiError> {
-    let history = match (state.recording, state.history.get()) {
-        (Some(_), Some(history)) => history,
-        _ => {
-            return Err(ApiError::not_found(
-                "this server shows a live dashboard, not a recording",
-            ))
-        }
-    };
+    let history = recording_history(&state)?;
     let at = number("t", &query.t)?;
     let spec = {
         let engine = state.pipeline.engine();

@@ -174,6 +174,27 @@ pub fn record<T>(
     filled
 }
 
+/// `streamviz serve --open path --port 0`, and the URL it says it serves.
+pub fn serve_recording(path: &Path) -> (Served, String) {
+    let served = Served::start(&[
+        "serve".as_ref(),
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--open".as_ref(),
+        path.as_os_str(),
+    ]);
+    assert!(
+        served
+            .before
+            .iter()
+            .any(|l| l.contains("opened the recording")),
+        "{:?}",
+        served.before
+    );
+    let url = format!("http://{}/", served.address());
+    (served, url)
+}
+
 /// A child process killed (and waited for) when dropped, so that a failing test leaves no
 /// server, display or bus behind.
 pub struct KillOnDrop(pub Child);
