@@ -519,12 +519,7 @@ fn data_message(
                 continue;
             }
             (Update::Bars { values: new, .. }, Some(Op::Values { values, .. })) => {
-                for bar in new.iter() {
-                    match values.iter_mut().find(|b| b.same_slot(bar)) {
-                        Some(slot) => *slot = bar,
-                        None => values.push(bar),
-                    }
-                }
+                merge_bars(values, new.iter());
                 continue;
             }
             (Update::Upsert { row, .. }, Some(Op::Upsert { rows, .. })) => {
@@ -592,7 +587,11 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
         },
         Update::Bars { values, .. } => Op::Values {
             widget,
-            values: values.iter().collect(),
+            values: {
+                let mut merged = Vec::with_capacity(values.len());
+                merge_bars(&mut merged, values.iter());
+                merged
+            },
         },
         Update::Upsert { row, .. } => Op::Upsert {
             widget,
@@ -630,6 +629,19 @@ fn new_op<'a>(update: &'a Update, info: &'a WidgetInfo) -> Op<'a> {
             points: Vec::new(),
             decimated: false,
         },
+    }
+}
+
+/// Put `new` bars into `values`: a bar whose slot (category and series) is there already
+/// replaces it in place, so each slot is sent once, with its last value, where it first came
+/// (an op holding the same slot twice would be applied first-to-last, and a later merge would
+/// replace only the first).
+fn merge_bars<'a>(values: &mut Vec<&'a Bar>, new: impl Iterator<Item = &'a Bar>) {
+    for bar in new {
+        match values.iter_mut().find(|b| b.same_slot(bar)) {
+            Some(slot) => *slot = bar,
+            None => values.push(bar),
+        }
     }
 }
 

@@ -449,7 +449,11 @@ fn plan_op(
     } else if let Some(clear) = op.clear {
         if !matches!(
             kind,
-            WidgetKind::Table | WidgetKind::Metric | WidgetKind::Stat | WidgetKind::Gauge
+            WidgetKind::Table
+                | WidgetKind::Metric
+                | WidgetKind::Stat
+                | WidgetKind::Gauge
+                | WidgetKind::LineChart
         ) {
             return Err(wrong_kind("clear"));
         }
