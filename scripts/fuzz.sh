@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Fuzz every parser that takes outside input (cargo-fuzz, libFuzzer, nightly Rust): each target
+# for RUNS executions (default 10,000,000), memory capped, every input timed out after 10 s.
+# Not part of CI's default run. Findings land in fuzz/artifacts/<target>/; each one becomes a
+# regression test in the ordinary suite. Usage: scripts/fuzz.sh [RUNS] [TARGET...]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs="${1:-10000000}"
+shift || true
+targets=("$@")
+if [ ${#targets[@]} -eq 0 ]; then
+  targets=(push server_messages markdown widget_options durations database)
+fi
+command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
+for target in "${targets[@]}"; do
+  mkdir -p "fuzz/corpus/$target"
+  echo "== $target: $runs executions"
+  start=$(date +%s)
+  cargo +nightly fuzz run "$target" "fuzz/corpus/$target" -- \
+    -runs="$runs" -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 2>&1 \
+    | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" || true
+  echo "   $(( $(date +%s) - start )) s"
+done
