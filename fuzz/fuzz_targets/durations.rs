@@ -24,6 +24,9 @@ fuzz_target!(|data: &[u8]| {
         for i in 0..64 {
             windows.push(f64::from(i) * 997.0, f64::from(i), 1000, &mut closed);
         }
-        assert!(closed.len() <= 64 * 2 + 1000, "windows closed beyond the bound");
+        assert!(
+            closed.len() <= 64 * 2 + 1000,
+            "windows closed beyond the bound"
+        );
     }
 });

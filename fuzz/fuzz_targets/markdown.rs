@@ -9,8 +9,32 @@ use streamviz::engine::markdown_to_safe_html;
 
 /// Tags pulldown-cmark writes for the options the renderer enables.
 const TAGS: &[&str] = &[
-    "p", "h1", "h2", "h3", "h4", "h5", "h6", "em", "strong", "del", "a", "img", "code", "pre",
-    "ul", "ol", "li", "blockquote", "hr", "br", "table", "thead", "tbody", "tr", "th", "td",
+    "p",
+    "h1",
+    "h2",
+    "h3",
+    "h4",
+    "h5",
+    "h6",
+    "em",
+    "strong",
+    "del",
+    "a",
+    "img",
+    "code",
+    "pre",
+    "ul",
+    "ol",
+    "li",
+    "blockquote",
+    "hr",
+    "br",
+    "table",
+    "thead",
+    "tbody",
+    "tr",
+    "th",
+    "td",
     "input",
 ];
 
@@ -64,7 +88,9 @@ fn safe_address(value: &str) -> bool {
         .to_ascii_lowercase();
     match address.find([':', '/', '?', '#']) {
         Some(at) if address.as_bytes()[at] == b':' => {
-            address.starts_with("http:") || address.starts_with("https:") || address.starts_with("mailto:")
+            address.starts_with("http:")
+                || address.starts_with("https:")
+                || address.starts_with("mailto:")
         }
         _ => true,
     }
@@ -83,14 +109,20 @@ fuzz_target!(|data: &[u8]| {
             .chars()
             .take_while(char::is_ascii_alphanumeric)
             .collect();
-        assert!(TAGS.contains(&name.as_str()), "a tag the renderer did not make: <{name} in {html:?}");
+        assert!(
+            TAGS.contains(&name.as_str()),
+            "a tag the renderer did not make: <{name} in {html:?}"
+        );
         let end = rest.find('>').expect("a tag is closed");
         let tag = &rest[..end];
         for attribute in ["href=\"", "src=\""] {
             if let Some(start) = tag.find(attribute) {
                 let value = &tag[start + attribute.len()..];
                 let value = &value[..value.find('"').expect("a quoted attribute")];
-                assert!(safe_address(value), "an unsafe address {value:?} in {html:?}");
+                assert!(
+                    safe_address(value),
+                    "an unsafe address {value:?} in {html:?}"
+                );
             }
         }
     }

@@ -6,7 +6,15 @@ use libfuzzer_sys::fuzz_target;
 use streamviz::engine::{Engine, WidgetSpec};
 
 const KINDS: &[&str] = &[
-    "metric", "line_chart", "stat", "gauge", "bar_chart", "table", "text", "markdown", "heatmap",
+    "metric",
+    "line_chart",
+    "stat",
+    "gauge",
+    "bar_chart",
+    "table",
+    "text",
+    "markdown",
+    "heatmap",
 ];
 
 fuzz_target!(|data: &[u8]| {
