@@ -96,6 +96,30 @@ fn safe_address(value: &str) -> bool {
     }
 }
 
+/// The `name="value"` attributes of a tag's inside (`a href="x" title="y"`), as the renderer
+/// writes them (values double-quoted, `"` escaped inside).
+fn attributes(tag: &str) -> Vec<(&str, &str)> {
+    let mut found = Vec::new();
+    let mut rest = tag.trim_start_matches('/');
+    rest = rest.trim_start_matches(|c: char| c.is_ascii_alphanumeric());
+    loop {
+        rest = rest.trim_start();
+        let name_end = rest
+            .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+            .unwrap_or(rest.len());
+        if name_end == 0 {
+            return found;
+        }
+        let name = &rest[..name_end];
+        rest = &rest[name_end..];
+        if let Some(value) = rest.strip_prefix("=\"") {
+            let close = value.find('"').expect("a quoted attribute is closed");
+            found.push((name, &value[..close]));
+            rest = &value[close + 1..];
+        }
+    }
+}
+
 fuzz_target!(|data: &[u8]| {
     let Ok(source) = std::str::from_utf8(data) else {
         return;
@@ -115,10 +139,8 @@ fuzz_target!(|data: &[u8]| {
         );
         let end = rest.find('>').expect("a tag is closed");
         let tag = &rest[..end];
-        for attribute in ["href=\"", "src=\""] {
-            if let Some(start) = tag.find(attribute) {
-                let value = &tag[start + attribute.len()..];
-                let value = &value[..value.find('"').expect("a quoted attribute")];
+        for (name, value) in attributes(tag) {
+            if name == "href" || name == "src" {
                 assert!(
                     safe_address(value),
                     "an unsafe address {value:?} in {html:?}"

@@ -45,6 +45,7 @@ async fn stats(State(state): State<AppState>) -> Json<serde_json::Value> {
     let stats = state.pipeline.stats();
     let mut value = serde_json::to_value(stats).unwrap_or_default();
     value["clients_connected"] = json!(state.hub.clients());
+    value["connections"] = state.refusals.stats();
     value["client_snapshots"] = json!(state.hub.snapshots());
     if let serde_json::Value::Object(map) = &mut value {
         map.extend(state.pipeline.extra_stats());

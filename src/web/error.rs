@@ -1,5 +1,5 @@
 //! The API's error type: a status and a reason for the client, as `{"error": reason}` (with
-//! `WWW-Authenticate` on a 401 and `Retry-After` on a 429), for the routes and for the access
+//! `WWW-Authenticate` on a 401 and `Retry-After` on a 429 or 503), for the routes and for the access
 //! and authentication layers in front of them.
 
 use axum::http::{header, HeaderValue, StatusCode};
@@ -54,6 +54,14 @@ impl ApiError {
         Self {
             retry_after_s: Some(seconds),
             ..Self::new(StatusCode::TOO_MANY_REQUESTS, reason)
+        }
+    }
+
+    /// 503 with a reason: the server is at a bound; try again in a few seconds.
+    pub fn unavailable(reason: impl ToString) -> Self {
+        Self {
+            retry_after_s: Some(5),
+            ..Self::new(StatusCode::SERVICE_UNAVAILABLE, reason)
         }
     }
 

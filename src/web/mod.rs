@@ -1,6 +1,6 @@
 //! The web server (axum): the dashboard page and embeds, `/ws` for browsers and remote viewers,
 //! and the HTTP API, behind access checks and authentication (`auth`). One [`AppState`]; every route is assembled in `routes::router`, each file
-//! owning its routes; `server` binds and serves.
+//! owning its routes; `server` binds and serves, `listen` accepts connections within bounds.
 
 mod access;
 mod api;
@@ -10,6 +10,7 @@ mod error;
 mod frames;
 mod html;
 mod hub;
+mod listen;
 mod routes;
 mod server;
 mod start;
@@ -19,6 +20,7 @@ mod ws;
 
 pub use access::{Access, Cors};
 pub use hub::{Hub, HubFrame, Start, Subscription, MAX_FRAME_BYTES};
+pub use listen::{ConnectionLimits, Refusals};
 pub use routes::router;
 pub use server::{
     bind, serve, AuthChoice, Listener, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG,

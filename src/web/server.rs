@@ -9,6 +9,7 @@ use std::time::Duration;
 use super::access::{Access, Cors};
 use super::auth::{Auth, AuthConfig};
 use super::hub::Hub;
+use super::listen::{self, ConnectionLimits, Refusals};
 use super::routes::router;
 use super::state::AppState;
 use super::tls::{server_config, TlsFiles, TlsListener};
@@ -55,6 +56,8 @@ pub struct ServerOptions {
     pub cors: Cors,
     /// Serve HTTPS and WSS with this certificate and key. Default: none (plain HTTP).
     pub tls: Option<TlsFiles>,
+    /// Bounds on connections and viewers. Default: [`ConnectionLimits::default`].
+    pub limits: ConnectionLimits,
 }
 
 /// Who may use a server.
@@ -96,6 +99,7 @@ impl Default for ServerOptions {
             allow_anonymous: false,
             cors: Cors::SameOrigin,
             tls: None,
+            limits: ConnectionLimits::default(),
         }
     }
 }
@@ -199,6 +203,7 @@ pub async fn serve(
         options.client_backlog,
         hub_stopped,
     );
+    let refusals = Arc::new(Refusals::default());
     let app = router(
         AppState {
             pipeline,
@@ -206,29 +211,23 @@ pub async fn serve(
             history: options.history.clone(),
             recording: options.recording,
             auth,
+            limits: options.limits,
+            refusals: Arc::clone(&refusals),
         },
         access,
     );
-    let service = app.into_make_service_with_connect_info::<SocketAddr>();
     let shutdown = async move {
         shutdown.await;
         let _ = stop_hub.send(true);
     };
     match tls {
-        None => {
-            axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown)
-                .await
-        }
+        None => listen::serve(listener, app, options.limits, refusals, shutdown).await,
         Some(config) => {
-            // `tap_io` gives the listener axum's connect-info (the peer's address) for free.
-            use axum::serve::ListenerExt;
-            let listener = TlsListener::new(listener, config)?.tap_io(|_| {});
-            axum::serve(listener, service)
-                .with_graceful_shutdown(shutdown)
-                .await
+            let listener = TlsListener::new(listener, config)?;
+            listen::serve(listener, app, options.limits, refusals, shutdown).await;
         }
     }
+    Ok(())
 }
 
 /// A server running on its own thread and runtime, as started from Python.

@@ -1,5 +1,5 @@
 //! The state every route shares: the engine, the live fan-out, the history of what a store holds,
-//! the span of the recording served, if one is, and who may use it.
+//! the span of the recording served, if one is, who may use it, and the bounds on connections.
 
 use std::sync::Arc;
 
@@ -7,6 +7,7 @@ use axum::extract::FromRef;
 
 use super::auth::Auth;
 use super::hub::Hub;
+use super::listen::{ConnectionLimits, Refusals};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 
@@ -24,6 +25,10 @@ pub struct AppState {
     pub recording: Option<(f64, f64)>,
     /// Authentication: sessions, credentials, embed tokens.
     pub auth: Arc<Auth>,
+    /// Bounds on connections and viewers (`ServerOptions::limits`).
+    pub limits: ConnectionLimits,
+    /// What the bounds refused, for `/api/v1/stats`.
+    pub refusals: Arc<Refusals>,
 }
 
 impl FromRef<AppState> for Arc<Auth> {

@@ -1,26 +1,39 @@
 //! `GET /ws`: the handler only upgrades; each connection then runs [`client`], which sends
 //! `hello`, the snapshot (`config`, one `history` per widget, `stats`) and the live frames, and answers
 //! `push` messages from the client when its principal may push. The holder of an embed token
-//! is sent its one widget only.
+//! is sent its one widget only. Viewers are bounded in number, and pinged: one that has not
+//! answered a ping by the next is dropped.
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
+use std::sync::atomic::Ordering;
+
 use super::auth::Principal;
+use super::error::ApiError;
 use super::hub::{HubFrame, RecvError, Subscription};
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
 use crate::protocol::{error_message, hello_message, scope_message};
 
-/// Upgrade to a WebSocket.
+/// Upgrade to a WebSocket, unless [`ConnectionLimits::max_viewers`] are connected already
+/// (503 with the reason).
 pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
 ) -> Response {
+    let most = state.limits.max_viewers;
+    if state.hub.clients() >= most {
+        state.refusals.viewers.fetch_add(1, Ordering::Relaxed);
+        return ApiError::unavailable(format!(
+            "{most} viewers are connected, the most this server takes; try again later"
+        ))
+        .into_response();
+    }
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| client(socket, state, principal))
@@ -47,6 +60,11 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
     // The start is let go once its messages are out of it (others may share it).
     let mut outbox = start.messages(only.as_deref()).await;
     drop(start);
+    // A ping every interval; a viewer that has not answered the last one by the next is gone.
+    let mut pings = tokio::time::interval(state.limits.ping_interval);
+    pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    pings.tick().await;
+    let mut awaiting_pong = false;
     loop {
         for message in outbox.drain(..) {
             let message = match &only {
@@ -73,9 +91,20 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
             },
             // An embed token's connection ends when embed tokens are revoked.
             Ok(()) = revoked.changed(), if only.is_some() => return,
+            _ = pings.tick() => {
+                if awaiting_pong {
+                    state.refusals.unanswered_pings.fetch_add(1, Ordering::Relaxed);
+                    return;
+                }
+                awaiting_pong = true;
+                if sink.send(Message::Ping(Default::default())).await.is_err() {
+                    return;
+                }
+            },
             incoming = stream.next() => match incoming {
                 Some(Ok(Message::Text(text))) => outbox.push(reply_to(&state, &principal, text.as_str()).await.into()),
                 Some(Ok(Message::Binary(_))) => outbox.push(error_message("binary messages are not supported; send JSON text").into()),
+                Some(Ok(Message::Pong(_))) => awaiting_pong = false,
                 Some(Ok(_)) => {}
                 Some(Err(_)) | None => return,
             },

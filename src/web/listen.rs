@@ -1,0 +1,133 @@
+//! Accepting connections with bounds, instead of `axum::serve` (which sets no timer, so hyper
+//! applies no header timeout): at most [`ConnectionLimits::max_connections`] open at once (more
+//! are closed at once and counted), and a connection that has not sent a whole request head
+//! within [`ConnectionLimits::header_timeout`] is closed — so thousands of idle or slowloris
+//! sockets cannot starve real clients. WebSocket upgrades leave the count when they upgrade
+//! (viewers are bounded by [`ConnectionLimits::max_viewers`] in `ws.rs`).
+
+use std::net::SocketAddr;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::serve::Listener;
+use axum::Router;
+use hyper_util::rt::{TokioExecutor, TokioIo, TokioTimer};
+use hyper_util::server::conn::auto::Builder;
+use hyper_util::service::TowerToHyperService;
+use tokio::sync::{watch, Semaphore};
+use tower::ServiceExt;
+
+/// Bounds on what clients may hold open.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConnectionLimits {
+    /// HTTP connections open at once (idle keep-alive ones included, WebSockets not). Default:
+    /// 4,096.
+    pub max_connections: usize,
+    /// Longest wait for a request's head (line and headers), from the connection's start or the
+    /// end of the previous request. Default: 10 s.
+    pub header_timeout: Duration,
+    /// WebSocket viewers connected at once; more are refused with 503 and a reason. Default:
+    /// 1,000.
+    pub max_viewers: usize,
+    /// How often a viewer's connection is pinged, and how long its pong may take before it is
+    /// dropped as dead. Default: 20 s.
+    pub ping_interval: Duration,
+}
+
+impl Default for ConnectionLimits {
+    fn default() -> Self {
+        Self {
+            max_connections: 4096,
+            header_timeout: Duration::from_secs(10),
+            max_viewers: 1000,
+            ping_interval: Duration::from_secs(20),
+        }
+    }
+}
+
+/// What the bounds refused, for `/api/v1/stats`.
+#[derive(Debug, Default)]
+pub struct Refusals {
+    /// Connections closed at once because [`ConnectionLimits::max_connections`] were open.
+    pub connections: AtomicU64,
+    /// WebSocket viewers refused because [`ConnectionLimits::max_viewers`] were connected.
+    pub viewers: AtomicU64,
+    /// Viewers dropped because they answered no ping within [`ConnectionLimits::ping_interval`].
+    pub unanswered_pings: AtomicU64,
+}
+
+impl Refusals {
+    /// The counters as `/api/v1/stats` shows them.
+    pub fn stats(&self) -> serde_json::Value {
+        serde_json::json!({
+            "connections_refused": self.connections.load(Ordering::Relaxed),
+            "viewers_refused": self.viewers.load(Ordering::Relaxed),
+            "viewers_dropped_for_no_pong": self.unanswered_pings.load(Ordering::Relaxed),
+        })
+    }
+}
+
+/// Serve `app` on `listener` within `limits` until `shutdown` resolves; then stop accepting,
+/// ask every connection to finish and wait for them.
+pub async fn serve<L>(
+    mut listener: L,
+    app: Router,
+    limits: ConnectionLimits,
+    refusals: Arc<Refusals>,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) where
+    L: Listener<Addr = SocketAddr>,
+{
+    let open = Arc::new(Semaphore::new(limits.max_connections.max(1)));
+    let (stop, stopping) = watch::channel(());
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let (io, peer) = tokio::select! {
+            accepted = listener.accept() => accepted,
+            () = &mut shutdown => break,
+        };
+        let Ok(permit) = Arc::clone(&open).try_acquire_owned() else {
+            let refused = refusals.connections.fetch_add(1, Ordering::Relaxed) + 1;
+            if refused == 1 || refused % 1000 == 0 {
+                tracing::warn!(
+                    "refused a connection from {}: {} are open already ({refused} refused so far)",
+                    peer.ip(),
+                    limits.max_connections
+                );
+            }
+            drop(io);
+            continue;
+        };
+        let service = app
+            .clone()
+            .layer(axum::Extension(ConnectInfo(peer)))
+            .map_request(|request: axum::http::Request<hyper::body::Incoming>| {
+                request.map(axum::body::Body::new)
+            });
+        let service = TowerToHyperService::new(service);
+        let mut stopping = stopping.clone();
+        tokio::spawn(async move {
+            let mut builder = Builder::new(TokioExecutor::new());
+            builder
+                .http1()
+                .timer(TokioTimer::new())
+                .header_read_timeout(limits.header_timeout);
+            let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
+            let mut connection = std::pin::pin!(connection);
+            tokio::select! {
+                _ = connection.as_mut() => {}
+                _ = stopping.changed() => {
+                    connection.as_mut().graceful_shutdown();
+                    let _ = connection.await;
+                }
+            }
+            drop(permit);
+        });
+    }
+    drop(stopping);
+    // Every connection task holds a receiver: wait until they all finished.
+    let _ = stop.send(());
+    stop.closed().await;
+}

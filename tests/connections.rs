@@ -1,0 +1,195 @@
+//! The server's bounds on what clients hold open, with real sockets: a connection that never
+//! finishes its request head is closed after the header timeout while others are served; past
+//! the bound on open connections a new one is closed at once and counted; past the bound on
+//! viewers a WebSocket is refused with 503 and a reason; a viewer that answers no ping is
+//! dropped, one that answers stays.
+
+#![cfg(feature = "web")]
+#![allow(clippy::unwrap_used)]
+
+use std::io::{Read, Write};
+use std::net::TcpStream;
+use std::time::{Duration, Instant};
+
+use futures_util::StreamExt;
+use serde_json::Value;
+use streamviz::ingest::Pipeline;
+use streamviz::web::{ConnectionLimits, ServerHandle, ServerOptions};
+use tokio_tungstenite::tungstenite::Message;
+
+mod common;
+
+fn serve(limits: ConnectionLimits) -> (ServerHandle, String) {
+    let server = common::start_server_with(
+        &Pipeline::default(),
+        ServerOptions {
+            port: 0,
+            limits,
+            ..ServerOptions::default()
+        },
+    );
+    let address = server.address().to_string();
+    (server, address)
+}
+
+fn stats(address: &str) -> Value {
+    let (status, body) = common::http(address, "GET", "/api/v1/stats", &[("Host", address)], "");
+    assert_eq!(status, 200, "{body}");
+    body
+}
+
+/// `GET /api/v1/stats`, or `None` when the server closed the connection unanswered.
+fn try_stats(address: &str) -> Option<Value> {
+    let mut socket = TcpStream::connect(address).ok()?;
+    write!(
+        socket,
+        "GET /api/v1/stats HTTP/1.1\r\nHost: {address}\r\nConnection: close\r\n\r\n"
+    )
+    .ok()?;
+    let mut response = String::new();
+    socket.read_to_string(&mut response).ok()?;
+    let (_, body) = response.split_once("\r\n\r\n")?;
+    serde_json::from_str(body).ok()
+}
+
+/// Read until the server closes the connection (EOF or reset); how long that took.
+fn until_closed(mut socket: TcpStream) -> Duration {
+    let start = Instant::now();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let mut buffer = [0_u8; 1024];
+    loop {
+        match socket.read(&mut buffer) {
+            Ok(0) => return start.elapsed(),
+            Ok(_) => {}
+            Err(err) if err.kind() == std::io::ErrorKind::WouldBlock => {
+                panic!("the server kept the connection open for 20 s")
+            }
+            Err(_) => return start.elapsed(),
+        }
+    }
+}
+
+#[test]
+fn a_request_head_that_never_ends_is_closed_after_the_header_timeout() {
+    let (_server, address) = serve(ConnectionLimits {
+        header_timeout: Duration::from_millis(500),
+        ..ConnectionLimits::default()
+    });
+    // Fifty slowloris clients: a request line and one header, then nothing more.
+    let slow: Vec<TcpStream> = (0..50)
+        .map(|_| {
+            let mut socket = TcpStream::connect(&address).unwrap();
+            write!(socket, "GET /api/v1/health HTTP/1.1\r\nHost: {address}\r\n").unwrap();
+            socket
+        })
+        .collect();
+    // Others are served meanwhile.
+    assert_eq!(stats(&address)["clients_connected"], 0);
+    for socket in slow {
+        let took = until_closed(socket);
+        assert!(
+            took < Duration::from_secs(5),
+            "closed after {took:?}, the timeout is 0.5 s"
+        );
+    }
+}
+
+#[test]
+fn past_the_bound_on_open_connections_a_new_one_is_closed_and_counted() {
+    let (_server, address) = serve(ConnectionLimits {
+        max_connections: 3,
+        header_timeout: Duration::from_secs(30),
+        ..ConnectionLimits::default()
+    });
+    let mut idle: Vec<TcpStream> = (0..3)
+        .map(|_| TcpStream::connect(&address).unwrap())
+        .collect();
+    // Each idle socket holds its place once the server accepted it: a request on it is served.
+    for socket in &mut idle {
+        write!(
+            socket,
+            "GET /api/v1/health HTTP/1.1\r\nHost: {address}\r\n\r\n"
+        )
+        .unwrap();
+        let mut head = [0_u8; 12];
+        socket.read_exact(&mut head).unwrap();
+        assert_eq!(&head, b"HTTP/1.1 200");
+    }
+    let extra = TcpStream::connect(&address).unwrap();
+    let took = until_closed(extra);
+    assert!(took < Duration::from_secs(5), "{took:?}");
+    drop(idle);
+    // The places are free again (the server sees the closes as it reads them).
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let counted = loop {
+        if let Some(body) = try_stats(&address) {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "no place came free");
+    };
+    assert_eq!(
+        counted["connections"]["connections_refused"], 1,
+        "{counted}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn past_the_bound_on_viewers_a_websocket_is_refused_with_a_reason() {
+    let (_server, address) = serve(ConnectionLimits {
+        max_viewers: 2,
+        ..ConnectionLimits::default()
+    });
+    let url = format!("ws://{address}/ws");
+    let mut viewers = Vec::new();
+    for _ in 0..2 {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        // Connected once its hello came.
+        let hello = socket.next().await.unwrap().unwrap();
+        assert!(hello.to_text().unwrap().contains("\"hello\""));
+        viewers.push(socket);
+    }
+    let refused = tokio_tungstenite::connect_async(&url).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
+        panic!("not an HTTP refusal: {refused:?}")
+    };
+    assert_eq!(response.status(), 503);
+    let reason = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+    assert!(reason.contains("2 viewers are connected"), "{reason}");
+    let address2 = address.clone();
+    let body = tokio::task::spawn_blocking(move || stats(&address2))
+        .await
+        .unwrap();
+    assert_eq!(body["connections"]["viewers_refused"], 1, "{body}");
+    assert_eq!(body["clients_connected"], 2);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_that_answers_no_ping_is_dropped_and_one_that_answers_stays() {
+    let (_server, address) = serve(ConnectionLimits {
+        ping_interval: Duration::from_millis(200),
+        ..ConnectionLimits::default()
+    });
+    let url = format!("ws://{address}/ws");
+    // Answers: tungstenite sends a pong for each ping it reads.
+    let (mut alive, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    // Never reads, so never answers.
+    let (silent, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    let mut pings = 0;
+    while pings < 5 {
+        if let Message::Ping(_) = alive.next().await.unwrap().unwrap() {
+            pings += 1;
+        }
+    }
+    let address2 = address.clone();
+    let body = tokio::task::spawn_blocking(move || stats(&address2))
+        .await
+        .unwrap();
+    assert_eq!(
+        body["connections"]["viewers_dropped_for_no_pong"], 1,
+        "{body}"
+    );
+    assert_eq!(body["clients_connected"], 1, "the answering viewer stays");
+    drop(silent);
+}
