@@ -193,3 +193,67 @@ async fn a_viewer_that_answers_no_ping_is_dropped_and_one_that_answers_stays() {
     assert_eq!(body["clients_connected"], 1, "the answering viewer stays");
     drop(silent);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn messages_past_the_rate_are_refused_with_a_reason_and_the_connection_stays() {
+    use futures_util::SinkExt;
+    let pipeline = Pipeline::default();
+    let server = common::start_server_with(
+        &pipeline,
+        ServerOptions {
+            port: 0,
+            limits: ConnectionLimits {
+                max_messages_per_second: 5,
+                ..ConnectionLimits::default()
+            },
+            ..ServerOptions::default()
+        },
+    );
+    let address = server.address().to_string();
+    let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{address}/ws"))
+        .await
+        .unwrap();
+    let push = serde_json::json!({"type": "push", "widgets": [{"id": "cpu", "kind": "metric"}],
+        "updates": [{"widget": "cpu", "value": 1, "ts_ms": 1_700_000_000_000_i64}]})
+    .to_string();
+    const SENT: usize = 40;
+    for _ in 0..SENT {
+        socket
+            .send(Message::Text(push.clone().into()))
+            .await
+            .unwrap();
+    }
+    let (mut acks, mut refusals) = (0, 0);
+    while acks + refusals < SENT {
+        let message = socket.next().await.unwrap().unwrap();
+        let Ok(text) = message.to_text() else {
+            continue;
+        };
+        let Ok(reply) = serde_json::from_str::<Value>(text) else {
+            continue;
+        };
+        match reply["type"].as_str() {
+            Some("ack") => acks += 1,
+            Some("error") => {
+                let reason = reply["reason"].as_str().unwrap();
+                assert!(reason.contains("more than 5 messages a second"), "{reason}");
+                refusals += 1;
+            }
+            _ => {}
+        }
+    }
+    // A burst of 5, and at most a few more as the bucket refills while they are applied.
+    assert!((5..SENT).contains(&acks), "{acks} applied");
+    assert!(refusals > 0);
+    let address2 = address.clone();
+    let body = tokio::task::spawn_blocking(move || stats(&address2))
+        .await
+        .unwrap();
+    assert_eq!(body["connections"]["messages_refused"], refusals, "{body}");
+    assert_eq!(body["clients_connected"], 1, "the connection stays");
+    assert_eq!(
+        pipeline.stats().engine.points_accepted,
+        acks as u64,
+        "only what was acknowledged was applied"
+    );
+}

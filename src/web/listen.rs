@@ -34,6 +34,9 @@ pub struct ConnectionLimits {
     /// How often a viewer's connection is pinged, and how long its pong may take before it is
     /// dropped as dead. Default: 20 s.
     pub ping_interval: Duration,
+    /// Messages one WebSocket connection may send a second (as many again in a burst); more
+    /// are answered with an `error` and not applied. Default: 1,000.
+    pub max_messages_per_second: u32,
 }
 
 impl Default for ConnectionLimits {
@@ -43,6 +46,7 @@ impl Default for ConnectionLimits {
             header_timeout: Duration::from_secs(10),
             max_viewers: 1000,
             ping_interval: Duration::from_secs(20),
+            max_messages_per_second: 1000,
         }
     }
 }
@@ -56,6 +60,9 @@ pub struct Refusals {
     pub viewers: AtomicU64,
     /// Viewers dropped because they answered no ping within [`ConnectionLimits::ping_interval`].
     pub unanswered_pings: AtomicU64,
+    /// WebSocket messages refused for coming faster than
+    /// [`ConnectionLimits::max_messages_per_second`].
+    pub messages: AtomicU64,
 }
 
 impl Refusals {
@@ -65,7 +72,42 @@ impl Refusals {
             "connections_refused": self.connections.load(Ordering::Relaxed),
             "viewers_refused": self.viewers.load(Ordering::Relaxed),
             "viewers_dropped_for_no_pong": self.unanswered_pings.load(Ordering::Relaxed),
+            "messages_refused": self.messages.load(Ordering::Relaxed),
         })
+    }
+}
+
+/// A token bucket: `per_second` tokens a second, at most as many held.
+#[derive(Debug)]
+pub struct Rate {
+    per_second: f64,
+    tokens: f64,
+    at: std::time::Instant,
+}
+
+impl Rate {
+    /// A full bucket.
+    pub fn new(per_second: u32) -> Self {
+        let per_second = f64::from(per_second.max(1));
+        Self {
+            per_second,
+            tokens: per_second,
+            at: std::time::Instant::now(),
+        }
+    }
+
+    /// Take a token; false when there is none.
+    pub fn take(&mut self) -> bool {
+        let now = std::time::Instant::now();
+        let refill = now.duration_since(self.at).as_secs_f64() * self.per_second;
+        self.tokens = (self.tokens + refill).min(self.per_second);
+        self.at = now;
+        if self.tokens >= 1.0 {
+            self.tokens -= 1.0;
+            true
+        } else {
+            false
+        }
     }
 }
 

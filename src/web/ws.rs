@@ -2,7 +2,7 @@
 //! `hello`, the snapshot (`config`, one `history` per widget, `stats`) and the live frames, and answers
 //! `push` messages from the client when its principal may push. The holder of an embed token
 //! is sent its one widget only. Viewers are bounded in number, and pinged: one that has not
-//! answered a ping by the next is dropped.
+//! answered a ping by the next is dropped; messages past a rate are answered with an error.
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Extension, State};
@@ -14,6 +14,7 @@ use std::sync::atomic::Ordering;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::hub::{HubFrame, RecvError, Subscription};
+use super::listen::Rate;
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
@@ -65,6 +66,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     pings.tick().await;
     let mut awaiting_pong = false;
+    let mut rate = Rate::new(state.limits.max_messages_per_second);
     loop {
         for message in outbox.drain(..) {
             let message = match &only {
@@ -102,6 +104,13 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
                 }
             },
             incoming = stream.next() => match incoming {
+                Some(Ok(Message::Text(text))) if !rate.take() => {
+                    state.refusals.messages.fetch_add(1, Ordering::Relaxed);
+                    outbox.push(error_message(&format!(
+                        "more than {} messages a second from this connection: this one was not applied; slow down",
+                        state.limits.max_messages_per_second
+                    )).into());
+                }
                 Some(Ok(Message::Text(text))) => outbox.push(reply_to(&state, &principal, text.as_str()).await.into()),
                 Some(Ok(Message::Binary(_))) => outbox.push(error_message("binary messages are not supported; send JSON text").into()),
                 Some(Ok(Message::Pong(_))) => awaiting_pong = false,
