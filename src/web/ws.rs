@@ -104,7 +104,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
                 }
             },
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(text))) if !rate.take() => {
+                Some(Ok(Message::Text(_))) if !rate.take() => {
                     state.refusals.messages.fetch_add(1, Ordering::Relaxed);
                     outbox.push(error_message(&format!(
                         "more than {} messages a second from this connection: this one was not applied; slow down",
