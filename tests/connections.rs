@@ -261,3 +261,78 @@ async fn messages_past_the_rate_are_refused_with_a_reason_and_the_connection_sta
         "only what was acknowledged was applied"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_producer_sending_garbage_huge_and_binary_frames_leaves_the_server_serving() {
+    use futures_util::SinkExt;
+    let pipeline = Pipeline::default();
+    let server = common::start_server_with(
+        &pipeline,
+        ServerOptions {
+            port: 0,
+            ..ServerOptions::default()
+        },
+    );
+    let address = server.address().to_string();
+    let url = format!("ws://{address}/ws");
+    let good = serde_json::json!({"type": "push", "widgets": [{"id": "cpu", "kind": "metric"}],
+        "updates": [{"widget": "cpu", "value": 1, "ts_ms": 1_700_000_000_000_i64}]})
+    .to_string();
+    let huge = "x".repeat(9 << 20); // over the 8 MiB bound
+    for round in 0..20 {
+        let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+        let bad: Vec<Message> = vec![
+            Message::Text("{\"type\": \"push\", \"updates\": [".into()),
+            Message::Text("\u{0}\u{ffff}not json at all".into()),
+            Message::Binary(vec![0xff; 4096].into()),
+            Message::Text(serde_json::json!({"type": "push", "updates": [{"widget": "cpu", "value": "NaN?"}]}).to_string().into()),
+            Message::Text(good.clone().into()),
+        ];
+        for message in bad {
+            socket.send(message).await.unwrap();
+        }
+        // Every message is answered (errors for the bad ones, an ack for the good one).
+        let (mut errors, mut acks) = (0, 0);
+        while errors + acks < 5 {
+            let message = socket.next().await.unwrap().unwrap();
+            let Ok(reply) = serde_json::from_str::<Value>(message.to_text().unwrap_or("")) else {
+                continue;
+            };
+            match reply["type"].as_str() {
+                Some("error") => errors += 1,
+                Some("ack") => acks += 1,
+                _ => {}
+            }
+        }
+        assert_eq!((errors, acks), (4, 1), "round {round}");
+        // A frame over the bound ends that connection, not the server.
+        if round % 5 == 0 {
+            let _ = socket.send(Message::Text(huge.clone().into())).await;
+            loop {
+                match socket.next().await {
+                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break,
+                    Some(Ok(_)) => {}
+                }
+            }
+        }
+        let address2 = address.clone();
+        let (status, health) = tokio::task::spawn_blocking(move || {
+            common::http(
+                &address2,
+                "GET",
+                "/api/v1/health",
+                &[("Host", &address2)],
+                "",
+            )
+        })
+        .await
+        .unwrap();
+        assert_eq!((status, health["status"].as_str()), (200, Some("ok")));
+    }
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    assert_eq!(
+        pipeline.stats().engine.points_accepted,
+        20,
+        "every good push was kept"
+    );
+}
