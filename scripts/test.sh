@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Install every test dependency and run every test: the modules' shape (scripts/check_modules.py),
 # formatting and lints, Rust unit and integration tests, the browser code's unit tests (Node),
-# and the Python suite (API, protocol, headless Chromium).
+# the Python suite (API, protocol, headless Chromium), and a 2-minute soak that fails when
+# memory grows after its warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -22,3 +23,6 @@ node --test --test-reporter=spec tests/js/*.test.js
 echo "== python tests"
 maturin develop --quiet
 python -m pytest -q -p no:cacheprovider tests/python
+
+echo "== soak: 2 minutes at 100k points/s, memory flat after the warm-up (benches/soak.py)"
+python benches/soak.py --minutes 2 --interval 5 --check

@@ -1,0 +1,232 @@
+"""Soak: a producer at 100k points/s into 50 widgets of every kind (metrics, a p99 window, line
+charts, stats, gauges, bars, tables churning rows, texts, markdown, heatmaps), persistence on
+with a retention, and WebSocket viewers connecting and leaving (up to 20 at once), for a given
+time. Every sample interval it records the process's resident memory, open file descriptors and
+threads, the database's size and the points held. It prints the samples as CSV, writes a PNG of
+them when matplotlib is there, and with --check fails when resident memory after the warm-up
+grew by more than the stated bound.
+
+    python benches/soak.py --minutes 60 --png docs/soak.png          # the recorded run
+    python benches/soak.py --minutes 2 --interval 5 --check          # what CI runs
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import random
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+os.environ.setdefault("STREAMVIZ_AUTOSTART", "0")
+
+import numpy as np  # noqa: E402
+from websockets.sync.client import connect  # noqa: E402
+
+import stream_viz as sv  # noqa: E402
+
+RATE = 100_000  # points a second
+TICK = 0.01  # seconds between producer ticks
+WARM_UP_S = 30.0
+# Resident memory may grow after the warm-up by at most this fraction plus this many MiB (the
+# allocator's and SQLite's caches settle in steps).
+GROWTH_FRACTION = 0.10
+GROWTH_SLACK_MIB = 16.0
+
+
+def process_sample() -> dict[str, float]:
+    status = Path("/proc/self/status").read_text()
+    fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
+    return {
+        "rss_mib": int(fields["VmRSS"].split()[0]) / 1024,
+        "threads": int(fields["Threads"]),
+        "fds": len(os.listdir("/proc/self/fd")),
+    }
+
+
+def dashboard() -> dict[str, list]:
+    """50 widgets of every kind."""
+    kinds: dict[str, list] = {"metric": [], "window": [], "line": [], "stat": [], "gauge": [], "bars": [], "table": [], "text": [], "markdown": [], "heatmap": []}
+    for i in range(19):
+        kinds["metric"].append(sv.metric(f"m{i}", max_points=5_000))
+    for i in range(4):
+        kinds["window"].append(sv.metric(f"p99_{i}", window="1s", aggregation="p99", max_points=600))
+    for i in range(6):
+        chart = sv.line_chart(f"lines{i}", max_points=5_000)
+        for s in ("a", "b", "c"):
+            chart.add_series(s)
+        kinds["line"].append(chart)
+    for i in range(4):
+        kinds["stat"].append(sv.stat(f"s{i}"))
+        kinds["gauge"].append(sv.gauge(f"g{i}"))
+    for i in range(3):
+        kinds["bars"].append(sv.bar_chart(f"b{i}"))
+        kinds["table"].append(sv.table(f"t{i}", key="id", max_rows=500))
+        kinds["heatmap"].append(sv.heatmap(f"h{i}"))
+    for i in range(2):
+        kinds["text"].append(sv.text(f"x{i}"))
+        kinds["markdown"].append(sv.markdown(f"md{i}"))
+    assert sum(len(v) for v in kinds.values()) == 50
+    return kinds
+
+
+def produce(kinds: dict[str, list], stop: threading.Event, sent: list[int]) -> None:
+    """RATE points a second in ticks: most through send_many, the rest one by one, plus rows,
+    bars, texts and matrices."""
+    rng = np.random.default_rng(7)
+    per_tick = int(RATE * TICK)
+    series_targets = kinds["metric"] + kinds["window"]
+    per_series = max(1, per_tick // (len(series_targets) + 3 * len(kinds["line"]) + 8))
+    tick = 0
+    next_at = time.perf_counter()
+    while not stop.is_set():
+        now = time.time()
+        stamps = now + np.arange(per_series) * (TICK / per_series)
+        count = 0
+        for metric in series_targets:
+            metric.send_many(rng.normal(50, 10, per_series), stamps)
+            count += per_series
+        for chart in kinds["line"]:
+            for s in ("a", "b", "c"):
+                chart.send_many(s, rng.normal(20, 5, per_series), stamps)
+                count += per_series
+        for widget in kinds["stat"] + kinds["gauge"]:
+            widget.send(float(rng.uniform(0, 100)), now)
+            count += 1
+        if tick % 10 == 0:
+            for table in kinds["table"]:
+                # Rows churn: new keys all the time, some updated, some deleted.
+                table.send({"id": tick, "v": float(rng.normal())})
+                table.send({"id": tick - 50, "v": 0.0})
+                table.delete(tick - 100)
+            for bars in kinds["bars"]:
+                bars.send({f"c{j}": float(rng.uniform(0, 10)) for j in range(8)})
+        if tick % 100 == 0:
+            for text in kinds["text"]:
+                text(f"tick {tick}")
+            for md in kinds["markdown"]:
+                md(f"**tick** {tick}\n\n- a\n- b")
+            for heat in kinds["heatmap"]:
+                heat.send(rng.uniform(0, 1, (8, 12)).tolist())
+        sent[0] += count
+        tick += 1
+        next_at += TICK
+        delay = next_at - time.perf_counter()
+        if delay > 0:
+            time.sleep(delay)
+        else:
+            next_at = time.perf_counter()
+
+
+def viewers(url: str, stop: threading.Event, seen: list[int]) -> None:
+    """Up to 20 viewers at once, each reading for a while, then leaving; another comes."""
+    rng = random.Random(11)
+
+    def one() -> None:
+        while not stop.is_set():
+            stay = rng.uniform(2, 15)
+            try:
+                with connect(url, max_size=None, open_timeout=10) as ws:
+                    until = time.monotonic() + stay
+                    while time.monotonic() < until and not stop.is_set():
+                        ws.recv(timeout=5)
+                        seen[0] += 1
+            except (TimeoutError, OSError, Exception):  # noqa: BLE001 - a viewer may be cut off; it comes back
+                pass
+
+    threads = [threading.Thread(target=one, daemon=True, name=f"viewer-{i}") for i in range(20)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--interval", type=float, default=60.0, help="seconds between samples")
+    parser.add_argument("--check", action="store_true", help="fail when memory grows after the warm-up")
+    parser.add_argument("--png", type=Path, default=None)
+    args = parser.parse_args()
+
+    directory = Path(tempfile.mkdtemp(prefix="streamviz-soak-"))
+    db = directory / "soak.db"
+    sv.configure(persistence=f"sqlite:///{db}", retention="2m")
+    kinds = dashboard()
+    server = sv.start(port=0)
+    url = server.base_url.replace("http://", "ws://") + "ws"
+    stop = threading.Event()
+    sent, seen = [0], [0]
+    threads = [
+        threading.Thread(target=produce, args=(kinds, stop, sent), daemon=True, name="producer"),
+        threading.Thread(target=viewers, args=(url, stop, seen), daemon=True, name="viewers"),
+    ]
+    for t in threads:
+        t.start()
+    start = time.monotonic()
+    samples = []
+    print("elapsed_s,rss_mib,fds,threads,db_mib,points_sent,points_held,dropped,messages_seen", flush=True)
+    while True:
+        elapsed = time.monotonic() - start
+        stats = sv.stats()
+        sample = {
+            "elapsed_s": elapsed,
+            **process_sample(),
+            "db_mib": sum(p.stat().st_size for p in directory.iterdir()) / 2**20,
+            "sent": sent[0],
+            "held": sum(w["held"] for w in stats["per_widget"]),
+            "dropped": sum(w["dropped"] for w in stats["per_widget"]),
+            "seen": seen[0],
+        }
+        samples.append(sample)
+        print(f"{elapsed:.0f},{sample['rss_mib']:.1f},{sample['fds']},{sample['threads']},{sample['db_mib']:.1f},{sample['sent']},{sample['held']},{sample['dropped']},{sample['seen']}", flush=True)
+        if elapsed >= args.minutes * 60:
+            break
+        time.sleep(max(0.0, args.interval - (time.monotonic() - start - elapsed)))
+    stop.set()
+    for t in threads:
+        t.join(timeout=30)
+    sv.stop()
+
+    rate = samples[-1]["sent"] / samples[-1]["elapsed_s"]
+    after = [s for s in samples if s["elapsed_s"] >= WARM_UP_S]
+    base = after[0]["rss_mib"] if after else samples[0]["rss_mib"]
+    peak = max(s["rss_mib"] for s in after) if after else base
+    bound = base * (1 + GROWTH_FRACTION) + GROWTH_SLACK_MIB
+    print(f"# {rate / 1000:.0f}k points/s sent; RSS after the {WARM_UP_S:.0f} s warm-up {base:.1f} MiB, peak {peak:.1f} MiB (bound {bound:.1f}); "
+          f"fds {samples[-1]['fds']}, threads {samples[-1]['threads']}, database {samples[-1]['db_mib']:.1f} MiB", flush=True)
+    if args.png:
+        try:
+            import matplotlib
+
+            matplotlib.use("Agg")
+            import matplotlib.pyplot as plt
+        except ImportError:
+            print("# matplotlib is not installed: no PNG", file=sys.stderr)
+        else:
+            fig, ax = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
+            minutes = [s["elapsed_s"] / 60 for s in samples]
+            ax[0].plot(minutes, [s["rss_mib"] for s in samples], label="resident memory (MiB)")
+            ax[0].axhline(bound, linestyle="--", color="grey", label="bound")
+            ax[0].legend()
+            ax[1].plot(minutes, [s["db_mib"] for s in samples], label="database (MiB)")
+            ax[1].plot(minutes, [s["fds"] for s in samples], label="open files")
+            ax[1].plot(minutes, [s["threads"] for s in samples], label="threads")
+            ax[1].set_xlabel("minutes")
+            ax[1].legend()
+            fig.suptitle(f"StreamViz soak: {rate / 1000:.0f}k points/s, 50 widgets, persistence, viewers coming and going")
+            fig.savefig(args.png, dpi=110)
+    if args.check and peak > bound:
+        print(f"FAIL: resident memory grew to {peak:.1f} MiB after the warm-up, past {bound:.1f} MiB", file=sys.stderr)
+        return 1
+    if args.check and samples[-1]["seen"] == 0:
+        print("FAIL: no viewer received anything", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
