@@ -142,6 +142,7 @@ pub async fn serve<L>(
             drop(io);
             continue;
         };
+        tracing::trace!("connection {peer} accepted");
         let service = app
             .clone()
             .layer(axum::Extension(ConnectInfo(peer)))
@@ -159,7 +160,11 @@ pub async fn serve<L>(
             let connection = builder.serve_connection_with_upgrades(TokioIo::new(io), service);
             let mut connection = std::pin::pin!(connection);
             tokio::select! {
-                _ = connection.as_mut() => {}
+                result = connection.as_mut() => {
+                    if let Err(err) = result {
+                        tracing::trace!("connection {peer}: {err}");
+                    }
+                }
                 _ = stopping.changed() => {
                     connection.as_mut().graceful_shutdown();
                     let _ = connection.await;
