@@ -31,10 +31,12 @@ import stream_viz as sv  # noqa: E402
 RATE = 100_000  # points a second
 TICK = 0.01  # seconds between producer ticks
 WARM_UP_S = 30.0
-# Resident memory may grow after the warm-up by at most this fraction plus this many MiB (the
-# allocator's and SQLite's caches settle in steps).
-GROWTH_FRACTION = 0.10
-GROWTH_SLACK_MIB = 16.0
+# Resident memory may grow after the warm-up by at most this fraction plus this many MiB: the
+# allocator's and SQLite's caches settle in steps for about a minute (a 2-minute run on
+# 2026-11-27: 208 MiB at 30 s, then 216-238 MiB). A leak of 8 bytes a point is 0.8 MB/s here,
+# 70 MB over the 90 s CI looks at: past the bound.
+GROWTH_FRACTION = 0.15
+GROWTH_SLACK_MIB = 32.0
 
 
 def process_sample() -> dict[str, float]:
