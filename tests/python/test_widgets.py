@@ -92,6 +92,11 @@ def test_bar_charts_group_or_stack_several_series(server, page) -> None:
 
     page.goto(server.url)
     page.wait_for_function("['grouped', 'stacked', 'plain'].every(id => Number(document.querySelector(`[data-widget=${id}]`)?.dataset.rendered) > 0)")
+    # A card is drawn once empty before its history arrives: wait for the bars themselves.
+    page.wait_for_function("""['grouped', 'stacked', 'plain'].every(id => {
+        const series = window.streamviz.widgets.get(id).chart.getOption().series;
+        return series.length > 0 && series.every(s => s.data.some(v => v !== null && v !== undefined));
+    })""")
     series = chart_option(page, "grouped")["series"]
     assert [(s["name"], s["data"], s.get("stack")) for s in series] == [("web", [1200, 900], None), ("mobile", [300, 450], None)]
     series = chart_option(page, "stacked")["series"]
