@@ -182,6 +182,36 @@ fn a_rule_replaced_or_removed_is_stored_as_reset() {
     assert_eq!(states, vec![("cpu-high".into(), AlertState::Normal)]);
 }
 
+#[test]
+fn a_rule_without_data_removed_is_stored_with_the_time_it_had_no_data() {
+    // Its machine saw no point: the reset transition takes its state's time, not none (SQLite
+    // refuses a transition without a time, and every later write with it).
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("alerts.db");
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
+    let heard = listen(&pipeline);
+    push(
+        &pipeline,
+        json!({"widgets": [{"id": "queue", "kind": "metric"}],
+            "alerts": [{"name": "quiet", "widget": "queue", "no_data": "1s"}]}),
+    );
+    pipeline.engine().check_alerts(T0);
+    pipeline.engine().check_alerts(T0 + 2000.0);
+    assert_eq!(state_of(&pipeline, "quiet").state, AlertState::NoData);
+    assert!(pipeline.engine().remove_alert("quiet"));
+    let times: Vec<(AlertState, f64)> = heard.try_iter().map(|t| (t.to, t.ts_ms)).collect();
+    assert_eq!(
+        times,
+        vec![
+            (AlertState::NoData, T0 + 2000.0),
+            (AlertState::Normal, T0 + 2000.0)
+        ]
+    );
+    assert!(store.flush(TIMEOUT), "stored");
+    assert_eq!(store.stats().last_error, None);
+}
+
 /// A recording in which `cpu-high` fires at T0+10 s and resolves at T0+20 s.
 fn record(path: &Path) {
     common::record(path, |pipeline, _| {

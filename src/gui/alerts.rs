@@ -56,6 +56,9 @@ pub struct AlertsShown {
     key: Option<(u64, Option<u64>)>,
     view: AlertsView,
     cards: HashMap<String, CardAlert>,
+    /// Rules active now, and the most severe one's severity (for the header, every frame).
+    firing: usize,
+    worst: Option<Severity>,
     /// The panel is open.
     pub open: bool,
 }
@@ -78,6 +81,12 @@ impl AlertsShown {
             None => live,
         };
         self.cards = cards(&self.view.states);
+        self.firing = self.view.active();
+        self.worst = self
+            .cards
+            .values()
+            .map(|card| card.severity)
+            .max_by_key(|s| rank(*s));
     }
 
     /// Every rule's state and the recent transitions, as shown.
@@ -183,15 +192,8 @@ pub fn indicator(ui: &mut Ui, palette: &Palette, shown: &mut AlertsShown) {
     if shown.view.states.is_empty() {
         return;
     }
-    let firing = shown.view.active();
-    let worst = shown
-        .view
-        .states
-        .iter()
-        .filter(|s| s.state.is_active())
-        .map(|s| s.severity)
-        .max_by_key(|s| rank(*s));
-    let button = match worst {
+    let firing = shown.firing;
+    let button = match shown.worst {
         Some(severity) => egui::Button::new(
             RichText::new(format!("⏺ {firing} firing"))
                 .strong()
@@ -253,7 +255,7 @@ pub fn panel(ui: &mut Ui, palette: &Palette, shown: &AlertsShown) {
                     state
                 });
                 ui.label(time(status.since_ms));
-                ui.label(value(status.value));
+                ui.label(format_number(status.value, None));
                 ui.label(&status.message);
                 ui.end_row();
             }
@@ -275,7 +277,7 @@ pub fn panel(ui: &mut Ui, palette: &Palette, shown: &AlertsShown) {
             t.rule,
             state_label(t.from),
             state_label(t.to),
-            value(t.value)
+            format_number(t.value, None)
         );
         let color = if t.to.is_active() {
             severity_color(palette, t.severity)
@@ -289,14 +291,6 @@ pub fn panel(ui: &mut Ui, palette: &Palette, shown: &AlertsShown) {
 fn time(ts_ms: f64) -> String {
     if ts_ms.is_finite() {
         format_time(ts_ms)
-    } else {
-        "–".to_owned()
-    }
-}
-
-fn value(value: f64) -> String {
-    if value.is_finite() {
-        format_number(value, None)
     } else {
         "–".to_owned()
     }

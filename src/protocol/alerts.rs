@@ -63,10 +63,10 @@ pub(super) fn apply_config_alerts(engine: &mut Engine, config: &Value) {
         .and_then(Value::as_array)
         .cloned()
         .unwrap_or_default();
-    let mut names = Vec::new();
+    let mut names = std::collections::HashSet::new();
     for value in values {
         let declared: EngineResult<()> = Rule::from_json(value).and_then(|rule| {
-            names.push(rule.spec.name.clone());
+            names.insert(rule.spec.name.clone());
             engine.declare_alert(rule)
         });
         if let Err(err) = declared {

@@ -7,6 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use super::rule::Rule;
 
+/// The last point of `points` that is a value (not a gap).
+pub fn last_value(points: &[(f64, f64)]) -> Option<(f64, f64)> {
+    points.iter().rev().find(|p| !p.1.is_nan()).copied()
+}
+
 /// Where a rule is.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
@@ -130,7 +135,7 @@ impl Machine {
     /// Points that leave a rule at rest where it is (none meets its condition): only the last
     /// value is kept, as stepping each would.
     pub fn rest(&mut self, points: &[(f64, f64)]) {
-        if let Some(&(ts_ms, value)) = points.iter().rev().find(|p| !p.1.is_nan()) {
+        if let Some((ts_ms, value)) = last_value(points) {
             self.value = value;
             self.ts_ms = ts_ms;
         }

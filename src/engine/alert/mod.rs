@@ -67,6 +67,8 @@ pub struct Alerts {
     listener_dropped: u64,
     /// A replica takes states from its producer instead of evaluating.
     replica: bool,
+    /// Points are not evaluated for a while (a store loads points evaluated when they came).
+    paused: bool,
     /// Some rule has a no-data period.
     no_data: bool,
     /// Counts changes of rules and states (a viewer redraws its alerts when it moves).
@@ -133,17 +135,18 @@ impl Alerts {
     /// store's last transition of every rule is its state (a restart resumes from it) and
     /// receivers hear a firing rule resolve.
     fn reset(&mut self, mut old: Entry) {
-        let (from, ts) = (old.machine.state, old.machine.ts_ms);
+        let from = old.machine.state;
         // A replica hears of it from its producer.
         if from == AlertState::Normal || self.replica {
             return;
         }
+        // The time of its last point, or of its state (no data came before it): the store
+        // keeps transitions by time, and refuses one without.
+        let ts = [old.machine.ts_ms, old.machine.since_ms]
+            .into_iter()
+            .find(|t| t.is_finite())
+            .unwrap_or(0.0);
         old.machine = Machine::default();
-        let ts = if ts.is_nan() {
-            old.machine.since_ms
-        } else {
-            ts
-        };
         self.publish(transition_of(&old, from, f64::NAN, ts));
     }
 
@@ -200,18 +203,19 @@ impl Alerts {
 
     /// Work out the quiet band of the widget at `index` again.
     fn settle(&mut self, index: usize) {
-        let Some(watch) = self.by_widget.get_mut(index) else {
-            return;
-        };
-        let entries = &self.entries;
-        watch.settle(watch.rules.clone().into_iter().map(|at| {
-            let entry = &entries[at as usize];
-            Resting {
-                rule: &entry.rule,
-                state: entry.machine.state,
-                series: entry.target.map_or(SEVERAL, |t| t.1),
-            }
-        }));
+        let Self {
+            by_widget, entries, ..
+        } = self;
+        if let Some(watch) = by_widget.get_mut(index) {
+            watch.settle(|at| {
+                let entry = &entries[at as usize];
+                Resting {
+                    rule: &entry.rule,
+                    state: entry.machine.state,
+                    series: entry.target.map_or(SEVERAL, |t| t.1),
+                }
+            });
+        }
     }
 
     /// Whether any rule watches the widget at `index` (a check on every applied point).
@@ -225,7 +229,7 @@ impl Alerts {
     /// Points the widget at `index` accepted, in order, for its `series` (`u32::MAX`: its only
     /// one).
     pub fn observe(&mut self, index: u32, series: u32, points: &[(f64, f64)]) {
-        if self.replica {
+        if self.replica || self.paused {
             return;
         }
         let Some(watch) = self.by_widget.get_mut(index as usize) else {
@@ -433,6 +437,11 @@ impl Alerts {
         self.replica = replica;
     }
 
+    /// Stop (true) or resume evaluating rules on the points applied; nothing else changes.
+    pub fn set_paused(&mut self, paused: bool) {
+        self.paused = paused;
+    }
+
     /// Take a producer's states and transitions (a replica's `alerts` message), or a stored
     /// dashboard's (states resume where they were).
     pub fn set_view(&mut self, view: &AlertsView, replace_recent: bool) {
@@ -467,10 +476,12 @@ impl Alerts {
     /// Forget every rule (a reset); listeners stay.
     pub fn clear(&mut self) {
         let listeners = std::mem::take(&mut self.listeners);
-        let (replica, journaling, revision) = (self.replica, self.journaling, self.revision);
+        let (replica, paused) = (self.replica, self.paused);
+        let (journaling, revision) = (self.journaling, self.revision);
         *self = Self::default();
         self.listeners = listeners;
         self.replica = replica;
+        self.paused = paused;
         self.journaling = journaling;
         self.revision = revision;
         self.touch();

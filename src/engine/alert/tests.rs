@@ -340,3 +340,23 @@ fn a_batch_moves_every_rule_exactly_as_its_points_one_by_one() {
     );
     assert_eq!(batched_states, states);
 }
+
+#[test]
+fn a_gap_leaves_a_rules_last_value_as_it_was() {
+    let mut engine = Engine::new();
+    let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+    alert(
+        &mut engine,
+        json!({"name": "hot", "widget": "cpu", "above": 90}),
+    )
+    .expect("rule");
+    for (ts_ms, value) in [(1.0, 10.0), (2.0, 20.0), (3.0, f64::NAN)] {
+        engine.apply(Update::Point {
+            widget: cpu.widget,
+            ts_ms,
+            value,
+        });
+    }
+    let status = &engine.alerts().states()[0];
+    assert_eq!((status.state, status.value), (AlertState::Normal, 20.0));
+}

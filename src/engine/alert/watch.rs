@@ -3,7 +3,7 @@
 //! (Normal, none with a no-data period, all on one series). Most points fall in it: they cost
 //! one comparison and no look at the rules.
 
-use super::machine::AlertState;
+use super::machine::{last_value, AlertState};
 use super::rule::{Condition, Rule};
 
 /// `series` of a watch whose rules watch several series (no quiet band then).
@@ -48,30 +48,32 @@ pub struct Resting<'a> {
 
 impl Watch {
     /// Take `points` (of `series`) on the quiet path when they move none of the rules; false
-    /// when they must go to the rules.
+    /// when they must go to the rules. Gaps (NaN) are no values: they move no rule, and count
+    /// as no data.
     #[inline]
     pub fn quiet(&mut self, series: u32, points: &[(f64, f64)]) -> bool {
         if series != self.series {
             return false;
         }
         let (low, high) = match points {
-            [(_, value)] => (*value, *value),
+            [(_, value)] if !value.is_nan() => (*value, *value),
             _ => extremes(points),
         };
-        // A NaN point is no value: it compares false and goes to the rules (which skip it).
+        // Only gaps: (+∞, −∞), in any band.
         if !(low >= self.quiet.0 && high <= self.quiet.1) {
             return false;
         }
-        if let Some(&last) = points.iter().rev().find(|p| !p.1.is_nan()) {
+        if let Some(last) = last_value(points) {
             self.last = last;
         }
         true
     }
 
-    /// Work out the quiet band again from the rules as they are now.
-    pub fn settle<'a>(&mut self, rules: impl Iterator<Item = Resting<'a>>) {
+    /// Work out the quiet band again from the rules as they are now: `resting` gives the rule
+    /// of each entry in [`Watch::rules`].
+    pub fn settle<'a>(&mut self, resting: impl Fn(u32) -> Resting<'a>) {
         let mut band = (f64::NEG_INFINITY, f64::INFINITY);
-        for resting in rules {
+        for resting in self.rules.iter().map(|&at| resting(at)) {
             if resting.state != AlertState::Normal
                 || resting.rule.no_data_ms.is_some()
                 || resting.series != self.series
@@ -93,19 +95,15 @@ impl Watch {
     }
 }
 
-/// The position of the first point whose value meets `condition`, if any. The values' extremes
-/// are taken first, branch-free (most batches have no such point).
+/// The position of the first point whose value meets `condition`, if any (batches none of
+/// whose points meets any resting rule took the quiet path already).
 #[inline]
 pub fn first_met(condition: Condition, points: &[(f64, f64)]) -> Option<usize> {
-    let (low, high) = extremes(points);
     match condition {
         Condition::Never => None,
-        Condition::Above(t) if high > t => points.iter().position(|p| p.1 > t),
-        Condition::Below(t) if low < t => points.iter().position(|p| p.1 < t),
-        Condition::Outside(lo, hi) if low < lo || high > hi => {
-            points.iter().position(|p| p.1 < lo || p.1 > hi)
-        }
-        _ => None,
+        Condition::Above(t) => points.iter().position(|p| p.1 > t),
+        Condition::Below(t) => points.iter().position(|p| p.1 < t),
+        Condition::Outside(lo, hi) => points.iter().position(|p| p.1 < lo || p.1 > hi),
     }
 }
 

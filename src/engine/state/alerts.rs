@@ -45,7 +45,7 @@ impl Engine {
     /// Stop (false) or resume evaluating rules on applied points: a store loading what it
     /// held applies points that were evaluated when they first came. A replica never evaluates.
     pub fn set_alert_evaluation(&mut self, on: bool) {
-        self.alerts.set_replica(!on || self.replica);
+        self.alerts.set_paused(!on);
     }
 
     /// Take states and transitions as a producer or a store gives them (rules declared first).
