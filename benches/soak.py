@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import shutil
 import sys
 import tempfile
 import threading
@@ -81,21 +82,25 @@ def produce(kinds: dict[str, list], stop: threading.Event, sent: list[int]) -> N
     rng = np.random.default_rng(7)
     per_tick = int(RATE * TICK)
     series_targets = kinds["metric"] + kinds["window"]
-    per_series = max(1, per_tick // (len(series_targets) + 3 * len(kinds["line"]) + 8))
+    singles = kinds["stat"] + kinds["gauge"]
+    # The tick's points shared out over every series, the first few taking one more, so that a
+    # tick sends exactly per_tick points.
+    series = [(metric, None) for metric in series_targets] + [(chart, s) for chart in kinds["line"] for s in ("a", "b", "c")]
+    share, extra = divmod(per_tick - len(singles), len(series))
+    counts = [share + (i < extra) for i in range(len(series))]
+    stamps_of = {n: np.arange(n) * (TICK / n) for n in set(counts)}
     tick = 0
     next_at = time.perf_counter()
     while not stop.is_set():
         now = time.time()
-        stamps = now + np.arange(per_series) * (TICK / per_series)
         count = 0
-        for metric in series_targets:
-            metric.send_many(rng.normal(50, 10, per_series), stamps)
-            count += per_series
-        for chart in kinds["line"]:
-            for s in ("a", "b", "c"):
-                chart.send_many(s, rng.normal(20, 5, per_series), stamps)
-                count += per_series
-        for widget in kinds["stat"] + kinds["gauge"]:
+        for (widget, name), n in zip(series, counts):
+            if name is None:
+                widget.send_many(rng.normal(50, 10, n), now + stamps_of[n])
+            else:
+                widget.send_many(name, rng.normal(20, 5, n), now + stamps_of[n])
+            count += n
+        for widget in singles:
             widget.send(float(rng.uniform(0, 100)), now)
             count += 1
         if tick % 10 == 0:
@@ -152,6 +157,8 @@ def main() -> int:
     parser.add_argument("--interval", type=float, default=60.0, help="seconds between samples")
     parser.add_argument("--check", action="store_true", help="fail when memory grows after the warm-up")
     parser.add_argument("--png", type=Path, default=None)
+    parser.add_argument("--warm-up", type=float, default=WARM_UP_S, help="seconds before memory is expected to be flat")
+    parser.add_argument("--keep", action="store_true", help="keep the database directory afterwards")
     args = parser.parse_args()
 
     directory = Path(tempfile.mkdtemp(prefix="streamviz-soak-"))
@@ -192,13 +199,18 @@ def main() -> int:
     for t in threads:
         t.join(timeout=30)
     sv.stop()
+    if not args.keep:
+        shutil.rmtree(directory, ignore_errors=True)
 
     rate = samples[-1]["sent"] / samples[-1]["elapsed_s"]
-    after = [s for s in samples if s["elapsed_s"] >= WARM_UP_S]
+    after = [s for s in samples if s["elapsed_s"] >= args.warm_up]
     base = after[0]["rss_mib"] if after else samples[0]["rss_mib"]
     peak = max(s["rss_mib"] for s in after) if after else base
     bound = base * (1 + GROWTH_FRACTION) + GROWTH_SLACK_MIB
-    print(f"# {rate / 1000:.0f}k points/s sent; RSS after the {WARM_UP_S:.0f} s warm-up {base:.1f} MiB, peak {peak:.1f} MiB (bound {bound:.1f}); "
+    last = after[-1]["rss_mib"] if after else base
+    print(f"# after the warm-up: peak {100 * (peak / base - 1):+.1f} %, last {100 * (last / base - 1):+.1f} % of {base:.1f} MiB; "
+          f"database from {min(s['db_mib'] for s in after) if after else 0:.1f} to {max(s['db_mib'] for s in after) if after else 0:.1f} MiB", flush=True)
+    print(f"# {rate / 1000:.0f}k points/s sent; RSS after the {args.warm_up:.0f} s warm-up {base:.1f} MiB, peak {peak:.1f} MiB (bound {bound:.1f}); "
           f"fds {samples[-1]['fds']}, threads {samples[-1]['threads']}, database {samples[-1]['db_mib']:.1f} MiB", flush=True)
     if args.png:
         try:
@@ -212,7 +224,9 @@ def main() -> int:
             fig, ax = plt.subplots(2, 1, figsize=(9, 6), sharex=True)
             minutes = [s["elapsed_s"] / 60 for s in samples]
             ax[0].plot(minutes, [s["rss_mib"] for s in samples], label="resident memory (MiB)")
-            ax[0].axhline(bound, linestyle="--", color="grey", label="bound")
+            ax[0].axhline(bound, linestyle="--", color="grey", label="CI bound")
+            ax[0].axhline(base * 1.05, linestyle=":", color="green", label="+5 % of the level after the warm-up")
+            ax[0].axvline(args.warm_up / 60, linestyle=":", color="black", label="end of the warm-up")
             ax[0].legend()
             ax[1].plot(minutes, [s["db_mib"] for s in samples], label="database (MiB)")
             ax[1].plot(minutes, [s["fds"] for s in samples], label="open files")

@@ -2,7 +2,8 @@
 //! finishes its request head is closed after the header timeout while others are served; past
 //! the bound on open connections a new one is closed at once and counted; past the bound on
 //! viewers a WebSocket is refused with 503 and a reason; a viewer that answers no ping is
-//! dropped, one that answers stays.
+//! dropped, one that answers stays; messages and HTTP pushes past one connection's rate are
+//! refused with a reason and counted; `streamviz serve` takes the bounds as options.
 
 #![cfg(feature = "web")]
 #![allow(clippy::unwrap_used)]
@@ -13,6 +14,7 @@ use std::time::{Duration, Instant};
 
 use futures_util::StreamExt;
 use serde_json::Value;
+use streamviz::engine::WidgetData;
 use streamviz::ingest::Pipeline;
 use streamviz::web::{ConnectionLimits, ServerHandle, ServerOptions};
 use tokio_tungstenite::tungstenite::Message;
@@ -335,4 +337,101 @@ async fn a_producer_sending_garbage_huge_and_binary_frames_leaves_the_server_ser
         20,
         "every good push was kept"
     );
+}
+
+/// One request on a kept-alive connection: its status and body.
+fn push_on(socket: &mut TcpStream, address: &str, body: &str) -> (u16, String) {
+    write!(
+        socket,
+        "POST /api/v1/push HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    )
+    .unwrap();
+    // The head, then as many body bytes as it says.
+    let mut head = Vec::new();
+    let mut byte = [0_u8; 1];
+    while !head.ends_with(b"\r\n\r\n") {
+        assert_eq!(socket.read(&mut byte).unwrap(), 1, "closed mid-response");
+        head.push(byte[0]);
+    }
+    let head = String::from_utf8(head).unwrap();
+    let status = head[9..12].parse().unwrap();
+    let length: usize = head
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .unwrap();
+    let mut body = vec![0_u8; length];
+    socket.read_exact(&mut body).unwrap();
+    (status, String::from_utf8(body).unwrap())
+}
+
+#[test]
+fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted() {
+    let pipeline = Pipeline::default();
+    let server = common::start_server_with(
+        &pipeline,
+        ServerOptions {
+            port: 0,
+            limits: ConnectionLimits {
+                max_messages_per_second: 5,
+                ..ConnectionLimits::default()
+            },
+            ..ServerOptions::default()
+        },
+    );
+    let address = server.address().to_string();
+    let declare = r#"{"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}]}"#;
+    let mut socket = TcpStream::connect(&address).unwrap();
+    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    assert_eq!(push_on(&mut socket, &address, declare).0, 200);
+    let (mut applied, mut refused) = (0, 0);
+    for i in 0..30 {
+        let (status, body) = push_on(
+            &mut socket,
+            &address,
+            &format!(r#"{{"updates": [{{"widget": "m", "value": {i}}}]}}"#),
+        );
+        match status {
+            200 => applied += 1,
+            429 => {
+                assert!(body.contains("more than 5 pushes a second on this connection"), "{body}");
+                refused += 1;
+            }
+            _ => panic!("{status} {body}"),
+        }
+    }
+    // 30 requests in far less than the seconds 5 a second would take: most refused, the
+    // connection kept (every answer came on it).
+    assert!(refused >= 20 && applied >= 1, "{applied} applied, {refused} refused");
+    assert!(pipeline.flush(Duration::from_secs(10)));
+    let body = stats(&address);
+    assert_eq!(body["connections"]["messages_refused"], refused, "{body}");
+    let held = match pipeline.engine().widget("m") {
+        Some((_, WidgetData::Series(ring))) => ring.len(),
+        _ => panic!("no metric m"),
+    };
+    assert_eq!(held, applied, "only the pushes answered 200 were applied");
+    // Another connection has its own allowance.
+    let mut other = TcpStream::connect(&address).unwrap();
+    other.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    let (status, body) = push_on(&mut other, &address, r#"{"updates": [{"widget": "m", "value": 1}]}"#);
+    assert_eq!(status, 200, "{body}");
+}
+
+#[test]
+fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
+        .args(["serve", "--port", "0", "--max-viewers", "0"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("--max-viewers is a whole number from 1 to 1000000, not 0"), "{said}");
+    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
+        .args(["serve", "--port", "0", "--ping-interval", "forever"])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    let said = String::from_utf8_lossy(&bad.stderr);
+    assert!(said.contains("--ping-interval is a time from 1 s to 1 h"), "{said}");
 }

@@ -112,6 +112,7 @@ _settings: dict[str, Any] = {
     "cors": UNSET,
     "allow_anonymous": False,
     "tls": None,
+    "limits": None,
 }
 
 
@@ -125,6 +126,7 @@ def _access_args(auth: Any = UNSET, cors: Any = UNSET, allow_anonymous: bool | N
         "cors_json": cors_json(cors),
         "allow_anonymous": bool(anonymous),
         "tls": tls_files(tls if tls is not None else _settings["tls"]),
+        "limits_json": _settings["limits"],
     }
 
 
@@ -611,6 +613,7 @@ def configure(
     auto_refresh: bool | None = None,
     default_time_range: str | float | timedelta | None = None,
     alert_webhook: str | None = UNSET,
+    limits: Mapping[str, Any] | None = UNSET,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -654,6 +657,13 @@ def configure(
     alert_webhook : str, optional
         Send every alert rule's notifications here (Alertmanager's webhook JSON); ``None``
         removes it. See :func:`alert`.
+    limits : dict, optional
+        Bounds on what clients of the server it starts next may hold (docs/PROTOCOL.md), any of
+        ``max_connections`` (HTTP connections open at once; default 4096), ``header_timeout``
+        (time to send a request's head; ``"10s"``), ``max_viewers`` (WebSocket clients; 1000),
+        ``ping_interval`` (a viewer silent this long after a ping is dropped; ``"20s"``) and
+        ``max_messages_per_second`` (WebSocket messages or HTTP pushes from one connection;
+        1000). Times are ``"30s"``-style text or seconds. ``None``: the defaults again.
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -676,6 +686,11 @@ def configure(
     if alert_webhook is not UNSET:
         _core.set_alert_webhook(alert_webhook)
     auth_json(auth)  # checked now, used when the server starts
+    limits_text = _options_json(dict(limits)) if isinstance(limits, Mapping) else None
+    if limits is not UNSET and limits is not None and not isinstance(limits, Mapping):
+        raise StreamVizTypeError(f"limits is a dict such as {{'max_viewers': 100}}, not {type(limits).__name__}")
+    if limits_text is not None:
+        _core.check_limits(limits_text)
     cors_json(cors)
     tls_files(tls)
     _core.configure(
@@ -692,6 +707,8 @@ def configure(
         _settings.update({k: bool(v) for k, v in flags.items() if v is not None})
         # None means "nobody signs in" / "same origin only" here: only an option not given is skipped.
         _settings.update({k: v for k, v in {"auth": auth, "cors": cors}.items() if v is not UNSET})
+        if limits is not UNSET:
+            _settings["limits"] = limits_text
 
 
 def _read_image(slot: str, path: object) -> bytes:

@@ -6,7 +6,7 @@ use streamviz::alerting::{Notifier, NotifierOptions};
 use streamviz::history::SharedHistory;
 use streamviz::ingest::Pipeline;
 use streamviz::web::auth::hash_password;
-use streamviz::web::{bind, serve, AuthChoice, Cors, ServerOptions, TlsFiles};
+use streamviz::web::{bind, serve, AuthChoice, ConnectionLimits, Cors, ServerOptions, TlsFiles};
 
 #[derive(Parser)]
 #[command(
@@ -76,6 +76,53 @@ struct ServeArgs {
     /// webhook does.
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Bounds on what clients may hold (docs/PROTOCOL.md, "Bounds").
+#[derive(Args)]
+struct LimitArgs {
+    /// Most HTTP connections open at once; more are closed at once. Default: 4096.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<u64>,
+    /// Time a client has to send a request's line and headers. Default: 10s.
+    #[arg(long, value_name = "TIME")]
+    header_timeout: Option<String>,
+    /// Most WebSocket viewers at once; more are answered 503. Default: 1000.
+    #[arg(long, value_name = "N")]
+    max_viewers: Option<u64>,
+    /// How often viewers are pinged; one that has not answered by the next ping is dropped.
+    /// Default: 20s.
+    #[arg(long, value_name = "TIME")]
+    ping_interval: Option<String>,
+    /// Most WebSocket messages, or HTTP pushes, one connection may send a second; more are
+    /// refused with a reason. Default: 1000.
+    #[arg(long, value_name = "N")]
+    max_messages_per_second: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The limits asked for, checked as `sv.configure(limits=)` checks them.
+    fn limits(&self) -> Result<ConnectionLimits, String> {
+        let mut given = serde_json::Map::new();
+        for (name, value) in [
+            ("max_connections", self.max_connections.map(Into::into)),
+            ("header_timeout", self.header_timeout.clone().map(Into::into)),
+            ("max_viewers", self.max_viewers.map(Into::into)),
+            ("ping_interval", self.ping_interval.clone().map(Into::into)),
+            (
+                "max_messages_per_second",
+                self.max_messages_per_second.map(Into::into),
+            ),
+        ] {
+            if let Some(value) = value {
+                given.insert(name.to_string(), value);
+            }
+        }
+        ConnectionLimits::from_json(&serde_json::Value::Object(given))
+            .map_err(|err| format!("--{}", err.trim_start_matches("limits.").replacen('_', "-", 3)))
+    }
 }
 
 /// Apply `--alerts FILE`: a list of rules, or a push declaring widgets and rules.
@@ -162,13 +209,18 @@ async fn main() -> std::process::ExitCode {
         tls_key,
         alerts,
         alert_webhook,
+        limits,
     } = match Cli::parse().command {
         Command::HashPassword => return hash_from_stdin(),
         Command::Serve(args) => *args,
     };
-    let (auth, cors) = match (auth_choice(auth.as_deref()), cors_choice(&cors)) {
-        (Ok(auth), Ok(cors)) => (auth, cors),
-        (Err(err), _) | (_, Err(err)) => {
+    let (auth, cors, limits) = match (
+        auth_choice(auth.as_deref()),
+        cors_choice(&cors),
+        limits.limits(),
+    ) {
+        (Ok(auth), Ok(cors), Ok(limits)) => (auth, cors, limits),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
             eprintln!("streamviz: {err}");
             return std::process::ExitCode::from(2);
         }
@@ -205,6 +257,7 @@ async fn main() -> std::process::ExitCode {
         tls: tls_cert
             .zip(tls_key)
             .map(|(cert, key)| TlsFiles { cert, key }),
+        limits,
         ..ServerOptions::default()
     };
     let listener = match bind(&options) {

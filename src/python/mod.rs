@@ -35,6 +35,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(widgets::declare, m)?,
         wrap_pyfunction!(dashboard::configure, m)?,
         wrap_pyfunction!(server::start_server, m)?,
+        wrap_pyfunction!(server::check_limits, m)?,
         wrap_pyfunction!(server::stop_server, m)?,
         wrap_pyfunction!(server::serve_recording, m)?,
         wrap_pyfunction!(server::server_url, m)?,

@@ -11,7 +11,7 @@ use super::runtime::{lock, notifier, runtime};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
 use crate::store::open_recording;
-use crate::web::{AuthChoice, Cors, ServerHandle, ServerOptions, TlsFiles};
+use crate::web::{AuthChoice, ConnectionLimits, Cors, ServerHandle, ServerOptions, TlsFiles};
 
 /// The server slot, when no server runs in it.
 fn idle_server_slot() -> Result<MutexGuard<'static, Option<ServerHandle>>> {
@@ -52,13 +52,32 @@ fn auth_choice(auth_json: Option<&str>) -> Result<AuthChoice> {
     AuthChoice::from_json(&value).map_err(Error::Validation)
 }
 
+/// The server's bounds on connections from `limits_json` (JSON text of
+/// [`ConnectionLimits::from_json`]), the defaults when absent.
+fn connection_limits(limits_json: Option<&str>) -> Result<ConnectionLimits> {
+    let Some(text) = limits_json else {
+        return Ok(ConnectionLimits::default());
+    };
+    serde_json::from_str(text)
+        .map_err(|err| err.to_string())
+        .and_then(|value| ConnectionLimits::from_json(&value))
+        .map_err(Error::Validation)
+}
+
+/// Check the bounds `configure(limits=)` gives, when it gives them (they apply when the server
+/// starts).
+#[pyfunction]
+pub fn check_limits(limits_json: &str) -> Result<()> {
+    connection_limits(Some(limits_json)).map(|_| ())
+}
+
 /// Start the web server on its own thread; returns the dashboard URL (with the token, when
 /// there is one). Its range queries read the attached database, whenever one is attached;
 /// bound to a loopback address, it answers requests naming this machine or one of
 /// `allowed_hosts`. `auth_json` and `cors_json` are JSON text (see [`auth_choice`] and
 /// [`Cors::from_json`]); `tls` the certificate and key files to serve HTTPS with.
 #[pyfunction]
-#[pyo3(signature = (host, port, allowed_hosts = Vec::new(), auth_json = None, allow_anonymous = false, cors_json = None, tls = None))]
+#[pyo3(signature = (host, port, allowed_hosts = Vec::new(), auth_json = None, allow_anonymous = false, cors_json = None, tls = None, limits_json = None))]
 #[allow(clippy::too_many_arguments)]
 pub fn start_server(
     py: Python<'_>,
@@ -69,7 +88,9 @@ pub fn start_server(
     allow_anonymous: bool,
     cors_json: Option<String>,
     tls: Option<(PathBuf, PathBuf)>,
+    limits_json: Option<String>,
 ) -> Result<String> {
+    let limits = connection_limits(limits_json.as_deref())?;
     // Hashing passwords (argon2) is slow: without the GIL.
     let auth = py.detach(|| auth_choice(auth_json.as_deref()))?;
     let cors = match cors_json {
@@ -90,6 +111,7 @@ pub fn start_server(
         allow_anonymous,
         cors,
         tls: tls.map(|(cert, key)| TlsFiles { cert, key }),
+        limits,
         ..ServerOptions::default()
     };
     let url = serve_in(py, &mut slot, runtime.pipeline.clone(), options)?;

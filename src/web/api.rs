@@ -1,14 +1,17 @@
 //! The HTTP API under `/api/v1`: health, stats, widget configs, alerts, data export and push.
 
+use std::sync::atomic::Ordering;
+
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum::{Json, Router};
+use axum::{Extension, Json, Router};
 use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
+use super::listen::PushRate;
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::WidgetData;
@@ -133,9 +136,20 @@ async fn widget_data(
 /// request from a browser cannot be sent with that type without the site's consent.
 async fn push(
     State(state): State<AppState>,
+    rate: Option<Extension<PushRate>>,
     headers: HeaderMap,
     body: String,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    if rate.is_some_and(|Extension(rate)| !rate.take()) {
+        state.refusals.messages.fetch_add(1, Ordering::Relaxed);
+        return Err(ApiError::too_many_requests(
+            format!(
+                "more than {} pushes a second on this connection: this one was not applied; slow down",
+                state.limits.max_messages_per_second
+            ),
+            1,
+        ));
+    }
     let content_type = headers
         .get(header::CONTENT_TYPE)
         .and_then(|t| t.to_str().ok())

@@ -34,8 +34,9 @@ pub struct ConnectionLimits {
     /// How often a viewer's connection is pinged, and how long its pong may take before it is
     /// dropped as dead. Default: 20 s.
     pub ping_interval: Duration,
-    /// Messages one WebSocket connection may send a second (as many again in a burst); more
-    /// are answered with an `error` and not applied. Default: 1,000.
+    /// Messages one WebSocket connection, or pushes one HTTP connection, may send a second (as
+    /// many again in a burst); more are answered with an `error` (HTTP 429) and not applied.
+    /// Default: 1,000.
     pub max_messages_per_second: u32,
 }
 
@@ -51,6 +52,61 @@ impl Default for ConnectionLimits {
     }
 }
 
+impl ConnectionLimits {
+    /// Limits from a JSON object of any of `max_connections`, `header_timeout`, `max_viewers`,
+    /// `ping_interval` and `max_messages_per_second` (counts: whole numbers from 1 to
+    /// 1,000,000; times: `"10s"`-style text or seconds, from 1 s to 1 h); the defaults for the
+    /// rest. An unknown name or a value out of bounds is an error saying which.
+    pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
+        let object = value
+            .as_object()
+            .ok_or_else(|| format!("limits is an object of names and values, not {value}"))?;
+        let mut limits = Self::default();
+        for (name, value) in object {
+            match name.as_str() {
+                "max_connections" => limits.max_connections = count(name, value)? as usize,
+                "max_viewers" => limits.max_viewers = count(name, value)? as usize,
+                "max_messages_per_second" => limits.max_messages_per_second = count(name, value)?,
+                "header_timeout" => limits.header_timeout = period(name, value)?,
+                "ping_interval" => limits.ping_interval = period(name, value)?,
+                _ => {
+                    return Err(format!(
+                        "limits has no {name:?}; it takes max_connections, header_timeout, \
+                         max_viewers, ping_interval and max_messages_per_second"
+                    ))
+                }
+            }
+        }
+        Ok(limits)
+    }
+}
+
+/// A whole number from 1 to 1,000,000.
+fn count(name: &str, value: &serde_json::Value) -> Result<u32, String> {
+    value
+        .as_u64()
+        .filter(|n| (1..=1_000_000).contains(n))
+        .map(|n| n as u32)
+        .ok_or_else(|| format!("limits.{name} is a whole number from 1 to 1000000, not {value}"))
+}
+
+/// A time from 1 s to 1 h, as `"10s"`-style text or seconds.
+fn period(name: &str, value: &serde_json::Value) -> Result<Duration, String> {
+    let duration = match value {
+        serde_json::Value::String(text) => humantime::parse_duration(text).ok(),
+        serde_json::Value::Number(n) => n
+            .as_f64()
+            .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
+            .map(Duration::from_secs_f64),
+        _ => None,
+    };
+    duration
+        .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
+        .ok_or_else(|| {
+            format!("limits.{name} is a time from 1 s to 1 h (\"10s\", \"2m\" or seconds), not {value}")
+        })
+}
+
 /// What the bounds refused, for `/api/v1/stats`.
 #[derive(Debug, Default)]
 pub struct Refusals {
@@ -60,7 +116,7 @@ pub struct Refusals {
     pub viewers: AtomicU64,
     /// Viewers dropped because they answered no ping within [`ConnectionLimits::ping_interval`].
     pub unanswered_pings: AtomicU64,
-    /// WebSocket messages refused for coming faster than
+    /// WebSocket messages and HTTP pushes refused for coming faster than
     /// [`ConnectionLimits::max_messages_per_second`].
     pub messages: AtomicU64,
 }
@@ -111,6 +167,22 @@ impl Rate {
     }
 }
 
+/// The token bucket of one HTTP connection's pushes ([`ConnectionLimits::max_messages_per_second`],
+/// as for a WebSocket's messages), handed to its requests as an extension.
+#[derive(Clone, Debug)]
+pub struct PushRate(Arc<std::sync::Mutex<Rate>>);
+
+impl PushRate {
+    fn new(per_second: u32) -> Self {
+        Self(Arc::new(std::sync::Mutex::new(Rate::new(per_second))))
+    }
+
+    /// Take a token for one push; false when this connection has pushed too fast.
+    pub fn take(&self) -> bool {
+        self.0.lock().map_or(true, |mut rate| rate.take())
+    }
+}
+
 /// Serve `app` on `listener` within `limits` until `shutdown` resolves; then stop accepting,
 /// ask every connection to finish and wait for them.
 pub async fn serve<L>(
@@ -146,6 +218,7 @@ pub async fn serve<L>(
         let service = app
             .clone()
             .layer(axum::Extension(ConnectInfo(peer)))
+            .layer(axum::Extension(PushRate::new(limits.max_messages_per_second)))
             .map_request(|request: axum::http::Request<hyper::body::Incoming>| {
                 request.map(axum::body::Body::new)
             });

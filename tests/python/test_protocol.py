@@ -11,6 +11,7 @@ import threading
 import time
 import urllib.request
 
+import pytest
 from websockets.sync.client import connect
 
 import stream_viz as sv
@@ -183,3 +184,33 @@ def test_level_one_two_liner_starts_a_dashboard_by_itself(tmp_path):
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "75.0"
     assert "StreamViz dashboard: http://127.0.0.1:" in result.stderr
+
+
+def test_configured_limits_bound_viewers_and_bad_limits_change_nothing():
+    with pytest.raises(sv.ValidationError, match="max_viewers is a whole number from 1 to 1000000"):
+        sv.configure(limits={"max_viewers": 0})
+    with pytest.raises(sv.ValidationError, match='limits has no "viewers"'):
+        sv.configure(limits={"viewers": 3})
+    with pytest.raises(sv.ValidationError, match="header_timeout is a time from 1 s to 1 h"):
+        sv.configure(limits={"header_timeout": "2h"})
+    try:
+        sv.configure(limits={"max_viewers": 1, "ping_interval": "5s"})
+        server = sv.start(port=0)
+        url = server.base_url.replace("http://", "ws://") + "ws"
+        with connect(url) as first:
+            assert json.loads(first.recv(timeout=10))["type"] == "hello"
+            with pytest.raises(Exception) as refused:
+                with connect(url):
+                    pass
+            assert "503" in str(refused.value)
+        assert http_json(server.base_url + "api/v1/stats")[1]["connections"]["viewers_refused"] == 1
+        sv.stop()
+        # None: the defaults again (1,000 viewers).
+        sv.configure(limits=None)
+        server = sv.start(port=0)
+        url = server.base_url.replace("http://", "ws://") + "ws"
+        with connect(url) as first, connect(url) as second:
+            assert json.loads(first.recv(timeout=10))["type"] == "hello"
+            assert json.loads(second.recv(timeout=10))["type"] == "hello"
+    finally:
+        sv.configure(limits=None)
