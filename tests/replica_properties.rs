@@ -1,7 +1,8 @@
 //! Property test of the protocol's promise (proptest): what a client holds after a snapshot
 //! (`config` and every `history`) and then any `data` messages equals a fresh snapshot of the
-//! producer, for every widget kind — random pushes before the snapshot and after it, in ticks of
-//! random size, applied to a replica engine as a mirror applies them.
+//! producer, for every widget kind (windowed metrics too: a tumbling p95 and a sliding mean) —
+//! random pushes before the snapshot and after it, in ticks of random size, applied to a replica
+//! engine as a mirror applies them.
 
 #![allow(clippy::unwrap_used)]
 
@@ -19,6 +20,8 @@ const T0: f64 = 1_700_000_000_000.0;
 fn widgets() -> Value {
     json!({"widgets": [
         {"id": "cpu", "kind": "metric", "options": {"max_points": 40}},
+        {"id": "lat", "kind": "metric", "options": {"max_points": 10, "window": "300ms", "aggregation": "p95"}},
+        {"id": "mean", "kind": "metric", "options": {"max_points": 10, "window": "500ms", "slide": "200ms", "aggregation": "avg"}},
         {"id": "temps", "kind": "line_chart", "options": {"max_points": 30, "series": [{"name": "a"}, {"name": "b"}]}},
         {"id": "rps", "kind": "stat", "options": {"max_points": 20}},
         {"id": "disk", "kind": "gauge"},
@@ -47,13 +50,15 @@ fn op() -> impl Strategy<Value = Op> {
     let category = prop_oneof![Just("US"), Just("EU"), Just("APAC")];
     prop_oneof![
         4 => vec(-100i32..100, 1..8).prop_map(|v| Op::Points("cpu", None, v)),
+        3 => (prop_oneof![Just("lat"), Just("mean")], vec(-100i32..100, 1..40))
+            .prop_map(|(w, v)| Op::Points(w, None, v)),
         3 => (prop_oneof![Just("a"), Just("b")], vec(-100i32..100, 1..6))
             .prop_map(|(s, v)| Op::Points("temps", Some(s), v)),
         2 => (prop_oneof![Just("rps"), Just("disk")], -100i32..100).prop_map(|(w, v)| Op::Value(w, v)),
         2 => vec((category, 0i32..1000), 1..4).prop_map(Op::Bars),
         3 => (0u8..8, -100i32..100).prop_map(|(k, v)| Op::Upsert(k, v)),
         1 => (0u8..8).prop_map(Op::Delete),
-        1 => prop_oneof![Just("cpu"), Just("temps"), Just("rps"), Just("events")].prop_map(Op::Clear),
+        1 => prop_oneof![Just("cpu"), Just("temps"), Just("rps"), Just("events"), Just("lat")].prop_map(Op::Clear),
         1 => (prop_oneof![Just("status"), Just("notes")], "[a-z *#]{0,20}").prop_map(|(w, t)| Op::Text(w, t)),
         1 => (1usize..4).prop_flat_map(|width| vec(vec(0i32..9, width), 1..4)).prop_map(Op::Matrix),
     ]

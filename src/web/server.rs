@@ -161,8 +161,7 @@ pub fn bind(options: &ServerOptions) -> std::io::Result<Listener> {
         ));
     }
     let tls = options.tls.as_ref().map(server_config).transpose()?;
-    let socket = std::net::TcpListener::bind(SocketAddr::new(ip, options.port))?;
-    socket.set_nonblocking(true)?;
+    let socket = listen_socket(SocketAddr::new(ip, options.port))?;
     if !ip.is_loopback() {
         match (config.is_some(), tls.is_some()) {
             (false, _) => tracing::warn!(
@@ -180,6 +179,23 @@ pub fn bind(options: &ServerOptions) -> std::io::Result<Listener> {
         tls.is_some(),
     ));
     Ok(Listener { socket, auth, tls })
+}
+
+/// Connections the kernel queues for the accept loop. std's 128 made a burst of connections (a
+/// thousand idle sockets, viewers reconnecting after a restart) wait a whole second, the SYN
+/// retry, once every 129 while the queue was full; the kernel caps it at `net.core.somaxconn`.
+const LISTEN_BACKLOG: i32 = 4096;
+
+/// A non-blocking listening socket on `address`, reusing the address as std's does.
+fn listen_socket(address: SocketAddr) -> std::io::Result<std::net::TcpListener> {
+    use socket2::{Domain, Socket, Type};
+    let socket = Socket::new(Domain::for_address(address), Type::STREAM, None)?;
+    #[cfg(unix)]
+    socket.set_reuse_address(true)?;
+    socket.bind(&address.into())?;
+    socket.listen(LISTEN_BACKLOG)?;
+    socket.set_nonblocking(true)?;
+    Ok(socket.into())
 }
 
 /// Serve until `shutdown` resolves.

@@ -329,3 +329,54 @@ def test_a_recording_replays_in_a_real_window_with_no_producer(display, tmp_path
         assert viewer.wait(timeout=30) == 0
     finally:
         end(viewer, signal.SIGTERM)
+
+
+def process_sample(pid: int) -> dict[str, int]:
+    """Threads, open file descriptors and resident memory (KiB) of process `pid`, from /proc."""
+    fields = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+    return {"threads": int(fields["Threads"]), "fds": len(os.listdir(f"/proc/{pid}/fd")), "rss_kib": int(fields["VmRSS"].split()[0])}
+
+
+def until(condition, what: str, timeout: float = 20.0):
+    """Poll `condition()` (state another process holds, with no event to wait for) until it is
+    truthy; its value."""
+    deadline = time.monotonic() + timeout
+    while not (value := condition()):
+        assert time.monotonic() < deadline, what
+        time.sleep(0.05)
+    return value
+
+
+def test_a_viewer_killed_and_restarted_100_times_leaves_nothing_behind_in_the_producer(display):
+    port = free_port()
+    producer = start_producer(port, 10.0, 90.0)
+    stats_url = f"http://127.0.0.1:{port}/api/v1/stats"
+
+    def viewers() -> int:
+        return http_json(stats_url)[1]["clients_connected"]
+
+    def cycle() -> None:
+        viewer = start_viewer(display, port)
+        try:
+            assert viewer.stderr is not None
+            line = viewer.stderr.readline()  # once it has the dashboard
+            assert line.startswith("streamviz-viewer: showing"), line
+        finally:
+            end(viewer)  # SIGKILL: no goodbye, the socket just dies with the process
+        until(lambda: viewers() == 0, "the producer still counts the killed viewer")
+
+    try:
+        for _ in range(3):  # warm-up: pools and caches that grow once
+            cycle()
+        before = process_sample(producer.pid)
+        for _ in range(100):
+            cycle()
+        # Threads of tokio's blocking pool end after 10 s idle: wait for them, not for a count.
+        after = until(
+            lambda: (s := process_sample(producer.pid))["threads"] <= before["threads"] and s["fds"] <= before["fds"] and s,
+            f"threads or sockets left behind: before {before}, now {process_sample(producer.pid)}",
+        )
+        assert after["rss_kib"] <= before["rss_kib"] + 16 * 1024, (before, after)
+        assert producer.poll() is None
+    finally:
+        end(producer)
