@@ -16,6 +16,7 @@ import argparse
 import os
 import random
 import shutil
+import statistics
 import sys
 import tempfile
 import threading
@@ -208,6 +209,14 @@ def main() -> int:
     peak = max(s["rss_mib"] for s in after) if after else base
     bound = base * (1 + GROWTH_FRACTION) + GROWTH_SLACK_MIB
     last = after[-1]["rss_mib"] if after else base
+    if len(after) >= 6:
+        # Samples swing with what the viewers and the allocator hold at that moment: compare the
+        # medians of the first and last sixth after the warm-up, and the least-squares slope.
+        sixth = len(after) // 6
+        first, final = (statistics.median(s["rss_mib"] for s in part) for part in (after[:sixth], after[-sixth:]))
+        slope = statistics.linear_regression([s["elapsed_s"] / 3600 for s in after], [s["rss_mib"] for s in after]).slope
+        print(f"# RSS median of the first sixth after the warm-up {first:.1f} MiB, of the last sixth {final:.1f} MiB "
+              f"({100 * (final / first - 1):+.1f} %); trend {slope:+.1f} MiB an hour", flush=True)
     print(f"# after the warm-up: peak {100 * (peak / base - 1):+.1f} %, last {100 * (last / base - 1):+.1f} % of {base:.1f} MiB; "
           f"database from {min(s['db_mib'] for s in after) if after else 0:.1f} to {max(s['db_mib'] for s in after) if after else 0:.1f} MiB", flush=True)
     print(f"# {rate / 1000:.0f}k points/s sent; RSS after the {args.warm_up:.0f} s warm-up {base:.1f} MiB, peak {peak:.1f} MiB (bound {bound:.1f}); "
