@@ -160,8 +160,25 @@ def main() -> int:
     parser.add_argument("--png", type=Path, default=None)
     parser.add_argument("--warm-up", type=float, default=WARM_UP_S, help="seconds before memory is expected to be flat")
     parser.add_argument("--keep", action="store_true", help="keep the database directory afterwards")
+    parser.add_argument("--from-csv", type=Path, default=None, help="report (and plot) the samples a run printed, without running")
     args = parser.parse_args()
+    samples = read_csv(args.from_csv) if args.from_csv else run(args)
+    return report(samples, args)
 
+
+FIELDS = {"elapsed_s": "elapsed_s", "rss_mib": "rss_mib", "fds": "fds", "threads": "threads", "db_mib": "db_mib",
+          "points_sent": "sent", "points_held": "held", "dropped": "dropped", "messages_seen": "seen"}
+
+
+def read_csv(path: Path) -> list[dict]:
+    """The samples of a run's output (its CSV lines; comment lines skipped)."""
+    lines = [line for line in path.read_text().splitlines() if line and not line.startswith("#")]
+    header = lines[0].split(",")
+    return [{FIELDS[name]: float(value) for name, value in zip(header, line.split(","))} for line in lines[1:]]
+
+
+def run(args: argparse.Namespace) -> list[dict]:
+    """The soak itself: samples each interval, printed as CSV as they are taken."""
     directory = Path(tempfile.mkdtemp(prefix="streamviz-soak-"))
     db = directory / "soak.db"
     sv.configure(persistence=f"sqlite:///{db}", retention="2m")
@@ -202,13 +219,18 @@ def main() -> int:
     sv.stop()
     if not args.keep:
         shutil.rmtree(directory, ignore_errors=True)
+    return samples
 
+
+def report(samples: list[dict], args: argparse.Namespace) -> int:
+    """Memory after the warm-up, the database, the PNG; 1 when --check finds growth."""
     rate = samples[-1]["sent"] / samples[-1]["elapsed_s"]
     after = [s for s in samples if s["elapsed_s"] >= args.warm_up]
     base = after[0]["rss_mib"] if after else samples[0]["rss_mib"]
     peak = max(s["rss_mib"] for s in after) if after else base
     bound = base * (1 + GROWTH_FRACTION) + GROWTH_SLACK_MIB
     last = after[-1]["rss_mib"] if after else base
+    level = base  # what the ±5 % band of the plot is drawn around
     if len(after) >= 6:
         # Samples swing with what the viewers and the allocator hold at that moment: compare the
         # medians of the first and last sixth after the warm-up, and the least-squares slope.
@@ -216,7 +238,9 @@ def main() -> int:
         first, final = (statistics.median(s["rss_mib"] for s in part) for part in (after[:sixth], after[-sixth:]))
         slope = statistics.linear_regression([s["elapsed_s"] / 3600 for s in after], [s["rss_mib"] for s in after]).slope
         print(f"# RSS median of the first sixth after the warm-up {first:.1f} MiB, of the last sixth {final:.1f} MiB "
-              f"({100 * (final / first - 1):+.1f} %); trend {slope:+.1f} MiB an hour", flush=True)
+              f"({100 * (final / first - 1):+.1f} %); trend {slope:+.1f} MiB an hour; samples from {100 * (min(s['rss_mib'] for s in after) / first - 1):+.1f} % "
+              f"to {100 * (peak / first - 1):+.1f} % of the first", flush=True)
+        level = first
     print(f"# after the warm-up: peak {100 * (peak / base - 1):+.1f} %, last {100 * (last / base - 1):+.1f} % of {base:.1f} MiB; "
           f"database from {min(s['db_mib'] for s in after) if after else 0:.1f} to {max(s['db_mib'] for s in after) if after else 0:.1f} MiB", flush=True)
     print(f"# {rate / 1000:.0f}k points/s sent; RSS after the {args.warm_up:.0f} s warm-up {base:.1f} MiB, peak {peak:.1f} MiB (bound {bound:.1f}); "
@@ -234,7 +258,8 @@ def main() -> int:
             minutes = [s["elapsed_s"] / 60 for s in samples]
             ax[0].plot(minutes, [s["rss_mib"] for s in samples], label="resident memory (MiB)")
             ax[0].axhline(bound, linestyle="--", color="grey", label="CI bound")
-            ax[0].axhline(base * 1.05, linestyle=":", color="green", label="+5 % of the level after the warm-up")
+            for side in (0.95, 1.05):
+                ax[0].axhline(level * side, linestyle=":", color="green", label="±5 % of the level after the warm-up" if side > 1 else None)
             ax[0].axvline(args.warm_up / 60, linestyle=":", color="black", label="end of the warm-up")
             ax[0].legend()
             ax[1].plot(minutes, [s["db_mib"] for s in samples], label="database (MiB)")
