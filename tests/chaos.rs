@@ -69,7 +69,10 @@ fn points_ops(text: &str, mut each: impl FnMut(usize, &[(f64, f64)])) {
         while let Some(pair) = rest.strip_prefix('[') {
             let comma = pair.find(',').unwrap();
             let close = pair.find(']').unwrap();
-            points.push((pair[..comma].parse().unwrap(), pair[comma + 1..close].parse().unwrap()));
+            points.push((
+                pair[..comma].parse().unwrap(),
+                pair[comma + 1..close].parse().unwrap(),
+            ));
             rest = &pair[close + 1..];
             rest = rest.strip_prefix(',').unwrap_or(rest);
         }
@@ -87,7 +90,12 @@ struct Seen {
 
 /// A viewer: connects, says it is ready once past its snapshot, then checks and times every
 /// point until it has `expected` (set when the producer stops) of them.
-async fn viewer(url: String, ready: Arc<AtomicU64>, phase: Arc<AtomicU64>, expected: Arc<AtomicU64>) -> Seen {
+async fn viewer(
+    url: String,
+    ready: Arc<AtomicU64>,
+    phase: Arc<AtomicU64>,
+    expected: Arc<AtomicU64>,
+) -> Seen {
     let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
     let mut seen = Seen {
         last: vec![-1.0; METRICS],
@@ -100,8 +108,13 @@ async fn viewer(url: String, ready: Arc<AtomicU64>, phase: Arc<AtomicU64>, expec
         if total > 0 && seen.points == total {
             return seen;
         }
-        let Ok(message) = tokio::time::timeout(Duration::from_millis(100), socket.next()).await else {
-            assert!(quiet_since.elapsed() < Duration::from_secs(20), "nothing for 20 s; {} points so far", seen.points);
+        let Ok(message) = tokio::time::timeout(Duration::from_millis(100), socket.next()).await
+        else {
+            assert!(
+                quiet_since.elapsed() < Duration::from_secs(20),
+                "nothing for 20 s; {} points so far",
+                seen.points
+            );
             continue;
         };
         quiet_since = Instant::now();
@@ -125,11 +138,18 @@ async fn viewer(url: String, ready: Arc<AtomicU64>, phase: Arc<AtomicU64>, expec
             }
             _ => continue,
         }
-        assert!(!text.contains("decimated"), "a tick of one metric is never reduced here");
+        assert!(
+            !text.contains("decimated"),
+            "a tick of one metric is never reduced here"
+        );
         let at = phase.load(Ordering::Acquire) as usize;
         points_ops(text, |index, points| {
             for &(_, value) in points {
-                assert_eq!(value, seen.last[index] + 1.0, "c{index}: every point once, in order");
+                assert_eq!(
+                    value,
+                    seen.last[index] + 1.0,
+                    "c{index}: every point once, in order"
+                );
                 seen.last[index] = value;
                 seen.points += 1;
             }
@@ -178,7 +198,14 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
     rlimit::increase_nofile_limit(16_384).unwrap();
     let pipeline = Pipeline::default();
     let metrics: Vec<_> = (0..METRICS)
-        .map(|i| common::declare(&pipeline, &format!("c{i}"), "metric", json!({"max_points": 100_000})))
+        .map(|i| {
+            common::declare(
+                &pipeline,
+                &format!("c{i}"),
+                "metric",
+                json!({"max_points": 100_000}),
+            )
+        })
         .collect();
     let server = common::start_server_with(
         &pipeline,
@@ -192,7 +219,14 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
     let phase = Arc::new(AtomicU64::new(0));
     let (ready, expected) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));
     let viewers: Vec<_> = (0..VIEWERS)
-        .map(|_| tokio::spawn(viewer(url.clone(), ready.clone(), phase.clone(), expected.clone())))
+        .map(|_| {
+            tokio::spawn(viewer(
+                url.clone(),
+                ready.clone(),
+                phase.clone(),
+                expected.clone(),
+            ))
+        })
         .collect();
     // Every viewer connected (and past its snapshot) before anything is sent.
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -202,7 +236,10 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
     }
 
     // The producer: 100k points a second in 10 ms ticks, each point stamped with when it was sent.
-    let (stop, sent) = (Arc::new(AtomicBool::new(false)), Arc::new(Mutex::new(0_u64)));
+    let (stop, sent) = (
+        Arc::new(AtomicBool::new(false)),
+        Arc::new(Mutex::new(0_u64)),
+    );
     let producer = {
         let (pipeline, stop, sent) = (pipeline.clone(), stop.clone(), sent.clone());
         std::thread::spawn(move || {
@@ -253,18 +290,34 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
     // Measured while the server holds them all: both ends of each socket are in this process.
     let held = 2 * (IDLE_SOCKETS + SLOWLORIS);
     while open_fds() < fds_before + held {
-        assert!(attack_start.elapsed() < Duration::from_secs(20), "the server did not accept the sockets");
+        assert!(
+            attack_start.elapsed() < Duration::from_secs(20),
+            "the server did not accept the sockets"
+        );
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    eprintln!("{IDLE_SOCKETS} idle and {SLOWLORIS} slowloris sockets held after {:?}", attack_start.elapsed());
+    eprintln!(
+        "{IDLE_SOCKETS} idle and {SLOWLORIS} slowloris sockets held after {:?}",
+        attack_start.elapsed()
+    );
     phase.store(2, Ordering::Release);
     let health_address = address.clone();
     let healthy = tokio::task::spawn_blocking(move || {
-        common::http(&health_address, "GET", "/api/v1/health", &[("Host", &health_address)], "")
+        common::http(
+            &health_address,
+            "GET",
+            "/api/v1/health",
+            &[("Host", &health_address)],
+            "",
+        )
     });
     tokio::time::sleep(PHASE).await;
     phase.store(3, Ordering::Release);
-    assert_eq!(healthy.await.unwrap().0, 200, "health answered under attack");
+    assert_eq!(
+        healthy.await.unwrap().0,
+        200,
+        "health answered under attack"
+    );
 
     stop.store(true, Ordering::Relaxed);
     producer.join().unwrap();

@@ -358,7 +358,11 @@ fn push_on(socket: &mut TcpStream, address: &str, body: &str) -> (u16, String) {
     let status = head[9..12].parse().unwrap();
     let length: usize = head
         .lines()
-        .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+        .find_map(|l| {
+            l.to_ascii_lowercase()
+                .strip_prefix("content-length:")
+                .map(|v| v.trim().parse().unwrap())
+        })
         .unwrap();
     let mut body = vec![0_u8; length];
     socket.read_exact(&mut body).unwrap();
@@ -380,9 +384,12 @@ fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted(
         },
     );
     let address = server.address().to_string();
-    let declare = r#"{"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}]}"#;
+    let declare =
+        r#"{"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}]}"#;
     let mut socket = TcpStream::connect(&address).unwrap();
-    socket.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
+    socket
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
     assert_eq!(push_on(&mut socket, &address, declare).0, 200);
     let (mut applied, mut refused) = (0, 0);
     for i in 0..30 {
@@ -394,7 +401,10 @@ fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted(
         match status {
             200 => applied += 1,
             429 => {
-                assert!(body.contains("more than 5 pushes a second on this connection"), "{body}");
+                assert!(
+                    body.contains("more than 5 pushes a second on this connection"),
+                    "{body}"
+                );
                 refused += 1;
             }
             _ => panic!("{status} {body}"),
@@ -402,7 +412,10 @@ fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted(
     }
     // 30 requests in far less than the seconds 5 a second would take: most refused, the
     // connection kept (every answer came on it).
-    assert!(refused >= 20 && applied >= 1, "{applied} applied, {refused} refused");
+    assert!(
+        refused >= 20 && applied >= 1,
+        "{applied} applied, {refused} refused"
+    );
     assert!(pipeline.flush(Duration::from_secs(10)));
     let body = stats(&address);
     assert_eq!(body["connections"]["messages_refused"], refused, "{body}");
@@ -413,8 +426,14 @@ fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted(
     assert_eq!(held, applied, "only the pushes answered 200 were applied");
     // Another connection has its own allowance.
     let mut other = TcpStream::connect(&address).unwrap();
-    other.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
-    let (status, body) = push_on(&mut other, &address, r#"{"updates": [{"widget": "m", "value": 1}]}"#);
+    other
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (status, body) = push_on(
+        &mut other,
+        &address,
+        r#"{"updates": [{"widget": "m", "value": 1}]}"#,
+    );
     assert_eq!(status, 200, "{body}");
 }
 
@@ -426,12 +445,18 @@ fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     let said = String::from_utf8_lossy(&bad.stderr);
-    assert!(said.contains("--max-viewers is a whole number from 1 to 1000000, not 0"), "{said}");
+    assert!(
+        said.contains("--max-viewers is a whole number from 1 to 1000000, not 0"),
+        "{said}"
+    );
     let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
         .args(["serve", "--port", "0", "--ping-interval", "forever"])
         .output()
         .unwrap();
     assert_eq!(bad.status.code(), Some(2));
     let said = String::from_utf8_lossy(&bad.stderr);
-    assert!(said.contains("--ping-interval is a time from 1 s to 1 h"), "{said}");
+    assert!(
+        said.contains("--ping-interval is a time from 1 s to 1 h"),
+        "{said}"
+    );
 }

@@ -108,7 +108,10 @@ impl LimitArgs {
         let mut given = serde_json::Map::new();
         for (name, value) in [
             ("max_connections", self.max_connections.map(Into::into)),
-            ("header_timeout", self.header_timeout.clone().map(Into::into)),
+            (
+                "header_timeout",
+                self.header_timeout.clone().map(Into::into),
+            ),
             ("max_viewers", self.max_viewers.map(Into::into)),
             ("ping_interval", self.ping_interval.clone().map(Into::into)),
             (
@@ -120,8 +123,12 @@ impl LimitArgs {
                 given.insert(name.to_string(), value);
             }
         }
-        ConnectionLimits::from_json(&serde_json::Value::Object(given))
-            .map_err(|err| format!("--{}", err.trim_start_matches("limits.").replacen('_', "-", 3)))
+        ConnectionLimits::from_json(&serde_json::Value::Object(given)).map_err(|err| {
+            format!(
+                "--{}",
+                err.trim_start_matches("limits.").replacen('_', "-", 3)
+            )
+        })
     }
 }
 

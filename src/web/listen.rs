@@ -103,7 +103,9 @@ fn period(name: &str, value: &serde_json::Value) -> Result<Duration, String> {
     duration
         .filter(|d| (Duration::from_secs(1)..=Duration::from_secs(3600)).contains(d))
         .ok_or_else(|| {
-            format!("limits.{name} is a time from 1 s to 1 h (\"10s\", \"2m\" or seconds), not {value}")
+            format!(
+                "limits.{name} is a time from 1 s to 1 h (\"10s\", \"2m\" or seconds), not {value}"
+            )
         })
 }
 
@@ -218,7 +220,9 @@ pub async fn serve<L>(
         let service = app
             .clone()
             .layer(axum::Extension(ConnectInfo(peer)))
-            .layer(axum::Extension(PushRate::new(limits.max_messages_per_second)))
+            .layer(axum::Extension(PushRate::new(
+                limits.max_messages_per_second,
+            )))
             .map_request(|request: axum::http::Request<hyper::body::Incoming>| {
                 request.map(axum::body::Body::new)
             });
