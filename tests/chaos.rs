@@ -175,21 +175,24 @@ fn p99(mut values: Vec<f64>) -> f64 {
 /// Connections that send a request head a byte every 500 ms, each reopened when the server
 /// closes it (after its header timeout), until `stop`.
 fn slowloris(address: String, stop: Arc<AtomicBool>) -> std::thread::JoinHandle<()> {
-    std::thread::spawn(move || {
-        let head = format!("GET /api/v1/stats HTTP/1.1\r\nHost: {address}\r\nX-Slow: ");
-        while !stop.load(Ordering::Relaxed) {
-            let Ok(mut socket) = TcpStream::connect(&address) else {
-                std::thread::sleep(Duration::from_millis(100));
-                continue;
-            };
-            for byte in head.bytes().chain(std::iter::repeat(b'a')) {
-                if stop.load(Ordering::Relaxed) || socket.write_all(&[byte]).is_err() {
-                    break;
+    std::thread::Builder::new()
+        .name("slowloris".into())
+        .spawn(move || {
+            let head = format!("GET /api/v1/stats HTTP/1.1\r\nHost: {address}\r\nX-Slow: ");
+            while !stop.load(Ordering::Relaxed) {
+                let Ok(mut socket) = TcpStream::connect(&address) else {
+                    std::thread::sleep(Duration::from_millis(100));
+                    continue;
+                };
+                for byte in head.bytes().chain(std::iter::repeat(b'a')) {
+                    if stop.load(Ordering::Relaxed) || socket.write_all(&[byte]).is_err() {
+                        break;
+                    }
+                    std::thread::sleep(Duration::from_millis(500));
                 }
-                std::thread::sleep(Duration::from_millis(500));
             }
-        }
-    })
+        })
+        .unwrap()
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -242,31 +245,34 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
     );
     let producer = {
         let (pipeline, stop, sent) = (pipeline.clone(), stop.clone(), sent.clone());
-        std::thread::spawn(move || {
-            let mut next = vec![0_u64; METRICS];
-            let mut at = Instant::now();
-            while !stop.load(Ordering::Relaxed) {
-                for (metric, next) in metrics.iter().zip(next.iter_mut()) {
-                    let ts = now_ms();
-                    let points: Vec<(f64, f64)> = (0..PER_TICK)
-                        .map(|k| (ts, (*next + k as u64) as f64))
-                        .collect();
-                    *next += PER_TICK as u64;
-                    assert!(pipeline.send_waiting(
-                        Update::Points {
-                            widget: metric.widget,
-                            series: u32::MAX,
-                            points: Box::new(points),
-                        },
-                        &metric.dropped,
-                        None,
-                    ));
+        std::thread::Builder::new()
+            .name("producer".into())
+            .spawn(move || {
+                let mut next = vec![0_u64; METRICS];
+                let mut at = Instant::now();
+                while !stop.load(Ordering::Relaxed) {
+                    for (metric, next) in metrics.iter().zip(next.iter_mut()) {
+                        let ts = now_ms();
+                        let points: Vec<(f64, f64)> = (0..PER_TICK)
+                            .map(|k| (ts, (*next + k as u64) as f64))
+                            .collect();
+                        *next += PER_TICK as u64;
+                        assert!(pipeline.send_waiting(
+                            Update::Points {
+                                widget: metric.widget,
+                                series: u32::MAX,
+                                points: Box::new(points),
+                            },
+                            &metric.dropped,
+                            None,
+                        ));
+                    }
+                    *sent.lock().unwrap() += (METRICS * PER_TICK) as u64;
+                    at += TICK;
+                    std::thread::sleep(at.saturating_duration_since(Instant::now()));
                 }
-                *sent.lock().unwrap() += (METRICS * PER_TICK) as u64;
-                at += TICK;
-                std::thread::sleep(at.saturating_duration_since(Instant::now()));
-            }
-        })
+            })
+            .unwrap()
     };
 
     tokio::time::sleep(Duration::from_secs(1)).await;
