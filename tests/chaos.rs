@@ -17,7 +17,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 use futures_util::StreamExt;
 use serde_json::json;
 use streamviz::ingest::Pipeline;
-use streamviz::web::ServerOptions;
+use streamviz::web::ConnectionLimits;
 use streamviz::Update;
 use tokio_tungstenite::tungstenite::Message;
 
@@ -210,14 +210,7 @@ async fn real_viewers_keep_every_point_and_their_latency_while_thousands_of_sock
             )
         })
         .collect();
-    let server = common::start_server_with(
-        &pipeline,
-        ServerOptions {
-            port: 0,
-            ..ServerOptions::default()
-        },
-    );
-    let address = server.address().to_string();
+    let (_server, address) = common::serve_within(&pipeline, ConnectionLimits::default());
     let url = format!("ws://{address}/ws");
     let phase = Arc::new(AtomicU64::new(0));
     let (ready, expected) = (Arc::new(AtomicU64::new(0)), Arc::new(AtomicU64::new(0)));

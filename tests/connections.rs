@@ -16,22 +16,13 @@ use futures_util::StreamExt;
 use serde_json::Value;
 use streamviz::engine::WidgetData;
 use streamviz::ingest::Pipeline;
-use streamviz::web::{ConnectionLimits, ServerHandle, ServerOptions};
+use streamviz::web::{ConnectionLimits, ServerHandle};
 use tokio_tungstenite::tungstenite::Message;
 
 mod common;
 
 fn serve(limits: ConnectionLimits) -> (ServerHandle, String) {
-    let server = common::start_server_with(
-        &Pipeline::default(),
-        ServerOptions {
-            port: 0,
-            limits,
-            ..ServerOptions::default()
-        },
-    );
-    let address = server.address().to_string();
-    (server, address)
+    common::serve_within(&Pipeline::default(), limits)
 }
 
 fn stats(address: &str) -> Value {
@@ -204,18 +195,13 @@ async fn a_viewer_that_answers_no_ping_is_dropped_and_one_that_answers_stays() {
 async fn messages_past_the_rate_are_refused_with_a_reason_and_the_connection_stays() {
     use futures_util::SinkExt;
     let pipeline = Pipeline::default();
-    let server = common::start_server_with(
+    let (_server, address) = common::serve_within(
         &pipeline,
-        ServerOptions {
-            port: 0,
-            limits: ConnectionLimits {
-                max_messages_per_second: 5,
-                ..ConnectionLimits::default()
-            },
-            ..ServerOptions::default()
+        ConnectionLimits {
+            max_messages_per_second: 5,
+            ..ConnectionLimits::default()
         },
     );
-    let address = server.address().to_string();
     let (mut socket, _) = tokio_tungstenite::connect_async(format!("ws://{address}/ws"))
         .await
         .unwrap();
@@ -268,14 +254,7 @@ async fn messages_past_the_rate_are_refused_with_a_reason_and_the_connection_sta
 async fn a_producer_sending_garbage_huge_and_binary_frames_leaves_the_server_serving() {
     use futures_util::SinkExt;
     let pipeline = Pipeline::default();
-    let server = common::start_server_with(
-        &pipeline,
-        ServerOptions {
-            port: 0,
-            ..ServerOptions::default()
-        },
-    );
-    let address = server.address().to_string();
+    let (_server, address) = common::serve_within(&pipeline, ConnectionLimits::default());
     let url = format!("ws://{address}/ws");
     let good = serde_json::json!({"type": "push", "widgets": [{"id": "cpu", "kind": "metric"}],
         "updates": [{"widget": "cpu", "value": 1, "ts_ms": 1_700_000_000_000_i64}]})
@@ -372,18 +351,13 @@ fn push_on(socket: &mut TcpStream, address: &str, body: &str) -> (u16, String) {
 #[test]
 fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted() {
     let pipeline = Pipeline::default();
-    let server = common::start_server_with(
+    let (_server, address) = common::serve_within(
         &pipeline,
-        ServerOptions {
-            port: 0,
-            limits: ConnectionLimits {
-                max_messages_per_second: 5,
-                ..ConnectionLimits::default()
-            },
-            ..ServerOptions::default()
+        ConnectionLimits {
+            max_messages_per_second: 5,
+            ..ConnectionLimits::default()
         },
     );
-    let address = server.address().to_string();
     let declare =
         r#"{"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}]}"#;
     let mut socket = TcpStream::connect(&address).unwrap();

@@ -156,6 +156,24 @@ pub fn start_server_with(pipeline: &Pipeline, options: ServerOptions) -> ServerH
     ServerHandle::start(pipeline.clone(), options).unwrap()
 }
 
+/// A server of `pipeline` on a free port within `limits`, and its address.
+#[cfg(feature = "web")]
+pub fn serve_within(
+    pipeline: &Pipeline,
+    limits: streamviz::web::ConnectionLimits,
+) -> (ServerHandle, String) {
+    let server = start_server_with(
+        pipeline,
+        ServerOptions {
+            port: 0,
+            limits,
+            ..ServerOptions::default()
+        },
+    );
+    let address = server.address().to_string();
+    (server, address)
+}
+
 /// A recording at `path`: a producer with persistence, filled by `fill` (which may flush the
 /// store between its steps), then everything applied and stored before the store stops.
 /// Returns what `fill` returns.
