@@ -411,26 +411,49 @@ fn pushes_past_the_rate_of_one_connection_are_refused_with_a_reason_and_counted(
     assert_eq!(status, 200, "{body}");
 }
 
-#[test]
-fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
-        .args(["serve", "--port", "0", "--max-viewers", "0"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    let said = String::from_utf8_lossy(&bad.stderr);
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
+    for (option, value, reason) in [
+        (
+            "--max-viewers",
+            "0",
+            "--max-viewers is a whole number from 1 to 1000000, not 0",
+        ),
+        (
+            "--ping-interval",
+            "forever",
+            "--ping-interval is a time from 1 s to 1 h",
+        ),
+    ] {
+        let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
+            .args(["serve", "--port", "0", option, value])
+            .output()
+            .unwrap();
+        assert_eq!(bad.status.code(), Some(2));
+        let said = String::from_utf8_lossy(&bad.stderr);
+        assert!(said.contains(reason), "{said}");
+    }
+    // One viewer at most: the second is refused.
+    let served = common::Served::start(&[
+        "serve".as_ref(),
+        "--port".as_ref(),
+        "0".as_ref(),
+        "--max-viewers".as_ref(),
+        "1".as_ref(),
+    ]);
+    let url = format!("ws://{}/ws", served.address());
+    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
+    assert!(first
+        .next()
+        .await
+        .unwrap()
+        .unwrap()
+        .to_text()
+        .unwrap()
+        .contains("\"hello\""));
+    let refused = tokio_tungstenite::connect_async(&url).await.unwrap_err();
     assert!(
-        said.contains("--max-viewers is a whole number from 1 to 1000000, not 0"),
-        "{said}"
-    );
-    let bad = std::process::Command::new(env!("CARGO_BIN_EXE_streamviz"))
-        .args(["serve", "--port", "0", "--ping-interval", "forever"])
-        .output()
-        .unwrap();
-    assert_eq!(bad.status.code(), Some(2));
-    let said = String::from_utf8_lossy(&bad.stderr);
-    assert!(
-        said.contains("--ping-interval is a time from 1 s to 1 h"),
-        "{said}"
+        matches!(&refused, tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 503),
+        "{refused:?}"
     );
 }
