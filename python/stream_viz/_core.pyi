@@ -9,6 +9,7 @@ __all__ = [
     "declare",
     "configure",
     "start_server",
+    "check_limits",
     "stop_server",
     "serve_recording",
     "server_url",
