@@ -3,7 +3,8 @@
 //! the bound on open connections a new one is closed at once and counted; past the bound on
 //! viewers a WebSocket is refused with 503 and a reason; a viewer that answers no ping is
 //! dropped, one that answers stays; messages and HTTP pushes past one connection's rate are
-//! refused with a reason and counted; `streamviz serve` takes the bounds as options.
+//! refused with a reason and counted; a push whose body never ends is cut off; `streamviz serve`
+//! takes the bounds as options.
 
 #![cfg(feature = "web")]
 #![allow(clippy::unwrap_used)]
@@ -456,4 +457,42 @@ async fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
         matches!(&refused, tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 503),
         "{refused:?}"
     );
+}
+
+#[test]
+fn a_push_whose_body_never_ends_is_cut_off_after_the_body_timeout() {
+    let pipeline = Pipeline::default();
+    let (_server, address) = common::serve_within(
+        &pipeline,
+        ConnectionLimits {
+            body_timeout: Duration::from_secs(1),
+            ..ConnectionLimits::default()
+        },
+    );
+    // A whole head promising 1,000 bytes of body, then 10 of them, then nothing.
+    let mut slow = TcpStream::connect(&address).unwrap();
+    write!(
+        slow,
+        "POST /api/v1/push HTTP/1.1\r\nHost: {address}\r\nContent-Type: application/json\r\nContent-Length: 1000\r\n\r\n{{\"updates\""
+    )
+    .unwrap();
+    slow.flush().unwrap();
+    let mut answered = String::new();
+    slow.set_read_timeout(Some(Duration::from_secs(20)))
+        .unwrap();
+    let started = Instant::now();
+    let _ = slow.read_to_string(&mut answered);
+    let waited = started.elapsed();
+    assert!(
+        waited >= Duration::from_millis(900) && waited < Duration::from_secs(10),
+        "cut off after {waited:?}"
+    );
+    assert!(answered.starts_with("HTTP/1.1 4"), "{answered:?}");
+    // Others are served meanwhile and after.
+    let mut other = TcpStream::connect(&address).unwrap();
+    other
+        .set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    let (status, body) = push_on(&mut other, &address, r#"{"updates": []}"#);
+    assert_eq!(status, 200, "{body}");
 }

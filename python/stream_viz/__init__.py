@@ -660,7 +660,8 @@ def configure(
     limits : dict, optional
         Bounds on what clients of the server it starts next may hold (docs/PROTOCOL.md), any of
         ``max_connections`` (HTTP connections open at once; default 4096), ``header_timeout``
-        (time to send a request's head; ``"10s"``), ``max_viewers`` (WebSocket clients; 1000),
+        (time to send a request's head; ``"10s"``), ``body_timeout`` (time to send its body once
+        the head is in; ``"30s"``), ``max_viewers`` (WebSocket clients; 1000),
         ``ping_interval`` (a viewer silent this long after a ping is dropped; ``"20s"``) and
         ``max_messages_per_second`` (WebSocket messages or HTTP pushes from one connection;
         1000). Times are ``"30s"``-style text or seconds. ``None``: the defaults again.

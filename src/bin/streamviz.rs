@@ -89,6 +89,9 @@ struct LimitArgs {
     /// Time a client has to send a request's line and headers. Default: 10s.
     #[arg(long, value_name = "TIME")]
     header_timeout: Option<String>,
+    /// Time a client has to send a request's body once its head is in. Default: 30s.
+    #[arg(long, value_name = "TIME")]
+    body_timeout: Option<String>,
     /// Most WebSocket viewers at once; more are answered 503. Default: 1000.
     #[arg(long, value_name = "N")]
     max_viewers: Option<u64>,
@@ -112,6 +115,7 @@ impl LimitArgs {
                 "header_timeout",
                 self.header_timeout.clone().map(Into::into),
             ),
+            ("body_timeout", self.body_timeout.clone().map(Into::into)),
             ("max_viewers", self.max_viewers.map(Into::into)),
             ("ping_interval", self.ping_interval.clone().map(Into::into)),
             (

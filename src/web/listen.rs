@@ -34,6 +34,10 @@ pub struct ConnectionLimits {
     /// How often a viewer's connection is pinged, and how long its pong may take before it is
     /// dropped as dead. Default: 20 s.
     pub ping_interval: Duration,
+    /// Longest wait for a request's whole body once its head is in (a push sent a byte at a
+    /// time); past it the request is answered with an error and the connection closed.
+    /// Default: 30 s.
+    pub body_timeout: Duration,
     /// Messages one WebSocket connection, or pushes one HTTP connection, may send a second (as
     /// many again in a burst); more are answered with an `error` (HTTP 429) and not applied.
     /// Default: 1,000.
@@ -45,6 +49,7 @@ impl Default for ConnectionLimits {
         Self {
             max_connections: 4096,
             header_timeout: Duration::from_secs(10),
+            body_timeout: Duration::from_secs(30),
             max_viewers: 1000,
             ping_interval: Duration::from_secs(20),
             max_messages_per_second: 1000,
@@ -53,7 +58,7 @@ impl Default for ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    /// Limits from a JSON object of any of `max_connections`, `header_timeout`, `max_viewers`,
+    /// Limits from a JSON object of any of `max_connections`, `header_timeout`, `body_timeout`, `max_viewers`,
     /// `ping_interval` and `max_messages_per_second` (counts: whole numbers from 1 to
     /// 1,000,000; times: `"10s"`-style text or seconds, from 1 s to 1 h); the defaults for the
     /// rest. An unknown name or a value out of bounds is an error saying which.
@@ -68,11 +73,12 @@ impl ConnectionLimits {
                 "max_viewers" => limits.max_viewers = count(name, value)? as usize,
                 "max_messages_per_second" => limits.max_messages_per_second = count(name, value)?,
                 "header_timeout" => limits.header_timeout = period(name, value)?,
+                "body_timeout" => limits.body_timeout = period(name, value)?,
                 "ping_interval" => limits.ping_interval = period(name, value)?,
                 _ => {
                     return Err(format!(
                         "limits has no {name:?}; it takes max_connections, header_timeout, \
-                         max_viewers, ping_interval and max_messages_per_second"
+                         body_timeout, max_viewers, ping_interval and max_messages_per_second"
                     ))
                 }
             }

@@ -10,6 +10,7 @@ use axum::middleware::from_fn_with_state;
 use axum::routing::get;
 use axum::Router;
 use tower_http::cors::{AllowOrigin, CorsLayer};
+use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::access::{guard, Access, Cors};
 use super::state::AppState;
@@ -22,7 +23,8 @@ pub fn router(state: AppState, access: Arc<Access>) -> Router {
         .merge(api::router())
         .merge(assets::router())
         .merge(auth::router())
-        .layer(from_fn_with_state(state.auth.clone(), auth::authenticate));
+        .layer(from_fn_with_state(state.auth.clone(), auth::authenticate))
+        .layer(RequestBodyTimeoutLayer::new(state.limits.body_timeout));
     let routes = match access.cors() {
         Cors::SameOrigin => routes,
         cors => {
