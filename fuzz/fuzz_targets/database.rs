@@ -7,7 +7,7 @@ use std::sync::OnceLock;
 
 use libfuzzer_sys::fuzz_target;
 use streamviz::ingest::push::apply_push;
-use streamviz::ingest::Pipeline;
+use streamviz::ingest::{Pipeline, PipelineOptions};
 use streamviz::store::{open_recording, Persistence, StoreOptions};
 
 /// A small recording of every kind of widget, made once.
@@ -57,7 +57,8 @@ fuzz_target!(|data: &[u8]| {
         let _ = std::fs::remove_file(scratch().join(stale));
     }
     std::fs::write(&path, &bytes).expect("written");
-    let pipeline = Pipeline::default();
+    // A small queue: the default's 131,072 slots were a fifth of each execution.
+    let pipeline = Pipeline::new(PipelineOptions { queue_capacity: 64 });
     if let Ok(recording) = open_recording(&pipeline, &path) {
         let _ = recording.history.points("cpu", "", 0.0, f64::INFINITY);
         let _ = recording.history.changes("events", f64::INFINITY);
