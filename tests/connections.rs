@@ -496,3 +496,32 @@ fn a_push_whose_body_never_ends_is_cut_off_after_the_body_timeout() {
     let (status, body) = push_on(&mut other, &address, r#"{"updates": []}"#);
     assert_eq!(status, 200, "{body}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_of_viewers_never_passes_the_bound() {
+    let (_server, address) = serve(ConnectionLimits {
+        max_viewers: 5,
+        ..ConnectionLimits::default()
+    });
+    let url = format!("ws://{address}/ws");
+    // 200 at once: each upgrade is checked before any of them has reached the hub.
+    let attempts: Vec<_> = (0..200)
+        .map(|_| tokio::spawn(tokio_tungstenite::connect_async(url.clone())))
+        .collect();
+    let (mut viewers, mut refused) = (Vec::new(), 0);
+    for attempt in attempts {
+        match attempt.await.unwrap() {
+            Ok((socket, _)) => viewers.push(socket),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                assert_eq!(response.status(), 503);
+                refused += 1;
+            }
+            Err(err) => panic!("{err}"),
+        }
+    }
+    assert_eq!((viewers.len(), refused), (5, 195));
+    let body = tokio::task::spawn_blocking(move || stats(&address))
+        .await
+        .unwrap();
+    assert_eq!(body["connections"]["viewers_refused"], 195, "{body}");
+}

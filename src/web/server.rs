@@ -229,6 +229,7 @@ pub async fn serve(
             auth,
             limits: options.limits,
             refusals: Arc::clone(&refusals),
+            viewer_slots: Arc::new(tokio::sync::Semaphore::new(options.limits.max_viewers)),
         },
         access,
     );

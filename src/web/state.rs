@@ -29,6 +29,9 @@ pub struct AppState {
     pub limits: ConnectionLimits,
     /// What the bounds refused, for `/api/v1/stats`.
     pub refusals: Arc<Refusals>,
+    /// One permit per viewer the server may take ([`ConnectionLimits::max_viewers`]), held by
+    /// each WebSocket from its upgrade to its end, so that a burst cannot pass the bound.
+    pub viewer_slots: Arc<tokio::sync::Semaphore>,
 }
 
 impl FromRef<AppState> for Arc<Auth> {

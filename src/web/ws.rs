@@ -10,6 +10,7 @@ use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
 use std::sync::atomic::Ordering;
+use std::sync::Arc;
 
 use super::auth::Principal;
 use super::error::ApiError;
@@ -27,17 +28,20 @@ pub async fn upgrade(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
 ) -> Response {
-    let most = state.limits.max_viewers;
-    if state.hub.clients() >= most {
+    let Ok(slot) = Arc::clone(&state.viewer_slots).try_acquire_owned() else {
         state.refusals.viewers.fetch_add(1, Ordering::Relaxed);
+        let most = state.limits.max_viewers;
         return ApiError::unavailable(format!(
             "{most} viewers are connected, the most this server takes; try again later"
         ))
         .into_response();
-    }
+    };
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
-        .on_upgrade(move |socket| client(socket, state, principal))
+        .on_upgrade(move |socket| async move {
+            client(socket, state, principal).await;
+            drop(slot);
+        })
 }
 
 async fn client(socket: WebSocket, state: AppState, principal: Principal) {
