@@ -525,3 +525,14 @@ async fn a_burst_of_viewers_never_passes_the_bound() {
         .unwrap();
     assert_eq!(body["connections"]["viewers_refused"], 195, "{body}");
 }
+
+#[test]
+fn a_query_longer_than_the_server_reads_is_answered_414_and_the_server_serves_on() {
+    // What the `queries` fuzz target sent: an 80 KB query string to a range endpoint.
+    let (_server, address) = serve(ConnectionLimits::default());
+    let path = format!("/api/v1/widgets/cpu/range?from={}", "%2B".repeat(27_000));
+    let response = common::http_from(None, &address, "GET", &path, &[("Host", &address)], "");
+    assert_eq!(response.status, 414, "{}", response.body);
+    let (status, body) = common::http(&address, "GET", "/api/v1/health", &[("Host", &address)], "");
+    assert_eq!(status, 200, "{body}");
+}
