@@ -18,11 +18,10 @@ for target in "${targets[@]}"; do
   start=$(date +%s)
   # AddressSanitizer where C code runs (SQLite in `database`); elsewhere the code is safe Rust
   # and the sanitizer's allocator costs most of each execution (push: 1,500 a second with it).
-  # (LeakSanitizer's scan after runs is off: Rust frees by ownership, and it was a sixth of each
-  # `database` execution.)
+  # LeakSanitizer's scan after runs is off for `database`: it was a sixth of each execution.
   if [ "$target" = database ]; then build=(-s address); leaks=0; else build=(-s none --target-dir fuzz/target-none); leaks=1; fi
   cargo +nightly fuzz run "${build[@]}" "$target" "fuzz/corpus/$target" -- \
     -runs="$runs" -detect_leaks="$leaks" -rss_limit_mb=2048 -timeout=10 -max_len=65536 -print_final_stats=1 2>&1 \
-    | grep -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" || true
+    | grep -a -E "^(stat::number_of_executed_units|stat::peak_rss_mb|==|SUMMARY|Done)" || true
   echo "   $(( $(date +%s) - start )) s"
 done

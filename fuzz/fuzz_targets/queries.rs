@@ -103,26 +103,37 @@ fn escaped(query: &[u8]) -> String {
     out
 }
 
-/// GET `path` on a kept-alive connection to server `which`: the status.
+/// GET `path` on a kept-alive connection to server `which`: the status. A connection the server
+/// closed (idle past its header timeout, or after a 414) is opened again, once.
 fn get(which: usize, path: &str) -> u16 {
     let servers = servers();
     let address = &servers.addresses[which];
     let mut connections = servers.connections.lock().expect("the connections");
-    let connection = connections[which].get_or_insert_with(|| {
-        let socket = TcpStream::connect(address).expect("the server answers");
-        socket
-            .set_read_timeout(Some(Duration::from_secs(10)))
-            .expect("a timeout");
-        BufReader::new(socket)
-    });
+    for _ in 0..2 {
+        let connection = connections[which].get_or_insert_with(|| {
+            let socket = TcpStream::connect(address).expect("the server answers");
+            socket
+                .set_read_timeout(Some(Duration::from_secs(10)))
+                .expect("a timeout");
+            BufReader::new(socket)
+        });
+        match exchange(connection, address, path) {
+            Some(status) => return status,
+            None => connections[which] = None,
+        }
+    }
+    panic!("{path}: no answer on a fresh connection either")
+}
+
+/// One request and its whole answer on `connection`; `None` when the connection was closed.
+fn exchange(connection: &mut BufReader<TcpStream>, address: &str, path: &str) -> Option<u16> {
     // One write: pieces written apart wait for the server's delayed ACK (Nagle).
     let request = format!("GET {path} HTTP/1.1\r\nHost: {address}\r\n\r\n");
-    connection
-        .get_mut()
-        .write_all(request.as_bytes())
-        .expect("the request sent");
+    connection.get_mut().write_all(request.as_bytes()).ok()?;
     let mut line = String::new();
-    connection.read_line(&mut line).expect("a status line");
+    if connection.read_line(&mut line).ok()? == 0 {
+        return None;
+    }
     let status: u16 = line
         .get(9..12)
         .and_then(|s| s.parse().ok())
@@ -140,7 +151,7 @@ fn get(which: usize, path: &str) -> u16 {
     }
     let mut body = vec![0; length];
     connection.read_exact(&mut body).expect("the body");
-    status
+    Some(status)
 }
 
 fuzz_target!(|data: &[u8]| {
