@@ -231,9 +231,10 @@ def report(samples: list[dict], args: argparse.Namespace) -> int:
     bound = base * (1 + GROWTH_FRACTION) + GROWTH_SLACK_MIB
     last = after[-1]["rss_mib"] if after else base
     level = base  # what the ±5 % band of the plot is drawn around
-    if len(after) >= 6:
+    if len(after) >= 6 and after[-1]["elapsed_s"] - after[0]["elapsed_s"] >= 600:
         # Samples swing with what the viewers and the allocator hold at that moment: compare the
-        # medians of the first and last sixth after the warm-up, and the least-squares slope.
+        # medians of the first and last sixth after the warm-up, and the least-squares slope (over
+        # ten minutes at least: a trend of two minutes says little about an hour).
         sixth = len(after) // 6
         first, final = (statistics.median(s["rss_mib"] for s in part) for part in (after[:sixth], after[-sixth:]))
         slope = statistics.linear_regression([s["elapsed_s"] / 3600 for s in after], [s["rss_mib"] for s in after]).slope
