@@ -687,9 +687,9 @@ def configure(
     if alert_webhook is not UNSET:
         _core.set_alert_webhook(alert_webhook)
     auth_json(auth)  # checked now, used when the server starts
-    limits_text = _options_json(dict(limits)) if isinstance(limits, Mapping) else None
     if limits is not UNSET and limits is not None and not isinstance(limits, Mapping):
         raise StreamVizTypeError(f"limits is a dict such as {{'max_viewers': 100}}, not {type(limits).__name__}")
+    limits_text = _options_json(dict(limits)) if isinstance(limits, Mapping) else None
     if limits_text is not None:
         _core.check_limits(limits_text)
     cors_json(cors)

@@ -127,11 +127,12 @@ impl LimitArgs {
                 given.insert(name.to_string(), value);
             }
         }
+        // The error names the limit first (`limits.max_viewers is ...`): said as its option.
         ConnectionLimits::from_json(&serde_json::Value::Object(given)).map_err(|err| {
-            format!(
-                "--{}",
-                err.trim_start_matches("limits.").replacen('_', "-", 3)
-            )
+            match err.strip_prefix("limits.").and_then(|e| e.split_once(' ')) {
+                Some((name, rest)) => format!("--{} {rest}", name.replace('_', "-")),
+                None => err,
+            }
         })
     }
 }

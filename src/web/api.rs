@@ -1,7 +1,5 @@
 //! The HTTP API under `/api/v1`: health, stats, widget configs, alerts, data export and push.
 
-use std::sync::atomic::Ordering;
-
 use axum::extract::{DefaultBodyLimit, Path, Query, State};
 use axum::http::{header, HeaderMap};
 use axum::response::{IntoResponse, Response};
@@ -11,7 +9,7 @@ use serde::Deserialize;
 use serde_json::json;
 
 use super::error::ApiError;
-use super::listen::PushRate;
+use super::listen::ConnectionRate;
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::WidgetData;
@@ -136,12 +134,11 @@ async fn widget_data(
 /// request from a browser cannot be sent with that type without the site's consent.
 async fn push(
     State(state): State<AppState>,
-    rate: Option<Extension<PushRate>>,
+    Extension(rate): Extension<ConnectionRate>,
     headers: HeaderMap,
     body: String,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    if rate.is_some_and(|Extension(rate)| !rate.take()) {
-        state.refusals.messages.fetch_add(1, Ordering::Relaxed);
+    if !rate.admit(&state.refusals) {
         return Err(ApiError::too_many_requests(
             format!(
                 "more than {} pushes a second on this connection: this one was not applied; slow down",

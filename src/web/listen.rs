@@ -58,10 +58,11 @@ impl Default for ConnectionLimits {
 }
 
 impl ConnectionLimits {
-    /// Limits from a JSON object of any of `max_connections`, `header_timeout`, `body_timeout`, `max_viewers`,
-    /// `ping_interval` and `max_messages_per_second` (counts: whole numbers from 1 to
-    /// 1,000,000; times: `"10s"`-style text or seconds, from 1 s to 1 h); the defaults for the
-    /// rest. An unknown name or a value out of bounds is an error saying which.
+    /// Limits from a JSON object of any of `max_connections`, `header_timeout`, `body_timeout`,
+    /// `max_viewers`, `ping_interval` and `max_messages_per_second` (counts: whole numbers from 1
+    /// to 1,000,000; times: `"10s"`-style text or seconds, from 1 s to 1 h); the defaults for
+    /// the rest. An unknown name or a value out of bounds is an error naming it first
+    /// (`limits.NAME ...`).
     pub fn from_json(value: &serde_json::Value) -> Result<Self, String> {
         let object = value
             .as_object()
@@ -100,10 +101,9 @@ fn count(name: &str, value: &serde_json::Value) -> Result<u32, String> {
 fn period(name: &str, value: &serde_json::Value) -> Result<Duration, String> {
     let duration = match value {
         serde_json::Value::String(text) => humantime::parse_duration(text).ok(),
-        serde_json::Value::Number(n) => n
-            .as_f64()
-            .filter(|s| s.is_finite() && *s >= 0.0 && *s <= 86_400.0)
-            .map(Duration::from_secs_f64),
+        serde_json::Value::Number(n) => {
+            n.as_f64().and_then(|s| Duration::try_from_secs_f64(s).ok())
+        }
         _ => None,
     };
     duration
@@ -143,7 +143,7 @@ impl Refusals {
 
 /// A token bucket: `per_second` tokens a second, at most as many held.
 #[derive(Debug)]
-pub struct Rate {
+struct Rate {
     per_second: f64,
     tokens: f64,
     at: std::time::Instant,
@@ -151,7 +151,7 @@ pub struct Rate {
 
 impl Rate {
     /// A full bucket.
-    pub fn new(per_second: u32) -> Self {
+    fn new(per_second: u32) -> Self {
         let per_second = f64::from(per_second.max(1));
         Self {
             per_second,
@@ -161,7 +161,7 @@ impl Rate {
     }
 
     /// Take a token; false when there is none.
-    pub fn take(&mut self) -> bool {
+    fn take(&mut self) -> bool {
         let now = std::time::Instant::now();
         let refill = now.duration_since(self.at).as_secs_f64() * self.per_second;
         self.tokens = (self.tokens + refill).min(self.per_second);
@@ -175,19 +175,24 @@ impl Rate {
     }
 }
 
-/// The token bucket of one HTTP connection's pushes ([`ConnectionLimits::max_messages_per_second`],
-/// as for a WebSocket's messages), handed to its requests as an extension.
+/// One connection's allowance of messages ([`ConnectionLimits::max_messages_per_second`]): its
+/// HTTP pushes and, once it is upgraded, its WebSocket messages draw on the same bucket. Made
+/// with the connection and handed to each of its requests as an extension.
 #[derive(Clone, Debug)]
-pub struct PushRate(Arc<std::sync::Mutex<Rate>>);
+pub struct ConnectionRate(Arc<std::sync::Mutex<Rate>>);
 
-impl PushRate {
+impl ConnectionRate {
     fn new(per_second: u32) -> Self {
         Self(Arc::new(std::sync::Mutex::new(Rate::new(per_second))))
     }
 
-    /// Take a token for one push; false when this connection has pushed too fast.
-    pub fn take(&self) -> bool {
-        self.0.lock().map_or(true, |mut rate| rate.take())
+    /// Take a token for one message; when there is none, count the refusal and say false.
+    pub fn admit(&self, refusals: &Refusals) -> bool {
+        let admitted = self.0.lock().map_or(true, |mut rate| rate.take());
+        if !admitted {
+            refusals.messages.fetch_add(1, Ordering::Relaxed);
+        }
+        admitted
     }
 }
 
@@ -226,7 +231,7 @@ pub async fn serve<L>(
         let service = app
             .clone()
             .layer(axum::Extension(ConnectInfo(peer)))
-            .layer(axum::Extension(PushRate::new(
+            .layer(axum::Extension(ConnectionRate::new(
                 limits.max_messages_per_second,
             )))
             .map_request(|request: axum::http::Request<hyper::body::Incoming>| {

@@ -15,7 +15,7 @@ use std::sync::Arc;
 use super::auth::Principal;
 use super::error::ApiError;
 use super::hub::{HubFrame, RecvError, Subscription};
-use super::listen::Rate;
+use super::listen::ConnectionRate;
 use super::state::AppState;
 use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::ingest::push::apply_push;
@@ -27,6 +27,7 @@ pub async fn upgrade(
     ws: WebSocketUpgrade,
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
+    Extension(rate): Extension<ConnectionRate>,
 ) -> Response {
     let Ok(slot) = Arc::clone(&state.viewer_slots).try_acquire_owned() else {
         state.refusals.viewers.fetch_add(1, Ordering::Relaxed);
@@ -39,12 +40,12 @@ pub async fn upgrade(
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            client(socket, state, principal).await;
+            client(socket, state, principal, rate).await;
             drop(slot);
         })
 }
 
-async fn client(socket: WebSocket, state: AppState, principal: Principal) {
+async fn client(socket: WebSocket, state: AppState, principal: Principal, rate: ConnectionRate) {
     let only = principal.only_widget().map(str::to_owned);
     let mut revoked = state.auth.embeds_revoked();
     revoked.mark_unchanged();
@@ -70,7 +71,6 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     pings.tick().await;
     let mut awaiting_pong = false;
-    let mut rate = Rate::new(state.limits.max_messages_per_second);
     loop {
         for message in outbox.drain(..) {
             let message = match &only {
@@ -108,8 +108,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal) {
                 }
             },
             incoming = stream.next() => match incoming {
-                Some(Ok(Message::Text(_))) if !rate.take() => {
-                    state.refusals.messages.fetch_add(1, Ordering::Relaxed);
+                Some(Ok(Message::Text(_))) if !rate.admit(&state.refusals) => {
                     outbox.push(error_message(&format!(
                         "more than {} messages a second from this connection: this one was not applied; slow down",
                         state.limits.max_messages_per_second
