@@ -1,6 +1,6 @@
 # Sourced by scripts/test.sh and scripts/demo.sh: installs what StreamViz needs on a fresh
 # Debian machine (Chromium for browser tests) and activates a virtualenv in .venv with maturin
-# and the test packages. Cargo's target directory lives outside the clone so repeated runs reuse it.
+# and, unless STREAMVIZ_DEMO=1 (the demo: no apt, no test packages), the test packages. Cargo's target directory lives outside the clone so repeated runs reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Every build leaves stale artefacts in the shared target directory (a clone at another path
@@ -48,5 +48,9 @@ if [ ! -x .venv/bin/python ]; then
 fi
 # shellcheck disable=SC1091
 source .venv/bin/activate
-python -m pip install --quiet "maturin>=1.9.4,<2" "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13" \
-  "pathway>=0.33,<0.34" "trustme>=1.2" "lz4>=4"
+python -m pip install --quiet "maturin>=1.9.4,<2"
+# The tests' packages (Pathway alone is ~1.8 GB); the demo (STREAMVIZ_DEMO=1) needs none of them.
+if [ "${STREAMVIZ_DEMO:-0}" != "1" ]; then
+  python -m pip install --quiet "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13" \
+    "pathway>=0.33,<0.34" "trustme>=1.2" "lz4>=4"
+fi
