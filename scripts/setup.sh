@@ -1,6 +1,7 @@
 # Sourced by scripts/test.sh and scripts/demo.sh: installs what StreamViz needs on a fresh
 # Debian machine (Chromium for browser tests) and activates a virtualenv in .venv with maturin
-# and, unless STREAMVIZ_DEMO=1 (the demo: no apt, no test packages), the test packages. Cargo's target directory lives outside the clone so repeated runs reuse it.
+# and, unless STREAMVIZ_DEMO=1 (the demo: no apt, no test packages), the test packages.
+# Cargo's target directory lives outside the clone so repeated runs reuse it.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/streamviz-target}"
 export PIP_DISABLE_PIP_VERSION_CHECK=1
 # Every build leaves stale artefacts in the shared target directory (a clone at another path

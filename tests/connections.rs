@@ -32,6 +32,27 @@ fn stats(address: &str) -> Value {
     body
 }
 
+type Viewer =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// A viewer of `url`, connected once its hello came.
+async fn viewer(url: &str) -> Viewer {
+    let (mut socket, _) = tokio_tungstenite::connect_async(url).await.unwrap();
+    let hello = socket.next().await.unwrap().unwrap();
+    assert!(hello.to_text().unwrap().contains("\"hello\""), "{hello:?}");
+    socket
+}
+
+/// The status and reason of the HTTP answer that refuses a viewer of `url`.
+async fn refusal(url: &str) -> (u16, String) {
+    let refused = tokio_tungstenite::connect_async(url).await.unwrap_err();
+    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
+        panic!("not an HTTP refusal: {refused:?}")
+    };
+    let reason = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+    (response.status().as_u16(), reason)
+}
+
 /// `GET /api/v1/stats`, or `None` when the server closed the connection unanswered.
 fn try_stats(address: &str) -> Option<Value> {
     let mut socket = TcpStream::connect(address).ok()?;
@@ -140,20 +161,9 @@ async fn past_the_bound_on_viewers_a_websocket_is_refused_with_a_reason() {
         ..ConnectionLimits::default()
     });
     let url = format!("ws://{address}/ws");
-    let mut viewers = Vec::new();
-    for _ in 0..2 {
-        let (mut socket, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-        // Connected once its hello came.
-        let hello = socket.next().await.unwrap().unwrap();
-        assert!(hello.to_text().unwrap().contains("\"hello\""));
-        viewers.push(socket);
-    }
-    let refused = tokio_tungstenite::connect_async(&url).await.unwrap_err();
-    let tokio_tungstenite::tungstenite::Error::Http(response) = refused else {
-        panic!("not an HTTP refusal: {refused:?}")
-    };
-    assert_eq!(response.status(), 503);
-    let reason = String::from_utf8(response.body().clone().unwrap_or_default()).unwrap();
+    let _viewers = [viewer(&url).await, viewer(&url).await];
+    let (status, reason) = refusal(&url).await;
+    assert_eq!(status, 503);
     assert!(reason.contains("2 viewers are connected"), "{reason}");
     let address2 = address.clone();
     let body = tokio::task::spawn_blocking(move || stats(&address2))
@@ -443,20 +453,9 @@ async fn serve_takes_the_bounds_as_options_and_refuses_one_out_of_bounds() {
         "1".as_ref(),
     ]);
     let url = format!("ws://{}/ws", served.address());
-    let (mut first, _) = tokio_tungstenite::connect_async(&url).await.unwrap();
-    assert!(first
-        .next()
-        .await
-        .unwrap()
-        .unwrap()
-        .to_text()
-        .unwrap()
-        .contains("\"hello\""));
-    let refused = tokio_tungstenite::connect_async(&url).await.unwrap_err();
-    assert!(
-        matches!(&refused, tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 503),
-        "{refused:?}"
-    );
+    let _first = viewer(&url).await;
+    let (status, reason) = refusal(&url).await;
+    assert_eq!(status, 503, "{reason}");
 }
 
 #[test]

@@ -23,7 +23,7 @@ use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
 use streamviz::store::{open_recording, Persistence, StoreOptions};
 use streamviz::web::auth::Auth;
-use streamviz::web::{router, Access, AppState, ConnectionLimits, Cors, Hub, Refusals};
+use streamviz::web::{App, ServerOptions};
 use tower::ServiceExt;
 
 const DASHBOARD: &str = r#"{"widgets": [
@@ -63,35 +63,23 @@ struct Apps {
     ),
 }
 
-/// The router a server of `pipeline` with `history` (serving a recording of `recording`, if it
-/// is one) answers with, as `streamviz::web::serve` makes it for a loopback server without
-/// authentication; and the sender that would stop its hub.
+/// The routes a loopback server of `pipeline` without authentication answers with (as
+/// `web::serve` puts them behind its socket), and the sender that stops its hub.
 fn app(
     pipeline: Pipeline,
     history: SharedHistory,
     recording: Option<(f64, f64)>,
 ) -> (Router, tokio::sync::watch::Sender<bool>) {
-    let (stop, stopped) = tokio::sync::watch::channel(false);
-    let hub = Hub::spawn(pipeline.clone(), Duration::from_millis(25), 256, stopped);
-    let limits = ConnectionLimits::default();
-    let router = router(
-        AppState {
-            pipeline,
-            hub,
-            history,
-            recording,
-            auth: Arc::new(Auth::new(None, PORT, false)),
-            limits,
-            refusals: Arc::new(Refusals::default()),
-            viewer_slots: Arc::new(tokio::sync::Semaphore::new(limits.max_viewers)),
-        },
-        Arc::new(Access::new(
-            IpAddr::V4(Ipv4Addr::LOCALHOST),
-            &[],
-            Cors::default(),
-        )),
-    );
-    (router, stop)
+    let options = ServerOptions {
+        history,
+        recording,
+        ..ServerOptions::default()
+    };
+    let auth = Arc::new(Auth::new(None, PORT, false));
+    let App {
+        router, stop_hub, ..
+    } = streamviz::web::app(pipeline, &options, auth, IpAddr::V4(Ipv4Addr::LOCALHOST));
+    (router, stop_hub)
 }
 
 /// The port the dashboards say they are on (the Host their requests name).

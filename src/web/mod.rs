@@ -23,8 +23,8 @@ pub use hub::{Hub, HubFrame, Start, Subscription, MAX_FRAME_BYTES};
 pub use listen::{ConnectionLimits, Refusals};
 pub use routes::router;
 pub use server::{
-    bind, serve, AuthChoice, Listener, ServerHandle, ServerOptions, DEFAULT_CLIENT_BACKLOG,
-    DEFAULT_FLUSH_INTERVAL,
+    app, bind, serve, App, AuthChoice, Listener, ServerHandle, ServerOptions,
+    DEFAULT_CLIENT_BACKLOG, DEFAULT_FLUSH_INTERVAL,
 };
 pub use state::AppState;
 pub use tls::TlsFiles;

@@ -198,17 +198,23 @@ fn listen_socket(address: SocketAddr) -> std::io::Result<std::net::TcpListener> 
     Ok(socket.into())
 }
 
-/// Serve until `shutdown` resolves.
-pub async fn serve(
-    listener: Listener,
-    pipeline: Pipeline,
-    options: &ServerOptions,
-    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    let Listener { socket, auth, tls } = listener;
-    let listener = tokio::net::TcpListener::from_std(socket)?;
+/// What a server answers with, apart from its socket: the routes over the state they share.
+pub struct App {
+    /// Every route, behind the access checks and authentication.
+    pub router: axum::Router,
+    /// What the bounds on connections refused (the accept loop counts there too).
+    pub refusals: Arc<Refusals>,
+    /// Sending `true` stops the hub's fan-out task.
+    pub stop_hub: tokio::sync::watch::Sender<bool>,
+}
+
+/// The routes a server of `pipeline` answers with, as `options` and `auth` say, for a server
+/// listening on `bound` (its Host checks follow it). Spawns the hub's fan-out task: call it
+/// within a Tokio runtime. [`serve`] puts it behind its socket; the `queries` fuzz target calls
+/// it without one.
+pub fn app(pipeline: Pipeline, options: &ServerOptions, auth: Arc<Auth>, bound: IpAddr) -> App {
     let access = Arc::new(Access::new(
-        listener.local_addr()?.ip(),
+        bound,
         &options.allowed_hosts,
         options.cors.clone(),
     ));
@@ -220,7 +226,7 @@ pub async fn serve(
         hub_stopped,
     );
     let refusals = Arc::new(Refusals::default());
-    let app = router(
+    let router = router(
         AppState {
             pipeline,
             hub,
@@ -233,6 +239,27 @@ pub async fn serve(
         },
         access,
     );
+    App {
+        router,
+        refusals,
+        stop_hub,
+    }
+}
+
+/// Serve until `shutdown` resolves.
+pub async fn serve(
+    listener: Listener,
+    pipeline: Pipeline,
+    options: &ServerOptions,
+    shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let Listener { socket, auth, tls } = listener;
+    let listener = tokio::net::TcpListener::from_std(socket)?;
+    let App {
+        router: app,
+        refusals,
+        stop_hub,
+    } = app(pipeline, options, auth, listener.local_addr()?.ip());
     let shutdown = async move {
         shutdown.await;
         let _ = stop_hub.send(true);
