@@ -6,7 +6,7 @@ import { el } from "./dom.js";
 import { compactCount, windowCaption } from "./format.js";
 import { unwatchNearView, watchNearView } from "./render.js";
 import { markDirty } from "./scheduler.js";
-import { state, withAccess } from "./state.js";
+import { snapshot, state, withAccess } from "./state.js";
 import { CHART_KINDS, kinds } from "./widgets/index.js";
 
 // Make the widget's card (`widget.card`).
@@ -49,7 +49,8 @@ function buildTools(widget) {
   summary.title = "Export";
   menu.append(summary);
   const list = el("div", "sv-menu-list");
-  for (const format of ["csv", "json"]) {
+  // A snapshot file has no server to export from; its charts still export PNG.
+  for (const format of snapshot ? [] : ["csv", "json"]) {
     const link = el("a", "sv-menu-item", `Export ${format.toUpperCase()}`);
     link.href = withAccess(`/api/v1/widgets/${encodeURIComponent(id)}/data?format=${format}`);
     link.download = `${id}.${format}`;
@@ -79,7 +80,8 @@ function buildTools(widget) {
   maximise.title = "Maximise (Esc to restore)";
   maximise.dataset.action = "maximise";
   maximise.addEventListener("click", () => setMaximised(widget, !widget.card.classList.contains("sv-maximised")));
-  tools.append(menu, maximise);
+  if (list.childElementCount) tools.append(menu);
+  tools.append(maximise);
   return tools;
 }
 

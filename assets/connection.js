@@ -1,9 +1,10 @@
 // The WebSocket to the server (`/ws`): every message parsed and handed on, the status shown in
 // the header, and a reconnection with backoff whenever the socket closes (the server sends a
 // fresh snapshot to every new connection). A connection refused because the session ended goes
-// to the sign-in page; an embed whose token was revoked says so and stops trying.
+// to the sign-in page; an embed whose token was revoked says so and stops trying. A snapshot
+// file plays the messages it captured instead.
 
-import { embedId, state, withAccess } from "./state.js";
+import { embedId, snapshot, state, withAccess } from "./state.js";
 
 // Show the connection's state (`live`, `reconnecting`, ...) in the header; a recording says
 // "Replay" while live.
@@ -15,6 +16,11 @@ export function setConnection(status, text) {
 
 // Connect, and keep connecting; `onMessage(message)` gets every message.
 export function connect(onMessage) {
+  if (snapshot) {
+    for (const message of snapshot.messages) onMessage(message);
+    setConnection("snapshot", `Snapshot of ${new Date(snapshot.taken).toLocaleString()}`);
+    return;
+  }
   let retryMs = 250;
   const open = () => {
     const scheme = location.protocol === "https:" ? "wss" : "ws";

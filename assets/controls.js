@@ -2,7 +2,7 @@
 // time range ("Last N" follows the clock even when no data arrives, or a custom interval).
 
 import { markDirty, resumeFrames } from "./scheduler.js";
-import { state } from "./state.js";
+import { embedId, nowMs, snapshot, state, withAccess } from "./state.js";
 import { hideTip } from "./timechart.js";
 
 const RANGES = { "5m": 300e3, "15m": 900e3, "1h": 3600e3, "6h": 21600e3, "24h": 86400e3 };
@@ -28,7 +28,7 @@ function applyRange() {
   const value = rangeSelect.value;
   customBox.hidden = value !== "custom";
   if (value === "custom") {
-    if (!fromInput.value || !toInput.value) { const now = Date.now(); fromInput.value = localInput(now - 3600e3); toInput.value = localInput(now); }
+    if (!fromInput.value || !toInput.value) { const now = nowMs(); fromInput.value = localInput(now - 3600e3); toInput.value = localInput(now); }
     const from = new Date(fromInput.value).getTime();
     const to = new Date(toInput.value).getTime();
     if (!(to > from)) { toInput.setCustomValidity("The end must be after the start"); toInput.reportValidity(); return; }
@@ -70,6 +70,11 @@ export function openWith(config) {
 }
 
 export function initControls() {
+  // The dashboard as one HTML file to send (snapshot.rs); not in an embed or a snapshot file.
+  const snapshotLink = document.getElementById("sv-snapshot");
+  snapshotLink.hidden = Boolean(embedId || snapshot);
+  snapshotLink.href = withAccess("/api/v1/snapshot?download=1");
+  pauseButton.hidden = Boolean(snapshot); // nothing arrives in a snapshot file
   pauseButton.addEventListener("click", () => setPaused(!state.paused));
   rangeSelect.addEventListener("change", applyRange);
   fromInput.addEventListener("change", applyRange);

@@ -4,14 +4,16 @@
 
 import { el, isVisible } from "./dom.js";
 import { markDirty } from "./scheduler.js";
-import { embedId, state } from "./state.js";
+import { embedId, snapshot, state } from "./state.js";
 
 const openTabs = new Map(); // tabs id -> tab name
 const openExpanders = new Map(); // expander id -> open?
 const emptyEl = document.getElementById("sv-empty");
 
+// The page shown: `/page/{slug}` in the URL's path, or in its fragment in a snapshot file.
 function currentSlug() {
-  const m = location.pathname.match(/^\/page\/([^/]+)\/?$/);
+  const path = snapshot ? location.hash.slice(1) : location.pathname;
+  const m = path.match(/^\/page\/([^/]+)\/?$/);
   return m ? decodeURIComponent(m[1]) : "";
 }
 
@@ -110,7 +112,7 @@ function buildNav(pages, current) {
   nav.hidden = pages.length < 2;
   for (const page of pages) {
     const link = el("a", "sv-nav-link", page.name || (state.config && state.config.title) || "Home");
-    link.href = page.slug ? `/page/${encodeURIComponent(page.slug)}` : "/";
+    link.href = `${snapshot ? "#" : ""}${page.slug ? `/page/${encodeURIComponent(page.slug)}` : "/"}`;
     link.dataset.slug = page.slug;
     if (page === current) link.setAttribute("aria-current", "page");
     link.addEventListener("click", (event) => {

@@ -1,22 +1,23 @@
 // What a time-series chart draws of its span: only the points in view, at full detail when its
 // history came decimated and the view is zoomed or custom, and the points older than its ring
 // asked of the server's `/range` (which reads the store) when the span reaches past a full ring.
+// A snapshot file has no server: it draws what it captured.
 
 import { heldCount } from "./held.js";
 import { capacity } from "./model.js";
 import { markDirty } from "./scheduler.js";
-import { state, withAccess } from "./state.js";
+import { nowMs, snapshot, state, withAccess } from "./state.js";
 import { inWindow, visibleSpan } from "./timewindow.js";
 
 // Fit `view` (a time chart's view, timechart.js: its `series` each with `points`) to the
 // widget's visible span; `lastTs` is its newest point.
 export function applyWindow(widget, view, lastTs) {
-  const span = visibleSpan(widget.zoom, state.range, state.replay, lastTs, Date.now());
+  const span = visibleSpan(widget.zoom, state.range, state.replay, lastTs, nowMs());
   widget.window = span;
   view.span = span;
   if (!span) return;
   // A history that came decimated is fetched again at full detail for a zoomed or custom span.
-  if (widget.decimated && (widget.zoom || state.range.kind === "custom")) {
+  if (widget.decimated && !snapshot && (widget.zoom || state.range.kind === "custom")) {
     const width = chartWidth(widget);
     const key = `${span[0]}:${span[1]}:${width}`;
     if (widget.detail && widget.detail.key === key) {
@@ -28,7 +29,7 @@ export function applyWindow(widget, view, lastTs) {
   // Only the points in view (and one on each side, so lines reach the edges) are drawn, and
   // the value axis fits them.
   for (const series of view.series) series.points = inWindow(series.points, span);
-  addOlder(widget, view, span);
+  if (!snapshot) addOlder(widget, view, span);
 }
 
 // The chart's width in pixels: its uPlot's (kept by its ResizeObserver; reading the element's

@@ -2,6 +2,13 @@
 // viewer chose (pause, time range, the replayed time). `app.js` exposes it as `window.streamviz`
 // for tests and debugging.
 
+// A snapshot file's captured messages and the time it was taken ({taken, messages}, written by
+// the server's snapshot.rs), or null on a live page: the page plays them instead of connecting.
+export const snapshot = globalThis.__STREAMVIZ_SNAPSHOT__ || null;
+
+// "Now" for "Last N" ranges: a snapshot's is when it was taken.
+export const nowMs = () => (snapshot ? snapshot.taken : Date.now());
+
 // The widget an embed page (`/embed/{id}`) shows alone, or null for the dashboard.
 export const embedId = (location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$/) || [])[1] || null;
 

@@ -24,8 +24,11 @@ export function applyTheme(theme) {
   for (const widget of state.widgets.values()) markDirty(widget); // charts read the colours
 }
 
+// The page's own icon (a snapshot file carries it inline), for dashboards that set none.
+const defaultFavicon = document.getElementById("sv-favicon").getAttribute("href");
+
 export function applyBranding(config) {
-  document.getElementById("sv-favicon").href = config.favicon ? withAccess(config.favicon) : "/assets/favicon.svg";
+  document.getElementById("sv-favicon").href = config.favicon ? withAccess(config.favicon) : defaultFavicon;
   const logo = document.getElementById("sv-logo");
   if (config.logo) { logo.src = withAccess(config.logo); logo.hidden = false; } else { logo.removeAttribute("src"); logo.hidden = true; }
   document.getElementById("sv-title").textContent = config.title;

@@ -35,8 +35,9 @@ RUST_LAYERS: dict[str, set[str]] = {
     "alerting": {"engine", "protocol", "ingest", "clock"},
     "web": {"engine", "protocol", "ingest", "clock", "history", "certs", "alerting"},
     "gui": {"engine", "protocol", "ingest", "clock", "history", "store"},
+    "cli": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "alerting"},
     "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui",
-               "alerting"},
+               "alerting", "cli"},
 }
 
 # Browser modules by rank: a module imports modules of its own rank or lower only. 0: pure (no

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Install every test dependency and run every test: the modules' shape (scripts/check_modules.py),
 # formatting and lints, Rust unit and integration tests, the browser code's unit tests (Node),
-# the Python suite (API, protocol, headless Chromium), and a 2-minute soak that fails when
-# memory grows after its warm-up.
+# the release wheel installed into a fresh virtualenv, the Python suite (API, protocol, headless
+# Chromium), and a 2-minute soak that fails when memory grows after its warm-up.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 source scripts/setup.sh
@@ -19,6 +19,10 @@ cargo test
 
 echo "== javascript unit tests (node --test)"
 node --test --test-reporter=spec tests/js/*.test.js
+
+echo "== wheel (scripts/wheel.sh: release, abi3, manylinux), installed by tests/python/test_wheel.py"
+STREAMVIZ_WHEEL="$(bash scripts/wheel.sh | tail -n 1)"
+export STREAMVIZ_WHEEL
 
 echo "== python tests"
 maturin develop --quiet

@@ -5,13 +5,16 @@
 //! docs/PROTOCOL.md, both ways; [`web`] serves it to browsers and remote viewers; [`store`]
 //! persists every update (SQLite) and loads it back on start; [`history`] is how the server and
 //! the viewer read what a store holds beyond the rings; [`alerting`] sends the notifications of
-//! alert rules (log lines, webhooks); [`gui`] is the native viewer.
+//! alert rules (log lines, webhooks); [`gui`] is the native viewer; `cli` is the `streamviz`
+//! command line (serve pushes, replay a recording).
 //! docs/ARCHITECTURE.md has the module map and which module may use which.
 
 #[cfg(feature = "web")]
 pub mod alerting;
 #[cfg(any(feature = "web", feature = "client"))]
 pub mod certs;
+#[cfg(all(feature = "web", feature = "sqlite"))]
+pub mod cli;
 pub mod clock;
 pub mod engine;
 #[cfg(feature = "gui")]

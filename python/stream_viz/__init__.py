@@ -43,11 +43,12 @@ import webbrowser
 from datetime import timedelta
 from typing import Any, Iterable, Literal, Mapping, Sequence, TypeVar
 
-from . import _alerts, _core, _layout, _pathway
+from . import _alerts, _core, _layout, _notebook, _pathway
 from ._layout import column, columns, expander, page, sidebar, tab, tabs
 from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, Table, Text
 from ._alerts import Alert, AlertEvent, alert, alerts
 from ._serving import UNSET, Server, auth_json, cors_json, open_window, tls_files
+from ._snapshot import snapshot_html
 from ._values import _duration_text
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
@@ -81,6 +82,7 @@ __all__ = [
     "column",
     "columns",
     "configure",
+    "dashboard",
     "expander",
     "export",
     "flush",
@@ -92,6 +94,7 @@ __all__ = [
     "page",
     "reset",
     "sidebar",
+    "snapshot_html",
     "start",
     "stats",
     "stop",
@@ -868,6 +871,12 @@ def export(id: str, format: Literal["csv", "json"] = "csv") -> str:
     return _core.export(_check_id(id), format)
 
 
+def dashboard(height: int = _notebook.DASHBOARD_HEIGHT) -> _notebook.Dashboard:
+    """The whole dashboard, shown inline (an iframe ``height`` CSS pixels tall) when it is a
+    notebook cell's last expression; starts the server if it is not running."""
+    return _notebook.Dashboard((_server or start()).url, _notebook.check_height(height))
+
+
 def _at_exit() -> None:
     with _lock:
         server = _server
@@ -887,3 +896,4 @@ def _at_exit() -> None:
 
 
 atexit.register(_at_exit)
+_notebook.install()  # in a Jupyter kernel: layout counted per cell

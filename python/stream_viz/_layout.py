@@ -3,7 +3,8 @@
 Containers nest with ``with`` blocks; a widget declared inside a block goes into it. The nesting
 is tracked per thread, so a background thread that declares widgets starts at the top level of
 the current page. Container ids are derived from the nesting (``"page:Ops/tabs0/tab:Live"``), so
-running the same script again declares the same containers.
+running the same script again declares the same containers. In a notebook each cell counts its
+own containers (:func:`begin_cell`), so running a cell again declares the same ones again.
 """
 
 from __future__ import annotations
@@ -34,7 +35,9 @@ _local = threading.local()
 _lock = threading.Lock()
 _page: str | None = None
 # (parent id, kind) -> containers of that kind declared there so far
-_counters: dict[tuple[str | None, str], int] = {}
+_counters: dict[tuple[str | None, str | None, str], int] = {}
+# The notebook cell running now (its id's start), or None outside notebooks.
+_cell: str | None = None
 
 
 def _stack() -> list[_Frame]:
@@ -64,11 +67,25 @@ def _declare(spec: dict[str, Any]) -> None:
     _core.declare_container(json.dumps(spec))
 
 
+def begin_cell(cell: str | None) -> None:
+    """A notebook cell starts (``cell``: its id, None when unknown): its containers are counted
+    from 0 again and named after it, so running it again declares the same containers and other
+    cells' stay apart."""
+    global _cell
+    with _lock:
+        _cell = cell
+        for key in [k for k in _counters if k[0] == cell]:
+            del _counters[key]
+    _stack().clear()
+
+
 def _next_id(parent: str | None, kind: str) -> str:
     with _lock:
-        n = _counters.get((parent, kind), 0)
-        _counters[(parent, kind)] = n + 1
-    return f"{parent}/{kind}{n}" if parent else f"{kind}{n}"
+        cell = _cell
+        n = _counters.get((cell, parent, kind), 0)
+        _counters[(cell, parent, kind)] = n + 1
+    name = f"{kind}{n}" if cell is None else f"{kind}{n}@{cell}"
+    return f"{parent}/{name}" if parent else name
 
 
 def _check_name(what: str, name: object) -> str:

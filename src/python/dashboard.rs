@@ -100,6 +100,15 @@ pub fn config_json() -> String {
     serde_json::to_string(&runtime().pipeline.engine().config_view()).unwrap_or_default()
 }
 
+/// The dashboard as it is now, as one self-contained HTML file (`sv.snapshot_html`).
+#[pyfunction]
+pub fn snapshot_html(py: Python<'_>) -> String {
+    py.detach(|| {
+        let engine = runtime().pipeline.engine();
+        crate::web::snapshot::snapshot_html(&engine, crate::clock::now_ms())
+    })
+}
+
 /// Export one widget's data as `"csv"` or `"json"`.
 #[pyfunction]
 pub fn export(id: &str, format: &str) -> Result<String> {

@@ -199,3 +199,10 @@ pub fn server_url() -> Option<String> {
 pub fn run_viewer(py: Python<'_>, argv: Vec<String>) -> u8 {
     py.detach(move || crate::gui::cli::run_with_args(argv.into_iter().map(Into::into)))
 }
+
+/// Run the `streamviz` command line (`streamviz serve ...`, `streamviz hash-password`) in this
+/// process until it is done; the exit status (the package's `streamviz` console script).
+#[pyfunction]
+pub fn run_cli(py: Python<'_>, argv: Vec<String>) -> u8 {
+    py.detach(move || crate::cli::run(argv.into_iter().map(Into::into)))
+}

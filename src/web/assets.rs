@@ -14,12 +14,22 @@ use super::html::html_escape;
 use super::state::AppState;
 use crate::engine::ImageSlot;
 
-const INDEX_HTML: &str = include_str!("../../assets/index.html");
+pub(super) const INDEX_HTML: &str = include_str!("../../assets/index.html");
 
 /// Every file under `assets/`, by its path there.
 #[derive(RustEmbed)]
 #[folder = "assets/"]
 struct Assets;
+
+/// The file at `path` under `assets/`.
+pub(super) fn asset_bytes(path: &str) -> Option<Vec<u8>> {
+    Assets::get(path).map(|file| file.data.into_owned())
+}
+
+/// The path of every file under `assets/`.
+pub(super) fn asset_paths() -> impl Iterator<Item = String> {
+    Assets::iter().map(|path| path.into_owned())
+}
 
 /// The routes of this file.
 pub fn router() -> Router<AppState> {

@@ -13,6 +13,7 @@ mod hub;
 mod listen;
 mod routes;
 mod server;
+pub mod snapshot;
 mod start;
 mod state;
 mod tls;

@@ -1,7 +1,8 @@
 //! Every route of the server, assembled in one function from the files that own them: `/ws`
-//! (ws.rs), the HTTP API (api.rs), the dashboard's page and assets (assets.rs) and signing in
-//! (auth/routes.rs). Every one is behind, from the outside in: the Host and Origin checks
-//! (access.rs), CORS for the origins `cors=` lets in, and authentication (auth/guard.rs).
+//! (ws.rs), the HTTP API (api.rs), the dashboard's page and assets (assets.rs), the snapshot
+//! file (snapshot.rs) and signing in (auth/routes.rs). Every one is behind, from the outside in:
+//! the Host and Origin checks (access.rs), CORS for the origins `cors=` lets in, and
+//! authentication (auth/guard.rs).
 
 use std::sync::Arc;
 
@@ -14,7 +15,7 @@ use tower_http::timeout::RequestBodyTimeoutLayer;
 
 use super::access::{guard, Access, Cors};
 use super::state::AppState;
-use super::{api, assets, auth, ws};
+use super::{api, assets, auth, snapshot, ws};
 
 /// Every route of the server, each behind `access` and `state.auth`.
 pub fn router(state: AppState, access: Arc<Access>) -> Router {
@@ -22,6 +23,7 @@ pub fn router(state: AppState, access: Arc<Access>) -> Router {
         .route("/ws", get(ws::upgrade))
         .merge(api::router())
         .merge(assets::router())
+        .merge(snapshot::router())
         .merge(auth::router())
         .layer(from_fn_with_state(state.auth.clone(), auth::authenticate))
         .layer(RequestBodyTimeoutLayer::new(state.limits.body_timeout));

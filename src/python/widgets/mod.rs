@@ -12,7 +12,8 @@ use super::errors::{validation_error, Result};
 use super::runtime::runtime;
 use crate::engine::{WidgetOptions, WidgetSpec};
 
-/// The `#[pymethods]` every widget class has: `id`, `kind`, `dropped` and `repr`.
+/// The `#[pymethods]` every widget class has: `id`, `kind`, `dropped`, `repr` and the HTML
+/// repr of notebooks.
 macro_rules! common_methods {
     ($class:ident) => {
         #[pymethods]
@@ -39,6 +40,13 @@ macro_rules! common_methods {
 
             fn __repr__(&self) -> String {
                 self.target.repr()
+            }
+
+            /// In Jupyter: the widget's embed in an iframe while the server runs
+            /// (`stream_viz._notebook`), else None and the plain repr.
+            fn _repr_html_<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyAny>> {
+                py.import("stream_viz._notebook")?
+                    .call_method1("widget_html", (&self.target.id,))
             }
         }
     };

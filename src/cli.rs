@@ -1,0 +1,450 @@
+//! The `streamviz` command line: serve a dashboard that other processes and languages fill
+//! through `POST /api/v1/push` or `push` messages on `/ws` (see docs/PROTOCOL.md), or a
+//! recording; hash a password for an `--auth` file. The `streamviz` binary runs it, and so does
+//! the Python package's `streamviz` console script (through `stream_viz._core.run_cli`), so that
+//! a wheel serves pushes without Cargo.
+
+use std::ffi::OsString;
+
+use clap::{Args, Parser, Subcommand};
+
+use crate::alerting::{Notifier, NotifierOptions};
+use crate::history::SharedHistory;
+use crate::ingest::Pipeline;
+use crate::web::auth::hash_password;
+use crate::web::{bind, serve, AuthChoice, ConnectionLimits, Cors, ServerOptions, TlsFiles};
+
+#[derive(Parser)]
+#[command(
+    name = "streamviz",
+    version,
+    about = "Live dashboards for streaming data"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Serve an empty dashboard that is filled by pushes, or (with --open) a recording.
+    Serve(Box<ServeArgs>),
+    /// Print the argon2 hash of a password read from standard input, for `password_hash` in an
+    /// --auth file.
+    HashPassword,
+    /// Write a dashboard as one self-contained HTML file that opens with no server and no
+    /// network: a running server's (its URL; a `?token=` in it, or $STREAMVIZ_TOKEN, is sent as
+    /// a bearer token) or a recording's (a database persistence wrote).
+    Snapshot {
+        /// `http(s)://host:port[/...][?token=...]`, or the path of a recording.
+        source: String,
+        /// The HTML file to write.
+        #[arg(short, long, value_name = "FILE")]
+        output: std::path::PathBuf,
+    },
+}
+
+/// What `streamviz serve` takes.
+#[derive(Args)]
+struct ServeArgs {
+    /// Address to bind; 0.0.0.0 serves the network (with a token unless --auth says
+    /// otherwise).
+    #[arg(long, default_value = "127.0.0.1")]
+    host: String,
+    /// Port; 0 picks a free one.
+    #[arg(long, default_value_t = 3000)]
+    port: u16,
+    /// Serve this recording (a database written with persistence) instead, read-only: its
+    /// dashboard as stored, and its older points to any time range a browser asks for.
+    #[arg(long, value_name = "DB")]
+    open: Option<std::path::PathBuf>,
+    /// A host name (without port) this server answers besides localhost and loopback IPs
+    /// when bound to a loopback address; repeat for several. Requests naming any other host
+    /// are refused (DNS rebinding).
+    #[arg(long = "allowed-host", value_name = "NAME")]
+    allowed_hosts: Vec<String>,
+    /// Who may use the dashboard: `token` (a token from $STREAMVIZ_TOKEN or a random one,
+    /// printed in the URL), `none`, or a JSON file of users and API keys with roles
+    /// (docs/SECURITY.md). Default: none on a loopback address, token elsewhere.
+    #[arg(long, value_name = "token|none|FILE")]
+    auth: Option<String>,
+    /// Serve a non-loopback address with --auth none (everyone who reaches the port may
+    /// read and change the dashboard).
+    #[arg(long)]
+    allow_anonymous: bool,
+    /// An origin (scheme://host[:port]) whose pages may call the API, stream and frame the
+    /// dashboard and its embeds; `local` for pages served from this machine; repeat for
+    /// several. Default: the dashboard's own origin only.
+    #[arg(long, value_name = "ORIGIN")]
+    cors: Vec<String>,
+    /// Serve HTTPS and WSS with this certificate chain (PEM); needs --tls-key.
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<std::path::PathBuf>,
+    /// The private key of --tls-cert (PEM).
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<std::path::PathBuf>,
+    /// Declare at start what this JSON file holds: a list of alert rules, or a push
+    /// (`{"widgets": [...], "alerts": [...]}`) declaring the widgets they watch too
+    /// (docs/PROTOCOL.md).
+    #[arg(long, value_name = "FILE")]
+    alerts: Option<std::path::PathBuf>,
+    /// Send every alert's notifications (fired, resolved) to this URL, as Alertmanager's
+    /// webhook does.
+    #[arg(long, value_name = "URL")]
+    alert_webhook: Option<String>,
+    #[command(flatten)]
+    limits: LimitArgs,
+}
+
+/// Bounds on what clients may hold (docs/PROTOCOL.md, "Bounds").
+#[derive(Args)]
+struct LimitArgs {
+    /// Most HTTP connections open at once; more are closed at once. Default: 4096.
+    #[arg(long, value_name = "N")]
+    max_connections: Option<u64>,
+    /// Time a client has to send a request's line and headers. Default: 10s.
+    #[arg(long, value_name = "TIME")]
+    header_timeout: Option<String>,
+    /// Time a client has to send a request's body once its head is in. Default: 30s.
+    #[arg(long, value_name = "TIME")]
+    body_timeout: Option<String>,
+    /// Most WebSocket viewers at once; more are answered 503. Default: 1000.
+    #[arg(long, value_name = "N")]
+    max_viewers: Option<u64>,
+    /// How often viewers are pinged; one that has not answered by the next ping is dropped.
+    /// Default: 20s.
+    #[arg(long, value_name = "TIME")]
+    ping_interval: Option<String>,
+    /// Most WebSocket messages, or HTTP pushes, one connection may send a second; more are
+    /// refused with a reason. Default: 1000.
+    #[arg(long, value_name = "N")]
+    max_messages_per_second: Option<u64>,
+}
+
+impl LimitArgs {
+    /// The limits asked for, checked as `sv.configure(limits=)` checks them.
+    fn limits(&self) -> Result<ConnectionLimits, String> {
+        let mut given = serde_json::Map::new();
+        for (name, value) in [
+            ("max_connections", self.max_connections.map(Into::into)),
+            (
+                "header_timeout",
+                self.header_timeout.clone().map(Into::into),
+            ),
+            ("body_timeout", self.body_timeout.clone().map(Into::into)),
+            ("max_viewers", self.max_viewers.map(Into::into)),
+            ("ping_interval", self.ping_interval.clone().map(Into::into)),
+            (
+                "max_messages_per_second",
+                self.max_messages_per_second.map(Into::into),
+            ),
+        ] {
+            if let Some(value) = value {
+                given.insert(name.to_string(), value);
+            }
+        }
+        // The error names the limit first (`limits.max_viewers is ...`): said as its option.
+        ConnectionLimits::from_json(&serde_json::Value::Object(given)).map_err(|err| {
+            match err.strip_prefix("limits.").and_then(|e| e.split_once(' ')) {
+                Some((name, rest)) => format!("--{} {rest}", name.replace('_', "-")),
+                None => err,
+            }
+        })
+    }
+}
+
+/// Apply `--alerts FILE`: a list of rules, or a push declaring widgets and rules.
+fn declare_alerts(pipeline: &Pipeline, path: &std::path::Path) -> Result<(), String> {
+    let at = path.display();
+    let text = std::fs::read_to_string(path)
+        .map_err(|err| format!("--alerts {at}: cannot read it: {err}"))?;
+    let value: serde_json::Value =
+        serde_json::from_str(&text).map_err(|err| format!("--alerts {at}: not JSON: {err}"))?;
+    let body = match value {
+        serde_json::Value::Array(rules) => serde_json::json!({ "alerts": rules }),
+        push => push,
+    };
+    crate::ingest::push::apply_push(pipeline, &body.to_string())
+        .map(|_| ())
+        .map_err(|err| format!("--alerts {at}: {err}"))
+}
+
+/// The authentication `--auth` asks for.
+fn auth_choice(auth: Option<&str>) -> Result<AuthChoice, String> {
+    match auth {
+        None => Ok(AuthChoice::Default),
+        Some(word @ ("none" | "token")) => AuthChoice::from_json(&serde_json::json!(word)),
+        Some(path) => {
+            let text = std::fs::read_to_string(path)
+                .map_err(|err| format!("--auth {path}: cannot read it: {err}"))?;
+            let value: serde_json::Value = serde_json::from_str(&text)
+                .map_err(|err| format!("--auth {path}: not JSON: {err}"))?;
+            AuthChoice::from_json(&value).map_err(|err| format!("--auth {path}: {err}"))
+        }
+    }
+}
+
+/// The origins `--cors` lets in.
+fn cors_choice(origins: &[String]) -> Result<Cors, String> {
+    match origins {
+        [] => Ok(Cors::SameOrigin),
+        [local] if local == "local" => Ok(Cors::Loopback),
+        origins => {
+            Cors::from_json(&serde_json::json!(origins)).map_err(|err| format!("--cors: {err}"))
+        }
+    }
+}
+
+fn hash_from_stdin() -> u8 {
+    let mut password = String::new();
+    if std::io::stdin().read_line(&mut password).is_err() || password.trim_end().is_empty() {
+        eprintln!("streamviz: give the password on standard input");
+        return 1;
+    }
+    match hash_password(password.trim_end_matches(['\r', '\n'])) {
+        Ok(hash) => {
+            #[allow(clippy::print_stdout)]
+            {
+                println!("{hash}");
+            }
+            0
+        }
+        Err(err) => {
+            eprintln!("streamviz: {err}");
+            1
+        }
+    }
+}
+
+/// `streamviz snapshot SOURCE -o FILE`.
+fn write_snapshot(source: &str, output: &std::path::Path) -> u8 {
+    let html = if source.starts_with("http://") || source.starts_with("https://") {
+        snapshot_from_server(source)
+    } else {
+        snapshot_from_recording(std::path::Path::new(source))
+    };
+    let written = html.and_then(|html| {
+        std::fs::write(output, &html)
+            .map(|()| html.len())
+            .map_err(|err| format!("cannot write {}: {err}", output.display()))
+    });
+    match written {
+        Ok(bytes) => {
+            eprintln!(
+                "streamviz: wrote {} ({:.1} MiB)",
+                output.display(),
+                bytes as f64 / (1 << 20) as f64
+            );
+            0
+        }
+        Err(err) => {
+            eprintln!("streamviz snapshot: {err}");
+            1
+        }
+    }
+}
+
+/// `GET /api/v1/snapshot` of the server at `url` (its path ignored; a `token` in its query, or
+/// $STREAMVIZ_TOKEN, sent as a bearer token, never printed).
+fn snapshot_from_server(url: &str) -> Result<String, String> {
+    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
+    let token = rest
+        .split_once('?')
+        .map(|(_, query)| query.split('#').next().unwrap_or(query))
+        .and_then(|query| {
+            query
+                .split('&')
+                .find_map(|pair| pair.strip_prefix("token="))
+                .map(str::to_owned)
+        })
+        .or_else(|| std::env::var("STREAMVIZ_TOKEN").ok());
+    let endpoint = format!("{scheme}://{authority}/api/v1/snapshot");
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(std::time::Duration::from_secs(120)))
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut request = agent.get(&endpoint);
+    if let Some(token) = token {
+        request = request.header("authorization", &format!("Bearer {token}"));
+    }
+    let mut response = request
+        .call()
+        .map_err(|err| format!("{scheme}://{authority}: {err}"))?;
+    let status = response.status();
+    let body = response
+        .body_mut()
+        .with_config()
+        .limit(1 << 30)
+        .read_to_string()
+        .map_err(|err| format!("{scheme}://{authority}: {err}"))?;
+    if !status.is_success() {
+        return Err(format!(
+            "{scheme}://{authority} answered {status}: {body:.300}"
+        ));
+    }
+    Ok(body)
+}
+
+/// The end state of the recording at `path`, as the snapshot file.
+fn snapshot_from_recording(path: &std::path::Path) -> Result<String, String> {
+    let pipeline = Pipeline::default();
+    let recording = crate::store::open_recording(&pipeline, path).map_err(|err| err.to_string())?;
+    if recording.span.is_none() {
+        return Err(format!(
+            "{} holds nothing to show (no points, no changes)",
+            path.display()
+        ));
+    }
+    let taken_ms = recording.span.map_or(0.0, |(_, to)| to);
+    let engine = pipeline.engine();
+    Ok(crate::web::snapshot::snapshot_html(&engine, taken_ms))
+}
+
+/// Run `streamviz ARGS` (`args` begins with the program's name) until it is done: the exit
+/// status (0 on success, 1 on failure, 2 for a bad option). `--help`, `--version` and a
+/// misused option print and exit the process, as clap does.
+pub fn run(args: impl IntoIterator<Item = OsString>) -> u8 {
+    let command = Cli::parse_from(args).command;
+    let serve_args = match command {
+        Command::HashPassword => return hash_from_stdin(),
+        Command::Snapshot { source, output } => return write_snapshot(&source, &output),
+        Command::Serve(args) => *args,
+    };
+    // Another logger may already be installed (in a Python process): keep it.
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("STREAMVIZ_LOG")
+                .unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .try_init();
+    match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime.block_on(serve_command(serve_args)),
+        Err(err) => {
+            eprintln!("streamviz: cannot start the async runtime: {err}");
+            1
+        }
+    }
+}
+
+/// `streamviz serve`: until Ctrl+C (SIGINT).
+async fn serve_command(args: ServeArgs) -> u8 {
+    let ServeArgs {
+        host,
+        port,
+        open,
+        allowed_hosts,
+        auth,
+        allow_anonymous,
+        cors,
+        tls_cert,
+        tls_key,
+        alerts,
+        alert_webhook,
+        limits,
+    } = args;
+    let (auth, cors, limits) = match (
+        auth_choice(auth.as_deref()),
+        cors_choice(&cors),
+        limits.limits(),
+    ) {
+        (Ok(auth), Ok(cors), Ok(limits)) => (auth, cors, limits),
+        (Err(err), _, _) | (_, Err(err), _) | (_, _, Err(err)) => {
+            eprintln!("streamviz: {err}");
+            return 2;
+        }
+    };
+    let pipeline = Pipeline::default();
+    let (mut span, mut history) = (None, SharedHistory::default());
+    if let Some(path) = open {
+        match crate::store::open_recording(&pipeline, &path) {
+            Ok(recording) => {
+                tracing::info!(
+                    "opened the recording {} ({} widgets, {} points held; older points are read on demand)",
+                    path.display(),
+                    recording.widgets,
+                    recording.points
+                );
+                span = recording.span;
+                history = SharedHistory::new(recording.history);
+            }
+            Err(err) => {
+                eprintln!("streamviz: {err}");
+                return 1;
+            }
+        }
+    }
+    let options = ServerOptions {
+        host,
+        port,
+        recording: span,
+        history,
+        allowed_hosts,
+        auth,
+        allow_anonymous,
+        cors,
+        tls: tls_cert
+            .zip(tls_key)
+            .map(|(cert, key)| TlsFiles { cert, key }),
+        limits,
+        ..ServerOptions::default()
+    };
+    let listener = match bind(&options) {
+        Ok(listener) => listener,
+        Err(err) => {
+            eprintln!(
+                "streamviz: cannot serve on {}:{}: {err}",
+                options.host, options.port
+            );
+            return 1;
+        }
+    };
+    let scheme = if listener.is_tls() { "https" } else { "http" };
+    let notifier = Notifier::start(
+        &pipeline,
+        NotifierOptions {
+            external_url: listener
+                .local_addr()
+                .map(|a| format!("{scheme}://{a}"))
+                .unwrap_or_default(),
+            ..NotifierOptions::default()
+        },
+    );
+    let declared = notifier
+        .set_webhook(alert_webhook.as_deref())
+        .and_then(|()| alerts.map_or(Ok(()), |path| declare_alerts(&pipeline, &path)));
+    if let Err(err) = declared {
+        eprintln!("streamviz: {err}");
+        return 2;
+    }
+    if let Ok(address) = listener.local_addr() {
+        // The token is shown once, to the terminal, in the URL to open (as Jupyter does); never
+        // in the log.
+        // Said on stderr whatever the log filter (a Python process may have set its own).
+        match listener.auth().token() {
+            Some(token) => {
+                eprintln!("streamviz: serving {scheme}://{address}/ (token access)");
+                eprintln!("open {scheme}://{address}/?token={token}");
+            }
+            None if listener.auth().enabled() => {
+                eprintln!("streamviz: serving {scheme}://{address}/ (sign in at /login)")
+            }
+            None => eprintln!("streamviz: serving {scheme}://{address}/"),
+        }
+    }
+    let shutdown = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    match serve(listener, pipeline, &options, shutdown).await {
+        Ok(()) => 0,
+        Err(err) => {
+            eprintln!("streamviz: {err}");
+            1
+        }
+    }
+}
