@@ -2,9 +2,10 @@
 // the header, and a reconnection with backoff whenever the socket closes (the server sends a
 // fresh snapshot to every new connection). A connection refused because the session ended goes
 // to the sign-in page; an embed whose token was revoked says so and stops trying. A snapshot
-// file plays the messages it captured instead.
+// file plays the messages it captured instead; an embed framed by the embed library gets its
+// messages from the page that frames it (embed.js).
 
-import { embedId, snapshot, state, withAccess } from "./state.js";
+import { embedId, sharedConnection, snapshot, state, withAccess } from "./state.js";
 
 // Show the connection's state (`live`, `reconnecting`, ...) in the header; a recording says
 // "Replay" while live.
@@ -19,6 +20,10 @@ export function connect(onMessage) {
   if (snapshot) {
     for (const message of snapshot.messages) onMessage(message);
     setConnection("snapshot", `Snapshot of ${new Date(snapshot.taken).toLocaleString()}`);
+    return;
+  }
+  if (sharedConnection) {
+    connectShared(onMessage);
     return;
   }
   let retryMs = 250;
@@ -46,4 +51,18 @@ export function connect(onMessage) {
     socket.onerror = () => socket.close();
   };
   open();
+}
+
+// Messages from the page that frames this embed (embed.js), which shares one WebSocket among
+// its embeds of this server: it is told this page has started, then hands each message on.
+function connectShared(onMessage) {
+  window.addEventListener("message", (event) => {
+    if (event.source !== window.parent || !event.data) return;
+    if (event.data.streamvizStatus === "closed") { setConnection("reconnecting", "Reconnecting…"); return; }
+    if (typeof event.data.streamviz !== "string") return;
+    let message;
+    try { message = JSON.parse(event.data.streamviz); } catch (err) { console.error("bad message", err); return; }
+    onMessage(message);
+  });
+  window.parent.postMessage({ streamvizReady: embedId }, "*");
 }

@@ -16,6 +16,10 @@ export const embedId = (location.pathname.match(/^\/embed\/([A-Za-z0-9_.-]+)\/?$
 // embed framed by another site's page is sent no cookie.
 const embedToken = new URLSearchParams(location.search).get("embed");
 
+// An embed page framed by the embed library (`?shared=1`, embed.js): its messages come from the
+// page that frames it, which holds one WebSocket for all its embeds of this server.
+export const sharedConnection = Boolean(embedId) && window.parent !== window && new URLSearchParams(location.search).has("shared");
+
 // `url`, a path on this server, with the page's embed token when it has one.
 export function withAccess(url) {
   if (!embedToken) return url;

@@ -50,7 +50,7 @@ JS_RANKS: dict[str, int] = {
     "charts.js": 2, "timechart.js": 2, "zoom.js": 2, "ranges.js": 2, "widgets/": 2,
     "render.js": 3, "cards.js": 3, "layout.js": 3, "theme.js": 3, "controls.js": 3,
     "connection.js": 3, "replay.js": 3, "alertpanel.js": 3,
-    "app.js": 4,
+    "app.js": 4, "embed.js": 4,
 }
 
 IDENT = r"[A-Za-z_][A-Za-z0-9_]*"

@@ -1,7 +1,8 @@
 //! The browser dashboard, embedded in the binary: `/`, `/page/{slug}` and `/embed/{id}` serve the
 //! page (the script picks the page or widget from the URL), and `/assets/...` every file of the
 //! `assets/` folder (its ES modules, styles and the vendored Apache ECharts), found by rust-embed
-//! at build time: a file added to the folder is served with no second edit.
+//! at build time: a file added to the folder is served with no second edit. `/embed.js` is the
+//! embed library other sites' pages include (`assets/embed.js`).
 
 use axum::extract::{Path, State};
 use axum::http::{header, StatusCode};
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .route("/page/{slug}", get(dashboard))
         .route("/embed/{id}", get(embed))
         .route("/assets/{*path}", get(asset))
+        .route("/embed.js", get(embed_library))
         .route("/branding/{slot}", get(branding))
 }
 
@@ -86,6 +88,11 @@ async fn branding(State(state): State<AppState>, Path(slot): Path<String>) -> Re
             .into_response(),
         None => (StatusCode::NOT_FOUND, "no such image").into_response(),
     }
+}
+
+/// The embed library (`assets/embed.js`) where pages on other sites include it from.
+async fn embed_library() -> Response {
+    asset(Path("embed.js".to_owned())).await
 }
 
 async fn asset(Path(path): Path<String>) -> Response {

@@ -47,9 +47,9 @@ impl Start {
     }
 
     /// The messages for a client of the whole dashboard (`only`: `None`), or, for an embed's
-    /// connection, with the `history` of that one widget alone (the rest of what it is sent is
-    /// scoped to that widget on its way out).
-    pub async fn messages(&self, only: Option<&str>) -> Vec<Utf8Bytes> {
+    /// connection, with the `history` of its widgets alone (the rest of what it is sent is
+    /// scoped to them on its way out).
+    pub async fn messages(&self, only: Option<&[String]>) -> Vec<Utf8Bytes> {
         if let (Some(only), None) = (only, self.encoded.get()) {
             // An embed asking first: its one widget, without encoding every other one.
             if let Some(snapshot) = self
@@ -78,7 +78,7 @@ impl Start {
             encoded
                 .histories
                 .iter()
-                .filter(|(id, _)| only.is_none_or(|only| id == only))
+                .filter(|(id, _)| only.is_none_or(|only| only.contains(id)))
                 .map(|(_, history)| history.clone()),
         );
         messages.push(encoded.stats.clone());
@@ -96,14 +96,16 @@ impl Start {
     }
 }
 
-/// The messages of `snapshot` for an embed of `widget`.
-fn encode_one(snapshot: &Snapshot, widget: &str) -> Vec<Utf8Bytes> {
+/// The messages of `snapshot` for an embed of `widgets`.
+fn encode_one(snapshot: &Snapshot, widgets: &[String]) -> Vec<Utf8Bytes> {
     let mut messages = vec![Utf8Bytes::from(config_message(&snapshot.config))];
-    messages.extend(
-        history_messages_of(snapshot, Some(widget))
-            .into_iter()
-            .map(Utf8Bytes::from),
-    );
+    for widget in widgets {
+        messages.extend(
+            history_messages_of(snapshot, Some(widget))
+                .into_iter()
+                .map(Utf8Bytes::from),
+        );
+    }
     messages.push(Utf8Bytes::from(snapshot_stats_message(snapshot)));
     messages.extend(alerts_of(snapshot));
     messages
@@ -159,7 +161,7 @@ mod tests {
         }
         // An embed asking first is sent its widget without the dashboard being encoded.
         let start = Start::new(engine.snapshot());
-        let embed_first = start.messages(Some("b")).await;
+        let embed_first = start.messages(Some(&["b".to_string()])).await;
         assert!(start.holds_snapshot());
         assert!(start.encoded.get().is_none(), "nothing else was encoded");
         let all = start.messages(None).await;
@@ -193,7 +195,7 @@ mod tests {
             .iter()
             .zip(&again)
             .all(|(x, y)| x.as_str().as_ptr() == y.as_str().as_ptr()));
-        let embed = start.messages(Some("b")).await;
+        let embed = start.messages(Some(&["b".to_string()])).await;
         assert_eq!(embed.len(), 3);
         assert_eq!(embed[1].as_str(), all[2].as_str());
         let texts = |m: &[Utf8Bytes]| m.iter().map(|m| m.as_str().to_owned()).collect::<Vec<_>>();

@@ -1,11 +1,13 @@
 //! `GET /ws`: the handler only upgrades; each connection then runs [`client`], which sends
 //! `hello`, the snapshot (`config`, one `history` per widget, `stats`) and the live frames, and answers
-//! `push` messages from the client when its principal may push. The holder of an embed token
-//! is sent its one widget only. Viewers are bounded in number, and pinged: one that has not
+//! `push` messages from the client when its principal may push. The holder of embed tokens
+//! (`?embed=` once per widget: the embed library's one connection for several widgets) is sent
+//! their widgets only. Viewers are bounded in number, and pinged: one that has not
 //! answered a ping by the next is dropped; messages past a rate are answered with an error.
 
 use axum::extract::ws::{Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
-use axum::extract::{Extension, State};
+use axum::extract::{Extension, Query, State};
+use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use futures_util::{SinkExt, StreamExt};
 
@@ -28,7 +30,12 @@ pub async fn upgrade(
     State(state): State<AppState>,
     Extension(principal): Extension<Principal>,
     Extension(rate): Extension<ConnectionRate>,
+    uri: Uri,
 ) -> Response {
+    let only = match embedded_widgets(&state, &principal, &uri) {
+        Ok(only) => only,
+        Err(reason) => return ApiError::forbidden(reason).into_response(),
+    };
     let Ok(slot) = Arc::clone(&state.viewer_slots).try_acquire_owned() else {
         state.refusals.viewers.fetch_add(1, Ordering::Relaxed);
         let most = state.limits.max_viewers;
@@ -40,13 +47,57 @@ pub async fn upgrade(
     ws.max_message_size(MAX_MESSAGE_BYTES)
         .max_frame_size(MAX_MESSAGE_BYTES)
         .on_upgrade(move |socket| async move {
-            client(socket, state, principal, rate).await;
+            client(socket, state, principal, only, rate).await;
             drop(slot);
         })
 }
 
-async fn client(socket: WebSocket, state: AppState, principal: Principal, rate: ConnectionRate) {
-    let only = principal.only_widget().map(str::to_owned);
+/// The widgets an embed token's holder is shown: the one its token (checked by the guard)
+/// opens and those of any further `embed` tokens in the query, each checked here (a bad one is
+/// refused with the reason); `None` for everyone else.
+fn embedded_widgets(
+    state: &AppState,
+    principal: &Principal,
+    uri: &Uri,
+) -> Result<Option<Vec<String>>, String> {
+    let Some(first) = principal.only_widget() else {
+        return Ok(None);
+    };
+    let mut widgets = vec![first.to_owned()];
+    let Query(pairs) =
+        Query::<Vec<(String, String)>>::try_from_uri(uri).unwrap_or(Query(Vec::new()));
+    for (name, token) in pairs {
+        if name != "embed" {
+            continue;
+        }
+        match state.auth.by_embed(&token) {
+            Ok(Principal::Embed { widget }) => {
+                if !widgets.contains(&widget) {
+                    widgets.push(widget);
+                }
+            }
+            Ok(_) => {}
+            Err(err) => return Err(err.to_string()),
+        }
+        if widgets.len() > MAX_EMBEDDED_WIDGETS {
+            return Err(format!(
+                "one connection shows at most {MAX_EMBEDDED_WIDGETS} embedded widgets"
+            ));
+        }
+    }
+    Ok(Some(widgets))
+}
+
+/// Most widgets one connection of embed tokens shows.
+const MAX_EMBEDDED_WIDGETS: usize = 256;
+
+async fn client(
+    socket: WebSocket,
+    state: AppState,
+    principal: Principal,
+    only: Option<Vec<String>>,
+    rate: ConnectionRate,
+) {
     let mut revoked = state.auth.embeds_revoked();
     revoked.mark_unchanged();
     let _guard = state.hub.client_guard();
@@ -75,7 +126,7 @@ async fn client(socket: WebSocket, state: AppState, principal: Principal, rate: 
         for message in outbox.drain(..) {
             let message = match &only {
                 None => message,
-                Some(widget) => match scope_message(message.as_str(), widget) {
+                Some(widgets) => match scope_message(message.as_str(), widgets) {
                     Some(scoped) => Utf8Bytes::from(scoped),
                     None => continue,
                 },

@@ -85,6 +85,7 @@ pub fn is_page(path: &str) -> bool {
 pub fn need<'a>(method: &Method, path: &'a str) -> Need<'a> {
     let read = matches!(*method, Method::GET | Method::HEAD);
     if path.starts_with("/assets/")
+        || path == "/embed.js"
         || path == "/api/v1/health"
         || path == "/login"
         || path == "/logout"
