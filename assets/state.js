@@ -20,10 +20,16 @@ const embedToken = new URLSearchParams(location.search).get("embed");
 // page that frames it, which holds one WebSocket for all its embeds of this server.
 export const sharedConnection = Boolean(embedId) && window.parent !== window && new URLSearchParams(location.search).has("shared");
 
-// `url`, a path on this server, with the page's embed token when it has one.
+// A framed page opened with `?token=` keeps it (the server does not trade it for a cookie in
+// a frame, where another site's page would not be sent one): it goes with every request too.
+const pageToken = new URLSearchParams(location.search).get("token");
+
+// `url`, a path on this server, with the page's embed token (or framed page's token) when it
+// has one.
 export function withAccess(url) {
-  if (!embedToken) return url;
-  return `${url}${url.includes("?") ? "&" : "?"}embed=${encodeURIComponent(embedToken)}`;
+  const [name, value] = embedToken ? ["embed", embedToken] : ["token", pageToken];
+  if (!value) return url;
+  return `${url}${url.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}`;
 }
 
 export const state = {

@@ -1,5 +1,6 @@
-"""A real notebook run by nbclient in a real IPython kernel: `sv.start()` returns and the next
-cells run, a widget and `sv.dashboard()` display inline as iframes of the running server, and
+"""A real notebook run by nbclient in a real IPython kernel: `sv.start()` (with a token) returns
+and the next cells run, a widget and `sv.dashboard()` display inline as iframes of the running
+server that open with authentication on, and
 running a cell again replaces what it declared (no error, no second layout). The outputs are
 then loaded in Chromium from a page on another origin, as Jupyter serves them, and show data."""
 
@@ -14,10 +15,10 @@ from nbclient import NotebookClient
 from conftest import ARTIFACTS
 
 CELLS = [
-    "import json\nimport stream_viz as sv\nserver = sv.start(port=0)\nserver.port > 0",
+    "import json\nimport stream_viz as sv\nserver = sv.start(port=0, auth='token')\nserver.port > 0",
     # The cell run twice below: a widget in columns, its data, and the widget as the last expression.
     "with sv.columns(2):\n    cpu = sv.metric('cpu', title='CPU', unit='%')\n    mem = sv.gauge('mem', title='Memory')\n"
-    "cpu.send(42.0, timestamp=1_700_000_000)\nmem.send(7.0)\nsv.flush()\ncpu",
+    "cpu.send(42.0)\nmem.send(7.0)\nsv.flush()\ncpu",
     "sv.dashboard(height=500)",
     "config = json.loads(sv._core.config_json())\n"
     "print(json.dumps({'widgets': [w['id'] for w in config['widgets']], 'containers': len(config['containers']), "
@@ -64,7 +65,8 @@ def test_a_notebook_shows_widgets_inline_and_runs_cells_again(tmp_path, browser,
         threading.Thread(target=site.serve_forever, name="notebook-page", daemon=True).start()
         page = browser.new_page(viewport={"width": 1000, "height": 1000})
         try:
-            page.goto(f"http://127.0.0.1:{site.server_address[1]}/out.html")
+            # Jupyter's address (localhost) is another site than the server's (127.0.0.1).
+            page.goto(f"http://localhost:{site.server_address[1]}/out.html")
             embed = next(f for f in page.frames if "/embed/cpu" in f.url)
             full = next(f for f in page.frames if f is not page.main_frame and f is not embed)
             embed.wait_for_function("window.streamviz?.connection === 'live' && window.streamviz.widgets.get('cpu')?.data.points.length === 2")

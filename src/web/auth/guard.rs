@@ -2,7 +2,7 @@
 //! route needs more (401 without usable credentials: the sign-in page for a page, JSON for the
 //! rest; 403 when the role or embed token does not reach; 429 after too many failures from the
 //! address), and hand the [`Principal`] to the route. A page opened with `?token=` gets a session
-//! cookie and a redirect to the same URL without the token.
+//! cookie and a redirect to the same URL without the token, unless it is in a frame.
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -182,7 +182,17 @@ pub async fn authenticate(
     if !principal.allows(&need) {
         return forbidden(&principal, request.method(), &need);
     }
-    if via == Via::QueryToken && is_page(request.uri().path()) && request.method() == Method::GET {
+    // A page in a frame (a notebook's output) keeps the token in its URL, which no address bar
+    // shows, and sends it with its requests: a frame on another site is sent no cookie.
+    let framed = request
+        .headers()
+        .get("sec-fetch-dest")
+        .is_some_and(|dest| dest == "iframe" || dest == "frame");
+    if via == Via::QueryToken
+        && !framed
+        && is_page(request.uri().path())
+        && request.method() == Method::GET
+    {
         if let Some(cookie) = auth.start_session(&principal) {
             return redirect(&without_token(request.uri()), Some(cookie));
         }
