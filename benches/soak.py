@@ -1,8 +1,9 @@
 """Soak: a producer at 100k points/s into 50 widgets of every kind (metrics, a p99 window, line
 charts, stats, gauges, bars, tables churning rows, texts, markdown, heatmaps), persistence on
-with a retention, and WebSocket viewers connecting and leaving (up to 20 at once), for a given
-time. Every sample interval it records the process's resident memory, open file descriptors and
-threads, the database's size and the points held. It prints the samples as CSV, writes a PNG of
+with a retention, and WebSocket viewers connecting and leaving (up to 20 at once, in a process
+of their own, as browsers elsewhere are: what they hold is not the server's), for a given time.
+Every sample interval it records the producer's process's resident memory, open file
+descriptors and threads, the database's size and the points held. It prints the samples as CSV, writes a PNG of
 them when matplotlib is there, and with --check fails when resident memory after the warm-up
 grew by more than the stated bound.
 
@@ -17,6 +18,7 @@ import os
 import random
 import shutil
 import statistics
+import subprocess
 import sys
 import tempfile
 import threading
@@ -152,6 +154,31 @@ def viewers(url: str, stop: threading.Event, seen: list[int]) -> None:
         t.join()
 
 
+def viewers_process(url: str) -> int:
+    """`--viewers URL`: the viewers, until standard input closes; the messages read so far,
+    printed each second."""
+    stop = threading.Event()
+    seen = [0]
+    threading.Thread(target=viewers, args=(url, stop, seen), daemon=True, name="viewers").start()
+    threading.Thread(target=lambda: (sys.stdin.read(), stop.set()), daemon=True, name="stdin").start()
+    while not stop.wait(1.0):
+        print(seen[0], flush=True)
+    return 0
+
+
+def start_viewers(url: str, seen: list[int]) -> subprocess.Popen:
+    """The viewers in a process of their own; `seen[0]` follows what they have read."""
+    child = subprocess.Popen([sys.executable, __file__, "--viewers", url], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True)
+
+    def follow() -> None:
+        assert child.stdout is not None
+        for line in child.stdout:
+            seen[0] = int(line)
+
+    threading.Thread(target=follow, daemon=True, name="viewers-count").start()
+    return child
+
+
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--minutes", type=float, default=60.0)
@@ -161,7 +188,10 @@ def main() -> int:
     parser.add_argument("--warm-up", type=float, default=WARM_UP_S, help="seconds before memory is expected to be flat")
     parser.add_argument("--keep", action="store_true", help="keep the database directory afterwards")
     parser.add_argument("--from-csv", type=Path, default=None, help="report (and plot) the samples a run printed, without running")
+    parser.add_argument("--viewers", default=None, help=argparse.SUPPRESS)  # the viewers' process
     args = parser.parse_args()
+    if args.viewers:
+        return viewers_process(args.viewers)
     samples = read_csv(args.from_csv) if args.from_csv else run(args)
     return report(samples, args)
 
@@ -187,12 +217,10 @@ def run(args: argparse.Namespace) -> list[dict]:
     url = server.base_url.replace("http://", "ws://") + "ws"
     stop = threading.Event()
     sent, seen = [0], [0]
-    threads = [
-        threading.Thread(target=produce, args=(kinds, stop, sent), daemon=True, name="producer"),
-        threading.Thread(target=viewers, args=(url, stop, seen), daemon=True, name="viewers"),
-    ]
+    threads = [threading.Thread(target=produce, args=(kinds, stop, sent), daemon=True, name="producer")]
     for t in threads:
         t.start()
+    readers = start_viewers(url, seen)
     start = time.monotonic()
     samples = []
     print("elapsed_s,rss_mib,fds,threads,db_mib,points_sent,points_held,dropped,messages_seen", flush=True)
@@ -216,6 +244,9 @@ def run(args: argparse.Namespace) -> list[dict]:
     stop.set()
     for t in threads:
         t.join(timeout=30)
+    assert readers.stdin is not None
+    readers.stdin.close()
+    readers.wait(timeout=60)
     sv.stop()
     if not args.keep:
         shutil.rmtree(directory, ignore_errors=True)
