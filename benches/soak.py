@@ -7,7 +7,7 @@ descriptors and threads, the database's size and the points held. It prints the 
 them when matplotlib is there, and with --check fails when resident memory after the warm-up
 grew by more than the stated bound.
 
-    python benches/soak.py --minutes 60 --png docs/soak.png          # the recorded run
+    python benches/soak.py --minutes 60 --warm-up 300 --png docs/soak-2026-11-27b.png   # a recorded run
     python benches/soak.py --minutes 2 --interval 5 --check          # what CI runs
 """
 
