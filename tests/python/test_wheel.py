@@ -14,6 +14,7 @@ import shutil
 import signal
 import subprocess
 import sys
+import threading
 import urllib.request
 import zipfile
 from pathlib import Path
@@ -79,27 +80,42 @@ def test_the_console_scripts_answer_help_without_rust(installed):
 
 def started(command: list[str], env: dict[str, str], pattern: str) -> tuple[subprocess.Popen, str]:
     """Start `command` and read its standard error until a line matches `pattern`; the process
-    and the match's first group."""
+    (its standard error read on by a thread, into `process.said`, so that it never blocks on a
+    full pipe) and the match's first group."""
     process = subprocess.Popen(command, stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     assert process.stderr is not None
-    lines = []
+    lines: list[str] = []
+    process.said = lines  # type: ignore[attr-defined]
     for line in process.stderr:
         lines.append(line)
         if match := re.search(pattern, line):
+            reader = threading.Thread(target=lambda: lines.extend(process.stderr), name="stderr", daemon=True)
+            reader.start()
+            process.reader = reader  # type: ignore[attr-defined]
             return process, match.group(1)
     process.wait(timeout=30)
     raise AssertionError(f"{command} ended ({process.returncode}) without {pattern!r}: {''.join(lines)}")
 
 
 def stopped(process: subprocess.Popen) -> int:
-    """Ctrl+C the process and return its exit status."""
+    """Ctrl+C the process and return its exit status (what it said on standard error in the
+    failure's message when it does not end)."""
     process.send_signal(signal.SIGINT)
+    return ended(process)
+
+
+def ended(process: subprocess.Popen) -> int:
+    """The process's exit status once it ends (what it said on standard error in the failure's
+    message when it does not within a minute)."""
     try:
-        return process.wait(timeout=30)
+        return process.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"{process.args} did not end; it said: {''.join(process.said)[-4000:]}") from None  # type: ignore[attr-defined]
     finally:
         if process.poll() is None:
             process.kill()
             process.wait(timeout=30)
+        process.reader.join(timeout=30)  # type: ignore[attr-defined]
         if process.stderr is not None:
             process.stderr.close()
 
@@ -113,7 +129,8 @@ def read_until(socket, predicate, limit=10_000) -> dict:
 
 
 def test_the_installed_demo_streams_and_serves_the_dashboard(installed):
-    demo, url = started(["streamviz", "demo", "--port", "0"], installed, r"StreamViz demo: (http://127\.0\.0\.1:\d+/)")
+    # It stops by itself (--duration), as `streamviz serve` below stops on Ctrl+C.
+    demo, url = started(["streamviz", "demo", "--port", "0", "--duration", "15"], installed, r"StreamViz demo: (http://127\.0\.0\.1:\d+/)")
     try:
         with urllib.request.urlopen(url, timeout=30) as response:
             page = response.read().decode()
@@ -129,7 +146,7 @@ def test_the_installed_demo_streams_and_serves_the_dashboard(installed):
         assert {"cpu", "latency", "events"} <= declared
         assert {u["widget"] for u in data["updates"]} <= declared
     finally:
-        assert stopped(demo) == 0
+        assert ended(demo) == 0
 
 
 def test_the_installed_serve_command_takes_pushes_from_another_process(installed):
