@@ -10,8 +10,10 @@ use clap::{Args, Parser, Subcommand};
 
 use crate::alerting::{Notifier, NotifierOptions};
 use crate::history::SharedHistory;
+use crate::ingest::mirror::{http_url, url_token};
 use crate::ingest::Pipeline;
 use crate::web::auth::hash_password;
+use crate::web::snapshot::{capture, snapshot_html};
 use crate::web::{bind, serve, AuthChoice, ConnectionLimits, Cors, ServerOptions, TlsFiles};
 
 #[derive(Parser)]
@@ -245,21 +247,12 @@ fn write_snapshot(source: &str, output: &std::path::Path) -> u8 {
 }
 
 /// `GET /api/v1/snapshot` of the server at `url` (its path ignored; a `token` in its query, or
-/// $STREAMVIZ_TOKEN, sent as a bearer token, never printed).
+/// $STREAMVIZ_TOKEN, sent as a bearer token, never printed), read as the viewer reads a
+/// producer's URL.
 fn snapshot_from_server(url: &str) -> Result<String, String> {
-    let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
-    let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
-    let token = rest
-        .split_once('?')
-        .map(|(_, query)| query.split('#').next().unwrap_or(query))
-        .and_then(|query| {
-            query
-                .split('&')
-                .find_map(|pair| pair.strip_prefix("token="))
-                .map(str::to_owned)
-        })
-        .or_else(|| std::env::var("STREAMVIZ_TOKEN").ok());
-    let endpoint = format!("{scheme}://{authority}/api/v1/snapshot");
+    let base = http_url(url).map_err(|err| err.to_string())?;
+    let token = url_token(url).or_else(|| std::env::var("STREAMVIZ_TOKEN").ok());
+    let endpoint = format!("{base}/api/v1/snapshot");
     let agent: ureq::Agent = ureq::Agent::config_builder()
         .timeout_global(Some(std::time::Duration::from_secs(120)))
         .http_status_as_error(false)
@@ -269,20 +262,16 @@ fn snapshot_from_server(url: &str) -> Result<String, String> {
     if let Some(token) = token {
         request = request.header("authorization", &format!("Bearer {token}"));
     }
-    let mut response = request
-        .call()
-        .map_err(|err| format!("{scheme}://{authority}: {err}"))?;
+    let mut response = request.call().map_err(|err| format!("{base}: {err}"))?;
     let status = response.status();
     let body = response
         .body_mut()
         .with_config()
         .limit(1 << 30)
         .read_to_string()
-        .map_err(|err| format!("{scheme}://{authority}: {err}"))?;
+        .map_err(|err| format!("{base}: {err}"))?;
     if !status.is_success() {
-        return Err(format!(
-            "{scheme}://{authority} answered {status}: {body:.300}"
-        ));
+        return Err(format!("{base} answered {status}: {body:.300}"));
     }
     Ok(body)
 }
@@ -291,15 +280,14 @@ fn snapshot_from_server(url: &str) -> Result<String, String> {
 fn snapshot_from_recording(path: &std::path::Path) -> Result<String, String> {
     let pipeline = Pipeline::default();
     let recording = crate::store::open_recording(&pipeline, path).map_err(|err| err.to_string())?;
-    if recording.span.is_none() {
+    let Some((_, taken_ms)) = recording.span else {
         return Err(format!(
             "{} holds nothing to show (no points, no changes)",
             path.display()
         ));
-    }
-    let taken_ms = recording.span.map_or(0.0, |(_, to)| to);
-    let engine = pipeline.engine();
-    Ok(crate::web::snapshot::snapshot_html(&engine, taken_ms))
+    };
+    let captured = capture(&pipeline.engine());
+    Ok(snapshot_html(&captured, taken_ms))
 }
 
 /// Run `streamviz ARGS` (`args` begins with the program's name) until it is done: the exit

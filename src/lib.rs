@@ -6,14 +6,14 @@
 //! persists every update (SQLite) and loads it back on start; [`history`] is how the server and
 //! the viewer read what a store holds beyond the rings; [`alerting`] sends the notifications of
 //! alert rules (log lines, webhooks); [`gui`] is the native viewer; `cli` is the `streamviz`
-//! command line (serve pushes, replay a recording).
+//! command line (serve pushes or a recording, write a snapshot file).
 //! docs/ARCHITECTURE.md has the module map and which module may use which.
 
 #[cfg(feature = "web")]
 pub mod alerting;
 #[cfg(any(feature = "web", feature = "client"))]
 pub mod certs;
-#[cfg(all(feature = "web", feature = "sqlite"))]
+#[cfg(all(feature = "web", feature = "sqlite", feature = "client"))]
 pub mod cli;
 pub mod clock;
 pub mod engine;

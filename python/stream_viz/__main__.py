@@ -1,8 +1,8 @@
 """Command line, installed as the ``streamviz`` console script and run as ``python -m stream_viz``:
 ``demo`` streams synthetic data into every widget kind; ``replay metrics.db`` serves a recording
-to browsers with a time scrubber; ``serve`` and ``hash-password`` are the Rust ``streamviz``
-binary's commands (serving pushes from other processes and languages; a snapshot file), run in
-this process."""
+to browsers with a time scrubber; ``serve`` (pushes from other processes and languages),
+``snapshot`` (a dashboard as one HTML file) and ``hash-password`` are the Rust ``streamviz``
+binary's commands, run in this process."""
 
 from __future__ import annotations
 

@@ -34,7 +34,7 @@ class _Frame:
 _local = threading.local()
 _lock = threading.Lock()
 _page: str | None = None
-# (parent id, kind) -> containers of that kind declared there so far
+# (notebook cell, parent id, kind) -> containers of that kind declared there so far
 _counters: dict[tuple[str | None, str | None, str], int] = {}
 # The notebook cell running now (its id's start), or None outside notebooks.
 _cell: str | None = None

@@ -104,6 +104,16 @@ fn client_tls(certs: &[CertificateDer<'static>]) -> Result<Arc<rustls::ClientCon
     Ok(Arc::new(config))
 }
 
+/// The HTTP base (`http(s)://host:port`) of a producer given as `http(s)://host:port[/...]` or
+/// `ws(s)://...`.
+pub fn http_url(url: &str) -> Result<String, MirrorUrlError> {
+    let (secure, host) = producer(url)?;
+    Ok(format!(
+        "{}://{host}",
+        if secure { "https" } else { "http" }
+    ))
+}
+
 /// The WebSocket URL of a producer given as `http(s)://host:port[/...]` or `ws(s)://...`.
 pub fn websocket_url(url: &str) -> Result<String, MirrorUrlError> {
     let (secure, host) = producer(url)?;

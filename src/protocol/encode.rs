@@ -75,16 +75,16 @@ pub fn history_messages(snapshot: &Snapshot) -> Vec<String> {
     history_messages_of(snapshot, None)
 }
 
-/// [`history_messages`] of widget `only` alone, when given (an embed's snapshot: the others
-/// are not even serialised).
-pub fn history_messages_of(snapshot: &Snapshot, only: Option<&str>) -> Vec<String> {
+/// [`history_messages`] of the widgets `only` names, when given (an embed's snapshot: the
+/// others are not even serialised).
+pub fn history_messages_of(snapshot: &Snapshot, only: Option<&[String]>) -> Vec<String> {
     snapshot
         .config
         .widgets
         .iter()
         .zip(&snapshot.data)
         .zip(&snapshot.partials)
-        .filter(|((spec, _), _)| only.is_none_or(|id| spec.id == id))
+        .filter(|((spec, _), _)| only.is_none_or(|ids| ids.contains(&spec.id)))
         .map(|((spec, data), partial)| to_json(&json_history(spec, data, *partial)))
         .collect()
 }

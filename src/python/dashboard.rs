@@ -104,8 +104,8 @@ pub fn config_json() -> String {
 #[pyfunction]
 pub fn snapshot_html(py: Python<'_>) -> String {
     py.detach(|| {
-        let engine = runtime().pipeline.engine();
-        crate::web::snapshot::snapshot_html(&engine, crate::clock::now_ms())
+        let captured = crate::web::snapshot::capture(&runtime().pipeline.engine());
+        crate::web::snapshot::snapshot_html(&captured, crate::clock::now_ms())
     })
 }
 

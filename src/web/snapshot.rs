@@ -10,6 +10,8 @@
 //! Served as `GET /api/v1/snapshot` (viewers; `?download=1` adds a file name), written by
 //! `sv.snapshot_html(path)` and by `streamviz snapshot URL|DB -o FILE`.
 
+use std::sync::OnceLock;
+
 use axum::extract::{Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
@@ -20,12 +22,11 @@ use base64::Engine as _;
 use serde::Deserialize;
 
 use super::assets::{asset_bytes, asset_paths, INDEX_HTML};
+use super::start::start_messages;
 use super::state::AppState;
 use crate::clock::now_ms;
-use crate::engine::{BrandImage, Engine};
-use crate::protocol::{
-    alerts_message, config_message, hello_message, history_messages, snapshot_stats_message,
-};
+use crate::engine::{BrandImage, Engine, Snapshot};
+use crate::protocol::hello_message;
 #[cfg(doc)]
 use crate::protocol::{DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS};
 
@@ -43,10 +44,9 @@ struct SnapshotQuery {
 
 async fn snapshot(State(state): State<AppState>, Query(query): Query<SnapshotQuery>) -> Response {
     let taken_ms = now_ms();
-    let html = {
-        let engine = state.pipeline.engine();
-        snapshot_html(&engine, taken_ms)
-    };
+    // The engine is held for the copy only; encoding and the page come after.
+    let captured = capture(&state.pipeline.engine());
+    let html = snapshot_html(&captured, taken_ms);
     let mut response = (
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8".to_owned()),
@@ -69,30 +69,32 @@ async fn snapshot(State(state): State<AppState>, Query(query): Query<SnapshotQue
     response
 }
 
-/// The messages a new viewer of `engine` is sent, as JSON texts, with the dashboard's branding
-/// images as data URLs (a file opened without a server cannot fetch them).
-pub fn snapshot_messages(engine: &Engine) -> Vec<String> {
+/// What a snapshot file shows of `engine`, copied under its lock (as a new viewer's snapshot
+/// is), with the dashboard's branding images as data URLs (a file opened without a server
+/// cannot fetch them). Encoded afterwards by [`snapshot_html`], without the lock.
+pub fn capture(engine: &Engine) -> Snapshot {
     let mut snapshot = engine.snapshot();
     let config = engine.config();
     snapshot.config.favicon = config.favicon.as_ref().map(data_url_of);
     snapshot.config.logo = config.logo.as_ref().map(data_url_of);
-    let mut messages = vec![
-        hello_message(env!("CARGO_PKG_VERSION")),
-        config_message(&snapshot.config),
-    ];
-    messages.extend(history_messages(&snapshot));
-    messages.push(snapshot_stats_message(&snapshot));
-    let alerts = &snapshot.alerts;
-    if !alerts.states.is_empty() || !alerts.transitions.is_empty() {
-        messages.push(alerts_message(alerts, true));
-    }
+    snapshot
+}
+
+/// The messages a new viewer of the captured dashboard is sent (`hello`, then what
+/// [`start_messages`] encodes), as JSON texts.
+pub fn snapshot_messages(snapshot: &Snapshot) -> Vec<String> {
+    let mut messages = vec![hello_message(env!("CARGO_PKG_VERSION"))];
+    messages.extend(
+        start_messages(snapshot, None)
+            .iter()
+            .map(|m| m.as_str().to_owned()),
+    );
     messages
 }
 
-/// The snapshot of `engine`, taken at `taken_ms` (epoch ms), as one HTML file.
-pub fn snapshot_html(engine: &Engine, taken_ms: f64) -> String {
-    let messages = snapshot_messages(engine);
-    page_with(&messages, taken_ms)
+/// The captured dashboard, taken at `taken_ms` (epoch ms), as one HTML file.
+pub fn snapshot_html(snapshot: &Snapshot, taken_ms: f64) -> String {
+    page_with(&snapshot_messages(snapshot), taken_ms)
 }
 
 fn data_url_of(image: &BrandImage) -> String {
@@ -105,16 +107,48 @@ fn data_url(content_type: &str, bytes: &[u8]) -> String {
 
 /// The dashboard page with every `/assets/` reference inlined and `messages` embedded.
 fn page_with(messages: &[String], taken_ms: f64) -> String {
-    let mut page = String::with_capacity(2 << 20);
-    for line in INDEX_HTML.lines() {
-        page.push_str(&inline_line(line, messages, taken_ms));
-        page.push('\n');
+    let (head, tail) = page_template();
+    let mut data = format!("{{\"taken\":{taken_ms},\"messages\":[");
+    for (i, message) in messages.iter().enumerate() {
+        if i > 0 {
+            data.push(',');
+        }
+        data.push_str(message);
     }
+    data.push_str("]}");
+    // `<` appears only inside JSON strings: escaped there, no text can close the script.
+    let data = data.replace('<', "\\u003c");
+    let mut page = String::with_capacity(head.len() + data.len() + tail.len() + 64);
+    page.push_str(head);
+    page.push_str("<script>window.__STREAMVIZ_SNAPSHOT__ = ");
+    page.push_str(&data);
+    page.push_str(";</script>");
+    page.push_str(tail);
     page
 }
 
-/// One line of index.html (a tag per line) with its asset inlined.
-fn inline_line(line: &str, messages: &[String], taken_ms: f64) -> String {
+/// The page with every asset inlined, split where the captured data goes: the same for every
+/// snapshot (the assets are in the binary), so made once.
+fn page_template() -> (&'static str, &'static str) {
+    static TEMPLATE: OnceLock<(String, String)> = OnceLock::new();
+    let (head, tail) = TEMPLATE.get_or_init(|| {
+        let mut page = String::with_capacity(2 << 20);
+        for line in INDEX_HTML.lines() {
+            page.push_str(&inline_line(line));
+            page.push('\n');
+        }
+        let (head, tail) = page.split_once(DATA_MARK).unwrap_or((&page, ""));
+        (head.to_owned(), tail.to_owned())
+    });
+    (head, tail)
+}
+
+/// Where the captured data goes in the page template.
+const DATA_MARK: &str = "\u{0}streamviz-snapshot-data\u{0}";
+
+/// One line of index.html (a tag per line) with its asset inlined; the module entry's line
+/// becomes the place of the captured data, the import map and the entry.
+fn inline_line(line: &str) -> String {
     let Some((before, path, after)) = asset_reference(line) else {
         return line.to_owned();
     };
@@ -128,7 +162,7 @@ fn inline_line(line: &str, messages: &[String], taken_ms: f64) -> String {
         );
     }
     if line.contains("type=\"module\"") {
-        return module_scripts(indent, path, messages, taken_ms);
+        return format!("{indent}{DATA_MARK}\n{}", module_scripts(indent, path));
     }
     let bytes = asset_bytes(path).unwrap_or_default();
     let url = data_url(content_type_of(path), &bytes);
@@ -155,23 +189,13 @@ fn content_type_of(path: &str) -> &'static str {
     }
 }
 
-/// The snapshot's data, an import map of every ES module under `assets/` (their relative
-/// imports made `sv/PATH`, each module a data URL) and the entry `entry`.
-fn module_scripts(indent: &str, entry: &str, messages: &[String], taken_ms: f64) -> String {
-    let mut data = format!("{{\"taken\":{taken_ms},\"messages\":[");
-    for (i, message) in messages.iter().enumerate() {
-        if i > 0 {
-            data.push(',');
-        }
-        data.push_str(message);
-    }
-    data.push_str("]}");
-    // `<` appears only inside JSON strings: escaped there, no text can close the script.
-    let data = data.replace('<', "\\u003c");
+/// An import map of every ES module under `assets/` (their relative imports made `sv/PATH`,
+/// each module a data URL) and the entry `entry`.
+fn module_scripts(indent: &str, entry: &str) -> String {
     let mut imports = serde_json::Map::new();
     for path in asset_paths() {
-        if !path.ends_with(".js") || path.starts_with("vendor/") {
-            continue;
+        if !path.ends_with(".js") || path.starts_with("vendor/") || path == "embed.js" {
+            continue; // vendor code and the embed library are classic scripts
         }
         let source = String::from_utf8_lossy(&asset_bytes(&path).unwrap_or_default()).into_owned();
         let url = data_url(
@@ -182,8 +206,7 @@ fn module_scripts(indent: &str, entry: &str, messages: &[String], taken_ms: f64)
     }
     let map = serde_json::json!({ "imports": imports }).to_string();
     format!(
-        "{indent}<script>window.__STREAMVIZ_SNAPSHOT__ = {data};</script>\n\
-         {indent}<script type=\"importmap\">{map}</script>\n\
+        "{indent}<script type=\"importmap\">{map}</script>\n\
          {indent}<script type=\"module\">import \"sv/{entry}\";</script>"
     )
 }

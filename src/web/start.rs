@@ -58,7 +58,7 @@ impl Start {
                 .unwrap_or_else(PoisonError::into_inner)
                 .as_ref()
             {
-                return encode_one(snapshot, only);
+                return start_messages(snapshot, Some(only));
             }
         }
         let encoded = self
@@ -96,16 +96,16 @@ impl Start {
     }
 }
 
-/// The messages of `snapshot` for an embed of `widgets`.
-fn encode_one(snapshot: &Snapshot, widgets: &[String]) -> Vec<Utf8Bytes> {
+/// What a client is sent first, encoded from `snapshot`: `config`, the `history` of every
+/// widget (or of those `only` names: an embed's, the others not even encoded), `stats`, and
+/// `alerts` when there are rules. A snapshot file (snapshot.rs) holds the same.
+pub fn start_messages(snapshot: &Snapshot, only: Option<&[String]>) -> Vec<Utf8Bytes> {
     let mut messages = vec![Utf8Bytes::from(config_message(&snapshot.config))];
-    for widget in widgets {
-        messages.extend(
-            history_messages_of(snapshot, Some(widget))
-                .into_iter()
-                .map(Utf8Bytes::from),
-        );
-    }
+    messages.extend(
+        history_messages_of(snapshot, only)
+            .into_iter()
+            .map(Utf8Bytes::from),
+    );
     messages.push(Utf8Bytes::from(snapshot_stats_message(snapshot)));
     messages.extend(alerts_of(snapshot));
     messages

@@ -130,6 +130,10 @@ def test_a_page_on_an_origin_not_listed_is_not_let_in(site, tmp_path, browser):
         page.wait_for_load_state("load")
         frames = [f for f in page.frames if f is not page.main_frame]
         assert frames
+        # The element asked for the embed page; the browser refused to frame it on this site.
+        sources = page.evaluate("[...document.querySelectorAll('streamviz-widget')].map((e) => e.shadowRoot.querySelector('iframe').getAttribute('src'))")
+        assert sources and all(f"{server.base_url}embed/" in src for src in sources), sources
+        assert all(f.url.startswith("chrome-error://") for f in frames), [f.url for f in frames]
         for frame in frames:
             assert not re.search(r"/embed/", frame.url) or frame.evaluate("typeof window.streamviz") == "undefined"
     finally:
