@@ -14,6 +14,7 @@ grew by more than the stated bound.
 from __future__ import annotations
 
 import argparse
+import ctypes
 import os
 import random
 import shutil
@@ -43,6 +44,22 @@ GROWTH_FRACTION = 0.15
 GROWTH_SLACK_MIB = 32.0
 
 
+class _MallInfo2(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_size_t) for name in ("arena", "ordblks", "smblks", "hblks", "hblkhd", "usmblks", "fsmblks", "uordblks", "fordblks", "keepcost")]
+
+
+def heap_sample() -> dict[str, float]:
+    """glibc's heap across every arena: bytes allocated and bytes held free (what fragmentation
+    keeps), in MiB; nothing where the C library has no mallinfo2."""
+    try:
+        mallinfo2 = ctypes.CDLL(None).mallinfo2
+    except (AttributeError, OSError):
+        return {}
+    mallinfo2.restype = _MallInfo2
+    info = mallinfo2()
+    return {"heap_used_mib": (info.uordblks + info.hblkhd) / 2**20, "heap_free_mib": info.fordblks / 2**20}
+
+
 def process_sample() -> dict[str, float]:
     status = Path("/proc/self/status").read_text()
     fields = dict(line.split(":", 1) for line in status.splitlines() if ":" in line)
@@ -50,6 +67,7 @@ def process_sample() -> dict[str, float]:
         "rss_mib": int(fields["VmRSS"].split()[0]) / 1024,
         "threads": int(fields["Threads"]),
         "fds": len(os.listdir("/proc/self/fd")),
+        **heap_sample(),
     }
 
 
@@ -197,7 +215,8 @@ def main() -> int:
 
 
 FIELDS = {"elapsed_s": "elapsed_s", "rss_mib": "rss_mib", "fds": "fds", "threads": "threads", "db_mib": "db_mib",
-          "points_sent": "sent", "points_held": "held", "dropped": "dropped", "messages_seen": "seen"}
+          "points_sent": "sent", "points_held": "held", "dropped": "dropped", "messages_seen": "seen",
+          "heap_used_mib": "heap_used_mib", "heap_free_mib": "heap_free_mib"}
 
 
 def read_csv(path: Path) -> list[dict]:
@@ -223,7 +242,7 @@ def run(args: argparse.Namespace) -> list[dict]:
     readers = start_viewers(url, seen)
     start = time.monotonic()
     samples = []
-    print("elapsed_s,rss_mib,fds,threads,db_mib,points_sent,points_held,dropped,messages_seen", flush=True)
+    print("elapsed_s,rss_mib,fds,threads,db_mib,points_sent,points_held,dropped,messages_seen,heap_used_mib,heap_free_mib", flush=True)
     while True:
         elapsed = time.monotonic() - start
         stats = sv.stats()
@@ -237,7 +256,8 @@ def run(args: argparse.Namespace) -> list[dict]:
             "seen": seen[0],
         }
         samples.append(sample)
-        print(f"{elapsed:.0f},{sample['rss_mib']:.1f},{sample['fds']},{sample['threads']},{sample['db_mib']:.1f},{sample['sent']},{sample['held']},{sample['dropped']},{sample['seen']}", flush=True)
+        print(f"{elapsed:.0f},{sample['rss_mib']:.1f},{sample['fds']},{sample['threads']},{sample['db_mib']:.1f},{sample['sent']},{sample['held']},{sample['dropped']},{sample['seen']},"
+              f"{sample.get('heap_used_mib', 0):.1f},{sample.get('heap_free_mib', 0):.1f}", flush=True)
         if elapsed >= args.minutes * 60:
             break
         time.sleep(max(0.0, args.interval - (time.monotonic() - start - elapsed)))

@@ -33,11 +33,13 @@ RUST_LAYERS: dict[str, set[str]] = {
     "ingest": {"engine", "protocol", "clock", "history", "certs"},
     "store": {"engine", "protocol", "ingest", "clock", "history"},
     "alerting": {"engine", "protocol", "ingest", "clock"},
+    "relay": {"engine", "protocol", "ingest", "clock"},
     "web": {"engine", "protocol", "ingest", "clock", "history", "certs", "alerting"},
     "gui": {"engine", "protocol", "ingest", "clock", "history", "store"},
-    "cli": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "alerting"},
+    "cli": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "alerting",
+            "relay"},
     "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui",
-               "alerting", "cli"},
+               "alerting", "cli", "relay"},
 }
 
 # Browser modules by rank: a module imports modules of its own rank or lower only. 0: pure (no

@@ -12,6 +12,7 @@ use crate::alerting::{Notifier, NotifierOptions};
 use crate::history::SharedHistory;
 use crate::ingest::mirror::{http_url, url_token};
 use crate::ingest::Pipeline;
+use crate::relay::{Relay, RelayOptions};
 use crate::web::auth::hash_password;
 use crate::web::snapshot::{capture, snapshot_html};
 use crate::web::{bind, serve, AuthChoice, ConnectionLimits, Cors, ServerOptions, TlsFiles};
@@ -94,6 +95,14 @@ struct ServeArgs {
     /// webhook does.
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+    /// Share this server's dashboard with every server relaying through the same Redis
+    /// (`redis://[user:password@]host[:port][/db]`): producers may push to any of them and
+    /// every viewer of any sees all of it (docs/DEPLOY.md).
+    #[arg(long, value_name = "URL")]
+    relay: Option<String>,
+    /// The Redis stream the relay uses; servers on another key make another dashboard.
+    #[arg(long, value_name = "KEY", default_value = crate::relay::DEFAULT_STREAM, requires = "relay")]
+    relay_stream: String,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -334,6 +343,8 @@ async fn serve_command(args: ServeArgs) -> u8 {
         tls_key,
         alerts,
         alert_webhook,
+        relay,
+        relay_stream,
         limits,
     } = args;
     let (auth, cors, limits) = match (
@@ -425,10 +436,31 @@ async fn serve_command(args: ServeArgs) -> u8 {
             None => eprintln!("streamviz: serving {scheme}://{address}/"),
         }
     }
+    let relay = match relay {
+        Some(url) => {
+            let options = RelayOptions {
+                stream: relay_stream,
+                ..RelayOptions::new(url)
+            };
+            match Relay::start(&pipeline, options) {
+                Ok(relay) => Some(relay),
+                Err(err) => {
+                    eprintln!("streamviz: {err}");
+                    return 2;
+                }
+            }
+        }
+        None => None,
+    };
     let shutdown = async {
         let _ = tokio::signal::ctrl_c().await;
     };
-    match serve(listener, pipeline, &options, shutdown).await {
+    let served = serve(listener, pipeline, &options, shutdown).await;
+    if let Some(relay) = relay {
+        // What producers sent last goes out before the process ends.
+        tokio::task::spawn_blocking(move || relay.stop()).await.ok();
+    }
+    match served {
         Ok(()) => 0,
         Err(err) => {
             eprintln!("streamviz: {err}");

@@ -13,7 +13,12 @@
 pub mod alerting;
 #[cfg(any(feature = "web", feature = "client"))]
 pub mod certs;
-#[cfg(all(feature = "web", feature = "sqlite", feature = "client"))]
+#[cfg(all(
+    feature = "web",
+    feature = "sqlite",
+    feature = "client",
+    feature = "relay"
+))]
 pub mod cli;
 pub mod clock;
 pub mod engine;
@@ -22,6 +27,8 @@ pub mod gui;
 pub mod history;
 pub mod ingest;
 pub mod protocol;
+#[cfg(feature = "relay")]
+pub mod relay;
 pub mod store;
 #[cfg(feature = "web")]
 pub mod web;

@@ -298,7 +298,7 @@ impl Serialize for RowsJson<'_> {
 
 /// One table row as `{"key": ..., "row": {...}}`, serialised by reference (no copy of the row).
 #[derive(Serialize)]
-struct RowJson<'a> {
+pub(super) struct RowJson<'a> {
     key: &'a str,
     row: &'a Row,
 }
@@ -310,7 +310,7 @@ pub(super) fn to_json<T: Serialize>(value: &T) -> String {
 }
 
 /// One operation of a `data` message, grouping consecutive changes of one widget.
-enum Op<'a> {
+pub(super) enum Op<'a> {
     Points {
         widget: &'a str,
         series: Option<&'a str>,
@@ -413,7 +413,7 @@ pub const MAX_UPDATES_PER_DATA_MESSAGE: usize = 32_768;
 
 /// `updates` cut into runs of at most [`MAX_UPDATES_PER_DATA_MESSAGE`] (a batch of points
 /// counting as its points; one larger than that is a run of its own).
-fn data_chunks(updates: &[Update]) -> Vec<&[Update]> {
+pub(super) fn data_chunks(updates: &[Update]) -> Vec<&[Update]> {
     let mut chunks = Vec::new();
     let (mut start, mut weight) = (0, 0);
     for (i, update) in updates.iter().enumerate() {
@@ -463,6 +463,30 @@ fn data_message(
     directory: &[WidgetInfo],
     decimated: &HashSet<(u32, u32)>,
 ) -> String {
+    let ops = data_ops(updates, directory, decimated);
+    #[derive(Serialize)]
+    struct Data<'a> {
+        #[serde(rename = "type")]
+        kind: &'static str,
+        seq: u64,
+        updates: &'a [Op<'a>],
+    }
+    let data = Data {
+        kind: "data",
+        seq,
+        updates: &ops,
+    };
+    // Serialising plain numbers and strings cannot fail.
+    serde_json::to_string(&data).unwrap_or_default()
+}
+
+/// The ops of a run of updates: consecutive updates of one widget merged into one op; the points
+/// of the series in `decimated` (widget index, series index) marked as reduced.
+pub(super) fn data_ops<'a>(
+    updates: &'a [Update],
+    directory: &'a [WidgetInfo],
+    decimated: &HashSet<(u32, u32)>,
+) -> Vec<Op<'a>> {
     let mut ops: Vec<Op<'_>> = Vec::new();
     // widget index → position in `ops` of that widget's latest op
     let mut latest: HashMap<u32, usize> = HashMap::new();
@@ -548,20 +572,7 @@ fn data_message(
         latest.insert(target.index, ops.len());
         ops.push(op);
     }
-    #[derive(Serialize)]
-    struct Data<'a> {
-        #[serde(rename = "type")]
-        kind: &'static str,
-        seq: u64,
-        updates: &'a [Op<'a>],
-    }
-    let data = Data {
-        kind: "data",
-        seq,
-        updates: &ops,
-    };
-    // Serialising plain numbers and strings cannot fail.
-    serde_json::to_string(&data).unwrap_or_default()
+    ops
 }
 
 /// The op of one update on its own, as in a `data` message.

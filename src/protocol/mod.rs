@@ -1,6 +1,6 @@
 //! The wire protocol (docs/PROTOCOL.md), in one place: what a server sends (`encode`: `hello`,
 //! `config`, `history`, `data`, `stats`, the range body), what clients push and replicas apply
-//! (`push`, `replica`), what an embed token's holder sees of them (`scope`), the exports of a widget's data (`export`), and stored changes
+//! (`push`, `replica`), what a relay carries between servers (`relay`), what an embed token's holder sees of them (`scope`), the exports of a widget's data (`export`), and stored changes
 //! replayed (`replay`). The web server, the store, the mirror and the native viewer all read and
 //! write JSON through this module and nowhere else.
 
@@ -13,6 +13,7 @@ mod encode;
 mod export;
 mod live;
 mod push;
+mod relay;
 mod replay;
 mod replica;
 mod scope;
@@ -27,6 +28,7 @@ pub use encode::{
 pub use export::{export_csv, export_json};
 pub use live::{LIVE_COLUMNS, LIVE_POINTS_PER_SERIES};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};
+pub use relay::{relay_messages, Relayed};
 pub use replay::{history_ops, replay_widget};
 pub use replica::apply_message;
 pub use scope::scope_message;

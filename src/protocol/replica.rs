@@ -32,6 +32,17 @@ pub fn apply_message(engine: &mut Engine, message: &Value) {
 /// Make the local dashboard match a `config`: settings, containers and widgets. Widgets that
 /// disappeared or changed kind mean the producer was reset: start again from empty.
 fn apply_config(engine: &mut Engine, config: &Value) {
+    apply_config_with(engine, config, true);
+}
+
+/// Add what another server's `config` declares to the local dashboard (a relay's peer): its
+/// settings, containers and widgets, declared or re-declared; widgets only this server has are
+/// kept, and alert rules stay each server's own.
+pub fn merge_config(engine: &mut Engine, config: &Value) {
+    apply_config_with(engine, config, false);
+}
+
+fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
     let widgets = config
         .get("widgets")
         .and_then(Value::as_array)
@@ -46,14 +57,16 @@ fn apply_config(engine: &mut Engine, config: &Value) {
             ))
         })
         .collect();
-    let local = engine.config_view();
-    let still_there = local.widgets.iter().all(|w| {
-        remote
-            .iter()
-            .any(|(id, kind)| *id == w.id && kind == w.kind.name())
-    });
-    if !still_there {
-        engine.reset();
+    if replica {
+        let local = engine.config_view();
+        let still_there = local.widgets.iter().all(|w| {
+            remote
+                .iter()
+                .any(|(id, kind)| *id == w.id && kind == w.kind.name())
+        });
+        if !still_there {
+            engine.reset();
+        }
     }
     let mut patch = Map::new();
     for key in [
@@ -101,7 +114,9 @@ fn apply_config(engine: &mut Engine, config: &Value) {
             tracing::warn!("mirror: widget {id:?} was not declared: {err}");
         }
     }
-    apply_config_alerts(engine, config);
+    if replica {
+        apply_config_alerts(engine, config);
+    }
 }
 
 /// Take the producer's counters of what each widget lost (absent widgets lost nothing).

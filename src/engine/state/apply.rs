@@ -13,7 +13,14 @@ impl Engine {
     /// the widget, are counted as discarded; producers validate before sending, so neither
     /// happens in normal operation. A point of a windowed metric goes into its windows; the
     /// windows it closes are what the metric holds and what subscribers are told.
-    pub fn apply(&mut self, mut update: Update) {
+    pub fn apply(&mut self, update: Update) {
+        if self.relay.wants() {
+            self.relay.log(&update);
+        }
+        self.apply_update(update);
+    }
+
+    fn apply_update(&mut self, mut update: Update) {
         if let Update::Points {
             widget,
             series,
@@ -27,7 +34,7 @@ impl Engine {
             // One call, under one lock: nothing reads the engine between two of them.
             for update in updates.into_iter() {
                 if !matches!(update, Update::Batch { .. }) {
-                    self.apply(update);
+                    self.apply_update(update);
                 }
             }
             return;

@@ -25,6 +25,11 @@ use super::window::{WindowAggregator, WindowSpec};
 
 mod alerts;
 mod apply;
+mod relay;
+mod relay_log;
+
+use relay_log::RelayLog;
+pub use relay_log::RelayTake;
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead (a
 /// batch of points counting as its points).
@@ -128,6 +133,8 @@ pub struct Engine {
     closed_windows: Vec<(f64, f64)>,
     /// Alert rules and their states, moved by the points applied.
     alerts: Alerts,
+    /// What this engine's producers sent, for a relay to other servers.
+    relay: RelayLog,
 }
 
 impl Default for Engine {
@@ -163,6 +170,7 @@ impl Engine {
             partials_changed: false,
             closed_windows: Vec::new(),
             alerts: Alerts::default(),
+            relay: RelayLog::default(),
         }
     }
 
@@ -371,6 +379,7 @@ impl Engine {
                 options.series[position] = series;
                 self.config_changed |= recording;
                 self.journal_config_changed |= journaling;
+                self.relay.config_changed();
                 self.config_revision += 1;
             }
             return Ok(position as u32);
@@ -462,8 +471,12 @@ impl Engine {
         let config_revision = self.config_revision + 1;
         let replica = self.replica;
         let mut alerts = std::mem::take(&mut self.alerts);
+        let relay = std::mem::take(&mut self.relay);
         alerts.clear();
         *self = Self::new();
+        self.relay = relay;
+        // The relay's updates from before are of widgets that are gone; its peers keep theirs.
+        self.relay.config_changed();
         self.alerts = alerts;
         self.replica = replica;
         self.config_revision = config_revision;
@@ -496,6 +509,7 @@ impl Engine {
 
     fn note_config_change(&mut self) {
         self.config_revision += 1;
+        self.relay.config_changed();
         if self.recording {
             self.config_changed = true;
         }

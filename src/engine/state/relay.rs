@@ -1,0 +1,45 @@
+//! The relay log: what this engine accepted from its own producers, kept for a relay that
+//! shares it with other servers (`crate::relay`). Updates come in as the producers sent them —
+//! a windowed metric's raw points, not its windows — so each server aggregates for itself.
+//! Updates a relay applies from other servers are applied without being logged (no server
+//! publishes what it did not accept itself, so nothing goes round twice).
+
+use std::sync::Arc;
+
+use super::relay_log::{RelayLog, RelayTake};
+use super::Engine;
+
+impl Engine {
+    /// Keep a log of what this engine's own producers send, for [`Engine::take_relay`] (on
+    /// while a relay is attached). Turning it on counts the configuration as changed, so that
+    /// the relay's first take carries it.
+    pub fn set_relaying(&mut self, on: bool) {
+        self.relay = RelayLog {
+            on,
+            config_changed: on,
+            ..RelayLog::default()
+        };
+    }
+
+    /// Apply what another server accepted: what `apply` does here changes the dashboard as
+    /// usual (viewers, the journal) but is not logged for the relay.
+    pub fn apply_remote<R>(&mut self, apply: impl FnOnce(&mut Engine) -> R) -> R {
+        let remote = std::mem::replace(&mut self.relay.remote, true);
+        let result = apply(self);
+        self.relay.remote = remote;
+        result
+    }
+
+    /// Take what the relay has not published yet.
+    pub fn take_relay(&mut self) -> RelayTake {
+        let config_changed = std::mem::take(&mut self.relay.config_changed);
+        self.relay.weight = 0;
+        RelayTake {
+            config: config_changed.then(|| self.config_view()),
+            updates: std::mem::take(&mut self.relay.updates),
+            lost: std::mem::take(&mut self.relay.lost),
+            directory: Arc::clone(&self.directory),
+            generation: self.generation,
+        }
+    }
+}

@@ -1,0 +1,116 @@
+//! What a relay between servers carries (`crate::relay`): the `config` of the server that
+//! changed it, and its producers' updates as `push` bodies — the ops of `data` messages, never
+//! reduced for viewing, each body at most [`MAX_UPDATES_PER_DATA_MESSAGE`] points. A peer parses
+//! what it receives outside its engine lock and applies it through the push path's validation,
+//! so a damaged or hostile message is refused whole and changes nothing.
+
+use std::collections::HashSet;
+
+use serde::Serialize;
+use serde_json::Value;
+
+use super::encode::{config_message, data_chunks, data_ops, Op, MAX_UPDATES_PER_DATA_MESSAGE};
+use super::push::{Push, PushError};
+use super::replica::merge_config;
+use crate::engine::limits::MAX_MESSAGE_BYTES;
+use crate::engine::{Engine, RelayTake, Update};
+
+/// The messages for one take of the relay log: `config` first when it changed, then `push`
+/// bodies in the order the updates were applied.
+pub fn relay_messages(take: &RelayTake) -> Vec<String> {
+    let mut messages = Vec::new();
+    if let Some(config) = &take.config {
+        messages.push(config_message(config));
+    }
+    let updates = split_large(&take.updates, take.generation);
+    let none = HashSet::new();
+    for chunk in data_chunks(&updates) {
+        let ops = data_ops(chunk, &take.directory, &none);
+        if ops.is_empty() {
+            continue;
+        }
+        #[derive(Serialize)]
+        struct Body<'a> {
+            #[serde(rename = "type")]
+            kind: &'static str,
+            updates: &'a [Op<'a>],
+        }
+        let body = Body {
+            kind: "push",
+            updates: &ops,
+        };
+        // Plain numbers and strings: serialising cannot fail.
+        messages.push(serde_json::to_string(&body).unwrap_or_default());
+    }
+    messages
+}
+
+/// The updates of the current dashboard generation, batches of points longer than a message
+/// holds cut into several.
+fn split_large(updates: &[Update], generation: u32) -> Vec<Update> {
+    let mut out = Vec::with_capacity(updates.len());
+    for update in updates {
+        if update.widget().generation != generation {
+            continue;
+        }
+        match update {
+            Update::Points {
+                widget,
+                series,
+                points,
+            } if points.len() > MAX_UPDATES_PER_DATA_MESSAGE => {
+                for part in points.chunks(MAX_UPDATES_PER_DATA_MESSAGE) {
+                    out.push(Update::Points {
+                        widget: *widget,
+                        series: *series,
+                        points: Box::new(part.to_vec()),
+                    });
+                }
+            }
+            _ => out.push(update.clone()),
+        }
+    }
+    out
+}
+
+/// A message from another server, parsed and checked for size, not yet applied.
+pub enum Relayed {
+    /// Its configuration: settings, containers, widgets.
+    Config(Value),
+    /// Its producers' updates.
+    Push(Push),
+}
+
+impl Relayed {
+    /// Parse a relayed message (no engine lock needed).
+    pub fn parse(message: &str) -> Result<Self, PushError> {
+        if message.starts_with(r#"{"type":"config""#) {
+            let refused = |reason: String| PushError {
+                at: "config".into(),
+                reason,
+            };
+            if message.len() > MAX_MESSAGE_BYTES {
+                return Err(refused(format!(
+                    "{} bytes; the limit is {MAX_MESSAGE_BYTES}",
+                    message.len()
+                )));
+            }
+            let value: Value =
+                serde_json::from_str(message).map_err(|err| refused(err.to_string()))?;
+            return Ok(Self::Config(value));
+        }
+        Push::parse(message).map(Self::Push)
+    }
+
+    /// Apply it as another server's: not logged for this server's relay. The number of
+    /// updates applied (points and rows one by one), 0 for a configuration.
+    pub fn apply(self, engine: &mut Engine) -> Result<usize, PushError> {
+        engine.apply_remote(|engine| match self {
+            Self::Config(config) => {
+                merge_config(engine, &config);
+                Ok(0)
+            }
+            Self::Push(push) => push.apply(engine).map(|outcome| outcome.applied),
+        })
+    }
+}

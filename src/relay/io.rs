@@ -1,0 +1,211 @@
+//! Talking to Redis: the client from a URL (credentials never shown), connections with
+//! timeouts, appending messages to the stream, reading entries after an id, and the hash of
+//! each origin's configuration.
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use redis::{Client, Connection, Value};
+
+use super::shared::RelayError;
+
+/// How long connecting, and a command other than a blocking read, may take.
+pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
+/// How long a read waits for new entries before looking whether the relay is stopping.
+pub(super) const READ_BLOCK: Duration = Duration::from_millis(200);
+/// Entries read at most at once.
+const READ_COUNT: usize = 256;
+
+/// A client for a `redis://` URL; anything else is refused with the reason.
+pub(super) fn client(url: &str) -> Result<Client, RelayError> {
+    if !url.starts_with("redis://") {
+        return Err(RelayError::Url(format!(
+            "{:?} is not a redis:// URL",
+            display_url(url)
+        )));
+    }
+    Client::open(url).map_err(|err| RelayError::Url(format!("{}: {err}", display_url(url))))
+}
+
+/// The URL without user and password, for stats and logs.
+pub(super) fn display_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
+        }
+        _ => url.to_owned(),
+    }
+}
+
+/// An id for this server in the stream: the process, the time and the standard library's
+/// random hash keys, so two servers started at once on two machines differ.
+pub(super) fn origin_id() -> String {
+    use std::collections::hash_map::RandomState;
+    use std::hash::{BuildHasher, Hasher};
+    let nanos = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    let mut hasher = RandomState::new().build_hasher();
+    hasher.write_u128(nanos);
+    hasher.write_u32(std::process::id());
+    format!("{:016x}", hasher.finish())
+}
+
+/// A connection whose commands time out; `read` is the read timeout (a blocking read's block
+/// plus the command timeout).
+pub(super) fn connect(client: &Client, read: Duration) -> redis::RedisResult<Connection> {
+    let connection = client.get_connection_with_timeout(COMMAND_TIMEOUT)?;
+    connection.set_read_timeout(Some(read))?;
+    connection.set_write_timeout(Some(COMMAND_TIMEOUT))?;
+    Ok(connection)
+}
+
+/// Append `messages` to the stream in one round trip; a configuration is also kept in the
+/// hash `<stream>:config` under the origin.
+pub(super) fn append(
+    connection: &mut Connection,
+    stream: &str,
+    max_len: usize,
+    origin: &str,
+    messages: &[String],
+) -> redis::RedisResult<()> {
+    let mut pipe = redis::pipe();
+    for message in messages {
+        pipe.cmd("XADD")
+            .arg(stream)
+            .arg("MAXLEN")
+            .arg("~")
+            .arg(max_len)
+            .arg("*")
+            .arg("o")
+            .arg(origin)
+            .arg("m")
+            .arg(message)
+            .ignore();
+        if is_config(message) {
+            pipe.cmd("HSET")
+                .arg(config_key(stream))
+                .arg(origin)
+                .arg(message)
+                .ignore();
+        }
+    }
+    pipe.query::<()>(connection)
+}
+
+/// Whether a relayed message is a configuration.
+pub(super) fn is_config(message: &str) -> bool {
+    message.starts_with(r#"{"type":"config""#)
+}
+
+fn config_key(stream: &str) -> String {
+    format!("{stream}:config")
+}
+
+/// Every origin's latest configuration: `(origin, message)`.
+pub(super) fn configs(
+    connection: &mut Connection,
+    stream: &str,
+) -> redis::RedisResult<Vec<(String, String)>> {
+    redis::cmd("HGETALL")
+        .arg(config_key(stream))
+        .query::<Vec<(String, String)>>(connection)
+}
+
+/// The id of the stream's newest entry, or `0-0` when it has none.
+pub(super) fn newest_id(connection: &mut Connection, stream: &str) -> redis::RedisResult<String> {
+    let reply: Value = redis::cmd("XREVRANGE")
+        .arg(stream)
+        .arg("+")
+        .arg("-")
+        .arg("COUNT")
+        .arg(1)
+        .query(connection)?;
+    Ok(entries(reply)
+        .into_iter()
+        .next()
+        .map_or_else(|| "0-0".into(), |entry| entry.id))
+}
+
+/// One entry of the stream.
+pub(super) struct Entry {
+    pub id: String,
+    pub origin: String,
+    pub message: String,
+}
+
+/// Entries after `after`, waiting up to [`READ_BLOCK`] for some.
+pub(super) fn read_after(
+    connection: &mut Connection,
+    stream: &str,
+    after: &str,
+) -> redis::RedisResult<Vec<Entry>> {
+    let reply: Value = redis::cmd("XREAD")
+        .arg("COUNT")
+        .arg(READ_COUNT)
+        .arg("BLOCK")
+        .arg(READ_BLOCK.as_millis() as u64)
+        .arg("STREAMS")
+        .arg(stream)
+        .arg(after)
+        .query(connection)?;
+    // [[key, [entry...]]] (a map of key → entries in RESP3); nil when none came.
+    let streams = match reply {
+        Value::Array(streams) => streams
+            .into_iter()
+            .filter_map(|s| match s {
+                Value::Array(mut pair) if pair.len() == 2 => pair.pop(),
+                _ => None,
+            })
+            .collect(),
+        Value::Map(pairs) => pairs.into_iter().map(|(_, entries)| entries).collect(),
+        _ => Vec::new(),
+    };
+    Ok(streams.into_iter().flat_map(entries).collect())
+}
+
+/// The entries of an `XRANGE`-shaped reply: `[[id, [field, value, ...]], ...]`.
+fn entries(reply: Value) -> Vec<Entry> {
+    let Value::Array(items) = reply else {
+        return Vec::new();
+    };
+    items
+        .into_iter()
+        .filter_map(|item| {
+            let Value::Array(mut parts) = item else {
+                return None;
+            };
+            if parts.len() != 2 {
+                return None;
+            }
+            let fields = parts.pop()?;
+            let id = text(parts.pop()?)?;
+            let (mut origin, mut message) = (None, None);
+            let fields = match fields {
+                Value::Array(fields) => fields,
+                Value::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
+                _ => return None,
+            };
+            let mut fields = fields.into_iter();
+            while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
+                match text(name).as_deref() {
+                    Some("o") => origin = text(value),
+                    Some("m") => message = text(value),
+                    _ => {}
+                }
+            }
+            Some(Entry {
+                id,
+                origin: origin.unwrap_or_default(),
+                message: message.unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+fn text(value: Value) -> Option<String> {
+    match value {
+        Value::BulkString(bytes) => String::from_utf8(bytes).ok(),
+        Value::SimpleString(text) => Some(text),
+        _ => None,
+    }
+}

@@ -1,0 +1,147 @@
+//! Several servers, one dashboard: a relay shares what each server's producers send with every
+//! other server through a Redis stream, so a producer may push to any server and every viewer of
+//! any server sees all of it (`streamviz serve --relay redis://host`, `sv.configure(relay=...)`).
+//!
+//! - The engine logs what its own producers send ([`crate::engine::Engine::take_relay`]: raw
+//!   points, as sent, so each server aggregates its windows itself); updates applied from other
+//!   servers are not logged, so no server applies an update twice and nothing goes round.
+//! - The publisher thread (`streamviz-relay-out`) takes that log every [`PUBLISH_INTERVAL`],
+//!   encodes it (`protocol::relay_messages`: the `config` when it changed, then `push` bodies)
+//!   and appends each message to the stream (`XADD <stream> MAXLEN ~ n`), fields `o` (the
+//!   server's origin id) and `m` (the message). The configuration is also kept per origin in
+//!   the hash `<stream>:config`, for servers that join later.
+//! - The subscriber thread (`streamviz-relay-in`) reads the stream (`XREAD BLOCK`) from where it
+//!   left off and applies every other origin's messages through the push path's validation
+//!   (a refused message is counted, never applied in part).
+//! - Redis going away degrades to local-only: the publisher keeps what it could not send (at
+//!   most [`MAX_BUFFERED_BYTES`], the oldest let go and counted beyond that), both threads retry
+//!   every [`RETRY_INTERVAL`], and on reconnecting the publisher sends its configuration and
+//!   then what it kept; the subscriber carries on from the last entry it read (stream ids grow
+//!   with time, so entries written after a Redis restart come after it too). The state is in
+//!   `/api/v1/stats` (`relay`) and the page's header.
+//!
+//! A server that starts with an empty dashboard first applies every peer's configuration and
+//! what the stream still holds (recent history, up to `max_len` entries); one that restored a
+//! database starts at the stream's end.
+
+mod io;
+mod shared;
+mod threads;
+
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::thread::JoinHandle;
+
+use crate::ingest::Pipeline;
+use shared::Shared;
+pub use shared::{
+    RelayError, RelayOptions, RelayStats, DEFAULT_MAX_LEN, DEFAULT_STREAM, MAX_BUFFERED_BYTES,
+    PUBLISH_INTERVAL, RETRY_INTERVAL,
+};
+
+/// A running relay; dropping it stops it.
+pub struct Relay {
+    shared: Arc<Shared>,
+    threads: Vec<JoinHandle<()>>,
+}
+
+impl std::fmt::Debug for Relay {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Relay")
+            .field("redis", &self.shared.redis)
+            .field("origin", &self.shared.origin)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Relay {
+    /// Start relaying `pipeline`'s engine through Redis. Connecting is the threads' work: a
+    /// Redis that is not there yet is retried, and the server runs local-only meanwhile.
+    pub fn start(pipeline: &Pipeline, options: RelayOptions) -> Result<Self, RelayError> {
+        let client = io::client(&options.url)?;
+        if options.stream.is_empty() || options.stream.len() > 200 {
+            return Err(RelayError::Url(
+                "the stream key must be 1 to 200 bytes".into(),
+            ));
+        }
+        let catch_up = {
+            let mut engine = pipeline.engine();
+            let empty = engine.config_view().widgets.is_empty();
+            engine.set_relaying(true);
+            empty
+        };
+        let shared = Arc::new(Shared {
+            pipeline: pipeline.clone(),
+            redis: io::display_url(&options.url),
+            options,
+            client,
+            origin: io::origin_id(),
+            stop: AtomicBool::new(false),
+            out_connected: AtomicBool::new(false),
+            in_connected: AtomicBool::new(false),
+            published: AtomicU64::new(0),
+            received: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
+            refused: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+            messages_lost: AtomicU64::new(0),
+            waiting: AtomicU64::new(0),
+            disconnects: AtomicU64::new(0),
+            last_error: Mutex::new(None),
+        });
+        let mut threads = Vec::new();
+        for (name, run) in [
+            ("streamviz-relay-out", threads::publish as fn(&Shared, bool)),
+            ("streamviz-relay-in", threads::subscribe),
+        ] {
+            let theirs = Arc::clone(&shared);
+            let started = std::thread::Builder::new()
+                .name(name.into())
+                .spawn(move || run(&theirs, catch_up));
+            match started {
+                Ok(thread) => threads.push(thread),
+                Err(err) => {
+                    let relay = Self { shared, threads };
+                    drop(relay);
+                    return Err(RelayError::Thread(err.to_string()));
+                }
+            }
+        }
+        {
+            let shared = Arc::clone(&shared);
+            pipeline.set_stats_source(
+                "relay",
+                Box::new(move || serde_json::to_value(shared.stats()).unwrap_or_default()),
+            );
+        }
+        Ok(Self { shared, threads })
+    }
+
+    /// The relay's counters.
+    pub fn stats(&self) -> RelayStats {
+        self.shared.stats()
+    }
+
+    /// Stop relaying: what is left is published if Redis is there, then the threads end.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if self.threads.is_empty() {
+            return;
+        }
+        self.shared.stop.store(true, Ordering::Relaxed);
+        for thread in self.threads.drain(..) {
+            let _ = thread.join();
+        }
+        self.shared.pipeline.engine().set_relaying(false);
+        self.shared.pipeline.remove_stats_source("relay");
+    }
+}
+
+impl Drop for Relay {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}

@@ -1,0 +1,220 @@
+//! The relay's two threads: the publisher (this server's producers' updates into the stream)
+//! and the subscriber (the other servers' out of it, applied here).
+
+use std::collections::VecDeque;
+use std::sync::atomic::Ordering;
+use std::time::{Duration, Instant};
+
+use redis::Connection;
+
+use super::io::{self, Entry, COMMAND_TIMEOUT, READ_BLOCK};
+use super::shared::{Shared, MAX_BUFFERED_BYTES, PUBLISH_INTERVAL, RETRY_INTERVAL};
+use crate::protocol::{config_message, relay_messages, Relayed};
+
+/// Messages sent in one round trip at most.
+const MESSAGES_PER_ROUND_TRIP: usize = 64;
+
+/// What the publisher holds until Redis takes it.
+#[derive(Default)]
+struct Outbox {
+    messages: VecDeque<String>,
+    bytes: usize,
+}
+
+impl Outbox {
+    /// Keep a message; beyond [`MAX_BUFFERED_BYTES`] the oldest go, counted in
+    /// `messages_lost`.
+    fn push(&mut self, message: String, shared: &Shared) {
+        self.bytes += message.len();
+        self.messages.push_back(message);
+        while self.bytes > MAX_BUFFERED_BYTES && self.messages.len() > 1 {
+            if let Some(old) = self.messages.pop_front() {
+                self.bytes -= old.len();
+                shared.messages_lost.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+        shared
+            .waiting
+            .store(self.messages.len() as u64, Ordering::Relaxed);
+    }
+
+    /// Send what is kept, a round trip at a time; when Redis fails, what was not sent stays.
+    fn send(&mut self, connection: &mut Connection, shared: &Shared) -> redis::RedisResult<()> {
+        while !self.messages.is_empty() {
+            let n = self.messages.len().min(MESSAGES_PER_ROUND_TRIP);
+            let batch: Vec<String> = self.messages.iter().take(n).cloned().collect();
+            io::append(
+                connection,
+                &shared.options.stream,
+                shared.options.max_len,
+                &shared.origin,
+                &batch,
+            )?;
+            for message in self.messages.drain(..n) {
+                self.bytes -= message.len();
+            }
+            shared.published.fetch_add(n as u64, Ordering::Relaxed);
+            shared
+                .waiting
+                .store(self.messages.len() as u64, Ordering::Relaxed);
+        }
+        Ok(())
+    }
+}
+
+/// The publisher: every [`PUBLISH_INTERVAL`], take the engine's relay log, encode it outside
+/// the lock and append it to the stream; while Redis is away keep it, and on reconnecting send
+/// the configuration first.
+pub(super) fn publish(shared: &Shared, _catch_up: bool) {
+    let mut outbox = Outbox::default();
+    let mut connection: Option<Connection> = None;
+    let mut retry_at = Instant::now();
+    loop {
+        let stopping = shared.stopping();
+        let take = shared.pipeline.engine().take_relay();
+        shared.lost.fetch_add(take.lost, Ordering::Relaxed);
+        for message in relay_messages(&take) {
+            outbox.push(message, shared);
+        }
+        if connection.is_none() && Instant::now() >= retry_at {
+            match io::connect(&shared.client, COMMAND_TIMEOUT) {
+                Ok(fresh) => {
+                    // Peers may have missed it (Redis restarted, or they joined meanwhile).
+                    let config = config_message(&shared.pipeline.engine().config_view());
+                    outbox.bytes += config.len();
+                    outbox.messages.push_front(config);
+                    connection = Some(fresh);
+                }
+                Err(err) => {
+                    lost_redis(shared, &err, &shared.out_connected);
+                    retry_at = Instant::now() + RETRY_INTERVAL;
+                }
+            }
+        }
+        if let Some(open) = connection.as_mut() {
+            match outbox.send(open, shared) {
+                Ok(()) => connected(shared, &shared.out_connected),
+                Err(err) => {
+                    lost_redis(shared, &err, &shared.out_connected);
+                    connection = None;
+                    retry_at = Instant::now() + RETRY_INTERVAL;
+                }
+            }
+        }
+        if stopping {
+            return;
+        }
+        std::thread::sleep(PUBLISH_INTERVAL);
+    }
+}
+
+/// The subscriber: read the stream from where it left off and apply every other server's
+/// messages; a fresh server first takes every peer's configuration and what the stream holds.
+pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
+    let mut after: Option<String> = None;
+    let mut connection: Option<Connection> = None;
+    while !shared.stopping() {
+        let Some(open) = connection.as_mut() else {
+            match io::connect(&shared.client, READ_BLOCK + COMMAND_TIMEOUT) {
+                Ok(fresh) => connection = Some(fresh),
+                Err(err) => {
+                    lost_redis(shared, &err, &shared.in_connected);
+                    wait(shared, RETRY_INTERVAL);
+                }
+            }
+            continue;
+        };
+        let read = start_from(open, shared, &mut after, catch_up)
+            .and_then(|from| io::read_after(open, &shared.options.stream, &from));
+        match read {
+            Ok(entries) => {
+                connected(shared, &shared.in_connected);
+                for entry in entries {
+                    after = Some(entry.id.clone());
+                    apply(shared, entry);
+                }
+            }
+            Err(err) => {
+                lost_redis(shared, &err, &shared.in_connected);
+                connection = None;
+                wait(shared, RETRY_INTERVAL);
+            }
+        }
+    }
+}
+
+/// Where to read from: after the last entry read; the first time, after every peer's
+/// configuration is applied, from the stream's start (a fresh server) or its end.
+fn start_from(
+    connection: &mut Connection,
+    shared: &Shared,
+    after: &mut Option<String>,
+    catch_up: bool,
+) -> redis::RedisResult<String> {
+    if let Some(id) = after {
+        return Ok(id.clone());
+    }
+    for (origin, config) in io::configs(connection, &shared.options.stream)? {
+        if origin != shared.origin {
+            apply_message(shared, &config);
+        }
+    }
+    let id = if catch_up {
+        "0-0".to_owned()
+    } else {
+        io::newest_id(connection, &shared.options.stream)?
+    };
+    *after = Some(id.clone());
+    Ok(id)
+}
+
+fn apply(shared: &Shared, entry: Entry) {
+    if entry.origin == shared.origin {
+        return;
+    }
+    shared.received.fetch_add(1, Ordering::Relaxed);
+    apply_message(shared, &entry.message);
+}
+
+/// Parse outside the engine lock, apply under it; a refused message is counted and changes
+/// nothing.
+fn apply_message(shared: &Shared, message: &str) {
+    let applied =
+        Relayed::parse(message).and_then(|relayed| relayed.apply(&mut shared.pipeline.engine()));
+    match applied {
+        Ok(n) => {
+            shared.applied.fetch_add(n as u64, Ordering::Relaxed);
+        }
+        Err(err) => {
+            shared.refused.fetch_add(1, Ordering::Relaxed);
+            tracing::warn!("relay: a message from another server was refused: {err}");
+            shared.set_error(Some(format!("a message was refused: {err}")));
+        }
+    }
+}
+
+fn connected(shared: &Shared, flag: &std::sync::atomic::AtomicBool) {
+    if !flag.swap(true, Ordering::Relaxed) {
+        tracing::info!("relay: connected to {}", shared.redis);
+        shared.set_error(None);
+    }
+}
+
+fn lost_redis(shared: &Shared, err: &redis::RedisError, flag: &std::sync::atomic::AtomicBool) {
+    if flag.swap(false, Ordering::Relaxed) {
+        shared.disconnects.fetch_add(1, Ordering::Relaxed);
+        tracing::warn!(
+            "relay: lost {}: {err}; local only until it is back",
+            shared.redis
+        );
+    }
+    shared.set_error(Some(format!("{}: {err}", shared.redis)));
+}
+
+/// Sleep up to `time`, waking early when the relay stops.
+fn wait(shared: &Shared, time: Duration) {
+    let until = Instant::now() + time;
+    while !shared.stopping() && Instant::now() < until {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}

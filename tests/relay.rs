@@ -1,0 +1,374 @@
+//! Several servers sharing one dashboard through a real Redis (`redis-server` from the
+//! distribution, started on a free port in a temporary directory): what producers push to any
+//! engine reaches every other, in order per widget, never applied twice; a windowed metric's
+//! raw points are relayed so every server aggregates the same windows; Redis killed and started
+//! again mid-stream loses nothing the publishers kept; a damaged message in the stream is
+//! refused and counted; a server that joins later takes the dashboard and what the stream
+//! holds.
+
+#![allow(clippy::unwrap_used)]
+
+use std::net::TcpListener;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use streamviz::engine::WidgetData;
+use streamviz::ingest::push::apply_push;
+use streamviz::ingest::Pipeline;
+use streamviz::relay::{Relay, RelayOptions, RelayStats};
+
+/// A redis-server of our own.
+struct RedisServer {
+    child: Option<Child>,
+    port: u16,
+    dir: tempfile::TempDir,
+}
+
+impl RedisServer {
+    fn start() -> Self {
+        let port = TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut server = Self {
+            child: None,
+            port,
+            dir: tempfile::tempdir().unwrap(),
+        };
+        server.run();
+        server
+    }
+
+    fn run(&mut self) {
+        let child = Command::new("redis-server")
+            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
+            .args(["--save", "", "--appendonly", "no", "--dir"])
+            .arg(self.dir.path())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("redis-server (apt install redis-server)");
+        self.child = Some(child);
+        let client = redis::Client::open(self.url()).unwrap();
+        wait_until("redis-server answers", || {
+            client
+                .get_connection_with_timeout(Duration::from_millis(200))
+                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
+                .is_ok()
+        });
+    }
+
+    fn kill(&mut self) {
+        if let Some(mut child) = self.child.take() {
+            child.kill().unwrap();
+            child.wait().unwrap();
+        }
+    }
+
+    fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    fn connection(&self) -> redis::Connection {
+        redis::Client::open(self.url())
+            .unwrap()
+            .get_connection()
+            .unwrap()
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        self.kill();
+    }
+}
+
+/// Poll `done` until it holds, failing after 20 s with what was awaited.
+fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting until {what}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+fn server(redis: &RedisServer, stream: &str) -> (Pipeline, Relay) {
+    let pipeline = Pipeline::default();
+    let relay = Relay::start(
+        &pipeline,
+        RelayOptions {
+            stream: stream.into(),
+            ..RelayOptions::new(redis.url())
+        },
+    )
+    .unwrap();
+    wait_until("the relay connects", || relay.stats().connected);
+    (pipeline, relay)
+}
+
+fn push(pipeline: &Pipeline, body: Value) {
+    apply_push(pipeline, &body.to_string()).unwrap();
+}
+
+/// The values a metric holds, oldest first.
+fn values(pipeline: &Pipeline, id: &str) -> Vec<f64> {
+    let engine = pipeline.engine();
+    match engine.widget(id) {
+        Some((_, WidgetData::Series(ring))) => ring.iter().map(|(_, v)| v).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn table_keys(pipeline: &Pipeline, id: &str) -> Vec<String> {
+    let engine = pipeline.engine();
+    match engine.widget(id) {
+        Some((_, WidgetData::Table(table))) => table.iter().map(|(k, _)| k.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn stats(relay: &Relay) -> RelayStats {
+    relay.stats()
+}
+
+#[test]
+fn producers_on_either_server_reach_both_once_and_in_order() {
+    let redis = RedisServer::start();
+    let (a, relay_a) = server(&redis, "t1");
+    let (b, relay_b) = server(&redis, "t1");
+    push(
+        &a,
+        json!({"widgets": [{"id": "cpu", "kind": "metric", "options": {"max_points": 10000}},
+                           {"id": "events", "kind": "table", "options": {"key": "id"}}]}),
+    );
+    wait_until("b knows the widgets", || {
+        b.engine().widget("cpu").is_some() && b.engine().widget("events").is_some()
+    });
+    // Producers on both servers, interleaved; each server's points in its own order.
+    for i in 0..200 {
+        let (target, base) = if i % 2 == 0 { (&a, 0.0) } else { (&b, 1000.0) };
+        push(
+            target,
+            json!({"updates": [{"widget": "cpu", "points": [[1.0e12 + i as f64, base + i as f64]]}]}),
+        );
+    }
+    push(
+        &b,
+        json!({"updates": [{"widget": "events", "upsert": [{"row": {"id": 1, "msg": "x"}}, {"row": {"id": 2, "msg": "y"}}]},
+                           {"widget": "events", "delete": [1]}]}),
+    );
+    wait_until("both hold every point", || {
+        values(&a, "cpu").len() == 200 && values(&b, "cpu").len() == 200
+    });
+    wait_until("both hold the table", || {
+        table_keys(&a, "events") == ["2"] && table_keys(&b, "events") == ["2"]
+    });
+    for pipeline in [&a, &b] {
+        let held = values(pipeline, "cpu");
+        let from_a: Vec<f64> = held.iter().copied().filter(|v| *v < 1000.0).collect();
+        let from_b: Vec<f64> = held.iter().copied().filter(|v| *v >= 1000.0).collect();
+        assert_eq!(
+            from_a,
+            (0..200).step_by(2).map(|i| i as f64).collect::<Vec<_>>()
+        );
+        assert_eq!(
+            from_b,
+            (1..200)
+                .step_by(2)
+                .map(|i| 1000.0 + i as f64)
+                .collect::<Vec<_>>()
+        );
+        // Nothing applied twice: the engine counted exactly the 200 points and 3 row changes.
+        assert_eq!(pipeline.engine().stats().points_accepted, 203);
+    }
+    let (sa, sb) = (stats(&relay_a), stats(&relay_b));
+    assert!(sa.connected && sb.connected);
+    assert_eq!((sa.refused, sb.refused, sa.lost, sb.lost), (0, 0, 0, 0));
+    // a applied b's 100 points and its three row changes; b applied a's 100 points.
+    assert_eq!((sa.applied, sb.applied), (103, 100));
+    assert_ne!(sa.origin, sb.origin);
+    // The stats say it too, under `relay`, without the URL's credentials.
+    let extra = a.extra_stats();
+    assert_eq!(extra["relay"]["connected"], true);
+    assert_eq!(
+        extra["relay"]["redis"],
+        format!("redis://127.0.0.1:{}/", redis.port)
+    );
+}
+
+#[test]
+fn a_windowed_metric_is_aggregated_by_each_server_from_the_raw_points() {
+    let redis = RedisServer::start();
+    let (a, relay_a) = server(&redis, "t2");
+    let (b, relay_b) = server(&redis, "t2");
+    // Another server's points arrive a little after the local ones: the lateness lets them in.
+    push(
+        &a,
+        json!({"widgets": [{"id": "p95", "kind": "metric", "options": {"window": "1s", "aggregation": "max", "lateness": "5s"}}]}),
+    );
+    wait_until("b knows the widget", || b.engine().widget("p95").is_some());
+    // Three windows of points, half pushed to each server; a point far later closes them.
+    for i in 0..300 {
+        let target = if i % 2 == 0 { &a } else { &b };
+        let ts = 1.0e12 + (i / 100) as f64 * 1000.0 + (i % 100) as f64;
+        push(
+            target,
+            json!({"updates": [{"widget": "p95", "points": [[ts, i as f64]]}]}),
+        );
+    }
+    wait_until("each server has the other's 150 points", || {
+        relay_a.stats().applied == 150 && relay_b.stats().applied == 150
+    });
+    push(
+        &a,
+        json!({"updates": [{"widget": "p95", "points": [[1.0e12 + 20000.0, 0.0]]}]}),
+    );
+    // Each window's maximum is the largest i in it, whichever server it was pushed to (the
+    // empty windows up to the last point are one gap).
+    let windows = |pipeline: &Pipeline| -> Vec<f64> {
+        values(pipeline, "p95")
+            .into_iter()
+            .filter(|v| !v.is_nan())
+            .collect()
+    };
+    let expected = vec![99.0, 199.0, 299.0];
+    wait_until("both closed the three windows", || {
+        windows(&a) == expected && windows(&b) == expected
+    });
+    assert_eq!(a.engine().late_points("p95"), Some(0));
+    assert_eq!(b.engine().late_points("p95"), Some(0));
+}
+
+#[test]
+fn redis_killed_and_started_again_mid_stream_loses_nothing_kept() {
+    let mut redis = RedisServer::start();
+    let (a, relay_a) = server(&redis, "t3");
+    let (b, relay_b) = server(&redis, "t3");
+    push(
+        &a,
+        json!({"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 10000}}]}),
+    );
+    let send = |pipeline: &Pipeline, range: std::ops::Range<u32>| {
+        for i in range {
+            push(
+                pipeline,
+                json!({"updates": [{"widget": "m", "points": [[1.0e12 + i as f64, i as f64]]}]}),
+            );
+        }
+    };
+    send(&a, 0..100);
+    wait_until("b has the first 100", || values(&b, "m").len() == 100);
+    redis.kill();
+    wait_until("both see Redis gone", || {
+        !relay_a.stats().connected && !relay_b.stats().connected
+    });
+    // Local-only meanwhile: a's producers still land on a, and the error says why.
+    send(&a, 100..200);
+    assert!(a.flush(Duration::from_secs(5)));
+    assert_eq!(values(&a, "m").len(), 200);
+    assert_eq!(values(&b, "m").len(), 100);
+    wait_until("a keeps what it could not send", || {
+        relay_a.stats().waiting > 0
+    });
+    let down = relay_a.stats();
+    assert!(down.disconnects >= 1);
+    assert!(
+        down.last_error
+            .as_deref()
+            .unwrap_or("")
+            .contains("127.0.0.1"),
+        "{down:?}"
+    );
+    redis.run();
+    send(&a, 200..300);
+    wait_until("b has all 300 after Redis came back", || {
+        values(&b, "m").len() == 300
+    });
+    let held = values(&b, "m");
+    assert_eq!(
+        held,
+        (0..300).map(f64::from).collect::<Vec<_>>(),
+        "in order, none twice"
+    );
+    wait_until("both connected again", || {
+        relay_a.stats().connected && relay_b.stats().connected
+    });
+    let healed = relay_a.stats();
+    assert_eq!(
+        (healed.waiting, healed.lost, healed.messages_lost),
+        (0, 0, 0)
+    );
+    assert_eq!(healed.last_error, None);
+}
+
+#[test]
+fn a_damaged_message_in_the_stream_is_refused_and_counted() {
+    let redis = RedisServer::start();
+    let (a, relay_a) = server(&redis, "t4");
+    push(&a, json!({"widgets": [{"id": "m", "kind": "metric"}]}));
+    let mut raw = redis.connection();
+    for message in [
+        "not json",
+        r#"{"type":"push","updates":[{"widget":"m","value":"NaN?"}]}"#,
+        r#"{"type":"push","updates":[{"widget":"nope","value":1}]}"#,
+        r#"{"type":"config","widgets":"not a list"}"#,
+    ] {
+        redis::cmd("XADD")
+            .arg("t4")
+            .arg("*")
+            .arg("o")
+            .arg("intruder")
+            .arg("m")
+            .arg(message)
+            .query::<String>(&mut raw)
+            .unwrap();
+    }
+    redis::cmd("XADD")
+        .arg("t4")
+        .arg("*")
+        .arg("o")
+        .arg("intruder")
+        .arg("m")
+        .arg(r#"{"type":"push","updates":[{"widget":"m","points":[[1e12,5]]}]}"#)
+        .query::<String>(&mut raw)
+        .unwrap();
+    wait_until("the good message after them is applied", || {
+        values(&a, "m") == [5.0]
+    });
+    let s = relay_a.stats();
+    assert_eq!(s.refused, 3, "{s:?}");
+    assert_eq!(s.received, 5);
+    assert!(
+        s.last_error.as_deref().unwrap_or("").contains("refused"),
+        "{s:?}"
+    );
+    assert!(s.connected);
+}
+
+#[test]
+fn a_server_that_joins_later_takes_the_dashboard_and_what_the_stream_holds() {
+    let redis = RedisServer::start();
+    let (a, _relay_a) = server(&redis, "t5");
+    push(
+        &a,
+        json!({"widgets": [{"id": "m", "kind": "metric"}, {"id": "note", "kind": "text"}],
+               "updates": [{"widget": "m", "points": [[1e12, 1], [1e12 + 1.0, 2]]}, {"widget": "note", "text": "hi"}]}),
+    );
+    let published = || _relay_a.stats().published;
+    wait_until("a published", || published() >= 2);
+    let (c, relay_c) = server(&redis, "t5");
+    wait_until("c caught up", || values(&c, "m") == [1.0, 2.0]);
+    match c.engine().widget("note") {
+        Some((_, WidgetData::Text(text))) => assert_eq!(text, "hi"),
+        other => panic!("{other:?}"),
+    }
+    // And what a sends from now on.
+    push(
+        &a,
+        json!({"updates": [{"widget": "m", "value": 3, "ts_ms": 1e12 + 2.0}]}),
+    );
+    wait_until("c has the new point", || values(&c, "m") == [1.0, 2.0, 3.0]);
+    assert_eq!(relay_c.stats().refused, 0);
+}
