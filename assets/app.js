@@ -5,7 +5,7 @@
 
 import { initAlerts, showAlerts, showCardAlert } from "./alertpanel.js";
 import { buildCard, disposeCard, restoreOnEscape, showLosses } from "./cards.js";
-import { connect, setConnection } from "./connection.js";
+import { connect, setConnection, showRelay } from "./connection.js";
 import { initControls, openWith } from "./controls.js";
 import { layout } from "./layout.js";
 import { applyMessage, PROTOCOL_VERSION } from "./protocol.js";
@@ -59,6 +59,7 @@ function onMessage(message) {
       break;
     case "stats":
       for (const widget of state.widgets.values()) showLosses(widget);
+      showRelay();
       break;
     case "alerts":
       showAlerts();

@@ -8,11 +8,21 @@
 import { embedId, sharedConnection, snapshot, state, withAccess } from "./state.js";
 
 // Show the connection's state (`live`, `reconnecting`, ...) in the header; a recording says
-// "Replay" while live.
+// "Replay" while live, and a server whose relay to other servers is down says it shows only
+// what reaches it (`local-only`).
 export function setConnection(status, text) {
   state.connection = status;
-  document.getElementById("sv-status").dataset.state = status;
-  document.getElementById("sv-status-text").textContent = status === "live" && state.replay ? "Replay" : text;
+  const localOnly = status === "live" && !state.replay && state.relay?.connected === false;
+  const element = document.getElementById("sv-status");
+  element.dataset.state = localOnly ? "local-only" : status;
+  element.title = localOnly ? "The relay to the other servers is down: this shows what reaches this server only, until it is back." : "";
+  document.getElementById("sv-status-text").textContent =
+    status === "live" && state.replay ? "Replay" : localOnly ? "Live: this server only (relay down)" : text;
+}
+
+// The server's relay state changed (a `stats` message): show it while live.
+export function showRelay() {
+  if (state.connection === "live") setConnection("live", "Live");
 }
 
 // Connect, and keep connecting; `onMessage(message)` gets every message.

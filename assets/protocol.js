@@ -14,7 +14,7 @@ export const PROTOCOL_VERSION = 3;
 //   {type: "config", removed, created}   widgets whose cards go and come
 //   {type: "history", widget}
 //   {type: "data", widgets}              a Set of the widgets changed
-//   {type: "stats"}                      model.losses replaced
+//   {type: "stats"}                      model.losses and model.relay replaced
 //   {type: "alerts"}                     model.alerts updated (alerts.js)
 //   {type: "error", reason}
 // or null when nothing changed (an unknown widget or message type).
@@ -44,6 +44,7 @@ export function applyMessage(model, message, embedId = null) {
     }
     case "stats":
       model.losses = message.widgets || {}; // widget id -> {dropped, late}
+      model.relay = message.relay || null; // {connected} when the server relays to others
       return { type: "stats" };
     case "alerts":
       model.alerts = applyAlerts(model.alerts || emptyAlerts(), message, embedId);

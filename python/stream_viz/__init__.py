@@ -49,7 +49,7 @@ from ._core import BarChart, Gauge, Heatmap, LineChart, Markdown, Metric, Stat, 
 from ._alerts import Alert, AlertEvent, alert, alerts
 from ._serving import UNSET, Server, auth_json, cors_json, open_window, tls_files
 from ._snapshot import snapshot_html
-from ._values import _duration_text
+from ._values import _database_path, _duration_text, _read_image, _relay_url
 from .errors import PersistenceError, ServerError, StreamVizError, StreamVizTypeError, ValidationError
 
 __version__: str = _core.__version__
@@ -617,6 +617,7 @@ def configure(
     default_time_range: str | float | timedelta | None = None,
     alert_webhook: str | None = UNSET,
     limits: Mapping[str, Any] | None = UNSET,
+    relay: str | None = UNSET,
 ) -> None:
     """Change dashboard settings; options not given stay as they are.
 
@@ -668,6 +669,11 @@ def configure(
         ``ping_interval`` (a viewer silent this long after a ping is dropped; ``"20s"``) and
         ``max_messages_per_second`` (WebSocket messages or HTTP pushes from one connection;
         1000). Times are ``"30s"``-style text or seconds. ``None``: the defaults again.
+    relay : str, optional
+        ``"redis://host:6379"``: share this dashboard with every StreamViz server relaying
+        through that Redis (``streamviz serve --relay``): what is sent to any of them is shown
+        by all (docs/DEPLOY.md). Works without Redis meanwhile (``stats()["relay"]`` says so).
+        ``None``: stop relaying.
     """
     if port is not None and (not isinstance(port, int) or isinstance(port, bool) or not 0 <= port <= 65535):
         raise ValidationError(f"port is an int between 0 and 65535, not {port!r}")
@@ -703,8 +709,11 @@ def configure(
         favicon_data,
         logo_data,
     )
+    relay_url = _relay_url(relay) if relay is not UNSET else UNSET
     if database is not None:
         _core.persist(database, retention_text)
+    if relay_url is not UNSET:
+        _core.relay(relay_url)
     flags = {"autostart": autostart, "keep_alive": keep_alive, "allow_anonymous": allow_anonymous}
     with _lock:
         _settings.update({k: v for k, v in {"host": host, "port": port, "tls": tls}.items() if v is not None})
@@ -713,32 +722,6 @@ def configure(
         _settings.update({k: v for k, v in {"auth": auth, "cors": cors}.items() if v is not UNSET})
         if limits is not UNSET:
             _settings["limits"] = limits_text
-
-
-def _read_image(slot: str, path: object) -> bytes:
-    if not isinstance(path, (str, os.PathLike)):
-        raise StreamVizTypeError(f"{slot} is a file path, not {type(path).__name__}")
-    try:
-        with open(path, "rb") as file:
-            data = file.read(512 * 1024 + 1)
-    except OSError as err:
-        raise ValidationError(f"{slot}: cannot read {os.fspath(path)!r}: {err.strerror}") from None
-    return data
-
-
-def _database_path(persistence: object) -> str:
-    if isinstance(persistence, os.PathLike):
-        return str(os.fspath(persistence))
-    if not isinstance(persistence, str):
-        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' URL or a path, not {type(persistence).__name__}")
-    if persistence.startswith("sqlite:///"):
-        path = persistence[len("sqlite:///") :]
-        if not path:
-            raise ValidationError("persistence 'sqlite:///' names no file; e.g. 'sqlite:///metrics.db'")
-        return path
-    if "://" in persistence:
-        raise ValidationError(f"persistence {persistence!r}: only 'sqlite:///path' is supported")
-    return persistence
 
 
 def start(
@@ -891,7 +874,8 @@ def _at_exit() -> None:
             except KeyboardInterrupt:
                 pass
         stop()
-    # Store what is still in memory and close the database.
+    # Relay and store what is still in memory, and close the database.
+    _core.relay(None)
     _core.stop_persistence()
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from datetime import timedelta
 
 from .errors import StreamVizTypeError, ValidationError
@@ -18,3 +19,39 @@ def _duration_text(name: str, value: object, *, zero: bool = False) -> str:
     if isinstance(value, str):
         return value
     raise StreamVizTypeError(f"{name} is a duration such as '24h', seconds or a timedelta, not {type(value).__name__}")
+
+
+def _read_image(slot: str, path: object) -> bytes:
+    if not isinstance(path, (str, os.PathLike)):
+        raise StreamVizTypeError(f"{slot} is a file path, not {type(path).__name__}")
+    try:
+        with open(path, "rb") as file:
+            data = file.read(512 * 1024 + 1)
+    except OSError as err:
+        raise ValidationError(f"{slot}: cannot read {os.fspath(path)!r}: {err.strerror}") from None
+    return data
+
+
+def _database_path(persistence: object) -> str:
+    if isinstance(persistence, os.PathLike):
+        return str(os.fspath(persistence))
+    if not isinstance(persistence, str):
+        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' URL or a path, not {type(persistence).__name__}")
+    if persistence.startswith("sqlite:///"):
+        path = persistence[len("sqlite:///") :]
+        if not path:
+            raise ValidationError("persistence 'sqlite:///' names no file; e.g. 'sqlite:///metrics.db'")
+        return path
+    if "://" in persistence:
+        raise ValidationError(f"persistence {persistence!r}: only 'sqlite:///path' is supported")
+    return persistence
+
+
+def _relay_url(relay: object) -> str | None:
+    if relay is None:
+        return None
+    if not isinstance(relay, str):
+        raise StreamVizTypeError(f"relay is a 'redis://host:port' URL, not {type(relay).__name__}")
+    if not relay.startswith("redis://"):
+        raise ValidationError(f"relay {relay.split('@')[-1]!r}: only 'redis://host[:port][/db]' is supported")
+    return relay

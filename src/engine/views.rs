@@ -151,6 +151,8 @@ pub struct Snapshot {
     pub losses: Vec<Losses>,
     /// Every alert rule's state and the recent transitions.
     pub alerts: AlertsView,
+    /// Whether a relay to other servers reaches them now (`None`: no relay).
+    pub relay_connected: Option<bool>,
 }
 
 /// What changed since the last [`Engine::take_deltas`].

@@ -44,7 +44,10 @@ pub fn config_message(config: &ConfigView) -> String {
 
 /// The `stats` message: what widgets lost of their input, for those that lost anything
 /// (`{"type": "stats", "widgets": {"cpu": {"dropped": 12, "late": 0}}}`).
-pub fn stats_message<'a>(losses: impl IntoIterator<Item = (&'a str, Losses)>) -> String {
+pub fn stats_message<'a>(
+    losses: impl IntoIterator<Item = (&'a str, Losses)>,
+    relay_connected: Option<bool>,
+) -> String {
     let widgets: serde_json::Map<String, Value> = losses
         .into_iter()
         .filter(|(_, losses)| !losses.is_none())
@@ -55,7 +58,11 @@ pub fn stats_message<'a>(losses: impl IntoIterator<Item = (&'a str, Losses)>) ->
             )
         })
         .collect();
-    json!({"type": "stats", "widgets": widgets}).to_string()
+    let mut message = json!({"type": "stats", "widgets": widgets});
+    if let Some(connected) = relay_connected {
+        message["relay"] = json!({ "connected": connected });
+    }
+    message.to_string()
 }
 
 /// The `stats` message of a snapshot.
@@ -67,6 +74,7 @@ pub fn snapshot_stats_message(snapshot: &Snapshot) -> String {
             .iter()
             .map(|spec| spec.id.as_str())
             .zip(snapshot.losses.iter().copied()),
+        snapshot.relay_connected,
     )
 }
 

@@ -1,13 +1,14 @@
 //! The extension module `stream_viz._core`: one process-wide runtime (`runtime`), the widget
 //! classes whose `send` is the hot path (`widgets/`), and the functions the Python layer
 //! (python/stream_viz) builds its API on: the dashboard (`dashboard`), the web server
-//! (`server`), persistence (`store`), alert rules (`alerts`). Python values are read in `convert`; every error is an
+//! (`server`), persistence (`store`), the relay to other servers (`relay`), alert rules (`alerts`). Python values are read in `convert`; every error is an
 //! `errors::Error`, raised as its class of `stream_viz.errors`.
 
 mod alerts;
 mod convert;
 mod dashboard;
 mod errors;
+mod relay;
 mod runtime;
 mod server;
 mod store;
@@ -53,6 +54,7 @@ fn _core(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(store::persist, m)?,
         wrap_pyfunction!(dashboard::declare_container, m)?,
         wrap_pyfunction!(store::stop_persistence, m)?,
+        wrap_pyfunction!(relay::relay, m)?,
         wrap_pyfunction!(alerts::declare_alert, m)?,
         wrap_pyfunction!(alerts::remove_alert, m)?,
         wrap_pyfunction!(alerts::alerts_json, m)?,

@@ -1,5 +1,5 @@
 //! The one process-wide runtime behind `stream_viz`: the pipeline every widget feeds, the web
-//! server and the store when they run, and the store's history as the server reads it.
+//! server, the store and the relay when they run, and the store's history as the server reads it.
 
 use std::sync::atomic::AtomicU32;
 use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
@@ -7,6 +7,7 @@ use std::sync::{Mutex, MutexGuard, OnceLock, PoisonError};
 use crate::alerting::{Notifier, NotifierOptions};
 use crate::history::SharedHistory;
 use crate::ingest::Pipeline;
+use crate::relay::Relay;
 use crate::store::Persistence;
 use crate::web::ServerHandle;
 
@@ -20,6 +21,8 @@ pub struct Runtime {
     pub server: Mutex<Option<ServerHandle>>,
     /// Persistence, while a database is attached.
     pub store: Mutex<Option<Persistence>>,
+    /// The relay to other servers, while one runs.
+    pub relay: Mutex<Option<Relay>>,
     /// The attached database's history, read by the server's range queries (the server may
     /// start before the database is attached, and outlive it).
     pub history: SharedHistory,
@@ -35,6 +38,7 @@ pub fn runtime() -> &'static Runtime {
         generation: AtomicU32::new(0),
         server: Mutex::new(None),
         store: Mutex::new(None),
+        relay: Mutex::new(None),
         history: SharedHistory::default(),
         notifier: OnceLock::new(),
     })

@@ -2,7 +2,7 @@
 //! and the subscriber (the other servers' out of it, applied here).
 
 use std::collections::VecDeque;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
 use redis::Connection;
@@ -193,22 +193,31 @@ fn apply_message(shared: &Shared, message: &str) {
     }
 }
 
-fn connected(shared: &Shared, flag: &std::sync::atomic::AtomicBool) {
+fn connected(shared: &Shared, flag: &AtomicBool) {
     if !flag.swap(true, Ordering::Relaxed) {
         tracing::info!("relay: connected to {}", shared.redis);
         shared.set_error(None);
+        tell_viewers(shared);
     }
 }
 
-fn lost_redis(shared: &Shared, err: &redis::RedisError, flag: &std::sync::atomic::AtomicBool) {
+fn lost_redis(shared: &Shared, err: &redis::RedisError, flag: &AtomicBool) {
     if flag.swap(false, Ordering::Relaxed) {
         shared.disconnects.fetch_add(1, Ordering::Relaxed);
         tracing::warn!(
             "relay: lost {}: {err}; local only until it is back",
             shared.redis
         );
+        tell_viewers(shared);
     }
     shared.set_error(Some(format!("{}: {err}", shared.redis)));
+}
+
+/// The engine holds whether both threads reach Redis, for viewers (`stats.relay`).
+fn tell_viewers(shared: &Shared) {
+    let both =
+        shared.out_connected.load(Ordering::Relaxed) && shared.in_connected.load(Ordering::Relaxed);
+    shared.pipeline.engine().set_relay_connected(both);
 }
 
 /// Sleep up to `time`, waking early when the relay stops.

@@ -127,7 +127,7 @@ async fn hub_loop(
     let mut seq = 0_u64;
     let mut ticker = tokio::time::interval(flush_interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    let mut losses_sent = Vec::new();
+    let mut losses_sent = (Vec::new(), None);
     let mut losses_checked = tokio::time::Instant::now();
     // The engine logs what changes only while someone watches: with no client there is nothing
     // to log, encode or send (a producer with the server on costs what one without it does).
@@ -145,7 +145,7 @@ async fn hub_loop(
                     if recording {
                         pipeline.engine().set_recording(false);
                         recording = false;
-                        losses_sent.clear();
+                        losses_sent = (Vec::new(), None);
                     }
                     continue;
                 }
@@ -153,7 +153,10 @@ async fn hub_loop(
                     let mut engine = pipeline.engine();
                     // Counters of what was lost go out when they move, at most every 250 ms.
                     let due = losses_checked.elapsed() >= LOSSES_INTERVAL;
-                    (engine.take_deltas(), due.then(|| engine.all_losses()))
+                    (
+                        engine.take_deltas(),
+                        due.then(|| (engine.all_losses(), engine.relay_connected())),
+                    )
                 };
                 if deltas.resync {
                     // Every client starts again, from a snapshot taken after this.
@@ -163,7 +166,8 @@ async fn hub_loop(
                 if let Some(losses) = losses {
                     losses_checked = tokio::time::Instant::now();
                     if losses != losses_sent {
-                        let message = stats_message(losses.iter().map(|(id, l)| (&**id, *l)));
+                        let message =
+                            stats_message(losses.0.iter().map(|(id, l)| (&**id, *l)), losses.1);
                         frames.send(HubFrame::Messages(Arc::new(vec![Utf8Bytes::from(message)])));
                         losses_sent = losses;
                     }

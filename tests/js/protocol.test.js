@@ -43,8 +43,12 @@ test("a session from hello to live data", () => {
 
   assert.deepEqual(applyMessage(m, { type: "stats", widgets: { cpu: { dropped: 3, late: 0 } } }), { type: "stats" });
   assert.deepEqual(m.losses, { cpu: { dropped: 3, late: 0 } });
+  assert.equal(m.relay, null, "no relay: nothing said");
+  applyMessage(m, { type: "stats", widgets: {}, relay: { connected: false } });
+  assert.deepEqual(m.relay, { connected: false });
   applyMessage(m, { type: "stats" });
   assert.deepEqual(m.losses, {});
+  assert.equal(m.relay, null);
 
   assert.deepEqual(applyMessage(m, { type: "error", reason: "too big" }), { type: "error", reason: "too big" });
   assert.equal(applyMessage(m, { type: "something new" }), null);

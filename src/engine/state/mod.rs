@@ -724,6 +724,7 @@ impl Engine {
                 .collect(),
             losses: self.widgets.iter().map(|w| self.widget_losses(w)).collect(),
             alerts: self.alerts.view(),
+            relay_connected: self.relay.connected,
         }
     }
 

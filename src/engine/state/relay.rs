@@ -17,8 +17,21 @@ impl Engine {
         self.relay = RelayLog {
             on,
             config_changed: on,
+            connected: on.then_some(false),
             ..RelayLog::default()
         };
+    }
+
+    /// Say whether the relay reaches its peers now; viewers are told (`stats.relay`).
+    pub fn set_relay_connected(&mut self, connected: bool) {
+        if self.relay.on {
+            self.relay.connected = Some(connected);
+        }
+    }
+
+    /// Whether the relay reaches its peers now; `None` without a relay.
+    pub fn relay_connected(&self) -> Option<bool> {
+        self.relay.connected
     }
 
     /// Apply what another server accepted: what `apply` does here changes the dashboard as

@@ -17,6 +17,8 @@ pub(super) struct RelayLog {
     pub(super) weight: usize,
     pub(super) lost: u64,
     pub(super) config_changed: bool,
+    /// Whether the relay reaches its peers now (`None`: no relay).
+    pub(super) connected: Option<bool>,
 }
 
 impl RelayLog {
