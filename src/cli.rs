@@ -13,6 +13,7 @@ use crate::history::SharedHistory;
 use crate::ingest::mirror::{http_url, url_token};
 use crate::ingest::Pipeline;
 use crate::relay::{Relay, RelayOptions};
+use crate::store::{Persistence, StoreOptions};
 use crate::web::auth::hash_password;
 use crate::web::snapshot::{capture, snapshot_html};
 use crate::web::{bind, serve, AuthChoice, ConnectionLimits, Cors, ServerOptions, TlsFiles};
@@ -95,6 +96,15 @@ struct ServeArgs {
     /// webhook does.
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
+    /// Store every update in this SQLite database (`sqlite:///relative.db`,
+    /// `sqlite:////absolute.db` or a path) and load what it holds at start, so restarts and
+    /// new viewers see history. Default: memory only.
+    #[arg(long, value_name = "URL", conflicts_with = "open")]
+    persistence: Option<String>,
+    /// With --persistence: delete stored data older than this (`24h`, `7d`), at start and
+    /// every minute. Default: keep everything.
+    #[arg(long, value_name = "TIME", requires = "persistence")]
+    retention: Option<String>,
     /// Share this server's dashboard with every server relaying through the same Redis
     /// (`redis://[user:password@]host[:port][/db]`): producers may push to any of them and
     /// every viewer of any sees all of it (docs/DEPLOY.md).
@@ -343,6 +353,8 @@ async fn serve_command(args: ServeArgs) -> u8 {
         tls_key,
         alerts,
         alert_webhook,
+        persistence,
+        retention,
         relay,
         relay_stream,
         limits,
@@ -378,6 +390,24 @@ async fn serve_command(args: ServeArgs) -> u8 {
             }
         }
     }
+    // Stored history first, so that a relay starting next knows the dashboard is not new.
+    let store = match persistence.map(|url| store_options(&url, retention.as_deref())) {
+        None => None,
+        Some(Err(err)) => {
+            eprintln!("streamviz: {err}");
+            return 2;
+        }
+        Some(Ok(options)) => match Persistence::start(&pipeline, options) {
+            Ok(store) => {
+                history = SharedHistory::new(store.history());
+                Some(store)
+            }
+            Err(err) => {
+                eprintln!("streamviz: {err}");
+                return 1;
+            }
+        },
+    };
     let options = ServerOptions {
         host,
         port,
@@ -456,10 +486,17 @@ async fn serve_command(args: ServeArgs) -> u8 {
         let _ = tokio::signal::ctrl_c().await;
     };
     let served = serve(listener, pipeline, &options, shutdown).await;
-    if let Some(relay) = relay {
-        // What producers sent last goes out before the process ends.
-        tokio::task::spawn_blocking(move || relay.stop()).await.ok();
-    }
+    // What producers sent last is relayed and stored before the process ends.
+    tokio::task::spawn_blocking(move || {
+        if let Some(relay) = relay {
+            relay.stop();
+        }
+        if let Some(store) = store {
+            store.stop();
+        }
+    })
+    .await
+    .ok();
     match served {
         Ok(()) => 0,
         Err(err) => {
@@ -467,4 +504,34 @@ async fn serve_command(args: ServeArgs) -> u8 {
             1
         }
     }
+}
+
+/// The store `--persistence URL` and `--retention TIME` ask for, as `sv.configure` reads them.
+fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, String> {
+    let path = match url.strip_prefix("sqlite:///") {
+        Some("") => {
+            return Err("--persistence sqlite:/// names no file; e.g. sqlite:///metrics.db".into())
+        }
+        Some(path) => path,
+        None if url.contains("://") => {
+            return Err(format!(
+                "--persistence {url:?}: only sqlite:///path (or a path) is supported"
+            ))
+        }
+        None => url,
+    };
+    let retention = match retention.map(humantime::parse_duration) {
+        None => None,
+        Some(Ok(duration)) if !duration.is_zero() => Some(duration),
+        Some(_) => {
+            return Err(format!(
+                "--retention {:?} is not a duration such as 90m, 24h or 7d",
+                retention.unwrap_or_default()
+            ))
+        }
+    };
+    Ok(StoreOptions {
+        retention,
+        ..StoreOptions::new(path)
+    })
 }

@@ -209,3 +209,29 @@ fn text(value: Value) -> Option<String> {
         _ => None,
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_are_shown_without_credentials() {
+        assert_eq!(
+            display_url("redis://user:s3cret@redis.internal:6379/2"),
+            "redis://redis.internal:6379/2"
+        );
+        assert_eq!(display_url("redis://:s3cret@h/"), "redis://h/");
+        assert_eq!(display_url("redis://h:6379"), "redis://h:6379");
+        let refused = client("http://user:s3cret@h/").unwrap_err().to_string();
+        assert!(
+            refused.contains("not a redis:// URL") && !refused.contains("s3cret"),
+            "{refused}"
+        );
+    }
+
+    #[test]
+    fn origins_differ() {
+        assert_ne!(origin_id(), origin_id());
+        assert_eq!(origin_id().len(), 16);
+    }
+}

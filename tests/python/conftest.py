@@ -27,6 +27,16 @@ def fresh_dashboard():
 
 
 @pytest.fixture
+def redis(tmp_path):
+    """A redis-server of the test's own (services.Redis), killed at the end."""
+    from services import Redis
+
+    server = Redis(tmp_path)
+    yield server
+    server.kill()
+
+
+@pytest.fixture
 def server():
     srv = sv.start(port=0)
     yield srv

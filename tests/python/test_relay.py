@@ -9,12 +9,10 @@ from __future__ import annotations
 
 import json
 import shutil
-import socket
 import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from websockets.sync.client import connect
@@ -22,54 +20,9 @@ from websockets.sync.client import connect
 import stream_viz as sv
 from conftest import ARTIFACTS, http_json
 from processes import started, stopped
+from services import Redis, wait_for
 
 pytestmark = pytest.mark.skipif(shutil.which("redis-server") is None, reason="needs redis-server (apt install redis-server)")
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-class Redis:
-    """A redis-server of the test's own, which can be killed and started again on its port."""
-
-    def __init__(self, directory: Path) -> None:
-        self.port = free_port()
-        self.directory = directory
-        self.process: subprocess.Popen | None = None
-        self.start()
-
-    @property
-    def url(self) -> str:
-        return f"redis://127.0.0.1:{self.port}/"
-
-    def start(self) -> None:
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        assert self.process.stdout is not None
-        for line in self.process.stdout:  # its log says when it accepts connections
-            if "Ready to accept connections" in line:
-                self.reader = threading.Thread(target=self.process.stdout.read, daemon=True)
-                self.reader.start()
-                return
-        raise AssertionError(f"redis-server ended: {self.process.wait()}")
-
-    def kill(self) -> None:
-        assert self.process is not None and self.process.stdout is not None
-        self.process.kill()
-        self.process.wait(timeout=30)
-        self.reader.join(timeout=30)
-        self.process.stdout.close()
-
-
-@pytest.fixture
-def redis(tmp_path):
-    server = Redis(tmp_path)
-    yield server
-    server.kill()
 
 
 def serve(redis: Redis, stream: str) -> tuple[subprocess.Popen, str]:
@@ -81,13 +34,6 @@ def relay_stats(url: str) -> dict:
     status, stats = http_json(url + "api/v1/stats")
     assert status == 200
     return stats["relay"]
-
-
-def wait_for(what: str, done, timeout: float = 30.0) -> None:
-    deadline = time.monotonic() + timeout
-    while not done():
-        assert time.monotonic() < deadline, f"timed out waiting until {what}"
-        time.sleep(0.02)
 
 
 class Viewer:
@@ -243,3 +189,33 @@ def test_python_relays_with_configure(redis):
     finally:
         sv.configure(relay=None)
         assert stopped(process) == 0
+
+
+def test_a_server_restarted_with_its_database_keeps_history_once(redis, tmp_path):
+    db = tmp_path / "a.db"
+
+    def serve_stored() -> tuple[subprocess.Popen, str]:
+        return started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", "--relay", redis.url, "--relay-stream", "restart",
+                        "--persistence", f"sqlite:///{db}", "--retention", "7d"], None, r"serving (http://127\.0\.0\.1:\d+/)")
+
+    bad = subprocess.run([sys.executable, "-m", "stream_viz", "serve", "--persistence", "postgres://x/y"], capture_output=True, text=True, timeout=60)
+    assert bad.returncode == 2 and "only sqlite:///path" in bad.stderr
+    (a, url_a), (b, url_b) = serve_stored(), serve(redis, "restart")
+    try:
+        for url in (url_a, url_b):
+            wait_for("the relay connects", lambda url=url: relay_stats(url)["connected"])
+        t0 = time.time() * 1000 - 10_000  # recent: the retention keeps it
+        push(url_b, {"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}],
+                     "updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(100)]}]})
+        points = lambda url: [p[1] for p in http_json(url + "api/v1/widgets/m/data?format=json")[1]["data"]["points"]]  # noqa: E731
+        wait_for("a has them", lambda: http_json(url_a + "api/v1/widgets/m/data?format=json")[0] == 200 and len(points(url_a)) == 100)
+        assert stopped(a) == 0  # stores what it holds
+        a, url_a = serve_stored()
+        wait_for("the restarted relay connects", lambda: relay_stats(url_a)["connected"])
+        assert points(url_a) == list(range(100)), "restored from the database, not taken again from the stream"
+        push(url_b, {"updates": [{"widget": "m", "value": 100, "ts_ms": t0 + 100}]})
+        wait_for("a has what b took since", lambda: len(points(url_a)) == 101)
+        assert points(url_a) == list(range(101))
+    finally:
+        for process in (a, b):
+            assert stopped(process) == 0
