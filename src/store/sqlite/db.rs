@@ -7,9 +7,10 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
-use super::error::{first_read_error, sqlite_error, StoreError};
+use super::error::{first_read_error, sqlite_error};
 use super::schema::{APPLICATION_ID, SCHEMA, SCHEMA_VERSION};
 use crate::clock::now_ms;
+use crate::store::error::StoreError;
 
 /// A stored series: (widget id, series name).
 pub(super) type SeriesKey = (Box<str>, Box<str>);
@@ -136,6 +137,7 @@ impl Db {
             return Err(StoreError::Newer {
                 path: shown,
                 found: version,
+                reads: SCHEMA_VERSION,
             });
         }
         let mut db = Self {
@@ -185,6 +187,7 @@ impl Db {
             return Err(StoreError::Newer {
                 path: self.path.clone(),
                 found: version,
+                reads: SCHEMA_VERSION,
             });
         }
         self.conn

@@ -5,12 +5,13 @@
 //! - `schema`: the tables (documented there), the application id and the schema version;
 //! - `chunks`: points stored per series in chunks, read back by range and newest first;
 //! - `db`: opening the file and checking it is ours, purging old rows;
-//! - `writer`: [`Persistence`], the writer thread, snapshots, [`StoreOptions`];
+//! - `store`: the database as the writer's backend (`crate::store::writer` runs the thread);
+//! - `write`: one journal stored in one transaction;
 //! - `alerts`: alert transitions stored, and the alerts as of a time read back;
 //! - `restore`: loading a stored dashboard into an engine, a widget's changes up to a time;
 //! - `reader`: the [`crate::history::History`] of a database, read while it is written;
 //! - `recording`: [`open_recording`];
-//! - `error`: [`StoreError`] and SQLite's errors as messages that say what to do.
+//! - `error`: SQLite's errors as [`crate::store::StoreError`]s that say what to do.
 //!
 //! The database runs in WAL mode with `synchronous = NORMAL`: a committed batch survives a crash
 //! of the process (`kill -9`); a power failure may lose the last batches. At most one flush
@@ -24,12 +25,9 @@ mod reader;
 mod recording;
 mod restore;
 mod schema;
-mod writer;
+mod store;
+mod write;
 
-pub use error::StoreError;
 pub use recording::{open_recording, Recording};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub use writer::{
-    Persistence, PersistenceStats, StoreOptions, DEFAULT_FLUSH_INTERVAL, DEFAULT_PURGE_INTERVAL,
-    DEFAULT_SNAPSHOT_EVERY,
-};
+pub(crate) use store::{open_store, Opened};

@@ -9,10 +9,10 @@ use std::sync::{Mutex, PoisonError};
 use rusqlite::{Connection, OpenFlags};
 
 use super::chunks;
-use super::error::StoreError;
 use super::restore::stored_changes;
 use crate::engine::AlertsView;
 use crate::history::{History, HistoryError};
+use crate::store::error::StoreError;
 
 /// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
 /// endpoint decimates them, but they are read into memory first).

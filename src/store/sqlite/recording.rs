@@ -6,11 +6,11 @@ use std::sync::Arc;
 
 use super::chunks;
 use super::db::Db;
-use super::error::StoreError;
 use super::reader::StoredHistory;
-use super::restore::Restored;
 use crate::history::History;
 use crate::ingest::Pipeline;
+use crate::store::backend::Restored;
+use crate::store::error::StoreError;
 
 /// What [`open_recording`] loaded.
 #[derive(Clone)]

@@ -4,31 +4,17 @@
 //! to a time the same way ([`stored_changes`]). Alert rules are declared again and resume the
 //! states their last stored transitions left them in.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, OptionalExtension};
 
 use super::chunks::newest;
 use super::db::{Db, SeriesKey};
-use super::error::StoreError;
 use crate::engine::{
     AlertRule, ConfigPatch, ContainerSpec, Engine, Rule, SeriesOptions, Update, WidgetData,
     WidgetOptions, WidgetSpec,
 };
 use crate::protocol::apply_push_to;
-
-/// What [`Db::restore`] loaded.
-#[derive(Debug, Default)]
-pub(super) struct Restored {
-    /// Widgets declared.
-    pub(super) widgets: u64,
-    /// Points loaded into the rings.
-    pub(super) points: u64,
-    /// Changes applied (those after each widget's newest snapshot).
-    pub(super) changes: u64,
-    /// Per widget, the changes applied after its newest snapshot.
-    pub(super) since_snapshot: HashMap<Box<str>, u64>,
-}
+use crate::store::backend::Restored;
+use crate::store::error::StoreError;
 
 impl Db {
     /// Load the stored dashboard into `engine`: settings, widgets, the newest points of every

@@ -1,0 +1,57 @@
+//! A SQLite database as the writer's backend: opened (created with its tables when missing) with
+//! a history read on connections of its own.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::db::Db;
+use super::reader::StoredHistory;
+use crate::engine::{Engine, Journal};
+use crate::history::History;
+use crate::store::backend::{Backend, Restored, Snapshot};
+use crate::store::error::StoreError;
+
+/// A database opened for the writer, and what reads it while it is written.
+pub(crate) struct Opened {
+    /// What the writer stores into.
+    pub(crate) backend: Box<dyn Backend>,
+    /// What range queries read.
+    pub(crate) history: Arc<dyn History>,
+}
+
+/// Open (or create) the database at `path`.
+pub(crate) fn open_store(path: &Path) -> Result<Opened, StoreError> {
+    let db = Db::open(path)?;
+    let history: Arc<dyn History> = Arc::new(StoredHistory::open(path)?);
+    Ok(Opened {
+        backend: Box::new(db),
+        history,
+    })
+}
+
+impl Backend for Db {
+    fn location(&self) -> &str {
+        &self.path
+    }
+
+    fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
+        Db::restore(self, engine)
+    }
+
+    fn write(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        Db::write(self, journal, snapshots)
+    }
+
+    fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
+        Db::purge(self, retention)
+    }
+
+    fn close(&mut self) {
+        self.checkpoint();
+    }
+}
