@@ -169,6 +169,11 @@ def main() -> int:
         time.sleep(1.0)  # the relays connect
         sent, viewers = measure([u for _, u in servers], args.seconds)
         report("three servers through Redis", sent, args.seconds, viewers)
+        port = redis_url.rsplit(":", 1)[1].strip("/")
+        redis_cli = ["redis-cli", "-p", port]
+        length = subprocess.run([*redis_cli, "XLEN", "bench"], capture_output=True, text=True).stdout.strip()
+        memory = subprocess.run([*redis_cli, "MEMORY", "USAGE", "bench"], capture_output=True, text=True).stdout.strip()
+        print(f"  Redis: the stream holds {length} messages in {int(memory or 0) / 2**20:.1f} MiB")
         for process, _ in servers:
             process.send_signal(2)
             process.wait(30)

@@ -15,8 +15,9 @@ pub const PUBLISH_INTERVAL: Duration = Duration::from_millis(10);
 pub const RETRY_INTERVAL: Duration = Duration::from_millis(500);
 /// Most bytes of messages the publisher keeps while Redis is away.
 pub const MAX_BUFFERED_BYTES: usize = 64 << 20;
-/// Entries the stream keeps by default (`XADD ... MAXLEN ~`).
-pub const DEFAULT_MAX_LEN: usize = 100_000;
+/// Entries the stream keeps by default (`XADD ... MAXLEN ~`): about 100 s of messages at 100
+/// points a series every 10 ms, a few hundred MB of Redis memory at most at that rate.
+pub const DEFAULT_MAX_LEN: usize = 10_000;
 /// The stream's key by default.
 pub const DEFAULT_STREAM: &str = "streamviz:relay";
 
