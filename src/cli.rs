@@ -113,6 +113,11 @@ struct ServeArgs {
     /// The Redis stream the relay uses; servers on another key make another dashboard.
     #[arg(long, value_name = "KEY", default_value = crate::relay::DEFAULT_STREAM, requires = "relay")]
     relay_stream: String,
+    /// A name for this server in the relay, the same at every start (e.g. the host's name):
+    /// restarted with its --persistence database, it takes what the other servers sent while it
+    /// was down, and nothing twice. Each server needs its own.
+    #[arg(long, value_name = "NAME", requires = "relay")]
+    relay_name: Option<String>,
     #[command(flatten)]
     limits: LimitArgs,
 }
@@ -357,6 +362,7 @@ async fn serve_command(args: ServeArgs) -> u8 {
         retention,
         relay,
         relay_stream,
+        relay_name,
         limits,
     } = args;
     let (auth, cors, limits) = match (
@@ -470,6 +476,7 @@ async fn serve_command(args: ServeArgs) -> u8 {
         Some(url) => {
             let options = RelayOptions {
                 stream: relay_stream,
+                name: relay_name,
                 ..RelayOptions::new(url)
             };
             match Relay::start(&pipeline, options) {

@@ -372,3 +372,77 @@ fn a_server_that_joins_later_takes_the_dashboard_and_what_the_stream_holds() {
     wait_until("c has the new point", || values(&c, "m") == [1.0, 2.0, 3.0]);
     assert_eq!(relay_c.stats().refused, 0);
 }
+
+#[test]
+fn a_named_server_restarted_with_its_data_takes_what_it_missed_and_nothing_twice() {
+    let redis = RedisServer::start();
+    let (b, _relay_b) = server(&redis, "t6");
+    let named = |pipeline: &Pipeline| {
+        let relay = Relay::start(
+            pipeline,
+            RelayOptions {
+                stream: "t6".into(),
+                name: Some("sv-a".into()),
+                ..RelayOptions::new(redis.url())
+            },
+        )
+        .unwrap();
+        wait_until("the named relay connects", || relay.stats().connected);
+        relay
+    };
+    let a = Pipeline::default();
+    let relay_a = named(&a);
+    assert_eq!(relay_a.stats().origin, "sv-a");
+    let points = |range: std::ops::Range<u32>| -> Value {
+        json!(range
+            .map(|i| json!([1.0e12 + i as f64, i]))
+            .collect::<Vec<_>>())
+    };
+    push(
+        &b,
+        json!({"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}],
+                    "updates": [{"widget": "m", "points": points(0..50)}]}),
+    );
+    push(
+        &a,
+        json!({"widgets": [{"id": "own", "kind": "metric"}],
+                    "updates": [{"widget": "own", "points": points(0..3)}]}),
+    );
+    wait_until("a has b's first 50", || values(&a, "m").len() == 50);
+    wait_until("b has a's", || values(&b, "own").len() == 3);
+    relay_a.stop();
+    // While a is down.
+    push(
+        &b,
+        json!({"updates": [{"widget": "m", "points": points(50..100)}]}),
+    );
+    // a comes back with its database: an engine holding what a held.
+    let a2 = Pipeline::default();
+    push(
+        &a2,
+        json!({"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}},
+                                 {"id": "own", "kind": "metric"}],
+                     "updates": [{"widget": "m", "points": points(0..50)}, {"widget": "own", "points": points(0..3)}]}),
+    );
+    let _relay_a2 = named(&a2);
+    wait_until("a has what b took while it was down", || {
+        values(&a2, "m").len() == 100
+    });
+    assert_eq!(
+        values(&a2, "m"),
+        (0..100).map(f64::from).collect::<Vec<_>>(),
+        "none twice"
+    );
+    assert_eq!(
+        values(&a2, "own"),
+        [0.0, 1.0, 2.0],
+        "its own earlier points not taken again"
+    );
+    // The same name with nothing restored takes the whole stream, its own earlier points too.
+    drop(_relay_a2);
+    let fresh = Pipeline::default();
+    let _relay_fresh = named(&fresh);
+    wait_until("a fresh one has everything", || {
+        values(&fresh, "m").len() == 100 && values(&fresh, "own").len() == 3
+    });
+}

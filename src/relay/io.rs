@@ -59,13 +59,14 @@ pub(super) fn connect(client: &Client, read: Duration) -> redis::RedisResult<Con
     Ok(connection)
 }
 
-/// Append `messages` to the stream in one round trip; a configuration is also kept in the
-/// hash `<stream>:config` under the origin.
+/// Append `messages` to the stream in one round trip, each with its origin (the server) and
+/// run (this start of it); a configuration is also kept in the hash `<stream>:config` under the
+/// origin.
 pub(super) fn append(
     connection: &mut Connection,
     stream: &str,
     max_len: usize,
-    origin: &str,
+    (origin, run): (&str, &str),
     messages: &[String],
 ) -> redis::RedisResult<()> {
     let mut pipe = redis::pipe();
@@ -78,6 +79,8 @@ pub(super) fn append(
             .arg("*")
             .arg("o")
             .arg(origin)
+            .arg("r")
+            .arg(run)
             .arg("m")
             .arg(message)
             .ignore();
@@ -111,6 +114,42 @@ pub(super) fn configs(
         .query::<Vec<(String, String)>>(connection)
 }
 
+fn cursors_key(stream: &str) -> String {
+    format!("{stream}:cursors")
+}
+
+/// Where a named server had read the stream to, if it kept its place.
+pub(super) fn cursor(
+    connection: &mut Connection,
+    stream: &str,
+    name: &str,
+) -> redis::RedisResult<Option<String>> {
+    redis::cmd("HGET")
+        .arg(cursors_key(stream))
+        .arg(name)
+        .query(connection)
+}
+
+/// Keep a named server's place in the stream.
+pub(super) fn keep_cursor(
+    connection: &mut Connection,
+    stream: &str,
+    name: &str,
+    id: &str,
+) -> redis::RedisResult<()> {
+    redis::cmd("HSET")
+        .arg(cursors_key(stream))
+        .arg(name)
+        .arg(id)
+        .query(connection)
+}
+
+/// A stream id's parts, to compare two (`ms-seq`; an unreadable one sorts first).
+pub(super) fn id_parts(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
+}
+
 /// The id of the stream's newest entry, or `0-0` when it has none.
 pub(super) fn newest_id(connection: &mut Connection, stream: &str) -> redis::RedisResult<String> {
     let reply: Value = redis::cmd("XREVRANGE")
@@ -130,6 +169,7 @@ pub(super) fn newest_id(connection: &mut Connection, stream: &str) -> redis::Red
 pub(super) struct Entry {
     pub id: String,
     pub origin: String,
+    pub run: String,
     pub message: String,
 }
 
@@ -179,7 +219,7 @@ fn entries(reply: Value) -> Vec<Entry> {
             }
             let fields = parts.pop()?;
             let id = text(parts.pop()?)?;
-            let (mut origin, mut message) = (None, None);
+            let (mut origin, mut run, mut message) = (None, None, None);
             let fields = match fields {
                 Value::Array(fields) => fields,
                 Value::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
@@ -189,6 +229,7 @@ fn entries(reply: Value) -> Vec<Entry> {
             while let (Some(name), Some(value)) = (fields.next(), fields.next()) {
                 match text(name).as_deref() {
                     Some("o") => origin = text(value),
+                    Some("r") => run = text(value),
                     Some("m") => message = text(value),
                     _ => {}
                 }
@@ -196,6 +237,7 @@ fn entries(reply: Value) -> Vec<Entry> {
             Some(Entry {
                 id,
                 origin: origin.unwrap_or_default(),
+                run: run.unwrap_or_default(),
                 message: message.unwrap_or_default(),
             })
         })

@@ -8,7 +8,8 @@
 //! - The publisher thread (`streamviz-relay-out`) takes that log every [`PUBLISH_INTERVAL`],
 //!   encodes it (`protocol::relay_messages`: the `config` when it changed, then `push` bodies)
 //!   and appends each message to the stream (`XADD <stream> MAXLEN ~ n`), fields `o` (the
-//!   server's origin id) and `m` (the message). The configuration is also kept per origin in
+//!   server's origin: its `--relay-name`, or a random id), `r` (this run's id) and `m` (the
+//!   message). The configuration is also kept per origin in
 //!   the hash `<stream>:config`, for servers that join later.
 //! - The subscriber thread (`streamviz-relay-in`) reads the stream (`XREAD BLOCK`) from where it
 //!   left off and applies every other origin's messages through the push path's validation
@@ -64,6 +65,14 @@ impl Relay {
                 "the stream key must be 1 to 200 bytes".into(),
             ));
         }
+        if let Some(name) = &options.name {
+            let allowed = |c: char| c.is_ascii_alphanumeric() || "._:-".contains(c);
+            if name.is_empty() || name.len() > 100 || !name.chars().all(allowed) {
+                return Err(RelayError::Url(format!(
+                    "the relay name {name:?} must be 1 to 100 letters, digits, '.', '_', ':' or '-'"
+                )));
+            }
+        }
         let catch_up = {
             let mut engine = pipeline.engine();
             let empty = engine.config_view().widgets.is_empty();
@@ -73,9 +82,10 @@ impl Relay {
         let shared = Arc::new(Shared {
             pipeline: pipeline.clone(),
             redis: io::display_url(&options.url),
+            origin: options.name.clone().unwrap_or_else(io::origin_id),
+            run: io::origin_id(),
             options,
             client,
-            origin: io::origin_id(),
             stop: AtomicBool::new(false),
             out_connected: AtomicBool::new(false),
             in_connected: AtomicBool::new(false),

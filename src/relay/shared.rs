@@ -30,6 +30,11 @@ pub struct RelayOptions {
     pub stream: String,
     /// Entries the stream keeps (approximately, as Redis trims).
     pub max_len: usize,
+    /// A name that stays this server's across restarts: its origin in the stream (instead of a
+    /// random one a run), and the key of its place in the stream (`<stream>:cursors`), so that
+    /// restarted with its database it takes what its peers sent while it was down, and nothing
+    /// it had already. `None`: a random origin, and a restart starts at the stream's end.
+    pub name: Option<String>,
 }
 
 impl RelayOptions {
@@ -39,6 +44,7 @@ impl RelayOptions {
             url: url.into(),
             stream: DEFAULT_STREAM.into(),
             max_len: DEFAULT_MAX_LEN,
+            name: None,
         }
     }
 }
@@ -92,6 +98,8 @@ pub(super) struct Shared {
     pub(super) options: RelayOptions,
     pub(super) client: redis::Client,
     pub(super) origin: String,
+    /// This start's id: what it appends is never applied back to it.
+    pub(super) run: String,
     pub(super) redis: String,
     pub(super) stop: AtomicBool,
     pub(super) out_connected: AtomicBool,

@@ -47,7 +47,7 @@ impl Outbox {
                 connection,
                 &shared.options.stream,
                 shared.options.max_len,
-                &shared.origin,
+                (&shared.origin, &shared.run),
                 &batch,
             )?;
             for message in self.messages.drain(..n) {
@@ -111,8 +111,9 @@ pub(super) fn publish(shared: &Shared, _catch_up: bool) {
 /// The subscriber: read the stream from where it left off and apply every other server's
 /// messages; a fresh server first takes every peer's configuration and what the stream holds.
 pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
-    let mut after: Option<String> = None;
+    let mut place = Place::default();
     let mut connection: Option<Connection> = None;
+    let mut kept_at = Instant::now();
     while !shared.stopping() {
         let Some(open) = connection.as_mut() else {
             match io::connect(&shared.client, READ_BLOCK + COMMAND_TIMEOUT) {
@@ -124,52 +125,101 @@ pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
             }
             continue;
         };
-        let read = start_from(open, shared, &mut after, catch_up)
+        let read = start_from(open, shared, &mut place, catch_up)
             .and_then(|from| io::read_after(open, &shared.options.stream, &from));
-        match read {
+        let kept = match read {
             Ok(entries) => {
                 connected(shared, &shared.in_connected);
                 for entry in entries {
-                    after = Some(entry.id.clone());
-                    apply(shared, entry);
+                    place.after = Some(entry.id.clone());
+                    apply(shared, &place, entry);
                 }
+                keep_place(open, shared, &place, &mut kept_at, false)
             }
-            Err(err) => {
-                lost_redis(shared, &err, &shared.in_connected);
-                connection = None;
-                wait(shared, RETRY_INTERVAL);
-            }
+            Err(err) => Err(err),
+        };
+        if let Err(err) = kept {
+            lost_redis(shared, &err, &shared.in_connected);
+            connection = None;
+            wait(shared, RETRY_INTERVAL);
         }
     }
+    // A named server keeps its place for its next start.
+    if let Some(open) = connection.as_mut() {
+        let _ = keep_place(open, shared, &place, &mut kept_at, true);
+    }
+}
+
+/// Where the subscriber is in the stream.
+#[derive(Default)]
+struct Place {
+    /// The last entry read.
+    after: Option<String>,
+    /// While catching up, the stream's newest entry when it started: entries up to it with this
+    /// server's own name are applied too (a fresh server holds nothing of its earlier runs).
+    own_until: Option<(u64, u64)>,
+}
+
+/// A named server writes down where it is in the stream, at most once a second (`now`: at
+/// once, as it stops).
+fn keep_place(
+    connection: &mut Connection,
+    shared: &Shared,
+    place: &Place,
+    kept_at: &mut Instant,
+    now: bool,
+) -> redis::RedisResult<()> {
+    let (Some(name), Some(after)) = (&shared.options.name, &place.after) else {
+        return Ok(());
+    };
+    if !now && kept_at.elapsed() < Duration::from_secs(1) {
+        return Ok(());
+    }
+    *kept_at = Instant::now();
+    io::keep_cursor(connection, &shared.options.stream, name, after)
 }
 
 /// Where to read from: after the last entry read; the first time, after every peer's
-/// configuration is applied, from the stream's start (a fresh server) or its end.
+/// configuration is applied, from the stream's start (a fresh server), from where a named
+/// server was (one that restored its database), or from the stream's end.
 fn start_from(
     connection: &mut Connection,
     shared: &Shared,
-    after: &mut Option<String>,
+    place: &mut Place,
     catch_up: bool,
 ) -> redis::RedisResult<String> {
-    if let Some(id) = after {
+    if let Some(id) = &place.after {
         return Ok(id.clone());
     }
-    for (origin, config) in io::configs(connection, &shared.options.stream)? {
-        if origin != shared.origin {
+    let stream = &shared.options.stream;
+    for (origin, config) in io::configs(connection, stream)? {
+        if origin != shared.origin || catch_up {
             apply_message(shared, &config);
         }
     }
+    let newest = io::newest_id(connection, stream)?;
     let id = if catch_up {
+        place.own_until = Some(io::id_parts(&newest));
         "0-0".to_owned()
     } else {
-        io::newest_id(connection, &shared.options.stream)?
+        match &shared.options.name {
+            Some(name) => io::cursor(connection, stream, name)?.unwrap_or(newest),
+            None => newest,
+        }
     };
-    *after = Some(id.clone());
+    place.after = Some(id.clone());
     Ok(id)
 }
 
-fn apply(shared: &Shared, entry: Entry) {
-    if entry.origin == shared.origin {
+/// Apply an entry unless it is this server's: of this run, or of an earlier run of a named
+/// server beyond what a fresh start catches up with.
+fn apply(shared: &Shared, place: &Place, entry: Entry) {
+    let own = entry.run == shared.run
+        || (entry.origin == shared.origin
+            && !place
+                .own_until
+                .is_some_and(|until| io::id_parts(&entry.id) <= until));
+    if own {
         return;
     }
     shared.received.fetch_add(1, Ordering::Relaxed);

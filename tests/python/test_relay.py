@@ -191,12 +191,13 @@ def test_python_relays_with_configure(redis):
         assert stopped(process) == 0
 
 
-def test_a_server_restarted_with_its_database_keeps_history_once(redis, tmp_path):
+def test_a_named_server_restarted_with_its_database_keeps_history_once_and_takes_what_it_missed(redis, tmp_path):
     db = tmp_path / "a.db"
 
     def serve_stored() -> tuple[subprocess.Popen, str]:
         return started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", "--relay", redis.url, "--relay-stream", "restart",
-                        "--persistence", f"sqlite:///{db}", "--retention", "7d"], None, r"serving (http://127\.0\.0\.1:\d+/)")
+                        "--relay-name", "server-a", "--persistence", f"sqlite:///{db}", "--retention", "7d"],
+                       None, r"serving (http://127\.0\.0\.1:\d+/)")
 
     bad = subprocess.run([sys.executable, "-m", "stream_viz", "serve", "--persistence", "postgres://x/y"], capture_output=True, text=True, timeout=60)
     assert bad.returncode == 2 and "only sqlite:///path" in bad.stderr
@@ -209,13 +210,16 @@ def test_a_server_restarted_with_its_database_keeps_history_once(redis, tmp_path
                      "updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(100)]}]})
         points = lambda url: [p[1] for p in http_json(url + "api/v1/widgets/m/data?format=json")[1]["data"]["points"]]  # noqa: E731
         wait_for("a has them", lambda: http_json(url_a + "api/v1/widgets/m/data?format=json")[0] == 200 and len(points(url_a)) == 100)
-        assert stopped(a) == 0  # stores what it holds
+        assert stopped(a) == 0  # stores what it holds, and keeps its place in the stream
+        # While a is down.
+        push(url_b, {"updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(100, 150)]}]})
         a, url_a = serve_stored()
         wait_for("the restarted relay connects", lambda: relay_stats(url_a)["connected"])
-        assert points(url_a) == list(range(100)), "restored from the database, not taken again from the stream"
-        push(url_b, {"updates": [{"widget": "m", "value": 100, "ts_ms": t0 + 100}]})
-        wait_for("a has what b took since", lambda: len(points(url_a)) == 101)
-        assert points(url_a) == list(range(101))
+        wait_for("a has what b took while it was down", lambda: len(points(url_a)) == 150)
+        assert points(url_a) == list(range(150)), "restored from the database, the rest from the stream, none twice"
+        push(url_b, {"updates": [{"widget": "m", "value": 150, "ts_ms": t0 + 150}]})
+        wait_for("a has what b takes now", lambda: len(points(url_a)) == 151)
+        assert points(url_a) == list(range(151))
     finally:
         for process in (a, b):
             assert stopped(process) == 0
