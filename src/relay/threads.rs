@@ -214,11 +214,10 @@ fn start_from(
 /// Apply an entry unless it is this server's: of this run, or of an earlier run of a named
 /// server beyond what a fresh start catches up with.
 fn apply(shared: &Shared, place: &Place, entry: Entry) {
-    let own = entry.run == shared.run
-        || (entry.origin == shared.origin
-            && !place
-                .own_until
-                .is_some_and(|until| io::id_parts(&entry.id) <= until));
+    let caught_up = place
+        .own_until
+        .is_none_or(|until| io::id_parts(&entry.id) > until);
+    let own = entry.run == shared.run || (entry.origin == shared.origin && caught_up);
     if own {
         return;
     }
