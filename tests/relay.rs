@@ -8,12 +8,16 @@
 
 #![allow(clippy::unwrap_used)]
 
+mod common;
+
 use std::net::TcpListener;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use streamviz::engine::WidgetData;
+use streamviz::history::SharedHistory;
+use streamviz::ingest::mirror::Mirror;
 use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
 use streamviz::relay::{Relay, RelayOptions, RelayStats};
@@ -260,9 +264,18 @@ fn redis_killed_and_started_again_mid_stream_loses_nothing_kept() {
     };
     send(&a, 0..100);
     wait_until("b has the first 100", || values(&b, "m").len() == 100);
+    // A native viewer of b (its mirror) is told of b's relay as b's browsers are.
+    let web = common::start_server(&b, 0, SharedHistory::default());
+    let mirror = Mirror::start(&web.url()).unwrap();
+    wait_until("the mirror hears b's relay is up", || {
+        mirror.pipeline().engine().relay_connected() == Some(true)
+    });
     redis.kill();
     wait_until("both see Redis gone", || {
         !relay_a.stats().connected && !relay_b.stats().connected
+    });
+    wait_until("the mirror hears b's relay is down", || {
+        mirror.pipeline().engine().relay_connected() == Some(false)
     });
     // Local-only meanwhile: a's producers still land on a, and the error says why.
     send(&a, 100..200);
@@ -295,6 +308,11 @@ fn redis_killed_and_started_again_mid_stream_loses_nothing_kept() {
     wait_until("both connected again", || {
         relay_a.stats().connected && relay_b.stats().connected
     });
+    wait_until("the mirror hears b's relay is up again", || {
+        mirror.pipeline().engine().relay_connected() == Some(true)
+    });
+    mirror.stop();
+    web.stop();
     let healed = relay_a.stats();
     assert_eq!(
         (healed.waiting, healed.lost, healed.messages_lost),

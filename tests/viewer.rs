@@ -836,3 +836,20 @@ fn a_replay_shows_tables_and_texts_as_they_were_at_the_scrubbed_time() {
     let again = show(&mut harness, times[1]);
     assert_eq!(again, end, "back at the end, as before");
 }
+
+#[test]
+fn the_header_says_when_the_producers_relay_to_other_servers_is_down() {
+    let pipeline = every_kind(json!("dark"));
+    let mut harness = harness(pipeline.clone(), options());
+    assert!(label_exists(&harness, "⏺ Live"));
+    pipeline.engine().set_relay_connected(Some(false));
+    harness.run_steps(2);
+    assert!(label_exists(
+        &harness,
+        "⏺ Live: this server only (relay down)"
+    ));
+    assert!(!label_exists(&harness, "⏺ Live"));
+    pipeline.engine().set_relay_connected(Some(true));
+    harness.run_steps(2);
+    assert!(label_exists(&harness, "⏺ Live"));
+}

@@ -106,6 +106,8 @@ pub struct Viewer {
     older: OlderPoints,
     as_of: AsOf,
     alerts: AlertsShown,
+    /// The producer relays to other servers and cannot reach them now.
+    relay_down: bool,
 }
 
 impl Viewer {
@@ -137,6 +139,7 @@ impl Viewer {
             older: OlderPoints::default(),
             as_of: AsOf::default(),
             alerts: AlertsShown::default(),
+            relay_down: false,
         }
     }
 
@@ -427,6 +430,7 @@ impl Viewer {
         }
         self.extractor.sync_config(revision);
         self.extractor.points_read = 0;
+        self.relay_down = engine.relay_connected() == Some(false);
         let clock = self
             .paused
             .or_else(|| clock(&engine, &self.specs))
@@ -578,7 +582,8 @@ impl Viewer {
                                 self.seek(at);
                             }
                         } else {
-                            status_badge(ui, palette, status.as_ref(), self.paused.is_some());
+                            let paused = self.paused.is_some();
+                            status_badge(ui, palette, status.as_ref(), paused, self.relay_down);
                             let pause = if self.paused.is_some() {
                                 "▶ Resume"
                             } else {
@@ -699,9 +704,23 @@ fn window_title(title: &str) -> String {
     format!("{title} — StreamViz")
 }
 
-fn status_badge(ui: &mut Ui, palette: &Palette, status: Option<&MirrorStatus>, paused: bool) {
+fn status_badge(
+    ui: &mut Ui,
+    palette: &Palette,
+    status: Option<&MirrorStatus>,
+    paused: bool,
+    relay_down: bool,
+) {
     let (text, color, detail) = match status {
         _ if paused => ("Paused", palette.warning, None),
+        None | Some(MirrorStatus::Live) if relay_down => (
+            "⏺ Live: this server only (relay down)",
+            palette.warning,
+            Some(
+                "The relay to the other servers is down: this shows what reaches this server \
+                 only, until it is back.",
+            ),
+        ),
         None | Some(MirrorStatus::Live) => ("⏺ Live", palette.success, None),
         Some(MirrorStatus::Connecting) => ("Connecting…", palette.text_muted, None),
         Some(MirrorStatus::Reconnecting(reason)) => {

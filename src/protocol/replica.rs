@@ -119,8 +119,15 @@ fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
     }
 }
 
-/// Take the producer's counters of what each widget lost (absent widgets lost nothing).
+/// Take the producer's counters of what each widget lost (absent widgets lost nothing), and
+/// whether its relay to other servers reaches them.
 fn apply_stats(engine: &mut Engine, stats: &Value) {
+    engine.set_relay_connected(
+        stats
+            .get("relay")
+            .and_then(|relay| relay.get("connected"))
+            .and_then(Value::as_bool),
+    );
     let reported = stats.get("widgets").and_then(Value::as_object);
     engine.set_all_losses(|id| {
         let counters = reported.and_then(|w| w.get(id));

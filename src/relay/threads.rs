@@ -266,7 +266,7 @@ fn lost_redis(shared: &Shared, err: &redis::RedisError, flag: &AtomicBool) {
 fn tell_viewers(shared: &Shared) {
     let both =
         shared.out_connected.load(Ordering::Relaxed) && shared.in_connected.load(Ordering::Relaxed);
-    shared.pipeline.engine().set_relay_connected(both);
+    shared.pipeline.engine().set_relay_connected(Some(both));
 }
 
 /// Sleep up to `time`, waking early when the relay stops.

@@ -22,11 +22,10 @@ impl Engine {
         };
     }
 
-    /// Say whether the relay reaches its peers now; viewers are told (`stats.relay`).
-    pub fn set_relay_connected(&mut self, connected: bool) {
-        if self.relay.on {
-            self.relay.connected = Some(connected);
-        }
+    /// Say whether the relay reaches its peers now (`None`: there is no relay); viewers are
+    /// told (`stats.relay`). A replica takes its producer's.
+    pub fn set_relay_connected(&mut self, connected: Option<bool>) {
+        self.relay.connected = connected;
     }
 
     /// Whether the relay reaches its peers now; `None` without a relay.
