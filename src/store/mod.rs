@@ -9,6 +9,8 @@ mod backend;
 #[cfg(feature = "sqlite")]
 mod error;
 #[cfg(feature = "sqlite")]
+mod restore;
+#[cfg(feature = "sqlite")]
 pub mod sqlite;
 #[cfg(feature = "sqlite")]
 mod writer;

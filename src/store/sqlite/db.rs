@@ -11,9 +11,7 @@ use super::error::{first_read_error, sqlite_error};
 use super::schema::{APPLICATION_ID, SCHEMA, SCHEMA_VERSION};
 use crate::clock::now_ms;
 use crate::store::error::StoreError;
-
-/// A stored series: (widget id, series name).
-pub(super) type SeriesKey = (Box<str>, Box<str>);
+use crate::store::restore::SeriesKey;
 
 /// An open database: its connection, its path as shown in messages, and the sid of every
 /// stored series.

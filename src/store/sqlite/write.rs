@@ -8,13 +8,14 @@ use rusqlite::{params, Transaction};
 use serde_json::json;
 
 use super::chunks::{delete_widget, ChunkWriter};
-use super::db::{Db, SeriesKey};
+use super::db::Db;
 use super::error::sqlite_error;
 use crate::clock::now_ms;
 use crate::engine::{ConfigView, Journal, Update, WidgetInfo};
 use crate::protocol::change_json;
 use crate::store::backend::Snapshot;
 use crate::store::error::StoreError;
+use crate::store::restore::SeriesKey;
 
 impl Db {
     /// Store one journal in one transaction. Returns (points, changes) stored. When it fails,
