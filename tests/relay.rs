@@ -210,8 +210,8 @@ fn producers_on_either_server_reach_both_once_and_in_order() {
 
 #[test]
 fn a_windowed_metric_is_aggregated_by_each_server_from_the_raw_points() {
-    let (redis, (a, relay_a), (b, relay_b)) = two_servers("t2");
-    // Another server's points arrive a little after the local ones: the lateness lets them in.
+    let (_redis, (a, relay_a), (b, relay_b)) = two_servers("t2"); // kept running to the end
+                                                                  // Another server's points arrive a little after the local ones: the lateness lets them in.
     push(
         &a,
         json!({"widgets": [{"id": "p95", "kind": "metric", "options": {"window": "1s", "aggregation": "max", "lateness": "5s"}}]}),
