@@ -31,12 +31,12 @@ command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
 # The native viewer: a real window under Xvfb (tests), Mesa for egui_kittest's wgpu renderer,
 # ImageMagick's `import` for screenshots of the whole screen; a D-Bus session with the desktop
 # portal and its GTK file chooser, driven by xdotool, for the save-dialog test. Redis for the
-# relay between servers and nginx for docs/DEPLOY.md's proxy (tests start their own, on free
-# ports).
+# relay between servers, PostgreSQL 15 for persistence in it, and nginx for docs/DEPLOY.md's
+# proxy (the tests start their own, on free ports).
 for pkg in xvfb xauth libgl1-mesa-dri libegl-mesa0 libglx-mesa0 mesa-vulkan-drivers libvulkan1 \
   libxkbcommon-x11-0 libxcursor1 libxi6 libfontconfig1 x11-apps imagemagick \
   dbus xdg-desktop-portal xdg-desktop-portal-gtk xdotool \
-  redis-server nginx-light; do
+  redis-server nginx-light postgresql; do
   dpkg -s "$pkg" >/dev/null 2>&1 || need_apt+=("$pkg")
 done
 if [ "${#need_apt[@]}" -gt 0 ] && [ "${STREAMVIZ_SKIP_APT:-0}" != "1" ]; then

@@ -97,8 +97,9 @@ struct ServeArgs {
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
     /// Store every update in this SQLite database (`sqlite:///relative.db`,
-    /// `sqlite:////absolute.db` or a path) and load what it holds at start, so restarts and
-    /// new viewers see history. Default: memory only.
+    /// `sqlite:////absolute.db` or a path) or PostgreSQL database
+    /// (`postgresql://user[:password]@host[:port]/db`), and load what it holds at start, so
+    /// restarts and new viewers see history. Default: memory only.
     #[arg(long, value_name = "URL", conflicts_with = "open")]
     persistence: Option<String>,
     /// With --persistence: delete stored data older than this (`24h`, `7d`), at start and
@@ -403,7 +404,7 @@ async fn serve_command(args: ServeArgs) -> u8 {
             eprintln!("streamviz: {err}");
             return 2;
         }
-        Some(Ok(options)) => match Persistence::start(&pipeline, options) {
+        Some(Ok(options)) => match start_store(&pipeline, options).await {
             Ok(store) => {
                 history = SharedHistory::new(store.history());
                 Some(store)
@@ -520,9 +521,11 @@ fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, Str
             return Err("--persistence sqlite:/// names no file; e.g. sqlite:///metrics.db".into())
         }
         Some(path) => path,
+        None if url.starts_with("postgresql://") || url.starts_with("postgres://") => url,
         None if url.contains("://") => {
             return Err(format!(
-                "--persistence {url:?}: only sqlite:///path (or a path) is supported"
+                "--persistence {:?}: sqlite:///path, a path or postgresql://user@host/db",
+                url.rsplit('@').next().unwrap_or(url)
             ))
         }
         None => url,
@@ -541,4 +544,20 @@ fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, Str
         retention,
         ..StoreOptions::new(path)
     })
+}
+
+/// Open the store off the runtime's threads: a PostgreSQL client blocks on a runtime of its own.
+async fn start_store(
+    pipeline: &Pipeline,
+    options: StoreOptions,
+) -> Result<Persistence, crate::store::StoreError> {
+    let pipeline = pipeline.clone();
+    tokio::task::spawn_blocking(move || Persistence::start(&pipeline, options))
+        .await
+        .unwrap_or_else(|err| {
+            Err(crate::store::StoreError::Open {
+                path: "the database".into(),
+                reason: err.to_string(),
+            })
+        })
 }

@@ -14,6 +14,10 @@ use crate::engine::AlertsView;
 #[error("{0}")]
 pub struct HistoryError(pub String);
 
+/// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
+/// endpoint decimates them, but they are read into memory first).
+pub const MAX_HISTORY_POINTS: usize = 20_000_000;
+
 /// Points and changes a store holds.
 pub trait History: Send + Sync {
     /// The stored points of one series with `from <= ts_ms < to`, in time order: `series` is

@@ -36,14 +36,17 @@ def _database_path(persistence: object) -> str:
     if isinstance(persistence, os.PathLike):
         return str(os.fspath(persistence))
     if not isinstance(persistence, str):
-        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' URL or a path, not {type(persistence).__name__}")
+        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' or 'postgresql://' URL or a path, not {type(persistence).__name__}")
     if persistence.startswith("sqlite:///"):
         path = persistence[len("sqlite:///") :]
         if not path:
             raise ValidationError("persistence 'sqlite:///' names no file; e.g. 'sqlite:///metrics.db'")
         return path
+    if persistence.startswith(("postgresql://", "postgres://")):
+        return persistence  # a PostgreSQL database (its tables are created when missing)
     if "://" in persistence:
-        raise ValidationError(f"persistence {persistence!r}: only 'sqlite:///path' is supported")
+        shown = persistence.split("@")[-1]  # never a password
+        raise ValidationError(f"persistence {shown!r}: 'sqlite:///path', a path or 'postgresql://user@host/db'")
     return persistence
 
 

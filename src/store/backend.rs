@@ -3,10 +3,20 @@
 //! engine, and close. SQLite is the first ([`super::sqlite`]).
 
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::Duration;
 
 use super::error::StoreError;
 use crate::engine::{Engine, Journal};
+use crate::history::History;
+
+/// A database opened for the writer, and what reads it while it is written.
+pub(crate) struct Opened {
+    /// What the writer stores into.
+    pub(crate) backend: Box<dyn Backend>,
+    /// What range queries read.
+    pub(crate) history: Arc<dyn History>,
+}
 
 /// A database the writer thread stores into.
 pub(crate) trait Backend: Send {

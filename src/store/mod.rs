@@ -7,7 +7,13 @@
 #[cfg(feature = "sqlite")]
 mod backend;
 #[cfg(feature = "sqlite")]
+mod codec;
+#[cfg(feature = "sqlite")]
 mod error;
+#[cfg(feature = "sqlite")]
+mod journal;
+#[cfg(feature = "postgres")]
+pub mod postgres;
 #[cfg(feature = "sqlite")]
 mod restore;
 #[cfg(feature = "sqlite")]

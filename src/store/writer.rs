@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::{bounded, Receiver, RecvTimeoutError, Sender};
 use serde::Serialize;
 
-use super::backend::{Backend, Restored, Snapshot};
+use super::backend::{Backend, Opened, Restored, Snapshot};
 use super::error::StoreError;
 use super::sqlite;
 use crate::engine::{Engine, Journal, Update, WidgetData, MAX_JOURNAL_UPDATES};
@@ -37,7 +37,8 @@ pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
 /// Where and how to persist.
 #[derive(Debug, Clone)]
 pub struct StoreOptions {
-    /// The database file; created with its tables when missing.
+    /// The SQLite database file, or a PostgreSQL database's `postgresql://` URL (feature
+    /// `postgres`); its tables are created when missing.
     pub path: PathBuf,
     /// Rows older than this are purged (at start, then every `purge_interval`). `None` keeps
     /// everything.
@@ -121,7 +122,7 @@ enum Command {
 /// A running persistence sink. [`Persistence::stop`] (or dropping it) stores what is left and closes
 /// the database.
 pub struct Persistence {
-    path: PathBuf,
+    location: String,
     commands: Sender<Command>,
     thread: Option<std::thread::JoinHandle<()>>,
     counters: Arc<Counters>,
@@ -133,7 +134,7 @@ pub struct Persistence {
 impl std::fmt::Debug for Persistence {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Persistence")
-            .field("path", &self.path)
+            .field("location", &self.location)
             .finish_non_exhaustive()
     }
 }
@@ -143,10 +144,12 @@ impl Persistence {
     /// storing every update applied from now on. The engine should hold no widgets yet; stored
     /// widgets it already has keep their data and gain the stored points in front.
     pub fn start(pipeline: &Pipeline, options: StoreOptions) -> Result<Self, StoreError> {
-        let sqlite::Opened {
+        let Opened {
             backend: mut db,
             history,
-        } = sqlite::open_store(&options.path)?;
+        } = open(&options.path)?;
+        // Where it is, as stats and messages show it (a URL without its password).
+        let location = db.location().to_owned();
         if let Some(retention) = options.retention {
             // Not fatal: on a full disk even a delete needs room; the next purge tries again.
             if let Err(err) = db.purge(retention) {
@@ -182,12 +185,12 @@ impl Persistence {
             .name("streamviz-store".into())
             .spawn(move || writer.run(&receiver))
             .map_err(|err| StoreError::Open {
-                path: options.path.display().to_string(),
+                path: location.clone(),
                 reason: format!("cannot start the writer thread: {err}"),
             })?;
         {
             let (counters, restored) = (Arc::clone(&counters), Arc::clone(&restored));
-            let path = options.path.display().to_string();
+            let path = location.clone();
             pipeline.set_stats_source(
                 "persistence",
                 Box::new(move || {
@@ -196,7 +199,7 @@ impl Persistence {
             );
         }
         Ok(Self {
-            path: options.path,
+            location,
             history,
             commands,
             thread: Some(thread),
@@ -227,8 +230,7 @@ impl Persistence {
 
     /// The writer's counters.
     pub fn stats(&self) -> PersistenceStats {
-        self.counters
-            .snapshot(&self.path.display().to_string(), &self.restored)
+        self.counters.snapshot(&self.location, &self.restored)
     }
 
     /// Store what is left, stop the writer and close the database.
@@ -380,6 +382,18 @@ impl Writer {
         }
         true
     }
+}
+
+/// The backend for `path`: a PostgreSQL URL's database, else a SQLite file.
+fn open(path: &std::path::Path) -> Result<Opened, StoreError> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = path
+        .to_str()
+        .filter(|p| super::postgres::is_postgres_url(p))
+    {
+        return super::postgres::open_store(url);
+    }
+    sqlite::open_store(path)
 }
 
 /// Count `journal`'s changes per widget in `since_snapshot`; the state of each widget that

@@ -368,3 +368,133 @@ pub fn stored_points(path: &Path) -> Vec<(String, f64, f64)> {
     points.extend(legacy.map(Result::unwrap));
     points
 }
+
+/// Every kind of widget with a little of everything: gaps, series, upserts, deletes, markdown.
+pub fn feed(pipeline: &Pipeline) {
+    use serde_json::json;
+    use streamviz::clock::now_ms;
+    use streamviz::engine::{Bar, ContainerSpec, KeyedRow, SeriesOptions};
+    use streamviz::Update;
+
+    pipeline.engine().configure(
+        streamviz::engine::ConfigPatch::from_json(json!({"title": "Stored", "theme": "light"}))
+            .unwrap(),
+    );
+    let cpu = declare(
+        pipeline,
+        "cpu",
+        "metric",
+        json!({"unit": "%", "max_points": 50}),
+    );
+    let t0 = now_ms() - 60_000.0;
+    for i in 0..80 {
+        let value = if i == 70 { f64::NAN } else { i as f64 };
+        pipeline.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: t0 + i as f64,
+                value,
+            },
+            &cpu.dropped,
+        );
+    }
+    let latency = declare(pipeline, "latency", "line_chart", json!({}));
+    for name in ["api", "db"] {
+        let series = pipeline
+            .engine()
+            .series_index(
+                latency.widget,
+                SeriesOptions {
+                    name: name.into(),
+                    color: None,
+                    label: None,
+                },
+                false,
+            )
+            .unwrap();
+        for i in 0..10 {
+            pipeline.send(
+                Update::SeriesPoint {
+                    widget: latency.widget,
+                    series,
+                    ts_ms: t0 + i as f64,
+                    value: (i * (series + 1)) as f64,
+                },
+                &latency.dropped,
+            );
+        }
+    }
+    let events = declare(pipeline, "events", "table", json!({"max_rows": 3}));
+    for (key, level) in [
+        ("a", "INFO"),
+        ("b", "WARN"),
+        ("c", "ERROR"),
+        ("a", "DEBUG"),
+        ("d", "INFO"),
+    ] {
+        let row = json!({"level": level}).as_object().unwrap().clone();
+        pipeline.send(
+            Update::Upsert {
+                widget: events.widget,
+                row: Box::new(KeyedRow {
+                    key: Some(key.into()),
+                    row,
+                }),
+            },
+            &events.dropped,
+        );
+    }
+    pipeline.send(
+        Update::Delete {
+            widget: events.widget,
+            key: "b".into(),
+        },
+        &events.dropped,
+    );
+    let notes = declare(pipeline, "notes", "markdown", json!({}));
+    pipeline.send(
+        Update::Text {
+            widget: notes.widget,
+            text: "# Title\n<script>x</script>".into(),
+        },
+        &notes.dropped,
+    );
+    let traffic = declare(pipeline, "traffic", "bar_chart", json!({}));
+    pipeline.send(
+        Update::Bars {
+            widget: traffic.widget,
+            values: Box::new(vec![
+                Bar::new("US", 3.0),
+                Bar::new("EU", 2.0),
+                Bar {
+                    category: "US".into(),
+                    series: "mobile".into(),
+                    value: 1.0,
+                },
+            ]),
+        },
+        &traffic.dropped,
+    );
+    let load = declare(pipeline, "load", "heatmap", json!({}));
+    pipeline.send(
+        Update::Matrix {
+            widget: load.widget,
+            matrix: Box::new(vec![vec![1.0, 2.0], vec![3.0, 4.0]]),
+        },
+        &load.dropped,
+    );
+    // A page and a widget on it: the layout is stored too.
+    pipeline
+        .engine()
+        .declare_container(
+            ContainerSpec::from_json(json!({"id": "page:Ops", "type": "page", "name": "Ops"}))
+                .unwrap(),
+        )
+        .unwrap();
+    declare(
+        pipeline,
+        "empty",
+        "gauge",
+        json!({"min": 0, "max": 10, "parent": "page:Ops", "width": 2}),
+    );
+}

@@ -4,6 +4,7 @@ asks for one, a server on a free port."""
 import json
 import os
 import pathlib
+from pathlib import Path
 import urllib.request
 
 os.environ["STREAMVIZ_AUTOSTART"] = "0"
@@ -34,6 +35,23 @@ def redis(tmp_path):
     server = Redis(tmp_path)
     yield server
     server.kill()
+
+
+@pytest.fixture
+def postgres():
+    """A PostgreSQL of the test's own (services.Postgres), stopped at the end."""
+    import shutil
+    import tempfile
+
+    from services import Postgres
+
+    # Not under tmp_path: pytest's folders are the test user's alone, and PostgreSQL runs as
+    # its own user when the tests run as root.
+    directory = Path(tempfile.mkdtemp(prefix="streamviz-pg-"))
+    server = Postgres(directory)
+    yield server
+    server.stop("immediate")
+    shutil.rmtree(directory, ignore_errors=True)
 
 
 @pytest.fixture

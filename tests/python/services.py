@@ -54,3 +54,41 @@ def wait_for(what: str, done, timeout: float = 30.0) -> None:
     while not done():
         assert time.monotonic() < deadline, f"timed out waiting until {what}"
         time.sleep(0.02)
+
+
+class Postgres:
+    """A PostgreSQL 15 of the test's own (the distribution's; as the `postgres` user when the
+    tests run as root, since initdb refuses root), trusting local connections: `database()`
+    makes an empty database and gives its URL."""
+
+    BIN = Path("/usr/lib/postgresql/15/bin")
+
+    def __init__(self, directory: Path) -> None:
+        import os
+
+        self.port = free_port()
+        self.directory = directory
+        self.data = directory / "pgdata"
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        directory.mkdir(parents=True, exist_ok=True)
+        directory.chmod(0o777)
+        subprocess.run([*self.as_postgres, str(self.BIN / "initdb"), "-A", "trust", "-U", "streamviz", "-D", str(self.data)],
+                       check=True, capture_output=True)
+        self.start()
+        self.databases = 0
+
+    def start(self) -> None:
+        options = f"-p {self.port} -k {self.directory} -c listen_addresses=127.0.0.1 -c fsync=off"
+        subprocess.run([*self.as_postgres, str(self.BIN / "pg_ctl"), "-w", "-D", str(self.data), "-o", options,
+                        "-l", str(self.directory / "pg.log"), "start"], check=True, capture_output=True)
+
+    def stop(self, mode: str = "fast") -> None:
+        subprocess.run([*self.as_postgres, str(self.BIN / "pg_ctl"), "-w", "-m", mode, "-D", str(self.data), "stop"],
+                       check=True, capture_output=True)
+
+    def database(self) -> str:
+        self.databases += 1
+        name = f"t{self.databases}"
+        subprocess.run(["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "streamviz", "-d", "postgres",
+                        "-c", f"CREATE DATABASE {name}"], check=True, capture_output=True)
+        return f"postgresql://streamviz@127.0.0.1:{self.port}/{name}"

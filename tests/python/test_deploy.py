@@ -1,6 +1,6 @@
 """docs/DEPLOY.md's setup, run on one machine: Redis, two `streamviz serve --relay` servers with
-one shared token and their own SQLite history, and nginx with docs/deploy/nginx.conf (its ports
-replaced) in front. Producers push to a server directly and through the proxy; a browser signed
+one shared token, each keeping its history in a PostgreSQL database of its own, and nginx with
+docs/deploy/nginx.conf (its ports replaced) in front. Producers push to a server directly and through the proxy; a browser signed
 in through the proxy sees both producers' data, live over the WebSocket the proxy upgrades."""
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ def nginx_conf(tmp: Path, upstreams: list[int], port: int) -> Path:
     return conf
 
 
-def test_two_servers_behind_nginx_one_dashboard(redis: Redis, tmp_path, page, monkeypatch):
+def test_two_servers_behind_nginx_one_dashboard(redis: Redis, postgres, tmp_path, page, monkeypatch):
     monkeypatch.setenv("STREAMVIZ_TOKEN", TOKEN)
     ports = [free_port(), free_port()]
     servers = [started([sys.executable, "-m", "stream_viz", "serve", "--port", str(port), "--auth", "token", "--relay", redis.url,
-                        "--persistence", f"sqlite:///{tmp_path / f'sv{i}.db'}", "--retention", "7d"],
+                        "--relay-name", f"sv{i}", "--persistence", postgres.database(), "--retention", "7d"],
                        None, r"serving (http://127\.0\.0\.1:\d+/)") for i, port in enumerate(ports)]
     proxy_port = free_port()
     (tmp_path / "logs").mkdir()
@@ -73,16 +73,23 @@ def test_two_servers_behind_nginx_one_dashboard(redis: Redis, tmp_path, page, mo
         assert status == 200
         page.wait_for_function("document.querySelector('.sv-card[data-widget=\"direct\"]')?.textContent.includes('12.25')")
         assert "42" in card(page, "proxied").inner_text()
+        # A range query reads the server's PostgreSQL history (off the server's async threads).
+        status, body = http_json(servers[1][1] + f"api/v1/widgets/direct/range?from=0&to={now + 1}&width=100", headers=bearer)
+        assert status == 200 and [p[1] for p in body["points"]] == [7.5, 12.25], body
         page.screenshot(path=str(ARTIFACTS / "deploy-through-nginx.png"))
         # Without the token the proxy passes the refusal on.
         assert http_json(proxy + "api/v1/widgets")[0] == 401
+        # Each server stores what it applied in its database: its producer's points and the other's.
+        for _, url in servers:
+            wait_for("stored", lambda url=url: http_json(url + "api/v1/stats", headers=bearer)[1]["persistence"]["points_stored"] >= 2)
+            assert http_json(url + "api/v1/stats", headers=bearer)[1]["persistence"]["path"].startswith("postgresql://streamviz@127.0.0.1:")
     finally:
         nginx.terminate()
         nginx.wait(timeout=30)
         assert nginx.stderr is not None
         nginx.stderr.close()
         for process, _ in servers:
-            assert stopped(process) == 0
+            assert stopped(process) == 0, "".join(process.said)[-3000:]
 
 
 def _answers(url: str) -> bool:

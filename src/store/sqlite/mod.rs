@@ -30,4 +30,4 @@ mod write;
 
 pub use recording::{open_recording, Recording};
 pub use schema::{APPLICATION_ID, SCHEMA_VERSION};
-pub(crate) use store::{open_store, Opened};
+pub(crate) use store::open_store;

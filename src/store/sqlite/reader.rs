@@ -11,12 +11,8 @@ use rusqlite::{Connection, OpenFlags};
 use super::chunks;
 use super::restore::stored_changes;
 use crate::engine::AlertsView;
-use crate::history::{History, HistoryError};
+use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
 use crate::store::error::StoreError;
-
-/// Most points one history read returns (a 24 h view of a 1 kHz metric is 86.4 M; the range
-/// endpoint decimates them, but they are read into memory first).
-const MAX_HISTORY_POINTS: usize = 20_000_000;
 
 /// The stored points and changes of one database file.
 pub(super) struct StoredHistory {

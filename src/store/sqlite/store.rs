@@ -9,16 +9,8 @@ use super::db::Db;
 use super::reader::StoredHistory;
 use crate::engine::{Engine, Journal};
 use crate::history::History;
-use crate::store::backend::{Backend, Restored, Snapshot};
+use crate::store::backend::{Backend, Opened, Restored, Snapshot};
 use crate::store::error::StoreError;
-
-/// A database opened for the writer, and what reads it while it is written.
-pub(crate) struct Opened {
-    /// What the writer stores into.
-    pub(crate) backend: Box<dyn Backend>,
-    /// What range queries read.
-    pub(crate) history: Arc<dyn History>,
-}
 
 /// Open (or create) the database at `path`.
 pub(crate) fn open_store(path: &Path) -> Result<Opened, StoreError> {

@@ -11,10 +11,10 @@ use super::chunks::{delete_widget, ChunkWriter};
 use super::db::Db;
 use super::error::sqlite_error;
 use crate::clock::now_ms;
-use crate::engine::{ConfigView, Journal, Update, WidgetInfo};
-use crate::protocol::change_json;
+use crate::engine::{ConfigView, Journal, WidgetInfo};
 use crate::store::backend::Snapshot;
 use crate::store::error::StoreError;
+use crate::store::journal::{series_name, walk, Stored};
 use crate::store::restore::SeriesKey;
 
 impl Db {
@@ -59,34 +59,12 @@ impl Db {
                 .prepare_cached("INSERT INTO changes (widget, ts_ms, change) VALUES (?1, ?2, ?3)")
                 .map_err(error)?;
             let mut last: Option<(u32, u32, i64)> = None;
-            for update in &journal.updates {
-                let target = update.widget();
-                let Some(info) = journal.directory.get(target.index as usize) else {
-                    continue;
-                };
-                let single;
-                let (series, batch): (u32, &[(f64, f64)]) = match update {
-                    Update::Point { ts_ms, value, .. } => {
-                        single = [(*ts_ms, *value)];
-                        (0, &single)
-                    }
-                    Update::SeriesPoint {
-                        series,
-                        ts_ms,
-                        value,
-                        ..
-                    } => {
-                        single = [(*ts_ms, *value)];
-                        (*series + 1, &single)
-                    }
-                    // u32::MAX (the widget's only series) is stored as 0, series s as s + 1.
-                    Update::Points { series, points, .. } => {
-                        (series.wrapping_add(1), points.as_slice())
-                    }
-                    Update::Clear { .. } => {
+            walk(journal, |stored| -> Result<(), StoreError> {
+                match stored {
+                    Stored::Clear { index, info } => {
                         // What was stored before a clear is gone: a restart must not bring
                         // it back (points are restored before changes are replayed).
-                        chunks.discard(target.index);
+                        chunks.discard(index);
                         delete_widget(&tx, &info.id).map_err(error)?;
                         tx.execute("DELETE FROM changes WHERE widget = ?1", params![&*info.id])
                             .map_err(error)?;
@@ -95,28 +73,33 @@ impl Db {
                             params![&*info.id],
                         )
                         .map_err(error)?;
-                        continue;
                     }
-                    other => {
-                        if let Some(change) = change_json(other, info) {
-                            insert_change
-                                .execute(params![&*info.id, now, change.to_string()])
-                                .map_err(error)?;
-                            changes += 1;
-                        }
-                        continue;
+                    Stored::Change { info, op } => {
+                        insert_change
+                            .execute(params![&*info.id, now, op])
+                            .map_err(error)?;
+                        changes += 1;
                     }
-                };
-                let sid = match last {
-                    Some((index, s, sid)) if index == target.index && s == series => sid,
-                    _ => {
-                        let sid = series_id(&tx, &mut self.series, info, series).map_err(error)?;
-                        last = Some((target.index, series, sid));
-                        sid
+                    Stored::Points {
+                        index,
+                        info,
+                        series,
+                        points,
+                    } => {
+                        let sid = match last {
+                            Some((i, s, sid)) if i == index && s == series => sid,
+                            _ => {
+                                let sid = series_id(&tx, &mut self.series, info, series)
+                                    .map_err(error)?;
+                                last = Some((index, series, sid));
+                                sid
+                            }
+                        };
+                        chunks.push(&tx, index, sid, points).map_err(error)?;
                     }
-                };
-                chunks.push(&tx, target.index, sid, batch).map_err(error)?;
-            }
+                }
+                Ok(())
+            })?;
         }
         let points = chunks.finish(&tx).map_err(error)?;
         super::alerts::write(&tx, &journal.alerts.0).map_err(error)?;
@@ -150,10 +133,7 @@ fn series_id(
     info: &WidgetInfo,
     series: u32,
 ) -> rusqlite::Result<i64> {
-    let name: &str = match series {
-        0 => "",
-        n => info.series.get(n as usize - 1).map_or("", String::as_str),
-    };
+    let name = series_name(info, series);
     let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
     if let Some(&sid) = cache.get(&key) {
         return Ok(sid);
@@ -208,7 +188,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::engine::{Engine, WidgetSpec};
+    use crate::engine::{Engine, Update, WidgetSpec};
 
     fn points_of(db: &Db, widget: &str) -> Vec<f64> {
         let range = (f64::NEG_INFINITY, f64::INFINITY);

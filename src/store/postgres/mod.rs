@@ -1,0 +1,20 @@
+//! PostgreSQL persistence: the same store as SQLite (`persistence="postgresql://user@host/db"`),
+//! in tables prefixed `streamviz_` so that the database may hold others. The writer thread
+//! (`store/writer.rs`) drives it as it drives SQLite; the reads that load a dashboard
+//! (`store/restore.rs`) and the range queries ([`crate::history::History`]) run here on
+//! connections of their own.
+//!
+//! - `conn`: connecting, errors, URLs without their password;
+//! - `open`: the writer's connection and the reads';
+//! - `schema`: the tables (documented there) and the schema version;
+//! - `write`: one journal stored in one transaction; purging;
+//! - `reads`: the dashboard's reads for loading it, and the `History` of the database.
+
+mod conn;
+mod open;
+mod reads;
+mod schema;
+mod write;
+
+pub use conn::{display_url, is_postgres_url};
+pub(crate) use open::open_store;

@@ -1,0 +1,264 @@
+//! Storing one journal in PostgreSQL in one transaction (points in chunks, other changes as
+//! their ops, snapshots, the configuration when it changed, alert transitions), purging what is
+//! older than the retention, and the writer's [`Backend`].
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use postgres::Transaction;
+use serde_json::json;
+
+use super::conn::{connect, error, Pg};
+use crate::clock::now_ms;
+use crate::engine::{ConfigView, Engine, Journal, WidgetInfo};
+use crate::store::backend::{Backend, Restored, Snapshot};
+use crate::store::codec::{encode, trim_older, MAX_CHUNK_POINTS};
+use crate::store::error::StoreError;
+use crate::store::journal::{series_name, walk, Stored};
+use crate::store::restore::{restore, SeriesKey};
+
+impl Backend for Pg {
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
+        restore(self, engine)
+    }
+
+    fn write(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        if journal.config.is_none()
+            && journal.updates.is_empty()
+            && journal.alerts.0.is_empty()
+            && snapshots.is_empty()
+        {
+            return Ok((0, 0));
+        }
+        if self.client.is_closed() {
+            // The server went away: a new connection, and the series looked up again.
+            self.client = connect(&self.url, &self.location)?;
+            self.load_series()?;
+        }
+        let location = self.location.clone();
+        let mut cache = std::mem::take(&mut self.series);
+        let written = write_once(&mut self.client, &mut cache, journal, snapshots)
+            .map_err(|err| error(&location, err));
+        if written.is_err() {
+            // Series created in the rolled-back transaction do not exist.
+            cache.clear();
+        }
+        self.series = cache;
+        if written.is_err() && self.series.is_empty() {
+            let _ = self.load_series();
+        }
+        written
+    }
+
+    fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
+        let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
+        let location = self.location.clone();
+        let mut tx = self.client.transaction().map_err(|e| error(&location, e))?;
+        // A chunk that straddles the cutoff keeps its newer points.
+        let spanning = tx
+            .query(
+                "SELECT id, n, data FROM streamviz_chunks WHERE t0 < $1 AND t1 >= $1",
+                &[&cutoff],
+            )
+            .map_err(|e| error(&location, e))?;
+        for row in spanning {
+            let (id, n): (i64, i32) = (row.get(0), row.get(1));
+            let (t0, n, data) = trim_older(i64::from(n), row.get(2), cutoff).ok_or_else(|| {
+                StoreError::Corrupt {
+                    path: location.clone(),
+                    reason: "a chunk of points cut short".into(),
+                }
+            })?;
+            tx.execute(
+                "UPDATE streamviz_chunks SET t0 = $2, n = $3, data = $4 WHERE id = $1",
+                &[&id, &t0, &(n as i32), &data],
+            )
+            .map_err(|e| error(&location, e))?;
+        }
+        for sql in [
+            "DELETE FROM streamviz_chunks WHERE t1 < $1",
+            "DELETE FROM streamviz_changes WHERE ts_ms < $1",
+            "DELETE FROM streamviz_snapshots WHERE ts_ms < $1",
+            // Each rule's last transition stays: its state now.
+            "DELETE FROM streamviz_alert_transitions WHERE ts_ms < $1 AND id NOT IN \
+             (SELECT max(id) FROM streamviz_alert_transitions GROUP BY rule)",
+        ] {
+            tx.execute(sql, &[&cutoff])
+                .map_err(|e| error(&location, e))?;
+        }
+        tx.commit().map_err(|e| error(&location, e))
+    }
+
+    fn close(&mut self) {}
+}
+
+fn write_once(
+    client: &mut postgres::Client,
+    cache: &mut HashMap<SeriesKey, i64>,
+    journal: &Journal,
+    snapshots: &[Snapshot],
+) -> Result<(u64, u64), postgres::Error> {
+    let mut tx = client.transaction()?;
+    if let Some(config) = &journal.config {
+        write_config(&mut tx, config)?;
+    }
+    let now = now_ms();
+    let mut changes = 0;
+    // Points per series, stored as chunks at the end (a clear drops what came before it).
+    let mut pending: Vec<(i64, u32, Vec<f64>, Vec<f64>)> = Vec::new();
+    let insert_change =
+        tx.prepare("INSERT INTO streamviz_changes (widget, ts_ms, change) VALUES ($1, $2, $3)")?;
+    walk(journal, |stored| -> Result<(), postgres::Error> {
+        match stored {
+            Stored::Clear { index, info } => {
+                pending.retain(|(_, widget, _, _)| *widget != index);
+                tx.execute(
+                    "DELETE FROM streamviz_chunks WHERE sid IN \
+                     (SELECT sid FROM streamviz_series WHERE widget = $1)",
+                    &[&&*info.id],
+                )?;
+                for table in ["streamviz_changes", "streamviz_snapshots"] {
+                    tx.execute(
+                        &format!("DELETE FROM {table} WHERE widget = $1"),
+                        &[&&*info.id],
+                    )?;
+                }
+            }
+            Stored::Change { info, op } => {
+                tx.execute(&insert_change, &[&&*info.id, &now, &op])?;
+                changes += 1;
+            }
+            Stored::Points {
+                index,
+                info,
+                series,
+                points,
+            } => {
+                let sid = series_id(&mut tx, cache, info, series)?;
+                let slot = match pending.iter().position(|(s, _, _, _)| *s == sid) {
+                    Some(slot) => slot,
+                    None => {
+                        pending.push((sid, index, Vec::new(), Vec::new()));
+                        pending.len() - 1
+                    }
+                };
+                let (_, _, ts, values) = &mut pending[slot];
+                ts.extend(points.iter().map(|p| p.0));
+                values.extend(points.iter().map(|p| p.1));
+            }
+        }
+        Ok(())
+    })?;
+    let mut points = 0;
+    let insert_chunk = tx.prepare(
+        "INSERT INTO streamviz_chunks (sid, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)",
+    )?;
+    for (sid, _, ts, values) in &pending {
+        for (ts, values) in ts
+            .chunks(MAX_CHUNK_POINTS)
+            .zip(values.chunks(MAX_CHUNK_POINTS))
+        {
+            let (t0, t1) = ts
+                .iter()
+                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &t| {
+                    (lo.min(t), hi.max(t))
+                });
+            let n = ts.len() as i32;
+            tx.execute(&insert_chunk, &[sid, &t0, &t1, &n, &encode(ts, values)])?;
+            points += ts.len() as u64;
+        }
+    }
+    if !journal.alerts.0.is_empty() {
+        let insert = tx.prepare(
+            "INSERT INTO streamviz_alert_transitions (rule, ts_ms, transition) VALUES ($1, $2, $3)",
+        )?;
+        for transition in &journal.alerts.0 {
+            let text = serde_json::to_string(transition).unwrap_or_default();
+            tx.execute(&insert, &[&&*transition.rule, &transition.ts_ms, &text])?;
+        }
+    }
+    for snapshot in snapshots {
+        // It includes every change of the widget stored so far, this transaction's too.
+        let last: Option<i64> = tx
+            .query_one(
+                "SELECT max(id) FROM streamviz_changes WHERE widget = $1",
+                &[&&*snapshot.widget],
+            )?
+            .get(0);
+        if let Some(last) = last {
+            tx.execute(
+                "INSERT INTO streamviz_snapshots (widget, change_id, ts_ms, ops) VALUES ($1, $2, $3, $4)",
+                &[&&*snapshot.widget, &last, &now, &snapshot.ops],
+            )?;
+        }
+    }
+    tx.commit()?;
+    Ok((points, changes))
+}
+
+/// The sid of a widget's series, creating the row when new.
+fn series_id(
+    tx: &mut Transaction<'_>,
+    cache: &mut HashMap<SeriesKey, i64>,
+    info: &WidgetInfo,
+    series: u32,
+) -> Result<i64, postgres::Error> {
+    let name = series_name(info, series);
+    let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
+    if let Some(&sid) = cache.get(&key) {
+        return Ok(sid);
+    }
+    tx.execute(
+        "INSERT INTO streamviz_series (widget, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
+        &[&&*info.id, &name],
+    )?;
+    let sid: i64 = tx
+        .query_one(
+            "SELECT sid FROM streamviz_series WHERE widget = $1 AND name = $2",
+            &[&&*info.id, &name],
+        )?
+        .get(0);
+    cache.insert(key, sid);
+    Ok(sid)
+}
+
+fn write_config(tx: &mut Transaction<'_>, config: &ConfigView) -> Result<(), postgres::Error> {
+    let dashboard = json!({
+        "title": config.title,
+        "theme": config.theme,
+        "buffer_size": config.buffer_size,
+        "default_time_range_ms": config.default_time_range_ms,
+        "auto_refresh": config.auto_refresh,
+    });
+    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
+    // Alert rules (their webhooks are never serialised: a URL may hold a secret).
+    let alerts = serde_json::to_string(&config.alerts).unwrap_or_else(|_| "[]".into());
+    let set_meta = tx.prepare(
+        "INSERT INTO streamviz_meta (key, value) VALUES ($1, $2) \
+         ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+    )?;
+    for (key, value) in [
+        ("dashboard", dashboard.to_string()),
+        ("containers", containers),
+        ("alerts", alerts),
+    ] {
+        tx.execute(&set_meta, &[&key, &value])?;
+    }
+    let upsert = tx.prepare(
+        "INSERT INTO streamviz_widgets (id, kind, options) VALUES ($1, $2, $3) \
+         ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
+    )?;
+    for spec in &config.widgets {
+        let options = spec.options_json().to_string();
+        tx.execute(&upsert, &[&spec.id, &spec.kind.name(), &options])?;
+    }
+    Ok(())
+}
