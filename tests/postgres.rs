@@ -200,7 +200,10 @@ fn retention_purges_older_points_and_history_reaches_past_the_ring() {
             &cpu.dropped,
         );
     }
-    assert!(store.flush(TIMEOUT));
+    assert!(
+        first.flush(TIMEOUT) && store.flush(TIMEOUT),
+        "applied, then stored"
+    );
     // The ring holds 2; the store has all 5 for a range query.
     let history = store.history();
     let all: Vec<f64> = history
@@ -249,7 +252,10 @@ fn postgres_restarted_mid_stream_loses_nothing_and_says_so_meanwhile() {
         }
     };
     send(0..1000);
-    assert!(store.flush(TIMEOUT));
+    assert!(
+        pipeline.flush(TIMEOUT) && store.flush(TIMEOUT),
+        "applied, then stored"
+    );
     server.stop();
     send(1000..2000);
     wait_until("the stats say the database is away", || {
@@ -300,5 +306,58 @@ fn a_password_in_the_url_is_never_shown() {
     assert!(
         bad.contains("cannot open") && !bad.contains("s3cret"),
         "{bad}"
+    );
+}
+
+#[test]
+fn a_database_opens_as_a_recording_that_replays_as_of_a_time() {
+    use streamviz::ingest::push::apply_push;
+    let server = PgServer::new();
+    let url = server.database();
+    let producer = Pipeline::default();
+    let store = Persistence::start(&producer, options(&url)).unwrap();
+    declare(&producer, "events", "table", json!({}));
+    let now = now_ms();
+    apply_push(
+        &producer,
+        &json!({"updates": [
+        {"widget": "events", "upsert": [{"key": "a", "row": {"n": 1}}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(store.flush(TIMEOUT));
+    let between = now_ms();
+    std::thread::sleep(Duration::from_millis(5)); // the next change stored strictly later
+    apply_push(
+        &producer,
+        &json!({"updates": [
+        {"widget": "events", "upsert": [{"key": "b", "row": {"n": 2}}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(store.flush(TIMEOUT));
+    let expected = dashboard(&producer);
+    store.stop();
+
+    let replay = Pipeline::default();
+    let recording = streamviz::store::open_recording(&replay, Path::new(&url)).unwrap();
+    assert_eq!(recording.widgets, 1);
+    let (first, last) = recording.span.unwrap();
+    assert!(first >= now - 1.0 && last >= between, "{first} {last}");
+    // The dashboard as stored, and each widget as of a time through the history.
+    assert_eq!(dashboard(&replay)[1..], expected[1..]);
+    let at_first = recording.history.changes("events", between).unwrap();
+    assert_eq!(
+        at_first.len(),
+        1,
+        "as of between the two, the first change only: {at_first:?}"
+    );
+    assert_eq!(
+        recording
+            .history
+            .changes("events", f64::INFINITY)
+            .unwrap()
+            .len(),
+        2
     );
 }

@@ -24,9 +24,23 @@ mod writer;
 #[cfg(feature = "sqlite")]
 pub use error::StoreError;
 #[cfg(feature = "sqlite")]
-pub use sqlite::{open_recording, Recording};
+pub use sqlite::Recording;
 #[cfg(feature = "sqlite")]
 pub use writer::{
     Persistence, PersistenceStats, StoreOptions, DEFAULT_FLUSH_INTERVAL, DEFAULT_PURGE_INTERVAL,
     DEFAULT_SNAPSHOT_EVERY,
 };
+
+/// Open a stored dashboard as a recording, read-only: a SQLite file, or a PostgreSQL
+/// database's `postgresql://` URL (feature `postgres`).
+#[cfg(feature = "sqlite")]
+pub fn open_recording(
+    pipeline: &crate::ingest::Pipeline,
+    path: &std::path::Path,
+) -> Result<Recording, StoreError> {
+    #[cfg(feature = "postgres")]
+    if let Some(url) = path.to_str().filter(|p| postgres::is_postgres_url(p)) {
+        return postgres::open_recording(pipeline, url);
+    }
+    sqlite::open_recording(pipeline, path)
+}

@@ -43,6 +43,16 @@ pub(super) fn connect(url: &str, location: &str) -> Result<Client, StoreError> {
 }
 
 impl Pg {
+    /// A connection to `url` (shown as `location`), no series known yet.
+    pub(super) fn new(client: Client, url: &str, location: String) -> Self {
+        Self {
+            client,
+            url: url.to_owned(),
+            location,
+            series: HashMap::new(),
+        }
+    }
+
     /// A failed query as a [`StoreError`] naming the database.
     pub(super) fn error(&self, err: postgres::Error) -> StoreError {
         error(&self.location, err)

@@ -8,13 +8,16 @@
 //! - `open`: the writer's connection and the reads';
 //! - `schema`: the tables (documented there) and the schema version;
 //! - `write`: one journal stored in one transaction; purging;
-//! - `reads`: the dashboard's reads for loading it, and the `History` of the database.
+//! - `reads`: the dashboard's reads for loading it, and the `History` of the database;
+//! - `recording`: the database opened as a recording, read-only.
 
 mod conn;
 mod open;
 mod reads;
+mod recording;
 mod schema;
 mod write;
 
 pub use conn::{display_url, is_postgres_url};
 pub(crate) use open::open_store;
+pub use recording::open_recording;

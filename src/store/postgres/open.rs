@@ -1,12 +1,12 @@
 //! Opening a PostgreSQL store: the writer's connection (the tables created when missing) and
 //! another for reads.
 
-use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
 use super::conn::{connect, display_url, Pg};
 use super::reads::PgHistory;
 use super::schema;
+use crate::history::History;
 use crate::store::backend::Opened;
 use crate::store::error::StoreError;
 
@@ -14,21 +14,20 @@ use crate::store::error::StoreError;
 /// another connection for reads.
 pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
     let location = display_url(url);
-    let mut pg = Pg {
-        client: connect(url, &location)?,
-        url: url.to_owned(),
-        location: location.clone(),
-        series: HashMap::new(),
-    };
+    let mut pg = Pg::new(connect(url, &location)?, url, location.clone());
     schema::prepare(&mut pg)?;
     pg.load_series()?;
-    let history = PgHistory {
-        client: Mutex::new(Some(connect(url, &location)?)),
-        url: url.to_owned(),
-        location,
-    };
     Ok(Opened {
         backend: Box::new(pg),
-        history: Arc::new(history),
+        history: open_reads(url, &location)?,
     })
+}
+
+/// The database's history, on a connection of its own.
+pub(super) fn open_reads(url: &str, location: &str) -> Result<Arc<dyn History>, StoreError> {
+    Ok(Arc::new(PgHistory {
+        client: Mutex::new(Some(connect(url, location)?)),
+        url: url.to_owned(),
+        location: location.to_owned(),
+    }))
 }
