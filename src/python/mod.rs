@@ -4,10 +4,6 @@
 //! (`server`), persistence (`store`), the relay to other servers (`relay`), alert rules (`alerts`). Python values are read in `convert`; every error is an
 //! `errors::Error`, raised as its class of `stream_viz.errors`.
 
-/// Rust's allocations in the extension (the engine, the server, the store) go to mimalloc.
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 mod alerts;
 mod convert;
 mod dashboard;
