@@ -82,3 +82,59 @@ pub(crate) fn trim_older(n: i64, data: &[u8], cutoff: f64) -> Option<(f64, usize
     let t0 = ts.iter().copied().fold(f64::INFINITY, f64::min);
     Some((t0, ts.len(), encode(&ts, &values)))
 }
+
+/// The newest points of a series gathered from its chunks read newest-ending first: chunks are
+/// taken until `limit` points are held and no chunk left can hold a point newer than the oldest
+/// of them ([`Newest::wants`]).
+pub(crate) struct Newest {
+    limit: usize,
+    taken: Vec<(i64, Vec<(f64, f64)>)>,
+    held: usize,
+    oldest_kept: f64,
+}
+
+impl Newest {
+    /// Gather the newest `limit` points.
+    pub(crate) fn new(limit: usize) -> Self {
+        Self {
+            limit,
+            taken: Vec::new(),
+            held: 0,
+            oldest_kept: f64::NEG_INFINITY,
+        }
+    }
+
+    /// Whether a chunk whose newest point is at `t1` may still hold one of the newest points.
+    pub(crate) fn wants(&self, t1: f64) -> bool {
+        self.held < self.limit || t1 >= self.oldest_kept
+    }
+
+    /// Take the points of the chunk stored as `id`.
+    pub(crate) fn take(&mut self, id: i64, points: Vec<(f64, f64)>) {
+        self.held += points.len();
+        self.taken.push((id, points));
+        if self.held >= self.limit {
+            let mut times: Vec<f64> = self
+                .taken
+                .iter()
+                .flat_map(|(_, p)| p.iter().map(|p| p.0))
+                .collect();
+            let nth = times.len() - self.limit;
+            self.oldest_kept = *times.select_nth_unstable_by(nth, f64::total_cmp).1;
+        }
+    }
+
+    /// The points taken, in the order they were stored (so that points of equal time keep it
+    /// through [`keep_newest`]'s sort).
+    pub(crate) fn finish(mut self) -> Vec<(f64, f64)> {
+        self.taken.sort_by_key(|(id, _)| *id);
+        self.taken.into_iter().flat_map(|(_, p)| p).collect()
+    }
+}
+
+/// Sort `points` by time (stable) and keep the newest `limit`.
+pub(crate) fn keep_newest(points: &mut Vec<(f64, f64)>, limit: usize) {
+    points.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let excess = points.len().saturating_sub(limit);
+    points.drain(..excess);
+}

@@ -1,7 +1,9 @@
 //! A journal as a backend stores it: runs of points per series, clears, and every other change
 //! as its protocol op — the same walk for every backend.
 
-use crate::engine::{Journal, Update, WidgetInfo};
+use serde_json::json;
+
+use crate::engine::{ConfigView, Journal, Update, WidgetInfo};
 use crate::protocol::change_json;
 
 /// One thing to store, in the journal's order.
@@ -90,4 +92,34 @@ pub(crate) fn series_name(info: &WidgetInfo, series: u32) -> &str {
         0 => "",
         n => info.series.get(n as usize - 1).map_or("", String::as_str),
     }
+}
+
+/// Whether a journal (with the snapshots taken with it) holds nothing to store.
+pub(crate) fn nothing_to_store<T>(journal: &Journal, snapshots: &[T]) -> bool {
+    journal.config.is_none()
+        && journal.updates.is_empty()
+        && journal.alerts.0.is_empty()
+        && snapshots.is_empty()
+}
+
+/// The dashboard-wide settings a store keeps under keys of its own: `dashboard` (title, theme,
+/// buffer size, time range, auto refresh), `containers`, and `alerts` (the rules; their
+/// webhooks are never serialised: a URL may hold a secret), each as JSON.
+pub(crate) fn config_meta(config: &ConfigView) -> [(&'static str, String); 3] {
+    let dashboard = json!({
+        "title": config.title,
+        "theme": config.theme,
+        "buffer_size": config.buffer_size,
+        "default_time_range_ms": config.default_time_range_ms,
+        "auto_refresh": config.auto_refresh,
+    });
+    let json = |value: Result<String, serde_json::Error>| value.unwrap_or_else(|_| "[]".into());
+    [
+        ("dashboard", dashboard.to_string()),
+        (
+            "containers",
+            json(serde_json::to_string(&config.containers)),
+        ),
+        ("alerts", json(serde_json::to_string(&config.alerts))),
+    ]
 }

@@ -8,7 +8,7 @@ use postgres::Client;
 use super::conn::{connect, error, Pg};
 use crate::engine::alert::{AlertsView, Transition, MAX_RECENT};
 use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
-use crate::store::codec::decode;
+use crate::store::codec::{decode, keep_newest, Newest};
 use crate::store::error::StoreError;
 use crate::store::restore::{SeriesKey, StoredDashboard, StoredOps, MAX_CHANGES_READ};
 
@@ -90,8 +90,8 @@ impl ReadError {
     }
 }
 
-/// The newest `limit` points of series `sid`, in time order: newest-ending chunks first, until
-/// `limit` points are held and no chunk left can hold a point newer than the oldest of them.
+/// The newest `limit` points of series `sid`, in time order (newest-ending chunks first, as
+/// [`Newest`] takes them).
 fn newest(client: &mut Client, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>, ReadError> {
     if limit == 0 {
         return Ok(Vec::new());
@@ -100,33 +100,18 @@ fn newest(client: &mut Client, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>
         "SELECT id, t1, n, data FROM streamviz_chunks WHERE sid = $1 ORDER BY t1 DESC, id DESC",
         &[&sid],
     )?;
-    let mut taken: Vec<(i64, Vec<(f64, f64)>)> = Vec::new();
-    let (mut held, mut oldest_kept) = (0, f64::NEG_INFINITY);
+    let mut newest = Newest::new(limit);
     for row in rows {
-        let t1: f64 = row.get(1);
-        if held >= limit && t1 < oldest_kept {
+        if !newest.wants(row.get(1)) {
             break;
         }
         let mut points = Vec::new();
         let n: i32 = row.get(2);
         decode(i64::from(n), row.get(3), &mut points).ok_or(ReadError::Damaged)?;
-        held += points.len();
-        taken.push((row.get(0), points));
-        if held >= limit {
-            let mut times: Vec<f64> = taken
-                .iter()
-                .flat_map(|(_, p)| p.iter().map(|p| p.0))
-                .collect();
-            let nth = times.len() - limit;
-            oldest_kept = *times.select_nth_unstable_by(nth, f64::total_cmp).1;
-        }
+        newest.take(row.get(0), points);
     }
-    // Stored order first, so that points of equal time keep it through the sort.
-    taken.sort_by_key(|(id, _)| *id);
-    let mut out: Vec<(f64, f64)> = taken.into_iter().flat_map(|(_, p)| p).collect();
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let excess = out.len().saturating_sub(limit);
-    out.drain(..excess);
+    let mut out = newest.finish();
+    keep_newest(&mut out, limit);
     Ok(out)
 }
 

@@ -6,7 +6,6 @@ use std::collections::HashMap;
 use std::time::Duration;
 
 use postgres::Transaction;
-use serde_json::json;
 
 use super::conn::{connect, error, Pg};
 use crate::clock::now_ms;
@@ -14,7 +13,7 @@ use crate::engine::{ConfigView, Engine, Journal, WidgetInfo};
 use crate::store::backend::{Backend, Restored, Snapshot};
 use crate::store::codec::{encode, trim_older, MAX_CHUNK_POINTS};
 use crate::store::error::StoreError;
-use crate::store::journal::{series_name, walk, Stored};
+use crate::store::journal::{config_meta, nothing_to_store, series_name, walk, Stored};
 use crate::store::restore::{restore, SeriesKey};
 
 impl Backend for Pg {
@@ -31,11 +30,7 @@ impl Backend for Pg {
         journal: &Journal,
         snapshots: &[Snapshot],
     ) -> Result<(u64, u64), StoreError> {
-        if journal.config.is_none()
-            && journal.updates.is_empty()
-            && journal.alerts.0.is_empty()
-            && snapshots.is_empty()
-        {
+        if nothing_to_store(journal, snapshots) {
             return Ok((0, 0));
         }
         if self.client.is_closed() {
@@ -231,25 +226,11 @@ fn series_id(
 }
 
 fn write_config(tx: &mut Transaction<'_>, config: &ConfigView) -> Result<(), postgres::Error> {
-    let dashboard = json!({
-        "title": config.title,
-        "theme": config.theme,
-        "buffer_size": config.buffer_size,
-        "default_time_range_ms": config.default_time_range_ms,
-        "auto_refresh": config.auto_refresh,
-    });
-    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
-    // Alert rules (their webhooks are never serialised: a URL may hold a secret).
-    let alerts = serde_json::to_string(&config.alerts).unwrap_or_else(|_| "[]".into());
     let set_meta = tx.prepare(
         "INSERT INTO streamviz_meta (key, value) VALUES ($1, $2) \
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )?;
-    for (key, value) in [
-        ("dashboard", dashboard.to_string()),
-        ("containers", containers),
-        ("alerts", alerts),
-    ] {
+    for (key, value) in config_meta(config) {
         tx.execute(&set_meta, &[&key, &value])?;
     }
     let upsert = tx.prepare(

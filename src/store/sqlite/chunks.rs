@@ -8,7 +8,7 @@ use std::collections::HashMap;
 
 use rusqlite::{params, Connection, Transaction};
 
-use crate::store::codec::{decode, encode, trim_older, MAX_CHUNK_POINTS};
+use crate::store::codec::{decode, encode, keep_newest, trim_older, Newest, MAX_CHUNK_POINTS};
 
 fn damaged() -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(
@@ -177,36 +177,20 @@ pub(super) fn newest(
         return Ok(out);
     }
     if has_chunks(conn)? {
-        // Newest-ending chunks first, until `limit` points are held and no chunk left can hold
-        // a point newer than the oldest of them.
         let mut statement = conn.prepare_cached(
             "SELECT rowid, t1, n, data FROM chunks WHERE sid = ?1 ORDER BY t1 DESC, rowid DESC",
         )?;
         let mut rows = statement.query(params![sid])?;
-        let mut taken: Vec<(i64, Vec<(f64, f64)>)> = Vec::new();
-        let mut held = 0;
-        let mut oldest_kept = f64::NEG_INFINITY;
+        let mut newest = Newest::new(limit);
         while let Some(row) = rows.next()? {
-            let t1: f64 = row.get(1)?;
-            if held >= limit && t1 < oldest_kept {
+            if !newest.wants(row.get(1)?) {
                 break;
             }
             let mut points = Vec::new();
             decode(row.get(2)?, row.get_ref(3)?.as_blob()?, &mut points).ok_or_else(damaged)?;
-            held += points.len();
-            taken.push((row.get(0)?, points));
-            if held >= limit {
-                let mut times: Vec<f64> = taken
-                    .iter()
-                    .flat_map(|(_, p)| p.iter().map(|p| p.0))
-                    .collect();
-                let nth = times.len() - limit;
-                oldest_kept = *times.select_nth_unstable_by(nth, f64::total_cmp).1;
-            }
+            newest.take(row.get(0)?, points);
         }
-        // Stored order (rowid) first, so that points of equal time keep it through the sort.
-        taken.sort_by_key(|(rowid, _)| *rowid);
-        out = taken.into_iter().flat_map(|(_, points)| points).collect();
+        out = newest.finish();
     }
     let mut statement = conn.prepare_cached(
         "SELECT ts_ms, value FROM points WHERE sid = ?1 ORDER BY ts_ms DESC LIMIT ?2",
@@ -216,9 +200,7 @@ pub(super) fn newest(
     legacy.reverse();
     legacy.append(&mut out);
     let mut out = legacy;
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let excess = out.len().saturating_sub(limit);
-    out.drain(..excess);
+    keep_newest(&mut out, limit);
     Ok(out)
 }
 

@@ -5,7 +5,6 @@
 use std::collections::HashMap;
 
 use rusqlite::{params, Transaction};
-use serde_json::json;
 
 use super::chunks::{delete_widget, ChunkWriter};
 use super::db::Db;
@@ -14,7 +13,7 @@ use crate::clock::now_ms;
 use crate::engine::{ConfigView, Journal, WidgetInfo};
 use crate::store::backend::Snapshot;
 use crate::store::error::StoreError;
-use crate::store::journal::{series_name, walk, Stored};
+use crate::store::journal::{config_meta, nothing_to_store, series_name, walk, Stored};
 use crate::store::restore::SeriesKey;
 
 impl Db {
@@ -38,11 +37,7 @@ impl Db {
         journal: &Journal,
         snapshots: &[Snapshot],
     ) -> Result<(u64, u64), StoreError> {
-        if journal.config.is_none()
-            && journal.updates.is_empty()
-            && journal.alerts.0.is_empty()
-            && snapshots.is_empty()
-        {
+        if nothing_to_store(journal, snapshots) {
             return Ok((0, 0));
         }
         let path = self.path.clone();
@@ -152,23 +147,13 @@ fn series_id(
 }
 
 fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<()> {
-    let dashboard = json!({
-        "title": config.title,
-        "theme": config.theme,
-        "buffer_size": config.buffer_size,
-        "default_time_range_ms": config.default_time_range_ms,
-        "auto_refresh": config.auto_refresh,
-    });
-    let containers = serde_json::to_string(&config.containers).unwrap_or_else(|_| "[]".into());
     let mut set_meta = tx.prepare_cached(
         "INSERT INTO meta (key, value) VALUES (?1, ?2)
          ON CONFLICT (key) DO UPDATE SET value = excluded.value",
     )?;
-    set_meta.execute(params!["dashboard", dashboard.to_string()])?;
-    set_meta.execute(params!["containers", containers])?;
-    // Alert rules (their webhooks are never serialised: a URL may hold a secret).
-    let alerts = serde_json::to_string(&config.alerts).unwrap_or_else(|_| "[]".into());
-    set_meta.execute(params!["alerts", alerts])?;
+    for (key, value) in config_meta(config) {
+        set_meta.execute(params![key, value])?;
+    }
     let mut upsert = tx.prepare_cached(
         "INSERT INTO widgets (id, kind, options) VALUES (?1, ?2, ?3)
          ON CONFLICT (id) DO UPDATE SET kind = excluded.kind, options = excluded.options",
@@ -189,6 +174,7 @@ mod tests {
 
     use super::*;
     use crate::engine::{Engine, Update, WidgetSpec};
+    use serde_json::json;
 
     fn points_of(db: &Db, widget: &str) -> Vec<f64> {
         let range = (f64::NEG_INFINITY, f64::INFINITY);
