@@ -26,6 +26,7 @@ __all__ = [
     "export",
     "persist",
     "stop_persistence",
+    "relay",
     "declare_container",
     "declare_alert",
     "remove_alert",
