@@ -26,20 +26,21 @@ LONG_FILES: dict[str, str] = {}
 # Which top-level module of the crate may use which (lib.rs, the root, may use all).
 RUST_LAYERS: dict[str, set[str]] = {
     "clock": set(),
+    "urls": set(),
     "certs": set(),
     "engine": set(),
     "history": {"engine"},
     "protocol": {"engine", "clock"},
     "ingest": {"engine", "protocol", "clock", "history", "certs"},
-    "store": {"engine", "protocol", "ingest", "clock", "history"},
+    "store": {"engine", "protocol", "ingest", "clock", "history", "urls"},
     "alerting": {"engine", "protocol", "ingest", "clock"},
-    "relay": {"engine", "protocol", "ingest", "clock"},
+    "relay": {"engine", "protocol", "ingest", "clock", "urls"},
     "web": {"engine", "protocol", "ingest", "clock", "history", "certs", "alerting"},
     "gui": {"engine", "protocol", "ingest", "clock", "history", "store"},
     "cli": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "alerting",
-            "relay"},
+            "relay", "urls"},
     "python": {"engine", "protocol", "ingest", "clock", "history", "store", "web", "gui",
-               "alerting", "cli", "relay"},
+               "alerting", "cli", "relay", "urls"},
 }
 
 # Browser modules by rank: a module imports modules of its own rank or lower only. 0: pure (no

@@ -526,7 +526,7 @@ fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, Str
         None if url.contains("://") => {
             return Err(format!(
                 "--persistence {:?}: sqlite:///path, a path or postgresql://user@host/db",
-                url.rsplit('@').next().unwrap_or(url)
+                crate::urls::without_password(url)
             ))
         }
         None => url,

@@ -30,6 +30,7 @@ pub mod protocol;
 #[cfg(feature = "relay")]
 pub mod relay;
 pub mod store;
+pub mod urls;
 #[cfg(feature = "web")]
 pub mod web;
 

@@ -14,7 +14,7 @@ use streamviz::store::{Persistence, StoreError, StoreOptions};
 use streamviz::Update;
 
 mod common;
-use common::{dashboard, declare, feed, stored_points};
+use common::{dashboard, declare, feed, loads_back_exactly, stored_points};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -22,33 +22,7 @@ const TIMEOUT: Duration = Duration::from_secs(10);
 fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metrics.db");
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, StoreOptions::new(&path)).expect("open");
-    feed(&first);
-    let expected = dashboard(&first);
-    assert!(store.flush(TIMEOUT));
-    let stats = store.stats();
-    assert_eq!(stats.points_stored, 80 + 20);
-    assert_eq!(stats.changes_stored, 5 + 1 + 1 + 1 + 1);
-    store.stop();
-    drop(first);
-
-    let second = Pipeline::default();
-    let store = Persistence::start(&second, StoreOptions::new(&path)).expect("reopen");
-    assert_eq!(dashboard(&second), expected);
-    assert_eq!(
-        expected[0]["layout"]["pages"][1]["children"][0]["id"],
-        "empty"
-    );
-    assert_eq!(store.stats().widgets_restored, 7);
-    assert_eq!(
-        store.stats().points_restored,
-        50 + 20,
-        "each series up to its capacity"
-    );
-    // What was loaded is not stored a second time.
-    assert!(store.flush(TIMEOUT));
-    assert_eq!(store.stats().points_stored, 0);
+    loads_back_exactly(|| StoreOptions::new(&path));
 }
 
 #[test]

@@ -20,7 +20,7 @@ use streamviz::store::{Persistence, StoreOptions};
 use streamviz::Update;
 
 mod common;
-use common::{dashboard, declare, feed};
+use common::{dashboard, declare, loads_back_exactly};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 const BIN: &str = "/usr/lib/postgresql/15/bin";
@@ -153,33 +153,7 @@ fn options(url: &str) -> StoreOptions {
 fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
     let server = PgServer::new();
     let url = server.database();
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, options(&url)).expect("open");
-    feed(&first);
-    let expected = dashboard(&first);
-    assert!(store.flush(TIMEOUT));
-    let stats = store.stats();
-    assert_eq!(stats.points_stored, 80 + 20);
-    assert_eq!(stats.changes_stored, 5 + 1 + 1 + 1 + 1);
-    assert_eq!(stats.last_error, None);
-    store.stop();
-    drop(first);
-
-    let second = Pipeline::default();
-    let store = Persistence::start(&second, options(&url)).expect("reopen");
-    assert_eq!(dashboard(&second), expected);
-    assert_eq!(store.stats().widgets_restored, 7);
-    assert_eq!(
-        store.stats().points_restored,
-        50 + 20,
-        "each series up to its capacity"
-    );
-    assert!(store.flush(TIMEOUT));
-    assert_eq!(
-        store.stats().points_stored,
-        0,
-        "what was loaded is not stored again"
-    );
+    loads_back_exactly(|| options(&url));
 }
 
 #[test]

@@ -20,7 +20,7 @@ use streamviz::history::SharedHistory;
 use streamviz::ingest::mirror::Mirror;
 use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
-use streamviz::relay::{Relay, RelayOptions, RelayStats};
+use streamviz::relay::{Relay, RelayOptions};
 
 /// A redis-server of our own.
 struct RedisServer {
@@ -141,10 +141,6 @@ fn table_keys(pipeline: &Pipeline, id: &str) -> Vec<String> {
     }
 }
 
-fn stats(relay: &Relay) -> RelayStats {
-    relay.stats()
-}
-
 #[test]
 fn producers_on_either_server_reach_both_once_and_in_order() {
     let (redis, (a, relay_a), (b, relay_b)) = two_servers("t1");
@@ -193,7 +189,7 @@ fn producers_on_either_server_reach_both_once_and_in_order() {
         // Nothing applied twice: the engine counted exactly the 200 points and 3 row changes.
         assert_eq!(pipeline.engine().stats().points_accepted, 203);
     }
-    let (sa, sb) = (stats(&relay_a), stats(&relay_b));
+    let (sa, sb) = (relay_a.stats(), relay_b.stats());
     assert!(sa.connected && sb.connected);
     assert_eq!((sa.refused, sb.refused, sa.lost, sb.lost), (0, 0, 0, 0));
     // a applied b's 100 points and its three row changes; b applied a's 100 points.

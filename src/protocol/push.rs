@@ -174,10 +174,11 @@ pub fn apply_push_to(engine: &mut Engine, body: &str) -> Result<PushOutcome, Pus
     Push::parse(body)?.apply(engine)
 }
 
-fn parse_push(body: &str) -> Result<PushBody, PushError> {
+/// A message's size checked against [`limits::MAX_MESSAGE_BYTES`]; `at` names it in the error.
+pub(super) fn within_size(at: &str, body: &str) -> Result<(), PushError> {
     if body.len() > limits::MAX_MESSAGE_BYTES {
         return Err(fail(
-            "body",
+            at,
             format!(
                 "{} bytes; the limit is {}",
                 body.len(),
@@ -185,6 +186,11 @@ fn parse_push(body: &str) -> Result<PushBody, PushError> {
             ),
         ));
     }
+    Ok(())
+}
+
+fn parse_push(body: &str) -> Result<PushBody, PushError> {
+    within_size("body", body)?;
     let body: PushBody = serde_json::from_str(body).map_err(|err| fail("body", err))?;
     if let Some(kind) = body.message_type.as_deref().filter(|t| *t != "push") {
         return Err(fail(

@@ -10,19 +10,18 @@ use serde::Serialize;
 use serde_json::Value;
 
 use super::encode::{config_message, data_chunks, data_ops, Op, MAX_UPDATES_PER_DATA_MESSAGE};
-use super::push::{Push, PushError};
+use super::push::{within_size, Push, PushError};
 use super::replica::merge_config;
-use crate::engine::limits::MAX_MESSAGE_BYTES;
 use crate::engine::{Engine, RelayTake, Update};
 
 /// The messages for one take of the relay log: `config` first when it changed, then `push`
 /// bodies in the order the updates were applied.
-pub fn relay_messages(take: &RelayTake) -> Vec<String> {
+pub fn relay_messages(take: RelayTake) -> Vec<String> {
     let mut messages = Vec::new();
     if let Some(config) = &take.config {
         messages.push(config_message(config));
     }
-    let updates = split_large(&take.updates, take.generation);
+    let updates = split_large(take.updates, take.generation);
     let none = HashSet::new();
     for chunk in data_chunks(&updates) {
         let ops = data_ops(chunk, &take.directory, &none);
@@ -46,8 +45,8 @@ pub fn relay_messages(take: &RelayTake) -> Vec<String> {
 }
 
 /// The updates of the current dashboard generation, batches of points longer than a message
-/// holds cut into several.
-fn split_large(updates: &[Update], generation: u32) -> Vec<Update> {
+/// holds cut into several (the others moved as they are).
+fn split_large(updates: Vec<Update>, generation: u32) -> Vec<Update> {
     let mut out = Vec::with_capacity(updates.len());
     for update in updates {
         if update.widget().generation != generation {
@@ -59,18 +58,23 @@ fn split_large(updates: &[Update], generation: u32) -> Vec<Update> {
                 series,
                 points,
             } if points.len() > MAX_UPDATES_PER_DATA_MESSAGE => {
-                for part in points.chunks(MAX_UPDATES_PER_DATA_MESSAGE) {
-                    out.push(Update::Points {
-                        widget: *widget,
-                        series: *series,
+                out.extend(points.chunks(MAX_UPDATES_PER_DATA_MESSAGE).map(|part| {
+                    Update::Points {
+                        widget,
+                        series,
                         points: Box::new(part.to_vec()),
-                    });
-                }
+                    }
+                }));
             }
-            _ => out.push(update.clone()),
+            other => out.push(other),
         }
     }
     out
+}
+
+/// Whether a relayed message is a server's configuration (as `config_message` writes it).
+pub fn is_config_message(message: &str) -> bool {
+    message.starts_with(r#"{"type":"config""#)
 }
 
 /// A message from another server, parsed and checked for size, not yet applied.
@@ -84,19 +88,12 @@ pub enum Relayed {
 impl Relayed {
     /// Parse a relayed message (no engine lock needed).
     pub fn parse(message: &str) -> Result<Self, PushError> {
-        if message.starts_with(r#"{"type":"config""#) {
-            let refused = |reason: String| PushError {
+        if is_config_message(message) {
+            within_size("config", message)?;
+            let value: Value = serde_json::from_str(message).map_err(|err| PushError {
                 at: "config".into(),
-                reason,
-            };
-            if message.len() > MAX_MESSAGE_BYTES {
-                return Err(refused(format!(
-                    "{} bytes; the limit is {MAX_MESSAGE_BYTES}",
-                    message.len()
-                )));
-            }
-            let value: Value =
-                serde_json::from_str(message).map_err(|err| refused(err.to_string()))?;
+                reason: err.to_string(),
+            })?;
             return Ok(Self::Config(value));
         }
         Push::parse(message).map(Self::Push)

@@ -43,6 +43,8 @@ pub fn merge_config(engine: &mut Engine, config: &Value) {
 }
 
 fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
+    // Whose configuration it is, in what is logged.
+    let from = if replica { "mirror" } else { "relay" };
     let widgets = config
         .get("widgets")
         .and_then(Value::as_array)
@@ -82,7 +84,7 @@ fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
     }
     match ConfigPatch::from_json(Value::Object(patch)) {
         Ok(patch) => engine.configure(patch),
-        Err(err) => tracing::warn!("mirror: dashboard settings not applied: {err}"),
+        Err(err) => tracing::warn!("{from}: dashboard settings not applied: {err}"),
     }
     for container in config
         .get("containers")
@@ -93,7 +95,7 @@ fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
         let declared = ContainerSpec::from_json(container.clone())
             .and_then(|spec| engine.declare_container(spec));
         if let Err(err) = declared {
-            tracing::warn!("mirror: a container was not declared: {err}");
+            tracing::warn!("{from}: a container was not declared: {err}");
         }
     }
     for widget in widgets {
@@ -111,7 +113,7 @@ fn apply_config_with(engine: &mut Engine, config: &Value, replica: bool) {
         }
         let declared = WidgetSpec::parse(id, kind, options).and_then(|spec| engine.declare(spec));
         if let Err(err) = declared {
-            tracing::warn!("mirror: widget {id:?} was not declared: {err}");
+            tracing::warn!("{from}: widget {id:?} was not declared: {err}");
         }
     }
     if replica {

@@ -7,6 +7,8 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use redis::{Client, Connection, Value};
 
 use super::shared::RelayError;
+use crate::protocol::is_config_message;
+use crate::urls::without_password;
 
 /// How long connecting, and a command other than a blocking read, may take.
 pub(super) const COMMAND_TIMEOUT: Duration = Duration::from_secs(2);
@@ -20,20 +22,10 @@ pub(super) fn client(url: &str) -> Result<Client, RelayError> {
     if !url.starts_with("redis://") {
         return Err(RelayError::Url(format!(
             "{:?} is not a redis:// URL",
-            display_url(url)
+            without_password(url)
         )));
     }
-    Client::open(url).map_err(|err| RelayError::Url(format!("{}: {err}", display_url(url))))
-}
-
-/// The URL without user and password, for stats and logs.
-pub(super) fn display_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            format!("{}{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
+    Client::open(url).map_err(|err| RelayError::Url(format!("{}: {err}", without_password(url))))
 }
 
 /// An id for this server in the stream: the process, the time and the standard library's
@@ -84,7 +76,7 @@ pub(super) fn append(
             .arg("m")
             .arg(message)
             .ignore();
-        if is_config(message) {
+        if is_config_message(message) {
             pipe.cmd("HSET")
                 .arg(config_key(stream))
                 .arg(origin)
@@ -93,11 +85,6 @@ pub(super) fn append(
         }
     }
     pipe.query::<()>(connection)
-}
-
-/// Whether a relayed message is a configuration.
-pub(super) fn is_config(message: &str) -> bool {
-    message.starts_with(r#"{"type":"config""#)
 }
 
 fn config_key(stream: &str) -> String {
@@ -257,13 +244,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn urls_are_shown_without_credentials() {
-        assert_eq!(
-            display_url("redis://user:s3cret@redis.internal:6379/2"),
-            "redis://redis.internal:6379/2"
-        );
-        assert_eq!(display_url("redis://:s3cret@h/"), "redis://h/");
-        assert_eq!(display_url("redis://h:6379"), "redis://h:6379");
+    fn a_url_that_is_not_redis_is_refused_without_its_password() {
         let refused = client("http://user:s3cret@h/").unwrap_err().to_string();
         assert!(
             refused.contains("not a redis:// URL") && !refused.contains("s3cret"),

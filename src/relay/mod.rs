@@ -81,7 +81,7 @@ impl Relay {
         };
         let shared = Arc::new(Shared {
             pipeline: pipeline.clone(),
-            redis: io::display_url(&options.url),
+            redis: crate::urls::without_password(&options.url),
             origin: options.name.clone().unwrap_or_else(io::origin_id),
             run: io::origin_id(),
             options,
@@ -99,24 +99,15 @@ impl Relay {
             disconnects: AtomicU64::new(0),
             last_error: Mutex::new(None),
         });
-        let mut threads = Vec::new();
-        for (name, run) in [
-            ("streamviz-relay-out", threads::publish as fn(&Shared, bool)),
-            ("streamviz-relay-in", threads::subscribe),
-        ] {
-            let theirs = Arc::clone(&shared);
-            let started = std::thread::Builder::new()
-                .name(name.into())
-                .spawn(move || run(&theirs, catch_up));
-            match started {
-                Ok(thread) => threads.push(thread),
-                Err(err) => {
-                    let relay = Self { shared, threads };
-                    drop(relay);
-                    return Err(RelayError::Thread(err.to_string()));
-                }
-            }
-        }
+        let mut relay = Self {
+            shared: Arc::clone(&shared),
+            threads: Vec::new(),
+        };
+        // A thread that cannot start stops the other (dropping the relay).
+        relay.spawn("streamviz-relay-out", threads::publish)?;
+        relay.spawn("streamviz-relay-in", move |shared| {
+            threads::subscribe(shared, catch_up)
+        })?;
         {
             let shared = Arc::clone(&shared);
             pipeline.set_stats_source(
@@ -124,7 +115,21 @@ impl Relay {
                 Box::new(move || serde_json::to_value(shared.stats()).unwrap_or_default()),
             );
         }
-        Ok(Self { shared, threads })
+        Ok(relay)
+    }
+
+    fn spawn(
+        &mut self,
+        name: &str,
+        run: impl FnOnce(&Shared) + Send + 'static,
+    ) -> Result<(), RelayError> {
+        let shared = Arc::clone(&self.shared);
+        let thread = std::thread::Builder::new()
+            .name(name.into())
+            .spawn(move || run(&shared))
+            .map_err(|err| RelayError::Thread(err.to_string()))?;
+        self.threads.push(thread);
+        Ok(())
     }
 
     /// The relay's counters.
@@ -138,10 +143,10 @@ impl Relay {
     }
 
     fn shutdown(&mut self) {
-        if self.threads.is_empty() {
+        // Once: `stop` and then the drop come here both.
+        if self.shared.stop.swap(true, Ordering::Relaxed) {
             return;
         }
-        self.shared.stop.store(true, Ordering::Relaxed);
         for thread in self.threads.drain(..) {
             let _ = thread.join();
         }

@@ -38,17 +38,22 @@ impl Outbox {
             .store(self.messages.len() as u64, Ordering::Relaxed);
     }
 
+    /// Keep a message to go before every other (the configuration, on reconnecting).
+    fn push_front(&mut self, message: String) {
+        self.bytes += message.len();
+        self.messages.push_front(message);
+    }
+
     /// Send what is kept, a round trip at a time; when Redis fails, what was not sent stays.
     fn send(&mut self, connection: &mut Connection, shared: &Shared) -> redis::RedisResult<()> {
         while !self.messages.is_empty() {
             let n = self.messages.len().min(MESSAGES_PER_ROUND_TRIP);
-            let batch: Vec<String> = self.messages.iter().take(n).cloned().collect();
             io::append(
                 connection,
                 &shared.options.stream,
                 shared.options.max_len,
                 (&shared.origin, &shared.run),
-                &batch,
+                &self.messages.make_contiguous()[..n],
             )?;
             for message in self.messages.drain(..n) {
                 self.bytes -= message.len();
@@ -65,7 +70,7 @@ impl Outbox {
 /// The publisher: every [`PUBLISH_INTERVAL`], take the engine's relay log, encode it outside
 /// the lock and append it to the stream; while Redis is away keep it, and on reconnecting send
 /// the configuration first.
-pub(super) fn publish(shared: &Shared, _catch_up: bool) {
+pub(super) fn publish(shared: &Shared) {
     let mut outbox = Outbox::default();
     let mut connection: Option<Connection> = None;
     let mut retry_at = Instant::now();
@@ -73,16 +78,14 @@ pub(super) fn publish(shared: &Shared, _catch_up: bool) {
         let stopping = shared.stopping();
         let take = shared.pipeline.engine().take_relay();
         shared.lost.fetch_add(take.lost, Ordering::Relaxed);
-        for message in relay_messages(&take) {
+        for message in relay_messages(take) {
             outbox.push(message, shared);
         }
         if connection.is_none() && Instant::now() >= retry_at {
             match io::connect(&shared.client, COMMAND_TIMEOUT) {
                 Ok(fresh) => {
                     // Peers may have missed it (Redis restarted, or they joined meanwhile).
-                    let config = config_message(&shared.pipeline.engine().config_view());
-                    outbox.bytes += config.len();
-                    outbox.messages.push_front(config);
+                    outbox.push_front(config_message(&shared.pipeline.engine().config_view()));
                     connection = Some(fresh);
                 }
                 Err(err) => {

@@ -7,6 +7,8 @@
 #[cfg(feature = "sqlite")]
 mod backend;
 #[cfg(feature = "sqlite")]
+mod chunking;
+#[cfg(feature = "sqlite")]
 mod codec;
 #[cfg(feature = "sqlite")]
 mod error;

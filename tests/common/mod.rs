@@ -498,3 +498,43 @@ pub fn feed(pipeline: &Pipeline) {
         json!({"min": 0, "max": 10, "parent": "page:Ops", "width": 2}),
     );
 }
+
+/// What one process stores, the next loads back exactly: the dashboard [`feed`] makes, each
+/// series up to its capacity, nothing stored twice. `options` opens the same store each time
+/// (a SQLite file, a PostgreSQL database).
+#[cfg(feature = "sqlite")]
+pub fn loads_back_exactly(options: impl Fn() -> streamviz::store::StoreOptions) {
+    use streamviz::store::Persistence;
+    let timeout = Duration::from_secs(10);
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, options()).expect("open");
+    feed(&first);
+    let expected = dashboard(&first);
+    assert!(store.flush(timeout));
+    let stats = store.stats();
+    assert_eq!(stats.points_stored, 80 + 20);
+    assert_eq!(stats.changes_stored, 5 + 1 + 1 + 1 + 1);
+    assert_eq!(stats.last_error, None);
+    store.stop();
+    drop(first);
+
+    let second = Pipeline::default();
+    let store = Persistence::start(&second, options()).expect("reopen");
+    assert_eq!(dashboard(&second), expected);
+    assert_eq!(
+        expected[0]["layout"]["pages"][1]["children"][0]["id"],
+        "empty"
+    );
+    assert_eq!(store.stats().widgets_restored, 7);
+    assert_eq!(
+        store.stats().points_restored,
+        50 + 20,
+        "each series up to its capacity"
+    );
+    assert!(store.flush(timeout));
+    assert_eq!(
+        store.stats().points_stored,
+        0,
+        "what was loaded is not stored again"
+    );
+}

@@ -3,6 +3,7 @@
 
 use std::sync::Arc;
 
+use super::log::log;
 use crate::engine::update::Update;
 use crate::engine::views::{ConfigView, WidgetInfo, MAX_JOURNAL_UPDATES};
 
@@ -34,7 +35,7 @@ impl RelayLog {
             self.lost += weight as u64;
         } else {
             self.weight += weight;
-            self.updates.push(update.clone());
+            log(&mut self.updates, update.clone());
         }
     }
 

@@ -1,5 +1,5 @@
-//! A connection to a PostgreSQL store: connecting, errors as [`StoreError`]s, URLs without
-//! their password, and the writer's [`Pg`] with its cache of series ids.
+//! A connection to a PostgreSQL store: connecting, errors as [`StoreError`]s, and the writer's
+//! [`Pg`] with its cache of series ids.
 
 use std::collections::HashMap;
 
@@ -21,18 +21,6 @@ pub(crate) struct Pg {
 /// Whether `url` names a PostgreSQL database.
 pub fn is_postgres_url(url: &str) -> bool {
     url.starts_with("postgresql://") || url.starts_with("postgres://")
-}
-
-/// The URL without its password (for stats and logs).
-pub fn display_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let userinfo = &url[scheme + 3..at];
-            let user = userinfo.split(':').next().unwrap_or("");
-            format!("{}{user}@{}", &url[..scheme + 3], &url[at + 1..])
-        }
-        _ => url.to_owned(),
-    }
 }
 
 pub(super) fn connect(url: &str, location: &str) -> Result<Client, StoreError> {

@@ -4,7 +4,7 @@
 //! (`store/restore.rs`) and the range queries ([`crate::history::History`]) run here on
 //! connections of their own.
 //!
-//! - `conn`: connecting, errors, URLs without their password;
+//! - `conn`: connecting, errors, the writer's connection;
 //! - `open`: the writer's connection and the reads';
 //! - `schema`: the tables (documented there) and the schema version;
 //! - `write`: one journal stored in one transaction; purging;
@@ -18,6 +18,6 @@ mod recording;
 mod schema;
 mod write;
 
-pub use conn::{display_url, is_postgres_url};
+pub use conn::is_postgres_url;
 pub(crate) use open::open_store;
 pub use recording::open_recording;

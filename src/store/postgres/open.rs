@@ -3,17 +3,18 @@
 
 use std::sync::{Arc, Mutex};
 
-use super::conn::{connect, display_url, Pg};
+use super::conn::{connect, Pg};
 use super::reads::PgHistory;
 use super::schema;
 use crate::history::History;
 use crate::store::backend::Opened;
 use crate::store::error::StoreError;
+use crate::urls::without_password;
 
 /// Connect to the database at `url` (creating the tables when missing) for the writer, and on
 /// another connection for reads.
 pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
-    let location = display_url(url);
+    let location = without_password(url);
     let mut pg = Pg::new(connect(url, &location)?, url, location.clone());
     schema::prepare(&mut pg)?;
     pg.load_series()?;

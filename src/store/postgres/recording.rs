@@ -7,13 +7,14 @@ use crate::store::backend::Restored;
 use crate::store::error::StoreError;
 use crate::store::restore::restore;
 use crate::store::Recording;
+use crate::urls::without_password;
 
-use super::conn::{connect, display_url, error, Pg};
+use super::conn::{connect, error, Pg};
 use super::open::open_reads;
 
 /// Open the database at `url` as a recording.
 pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, StoreError> {
-    let location = display_url(url);
+    let location = without_password(url);
     let mut pg = Pg::new(connect(url, &location)?, url, location.clone());
     pg.load_series()?;
     let Restored {

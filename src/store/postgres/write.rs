@@ -9,11 +9,12 @@ use postgres::Transaction;
 
 use super::conn::{connect, error, Pg};
 use crate::clock::now_ms;
-use crate::engine::{ConfigView, Engine, Journal, WidgetInfo};
+use crate::engine::{ConfigView, Engine, Journal};
 use crate::store::backend::{Backend, Restored, Snapshot};
-use crate::store::codec::{encode, trim_older, MAX_CHUNK_POINTS};
+use crate::store::chunking::{Chunk, ChunkWriter};
+use crate::store::codec::trim_older;
 use crate::store::error::StoreError;
-use crate::store::journal::{config_meta, nothing_to_store, series_name, walk, Stored};
+use crate::store::journal::{config_meta, nothing_to_store, walk, Stored};
 use crate::store::restore::{restore, SeriesKey};
 
 impl Backend for Pg {
@@ -38,17 +39,11 @@ impl Backend for Pg {
             self.client = connect(&self.url, &self.location)?;
             self.load_series()?;
         }
-        let location = self.location.clone();
-        let mut cache = std::mem::take(&mut self.series);
-        let written = write_once(&mut self.client, &mut cache, journal, snapshots)
-            .map_err(|err| error(&location, err));
+        let written = write_once(&mut self.client, &mut self.series, journal, snapshots)
+            .map_err(|err| error(&self.location, err));
         if written.is_err() {
             // Series created in the rolled-back transaction do not exist.
-            cache.clear();
-        }
-        self.series = cache;
-        if written.is_err() && self.series.is_empty() {
-            let _ = self.load_series();
+            self.series.clear();
         }
         written
     }
@@ -107,14 +102,24 @@ fn write_once(
     }
     let now = now_ms();
     let mut changes = 0;
-    // Points per series, stored as chunks at the end (a clear drops what came before it).
-    let mut pending: Vec<(i64, u32, Vec<f64>, Vec<f64>)> = Vec::new();
+    let mut chunks = ChunkWriter::default();
     let insert_change =
         tx.prepare("INSERT INTO streamviz_changes (widget, ts_ms, change) VALUES ($1, $2, $3)")?;
+    let insert_chunk = tx.prepare(
+        "INSERT INTO streamviz_chunks (sid, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)",
+    )?;
+    let insert = |tx: &mut Transaction<'_>, chunk: Chunk| -> Result<(), postgres::Error> {
+        let n = chunk.n as i32;
+        tx.execute(
+            &insert_chunk,
+            &[&chunk.sid, &chunk.t0, &chunk.t1, &n, &chunk.data],
+        )?;
+        Ok(())
+    };
     walk(journal, |stored| -> Result<(), postgres::Error> {
         match stored {
             Stored::Clear { index, info } => {
-                pending.retain(|(_, widget, _, _)| *widget != index);
+                chunks.discard(index);
                 tx.execute(
                     "DELETE FROM streamviz_chunks WHERE sid IN \
                      (SELECT sid FROM streamviz_series WHERE widget = $1)",
@@ -137,40 +142,15 @@ fn write_once(
                 series,
                 points,
             } => {
-                let sid = series_id(&mut tx, cache, info, series)?;
-                let slot = match pending.iter().position(|(s, _, _, _)| *s == sid) {
-                    Some(slot) => slot,
-                    None => {
-                        pending.push((sid, index, Vec::new(), Vec::new()));
-                        pending.len() - 1
-                    }
-                };
-                let (_, _, ts, values) = &mut pending[slot];
-                ts.extend(points.iter().map(|p| p.0));
-                values.extend(points.iter().map(|p| p.1));
+                let sid = chunks.sid(cache, (index, info, series), |widget, name| {
+                    create_series(&mut tx, widget, name)
+                })?;
+                chunks.push(index, sid, points, |chunk| insert(&mut tx, chunk))?;
             }
         }
         Ok(())
     })?;
-    let mut points = 0;
-    let insert_chunk = tx.prepare(
-        "INSERT INTO streamviz_chunks (sid, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)",
-    )?;
-    for (sid, _, ts, values) in &pending {
-        for (ts, values) in ts
-            .chunks(MAX_CHUNK_POINTS)
-            .zip(values.chunks(MAX_CHUNK_POINTS))
-        {
-            let (t0, t1) = ts
-                .iter()
-                .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &t| {
-                    (lo.min(t), hi.max(t))
-                });
-            let n = ts.len() as i32;
-            tx.execute(&insert_chunk, &[sid, &t0, &t1, &n, &encode(ts, values)])?;
-            points += ts.len() as u64;
-        }
-    }
+    let points = chunks.finish(|chunk| insert(&mut tx, chunk))?;
     if !journal.alerts.0.is_empty() {
         let insert = tx.prepare(
             "INSERT INTO streamviz_alert_transitions (rule, ts_ms, transition) VALUES ($1, $2, $3)",
@@ -199,30 +179,21 @@ fn write_once(
     Ok((points, changes))
 }
 
-/// The sid of a widget's series, creating the row when new.
-fn series_id(
+/// A new series' row; its sid.
+fn create_series(
     tx: &mut Transaction<'_>,
-    cache: &mut HashMap<SeriesKey, i64>,
-    info: &WidgetInfo,
-    series: u32,
+    widget: &str,
+    name: &str,
 ) -> Result<i64, postgres::Error> {
-    let name = series_name(info, series);
-    let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
-    if let Some(&sid) = cache.get(&key) {
-        return Ok(sid);
-    }
     tx.execute(
         "INSERT INTO streamviz_series (widget, name) VALUES ($1, $2) ON CONFLICT DO NOTHING",
-        &[&&*info.id, &name],
+        &[&widget, &name],
     )?;
-    let sid: i64 = tx
-        .query_one(
-            "SELECT sid FROM streamviz_series WHERE widget = $1 AND name = $2",
-            &[&&*info.id, &name],
-        )?
-        .get(0);
-    cache.insert(key, sid);
-    Ok(sid)
+    let row = tx.query_one(
+        "SELECT sid FROM streamviz_series WHERE widget = $1 AND name = $2",
+        &[&widget, &name],
+    )?;
+    Ok(row.get(0))
 }
 
 fn write_config(tx: &mut Transaction<'_>, config: &ConfigView) -> Result<(), postgres::Error> {

@@ -4,11 +4,9 @@
 //! a whole core at a million points a second; a chunk costs a copy. Databases written before
 //! chunks (schema 1) keep their rows in `points`, read alongside.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Connection, Transaction};
 
-use crate::store::codec::{decode, encode, keep_newest, trim_older, Newest, MAX_CHUNK_POINTS};
+use crate::store::codec::{decode, keep_newest, trim_older, Newest};
 
 fn damaged() -> rusqlite::Error {
     rusqlite::Error::InvalidColumnType(
@@ -16,88 +14,6 @@ fn damaged() -> rusqlite::Error {
         "a chunk of points cut short".into(),
         rusqlite::types::Type::Blob,
     )
-}
-
-/// The points of one series gathered in a transaction.
-struct Pending {
-    widget: u32,
-    ts: Vec<f64>,
-    values: Vec<f64>,
-}
-
-/// Points gathered per series during one write, stored as chunks when one is full and at the
-/// end of the write.
-#[derive(Default)]
-pub(super) struct ChunkWriter {
-    pending: HashMap<i64, Pending>,
-    /// Points gathered (not yet stored).
-    points: u64,
-}
-
-impl ChunkWriter {
-    /// Gather `points` of series `sid` (of the widget at `widget` in the journal's directory).
-    pub(super) fn push(
-        &mut self,
-        tx: &Transaction<'_>,
-        widget: u32,
-        sid: i64,
-        points: &[(f64, f64)],
-    ) -> rusqlite::Result<()> {
-        let pending = self.pending.entry(sid).or_insert_with(|| Pending {
-            widget,
-            ts: Vec::new(),
-            values: Vec::new(),
-        });
-        let mut rest = points;
-        while !rest.is_empty() {
-            let room = MAX_CHUNK_POINTS - pending.ts.len();
-            let (now, later) = rest.split_at(room.min(rest.len()));
-            pending.ts.extend(now.iter().map(|p| p.0));
-            pending.values.extend(now.iter().map(|p| p.1));
-            self.points += now.len() as u64;
-            rest = later;
-            if pending.ts.len() == MAX_CHUNK_POINTS {
-                insert(tx, sid, &pending.ts, &pending.values)?;
-                pending.ts.clear();
-                pending.values.clear();
-            }
-        }
-        Ok(())
-    }
-
-    /// Forget what was gathered for `widget` (it was cleared after).
-    pub(super) fn discard(&mut self, widget: u32) {
-        let points = &mut self.points;
-        self.pending.retain(|_, pending| {
-            let keep = pending.widget != widget;
-            if !keep {
-                *points -= pending.ts.len() as u64;
-            }
-            keep
-        });
-    }
-
-    /// Store what is gathered; returns the points this writer took (stored or discarded
-    /// counted out).
-    pub(super) fn finish(self, tx: &Transaction<'_>) -> rusqlite::Result<u64> {
-        for (sid, pending) in &self.pending {
-            if !pending.ts.is_empty() {
-                insert(tx, *sid, &pending.ts, &pending.values)?;
-            }
-        }
-        Ok(self.points)
-    }
-}
-
-fn insert(tx: &Transaction<'_>, sid: i64, ts: &[f64], values: &[f64]) -> rusqlite::Result<()> {
-    let (lo, hi) = ts
-        .iter()
-        .fold((f64::INFINITY, f64::NEG_INFINITY), |(lo, hi), &t| {
-            (lo.min(t), hi.max(t))
-        });
-    tx.prepare_cached("INSERT INTO chunks (sid, t0, t1, n, data) VALUES (?1, ?2, ?3, ?4, ?5)")?
-        .execute(params![sid, lo, hi, ts.len() as i64, encode(ts, values)])?;
-    Ok(())
 }
 
 /// Whether the database has the `chunks` table (a schema-1 file opened read-only has not).
@@ -262,7 +178,7 @@ mod tests {
     #![allow(clippy::unwrap_used)]
 
     use super::*;
-    use crate::store::codec::RAW;
+    use crate::store::codec::{encode, RAW};
 
     #[test]
     fn a_chunk_reads_back_what_was_written_and_a_cut_one_is_refused() {

@@ -2,19 +2,17 @@
 //! (as protocol ops), the snapshots taken with it, the configuration when it changed and alert
 //! transitions; all or nothing.
 
-use std::collections::HashMap;
-
 use rusqlite::{params, Transaction};
 
-use super::chunks::{delete_widget, ChunkWriter};
+use super::chunks::delete_widget;
 use super::db::Db;
 use super::error::sqlite_error;
 use crate::clock::now_ms;
-use crate::engine::{ConfigView, Journal, WidgetInfo};
+use crate::engine::{ConfigView, Journal};
 use crate::store::backend::Snapshot;
+use crate::store::chunking::{Chunk, ChunkWriter};
 use crate::store::error::StoreError;
-use crate::store::journal::{config_meta, nothing_to_store, series_name, walk, Stored};
-use crate::store::restore::SeriesKey;
+use crate::store::journal::{config_meta, nothing_to_store, walk, Stored};
 
 impl Db {
     /// Store one journal in one transaction. Returns (points, changes) stored. When it fails,
@@ -53,7 +51,6 @@ impl Db {
             let mut insert_change = tx
                 .prepare_cached("INSERT INTO changes (widget, ts_ms, change) VALUES (?1, ?2, ?3)")
                 .map_err(error)?;
-            let mut last: Option<(u32, u32, i64)> = None;
             walk(journal, |stored| -> Result<(), StoreError> {
                 match stored {
                     Stored::Clear { index, info } => {
@@ -81,22 +78,22 @@ impl Db {
                         series,
                         points,
                     } => {
-                        let sid = match last {
-                            Some((i, s, sid)) if i == index && s == series => sid,
-                            _ => {
-                                let sid = series_id(&tx, &mut self.series, info, series)
-                                    .map_err(error)?;
-                                last = Some((index, series, sid));
-                                sid
-                            }
-                        };
-                        chunks.push(&tx, index, sid, points).map_err(error)?;
+                        let sid = chunks
+                            .sid(&mut self.series, (index, info, series), |widget, name| {
+                                create_series(&tx, widget, name)
+                            })
+                            .map_err(error)?;
+                        chunks
+                            .push(index, sid, points, |chunk| insert_chunk(&tx, chunk))
+                            .map_err(error)?;
                     }
                 }
                 Ok(())
             })?;
         }
-        let points = chunks.finish(&tx).map_err(error)?;
+        let points = chunks
+            .finish(|chunk| insert_chunk(&tx, chunk))
+            .map_err(error)?;
         super::alerts::write(&tx, &journal.alerts.0).map_err(error)?;
         for snapshot in snapshots {
             // It includes every change of the widget stored so far, this transaction's too.
@@ -120,30 +117,30 @@ impl Db {
     }
 }
 
-/// The sid of a widget's series (`series` is 0 for a single series, else 1 + its index),
-/// creating the row when new.
-fn series_id(
-    tx: &Transaction<'_>,
-    cache: &mut HashMap<SeriesKey, i64>,
-    info: &WidgetInfo,
-    series: u32,
-) -> rusqlite::Result<i64> {
-    let name = series_name(info, series);
-    let key = (Box::<str>::from(&*info.id), Box::<str>::from(name));
-    if let Some(&sid) = cache.get(&key) {
-        return Ok(sid);
-    }
+/// A new series' row; its sid.
+fn create_series(tx: &Transaction<'_>, widget: &str, name: &str) -> rusqlite::Result<i64> {
     tx.execute(
         "INSERT OR IGNORE INTO series (widget, name) VALUES (?1, ?2)",
-        params![&*info.id, name],
+        params![widget, name],
     )?;
-    let sid = tx.query_row(
+    tx.query_row(
         "SELECT sid FROM series WHERE widget = ?1 AND name = ?2",
-        params![&*info.id, name],
+        params![widget, name],
         |row| row.get(0),
-    )?;
-    cache.insert(key, sid);
-    Ok(sid)
+    )
+}
+
+/// A chunk of points as a row.
+fn insert_chunk(tx: &Transaction<'_>, chunk: Chunk) -> rusqlite::Result<()> {
+    tx.prepare_cached("INSERT INTO chunks (sid, t0, t1, n, data) VALUES (?1, ?2, ?3, ?4, ?5)")?
+        .execute(params![
+            chunk.sid,
+            chunk.t0,
+            chunk.t1,
+            chunk.n as i64,
+            chunk.data
+        ])?;
+    Ok(())
 }
 
 fn write_config(tx: &Transaction<'_>, config: &ConfigView) -> rusqlite::Result<()> {
