@@ -10,6 +10,7 @@ same invocation, as the baseline. Prints p50/p99/max per server and the points e
 
     maturin develop --release
     cargo build --release --examples --features client   # examples/ws_latency, the viewers
+    # (with the same CARGO_TARGET_DIR as the rest: a second target directory is tens of GB)
     python benches/relay_bench.py [--seconds 20]
 """
 
