@@ -98,9 +98,10 @@ struct ServeArgs {
     #[arg(long, value_name = "URL")]
     alert_webhook: Option<String>,
     /// Store every update in this SQLite database (`sqlite:///relative.db`,
-    /// `sqlite:////absolute.db` or a path) or PostgreSQL database
-    /// (`postgresql://user[:password]@host[:port]/db`), and load what it holds at start, so
-    /// restarts and new viewers see history. Default: memory only.
+    /// `sqlite:////absolute.db` or a path), PostgreSQL database
+    /// (`postgresql://user[:password]@host[:port]/db`) or Redis (`redis://host[:port][/db]`,
+    /// which several servers may share), and load what it holds at start, so restarts and new
+    /// viewers see history. Default: memory only (`memory`).
     #[arg(long, value_name = "URL", conflicts_with = "open")]
     persistence: Option<String>,
     /// With --persistence: delete stored data older than this (`24h`, `7d`), at start and
@@ -399,7 +400,10 @@ async fn serve_command(args: ServeArgs) -> u8 {
         }
     }
     // Stored history first, so that a relay starting next knows the dashboard is not new.
-    let store = match persistence.map(|url| store_options(&url, retention.as_deref())) {
+    let store = match persistence
+        .filter(|url| url != "memory")
+        .map(|url| store_options(&url, retention.as_deref()))
+    {
         None => None,
         Some(Err(err)) => {
             eprintln!("streamviz: {err}");
@@ -523,11 +527,12 @@ fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, Str
         }
         Some(path) => path,
         None if url.starts_with("postgresql://") || url.starts_with("postgres://") => url,
+        None if url.starts_with("redis://") || url.starts_with("rediss://") => url,
         None if url.contains("://") => {
             return Err(format!(
-                "--persistence {:?}: sqlite:///path, a path or postgresql://user@host/db",
-                crate::urls::without_password(url)
-            ))
+            "--persistence {:?}: sqlite:///path, a path, postgresql://user@host/db or redis://host",
+            crate::urls::without_password(url)
+        ))
         }
         None => url,
     };

@@ -10,9 +10,11 @@
 
 mod common;
 
-use std::net::TcpListener;
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use common::ring_values as values;
+
+use common::redis_server::{wait_until, RedisServer};
+
+use std::time::Duration;
 
 use serde_json::{json, Value};
 use streamviz::engine::WidgetData;
@@ -21,82 +23,6 @@ use streamviz::ingest::mirror::Mirror;
 use streamviz::ingest::push::apply_push;
 use streamviz::ingest::Pipeline;
 use streamviz::relay::{Relay, RelayOptions};
-
-/// A redis-server of our own.
-struct RedisServer {
-    child: Option<Child>,
-    port: u16,
-    dir: tempfile::TempDir,
-}
-
-impl RedisServer {
-    fn start() -> Self {
-        let port = TcpListener::bind("127.0.0.1:0")
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let mut server = Self {
-            child: None,
-            port,
-            dir: tempfile::tempdir().unwrap(),
-        };
-        server.run();
-        server
-    }
-
-    fn run(&mut self) {
-        let child = Command::new("redis-server")
-            .args(["--port", &self.port.to_string(), "--bind", "127.0.0.1"])
-            .args(["--save", "", "--appendonly", "no", "--dir"])
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("redis-server (apt install redis-server)");
-        self.child = Some(child);
-        let client = redis::Client::open(self.url()).unwrap();
-        wait_until("redis-server answers", || {
-            client
-                .get_connection_with_timeout(Duration::from_millis(200))
-                .and_then(|mut c| redis::cmd("PING").query::<String>(&mut c))
-                .is_ok()
-        });
-    }
-
-    fn kill(&mut self) {
-        if let Some(mut child) = self.child.take() {
-            child.kill().unwrap();
-            child.wait().unwrap();
-        }
-    }
-
-    fn url(&self) -> String {
-        format!("redis://127.0.0.1:{}/", self.port)
-    }
-
-    fn connection(&self) -> redis::Connection {
-        redis::Client::open(self.url())
-            .unwrap()
-            .get_connection()
-            .unwrap()
-    }
-}
-
-impl Drop for RedisServer {
-    fn drop(&mut self) {
-        self.kill();
-    }
-}
-
-/// Poll `done` until it holds, failing after 20 s with what was awaited.
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(20);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
 
 fn server(redis: &RedisServer, stream: &str) -> (Pipeline, Relay) {
     let pipeline = Pipeline::default();
@@ -124,15 +50,7 @@ fn push(pipeline: &Pipeline, body: Value) {
     apply_push(pipeline, &body.to_string()).unwrap();
 }
 
-/// The values a metric holds, oldest first.
-fn values(pipeline: &Pipeline, id: &str) -> Vec<f64> {
-    let engine = pipeline.engine();
-    match engine.widget(id) {
-        Some((_, WidgetData::Series(ring))) => ring.iter().map(|(_, v)| v).collect(),
-        _ => Vec::new(),
-    }
-}
-
+/// The keys a table holds, in its order.
 fn table_keys(pipeline: &Pipeline, id: &str) -> Vec<String> {
     let engine = pipeline.engine();
     match engine.widget(id) {

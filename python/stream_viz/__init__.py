@@ -645,8 +645,10 @@ def configure(
         ``"sqlite:///metrics.db"`` (relative path), ``"sqlite:////var/lib/metrics.db"`` (absolute)
         or a path: store every update in that SQLite file and load what it holds now, so restarts
         and new viewers see history; ``"postgresql://user@host/db"``: the same in a PostgreSQL
-        database (tables ``streamviz_*``, created when missing). Must come before the first
-        widget. ``None`` or ``"memory"``: memory only, the default.
+        database (tables ``streamviz_*``, created when missing); ``"redis://host[:port][/db]"``: the
+        same in Redis (keys ``streamviz:*``), which several servers may share (with ``relay``, each
+        stores what its own producers send). Must come before the first widget. ``None`` or
+        ``"memory"``: memory only, the default.
     retention : str, seconds or timedelta, optional
         With ``persistence``: purge stored rows older than this (``"24h"``, ``"7d"``, ``"90m"``),
         at start and every minute. Default: keep everything.

@@ -36,7 +36,7 @@ def _database_path(persistence: object) -> str:
     if isinstance(persistence, os.PathLike):
         return str(os.fspath(persistence))
     if not isinstance(persistence, str):
-        raise StreamVizTypeError(f"persistence is a 'sqlite:///path' or 'postgresql://' URL or a path, not {type(persistence).__name__}")
+        raise StreamVizTypeError(f"persistence is a 'sqlite:///path', 'postgresql://' or 'redis://' URL or a path, not {type(persistence).__name__}")
     if persistence.startswith("sqlite:///"):
         path = persistence[len("sqlite:///") :]
         if not path:
@@ -44,9 +44,11 @@ def _database_path(persistence: object) -> str:
         return path
     if persistence.startswith(("postgresql://", "postgres://")):
         return persistence  # a PostgreSQL database (its tables are created when missing)
+    if persistence.startswith(("redis://", "rediss://")):
+        return persistence  # a Redis (keys streamviz:*), which several servers may share
     if "://" in persistence:
         shown = persistence.split("@")[-1]  # never a password
-        raise ValidationError(f"persistence {shown!r}: 'sqlite:///path', a path or 'postgresql://user@host/db'")
+        raise ValidationError(f"persistence {shown!r}: 'sqlite:///path', a path, 'postgresql://user@host/db' or 'redis://host'")
     return persistence
 
 

@@ -39,6 +39,12 @@ pub(crate) trait Backend: Send {
     /// Delete what is older than `retention`.
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError>;
 
+    /// Whether several servers store into it (Redis): each then stores only what its own
+    /// producers sent, not what the relay brought from the others.
+    fn shared(&self) -> bool {
+        false
+    }
+
     /// Make what is stored durable and let go of the database (the writer is stopping).
     fn close(&mut self);
 }

@@ -16,6 +16,8 @@ mod error;
 mod journal;
 #[cfg(feature = "postgres")]
 pub mod postgres;
+#[cfg(feature = "redis-store")]
+pub mod redis;
 #[cfg(feature = "sqlite")]
 mod restore;
 #[cfg(feature = "sqlite")]
@@ -43,6 +45,15 @@ pub fn open_recording(
     #[cfg(feature = "postgres")]
     if let Some(url) = path.to_str().filter(|p| postgres::is_postgres_url(p)) {
         return postgres::open_recording(pipeline, url);
+    }
+    #[cfg(feature = "redis-store")]
+    if let Some(url) = path.to_str().filter(|p| redis::is_redis_url(p)) {
+        return Err(StoreError::Open {
+            path: crate::urls::without_password(url),
+            reason: "a Redis store cannot be opened as a recording yet; serve it live with \
+                     --persistence"
+                .into(),
+        });
     }
     sqlite::open_recording(pipeline, path)
 }

@@ -165,6 +165,7 @@ impl Persistence {
             engine.set_replica(replica);
             let restored = restored?;
             engine.set_journaling(true);
+            engine.set_journal_shared(db.shared());
             restored
         };
         let counters = Arc::new(Counters::default());
@@ -242,7 +243,10 @@ impl Persistence {
         if let Some(thread) = self.thread.take() {
             let _ = self.commands.send(Command::Stop);
             let _ = thread.join();
-            self.pipeline.engine().set_journaling(false);
+            let mut engine = self.pipeline.engine();
+            engine.set_journaling(false);
+            engine.set_journal_shared(false);
+            drop(engine);
             self.pipeline.remove_stats_source("persistence");
         }
     }
@@ -392,6 +396,10 @@ fn open(path: &std::path::Path) -> Result<Opened, StoreError> {
         .filter(|p| super::postgres::is_postgres_url(p))
     {
         return super::postgres::open_store(url);
+    }
+    #[cfg(feature = "redis-store")]
+    if let Some(url) = path.to_str().filter(|p| super::redis::is_redis_url(p)) {
+        return super::redis::open_store(url);
     }
     sqlite::open_store(path)
 }

@@ -3,6 +3,9 @@
 // Each test binary uses some of these.
 #![allow(dead_code, clippy::unwrap_used)]
 
+#[cfg(feature = "relay")]
+pub mod redis_server;
+
 use std::path::Path;
 use std::process::Child;
 use std::time::Duration;
@@ -29,6 +32,16 @@ pub fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
             .map(|m| serde_json::from_str::<Value>(m).unwrap()),
     );
     messages
+}
+
+/// The values a widget's ring holds now, oldest first (none for another kind of widget).
+pub fn ring_values(pipeline: &Pipeline, id: &str) -> Vec<f64> {
+    match pipeline.engine().widget(id) {
+        Some((_, streamviz::engine::WidgetData::Series(ring))) => {
+            ring.iter().map(|(_, v)| v).collect()
+        }
+        _ => Vec::new(),
+    }
 }
 
 /// Declare a widget from its parts.

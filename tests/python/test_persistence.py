@@ -52,11 +52,14 @@ def exported_points(widget: str) -> list[tuple[float, float]]:
     return [(float(r["ts_ms"]), float(r["value"])) for r in rows]
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
+@pytest.fixture(params=["sqlite", "postgresql", "redis"])
 def database(request, tmp_path: Path) -> str:
-    """Where a test's scripts persist: a SQLite file, or a database of a PostgreSQL of its own."""
+    """Where a test's scripts persist: a SQLite file, a database of a PostgreSQL of its own, or a
+    redis-server of its own."""
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'metrics.db'}"
+    if request.param == "redis":
+        return request.getfixturevalue("redis").url
     return request.getfixturevalue("postgres").database()
 
 
@@ -148,7 +151,7 @@ def test_bad_persistence_settings_are_refused_and_change_nothing(tmp_path: Path)
         sv.configure(persistence=tmp_path / "a.db", retention="soon")
     with pytest.raises(sv.ValidationError, match="positive duration"):
         sv.configure(persistence=tmp_path / "a.db", retention=-5)
-    with pytest.raises(sv.ValidationError, match="'postgresql://user@host/db'") as refused:
+    with pytest.raises(sv.ValidationError, match="'postgresql://user@host/db' or 'redis://host'") as refused:
         sv.configure(persistence="mysql://root:s3cret@localhost/metrics")
     assert "s3cret" not in str(refused.value)
     with pytest.raises(sv.StreamVizTypeError):

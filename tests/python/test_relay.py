@@ -223,3 +223,34 @@ def test_a_named_server_restarted_with_its_database_keeps_history_once_and_takes
     finally:
         for process in (a, b):
             assert stopped(process) == 0
+
+
+def test_servers_sharing_a_redis_store_store_each_point_once_and_a_new_server_loads_them(redis):
+    def serve_shared(*relay: str) -> tuple[subprocess.Popen, str]:
+        return started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", *relay, "--persistence", redis.url],
+                       None, r"serving (http://127\.0\.0\.1:\d+/)")
+
+    points = lambda url: [p[1] for p in http_json(url + "api/v1/widgets/m/data?format=json")[1]["data"]["points"]]  # noqa: E731
+    relayed = ("--relay", redis.url, "--relay-stream", "shared")
+    (a, url_a), (b, url_b) = serve_shared(*relayed), serve_shared(*relayed)
+    try:
+        for url in (url_a, url_b):
+            wait_for("the relay connects", lambda url=url: relay_stats(url)["connected"])
+        t0 = time.time() * 1000 - 10_000
+        push(url_a, {"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}],
+                     "updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(0, 100, 2)]}]})
+        wait_for("b knows m", lambda: http_json(url_b + "api/v1/widgets/m/data?format=json")[0] == 200)
+        push(url_b, {"updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(1, 100, 2)]}]})
+        for url in (url_a, url_b):
+            wait_for("every point on both", lambda url=url: len(points(url)) == 100)
+    finally:
+        for process in (a, b):
+            assert stopped(process) == 0  # each stores what it has not yet
+    # A server with the store alone (no relay) loads what both stored, each point once.
+    c, url_c = serve_shared()
+    try:
+        assert sorted(points(url_c)) == list(range(100))
+        stats = http_json(url_c + "api/v1/stats")[1]["persistence"]
+        assert stats["points_restored"] == 100 and "redis://127.0.0.1" in stats["path"]
+    finally:
+        assert stopped(c) == 0

@@ -124,6 +124,9 @@ pub struct Engine {
     config_changed: bool,
     resync: bool,
     journaling: bool,
+    /// The store is shared with the other servers of the relay: what they accepted is stored
+    /// by them, so updates applied from the relay are not journaled here.
+    journal_shared: bool,
     journal: Vec<Update>,
     /// What `journal` holds, a batch counting as its points.
     journal_weight: usize,
@@ -164,6 +167,7 @@ impl Engine {
             config_changed: false,
             resync: false,
             journaling: false,
+            journal_shared: false,
             journal: Vec::new(),
             journal_weight: 0,
             journal_config_changed: false,
@@ -223,6 +227,13 @@ impl Engine {
         self.journal_weight = 0;
         self.journal_config_changed = journaling;
         self.alerts.set_journaling(journaling);
+    }
+
+    /// Whether the store the journal goes to is shared with the other servers of the relay (a
+    /// Redis store): then updates another server accepted are stored by that server, not
+    /// journaled here again.
+    pub fn set_journal_shared(&mut self, shared: bool) {
+        self.journal_shared = shared;
     }
 
     /// Declare a widget, or re-declare one: the same id with the same kind returns the existing
@@ -563,7 +574,7 @@ impl Engine {
     fn record(&mut self, update: Update) {
         let recording = self.recording;
         let weight = update.batch_len().max(1);
-        if self.journaling {
+        if self.journaling && !(self.journal_shared && self.relay.remote) {
             if self.journal_weight + weight > MAX_JOURNAL_UPDATES {
                 self.journal_lost += weight as u64;
             } else {

@@ -1,0 +1,139 @@
+//! A connection to a Redis store: connecting (with timeouts), errors as [`StoreError`]s, the
+//! keys, and the writer's [`RedisStore`] with its cache of series ids.
+//!
+//! Keys (schema version 1, in `streamviz:meta` under `schema_version`), each prefixed
+//! `streamviz:`:
+//! - `meta` (hash): dashboard settings, containers, alert rules, the version, and `purged_before`
+//!   (epoch ms: points older than it are gone, whatever chunk still holds them);
+//! - `widgets` (hash id → `[kind, options]`) and `widget_order` (sorted set of ids by the order
+//!   they were first stored);
+//! - `series` (hash `widget\x1fname` → sid) and `seq` (the counter sids and chunk ids come from);
+//! - `chunks:{sid}` (sorted set): a series' points, one member per chunk (`store/codec.rs`),
+//!   scored by its newest point's time; the member is the chunk's id (8 bytes, so members are
+//!   unique), its oldest time (8), its point count (4) and its bytes;
+//! - `changes:{widget}` (stream): every other update of a widget as its protocol op (`k` = `c`)
+//!   and the widget's whole state every so many changes (`k` = `s`), in order;
+//! - `alerts` (stream of transitions, `r` rule, `t` transition) and `alert_last` (hash rule →
+//!   its last transition).
+
+use std::collections::HashMap;
+use std::time::Duration;
+
+use redis::{Client, Connection};
+
+use crate::store::error::StoreError;
+use crate::store::restore::SeriesKey;
+
+/// The schema version this build writes and reads.
+pub(super) const REDIS_SCHEMA_VERSION: i32 = 1;
+
+/// Every key's prefix.
+pub(super) const PREFIX: &str = "streamviz:";
+
+/// How long connecting, and one command or transaction, may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Whether `url` names a Redis database.
+pub fn is_redis_url(url: &str) -> bool {
+    url.starts_with("redis://") || url.starts_with("rediss://")
+}
+
+/// `streamviz:<name>`.
+pub(super) fn key(name: &str) -> String {
+    format!("{PREFIX}{name}")
+}
+
+/// The sorted set of a series' chunks.
+pub(super) fn chunks_key(sid: i64) -> String {
+    format!("{PREFIX}chunks:{sid}")
+}
+
+/// The stream of a widget's changes and snapshots.
+pub(super) fn changes_key(widget: &str) -> String {
+    format!("{PREFIX}changes:{widget}")
+}
+
+/// The field of `series` for a widget's series.
+pub(super) fn series_field(widget: &str, name: &str) -> String {
+    format!("{widget}\x1f{name}")
+}
+
+/// The client and the writer's connection, and the id of every stored series.
+pub(crate) struct RedisStore {
+    pub(super) client: Client,
+    /// `None` after a failure: connected again at the next write.
+    pub(super) connection: Option<Connection>,
+    /// The URL without its password, for messages.
+    pub(super) location: String,
+    pub(super) series: HashMap<SeriesKey, i64>,
+}
+
+/// A client for `url`; a URL Redis' driver cannot read is refused without its password.
+pub(super) fn client(url: &str, location: &str) -> Result<Client, StoreError> {
+    Client::open(url).map_err(|err| StoreError::Open {
+        path: location.to_owned(),
+        reason: err.to_string(),
+    })
+}
+
+/// A connection whose commands time out.
+pub(super) fn connect(client: &Client, location: &str) -> Result<Connection, StoreError> {
+    let connected = client.get_connection_with_timeout(TIMEOUT).and_then(|c| {
+        c.set_read_timeout(Some(TIMEOUT))?;
+        c.set_write_timeout(Some(TIMEOUT))?;
+        Ok(c)
+    });
+    connected.map_err(|err| StoreError::Open {
+        path: location.to_owned(),
+        reason: err.to_string(),
+    })
+}
+
+/// A failed command as a [`StoreError`]: one that lost its connection says it is tried again.
+pub(super) fn error(location: &str, err: &redis::RedisError) -> StoreError {
+    StoreError::Sqlite {
+        path: location.to_owned(),
+        reason: if err.is_io_error() || err.is_connection_dropped() || err.is_timeout() {
+            format!("the connection to Redis is lost ({err}); it is tried again")
+        } else {
+            format!("Redis says: {err}")
+        },
+    }
+}
+
+impl RedisStore {
+    /// The writer's connection, connected again after a failure.
+    pub(super) fn connection(&mut self) -> Result<&mut Connection, StoreError> {
+        if self.connection.is_none() {
+            self.connection = Some(connect(&self.client, &self.location)?);
+        }
+        self.connection.as_mut().ok_or_else(|| StoreError::Open {
+            path: self.location.clone(),
+            reason: "no connection".into(),
+        })
+    }
+
+    /// A failed command: the connection is dropped when it was lost.
+    pub(super) fn failed(&mut self, err: &redis::RedisError) -> StoreError {
+        if !matches!(err.kind(), redis::ErrorKind::Server(_)) {
+            self.connection = None;
+        }
+        error(&self.location, err)
+    }
+
+    /// Every stored series' id, cached.
+    pub(super) fn load_series(&mut self) -> Result<(), StoreError> {
+        let found: redis::RedisResult<HashMap<String, i64>> = redis::cmd("HGETALL")
+            .arg(key("series"))
+            .query(self.connection()?);
+        let found = found.map_err(|err| self.failed(&err))?;
+        self.series = found
+            .into_iter()
+            .filter_map(|(field, sid)| {
+                let (widget, name) = field.split_once('\x1f')?;
+                Some(((widget.into(), name.into()), sid))
+            })
+            .collect();
+        Ok(())
+    }
+}

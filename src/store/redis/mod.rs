@@ -1,0 +1,18 @@
+//! Redis persistence: the same store as SQLite (`persistence="redis://host[:port][/db]"`), kept
+//! in Redis under keys prefixed `streamviz:` so that several servers may share it and a
+//! restarted one loses nothing Redis kept. The writer thread (`store/writer.rs`) drives it as it
+//! drives SQLite; the reads that load a dashboard (`store/restore.rs`) and the range queries
+//! ([`crate::history::History`]) run here on connections of their own.
+//!
+//! - `conn`: connecting, errors, the keys (documented there), the writer's connection;
+//! - `open`: the writer's connection (the schema version checked) and the reads';
+//! - `write`: one journal stored in one `MULTI`/`EXEC` transaction; purging;
+//! - `reads`: the dashboard's reads for loading it, and the `History` of the database.
+
+mod conn;
+mod open;
+mod reads;
+mod write;
+
+pub use conn::is_redis_url;
+pub(crate) use open::open_store;

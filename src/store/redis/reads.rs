@@ -1,0 +1,430 @@
+//! Reading a Redis store: what loading its dashboard needs ([`StoredDashboard`]), and its
+//! [`History`] for range queries and alerts as of a time, on a connection of its own.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use redis::{Client, Connection, Value};
+
+use super::conn::{changes_key, chunks_key, connect, error, key, series_field, RedisStore};
+use crate::engine::alert::{AlertsView, Transition, MAX_RECENT};
+use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
+use crate::store::codec::{decode, keep_newest, Newest};
+use crate::store::error::StoreError;
+use crate::store::restore::{SeriesKey, StoredDashboard, StoredOps, MAX_CHANGES_READ};
+
+/// Chunks or entries read at once.
+const PAGE: usize = 256;
+
+impl StoredDashboard for RedisStore {
+    fn meta(&mut self, name: &str) -> Result<Option<String>, StoreError> {
+        let location = self.location.clone();
+        let found: redis::RedisResult<Option<String>> = redis::cmd("HGET")
+            .arg(key("meta"))
+            .arg(name)
+            .query(self.connection()?);
+        found.map_err(|err| error(&location, &err))
+    }
+
+    fn widgets(&mut self) -> Result<Vec<(String, String, String)>, StoreError> {
+        let location = self.location.clone();
+        let connection = self.connection()?;
+        let mut read = || -> redis::RedisResult<Vec<(String, String, String)>> {
+            let order: Vec<String> = redis::cmd("ZRANGE")
+                .arg(key("widget_order"))
+                .arg(0)
+                .arg(-1)
+                .query(connection)?;
+            let specs: HashMap<String, String> = redis::cmd("HGETALL")
+                .arg(key("widgets"))
+                .query(connection)?;
+            Ok(order
+                .into_iter()
+                .filter_map(|id| {
+                    let entry: serde_json::Value = serde_json::from_str(specs.get(&id)?).ok()?;
+                    let kind = entry.get(0)?.as_str()?.to_owned();
+                    let options = entry.get(1)?.to_string();
+                    Some((id, kind, options))
+                })
+                .collect())
+        };
+        read().map_err(|err| error(&location, &err))
+    }
+
+    fn series(&mut self) -> Result<Vec<(SeriesKey, i64)>, StoreError> {
+        Ok(self
+            .series
+            .iter()
+            .map(|(key, sid)| (key.clone(), *sid))
+            .collect())
+    }
+
+    fn newest(&mut self, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>, StoreError> {
+        let location = self.location.clone();
+        let connection = self.connection()?;
+        newest(connection, sid, limit).map_err(|err| err.into_store(&location))
+    }
+
+    fn changes(&mut self, widget: &str, until: Option<f64>) -> Result<StoredOps, StoreError> {
+        let location = self.location.clone();
+        let connection = self.connection()?;
+        stored_changes(connection, widget, until).map_err(|err| error(&location, &err))
+    }
+
+    fn alerts(&mut self, until: Option<f64>) -> Result<AlertsView, StoreError> {
+        let location = self.location.clone();
+        let connection = self.connection()?;
+        alerts(connection, until).map_err(|err| error(&location, &err))
+    }
+
+    fn damaged(&self, reason: String) -> StoreError {
+        StoreError::Corrupt {
+            path: self.location.clone(),
+            reason,
+        }
+    }
+}
+
+/// Why a read of points failed: the command, or a chunk whose bytes do not hold its points.
+enum ReadError {
+    Command(redis::RedisError),
+    Damaged,
+}
+
+impl From<redis::RedisError> for ReadError {
+    fn from(err: redis::RedisError) -> Self {
+        Self::Command(err)
+    }
+}
+
+impl ReadError {
+    fn into_store(self, location: &str) -> StoreError {
+        match self {
+            Self::Command(err) => error(location, &err),
+            Self::Damaged => StoreError::Corrupt {
+                path: location.to_owned(),
+                reason: "a chunk of points cut short".into(),
+            },
+        }
+    }
+}
+
+/// A stored chunk: its id, its oldest time and its points.
+struct StoredChunk {
+    id: i64,
+    t0: f64,
+    points: Vec<(f64, f64)>,
+}
+
+/// A chunk member read back, its points older than `purged_before` left out.
+fn chunk(member: &[u8], purged_before: f64) -> Result<StoredChunk, ReadError> {
+    let bytes = |at: usize| -> Result<[u8; 8], ReadError> {
+        member
+            .get(at..at + 8)
+            .and_then(|b| b.try_into().ok())
+            .ok_or(ReadError::Damaged)
+    };
+    let id = i64::from_be_bytes(bytes(0)?);
+    let t0 = f64::from_le_bytes(bytes(8)?);
+    let n = member
+        .get(16..20)
+        .and_then(|b| b.try_into().ok())
+        .map(u32::from_le_bytes)
+        .ok_or(ReadError::Damaged)?;
+    let mut points = Vec::new();
+    decode(i64::from(n), &member[20..], &mut points).ok_or(ReadError::Damaged)?;
+    if t0 < purged_before {
+        points.retain(|p| p.0 >= purged_before);
+    }
+    Ok(StoredChunk { id, t0, points })
+}
+
+/// Before when points are gone (`purge`), as epoch ms.
+fn purged_before(connection: &mut Connection) -> redis::RedisResult<f64> {
+    let found: Option<f64> = redis::cmd("HGET")
+        .arg(key("meta"))
+        .arg("purged_before")
+        .query(connection)?;
+    Ok(found.unwrap_or(f64::NEG_INFINITY))
+}
+
+/// Members and scores of a sorted set page, from `ZRANGE … BYSCORE … WITHSCORES`.
+fn scored(reply: Value) -> Vec<(Vec<u8>, f64)> {
+    let Value::Array(items) = reply else {
+        return Vec::new();
+    };
+    let mut out = Vec::with_capacity(items.len() / 2);
+    let mut items = items.into_iter();
+    while let (Some(member), Some(score)) = (items.next(), items.next()) {
+        let member = match member {
+            Value::BulkString(bytes) => bytes,
+            _ => continue,
+        };
+        let score = match score {
+            Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).parse().ok(),
+            Value::Double(d) => Some(d),
+            _ => None,
+        };
+        if let Some(score) = score {
+            out.push((member, score));
+        }
+    }
+    out
+}
+
+/// The newest `limit` points of series `sid`, in time order (newest-ending chunks first, as
+/// [`Newest`] takes them).
+fn newest(
+    connection: &mut Connection,
+    sid: i64,
+    limit: usize,
+) -> Result<Vec<(f64, f64)>, ReadError> {
+    if limit == 0 {
+        return Ok(Vec::new());
+    }
+    let purged = purged_before(connection)?;
+    let mut newest = Newest::new(limit);
+    let mut offset = 0;
+    'pages: loop {
+        let reply: Value = redis::cmd("ZRANGE")
+            .arg(chunks_key(sid))
+            .arg("+inf")
+            .arg("-inf")
+            .arg("BYSCORE")
+            .arg("REV")
+            .arg("LIMIT")
+            .arg(offset)
+            .arg(PAGE)
+            .arg("WITHSCORES")
+            .query(connection)?;
+        let page = scored(reply);
+        for (member, t1) in &page {
+            if !newest.wants(*t1) {
+                break 'pages;
+            }
+            let chunk = chunk(member, purged)?;
+            newest.take(chunk.id, chunk.points);
+        }
+        if page.len() < PAGE {
+            break;
+        }
+        offset += PAGE;
+    }
+    let mut out = newest.finish();
+    keep_newest(&mut out, limit);
+    Ok(out)
+}
+
+/// The points of a series with `from <= ts < to`, in time order, at most `limit` (the oldest).
+fn range(
+    connection: &mut Connection,
+    (widget, series): (&str, &str),
+    (from, to): (f64, f64),
+    limit: usize,
+) -> Result<Vec<(f64, f64)>, ReadError> {
+    let sid: Option<i64> = redis::cmd("HGET")
+        .arg(key("series"))
+        .arg(series_field(widget, series))
+        .query(connection)?;
+    let Some(sid) = sid else {
+        return Ok(Vec::new());
+    };
+    let purged = purged_before(connection)?;
+    let mut out: Vec<(f64, f64)> = Vec::new();
+    let mut offset = 0;
+    loop {
+        // Chunks ending at or after `from`; those starting at or after `to` are skipped.
+        let reply: Value = redis::cmd("ZRANGE")
+            .arg(chunks_key(sid))
+            .arg(from)
+            .arg("+inf")
+            .arg("BYSCORE")
+            .arg("LIMIT")
+            .arg(offset)
+            .arg(PAGE)
+            .arg("WITHSCORES")
+            .query(connection)?;
+        let page = scored(reply);
+        for (member, _) in &page {
+            let chunk = chunk(member, purged)?;
+            if chunk.t0 < to {
+                out.extend(chunk.points.iter().filter(|p| p.0 >= from && p.0 < to));
+            }
+        }
+        if page.len() < PAGE || out.len() > limit.saturating_mul(2) {
+            break;
+        }
+        offset += PAGE;
+    }
+    out.sort_by(|a, b| a.0.total_cmp(&b.0));
+    out.truncate(limit);
+    Ok(out)
+}
+
+/// A stream entry's id time (ms) and fields.
+type Entry = (f64, HashMap<String, String>);
+
+/// Entries of a stream, newest first, from `start` (an id or `+`), at most `count`.
+fn entries_back(
+    connection: &mut Connection,
+    stream: &str,
+    start: &str,
+    count: usize,
+) -> redis::RedisResult<Vec<(String, Entry)>> {
+    let reply: Vec<(String, HashMap<String, String>)> = redis::cmd("XREVRANGE")
+        .arg(stream)
+        .arg(start)
+        .arg("-")
+        .arg("COUNT")
+        .arg(count)
+        .query(connection)?;
+    Ok(reply
+        .into_iter()
+        .map(|(id, fields)| {
+            let ms = id
+                .split('-')
+                .next()
+                .and_then(|ms| ms.parse().ok())
+                .unwrap_or(0.0);
+            (id, (ms, fields))
+        })
+        .collect())
+}
+
+/// A widget's newest snapshot (stored at or before `until`) and the changes after it.
+fn stored_changes(
+    connection: &mut Connection,
+    widget: &str,
+    until: Option<f64>,
+) -> redis::RedisResult<StoredOps> {
+    let stream = changes_key(widget);
+    let start = match until {
+        Some(until) if until.is_finite() => format!("{}", until.max(0.0) as u64),
+        _ => "+".to_owned(),
+    };
+    // Back from `until` to the newest snapshot, or to the start.
+    let mut back: Vec<String> = Vec::new();
+    let mut changes = 0_u64;
+    let mut from = start;
+    'read: loop {
+        let page = entries_back(connection, &stream, &from, PAGE)?;
+        let last = page.len() < PAGE;
+        for (id, (_, mut fields)) in page {
+            let ops = fields.remove("o").unwrap_or_default();
+            from = format!("({id}");
+            if fields.get("k").is_some_and(|k| k == "s") {
+                back.push(ops);
+                break 'read;
+            }
+            back.push(format!("[{ops}]"));
+            changes += 1;
+            if back.len() >= MAX_CHANGES_READ {
+                break 'read;
+            }
+        }
+        if last {
+            break;
+        }
+    }
+    back.reverse();
+    Ok(StoredOps { ops: back, changes })
+}
+
+/// The alerts as they stood at `until`: each rule's state from its last transition then, and
+/// the recent transitions up to then.
+fn alerts(connection: &mut Connection, until: Option<f64>) -> redis::RedisResult<AlertsView> {
+    let parse = |text: &str| serde_json::from_str::<Transition>(text).ok();
+    let start = match until {
+        Some(until) if until.is_finite() => format!("{}", until.max(0.0) as u64),
+        _ => "+".to_owned(),
+    };
+    let recent = entries_back(connection, &key("alerts"), &start, MAX_RECENT)?;
+    let mut transitions: Vec<Transition> = recent
+        .iter()
+        .filter_map(|(_, (_, fields))| parse(fields.get("t")?))
+        .collect();
+    transitions.reverse();
+    // Each rule's last transition: from `alert_last` when it is not after `until`, else from the
+    // stream read back to it.
+    let last: HashMap<String, String> = redis::cmd("HGETALL")
+        .arg(key("alert_last"))
+        .query(connection)?;
+    let until = until.unwrap_or(f64::INFINITY);
+    let mut states: Vec<Transition> = Vec::new();
+    for text in last.values() {
+        let Some(transition) = parse(text) else {
+            continue;
+        };
+        if transition.ts_ms <= until {
+            states.push(transition);
+        } else if let Some(earlier) = transitions.iter().rev().find(|t| t.rule == transition.rule) {
+            states.push(earlier.clone());
+        }
+    }
+    states.sort_by(|a, b| a.ts_ms.total_cmp(&b.ts_ms));
+    Ok(AlertsView {
+        states: states.iter().map(Transition::status).collect(),
+        transitions,
+    })
+}
+
+/// The store's history, read on a connection of its own (connected again after a failure).
+pub(super) struct RedisHistory {
+    client: Client,
+    connection: Mutex<Option<Connection>>,
+    location: String,
+}
+
+impl RedisHistory {
+    pub(super) fn new(client: Client, location: String) -> Self {
+        Self {
+            client,
+            connection: Mutex::new(None),
+            location,
+        }
+    }
+
+    fn read<T>(
+        &self,
+        read: impl FnOnce(&mut Connection) -> Result<T, ReadError>,
+    ) -> Result<T, HistoryError> {
+        let mut slot = self
+            .connection
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if slot.is_none() {
+            *slot = Some(
+                connect(&self.client, &self.location).map_err(|e| HistoryError(e.to_string()))?,
+            );
+        }
+        let Some(connection) = slot.as_mut() else {
+            return Err(HistoryError("no connection to Redis".into()));
+        };
+        read(connection).map_err(|err| {
+            if matches!(&err, ReadError::Command(e) if !matches!(e.kind(), redis::ErrorKind::Server(_))) {
+                *slot = None;
+            }
+            HistoryError(err.into_store(&self.location).to_string())
+        })
+    }
+}
+
+impl History for RedisHistory {
+    fn points(
+        &self,
+        widget: &str,
+        series: &str,
+        from: f64,
+        to: f64,
+    ) -> Result<Vec<(f64, f64)>, HistoryError> {
+        self.read(|connection| range(connection, (widget, series), (from, to), MAX_HISTORY_POINTS))
+    }
+
+    fn changes(&self, widget: &str, until: f64) -> Result<Vec<String>, HistoryError> {
+        self.read(|connection| Ok(stored_changes(connection, widget, Some(until))?.ops))
+    }
+
+    fn alerts(&self, until: f64) -> Result<AlertsView, HistoryError> {
+        self.read(|connection| Ok(alerts(connection, Some(until))?))
+    }
+}

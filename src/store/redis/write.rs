@@ -1,0 +1,294 @@
+//! Storing one journal in Redis in one `MULTI`/`EXEC` transaction (points in chunks, other
+//! changes as their ops, snapshots, the configuration when it changed, alert transitions),
+//! purging what is older than the retention, and the writer's [`Backend`].
+
+use std::time::Duration;
+
+use redis::{Connection, Pipeline};
+
+use super::conn::{changes_key, chunks_key, key, series_field, RedisStore};
+use crate::clock::now_ms;
+use crate::engine::{ConfigView, Engine, Journal};
+use crate::store::backend::{Backend, Restored, Snapshot};
+use crate::store::chunking::{Chunk, ChunkWriter};
+use crate::store::error::StoreError;
+use crate::store::journal::{config_meta, nothing_to_store, walk, Stored};
+use crate::store::restore::restore;
+
+impl Backend for RedisStore {
+    fn location(&self) -> &str {
+        &self.location
+    }
+
+    fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
+        restore(self, engine)
+    }
+
+    fn write(
+        &mut self,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        if nothing_to_store(journal, snapshots) {
+            return Ok((0, 0));
+        }
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let counts = self.gather(&mut pipe, journal, snapshots)?;
+        let done: redis::RedisResult<()> = pipe.query(self.connection()?);
+        done.map_err(|err| self.failed(&err))?;
+        Ok(counts)
+    }
+
+    fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
+        let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        for sid in self.series.values() {
+            // Chunks whose newest point is older; the older points of one that straddles the
+            // cutoff are left out by every read (`purged_before`).
+            pipe.cmd("ZREMRANGEBYSCORE")
+                .arg(chunks_key(*sid))
+                .arg("-inf")
+                .arg(format!("({cutoff}"))
+                .ignore();
+        }
+        let widgets: Vec<String> = self.series.keys().map(|(w, _)| w.to_string()).collect();
+        let minid = format!("{}", cutoff.max(0.0) as u64);
+        for widget in self.changed_widgets()?.into_iter().chain(widgets) {
+            pipe.cmd("XTRIM")
+                .arg(changes_key(&widget))
+                .arg("MINID")
+                .arg(&minid)
+                .ignore();
+        }
+        // Each rule's last transition stays in `alert_last`: its state now.
+        pipe.cmd("XTRIM")
+            .arg(key("alerts"))
+            .arg("MINID")
+            .arg(&minid)
+            .ignore();
+        pipe.cmd("HSET")
+            .arg(key("meta"))
+            .arg("purged_before")
+            .arg(cutoff)
+            .ignore();
+        let done: redis::RedisResult<()> = pipe.query(self.connection()?);
+        done.map_err(|err| self.failed(&err))
+    }
+
+    fn shared(&self) -> bool {
+        true
+    }
+
+    fn close(&mut self) {
+        self.connection = None;
+    }
+}
+
+impl RedisStore {
+    /// Every widget with a stream of changes.
+    fn changed_widgets(&mut self) -> Result<Vec<String>, StoreError> {
+        let widgets: redis::RedisResult<Vec<String>> = redis::cmd("ZRANGE")
+            .arg(key("widget_order"))
+            .arg(0)
+            .arg(-1)
+            .query(self.connection()?);
+        widgets.map_err(|err| self.failed(&err))
+    }
+
+    /// Queue in `pipe` what storing `journal` and `snapshots` takes: (points, changes).
+    /// Series and widgets new to the store get their ids first, outside the transaction.
+    fn gather(
+        &mut self,
+        pipe: &mut Pipeline,
+        journal: &Journal,
+        snapshots: &[Snapshot],
+    ) -> Result<(u64, u64), StoreError> {
+        if let Some(config) = &journal.config {
+            let location = self.location.clone();
+            write_config(self.connection()?, pipe, config)
+                .map_err(|err| super::conn::error(&location, &err))?;
+        }
+        let mut changes = 0;
+        let mut chunks = ChunkWriter::default();
+        let mut cache = std::mem::take(&mut self.series);
+        let connection = match self.connection() {
+            Ok(connection) => connection,
+            Err(err) => {
+                self.series = cache;
+                return Err(err);
+            }
+        };
+        let insert = |pipe: &mut Pipeline, chunk: Chunk, id: i64| {
+            let mut member = Vec::with_capacity(20 + chunk.data.len());
+            member.extend_from_slice(&id.to_be_bytes());
+            member.extend_from_slice(&chunk.t0.to_le_bytes());
+            member.extend_from_slice(&(chunk.n as u32).to_le_bytes());
+            member.extend_from_slice(&chunk.data);
+            pipe.cmd("ZADD")
+                .arg(chunks_key(chunk.sid))
+                .arg(chunk.t1)
+                .arg(member)
+                .ignore();
+        };
+        let mut ids = ChunkIds::default();
+        let walked = walk(journal, |stored| -> redis::RedisResult<()> {
+            match stored {
+                Stored::Clear { index, info } => {
+                    chunks.discard(index);
+                    for ((widget, _), sid) in &cache {
+                        if **widget == *info.id {
+                            pipe.del(chunks_key(*sid)).ignore();
+                        }
+                    }
+                    pipe.del(changes_key(&info.id)).ignore();
+                }
+                Stored::Change { info, op } => {
+                    pipe.cmd("XADD")
+                        .arg(changes_key(&info.id))
+                        .arg("*")
+                        .arg("k")
+                        .arg("c")
+                        .arg("o")
+                        .arg(op)
+                        .ignore();
+                    changes += 1;
+                }
+                Stored::Points {
+                    index,
+                    info,
+                    series,
+                    points,
+                } => {
+                    let sid = chunks.sid(&mut cache, (index, info, series), |widget, name| {
+                        create_series(connection, widget, name)
+                    })?;
+                    chunks.push(index, sid, points, |chunk| -> redis::RedisResult<()> {
+                        let id = ids.next(connection)?;
+                        insert(pipe, chunk, id);
+                        Ok(())
+                    })?;
+                }
+            }
+            Ok(())
+        })
+        .and_then(|()| {
+            chunks.finish(|chunk| {
+                let id = ids.next(connection)?;
+                insert(pipe, chunk, id);
+                Ok(())
+            })
+        });
+        let points = match walked {
+            Ok(points) => points,
+            Err(err) => {
+                self.series = cache;
+                return Err(self.failed(&err));
+            }
+        };
+        self.series = cache;
+        for transition in &journal.alerts.0 {
+            let text = serde_json::to_string(transition).unwrap_or_default();
+            pipe.cmd("XADD")
+                .arg(key("alerts"))
+                .arg("*")
+                .arg("r")
+                .arg(&*transition.rule)
+                .arg("t")
+                .arg(&text)
+                .ignore();
+            pipe.hset(key("alert_last"), &*transition.rule, &text)
+                .ignore();
+        }
+        for snapshot in snapshots {
+            // After this write's changes in the same stream: it includes every one of them.
+            pipe.cmd("XADD")
+                .arg(changes_key(&snapshot.widget))
+                .arg("*")
+                .arg("k")
+                .arg("s")
+                .arg("o")
+                .arg(&snapshot.ops)
+                .ignore();
+        }
+        Ok((points, changes))
+    }
+}
+
+/// Chunk ids reserved from `streamviz:seq` a block at a time (unique across servers sharing the
+/// store; members of a series' set differ by them).
+#[derive(Default)]
+struct ChunkIds {
+    next: i64,
+    end: i64,
+}
+
+impl ChunkIds {
+    const BLOCK: i64 = 64;
+
+    fn next(&mut self, connection: &mut Connection) -> redis::RedisResult<i64> {
+        if self.next == self.end {
+            let end: i64 = redis::cmd("INCRBY")
+                .arg(key("seq"))
+                .arg(Self::BLOCK)
+                .query(connection)?;
+            self.next = end - Self::BLOCK;
+            self.end = end;
+        }
+        self.next += 1;
+        Ok(self.next)
+    }
+}
+
+/// A series' sid: the one stored (by this server or another), else a new one.
+fn create_series(connection: &mut Connection, widget: &str, name: &str) -> redis::RedisResult<i64> {
+    let field = series_field(widget, name);
+    let found: Option<i64> = redis::cmd("HGET")
+        .arg(key("series"))
+        .arg(&field)
+        .query(connection)?;
+    if let Some(sid) = found {
+        return Ok(sid);
+    }
+    let sid: i64 = redis::cmd("INCR").arg(key("seq")).query(connection)?;
+    let _: bool = redis::cmd("HSETNX")
+        .arg(key("series"))
+        .arg(&field)
+        .arg(sid)
+        .query(connection)?;
+    // Another server may have stored it first: its sid serves.
+    redis::cmd("HGET")
+        .arg(key("series"))
+        .arg(&field)
+        .query(connection)
+}
+
+/// The settings and every widget's spec; a widget new to the store is placed after the others.
+fn write_config(
+    connection: &mut Connection,
+    pipe: &mut Pipeline,
+    config: &ConfigView,
+) -> redis::RedisResult<()> {
+    for (name, value) in config_meta(config) {
+        pipe.hset(key("meta"), name, value).ignore();
+    }
+    for spec in &config.widgets {
+        let entry = serde_json::json!([spec.kind.name(), spec.options_json()]).to_string();
+        pipe.hset(key("widgets"), &spec.id, entry).ignore();
+        let known: Option<f64> = redis::cmd("ZSCORE")
+            .arg(key("widget_order"))
+            .arg(&spec.id)
+            .query(connection)?;
+        if known.is_none() {
+            let order: i64 = redis::cmd("INCR").arg(key("seq")).query(connection)?;
+            pipe.cmd("ZADD")
+                .arg(key("widget_order"))
+                .arg("NX")
+                .arg(order)
+                .arg(&spec.id)
+                .ignore();
+        }
+    }
+    Ok(())
+}
