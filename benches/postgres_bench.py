@@ -1,12 +1,14 @@
-"""PostgreSQL persistence against SQLite in the same run (issue 21): points stored per second,
+"""PostgreSQL and Redis persistence against SQLite in the same run (issue 21): points stored per second,
 sustained (a producer sending 10 metrics as fast as `send_many` takes them for a while, timed
 until `flush()` says every point is stored), and a 24-hour range of 10 M stored points answered
 by `/api/v1/widgets/{id}/range` (the ring holds 1,000; the rest comes from the database).
 
     maturin develop --release && python benches/postgres_bench.py [--seconds 20]
 
-PostgreSQL 15 is the distribution's, started on a free port in a temporary directory
-(tests/python/services.py), with its default settings (fsync on).
+PostgreSQL 15 and Redis 7 are the distribution's, started on free ports in a temporary directory
+(tests/python/services.py), PostgreSQL with its default settings (fsync on), Redis with its
+append-only file synced every second (its default durability when the file is on); each Redis
+case starts from an empty Redis (it holds everything in memory).
 """
 
 from __future__ import annotations
@@ -81,7 +83,7 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
     args = parser.parse_args()
-    from services import Postgres
+    from services import Postgres, Redis
 
     print(f"# {platform.node()} {platform.machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
     directory = Path(tempfile.mkdtemp(prefix="streamviz-pg-bench-"))
@@ -94,14 +96,21 @@ def main() -> int:
     pg.start()
     try:
         with tempfile.TemporaryDirectory() as tmp:
-            for name, target in (("SQLite", f"sqlite:///{tmp}/sustained.db"), ("PostgreSQL", pg.database())):
-                r = run("sustained", target, args.seconds)
+            redis = Redis(Path(tmp), appendonly=True)
+
+            def fresh_redis() -> str:
+                subprocess.run(["redis-cli", "-p", str(redis.port), "FLUSHALL"], check=True, capture_output=True)
+                return redis.url
+
+            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), ("PostgreSQL", pg.database), ("Redis", fresh_redis)):
+                r = run("sustained", target(), args.seconds)
                 print(f"sustained, {name}: {r['stored'] / r['seconds'] / 1e6:.2f} M points/s stored ({r['stored']:,} of {r['sent']:,} sent "
                       f"in {r['seconds']:.1f} s, timed until flush; dropped {r['dropped']}, lost by the store {r['lost']})")
-            for name, target in (("SQLite", f"sqlite:///{tmp}/day.db"), ("PostgreSQL", pg.database())):
-                r = run("range", target, args.seconds)
+            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/day.db"), ("PostgreSQL", pg.database), ("Redis", fresh_redis)):
+                r = run("range", target(), args.seconds)
                 print(f"24 h range of 10 M stored points, {name}: {', '.join(f'{s:.2f} s' for s in r['seconds'])} "
                       f"({r['points_in_range']:,} points in range, decimated {r['decimated']})")
+            redis.kill()
     finally:
         pg.stop("immediate")
     return 0

@@ -176,60 +176,7 @@ fn files_that_are_not_streamviz_databases_are_refused_with_a_reason_and_left_alo
 fn a_windowed_metric_stores_its_windows_and_a_new_process_goes_on_from_them() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("metrics.db");
-    let options = json!({"window": "1s", "aggregation": "sum"});
-    let t0 = (now_ms() / 1000.0).floor() * 1000.0 - 60_000.0;
-    let send = |pipeline: &Pipeline, from: i32, to: i32| {
-        let orders = declare(pipeline, "orders", "metric", options.clone());
-        for i in from..to {
-            pipeline.send(
-                Update::Point {
-                    widget: orders.widget,
-                    ts_ms: t0 + f64::from(i) * 100.0,
-                    value: 1.0,
-                },
-                &orders.dropped,
-            );
-        }
-        assert!(pipeline.flush(TIMEOUT));
-    };
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, StoreOptions::new(&path)).unwrap();
-    send(&first, 0, 55); // five closed windows of 10, one open with 5
-    assert!(store.flush(TIMEOUT));
-    assert_eq!(
-        store.stats().points_stored,
-        5,
-        "the windows, not the raw points"
-    );
-    let stored = dashboard(&first)[1]["data"]["points"].clone();
-    store.stop();
-    drop(first);
-
-    let second = Pipeline::default();
-    let store = Persistence::start(&second, StoreOptions::new(&path)).unwrap();
-    let loaded = dashboard(&second);
-    assert_eq!(
-        loaded[1]["data"]["points"], stored,
-        "the windows come back as they were"
-    );
-    assert_eq!(
-        loaded[1]["data"]["partial"],
-        json!(null),
-        "the open window died with its process"
-    );
-    // The producer declares the metric again and goes on: new windows close after the old ones.
-    send(&second, 60, 85);
-    let points = dashboard(&second)[1]["data"]["points"].clone();
-    let values: Vec<f64> = points
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|p| p[1].as_f64().unwrap())
-        .collect();
-    assert_eq!(values, vec![10.0, 10.0, 10.0, 10.0, 10.0, 10.0, 10.0]);
-    assert!(store.flush(TIMEOUT));
-    assert_eq!(store.stats().points_stored, 2);
-    store.stop();
+    common::stores::windows_load_back(|| StoreOptions::new(&path));
 }
 
 #[test]
@@ -419,70 +366,25 @@ fn a_version_1_file_keeps_its_points_and_goes_on_in_chunks() {
     store.stop();
 
     // A new process loads the newest four across both layouts.
-    let times: Vec<f64> = restored_ring(&path, "cpu").iter().map(|p| p.0).collect();
+    let times: Vec<f64> = common::stores::restored_ring(StoreOptions::new(&path), "cpu")
+        .iter()
+        .map(|p| p.0)
+        .collect();
     assert_eq!(times, [2000.0, 3000.0, 4000.0, 5000.0]);
 }
 
 /// The ring of `id` as a new process loads it from `path`.
-fn restored_ring(path: &std::path::Path, id: &str) -> Vec<(f64, f64)> {
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, StoreOptions::new(path)).unwrap();
-    let engine = pipeline.engine();
-    let Some((_, streamviz::engine::WidgetData::Series(ring))) = engine.widget(id) else {
-        panic!("{id} is restored")
-    };
-    let points = ring.iter().collect();
-    drop(engine);
-    store.stop();
-    points
-}
-
 /// Many writes of a series leave many chunks, some spanning others in time: loading keeps
-/// exactly the newest points by time, and a range reads every stored point in time order.
+/// exactly the newest points by time, and a range reads every stored point in time order; one
+/// chunk a write.
 #[test]
 fn chunks_load_the_newest_points_by_time_and_ranges_read_them_in_order() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("chunks.db");
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, StoreOptions::new(&path)).unwrap();
-    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100}));
-    // 20 writes of 50 points; every other write goes back before the one it follows.
-    let mut sent = Vec::new();
-    for write in 0..20 {
-        let base = 1_000_000
-            + if write % 2 == 0 {
-                write * 1000
-            } else {
-                (write - 1) * 1000 - 500
-            };
-        let points: Vec<(f64, f64)> = (0..50)
-            .map(|i| (f64::from(base + i * 10), f64::from(write)))
-            .collect();
-        sent.extend(points.iter().copied());
-        pipeline.send(
-            Update::Points {
-                widget: cpu.widget,
-                series: u32::MAX,
-                points: Box::new(points),
-            },
-            &cpu.dropped,
-        );
-        assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
-    }
-    sent.sort_by(|a, b| a.0.total_cmp(&b.0));
-    let read = store
-        .history()
-        .points("cpu", "", f64::NEG_INFINITY, f64::INFINITY)
-        .unwrap();
-    assert_eq!(read, sent);
+    common::stores::newest_and_ranges(|| StoreOptions::new(&path));
     let chunks: i64 = rusqlite::Connection::open(&path)
         .unwrap()
         .query_row("SELECT count(*) FROM chunks", [], |row| row.get(0))
         .unwrap();
     assert_eq!(chunks, 20);
-    store.stop();
-
-    let mut held = restored_ring(&path, "cpu");
-    held.sort_by(|a, b| a.0.total_cmp(&b.0));
-    assert_eq!(held, sent[sent.len() - 100..]);
 }

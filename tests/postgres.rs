@@ -157,6 +157,27 @@ fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
 }
 
 #[test]
+fn a_windowed_metric_stores_its_windows_and_a_new_process_goes_on_from_them() {
+    let server = PgServer::new();
+    let url = server.database();
+    common::stores::windows_load_back(|| options(&url));
+}
+
+#[test]
+fn chunks_load_the_newest_points_by_time_and_ranges_read_them_in_order() {
+    let server = PgServer::new();
+    let url = server.database();
+    common::stores::newest_and_ranges(|| options(&url));
+}
+
+#[test]
+fn a_firing_rule_stays_firing_after_a_restart_and_is_not_announced_again() {
+    let server = PgServer::new();
+    let url = server.database();
+    common::stores::firing_rule_survives_a_restart(|| options(&url));
+}
+
+#[test]
 fn retention_purges_older_points_and_history_reaches_past_the_ring() {
     let server = PgServer::new();
     let url = server.database();

@@ -5,6 +5,8 @@
 
 #[cfg(feature = "relay")]
 pub mod redis_server;
+#[cfg(feature = "sqlite")]
+pub mod stores;
 
 use std::path::Path;
 use std::process::Child;

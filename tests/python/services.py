@@ -19,9 +19,10 @@ def free_port() -> int:
 class Redis:
     """A redis-server of the test's own, which can be killed and started again on its port."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, appendonly: bool = False) -> None:
         self.port = free_port()
         self.directory = directory
+        self.appendonly = appendonly  # an append-only file synced every second (Redis' default durability)
         self.process: subprocess.Popen | None = None
         self.start()
 
@@ -31,7 +32,8 @@ class Redis:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(self.directory)],
+            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "yes" if self.appendonly else "no",
+             "--appendfsync", "everysec", "--dir", str(self.directory)],
             stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         assert self.process.stdout is not None
         for line in self.process.stdout:  # its log says when it accepts connections
