@@ -250,6 +250,8 @@ def test_servers_sharing_a_redis_store_store_each_point_once_and_a_new_server_lo
     c, url_c = serve_shared()
     try:
         assert sorted(points(url_c)) == list(range(100))
+        status, history = http_json(url_c + f"api/v1/widgets/m/range?from={t0 - 1}&to={t0 + 100}&width=2000")
+        assert status == 200 and history["points_in_range"] == 100, history  # from the shared store
         stats = http_json(url_c + "api/v1/stats")[1]["persistence"]
         assert stats["points_restored"] == 100 and "redis://127.0.0.1" in stats["path"]
     finally:
