@@ -464,3 +464,23 @@ def test_a_database_that_cannot_be_written_is_refused_with_the_reason_and_kept(s
     subprocess.run(["mount", "-o", "remount,rw", str(small_disk)], check=True)
     sv.configure(persistence=db)
     assert [v for _, v in exported_points("cpu")] == [1.0]
+
+
+def test_memory_is_the_explicit_default_and_stores_nothing(tmp_path: Path, monkeypatch) -> None:
+    from conftest import http_json
+    from processes import started, stopped
+
+    monkeypatch.chdir(tmp_path)  # a file made by mistake would land here
+    sv.configure(persistence="memory")
+    cpu = sv.metric("cpu")
+    cpu.send(1.0)
+    assert sv.flush()
+    assert "persistence" not in sv.stats()
+    process, url = started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", "--persistence", "memory"],
+                           None, r"serving (http://127\.0\.0\.1:\d+/)")
+    try:
+        status, stats = http_json(url + "api/v1/stats")
+        assert status == 200 and "persistence" not in stats
+    finally:
+        assert stopped(process) == 0
+    assert list(tmp_path.iterdir()) == []
