@@ -273,3 +273,49 @@ fn a_password_in_the_url_is_never_shown() {
         "{bad}"
     );
 }
+
+#[test]
+fn a_damaged_chunk_is_refused_with_a_reason_and_left_as_it_is() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let cpu = declare(&pipeline, "cpu", "metric", json!({}));
+    pipeline.send(
+        Update::Point {
+            widget: cpu.widget,
+            ts_ms: now_ms(),
+            value: 1.0,
+        },
+        &cpu.dropped,
+    );
+    assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
+    store.stop();
+    // A member cut short, as a hand-edited or truncated key would hold.
+    let mut raw = redis.connection();
+    let sid: i64 = redis::cmd("HGET")
+        .arg("streamviz:series")
+        .arg("cpu\x1f")
+        .query(&mut raw)
+        .unwrap();
+    let _: i64 = redis::cmd("ZADD")
+        .arg(format!("streamviz:chunks:{sid}"))
+        .arg(now_ms() + 1000.0)
+        .arg(&b"\x00\x01short"[..])
+        .query(&mut raw)
+        .unwrap();
+    let err = Persistence::start(&Pipeline::default(), options(&url))
+        .unwrap_err()
+        .to_string();
+    assert!(
+        err.contains("is damaged")
+            && err.contains("database's own tools")
+            && !err.contains("sqlite3"),
+        "{err}"
+    );
+    let members: i64 = redis::cmd("ZCARD")
+        .arg(format!("streamviz:chunks:{sid}"))
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(members, 2, "left as it is");
+}

@@ -31,10 +31,10 @@ pub enum StoreError {
         /// The version this StreamViz reads and writes.
         reads: i32,
     },
-    /// The file is a StreamViz database whose content is damaged.
+    /// The file (or database server) holds a StreamViz database whose content is damaged.
     #[error(
-        "{path} is damaged ({reason}); it is left as it is: recover what can be read with \
-         `sqlite3 {path} .recover`, or choose another file"
+        "{path} is damaged ({reason}); it is left as it is: {}",
+        recovery(path)
     )]
     Corrupt {
         /// The database path.
@@ -56,4 +56,16 @@ pub enum StoreError {
         /// SQLite's message.
         reason: String,
     },
+}
+
+/// How to go on from a damaged store: a SQLite file can be recovered; a database server's
+/// content (`postgresql://`, `redis://`) is left for its own tools.
+fn recovery(path: &str) -> String {
+    if path.contains("://") {
+        "repair or remove its streamviz tables or keys with the database's own tools, or choose \
+         another database"
+            .into()
+    } else {
+        format!("recover what can be read with `sqlite3 {path} .recover`, or choose another file")
+    }
 }
