@@ -10,122 +10,20 @@
 use std::path::Path;
 use std::time::Duration;
 
-use crossbeam_channel::Receiver;
-use serde_json::{json, Value};
-use streamviz::engine::{AlertState, Transition};
-use streamviz::ingest::push::apply_push;
+use serde_json::json;
+use streamviz::engine::AlertState;
 use streamviz::ingest::Pipeline;
 use streamviz::store::{open_recording, Persistence, StoreOptions};
 
 mod common;
+use common::stores::{listen, points, push, rule, state_of, T0};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
-/// 2023-11-14 22:13:20 UTC.
-const T0: f64 = 1_700_000_000_000.0;
-
-fn push(pipeline: &Pipeline, body: Value) {
-    apply_push(pipeline, &body.to_string()).unwrap();
-    assert!(pipeline.flush(TIMEOUT));
-}
-
-fn rule(webhook: Option<&str>) -> Value {
-    let mut rule = json!({"name": "cpu-high", "widget": "cpu", "above": 90, "recover_below": 80,
-        "severity": "critical", "message": "CPU {value:.0f}%"});
-    if let Some(url) = webhook {
-        rule["webhook"] = json!(url);
-    }
-    rule
-}
-
-fn points(pipeline: &Pipeline, points: &[(f64, f64)]) {
-    let points: Vec<Value> = points.iter().map(|(t, v)| json!([T0 + t, v])).collect();
-    push(
-        pipeline,
-        json!({"updates": [{"widget": "cpu", "points": points}]}),
-    );
-}
-
-/// Every transition the engine makes from now on.
-fn listen(pipeline: &Pipeline) -> Receiver<Transition> {
-    let (tell, heard) = crossbeam_channel::bounded(64);
-    pipeline.engine().subscribe_alerts(tell);
-    heard
-}
-
-fn state_of(pipeline: &Pipeline, rule: &str) -> streamviz::engine::AlertStatus {
-    let engine = pipeline.engine();
-    let states = engine.alerts().states();
-    states.into_iter().find(|s| &*s.rule == rule).unwrap()
-}
-
 #[test]
 fn a_firing_rule_stays_firing_after_a_restart_and_is_not_announced_again() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("alerts.db");
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, StoreOptions::new(&path)).unwrap();
-    push(
-        &first,
-        json!({"widgets": [{"id": "cpu", "kind": "metric"}], "alerts": [rule(None)]}),
-    );
-    points(&first, &[(0.0, 50.0), (1000.0, 95.0)]);
-    let fired = state_of(&first, "cpu-high");
-    assert_eq!(fired.state, AlertState::Firing);
-    assert!(store.flush(TIMEOUT));
-    store.stop();
-    drop(first);
-
-    // The next process: what listens (the notifier, callbacks) is there before the store loads.
-    let second = Pipeline::default();
-    let heard = listen(&second);
-    let store = Persistence::start(&second, StoreOptions::new(&path)).unwrap();
-    let resumed = state_of(&second, "cpu-high");
-    assert_eq!(resumed.state, AlertState::Firing, "{resumed:?}");
-    assert_eq!(resumed.active_since_ms, T0 + 1000.0);
-    assert_eq!(resumed.message, "CPU 95%");
-    let recent = second.engine().alerts().view().transitions;
-    assert_eq!(
-        recent.len(),
-        1,
-        "the stored transition is among the recent ones"
-    );
-    assert_eq!(
-        (recent[0].from, recent[0].to),
-        (AlertState::Normal, AlertState::Firing)
-    );
-    // The script declares its rule again, now with its webhook (stored rules have none): the
-    // same rule, so it goes on firing.
-    push(
-        &second,
-        json!({"alerts": [rule(Some("http://127.0.0.1:9/hook"))]}),
-    );
-    points(&second, &[(2000.0, 93.0)]);
-    assert_eq!(state_of(&second, "cpu-high").state, AlertState::Firing);
-    assert!(
-        heard.try_recv().is_err(),
-        "a rule that was firing is not announced again"
-    );
-
-    points(&second, &[(3000.0, 70.0)]);
-    let resolved = heard.recv_timeout(TIMEOUT).unwrap();
-    assert_eq!(
-        (resolved.from, resolved.to),
-        (AlertState::Firing, AlertState::Normal)
-    );
-    assert_eq!(
-        resolved.active_since_ms,
-        T0 + 1000.0,
-        "the resolution ends the firing that began before the restart"
-    );
-    assert!(heard.try_recv().is_err(), "resolved once");
-    assert!(store.flush(TIMEOUT));
-    store.stop();
-    drop(second);
-
-    let third = Pipeline::default();
-    let _store = Persistence::start(&third, StoreOptions::new(&path)).unwrap();
-    assert_eq!(state_of(&third, "cpu-high").state, AlertState::Normal);
-    assert_eq!(third.engine().alerts().view().transitions.len(), 2);
+    common::stores::firing_rule_survives_a_restart(|| StoreOptions::new(&path));
 }
 
 #[test]

@@ -11,13 +11,12 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use serde_json::json;
 use streamviz::clock::now_ms;
 use streamviz::ingest::Pipeline;
 use streamviz::store::{Persistence, StoreOptions};
-use streamviz::Update;
 
 mod common;
 use common::{dashboard, declare, loads_back_exactly};
@@ -137,14 +136,6 @@ impl PgServer {
     }
 }
 
-fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting until {what}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
 fn options(url: &str) -> StoreOptions {
     StoreOptions::new(Path::new(url))
 }
@@ -181,101 +172,14 @@ fn a_firing_rule_stays_firing_after_a_restart_and_is_not_announced_again() {
 fn retention_purges_older_points_and_history_reaches_past_the_ring() {
     let server = PgServer::new();
     let url = server.database();
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, options(&url)).unwrap();
-    let cpu = declare(&first, "cpu", "metric", json!({"max_points": 2}));
-    let now = now_ms();
-    for (age_h, value) in [(48.0, 1.0), (30.0, 2.0), (2.0, 3.0), (1.0, 4.0), (0.0, 5.0)] {
-        first.send(
-            Update::Point {
-                widget: cpu.widget,
-                ts_ms: now - age_h * 3_600_000.0,
-                value,
-            },
-            &cpu.dropped,
-        );
-    }
-    assert!(
-        first.flush(TIMEOUT) && store.flush(TIMEOUT),
-        "applied, then stored"
-    );
-    // The ring holds 2; the store has all 5 for a range query.
-    let history = store.history();
-    let all: Vec<f64> = history
-        .points("cpu", "", 0.0, f64::INFINITY)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.1)
-        .collect();
-    assert_eq!(all, [1.0, 2.0, 3.0, 4.0, 5.0]);
-    store.stop();
-
-    let second = Pipeline::default();
-    let mut retained = options(&url);
-    retained.retention = Some(Duration::from_secs(24 * 3600));
-    let store = Persistence::start(&second, retained).unwrap();
-    let left: Vec<f64> = store
-        .history()
-        .points("cpu", "", 0.0, f64::INFINITY)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.1)
-        .collect();
-    assert_eq!(left, [3.0, 4.0, 5.0], "older than a day purged");
+    common::stores::retention_and_history_past_the_ring(|| options(&url));
 }
 
 #[test]
 fn postgres_restarted_mid_stream_loses_nothing_and_says_so_meanwhile() {
     let server = PgServer::new();
     let url = server.database();
-    let pipeline = Pipeline::default();
-    let mut opts = options(&url);
-    opts.flush_interval = Duration::from_millis(20);
-    let store = Persistence::start(&pipeline, opts).unwrap();
-    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100000}));
-    let now = now_ms();
-    let send = |range: std::ops::Range<u32>| {
-        for i in range {
-            pipeline.send(
-                Update::Point {
-                    widget: cpu.widget,
-                    ts_ms: now + f64::from(i),
-                    value: f64::from(i),
-                },
-                &cpu.dropped,
-            );
-        }
-    };
-    send(0..1000);
-    assert!(
-        pipeline.flush(TIMEOUT) && store.flush(TIMEOUT),
-        "applied, then stored"
-    );
-    server.stop();
-    send(1000..2000);
-    wait_until("the stats say the database is away", || {
-        store.stats().last_error.is_some()
-    });
-    let error = store.stats().last_error.unwrap();
-    assert!(
-        error.contains("127.0.0.1") && !error.contains("password"),
-        "{error}"
-    );
-    server.start();
-    wait_until("the kept batches are stored", || {
-        let stats = store.stats();
-        stats.last_error.is_none() && stats.points_stored == 2000
-    });
-    assert_eq!(store.stats().updates_lost, 0);
-    store.stop();
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
-    let stored = store
-        .history()
-        .points("cpu", "", 0.0, f64::INFINITY)
-        .unwrap();
-    assert_eq!(stored.len(), 2000, "none lost, none twice");
-    assert!(stored.iter().enumerate().all(|(i, p)| p.1 == i as f64));
+    common::stores::away_and_back(|| options(&url), || server.stop(), || server.start());
 }
 
 #[test]

@@ -26,16 +26,6 @@ fn options(url: &str) -> StoreOptions {
     StoreOptions::new(Path::new(url))
 }
 
-fn values(store: &Persistence, widget: &str) -> Vec<f64> {
-    store
-        .history()
-        .points(widget, "", 0.0, f64::INFINITY)
-        .unwrap()
-        .into_iter()
-        .map(|p| p.1)
-        .collect()
-}
-
 #[test]
 fn a_new_process_loads_back_exactly_what_the_last_one_stored() {
     let redis = RedisServer::start();
@@ -68,102 +58,18 @@ fn a_firing_rule_stays_firing_after_a_restart_and_is_not_announced_again() {
 fn retention_purges_older_points_and_history_reaches_past_the_ring() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, options(&url)).unwrap();
-    let cpu = declare(&first, "cpu", "metric", json!({"max_points": 2}));
-    let now = now_ms();
-    for (age_h, value) in [(48.0, 1.0), (30.0, 2.0), (2.0, 3.0), (1.0, 4.0), (0.0, 5.0)] {
-        first.send(
-            Update::Point {
-                widget: cpu.widget,
-                ts_ms: now - age_h * 3_600_000.0,
-                value,
-            },
-            &cpu.dropped,
-        );
-    }
-    assert!(
-        first.flush(TIMEOUT) && store.flush(TIMEOUT),
-        "applied, then stored"
-    );
-    // The ring holds 2; the store has all 5 for a range query.
-    assert_eq!(values(&store, "cpu"), [1.0, 2.0, 3.0, 4.0, 5.0]);
-    let hours_ago = |h: f64| now - h * 3_600_000.0;
-    let window: Vec<f64> = store
-        .history()
-        .points("cpu", "", hours_ago(31.0), hours_ago(1.5))
-        .unwrap()
-        .into_iter()
-        .map(|p| p.1)
-        .collect();
-    assert_eq!(window, [2.0, 3.0], "a range inside one stored chunk");
-    store.stop();
-
-    let second = Pipeline::default();
-    let mut retained = options(&url);
-    retained.retention = Some(Duration::from_secs(24 * 3600));
-    let store = Persistence::start(&second, retained).unwrap();
-    assert_eq!(
-        values(&store, "cpu"),
-        [3.0, 4.0, 5.0],
-        "older than a day purged"
-    );
-    assert_eq!(
-        common::ring_values(&second, "cpu"),
-        [4.0, 5.0],
-        "the ring loads the newest it holds"
-    );
+    common::stores::retention_and_history_past_the_ring(|| options(&url));
 }
 
 #[test]
 fn redis_killed_and_started_again_mid_stream_loses_nothing_and_says_so_meanwhile() {
-    let mut redis = RedisServer::durable();
-    let url = redis.url();
-    let pipeline = Pipeline::default();
-    let mut opts = options(&url);
-    opts.flush_interval = Duration::from_millis(20);
-    let store = Persistence::start(&pipeline, opts).unwrap();
-    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100000}));
-    let now = now_ms();
-    let send = |range: std::ops::Range<u32>| {
-        for i in range {
-            pipeline.send(
-                Update::Point {
-                    widget: cpu.widget,
-                    ts_ms: now + f64::from(i),
-                    value: f64::from(i),
-                },
-                &cpu.dropped,
-            );
-        }
-    };
-    send(0..1000);
-    assert!(
-        pipeline.flush(TIMEOUT) && store.flush(TIMEOUT),
-        "applied, then stored"
+    let redis = std::cell::RefCell::new(RedisServer::durable());
+    let url = redis.borrow().url();
+    common::stores::away_and_back(
+        || options(&url),
+        || redis.borrow_mut().kill(),
+        || redis.borrow_mut().run(),
     );
-    redis.kill();
-    send(1000..2000);
-    wait_until("the stats say Redis is away", || {
-        store.stats().last_error.is_some()
-    });
-    let error = store.stats().last_error.unwrap();
-    assert!(error.contains("127.0.0.1"), "{error}");
-    redis.run();
-    wait_until("the kept batches are stored", || {
-        let stats = store.stats();
-        stats.last_error.is_none() && stats.points_stored == 2000
-    });
-    assert_eq!(store.stats().updates_lost, 0);
-    store.stop();
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
-    let stored = store
-        .history()
-        .points("cpu", "", 0.0, f64::INFINITY)
-        .unwrap();
-    assert_eq!(stored.len(), 2000, "none lost, none twice");
-    assert!(stored.iter().enumerate().all(|(i, p)| p.1 == i as f64));
 }
 
 #[test]
@@ -212,7 +118,7 @@ fn two_servers_share_one_store_and_each_loads_what_both_stored() {
         common::ring_values(&c, "mem"),
         (100..110).map(f64::from).collect::<Vec<_>>()
     );
-    assert_eq!(values(&store, "mem").len(), 10);
+    assert_eq!(common::stores::stored_values(&store, "mem").len(), 10);
 }
 
 #[test]
@@ -251,7 +157,7 @@ fn relayed_servers_sharing_the_store_store_each_point_once() {
     for (pipeline, _, store) in &servers {
         assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
     }
-    let mut stored = values(&servers[0].2, "cpu");
+    let mut stored = common::stores::stored_values(&servers[0].2, "cpu");
     stored.sort_by(f64::total_cmp);
     assert_eq!(
         stored,

@@ -69,3 +69,36 @@ fn recovery(path: &str) -> String {
         format!("recover what can be read with `sqlite3 {path} .recover`, or choose another file")
     }
 }
+
+/// Why a read of a database server's points failed: the query (`E`, the driver's error), or a
+/// chunk whose bytes do not hold its points.
+#[cfg(any(feature = "postgres", feature = "redis-store"))]
+pub(crate) enum ReadError<E> {
+    Query(E),
+    Damaged,
+}
+
+#[cfg(any(feature = "postgres", feature = "redis-store"))]
+impl<E> From<E> for ReadError<E> {
+    fn from(err: E) -> Self {
+        Self::Query(err)
+    }
+}
+
+#[cfg(any(feature = "postgres", feature = "redis-store"))]
+impl<E> ReadError<E> {
+    /// As a [`StoreError`] naming the database at `location`, a failed query as `query` says.
+    pub(crate) fn into_store(
+        self,
+        location: &str,
+        query: impl FnOnce(&str, E) -> StoreError,
+    ) -> StoreError {
+        match self {
+            Self::Query(err) => query(location, err),
+            Self::Damaged => StoreError::Corrupt {
+                path: location.to_owned(),
+                reason: "a chunk of points cut short".into(),
+            },
+        }
+    }
+}

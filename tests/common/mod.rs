@@ -36,6 +36,18 @@ pub fn dashboard(pipeline: &Pipeline) -> Vec<Value> {
     messages
 }
 
+/// Poll `done` until it holds, failing after 30 s with what was awaited.
+pub fn wait_until(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while !done() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "timed out waiting until {what}"
+        );
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
 /// The values a widget's ring holds now, oldest first (none for another kind of widget).
 pub fn ring_values(pipeline: &Pipeline, id: &str) -> Vec<f64> {
     match pipeline.engine().widget(id) {

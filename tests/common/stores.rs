@@ -13,19 +13,21 @@ use streamviz::ingest::Pipeline;
 use streamviz::store::{Persistence, StoreOptions};
 use streamviz::Update;
 
-use super::{dashboard, declare};
+use super::{dashboard, declare, wait_until};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// 2023-11-14 22:13:20 UTC.
-const T0: f64 = 1_700_000_000_000.0;
+pub const T0: f64 = 1_700_000_000_000.0;
 
-fn push(pipeline: &Pipeline, body: Value) {
+/// Push `body` and wait until it is applied.
+pub fn push(pipeline: &Pipeline, body: Value) {
     apply_push(pipeline, &body.to_string()).unwrap();
     assert!(pipeline.flush(TIMEOUT));
 }
 
-fn rule(webhook: Option<&str>) -> Value {
+/// The rule `cpu-high` (above 90, recovering below 80), with `webhook` if given.
+pub fn rule(webhook: Option<&str>) -> Value {
     let mut rule = json!({"name": "cpu-high", "widget": "cpu", "above": 90, "recover_below": 80,
         "severity": "critical", "message": "CPU {value:.0f}%"});
     if let Some(url) = webhook {
@@ -34,7 +36,8 @@ fn rule(webhook: Option<&str>) -> Value {
     rule
 }
 
-fn points(pipeline: &Pipeline, points: &[(f64, f64)]) {
+/// Points of `cpu`, at `T0` + each time.
+pub fn points(pipeline: &Pipeline, points: &[(f64, f64)]) {
     let points: Vec<Value> = points.iter().map(|(t, v)| json!([T0 + t, v])).collect();
     push(
         pipeline,
@@ -43,13 +46,14 @@ fn points(pipeline: &Pipeline, points: &[(f64, f64)]) {
 }
 
 /// Every transition the engine makes from now on.
-fn listen(pipeline: &Pipeline) -> Receiver<Transition> {
+pub fn listen(pipeline: &Pipeline) -> Receiver<Transition> {
     let (tell, heard) = crossbeam_channel::bounded(64);
     pipeline.engine().subscribe_alerts(tell);
     heard
 }
 
-fn state_of(pipeline: &Pipeline, rule: &str) -> streamviz::engine::AlertStatus {
+/// A rule's state now.
+pub fn state_of(pipeline: &Pipeline, rule: &str) -> streamviz::engine::AlertStatus {
     let engine = pipeline.engine();
     let states = engine.alerts().states();
     states.into_iter().find(|s| &*s.rule == rule).unwrap()
@@ -236,4 +240,117 @@ pub fn firing_rule_survives_a_restart(options: impl Fn() -> StoreOptions) {
     let _store = Persistence::start(&third, options()).unwrap();
     assert_eq!(state_of(&third, "cpu-high").state, AlertState::Normal);
     assert_eq!(third.engine().alerts().view().transitions.len(), 2);
+}
+
+/// The values of a series the store holds, oldest first.
+pub fn stored_values(store: &Persistence, widget: &str) -> Vec<f64> {
+    store
+        .history()
+        .points(widget, "", f64::NEG_INFINITY, f64::INFINITY)
+        .unwrap()
+        .into_iter()
+        .map(|p| p.1)
+        .collect()
+}
+
+/// A store keeps points beyond the ring for range queries (a range inside one stored chunk
+/// too); opened again with a retention of a day, it has purged the older ones and the ring
+/// loads the newest it holds.
+pub fn retention_and_history_past_the_ring(options: impl Fn() -> StoreOptions) {
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, options()).unwrap();
+    let cpu = declare(&first, "cpu", "metric", json!({"max_points": 2}));
+    let now = now_ms();
+    let hours_ago = |h: f64| now - h * 3_600_000.0;
+    for (age_h, value) in [(48.0, 1.0), (30.0, 2.0), (2.0, 3.0), (1.0, 4.0), (0.0, 5.0)] {
+        first.send(
+            Update::Point {
+                widget: cpu.widget,
+                ts_ms: hours_ago(age_h),
+                value,
+            },
+            &cpu.dropped,
+        );
+    }
+    assert!(
+        first.flush(TIMEOUT) && store.flush(TIMEOUT),
+        "applied, then stored"
+    );
+    // The ring holds 2; the store has all 5 for a range query.
+    assert_eq!(stored_values(&store, "cpu"), [1.0, 2.0, 3.0, 4.0, 5.0]);
+    let window: Vec<f64> = store
+        .history()
+        .points("cpu", "", hours_ago(31.0), hours_ago(1.5))
+        .unwrap()
+        .into_iter()
+        .map(|p| p.1)
+        .collect();
+    assert_eq!(window, [2.0, 3.0], "a range inside one stored chunk");
+    store.stop();
+
+    let second = Pipeline::default();
+    let mut retained = options();
+    retained.retention = Some(Duration::from_secs(24 * 3600));
+    let store = Persistence::start(&second, retained).unwrap();
+    assert_eq!(
+        stored_values(&store, "cpu"),
+        [3.0, 4.0, 5.0],
+        "older than a day purged"
+    );
+    assert_eq!(
+        super::ring_values(&second, "cpu"),
+        [4.0, 5.0],
+        "the ring loads the newest it holds"
+    );
+}
+
+/// The database server goes away mid-stream (`away`) and comes back (`back`): the stats say so
+/// meanwhile (naming the server, never a password), the batches are kept and stored once it is
+/// back, none lost and none twice.
+pub fn away_and_back(options: impl Fn() -> StoreOptions, away: impl FnOnce(), back: impl FnOnce()) {
+    let pipeline = Pipeline::default();
+    let mut fast = options();
+    fast.flush_interval = Duration::from_millis(20);
+    let store = Persistence::start(&pipeline, fast).unwrap();
+    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 100000}));
+    let now = now_ms();
+    let send = |range: std::ops::Range<u32>| {
+        for i in range {
+            pipeline.send(
+                Update::Point {
+                    widget: cpu.widget,
+                    ts_ms: now + f64::from(i),
+                    value: f64::from(i),
+                },
+                &cpu.dropped,
+            );
+        }
+    };
+    send(0..1000);
+    assert!(
+        pipeline.flush(TIMEOUT) && store.flush(TIMEOUT),
+        "applied, then stored"
+    );
+    away();
+    send(1000..2000);
+    wait_until("the stats say the database is away", || {
+        store.stats().last_error.is_some()
+    });
+    let error = store.stats().last_error.unwrap();
+    assert!(
+        error.contains("127.0.0.1") && !error.contains("password"),
+        "{error}"
+    );
+    back();
+    wait_until("the kept batches are stored", || {
+        let stats = store.stats();
+        stats.last_error.is_none() && stats.points_stored == 2000
+    });
+    assert_eq!(store.stats().updates_lost, 0);
+    store.stop();
+    let again = Pipeline::default();
+    let store = Persistence::start(&again, options()).unwrap();
+    let stored = stored_values(&store, "cpu");
+    assert_eq!(stored.len(), 2000, "none lost, none twice");
+    assert!(stored.iter().enumerate().all(|(i, v)| *v == i as f64));
 }

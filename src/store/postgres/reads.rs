@@ -45,7 +45,7 @@ impl StoredDashboard for Pg {
 
     fn newest(&mut self, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>, StoreError> {
         let location = self.location.clone();
-        newest(&mut self.client, sid, limit).map_err(|err| err.into_store(&location))
+        newest(&mut self.client, sid, limit).map_err(|err| err.into_store(&location, error))
     }
 
     fn changes(&mut self, widget: &str, until: Option<f64>) -> Result<StoredOps, StoreError> {
@@ -66,29 +66,8 @@ impl StoredDashboard for Pg {
     }
 }
 
-/// Why a read of points failed: the query, or a chunk whose bytes do not hold its points.
-enum ReadError {
-    Query(postgres::Error),
-    Damaged,
-}
-
-impl From<postgres::Error> for ReadError {
-    fn from(err: postgres::Error) -> Self {
-        Self::Query(err)
-    }
-}
-
-impl ReadError {
-    fn into_store(self, location: &str) -> StoreError {
-        match self {
-            Self::Query(err) => error(location, err),
-            Self::Damaged => StoreError::Corrupt {
-                path: location.to_owned(),
-                reason: "a chunk of points cut short".into(),
-            },
-        }
-    }
-}
+/// Why a read of points failed.
+type ReadError = crate::store::error::ReadError<postgres::Error>;
 
 /// The newest `limit` points of series `sid`, in time order (newest-ending chunks first, as
 /// [`Newest`] takes them).
@@ -219,7 +198,7 @@ impl PgHistory {
         let Some(client) = slot.as_mut() else {
             return Err(HistoryError("no connection to PostgreSQL".into()));
         };
-        read(client).map_err(|err| HistoryError(err.into_store(&self.location).to_string()))
+        read(client).map_err(|err| HistoryError(err.into_store(&self.location, error).to_string()))
     }
 }
 

@@ -62,7 +62,7 @@ impl StoredDashboard for RedisStore {
     fn newest(&mut self, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>, StoreError> {
         let location = self.location.clone();
         let connection = self.connection()?;
-        newest(connection, sid, limit).map_err(|err| err.into_store(&location))
+        newest(connection, sid, limit).map_err(|err| err.into_store(&location, |l, e| error(l, &e)))
     }
 
     fn changes(&mut self, widget: &str, until: Option<f64>) -> Result<StoredOps, StoreError> {
@@ -85,29 +85,8 @@ impl StoredDashboard for RedisStore {
     }
 }
 
-/// Why a read of points failed: the command, or a chunk whose bytes do not hold its points.
-enum ReadError {
-    Command(redis::RedisError),
-    Damaged,
-}
-
-impl From<redis::RedisError> for ReadError {
-    fn from(err: redis::RedisError) -> Self {
-        Self::Command(err)
-    }
-}
-
-impl ReadError {
-    fn into_store(self, location: &str) -> StoreError {
-        match self {
-            Self::Command(err) => error(location, &err),
-            Self::Damaged => StoreError::Corrupt {
-                path: location.to_owned(),
-                reason: "a chunk of points cut short".into(),
-            },
-        }
-    }
-}
+/// Why a read of points failed.
+type ReadError = crate::store::error::ReadError<redis::RedisError>;
 
 /// A stored chunk: its id, its oldest time and its points.
 struct StoredChunk {
@@ -148,6 +127,32 @@ fn purged_before(connection: &mut Connection) -> redis::RedisResult<f64> {
     Ok(found.unwrap_or(f64::NEG_INFINITY))
 }
 
+/// A page of a series' chunks by score from `start` to `stop` (newest first when `start` is
+/// above `stop`), skipping `offset`: (member, newest time).
+fn chunks_page(
+    connection: &mut Connection,
+    sid: i64,
+    (start, stop): (String, String),
+    offset: usize,
+) -> redis::RedisResult<Vec<(Vec<u8>, f64)>> {
+    let mut command = redis::cmd("ZRANGE");
+    command
+        .arg(chunks_key(sid))
+        .arg(&start)
+        .arg(&stop)
+        .arg("BYSCORE");
+    if start == "+inf" {
+        command.arg("REV");
+    }
+    let reply: Value = command
+        .arg("LIMIT")
+        .arg(offset)
+        .arg(PAGE)
+        .arg("WITHSCORES")
+        .query(connection)?;
+    Ok(scored(reply))
+}
+
 /// Members and scores of a sorted set page, from `ZRANGE … BYSCORE … WITHSCORES`.
 fn scored(reply: Value) -> Vec<(Vec<u8>, f64)> {
     let Value::Array(items) = reply else {
@@ -186,18 +191,7 @@ fn newest(
     let mut newest = Newest::new(limit);
     let mut offset = 0;
     'pages: loop {
-        let reply: Value = redis::cmd("ZRANGE")
-            .arg(chunks_key(sid))
-            .arg("+inf")
-            .arg("-inf")
-            .arg("BYSCORE")
-            .arg("REV")
-            .arg("LIMIT")
-            .arg(offset)
-            .arg(PAGE)
-            .arg("WITHSCORES")
-            .query(connection)?;
-        let page = scored(reply);
+        let page = chunks_page(connection, sid, ("+inf".into(), "-inf".into()), offset)?;
         for (member, t1) in &page {
             if !newest.wants(*t1) {
                 break 'pages;
@@ -234,17 +228,7 @@ fn range(
     let mut offset = 0;
     loop {
         // Chunks ending at or after `from`; those starting at or after `to` are skipped.
-        let reply: Value = redis::cmd("ZRANGE")
-            .arg(chunks_key(sid))
-            .arg(from)
-            .arg("+inf")
-            .arg("BYSCORE")
-            .arg("LIMIT")
-            .arg(offset)
-            .arg(PAGE)
-            .arg("WITHSCORES")
-            .query(connection)?;
-        let page = scored(reply);
+        let page = chunks_page(connection, sid, (from.to_string(), "+inf".into()), offset)?;
         for (member, _) in &page {
             let chunk = chunk(member, purged)?;
             if chunk.t0 < to {
@@ -401,10 +385,10 @@ impl RedisHistory {
             return Err(HistoryError("no connection to Redis".into()));
         };
         read(connection).map_err(|err| {
-            if matches!(&err, ReadError::Command(e) if !matches!(e.kind(), redis::ErrorKind::Server(_))) {
+            if matches!(&err, ReadError::Query(e) if !matches!(e.kind(), redis::ErrorKind::Server(_))) {
                 *slot = None;
             }
-            HistoryError(err.into_store(&self.location).to_string())
+            HistoryError(err.into_store(&self.location, |l, e| error(l, &e)).to_string())
         })
     }
 }
