@@ -58,8 +58,8 @@ struct ServeArgs {
     /// Port; 0 picks a free one.
     #[arg(long, default_value_t = 3000)]
     port: u16,
-    /// Serve this recording (a SQLite file or `postgresql://` database written with
-    /// persistence) instead, read-only: its
+    /// Serve this recording (a SQLite file, a `postgresql://` database or a `redis://` store
+    /// written with persistence) instead, read-only: its
     /// dashboard as stored, and its older points to any time range a browser asks for.
     #[arg(long, value_name = "DB")]
     open: Option<std::path::PathBuf>,

@@ -11,17 +11,13 @@ use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::time::Duration;
 
-use serde_json::json;
-use streamviz::clock::now_ms;
 use streamviz::ingest::Pipeline;
 use streamviz::store::{Persistence, StoreOptions};
 
 mod common;
-use common::{dashboard, declare, loads_back_exactly};
+use common::loads_back_exactly;
 
-const TIMEOUT: Duration = Duration::from_secs(10);
 const BIN: &str = "/usr/lib/postgresql/15/bin";
 
 /// A PostgreSQL of a test's own, in a temporary directory, on a free port.
@@ -210,53 +206,7 @@ fn a_password_in_the_url_is_never_shown() {
 
 #[test]
 fn a_database_opens_as_a_recording_that_replays_as_of_a_time() {
-    use streamviz::ingest::push::apply_push;
     let server = PgServer::new();
     let url = server.database();
-    let producer = Pipeline::default();
-    let store = Persistence::start(&producer, options(&url)).unwrap();
-    declare(&producer, "events", "table", json!({}));
-    let now = now_ms();
-    apply_push(
-        &producer,
-        &json!({"updates": [
-        {"widget": "events", "upsert": [{"key": "a", "row": {"n": 1}}]}]})
-        .to_string(),
-    )
-    .unwrap();
-    assert!(store.flush(TIMEOUT));
-    let between = now_ms();
-    std::thread::sleep(Duration::from_millis(5)); // the next change stored strictly later
-    apply_push(
-        &producer,
-        &json!({"updates": [
-        {"widget": "events", "upsert": [{"key": "b", "row": {"n": 2}}]}]})
-        .to_string(),
-    )
-    .unwrap();
-    assert!(store.flush(TIMEOUT));
-    let expected = dashboard(&producer);
-    store.stop();
-
-    let replay = Pipeline::default();
-    let recording = streamviz::store::open_recording(&replay, Path::new(&url)).unwrap();
-    assert_eq!(recording.widgets, 1);
-    let (first, last) = recording.span.unwrap();
-    assert!(first >= now - 1.0 && last >= between, "{first} {last}");
-    // The dashboard as stored, and each widget as of a time through the history.
-    assert_eq!(dashboard(&replay)[1..], expected[1..]);
-    let at_first = recording.history.changes("events", between).unwrap();
-    assert_eq!(
-        at_first.len(),
-        1,
-        "as of between the two, the first change only: {at_first:?}"
-    );
-    assert_eq!(
-        recording
-            .history
-            .changes("events", f64::INFINITY)
-            .unwrap()
-            .len(),
-        2
-    );
+    common::stores::opens_as_a_recording(|| options(&url), Path::new(&url));
 }

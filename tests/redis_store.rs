@@ -55,6 +55,13 @@ fn a_firing_rule_stays_firing_after_a_restart_and_is_not_announced_again() {
 }
 
 #[test]
+fn a_store_opens_as_a_recording_that_replays_as_of_a_time() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    common::stores::opens_as_a_recording(|| options(&url), Path::new(&url));
+}
+
+#[test]
 fn retention_purges_older_points_and_history_reaches_past_the_ring() {
     let redis = RedisServer::start();
     let url = redis.url();

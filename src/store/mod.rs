@@ -35,8 +35,9 @@ pub use writer::{
     DEFAULT_SNAPSHOT_EVERY,
 };
 
-/// Open a stored dashboard as a recording, read-only: a SQLite file, or a PostgreSQL
-/// database's `postgresql://` URL (feature `postgres`).
+/// Open a stored dashboard as a recording, read-only: a SQLite file, a PostgreSQL database's
+/// `postgresql://` URL (feature `postgres`) or a Redis store's `redis://` URL (feature
+/// `redis-store`).
 #[cfg(feature = "sqlite")]
 pub fn open_recording(
     pipeline: &crate::ingest::Pipeline,
@@ -48,12 +49,7 @@ pub fn open_recording(
     }
     #[cfg(feature = "redis-store")]
     if let Some(url) = path.to_str().filter(|p| redis::is_redis_url(p)) {
-        return Err(StoreError::Open {
-            path: crate::urls::without_password(url),
-            reason: "a Redis store cannot be opened as a recording yet; serve it live with \
-                     --persistence"
-                .into(),
-        });
+        return redis::open_recording(pipeline, url);
     }
     sqlite::open_recording(pipeline, path)
 }

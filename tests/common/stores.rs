@@ -354,3 +354,54 @@ pub fn away_and_back(options: impl Fn() -> StoreOptions, away: impl FnOnce(), ba
     assert_eq!(stored.len(), 2000, "none lost, none twice");
     assert!(stored.iter().enumerate().all(|(i, v)| *v == i as f64));
 }
+
+/// The store opened as a recording: its dashboard as stored, its span, and each widget as of a
+/// time through its history.
+pub fn opens_as_a_recording(options: impl Fn() -> StoreOptions, location: &std::path::Path) {
+    let producer = Pipeline::default();
+    let store = Persistence::start(&producer, options()).unwrap();
+    declare(&producer, "events", "table", json!({}));
+    let now = now_ms();
+    apply_push(
+        &producer,
+        &json!({"updates": [
+        {"widget": "events", "upsert": [{"key": "a", "row": {"n": 1}}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(store.flush(TIMEOUT));
+    let between = now_ms();
+    std::thread::sleep(Duration::from_millis(5)); // the next change stored strictly later
+    apply_push(
+        &producer,
+        &json!({"updates": [
+        {"widget": "events", "upsert": [{"key": "b", "row": {"n": 2}}]}]})
+        .to_string(),
+    )
+    .unwrap();
+    assert!(store.flush(TIMEOUT));
+    let expected = dashboard(&producer);
+    store.stop();
+
+    let replay = Pipeline::default();
+    let recording = streamviz::store::open_recording(&replay, location).unwrap();
+    assert_eq!(recording.widgets, 1);
+    let (first, last) = recording.span.unwrap();
+    assert!(first >= now - 1.0 && last >= between, "{first} {last}");
+    // The dashboard as stored, and each widget as of a time through the history.
+    assert_eq!(dashboard(&replay)[1..], expected[1..]);
+    let at_first = recording.history.changes("events", between).unwrap();
+    assert_eq!(
+        at_first.len(),
+        1,
+        "as of between the two, the first change only: {at_first:?}"
+    );
+    assert_eq!(
+        recording
+            .history
+            .changes("events", f64::INFINITY)
+            .unwrap()
+            .len(),
+        2
+    );
+}

@@ -7,12 +7,15 @@
 //! - `conn`: connecting, errors, the keys (documented there), the writer's connection;
 //! - `open`: the writer's connection (the schema version checked) and the reads';
 //! - `write`: one journal stored in one `MULTI`/`EXEC` transaction; purging;
-//! - `reads`: the dashboard's reads for loading it, and the `History` of the database.
+//! - `reads`: the dashboard's reads for loading it, and the `History` of the database;
+//! - `recording`: the store opened as a recording, read-only.
 
 mod conn;
 mod open;
 mod reads;
+mod recording;
 mod write;
 
 pub use conn::is_redis_url;
 pub(crate) use open::open_store;
+pub use recording::open_recording;
