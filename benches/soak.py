@@ -50,7 +50,9 @@ class _MallInfo2(ctypes.Structure):
 
 def heap_sample() -> dict[str, float]:
     """glibc's heap across every arena: bytes allocated and bytes held free (what fragmentation
-    keeps), in MiB; nothing where the C library has no mallinfo2."""
+    keeps), in MiB; nothing where the C library has no mallinfo2. Since the extension allocates
+    through jemalloc, this is Python's and the C libraries' heap (SQLite's page cache among
+    them), not the engine's."""
     try:
         mallinfo2 = ctypes.CDLL(None).mallinfo2
     except (AttributeError, OSError):

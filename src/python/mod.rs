@@ -4,6 +4,11 @@
 //! (`server`), persistence (`store`), the relay to other servers (`relay`), alert rules (`alerts`). Python values are read in `convert`; every error is an
 //! `errors::Error`, raised as its class of `stream_viz.errors`.
 
+/// Rust's allocations in the extension (the engine, the server, the store) go to jemalloc, which
+/// gives freed memory back (`Cargo.toml`, `.cargo/config.toml`).
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 mod alerts;
 mod convert;
 mod dashboard;
