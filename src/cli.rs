@@ -527,7 +527,7 @@ fn store_options(url: &str, retention: Option<&str>) -> Result<StoreOptions, Str
         }
         Some(path) => path,
         None if url.starts_with("postgresql://") || url.starts_with("postgres://") => url,
-        None if url.starts_with("redis://") || url.starts_with("rediss://") => url,
+        None if url.starts_with("redis://") => url,
         None if url.contains("://") => {
             return Err(format!(
             "--persistence {:?}: sqlite:///path, a path, postgresql://user@host/db or redis://host",

@@ -44,7 +44,7 @@ def _database_path(persistence: object) -> str:
         return path
     if persistence.startswith(("postgresql://", "postgres://")):
         return persistence  # a PostgreSQL database (its tables are created when missing)
-    if persistence.startswith(("redis://", "rediss://")):
+    if persistence.startswith("redis://"):
         return persistence  # a Redis (keys streamviz:*), which several servers may share
     if "://" in persistence:
         shown = persistence.split("@")[-1]  # never a password

@@ -154,6 +154,9 @@ def test_bad_persistence_settings_are_refused_and_change_nothing(tmp_path: Path)
     with pytest.raises(sv.ValidationError, match="'postgresql://user@host/db' or 'redis://host'") as refused:
         sv.configure(persistence="mysql://root:s3cret@localhost/metrics")
     assert "s3cret" not in str(refused.value)
+    with pytest.raises(sv.ValidationError, match="'redis://host'") as refused:
+        sv.configure(persistence="rediss://:s3cret@cache.example/0")  # no TLS to Redis
+    assert "s3cret" not in str(refused.value)
     with pytest.raises(sv.StreamVizTypeError):
         sv.configure(persistence=42)  # type: ignore[arg-type]
     with pytest.raises(sv.PersistenceError, match="is a directory"):

@@ -33,9 +33,9 @@ pub(super) const PREFIX: &str = "streamviz:";
 /// How long connecting, and one command or transaction, may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// Whether `url` names a Redis database.
+/// Whether `url` names a Redis database (`redis://`; TLS to Redis, `rediss://`, is not built).
 pub fn is_redis_url(url: &str) -> bool {
-    url.starts_with("redis://") || url.starts_with("rediss://")
+    url.starts_with("redis://")
 }
 
 /// `streamviz:<name>`.
