@@ -232,3 +232,69 @@ fn a_damaged_chunk_is_refused_with_a_reason_and_left_as_it_is() {
         .unwrap();
     assert_eq!(members, 2, "left as it is");
 }
+
+#[test]
+fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
+    use streamviz::ingest::push::apply_push;
+    use streamviz::relay::{Relay, RelayOptions};
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let start = |name: Option<&str>| {
+        let pipeline = Pipeline::default();
+        let store = Persistence::start(&pipeline, options(&url)).unwrap();
+        let relay = Relay::start(
+            &pipeline,
+            RelayOptions {
+                name: name.map(str::to_owned),
+                ..RelayOptions::new(url.clone())
+            },
+        )
+        .unwrap();
+        wait_until("the relay connects", || relay.stats().connected);
+        (pipeline, relay, store)
+    };
+    let push = |pipeline: &Pipeline, values: std::ops::Range<i32>| {
+        let points: Vec<serde_json::Value> = values
+            .map(|i| json!([1_700_000_000_000.0 + f64::from(i), i]))
+            .collect();
+        apply_push(
+            pipeline,
+            &json!({"updates": [{"widget": "cpu", "points": points}]}).to_string(),
+        )
+        .unwrap();
+    };
+    let (a, relay_a, store_a) = start(Some("a"));
+    let (b, _relay_b, store_b) = start(None);
+    apply_push(
+        &a,
+        &json!({"widgets": [{"id": "cpu", "kind": "metric", "options": {"max_points": 1000}}]})
+            .to_string(),
+    )
+    .unwrap();
+    push(&a, 0..10);
+    wait_until("b has a's points", || {
+        common::ring_values(&b, "cpu").len() == 10
+    });
+    assert!(a.flush(TIMEOUT) && store_a.flush(TIMEOUT));
+    relay_a.stop();
+    store_a.stop();
+    drop(a);
+    // While a is down, b takes more: stored by b in the shared store, and in the stream.
+    push(&b, 10..20);
+    assert!(b.flush(TIMEOUT) && store_b.flush(TIMEOUT));
+    let (a, _relay_a, _store_a) = start(Some("a"));
+    assert_eq!(
+        common::ring_values(&a, "cpu"),
+        (0..20).map(f64::from).collect::<Vec<_>>(),
+        "restored from the shared store"
+    );
+    push(&b, 20..21);
+    wait_until("a has what b takes now", || {
+        common::ring_values(&a, "cpu").last() == Some(&20.0)
+    });
+    assert_eq!(
+        common::ring_values(&a, "cpu"),
+        (0..21).map(f64::from).collect::<Vec<_>>(),
+        "nothing taken again from the stream"
+    );
+}

@@ -73,15 +73,16 @@ impl Relay {
                 )));
             }
         }
-        let catch_up = {
+        let (catch_up, shared_store) = {
             let mut engine = pipeline.engine();
             let empty = engine.config_view().widgets.is_empty();
             engine.set_relaying(true);
-            empty
+            (empty, engine.journal_shared())
         };
         let shared = Arc::new(Shared {
             pipeline: pipeline.clone(),
             redis: crate::urls::without_password(&options.url),
+            shared_store,
             origin: options.name.clone().unwrap_or_else(io::origin_id),
             run: io::origin_id(),
             options,

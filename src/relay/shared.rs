@@ -101,6 +101,9 @@ pub(super) struct Shared {
     /// This start's id: what it appends is never applied back to it.
     pub(super) run: String,
     pub(super) redis: String,
+    /// The store is shared with the other servers (Redis): it holds what they sent while this
+    /// one was down, so a named server does not take it again from the stream.
+    pub(super) shared_store: bool,
     pub(super) stop: AtomicBool,
     pub(super) out_connected: AtomicBool,
     pub(super) in_connected: AtomicBool,

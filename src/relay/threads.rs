@@ -184,7 +184,8 @@ fn keep_place(
 
 /// Where to read from: after the last entry read; the first time, after every peer's
 /// configuration is applied, from the stream's start (a fresh server), from where a named
-/// server was (one that restored its database), or from the stream's end.
+/// server was (one that restored a database of its own), or from the stream's end (a store
+/// shared with the others already holds what they sent meanwhile).
 fn start_from(
     connection: &mut Connection,
     shared: &Shared,
@@ -206,8 +207,10 @@ fn start_from(
         "0-0".to_owned()
     } else {
         match &shared.options.name {
-            Some(name) => io::cursor(connection, stream, name)?.unwrap_or(newest),
-            None => newest,
+            Some(name) if !shared.shared_store => {
+                io::cursor(connection, stream, name)?.unwrap_or(newest)
+            }
+            _ => newest,
         }
     };
     place.after = Some(id.clone());

@@ -652,6 +652,12 @@ impl Engine {
         }
     }
 
+    /// Whether the store is shared with the other servers of the relay
+    /// ([`Engine::set_journal_shared`]).
+    pub fn journal_shared(&self) -> bool {
+        self.journaling && self.journal_shared
+    }
+
     /// Points (a batch counting as its points) in the journal now, waiting for the store.
     pub fn journal_weight(&self) -> usize {
         self.journal_weight
