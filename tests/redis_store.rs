@@ -264,7 +264,7 @@ fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
         .unwrap();
     };
     let (a, relay_a, store_a) = start(Some("a"));
-    let (b, _relay_b, store_b) = start(None);
+    let (b, relay_b, store_b) = start(None);
     apply_push(
         &a,
         &json!({"widgets": [{"id": "cpu", "kind": "metric", "options": {"max_points": 1000}}]})
@@ -280,8 +280,15 @@ fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
     store_a.stop();
     drop(a);
     // While a is down, b takes more: stored by b in the shared store, and in the stream.
+    let published = relay_b.stats().published;
     push(&b, 10..20);
     assert!(b.flush(TIMEOUT) && store_b.flush(TIMEOUT));
+    // Stored and in the stream both before a starts again (what b publishes in the moments
+    // after a restarts is another case: docs/PROTOCOL.md, Relay).
+    wait_until("b has published them", || {
+        let stats = relay_b.stats();
+        stats.published > published && stats.waiting == 0
+    });
     let (a, _relay_a, _store_a) = start(Some("a"));
     assert_eq!(
         common::ring_values(&a, "cpu"),
@@ -296,5 +303,70 @@ fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
         common::ring_values(&a, "cpu"),
         (0..21).map(f64::from).collect::<Vec<_>>(),
         "nothing taken again from the stream"
+    );
+}
+
+/// What one server of a shared store purges and clears includes what another stored after it
+/// started (series it never cached).
+#[test]
+fn a_server_purges_and_clears_what_another_stored_after_it_started() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let a = Pipeline::default();
+    let store_a = Persistence::start(
+        &a,
+        StoreOptions {
+            retention: Some(Duration::from_secs(3600)),
+            // Every pass of the writer purges: a flush is answered after it.
+            purge_interval: Duration::ZERO,
+            ..options(&url)
+        },
+    )
+    .unwrap();
+    let b = Pipeline::default();
+    let store_b = Persistence::start(&b, options(&url)).unwrap();
+    let now = now_ms();
+    let handles = [
+        declare(&b, "cpu", "metric", json!({})),
+        declare(&b, "mem", "metric", json!({})),
+    ];
+    // Two writes: a chunk of 2 h ago, and one of now.
+    for (ts_ms, value) in [(now - 7_200_000.0, 1.0), (now, 2.0)] {
+        for handle in &handles {
+            b.send(
+                Update::Point {
+                    widget: handle.widget,
+                    ts_ms,
+                    value,
+                },
+                &handle.dropped,
+            );
+        }
+        assert!(b.flush(TIMEOUT) && store_b.flush(TIMEOUT));
+    }
+    let mut raw = redis.connection();
+    let chunks = |raw: &mut redis::Connection, widget: &str| -> i64 {
+        let sid: i64 = redis::cmd("HGET")
+            .arg("streamviz:series")
+            .arg(format!("{widget}\x1f"))
+            .query(raw)
+            .unwrap();
+        redis::cmd("ZCARD")
+            .arg(format!("streamviz:chunks:{sid}"))
+            .query(raw)
+            .unwrap()
+    };
+    // a learns of b's series only from the store.
+    let cpu = declare(&a, "cpu", "metric", json!({}));
+    a.send(Update::Clear { widget: cpu.widget }, &cpu.dropped);
+    assert!(a.flush(TIMEOUT) && store_a.flush(TIMEOUT));
+    let stored = |widget: &str| common::stores::stored_values(&store_b, widget);
+    assert_eq!(stored("cpu"), Vec::<f64>::new(), "cleared by a");
+    assert_eq!(chunks(&mut raw, "cpu"), 0);
+    assert_eq!(stored("mem"), [2.0]);
+    assert_eq!(
+        chunks(&mut raw, "mem"),
+        1,
+        "the chunk of 2 h ago purged by a"
     );
 }

@@ -2,6 +2,7 @@
 //! changes as their ops, snapshots, the configuration when it changed, alert transitions),
 //! purging what is older than the retention, and the writer's [`Backend`].
 
+use std::collections::HashMap;
 use std::time::Duration;
 
 use redis::{Connection, Pipeline};
@@ -42,6 +43,9 @@ impl Backend for RedisStore {
 
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
         let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
+        // Every series of the store, those other servers sharing it created since too.
+        self.load_series()?;
+        let widgets = self.widgets()?;
         let mut pipe = redis::pipe();
         pipe.atomic();
         for sid in self.series.values() {
@@ -53,9 +57,8 @@ impl Backend for RedisStore {
                 .arg(format!("({cutoff}"))
                 .ignore();
         }
-        let widgets: Vec<String> = self.series.keys().map(|(w, _)| w.to_string()).collect();
         let minid = format!("{}", cutoff.max(0.0) as u64);
-        for widget in self.changed_widgets()?.into_iter().chain(widgets) {
+        for widget in widgets {
             pipe.cmd("XTRIM")
                 .arg(changes_key(&widget))
                 .arg("MINID")
@@ -87,8 +90,8 @@ impl Backend for RedisStore {
 }
 
 impl RedisStore {
-    /// Every widget with a stream of changes.
-    fn changed_widgets(&mut self) -> Result<Vec<String>, StoreError> {
+    /// Every stored widget (each may have a stream of changes).
+    fn widgets(&mut self) -> Result<Vec<String>, StoreError> {
         let widgets: redis::RedisResult<Vec<String>> = redis::cmd("ZRANGE")
             .arg(key("widget_order"))
             .arg(0)
@@ -137,10 +140,12 @@ impl RedisStore {
             match stored {
                 Stored::Clear { index, info } => {
                     chunks.discard(index);
-                    for ((widget, _), sid) in &cache {
-                        if **widget == *info.id {
-                            pipe.del(chunks_key(*sid)).ignore();
-                        }
+                    // Its series as the store has them (another server may have added some).
+                    let stored: HashMap<String, i64> =
+                        redis::cmd("HGETALL").arg(key("series")).query(connection)?;
+                    let prefix = series_field(&info.id, "");
+                    for (_, sid) in stored.iter().filter(|(f, _)| f.starts_with(&prefix)) {
+                        pipe.del(chunks_key(*sid)).ignore();
                     }
                     pipe.del(changes_key(&info.id)).ignore();
                 }
@@ -264,7 +269,8 @@ fn create_series(connection: &mut Connection, widget: &str, name: &str) -> redis
         .query(connection)
 }
 
-/// The settings and every widget's spec; a widget new to the store is placed after the others.
+/// The settings and every widget's spec; a widget new to the store is placed after the others
+/// (one round trip reserves the places).
 fn write_config(
     connection: &mut Connection,
     pipe: &mut Pipeline,
@@ -273,22 +279,22 @@ fn write_config(
     for (name, value) in config_meta(config) {
         pipe.hset(key("meta"), name, value).ignore();
     }
-    for spec in &config.widgets {
+    if config.widgets.is_empty() {
+        return Ok(());
+    }
+    // Places after every widget stored so far, in this order; `NX` keeps a stored widget's.
+    let count = config.widgets.len() as i64;
+    let end: i64 = redis::cmd("INCRBY")
+        .arg(key("seq"))
+        .arg(count)
+        .query(connection)?;
+    let mut order = redis::cmd("ZADD");
+    order.arg(key("widget_order")).arg("NX");
+    for (place, spec) in (end - count..).zip(&config.widgets) {
         let entry = serde_json::json!([spec.kind.name(), spec.options_json()]).to_string();
         pipe.hset(key("widgets"), &spec.id, entry).ignore();
-        let known: Option<f64> = redis::cmd("ZSCORE")
-            .arg(key("widget_order"))
-            .arg(&spec.id)
-            .query(connection)?;
-        if known.is_none() {
-            let order: i64 = redis::cmd("INCR").arg(key("seq")).query(connection)?;
-            pipe.cmd("ZADD")
-                .arg(key("widget_order"))
-                .arg("NX")
-                .arg(order)
-                .arg(&spec.id)
-                .ignore();
-        }
+        order.arg(place).arg(&spec.id);
     }
+    pipe.add_command(order).ignore();
     Ok(())
 }
