@@ -134,20 +134,41 @@ impl Column<'_> {
     }
 
     /// Items `start..end` paired with `ts_ms` (as many) as `(ts_ms, item)`: the points of a
-    /// batch, made in one pass.
+    /// batch, made in one pass, or, given a `scratch` (the caller's, reused from batch to
+    /// batch), paired there and copied into the batch whole.
+    ///
+    /// The copy is for batches the engine thread frees as soon as it has read them (a windowed
+    /// metric's): the allocator hands that memory straight back for the next batch, and
+    /// storing into it point by point waits for each cache line to come back from the engine
+    /// thread's core, 4–10× slower when the two cores are far apart (in another core complex of
+    /// the host's CPU, as a VM's two vCPUs are at times). One `memcpy` writes whole lines and
+    /// does not wait. Batches the engine keeps (in its logs) leave fresh memory for the next,
+    /// where the copy measured slower (docs/BENCHMARKS.md, "slow spells").
     pub fn read_points(
         &self,
         py: Python<'_>,
         (start, end): (usize, usize),
         ts_ms: &[f64],
+        scratch: Option<&mut Vec<(f64, f64)>>,
     ) -> Result<Vec<(f64, f64)>> {
         let mut points = Vec::with_capacity(end - start);
         let mut ts = ts_ms.iter();
-        self.for_each(py, start, end, |item| {
-            if let Some(&t) = ts.next() {
-                points.push((t, item));
+        let mut pair = |out: &mut Vec<(f64, f64)>| {
+            self.for_each(py, start, end, |item| {
+                if let Some(&t) = ts.next() {
+                    out.push((t, item));
+                }
+            })
+        };
+        match scratch {
+            None => pair(&mut points)?,
+            Some(scratch) => {
+                scratch.clear();
+                scratch.reserve(end - start);
+                pair(scratch)?;
+                points.extend_from_slice(scratch);
             }
-        })?;
+        }
         Ok(points)
     }
 

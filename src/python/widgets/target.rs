@@ -10,7 +10,8 @@ use pyo3::prelude::*;
 
 use crate::engine::limits::{MAX_TS_MS, MIN_TS_MS};
 use crate::engine::{
-    validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetRef,
+    validate_number, validate_ts_ms, EngineError, Update, WidgetHandle, WidgetKind, WidgetOptions,
+    WidgetRef,
 };
 use crate::ingest::Staged;
 use crate::python::convert::{Column, POINTS_PER_BATCH};
@@ -59,6 +60,8 @@ pub struct Target {
     pub kind: WidgetKind,
     /// Updates dropped because the queue was full.
     pub dropped: Arc<AtomicU64>,
+    /// A metric with a window: the engine aggregates its points and frees each batch at once.
+    windowed: bool,
     /// Where `send` gathers the points of the widget's only series.
     single: Arc<Staged>,
     /// Where `send` gathers the points of a line chart's series `i` (`staged[i]`), made on
@@ -77,6 +80,7 @@ impl Target {
             id: handle.spec.id.clone(),
             kind: handle.spec.kind,
             dropped: Arc::clone(&handle.dropped),
+            windowed: matches!(&handle.spec.options, WidgetOptions::Metric(m) if m.window.is_some()),
             single: Staged::new(handle.widget, u32::MAX, Arc::clone(&handle.dropped)),
             staged: Mutex::new(Vec::new()),
             staging: AtomicBool::new(false),
@@ -207,6 +211,9 @@ impl Target {
     ) -> Result<usize> {
         let len = values.len();
         let mut chunk_ts = Vec::with_capacity(POINTS_PER_BATCH);
+        // Paired apart and copied whole when the engine frees each batch at once (see
+        // `Column::read_points`).
+        let mut scratch = self.windowed.then(|| Vec::with_capacity(POINTS_PER_BATCH));
         let mut queued = 0;
         self.unstage(runtime);
         for start in (0..len).step_by(POINTS_PER_BATCH) {
@@ -215,7 +222,12 @@ impl Target {
             let update = Update::Points {
                 widget: self.widget,
                 series,
-                points: Box::new(values.read_points(py, (start, end), &chunk_ts)?),
+                points: Box::new(values.read_points(
+                    py,
+                    (start, end),
+                    &chunk_ts,
+                    scratch.as_mut(),
+                )?),
             };
             let sent = match waiting {
                 Waiting::No => runtime.pipeline.send(update, &self.dropped),
