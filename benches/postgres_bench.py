@@ -6,7 +6,9 @@ by `/api/v1/widgets/{id}/range` (the ring holds 1,000; the rest comes from the d
     maturin develop --release && python benches/postgres_bench.py [--seconds 20]
 
 PostgreSQL 15 and Redis 7 are the distribution's, started on free ports in a temporary directory
-(tests/python/services.py), PostgreSQL with its default settings (fsync on), Redis with its
+(tests/python/services.py), PostgreSQL with its default settings (fsync on) and, when this
+machine has TimescaleDB (built from source: no Debian package), a database with the extension
+(the points table a hypertable) beside the plain one; Redis with its
 append-only file synced every second (its default durability when the file is on); each Redis
 case starts from an empty Redis (it holds everything in memory).
 """
@@ -90,10 +92,19 @@ def main() -> int:
     pg = Postgres(directory)
     pg.stop()
     # The bench keeps PostgreSQL's durability (fsync on), unlike the tests.
+    timescale = Path("/usr/share/postgresql/15/extension/timescaledb.control").exists()
+    preload = " -c shared_preload_libraries=timescaledb -c timescaledb.telemetry_level=off" if timescale else ""
     pg.start = lambda: subprocess.run([*pg.as_postgres, str(pg.BIN / "pg_ctl"), "-w", "-D", str(pg.data), "-o",
-                                       f"-p {pg.port} -k {pg.directory} -c listen_addresses=127.0.0.1", "-l",
+                                       f"-p {pg.port} -k {pg.directory} -c listen_addresses=127.0.0.1{preload}", "-l",
                                        str(pg.directory / "pg.log"), "start"], check=True, capture_output=True)
     pg.start()
+
+    def hypertable() -> str:
+        url = pg.database()
+        subprocess.run(["psql", url, "-c", "CREATE EXTENSION timescaledb"], check=True, capture_output=True)
+        return url
+
+    servers = [("PostgreSQL", pg.database)] + ([("TimescaleDB", hypertable)] if timescale else [])
     try:
         with tempfile.TemporaryDirectory() as tmp:
             redis = Redis(Path(tmp), appendonly=True)
@@ -102,11 +113,11 @@ def main() -> int:
                 subprocess.run(["redis-cli", "-p", str(redis.port), "FLUSHALL"], check=True, capture_output=True)
                 return redis.url
 
-            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), ("PostgreSQL", pg.database), ("Redis", fresh_redis)):
+            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), *servers, ("Redis", fresh_redis)):
                 r = run("sustained", target(), args.seconds)
                 print(f"sustained, {name}: {r['stored'] / r['seconds'] / 1e6:.2f} M points/s stored ({r['stored']:,} of {r['sent']:,} sent "
                       f"in {r['seconds']:.1f} s, timed until flush; dropped {r['dropped']}, lost by the store {r['lost']})")
-            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/day.db"), ("PostgreSQL", pg.database), ("Redis", fresh_redis)):
+            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/day.db"), *servers, ("Redis", fresh_redis)):
                 r = run("range", target(), args.seconds)
                 print(f"24 h range of 10 M stored points, {name}: {', '.join(f'{s:.2f} s' for s in r['seconds'])} "
                       f"({r['points_in_range']:,} points in range, decimated {r['decimated']})")

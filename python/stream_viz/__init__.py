@@ -645,7 +645,9 @@ def configure(
         ``"sqlite:///metrics.db"`` (relative path), ``"sqlite:////var/lib/metrics.db"`` (absolute)
         or a path: store every update in that SQLite file and load what it holds now, so restarts
         and new viewers see history; ``"postgresql://user@host/db"``: the same in a PostgreSQL
-        database (tables ``streamviz_*``, created when missing); ``"redis://host[:port][/db]"``: the
+        database (tables ``streamviz_*``, created when missing; with TimescaleDB in the database,
+        the points become a hypertable by day, compressed after a week, days past ``retention``
+        dropped whole); ``"redis://host[:port][/db]"``: the
         same in Redis (keys ``streamviz:*``), which several servers may share (with ``relay``, each
         stores what its own producers send). Must come before the first widget. ``None`` or
         ``"memory"``: memory only, the default.

@@ -16,6 +16,10 @@ pub(crate) struct Pg {
     /// The URL without its password, for messages.
     pub(super) location: String,
     pub(super) series: HashMap<SeriesKey, i64>,
+    /// The points table is a TimescaleDB hypertable (`timescale.rs`).
+    pub(super) hypertable: bool,
+    /// The `drop_after` of TimescaleDB's retention job, once set by this writer.
+    pub(super) retention_policy_ms: Option<i64>,
 }
 
 /// Whether `url` names a PostgreSQL database.
@@ -38,6 +42,8 @@ impl Pg {
             url: url.to_owned(),
             location,
             series: HashMap::new(),
+            hypertable: false,
+            retention_policy_ms: None,
         }
     }
 

@@ -7,6 +7,7 @@
 //! - `conn`: connecting, errors, the writer's connection;
 //! - `open`: the writer's connection and the reads';
 //! - `schema`: the tables (documented there) and the schema version;
+//! - `timescale`: the points table as a TimescaleDB hypertable, when the database has it;
 //! - `write`: one journal stored in one transaction; purging;
 //! - `reads`: the dashboard's reads for loading it, and the `History` of the database;
 //! - `recording`: the database opened as a recording, read-only.
@@ -16,6 +17,7 @@ mod open;
 mod reads;
 mod recording;
 mod schema;
+mod timescale;
 mod write;
 
 pub use conn::is_postgres_url;

@@ -5,7 +5,7 @@ use std::sync::{Arc, Mutex};
 
 use super::conn::{connect, Pg};
 use super::reads::PgHistory;
-use super::schema;
+use super::{schema, timescale};
 use crate::history::History;
 use crate::store::backend::Opened;
 use crate::store::error::StoreError;
@@ -17,6 +17,7 @@ pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
     let location = without_password(url);
     let mut pg = Pg::new(connect(url, &location)?, url, location.clone());
     schema::prepare(&mut pg)?;
+    pg.hypertable = timescale::prepare(&mut pg)?;
     pg.load_series()?;
     Ok(Opened {
         backend: Box::new(pg),

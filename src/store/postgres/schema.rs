@@ -1,10 +1,11 @@
-//! The tables, all prefixed `streamviz_` (schema version 1, in `streamviz_meta` under
-//! `schema_version`). They hold what SQLite's do (`store/sqlite/schema.rs` documents each):
+//! The tables, all prefixed `streamviz_` (schema version 2, in `streamviz_meta` under
+//! `schema_version`; version 1 had no `t1_ms`, added when such a database is opened). They hold what SQLite's do (`store/sqlite/schema.rs` documents each):
 //! - `streamviz_meta(key, value)`: dashboard settings, containers, alert rules, the version;
 //! - `streamviz_widgets(seq, id, kind, options)`: every widget's spec, in the order first stored;
 //! - `streamviz_series(sid, widget, name)`: one row per time series;
-//! - `streamviz_chunks(id, sid, t0, t1, n, data)`: the points, a chunk (`store/codec.rs`) per
-//!   series and write, `data` as `bytea`;
+//! - `streamviz_chunks(id, sid, t0, t1, n, data, t1_ms)`: the points, a chunk (`store/codec.rs`)
+//!   per series and write, `data` as `bytea`, `t1_ms` its newest time as an integer (what
+//!   TimescaleDB partitions by: `timescale.rs`);
 //! - `streamviz_changes(id, widget, ts_ms, change)`: every other update as its protocol op;
 //! - `streamviz_snapshots(widget, change_id, ts_ms, ops)`: a widget's whole state every so many
 //!   changes;
@@ -14,7 +15,7 @@ use super::conn::{error, Pg};
 use crate::store::error::StoreError;
 
 /// The schema version this build writes and reads.
-pub const PG_SCHEMA_VERSION: i32 = 1;
+pub const PG_SCHEMA_VERSION: i32 = 2;
 
 const SCHEMA: &str = "
 CREATE TABLE IF NOT EXISTS streamviz_meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -30,8 +31,10 @@ CREATE TABLE IF NOT EXISTS streamviz_chunks (
     t0 DOUBLE PRECISION NOT NULL,
     t1 DOUBLE PRECISION NOT NULL,
     n INTEGER NOT NULL,
-    data BYTEA NOT NULL
+    data BYTEA NOT NULL,
+    t1_ms BIGINT
 );
+ALTER TABLE streamviz_chunks ADD COLUMN IF NOT EXISTS t1_ms BIGINT;
 CREATE INDEX IF NOT EXISTS streamviz_chunks_by_series_end ON streamviz_chunks (sid, t1);
 CREATE INDEX IF NOT EXISTS streamviz_chunks_by_end ON streamviz_chunks (t1);
 CREATE TABLE IF NOT EXISTS streamviz_changes (
@@ -79,7 +82,18 @@ pub(super) fn prepare(pg: &mut Pg) -> Result<(), StoreError> {
             found: version,
             reads: PG_SCHEMA_VERSION,
         }),
-        Some(Ok(_)) => Ok(()),
+        Some(Ok(version)) => {
+            if version < PG_SCHEMA_VERSION {
+                // Version 1's chunks get their `t1_ms` (the column was added above).
+                pg.client
+                    .batch_execute(
+                        "UPDATE streamviz_chunks SET t1_ms = floor(t1)::bigint WHERE t1_ms IS NULL; \
+                         UPDATE streamviz_meta SET value = '2' WHERE key = 'schema_version'",
+                    )
+                    .map_err(|err| error(&pg.location, err))?;
+            }
+            Ok(())
+        }
         Some(Err(err)) => Err(StoreError::Foreign {
             path: pg.location.clone(),
             reason: format!("streamviz_meta.schema_version is not a number: {err}"),

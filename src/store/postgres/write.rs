@@ -8,6 +8,7 @@ use std::time::Duration;
 use postgres::Transaction;
 
 use super::conn::{connect, error, Pg};
+use super::timescale;
 use crate::clock::now_ms;
 use crate::engine::{ConfigView, Engine, Journal};
 use crate::store::backend::{Backend, Restored, Snapshot};
@@ -49,6 +50,9 @@ impl Backend for Pg {
     }
 
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
+        if self.hypertable {
+            timescale::keep_for(self, retention)?;
+        }
         let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
         let location = self.location.clone();
         let mut tx = self.client.transaction().map_err(|e| error(&location, e))?;
@@ -106,13 +110,15 @@ fn write_once(
     let insert_change =
         tx.prepare("INSERT INTO streamviz_changes (widget, ts_ms, change) VALUES ($1, $2, $3)")?;
     let insert_chunk = tx.prepare(
-        "INSERT INTO streamviz_chunks (sid, t0, t1, n, data) VALUES ($1, $2, $3, $4, $5)",
+        "INSERT INTO streamviz_chunks (sid, t0, t1, n, data, t1_ms) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
     )?;
     let insert = |tx: &mut Transaction<'_>, chunk: Chunk| -> Result<(), postgres::Error> {
         let n = chunk.n as i32;
+        let t1_ms = chunk.t1.floor() as i64;
         tx.execute(
             &insert_chunk,
-            &[&chunk.sid, &chunk.t0, &chunk.t1, &n, &chunk.data],
+            &[&chunk.sid, &chunk.t0, &chunk.t1, &n, &chunk.data, &t1_ms],
         )?;
         Ok(())
     };
