@@ -1,5 +1,6 @@
 //! The tables, all prefixed `streamviz_` (schema version 2, in `streamviz_meta` under
-//! `schema_version`; version 1 had no `t1_ms`, added when such a database is opened). They hold what SQLite's do (`store/sqlite/schema.rs` documents each):
+//! `schema_version`; version 1 had no `t1_ms`, added when such a database is opened). They hold
+//! what SQLite's do (`store/sqlite/schema.rs` documents each):
 //! - `streamviz_meta(key, value)`: dashboard settings, containers, alert rules, the version;
 //! - `streamviz_widgets(seq, id, kind, options)`: every widget's spec, in the order first stored;
 //! - `streamviz_series(sid, widget, name)`: one row per time series;
