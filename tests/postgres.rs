@@ -267,6 +267,34 @@ fn job(url: &str, proc: &str) -> i32 {
 }
 
 const PARTITIONS: &str = "SELECT count(*) FROM show_chunks('streamviz_chunks')";
+const HYPERTABLES: &str = "SELECT count(*) FROM timescaledb_information.hypertables \
+                           WHERE hypertable_name = 'streamviz_chunks'";
+const SCHEMA_VERSION: &str =
+    "SELECT value::bigint FROM streamviz_meta WHERE key = 'schema_version'";
+
+/// The store at `url` opened again, what it loads checked against the dashboard `before`.
+fn reopened_exactly(url: &str, before: &[serde_json::Value]) -> Persistence {
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(url)).unwrap();
+    assert_eq!(common::dashboard(&pipeline), before, "loaded back exactly");
+    store
+}
+
+/// A dashboard stored at `url` as version 1 stored it (no `t1_ms`): the dashboard.
+fn stored_as_version_1(server: &PgServer, url: &str) -> Vec<serde_json::Value> {
+    let first = Pipeline::default();
+    let store = Persistence::start(&first, options(url)).unwrap();
+    common::feed(&first);
+    let timeout = std::time::Duration::from_secs(10);
+    assert!(first.flush(timeout) && store.flush(timeout));
+    store.stop();
+    server.sql(
+        url,
+        "ALTER TABLE streamviz_chunks DROP COLUMN t1_ms; \
+         UPDATE streamviz_meta SET value = '1' WHERE key = 'schema_version'",
+    );
+    common::dashboard(&first)
+}
 const DAY_MS: f64 = 86_400_000.0;
 
 #[test]
@@ -277,11 +305,7 @@ fn with_timescaledb_every_scenario_holds_over_a_hypertable() {
     let url = server.database();
     loads_back_exactly(|| options(&url));
     assert_eq!(
-        number(
-            &url,
-            "SELECT count(*) FROM timescaledb_information.hypertables \
-             WHERE hypertable_name = 'streamviz_chunks'"
-        ),
+        number(&url, HYPERTABLES),
         1,
         "the points table is a hypertable"
     );
@@ -396,46 +420,19 @@ fn a_plain_version_1_table_becomes_a_hypertable_with_its_rows_once_the_extension
     };
     let url = server.database();
     server.sql(&url, "DROP EXTENSION timescaledb");
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, options(&url)).unwrap();
-    common::feed(&first);
-    let timeout = std::time::Duration::from_secs(10);
-    assert!(first.flush(timeout) && store.flush(timeout));
-    store.stop();
-    let before = common::dashboard(&first);
-    // As version 1 stored it: no t1_ms.
-    server.sql(
-        &url,
-        "ALTER TABLE streamviz_chunks DROP COLUMN t1_ms; \
-         UPDATE streamviz_meta SET value = '1' WHERE key = 'schema_version'; \
-         CREATE EXTENSION timescaledb",
-    );
+    let before = stored_as_version_1(&server, &url);
+    server.sql(&url, "CREATE EXTENSION timescaledb");
     let chunks = number(&url, "SELECT count(*) FROM streamviz_chunks");
     assert!(chunks > 0);
 
-    let second = Pipeline::default();
-    let store = Persistence::start(&second, options(&url)).unwrap();
-    assert_eq!(common::dashboard(&second), before, "loaded back exactly");
-    assert_eq!(
-        number(
-            &url,
-            "SELECT count(*) FROM timescaledb_information.hypertables \
-             WHERE hypertable_name = 'streamviz_chunks'"
-        ),
-        1
-    );
+    let store = reopened_exactly(&url, &before);
+    assert_eq!(number(&url, HYPERTABLES), 1);
     assert_eq!(
         number(&url, "SELECT count(*) FROM streamviz_chunks"),
         chunks,
         "every row kept"
     );
-    assert_eq!(
-        number(
-            &url,
-            "SELECT value::bigint FROM streamviz_meta WHERE key = 'schema_version'"
-        ),
-        2
-    );
+    assert_eq!(number(&url, SCHEMA_VERSION), 2);
     store.stop();
 }
 
@@ -443,21 +440,8 @@ fn a_plain_version_1_table_becomes_a_hypertable_with_its_rows_once_the_extension
 fn a_version_1_database_is_brought_to_version_2_with_its_rows() {
     let server = PgServer::new();
     let url = server.database();
-    let first = Pipeline::default();
-    let store = Persistence::start(&first, options(&url)).unwrap();
-    common::feed(&first);
-    let timeout = std::time::Duration::from_secs(10);
-    assert!(first.flush(timeout) && store.flush(timeout));
-    store.stop();
-    let before = common::dashboard(&first);
-    server.sql(
-        &url,
-        "ALTER TABLE streamviz_chunks DROP COLUMN t1_ms; \
-         UPDATE streamviz_meta SET value = '1' WHERE key = 'schema_version'",
-    );
-    let second = Pipeline::default();
-    let store = Persistence::start(&second, options(&url)).unwrap();
-    assert_eq!(common::dashboard(&second), before, "loaded back exactly");
+    let before = stored_as_version_1(&server, &url);
+    let store = reopened_exactly(&url, &before);
     assert_eq!(
         number(
             &url,
@@ -466,12 +450,6 @@ fn a_version_1_database_is_brought_to_version_2_with_its_rows() {
         0,
         "every chunk has its t1_ms"
     );
-    assert_eq!(
-        number(
-            &url,
-            "SELECT value::bigint FROM streamviz_meta WHERE key = 'schema_version'"
-        ),
-        2
-    );
+    assert_eq!(number(&url, SCHEMA_VERSION), 2);
     store.stop();
 }

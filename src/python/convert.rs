@@ -140,7 +140,7 @@ impl Column<'_> {
     /// The copy is for batches the engine thread frees as soon as it has read them (a windowed
     /// metric's): the allocator hands that memory straight back for the next batch, and
     /// storing into it point by point waits for each cache line to come back from the engine
-    /// thread's core, 4–10× slower when the two cores are far apart (in another core complex of
+    /// thread's core, 3–5× slower when the two cores are far apart (in another core complex of
     /// the host's CPU, as a VM's two vCPUs are at times). One `memcpy` writes whole lines and
     /// does not wait. Batches the engine keeps (in its logs) leave fresh memory for the next,
     /// where the copy measured slower (docs/BENCHMARKS.md, "slow spells").
