@@ -11,6 +11,8 @@ cargo build --release --quiet --examples --features client
 
 echo "== engine (cargo bench --bench engine)"
 cargo bench --quiet --bench engine -- --noplot 2>&1 | grep -E "^[a-z_/0-9.]+ *$|thrpt|time:" || true
+echo "== batches handed between two cores (cargo bench --bench handoff)"
+cargo bench --quiet --bench handoff
 echo "== native viewer (cargo bench --bench gui)"
 cargo bench --quiet --bench gui
 echo "== python (benches/python_bench.py)"
