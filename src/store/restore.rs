@@ -8,6 +8,7 @@ use crate::engine::{
     AlertRule, AlertsView, ConfigPatch, ContainerSpec, Engine, Rule, SeriesOptions, Update,
     WidgetData, WidgetOptions, WidgetSpec,
 };
+use crate::ingest::Pipeline;
 use crate::protocol::apply_push_to;
 use crate::store::backend::Restored;
 use crate::store::error::StoreError;
@@ -43,6 +44,17 @@ pub(crate) trait StoredDashboard {
     fn alerts(&mut self, until: Option<f64>) -> Result<AlertsView, StoreError>;
     /// The error for stored content that cannot be read.
     fn damaged(&self, reason: String) -> StoreError;
+}
+
+/// Load a stored dashboard into `pipeline`'s engine made a replica, as a recording shows it:
+/// what was stored, nothing aggregated or evaluated again.
+pub(crate) fn restore_recording(
+    stored: &mut dyn StoredDashboard,
+    pipeline: &Pipeline,
+) -> Result<Restored, StoreError> {
+    let mut engine = pipeline.engine();
+    engine.set_replica(true);
+    restore(stored, &mut engine)
 }
 
 /// Load the stored dashboard into `engine`: settings, widgets, the newest points of every

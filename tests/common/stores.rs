@@ -362,24 +362,19 @@ pub fn opens_as_a_recording(options: impl Fn() -> StoreOptions, location: &std::
     let store = Persistence::start(&producer, options()).unwrap();
     declare(&producer, "events", "table", json!({}));
     let now = now_ms();
-    apply_push(
-        &producer,
-        &json!({"updates": [
-        {"widget": "events", "upsert": [{"key": "a", "row": {"n": 1}}]}]})
-        .to_string(),
-    )
-    .unwrap();
-    assert!(store.flush(TIMEOUT));
+    let upsert = |key: &str, n: i64| {
+        push(
+            &producer,
+            json!({"updates": [{"widget": "events", "upsert": [{"key": key, "row": {"n": n}}]}]}),
+        );
+        assert!(store.flush(TIMEOUT));
+    };
+    upsert("a", 1);
     let between = now_ms();
-    std::thread::sleep(Duration::from_millis(5)); // the next change stored strictly later
-    apply_push(
-        &producer,
-        &json!({"updates": [
-        {"widget": "events", "upsert": [{"key": "b", "row": {"n": 2}}]}]})
-        .to_string(),
-    )
-    .unwrap();
-    assert!(store.flush(TIMEOUT));
+    // The next change stored strictly later, in a later whole millisecond (Redis stamps
+    // changes in whole milliseconds).
+    wait_until("the next millisecond", || now_ms().floor() > between);
+    upsert("b", 2);
     let expected = dashboard(&producer);
     store.stop();
 

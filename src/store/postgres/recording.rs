@@ -5,7 +5,7 @@
 use crate::ingest::Pipeline;
 use crate::store::backend::Restored;
 use crate::store::error::StoreError;
-use crate::store::restore::restore;
+use crate::store::restore::restore_recording;
 use crate::store::Recording;
 use crate::urls::without_password;
 
@@ -19,11 +19,7 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
     pg.load_series()?;
     let Restored {
         widgets, points, ..
-    } = {
-        let mut engine = pipeline.engine();
-        engine.set_replica(true);
-        restore(&mut pg, &mut engine)?
-    };
+    } = restore_recording(&mut pg, pipeline)?;
     // Points carry their own timestamps; changes the time they were stored.
     let span = pg
         .client

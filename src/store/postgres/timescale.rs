@@ -34,8 +34,8 @@ SELECT add_compression_policy('streamviz_chunks', compress_after => 604800000::b
 pub(super) fn prepare(pg: &mut Pg) -> Result<bool, StoreError> {
     let location = pg.location.clone();
     let fail = |err| error(&location, err);
-    let mut tx = pg.client.transaction().map_err(fail)?;
-    let extension = tx
+    let extension = pg
+        .client
         .query_opt(
             "SELECT 1 FROM pg_extension WHERE extname = 'timescaledb'",
             &[],
@@ -43,9 +43,9 @@ pub(super) fn prepare(pg: &mut Pg) -> Result<bool, StoreError> {
         .map_err(fail)?
         .is_some();
     if !extension {
-        tx.commit().map_err(fail)?;
         return Ok(false);
     }
+    let mut tx = pg.client.transaction().map_err(fail)?;
     let hypertable = tx
         .query_opt(
             "SELECT 1 FROM timescaledb_information.hypertables \

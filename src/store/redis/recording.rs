@@ -12,7 +12,7 @@ use super::reads::RedisHistory;
 use crate::ingest::Pipeline;
 use crate::store::backend::Restored;
 use crate::store::error::StoreError;
-use crate::store::restore::restore;
+use crate::store::restore::restore_recording;
 use crate::store::Recording;
 use crate::urls::without_password;
 
@@ -32,11 +32,7 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
     store.load_series()?;
     let Restored {
         widgets, points, ..
-    } = {
-        let mut engine = pipeline.engine();
-        engine.set_replica(true);
-        restore(&mut store, &mut engine)?
-    };
+    } = restore_recording(&mut store, pipeline)?;
     let sids: Vec<i64> = store.series.values().copied().collect();
     let connection = store.connection()?;
     let span = span(connection, &sids).map_err(|err| error(&location, &err))?;

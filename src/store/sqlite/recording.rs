@@ -11,6 +11,7 @@ use crate::history::History;
 use crate::ingest::Pipeline;
 use crate::store::backend::Restored;
 use crate::store::error::StoreError;
+use crate::store::restore::restore_recording;
 
 /// What [`open_recording`] loaded.
 #[derive(Clone)]
@@ -44,11 +45,7 @@ pub fn open_recording(pipeline: &Pipeline, path: &Path) -> Result<Recording, Sto
     let history = StoredHistory::open(path)?;
     let Restored {
         widgets, points, ..
-    } = {
-        let mut engine = pipeline.engine();
-        engine.set_replica(true);
-        db.restore(&mut engine)?
-    };
+    } = restore_recording(&mut db, pipeline)?;
     // Points carry their own timestamps; changes the time they were stored.
     let span = chunks::span(&db.conn).map_err(|err| db.error(err))?;
     Ok(Recording {
