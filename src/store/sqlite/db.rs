@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension};
 
+use super::checkpoint::Checkpointer;
 use super::error::{first_read_error, sqlite_error};
 use super::schema::{APPLICATION_ID, SCHEMA, SCHEMA_VERSION};
 use crate::clock::now_ms;
@@ -20,6 +21,9 @@ pub(super) struct Db {
     pub(super) path: String,
     /// (widget id, series name) → sid.
     pub(super) series: HashMap<SeriesKey, i64>,
+    /// Checkpoints the log for the writer ([`Db::checkpoint_elsewhere`]); `None`: SQLite's
+    /// automatic checkpoint does, in the commits.
+    pub(super) checkpointer: Option<Checkpointer>,
 }
 
 impl Db {
@@ -82,6 +86,7 @@ impl Db {
                 conn,
                 path: shown,
                 series: HashMap::new(),
+                checkpointer: None,
             };
             db.prepare_schema().map(|()| db)
         });
@@ -142,6 +147,7 @@ impl Db {
             conn,
             path: shown,
             series: HashMap::new(),
+            checkpointer: None,
         };
         db.load_series()?;
         Ok(db)
@@ -266,7 +272,35 @@ impl Db {
             .map_err(|err| self.error(err))
     }
 
-    pub(super) fn checkpoint(&self) {
+    /// Checkpoint the log on a thread of its own instead of in the writer's commits (see
+    /// `checkpoint`). Without that thread SQLite's automatic checkpoint stays on, so a failure
+    /// here only costs the writer's steadiness: said, not fatal.
+    pub(super) fn checkpoint_elsewhere(&mut self, path: &Path) {
+        let started = Checkpointer::start(path).and_then(|checkpointer| {
+            self.conn
+                .pragma_update(None, "wal_autocheckpoint", 0)
+                .map_err(|err| self.error(err))?;
+            Ok(checkpointer)
+        });
+        match started {
+            Ok(checkpointer) => self.checkpointer = Some(checkpointer),
+            Err(err) => tracing::warn!(
+                "persistence: {err}; the writer checkpoints {} itself",
+                self.path
+            ),
+        }
+    }
+
+    /// A commit added to the log: the checkpoint thread, if any, takes it in due time.
+    pub(super) fn committed(&self) {
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.nudge();
+        }
+    }
+
+    /// Checkpoint the whole log and empty it (at close), after the checkpoint thread stops.
+    pub(super) fn checkpoint(&mut self) {
+        self.checkpointer = None;
         if let Err(err) = self.conn.pragma_update(None, "wal_checkpoint", "TRUNCATE") {
             tracing::warn!("persistence: checkpoint of {} failed: {err}", self.path);
         }

@@ -5,6 +5,7 @@
 //! - `schema`: the tables (documented there), the application id and the schema version;
 //! - `chunks`: points stored per series in chunks, read back by range and newest first;
 //! - `db`: opening the file and checking it is ours, purging old rows;
+//! - `checkpoint`: the log checkpointed on a thread of its own, so that commits stay short;
 //! - `store`: the database as the writer's backend (`crate::store::writer` runs the thread);
 //! - `write`: one journal stored in one transaction;
 //! - `alerts`: alert transitions stored, and the alerts as of a time read back;
@@ -18,6 +19,7 @@
 //! interval of updates is in memory only.
 
 mod alerts;
+mod checkpoint;
 mod chunks;
 mod db;
 mod error;

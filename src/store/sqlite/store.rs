@@ -14,7 +14,8 @@ use crate::store::error::StoreError;
 
 /// Open (or create) the database at `path`.
 pub(crate) fn open_store(path: &Path) -> Result<Opened, StoreError> {
-    let db = Db::open(path)?;
+    let mut db = Db::open(path)?;
+    db.checkpoint_elsewhere(path);
     let history: Arc<dyn History> = Arc::new(StoredHistory::open(path)?);
     Ok(Opened {
         backend: Box::new(db),

@@ -113,6 +113,7 @@ impl Db {
             }
         }
         tx.commit().map_err(error)?;
+        self.committed();
         Ok((points, changes))
     }
 }
