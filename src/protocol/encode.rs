@@ -93,13 +93,33 @@ pub fn history_messages_of(snapshot: &Snapshot, only: Option<&[String]>) -> Vec<
         .zip(&snapshot.data)
         .zip(&snapshot.partials)
         .filter(|((spec, _), _)| only.is_none_or(|ids| ids.contains(&spec.id)))
-        .map(|((spec, data), partial)| to_json(&json_history(spec, data, *partial)))
+        .map(|((spec, data), partial)| widget_history_message(spec, data, *partial))
         .collect()
 }
 
 /// The `history` message of one widget (without a windowed metric's open window).
 pub fn history_message(spec: &WidgetSpec, data: &WidgetData) -> String {
     to_json(&json_history(spec, data, None))
+}
+
+/// The `history` message of one widget of a snapshot, with its open window (`partial`) when it
+/// is a windowed metric: one of [`history_messages_of`].
+pub fn widget_history_message(
+    spec: &WidgetSpec,
+    data: &WidgetData,
+    partial: Option<(f64, f64)>,
+) -> String {
+    to_json(&json_history(spec, data, partial))
+}
+
+/// Whether `data`'s `history` is M4-decimated (a series longer than
+/// [`DECIMATE_HISTORY_ABOVE`]): then its message is far smaller than the data.
+pub fn history_is_decimated(data: &WidgetData) -> bool {
+    match data {
+        WidgetData::Series(ring) => ring.len() > DECIMATE_HISTORY_ABOVE,
+        WidgetData::MultiSeries(rings) => rings.iter().any(|r| r.len() > DECIMATE_HISTORY_ABOVE),
+        _ => false,
+    }
 }
 
 /// The `data` of one widget's `history` message, as a JSON value.

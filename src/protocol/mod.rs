@@ -21,9 +21,9 @@ mod scope;
 pub use alerts::{alerts_body, alerts_message, parse_rules};
 pub use encode::{
     change_json, config_message, delta_messages, error_message, hello_message, history_data,
-    history_message, history_messages, history_messages_of, range_json, snapshot_stats_message,
-    stats_message, DataJson, DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE,
-    PROTOCOL_VERSION,
+    history_is_decimated, history_message, history_messages, history_messages_of, range_json,
+    snapshot_stats_message, stats_message, widget_history_message, DataJson,
+    DECIMATE_HISTORY_ABOVE, HISTORY_COLUMNS, MAX_UPDATES_PER_DATA_MESSAGE, PROTOCOL_VERSION,
 };
 pub use export::{export_csv, export_json};
 pub use live::{LIVE_COLUMNS, LIVE_POINTS_PER_SERIES};

@@ -114,16 +114,23 @@ async fn client(
     let Some(Subscription { start, mut live }) = state.hub.subscribe().await else {
         return;
     };
-    // The start is let go once its messages are out of it (others may share it).
-    let mut outbox = start.messages(only.as_deref()).await;
+    // The start is let go at once: its messages hold what they are made from, each made as it
+    // is sent, and that too is let go once they are out (others may share it).
+    let mut starting = Some(start.messages(only.as_deref()).await);
     drop(start);
+    let mut outbox: Vec<Utf8Bytes> = Vec::new();
     // A ping every interval; a viewer that has not answered the last one by the next is gone.
     let mut pings = tokio::time::interval(state.limits.ping_interval);
     pings.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     pings.tick().await;
     let mut awaiting_pong = false;
     loop {
-        for message in outbox.drain(..) {
+        for message in starting
+            .take()
+            .into_iter()
+            .flatten()
+            .chain(outbox.drain(..))
+        {
             let message = match &only {
                 None => message,
                 Some(widgets) => match scope_message(message.as_str(), widgets) {
@@ -142,7 +149,8 @@ async fn client(
                     // Behind or out of step: start again from a fresh snapshot.
                     let Some(Subscription { start, live: fresh }) = state.hub.subscribe().await else { return };
                     live = fresh;
-                    outbox = start.messages(only.as_deref()).await;
+                    outbox.clear();
+                    starting = Some(start.messages(only.as_deref()).await);
                 }
                 Err(RecvError::Closed) => return,
             },
