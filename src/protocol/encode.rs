@@ -99,7 +99,7 @@ pub fn history_messages_of(snapshot: &Snapshot, only: Option<&[String]>) -> Vec<
 
 /// The `history` message of one widget (without a windowed metric's open window).
 pub fn history_message(spec: &WidgetSpec, data: &WidgetData) -> String {
-    to_json(&json_history(spec, data, None))
+    widget_history_message(spec, data, None)
 }
 
 /// The `history` message of one widget of a snapshot, with its open window (`partial`) when it
@@ -180,7 +180,7 @@ impl Serialize for DataJson<'_> {
         match self.data {
             WidgetData::Series(ring) => {
                 map.serialize_entry("points", &PointsJson(ring, self.decimate))?;
-                if self.decimate && ring.len() > DECIMATE_HISTORY_ABOVE {
+                if self.decimate && history_is_decimated(self.data) {
                     map.serialize_entry("decimated", &true)?;
                 }
                 if let Some(partial) = self.partial {
@@ -199,7 +199,7 @@ impl Serialize for DataJson<'_> {
                     })
                     .collect();
                 map.serialize_entry("series", &series)?;
-                if self.decimate && rings.iter().any(|r| r.len() > DECIMATE_HISTORY_ABOVE) {
+                if self.decimate && history_is_decimated(self.data) {
                     map.serialize_entry("decimated", &true)?;
                 }
             }

@@ -20,16 +20,11 @@ use crate::store::error::StoreError;
 /// Least time between two checkpoints while commits keep coming.
 pub(super) const CHECKPOINT_INTERVAL: Duration = Duration::from_secs(1);
 
-/// A commit added to the log (`reply` `None`: checkpoint it within [`CHECKPOINT_INTERVAL`]),
-/// or a checkpoint asked for now, with where to say how it went.
-struct Request {
-    reply: Option<Sender<Result<(), String>>>,
-}
-
 /// The checkpointing thread of one database; dropping it stops the thread (after the pass it is
-/// in, if any).
+/// in, and one a nudge already queued would start at once).
 pub(super) struct Checkpointer {
-    requests: Option<Sender<Request>>,
+    /// Nudges: a commit added to the log.
+    nudges: Option<Sender<()>>,
     thread: Option<JoinHandle<()>>,
 }
 
@@ -46,96 +41,62 @@ impl Checkpointer {
         )
         .map_err(|err| error(format!("cannot open a connection for checkpoints: {err}")))?;
         // Nudges beyond one waiting add nothing: the next pass takes every commit before it.
-        let (requests, receiver) = bounded(1);
+        let (nudges, receiver) = bounded(1);
         let shown = path.display().to_string();
         let thread = std::thread::Builder::new()
             .name("streamviz-checkpoint".into())
             .spawn(move || run(&conn, &receiver, &shown))
             .map_err(|err| error(format!("cannot start the checkpoint thread: {err}")))?;
         Ok(Self {
-            requests: Some(requests),
+            nudges: Some(nudges),
             thread: Some(thread),
         })
     }
 
-    /// A commit added to the log. Never blocks.
+    /// A commit added to the log: checkpoint it within [`CHECKPOINT_INTERVAL`] (at once after a
+    /// quiet interval). Never blocks.
     pub(super) fn nudge(&self) {
-        if let Some(requests) = &self.requests {
-            let _ = requests.try_send(Request { reply: None });
+        if let Some(nudges) = &self.nudges {
+            let _ = nudges.try_send(());
         }
-    }
-
-    /// Checkpoint now; `Err` says why it failed or did not happen within `timeout`.
-    #[cfg(test)]
-    pub(super) fn checkpoint_now(&self, timeout: Duration) -> Result<(), String> {
-        let (reply, answer) = bounded(1);
-        let requests = self.requests.as_ref().ok_or("stopped")?;
-        requests
-            .send_timeout(Request { reply: Some(reply) }, timeout)
-            .map_err(|_| "the checkpoint thread is busy or gone".to_owned())?;
-        answer
-            .recv_timeout(timeout)
-            .map_err(|_| "no answer from the checkpoint thread".to_owned())?
     }
 }
 
 impl Drop for Checkpointer {
     fn drop(&mut self) {
-        self.requests = None;
+        self.nudges = None;
         if let Some(thread) = self.thread.take() {
             let _ = thread.join();
         }
     }
 }
 
-fn run(conn: &Connection, requests: &Receiver<Request>, path: &str) {
-    // When the next pass may run, once a nudge asked for one.
-    let mut due: Option<Instant> = None;
+fn run(conn: &Connection, nudges: &Receiver<()>, path: &str) {
     let mut last_pass: Option<Instant> = None;
     let mut last_error: Option<String> = None;
-    loop {
-        let request = match due {
-            Some(due) => match requests.recv_deadline(due) {
-                Ok(request) => Some(request),
-                Err(RecvTimeoutError::Timeout) => None,
-                Err(RecvTimeoutError::Disconnected) => return,
-            },
-            None => match requests.recv() {
-                Ok(request) => Some(request),
-                Err(_) => return,
-            },
-        };
-        let reply = match request {
-            Some(Request { reply: Some(reply) }) => Some(reply),
-            Some(Request { reply: None }) => {
-                if due.is_some() {
-                    continue;
+    // Nudged: a pass, but not within CHECKPOINT_INTERVAL of the last one (the nudges meanwhile
+    // wait in the channel's one slot, and that pass takes their commits too).
+    while nudges.recv().is_ok() {
+        if let Some(due) = last_pass.map(|at| at + CHECKPOINT_INTERVAL) {
+            loop {
+                match nudges.recv_deadline(due) {
+                    Ok(()) => {}
+                    Err(RecvTimeoutError::Timeout) => break,
+                    // Stopped: the writer checkpoints the whole log as it closes.
+                    Err(RecvTimeoutError::Disconnected) => return,
                 }
-                let earliest = last_pass.map_or_else(Instant::now, |at| at + CHECKPOINT_INTERVAL);
-                if earliest > Instant::now() {
-                    due = Some(earliest);
-                    continue;
-                }
-                None
             }
-            // The pass a nudge made due.
-            None => None,
-        };
-        due = None;
+        }
         last_pass = Some(Instant::now());
-        let passed = pass(conn);
-        match &passed {
+        match pass(conn) {
             Ok(()) => last_error = None,
             // Said once per kind of failure (a full disk fails every pass until freed); the
             // writer's own errors say what it means for the data.
-            Err(message) if last_error.as_ref() != Some(message) => {
+            Err(message) if last_error.as_ref() != Some(&message) => {
                 tracing::warn!("persistence: checkpoint of {path} failed: {message}");
-                last_error = Some(message.clone());
+                last_error = Some(message);
             }
             Err(_) => {}
-        }
-        if let Some(reply) = reply {
-            let _ = reply.try_send(passed);
         }
     }
 }
@@ -172,18 +133,15 @@ mod tests {
             file_len(&dir.path().join("c.db-wal")) > 4_000_000,
             "the rows are in the log"
         );
+        // The first nudge is taken at once, and stopping waits for the pass it started.
         let checkpointer = Checkpointer::start(&path).unwrap();
-        checkpointer
-            .checkpoint_now(Duration::from_secs(30))
-            .unwrap();
+        checkpointer.nudge();
+        drop(checkpointer);
         assert!(
             file_len(&path) > before + 4_000_000,
             "the database holds the rows: {before} -> {}",
             file_len(&path)
         );
-        // Stopping after a nudge waits for nothing more than the pass it started.
-        checkpointer.nudge();
-        drop(checkpointer);
         assert_eq!(
             writer
                 .query_row("SELECT length(x) FROM t", [], |row| row.get::<_, i64>(0))
