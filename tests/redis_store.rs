@@ -283,8 +283,8 @@ fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
     let published = relay_b.stats().published;
     push(&b, 10..20);
     assert!(b.flush(TIMEOUT) && store_b.flush(TIMEOUT));
-    // Stored and in the stream both before a starts again (what b publishes in the moments
-    // after a restarts is another case: docs/PROTOCOL.md, Relay).
+    // Stored and in the stream both before a starts again (what b relays but has not stored
+    // when a starts: `a_server_starting_on_the_shared_store_mid_stream_takes_every_point_once`).
     wait_until("b has published them", || {
         let stats = relay_b.stats();
         stats.published > published && stats.waiting == 0
@@ -304,6 +304,160 @@ fn a_named_server_restarted_on_the_shared_store_takes_nothing_twice() {
         (0..21).map(f64::from).collect::<Vec<_>>(),
         "nothing taken again from the stream"
     );
+}
+
+/// A server starting on the shared store while a peer streams takes every point once: what
+/// the store held when it loaded, from the store; the rest (relayed before or after, stored
+/// later: the peer's store lags its relay by up to its flush interval), from the relay.
+#[test]
+fn a_server_starting_on_the_shared_store_mid_stream_takes_every_point_once() {
+    use std::sync::atomic::{AtomicBool, AtomicU32, Ordering};
+    use std::sync::Arc;
+    use streamviz::ingest::push::apply_push;
+    use streamviz::relay::{Relay, RelayOptions};
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let start = |flush_ms: u64| {
+        let pipeline = Pipeline::default();
+        let store = Persistence::start(
+            &pipeline,
+            StoreOptions {
+                flush_interval: Duration::from_millis(flush_ms),
+                ..options(&url)
+            },
+        )
+        .unwrap();
+        let relay = Relay::start(&pipeline, RelayOptions::new(url.clone())).unwrap();
+        wait_until("the relay connects", || relay.stats().connected);
+        (pipeline, relay, store)
+    };
+    let (b, relay_b, store_b) = start(300);
+    apply_push(
+        &b,
+        &json!({"widgets": [{"id": "cpu", "kind": "metric", "options": {"max_points": 100_000}},
+                            {"id": "end", "kind": "text"}]})
+        .to_string(),
+    )
+    .unwrap();
+    // A producer on b: 20 points a push, values counting up, until told to stop.
+    let sent = Arc::new(AtomicU32::new(0));
+    let stop = Arc::new(AtomicBool::new(false));
+    let producer = {
+        let (b, sent, stop) = (b.clone(), Arc::clone(&sent), Arc::clone(&stop));
+        let thread = std::thread::Builder::new().name("producer".into());
+        thread
+            .spawn(move || {
+                let t0 = now_ms();
+                while !stop.load(Ordering::Relaxed) {
+                    let first = sent.load(Ordering::Relaxed);
+                    let points: Vec<serde_json::Value> = (first..first + 20)
+                        .map(|i| json!([t0 + f64::from(i), i]))
+                        .collect();
+                    let body = json!({"updates": [{"widget": "cpu", "points": points}]});
+                    apply_push(&b, &body.to_string()).unwrap();
+                    sent.store(first + 20, Ordering::Relaxed);
+                    std::thread::sleep(Duration::from_micros(500));
+                }
+            })
+            .unwrap()
+    };
+    wait_until("b has stored some", || {
+        store_b.stats().points_stored >= 2_000
+    });
+    let (a, relay_a, store_a) = start(200);
+    let at_start = sent.load(Ordering::Relaxed);
+    wait_until("b sends more after a started", || {
+        sent.load(Ordering::Relaxed) >= at_start + 4_000
+    });
+    stop.store(true, Ordering::Relaxed);
+    producer.join().unwrap();
+    let total = sent.load(Ordering::Relaxed);
+    // A last message after every point: once a has it, it has read every point b relayed.
+    apply_push(
+        &b,
+        &json!({"updates": [{"widget": "end", "text": "done"}]}).to_string(),
+    )
+    .unwrap();
+    wait_until(
+        "a has b's last message",
+        || matches!(a.engine().widget("end"), Some((_, streamviz::engine::WidgetData::Text(t))) if t == "done"),
+    );
+    let restored = store_a.stats().points_restored;
+    assert!(
+        restored > 0 && restored < u64::from(total),
+        "a loaded part from the store ({restored} of {total}) and took the rest from the relay"
+    );
+    assert_eq!(
+        common::ring_values(&a, "cpu"),
+        (0..total).map(f64::from).collect::<Vec<_>>(),
+        "every point once, in order"
+    );
+    assert!(b.flush(TIMEOUT) && store_b.flush(TIMEOUT));
+    assert_eq!(
+        store_b.stats().last_error,
+        None,
+        "b's writes waiting while a loaded is not an error"
+    );
+    let mut stored = common::stores::stored_values(&store_b, "cpu");
+    stored.sort_by(f64::total_cmp);
+    assert_eq!(
+        stored,
+        (0..total).map(f64::from).collect::<Vec<_>>(),
+        "each point stored once"
+    );
+    assert_eq!((relay_a.stats().refused, relay_b.stats().lost), (0, 0));
+    drop(store_a);
+}
+
+/// While another server loads the shared store (its hold, `streamviz:loading`), a writer stores
+/// nothing, says no error and keeps its journal; once the hold is gone it stores all of it. A
+/// server that loaded lets go of its own hold.
+#[test]
+fn writes_wait_while_another_server_loads_the_shared_store() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let b = Pipeline::default();
+    let store = Persistence::start(&b, options(&url)).unwrap();
+    let mut raw = redis.connection();
+    let held = |raw: &mut redis::Connection| -> bool {
+        redis::cmd("EXISTS")
+            .arg("streamviz:loading")
+            .query(raw)
+            .unwrap()
+    };
+    assert!(!held(&mut raw), "a server lets go of its hold once loaded");
+    let cpu = declare(&b, "cpu", "metric", json!({"max_points": 100}));
+    redis::cmd("SET")
+        .arg("streamviz:loading")
+        .arg("another server")
+        .arg("PX")
+        .arg(60_000)
+        .query::<()>(&mut raw)
+        .unwrap();
+    let now = now_ms();
+    for i in 0..10 {
+        let point = Update::Point {
+            widget: cpu.widget,
+            ts_ms: now + f64::from(i),
+            value: f64::from(i),
+        };
+        b.send(point, &cpu.dropped);
+    }
+    assert!(b.flush(TIMEOUT));
+    assert!(!store.flush(TIMEOUT), "nothing is written under the hold");
+    let stats = store.stats();
+    assert_eq!((stats.points_stored, stats.last_error), (0, None));
+    assert!(common::stores::stored_values(&store, "cpu").is_empty());
+    redis::cmd("DEL")
+        .arg("streamviz:loading")
+        .query::<()>(&mut raw)
+        .unwrap();
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(
+        common::stores::stored_values(&store, "cpu"),
+        (0..10).map(f64::from).collect::<Vec<_>>()
+    );
+    assert_eq!(store.stats().updates_lost, 0);
 }
 
 /// What one server of a shared store purges and clears includes what another stored after it

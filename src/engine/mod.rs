@@ -32,7 +32,7 @@ pub use spec::{
     HeatmapOptions, LineChartOptions, MarkdownOptions, MetricOptions, SeriesOptions, StatOptions,
     TableOptions, TextOptions, TextStyle, Thresholds, WidgetKind, WidgetOptions, WidgetSpec,
 };
-pub use state::{Engine, RelayTake, MAX_PENDING_UPDATES};
+pub use state::{fresh_id, Engine, RelayPart, RelayTake, MAX_PENDING_UPDATES};
 pub use table::{KeyedTable, Row};
 pub use theme::{BrandImage, ImageSlot, Theme, ThemeBase};
 pub use update::{

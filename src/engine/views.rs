@@ -173,6 +173,10 @@ pub struct Deltas {
 /// What a persistence sink has not stored yet (see [`Engine::take_journal`]).
 #[derive(Debug, Default)]
 pub struct Journal {
+    /// The engine's run id ([`crate::engine::Engine::run_id`]).
+    pub run: Arc<str>,
+    /// This journal's number in the run, from 1: a shared store keeps the last one stored.
+    pub number: u64,
     /// The current configuration, when it changed since the last call.
     pub config: Option<ConfigView>,
     /// Every update applied since the last call, in order (table rows with their keys).

@@ -28,7 +28,7 @@ pub use encode::{
 pub use export::{export_csv, export_json};
 pub use live::{LIVE_COLUMNS, LIVE_POINTS_PER_SERIES};
 pub use push::{apply_push_to, Push, PushError, PushOutcome};
-pub use relay::{is_config_message, relay_messages, Relayed};
+pub use relay::{is_config_message, relay_messages, RelayMessage, Relayed};
 pub use replay::{history_ops, replay_widget};
 pub use replica::apply_message;
 pub use scope::scope_message;

@@ -14,32 +14,50 @@ use super::push::{within_size, Push, PushError};
 use super::replica::merge_config;
 use crate::engine::{Engine, RelayTake, Update};
 
+/// A message for the relay's stream.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RelayMessage {
+    /// The `config` or `push` message.
+    pub text: String,
+    /// The journal that stores its updates, when the store is shared (see
+    /// [`crate::engine::RelayPart`]); `None` for a `config`.
+    pub journal: Option<u64>,
+}
+
 /// The messages for one take of the relay log: `config` first when it changed, then `push`
-/// bodies in the order the updates were applied.
-pub fn relay_messages(take: RelayTake) -> Vec<String> {
+/// bodies in the order the updates were applied, none holding updates of two journals.
+pub fn relay_messages(take: RelayTake) -> Vec<RelayMessage> {
     let mut messages = Vec::new();
     if let Some(config) = &take.config {
-        messages.push(config_message(config));
+        messages.push(RelayMessage {
+            text: config_message(config),
+            journal: None,
+        });
     }
-    let updates = split_large(take.updates, take.generation);
     let none = HashSet::new();
-    for chunk in data_chunks(&updates) {
-        let ops = data_ops(chunk, &take.directory, &none);
-        if ops.is_empty() {
-            continue;
+    for part in take.parts {
+        let updates = split_large(part.updates, take.generation);
+        for chunk in data_chunks(&updates) {
+            let ops = data_ops(chunk, &take.directory, &none);
+            if ops.is_empty() {
+                continue;
+            }
+            #[derive(Serialize)]
+            struct Body<'a> {
+                #[serde(rename = "type")]
+                kind: &'static str,
+                updates: &'a [Op<'a>],
+            }
+            let body = Body {
+                kind: "push",
+                updates: &ops,
+            };
+            messages.push(RelayMessage {
+                // Plain numbers and strings: serialising cannot fail.
+                text: serde_json::to_string(&body).unwrap_or_default(),
+                journal: part.journal,
+            });
         }
-        #[derive(Serialize)]
-        struct Body<'a> {
-            #[serde(rename = "type")]
-            kind: &'static str,
-            updates: &'a [Op<'a>],
-        }
-        let body = Body {
-            kind: "push",
-            updates: &ops,
-        };
-        // Plain numbers and strings: serialising cannot fail.
-        messages.push(serde_json::to_string(&body).unwrap_or_default());
     }
     messages
 }

@@ -2,12 +2,12 @@
 //! timeouts, appending messages to the stream, reading entries after an id, and the hash of
 //! each origin's configuration.
 
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use redis::{Client, Connection, Value};
 
 use super::shared::RelayError;
-use crate::protocol::is_config_message;
+use crate::protocol::{is_config_message, RelayMessage};
 use crate::urls::without_password;
 
 /// How long connecting, and a command other than a blocking read, may take.
@@ -28,20 +28,6 @@ pub(super) fn client(url: &str) -> Result<Client, RelayError> {
     Client::open(url).map_err(|err| RelayError::Url(format!("{}: {err}", without_password(url))))
 }
 
-/// An id for this server in the stream: the process, the time and the standard library's
-/// random hash keys, so two servers started at once on two machines differ.
-pub(super) fn origin_id() -> String {
-    use std::collections::hash_map::RandomState;
-    use std::hash::{BuildHasher, Hasher};
-    let nanos = SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_nanos());
-    let mut hasher = RandomState::new().build_hasher();
-    hasher.write_u128(nanos);
-    hasher.write_u32(std::process::id());
-    format!("{:016x}", hasher.finish())
-}
-
 /// A connection whose commands time out; `read` is the read timeout (a blocking read's block
 /// plus the command timeout).
 pub(super) fn connect(client: &Client, read: Duration) -> redis::RedisResult<Connection> {
@@ -51,20 +37,24 @@ pub(super) fn connect(client: &Client, read: Duration) -> redis::RedisResult<Con
     Ok(connection)
 }
 
-/// Append `messages` to the stream in one round trip, each with its origin (the server) and
-/// run (this start of it); a configuration is also kept in the hash `<stream>:config` under the
-/// origin.
+/// Append `messages` to the stream in one round trip, each with its origin (the server), run
+/// (this start of it) and, with a shared store, the journal that stores its updates (`j`); a
+/// configuration is also kept in the hash `<stream>:config` under the origin.
 pub(super) fn append(
     connection: &mut Connection,
     stream: &str,
     max_len: usize,
     (origin, run): (&str, &str),
-    messages: &[String],
+    messages: &[RelayMessage],
 ) -> redis::RedisResult<()> {
     let mut pipe = redis::pipe();
-    for message in messages {
-        pipe.cmd("XADD")
-            .arg(stream)
+    for RelayMessage {
+        text: message,
+        journal,
+    } in messages
+    {
+        let xadd = pipe.cmd("XADD");
+        xadd.arg(stream)
             .arg("MAXLEN")
             .arg("~")
             .arg(max_len)
@@ -74,8 +64,11 @@ pub(super) fn append(
             .arg("r")
             .arg(run)
             .arg("m")
-            .arg(message)
-            .ignore();
+            .arg(message);
+        if let Some(journal) = journal {
+            xadd.arg("j").arg(journal);
+        }
+        xadd.ignore();
         if is_config_message(message) {
             pipe.cmd("HSET")
                 .arg(config_key(stream))
@@ -158,6 +151,8 @@ pub(super) struct Entry {
     pub origin: String,
     pub run: String,
     pub message: String,
+    /// The journal that stores its updates, when its server's store is shared.
+    pub journal: Option<u64>,
 }
 
 /// Entries after `after`, waiting up to [`READ_BLOCK`] for some.
@@ -206,7 +201,7 @@ fn entries(reply: Value) -> Vec<Entry> {
             }
             let fields = parts.pop()?;
             let id = text(parts.pop()?)?;
-            let (mut origin, mut run, mut message) = (None, None, None);
+            let (mut origin, mut run, mut message, mut journal) = (None, None, None, None);
             let fields = match fields {
                 Value::Array(fields) => fields,
                 Value::Map(pairs) => pairs.into_iter().flat_map(|(k, v)| [k, v]).collect(),
@@ -218,6 +213,7 @@ fn entries(reply: Value) -> Vec<Entry> {
                     Some("o") => origin = text(value),
                     Some("r") => run = text(value),
                     Some("m") => message = text(value),
+                    Some("j") => journal = text(value).and_then(|j| j.parse().ok()),
                     _ => {}
                 }
             }
@@ -226,6 +222,7 @@ fn entries(reply: Value) -> Vec<Entry> {
                 origin: origin.unwrap_or_default(),
                 run: run.unwrap_or_default(),
                 message: message.unwrap_or_default(),
+                journal,
             })
         })
         .collect()
@@ -250,11 +247,5 @@ mod tests {
             refused.contains("not a redis:// URL") && !refused.contains("s3cret"),
             "{refused}"
         );
-    }
-
-    #[test]
-    fn origins_differ() {
-        assert_ne!(origin_id(), origin_id());
-        assert_eq!(origin_id().len(), 16);
     }
 }

@@ -23,7 +23,11 @@
 //!
 //! A server that starts with an empty dashboard first applies every peer's configuration and
 //! what the stream still holds (recent history, up to `max_len` entries); one that restored a
-//! database starts at the stream's end.
+//! database of its own starts where a named server left off, or at the stream's end. One that
+//! loaded a store shared with its peers (Redis) reads the whole stream but applies only what
+//! the store did not hold when it loaded: messages carry the number of the journal that stores
+//! them (`j`), the store keeps each run's last stored journal, and the relay log is cut
+//! wherever a journal is taken (`engine::RelayPart`), so nothing is applied twice or missed.
 
 mod io;
 mod shared;
@@ -33,12 +37,14 @@ use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
+use crate::engine::fresh_id;
 use crate::ingest::Pipeline;
 use shared::Shared;
 pub use shared::{
     RelayError, RelayOptions, RelayStats, DEFAULT_MAX_LEN, DEFAULT_STREAM, MAX_BUFFERED_BYTES,
     PUBLISH_INTERVAL, RETRY_INTERVAL,
 };
+use threads::Start;
 
 /// A running relay; dropping it stops it.
 pub struct Relay {
@@ -73,18 +79,25 @@ impl Relay {
                 )));
             }
         }
-        let (catch_up, shared_store) = {
+        let (start, shared_store, run) = {
             let mut engine = pipeline.engine();
             let empty = engine.config_view().widgets.is_empty();
+            let shared_store = engine.journal_shared();
+            let stored = engine.take_stored_journals();
             engine.set_relaying(true);
-            (empty, engine.journal_shared())
+            let start = match stored {
+                Some(stored) if shared_store => Start::Stored(stored),
+                _ if empty => Start::CatchUp,
+                _ => Start::Resume,
+            };
+            (start, shared_store, engine.run_id())
         };
         let shared = Arc::new(Shared {
             pipeline: pipeline.clone(),
             redis: crate::urls::without_password(&options.url),
             shared_store,
-            origin: options.name.clone().unwrap_or_else(io::origin_id),
-            run: io::origin_id(),
+            origin: options.name.clone().unwrap_or_else(fresh_id),
+            run: run.to_string(),
             options,
             client,
             stop: AtomicBool::new(false),
@@ -107,7 +120,7 @@ impl Relay {
         // A thread that cannot start stops the other (dropping the relay).
         relay.spawn("streamviz-relay-out", threads::publish)?;
         relay.spawn("streamviz-relay-in", move |shared| {
-            threads::subscribe(shared, catch_up)
+            threads::subscribe(shared, start)
         })?;
         {
             let shared = Arc::clone(&shared);

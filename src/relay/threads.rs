@@ -1,7 +1,7 @@
 //! The relay's two threads: the publisher (this server's producers' updates into the stream)
 //! and the subscriber (the other servers' out of it, applied here).
 
-use std::collections::VecDeque;
+use std::collections::{HashMap, VecDeque};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
@@ -9,7 +9,7 @@ use redis::Connection;
 
 use super::io::{self, Entry, COMMAND_TIMEOUT, READ_BLOCK};
 use super::shared::{Shared, MAX_BUFFERED_BYTES, PUBLISH_INTERVAL, RETRY_INTERVAL};
-use crate::protocol::{config_message, relay_messages, Relayed};
+use crate::protocol::{config_message, relay_messages, RelayMessage, Relayed};
 
 /// Messages sent in one round trip at most.
 const MESSAGES_PER_ROUND_TRIP: usize = 64;
@@ -17,19 +17,19 @@ const MESSAGES_PER_ROUND_TRIP: usize = 64;
 /// What the publisher holds until Redis takes it.
 #[derive(Default)]
 struct Outbox {
-    messages: VecDeque<String>,
+    messages: VecDeque<RelayMessage>,
     bytes: usize,
 }
 
 impl Outbox {
     /// Keep a message; beyond [`MAX_BUFFERED_BYTES`] the oldest go, counted in
     /// `messages_lost`.
-    fn push(&mut self, message: String, shared: &Shared) {
-        self.bytes += message.len();
+    fn push(&mut self, message: RelayMessage, shared: &Shared) {
+        self.bytes += message.text.len();
         self.messages.push_back(message);
         while self.bytes > MAX_BUFFERED_BYTES && self.messages.len() > 1 {
             if let Some(old) = self.messages.pop_front() {
-                self.bytes -= old.len();
+                self.bytes -= old.text.len();
                 shared.messages_lost.fetch_add(1, Ordering::Relaxed);
             }
         }
@@ -39,8 +39,8 @@ impl Outbox {
     }
 
     /// Keep a message to go before every other (the configuration, on reconnecting).
-    fn push_front(&mut self, message: String) {
-        self.bytes += message.len();
+    fn push_front(&mut self, message: RelayMessage) {
+        self.bytes += message.text.len();
         self.messages.push_front(message);
     }
 
@@ -56,7 +56,7 @@ impl Outbox {
                 &self.messages.make_contiguous()[..n],
             )?;
             for message in self.messages.drain(..n) {
-                self.bytes -= message.len();
+                self.bytes -= message.text.len();
             }
             shared.published.fetch_add(n as u64, Ordering::Relaxed);
             shared
@@ -85,7 +85,10 @@ pub(super) fn publish(shared: &Shared) {
             match io::connect(&shared.client, COMMAND_TIMEOUT) {
                 Ok(fresh) => {
                     // Peers may have missed it (Redis restarted, or they joined meanwhile).
-                    outbox.push_front(config_message(&shared.pipeline.engine().config_view()));
+                    outbox.push_front(RelayMessage {
+                        text: config_message(&shared.pipeline.engine().config_view()),
+                        journal: None,
+                    });
                     connection = Some(fresh);
                 }
                 Err(err) => {
@@ -111,10 +114,29 @@ pub(super) fn publish(shared: &Shared) {
     }
 }
 
+/// How the subscriber starts reading the stream.
+pub(super) enum Start {
+    /// An empty dashboard: every peer's configuration, then the whole stream, this server's
+    /// own earlier runs' messages too (up to the stream's end when it started).
+    CatchUp,
+    /// A dashboard of its own (restored from its own database, or built before the relay
+    /// started): from where a named server left off, else from the stream's end.
+    Resume,
+    /// Loaded from a store shared with the peers, which held, per run, its journals up to the
+    /// number given: the whole stream is read, and a message is applied when its journal is
+    /// later (or its run had stored nothing); messages without a journal only from the
+    /// stream's end on.
+    Stored(HashMap<String, u64>),
+}
+
 /// The subscriber: read the stream from where it left off and apply every other server's
 /// messages; a fresh server first takes every peer's configuration and what the stream holds.
-pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
-    let mut place = Place::default();
+pub(super) fn subscribe(shared: &Shared, start: Start) {
+    let mut place = Place {
+        after: None,
+        until: None,
+        start,
+    };
     let mut connection: Option<Connection> = None;
     let mut kept_at = Instant::now();
     while !shared.stopping() {
@@ -128,14 +150,17 @@ pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
             }
             continue;
         };
-        let read = start_from(open, shared, &mut place, catch_up)
+        let read = start_from(open, shared, &mut place)
             .and_then(|from| io::read_after(open, &shared.options.stream, &from));
         let kept = match read {
             Ok(entries) => {
                 connected(shared, &shared.in_connected);
                 for entry in entries {
                     place.after = Some(entry.id.clone());
-                    apply(shared, &place, entry);
+                    if wanted(shared, &place, &entry) {
+                        shared.received.fetch_add(1, Ordering::Relaxed);
+                        apply_message(shared, &entry.message);
+                    }
                 }
                 keep_place(open, shared, &place, &mut kept_at, false)
             }
@@ -154,13 +179,13 @@ pub(super) fn subscribe(shared: &Shared, catch_up: bool) {
 }
 
 /// Where the subscriber is in the stream.
-#[derive(Default)]
 struct Place {
     /// The last entry read.
     after: Option<String>,
-    /// While catching up, the stream's newest entry when it started: entries up to it with this
-    /// server's own name are applied too (a fresh server holds nothing of its earlier runs).
-    own_until: Option<(u64, u64)>,
+    /// The stream's newest entry when reading started (catching up reads entries up to it
+    /// that a reader from the stream's end would not).
+    until: Option<(u64, u64)>,
+    start: Start,
 }
 
 /// A named server writes down where it is in the stream, at most once a second (`now`: at
@@ -183,52 +208,56 @@ fn keep_place(
 }
 
 /// Where to read from: after the last entry read; the first time, after every peer's
-/// configuration is applied, from the stream's start (a fresh server), from where a named
-/// server was (one that restored a database of its own), or from the stream's end (a store
-/// shared with the others already holds what they sent meanwhile).
+/// configuration is applied, from the stream's start (a fresh server, or one loaded from a
+/// shared store), from where a named server was (one that restored a database of its own), or
+/// from the stream's end.
 fn start_from(
     connection: &mut Connection,
     shared: &Shared,
     place: &mut Place,
-    catch_up: bool,
 ) -> redis::RedisResult<String> {
     if let Some(id) = &place.after {
         return Ok(id.clone());
     }
     let stream = &shared.options.stream;
+    let catch_up = matches!(place.start, Start::CatchUp);
     for (origin, config) in io::configs(connection, stream)? {
         if origin != shared.origin || catch_up {
             apply_message(shared, &config);
         }
     }
     let newest = io::newest_id(connection, stream)?;
-    let id = if catch_up {
-        place.own_until = Some(io::id_parts(&newest));
-        "0-0".to_owned()
-    } else {
-        match &shared.options.name {
-            Some(name) if !shared.shared_store => {
-                io::cursor(connection, stream, name)?.unwrap_or(newest)
-            }
-            _ => newest,
+    place.until = Some(io::id_parts(&newest));
+    let id = match (&place.start, &shared.options.name) {
+        (Start::CatchUp | Start::Stored(_), _) => "0-0".to_owned(),
+        (Start::Resume, Some(name)) if !shared.shared_store => {
+            io::cursor(connection, stream, name)?.unwrap_or(newest)
         }
+        (Start::Resume, _) => newest,
     };
     place.after = Some(id.clone());
     Ok(id)
 }
 
-/// Apply an entry unless it is this server's: of this run, or of an earlier run of a named
-/// server beyond what a fresh start catches up with.
-fn apply(shared: &Shared, place: &Place, entry: Entry) {
-    let caught_up = place
-        .own_until
-        .is_none_or(|until| io::id_parts(&entry.id) > until);
-    let own = entry.run == shared.run || (entry.origin == shared.origin && caught_up);
-    if own {
-        return;
+/// Whether to apply an entry: never one of this run; of this server's earlier runs (its name)
+/// only while a fresh start catches up, or when a shared store did not hold it; from a shared
+/// store's peers only what the store did not hold when this server loaded it.
+fn wanted(shared: &Shared, place: &Place, entry: &Entry) -> bool {
+    if entry.run == shared.run {
+        return false;
     }
-    shared.received.fetch_add(1, Ordering::Relaxed);
-    apply_message(shared, &entry.message);
+    let own = entry.origin == shared.origin;
+    let before_start = place
+        .until
+        .is_some_and(|until| io::id_parts(&entry.id) <= until);
+    match &place.start {
+        Start::CatchUp => !own || before_start,
+        Start::Resume => !own,
+        Start::Stored(stored) => match entry.journal {
+            Some(journal) => stored.get(&entry.run).is_none_or(|&last| journal > last),
+            None => !own && !before_start,
+        },
+    }
 }
 
 /// Parse outside the engine lock, apply under it; a refused message is counted and changes

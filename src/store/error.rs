@@ -48,6 +48,13 @@ pub enum StoreError {
         /// The database path.
         path: String,
     },
+    /// Another server is loading the store it shares with this one: the write waits for the
+    /// next turn (not an error; nothing is lost).
+    #[error("{path}: another server is loading the shared store; the write waits")]
+    Paused {
+        /// The database's URL without its password.
+        path: String,
+    },
     /// A query failed.
     #[error("{path}: {reason}")]
     Sqlite {

@@ -355,6 +355,8 @@ impl Writer {
                         );
                     }
                 }
+                // Another server loads the shared store: the journal waits, not an error.
+                Err(StoreError::Paused { .. }) => return false,
                 Err(err) => {
                     let message = err.to_string();
                     let mut last_error = self

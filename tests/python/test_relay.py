@@ -191,6 +191,16 @@ def test_python_relays_with_configure(redis):
         assert stopped(process) == 0
 
 
+def serve_shared(redis: Redis, *relay: str) -> tuple[subprocess.Popen, str]:
+    """A server storing into Redis (shared with the others), relaying through it if told."""
+    return started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", *relay, "--persistence", redis.url],
+                   None, r"serving (http://127\.0\.0\.1:\d+/)")
+
+
+def ring_values(url: str, widget: str = "m") -> list[float]:
+    return [p[1] for p in http_json(url + f"api/v1/widgets/{widget}/data?format=json")[1]["data"]["points"]]
+
+
 def test_a_named_server_restarted_with_its_database_keeps_history_once_and_takes_what_it_missed(redis, tmp_path):
     db = tmp_path / "a.db"
 
@@ -208,31 +218,25 @@ def test_a_named_server_restarted_with_its_database_keeps_history_once_and_takes
         t0 = time.time() * 1000 - 10_000  # recent: the retention keeps it
         push(url_b, {"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 1000}}],
                      "updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(100)]}]})
-        points = lambda url: [p[1] for p in http_json(url + "api/v1/widgets/m/data?format=json")[1]["data"]["points"]]  # noqa: E731
-        wait_for("a has them", lambda: http_json(url_a + "api/v1/widgets/m/data?format=json")[0] == 200 and len(points(url_a)) == 100)
+        wait_for("a has them", lambda: http_json(url_a + "api/v1/widgets/m/data?format=json")[0] == 200 and len(ring_values(url_a)) == 100)
         assert stopped(a) == 0  # stores what it holds, and keeps its place in the stream
         # While a is down.
         push(url_b, {"updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(100, 150)]}]})
         a, url_a = serve_stored()
         wait_for("the restarted relay connects", lambda: relay_stats(url_a)["connected"])
-        wait_for("a has what b took while it was down", lambda: len(points(url_a)) == 150)
-        assert points(url_a) == list(range(150)), "restored from the database, the rest from the stream, none twice"
+        wait_for("a has what b took while it was down", lambda: len(ring_values(url_a)) == 150)
+        assert ring_values(url_a) == list(range(150)), "restored from the database, the rest from the stream, none twice"
         push(url_b, {"updates": [{"widget": "m", "value": 150, "ts_ms": t0 + 150}]})
-        wait_for("a has what b takes now", lambda: len(points(url_a)) == 151)
-        assert points(url_a) == list(range(151))
+        wait_for("a has what b takes now", lambda: len(ring_values(url_a)) == 151)
+        assert ring_values(url_a) == list(range(151))
     finally:
         for process in (a, b):
             assert stopped(process) == 0
 
 
 def test_servers_sharing_a_redis_store_store_each_point_once_and_a_new_server_loads_them(redis):
-    def serve_shared(*relay: str) -> tuple[subprocess.Popen, str]:
-        return started([sys.executable, "-m", "stream_viz", "serve", "--port", "0", *relay, "--persistence", redis.url],
-                       None, r"serving (http://127\.0\.0\.1:\d+/)")
-
-    points = lambda url: [p[1] for p in http_json(url + "api/v1/widgets/m/data?format=json")[1]["data"]["points"]]  # noqa: E731
     relayed = ("--relay", redis.url, "--relay-stream", "shared")
-    (a, url_a), (b, url_b) = serve_shared(*relayed), serve_shared(*relayed)
+    (a, url_a), (b, url_b) = serve_shared(redis, *relayed), serve_shared(redis, *relayed)
     try:
         for url in (url_a, url_b):
             wait_for("the relay connects", lambda url=url: relay_stats(url)["connected"])
@@ -242,17 +246,64 @@ def test_servers_sharing_a_redis_store_store_each_point_once_and_a_new_server_lo
         wait_for("b knows m", lambda: http_json(url_b + "api/v1/widgets/m/data?format=json")[0] == 200)
         push(url_b, {"updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(1, 100, 2)]}]})
         for url in (url_a, url_b):
-            wait_for("every point on both", lambda url=url: len(points(url)) == 100)
+            wait_for("every point on both", lambda url=url: len(ring_values(url)) == 100)
     finally:
         for process in (a, b):
             assert stopped(process) == 0  # each stores what it has not yet
     # A server with the store alone (no relay) loads what both stored, each point once.
-    c, url_c = serve_shared()
+    c, url_c = serve_shared(redis)
     try:
-        assert sorted(points(url_c)) == list(range(100))
+        assert sorted(ring_values(url_c)) == list(range(100))
         status, history = http_json(url_c + f"api/v1/widgets/m/range?from={t0 - 1}&to={t0 + 100}&width=2000")
         assert status == 200 and history["points_in_range"] == 100, history  # from the shared store
         stats = http_json(url_c + "api/v1/stats")[1]["persistence"]
         assert stats["points_restored"] == 100 and "redis://127.0.0.1" in stats["path"]
     finally:
         assert stopped(c) == 0
+
+
+def test_a_server_started_on_the_shared_store_mid_stream_has_every_point_once(redis):
+    """The second server loads what the store held and takes the rest from the relay: the points
+    the first relayed but had not stored yet (its store lags by up to its flush interval), and
+    none of those it loaded."""
+    relayed = ("--relay", redis.url, "--relay-stream", "midstream")
+    a, url_a = serve_shared(redis, *relayed)
+    b = None
+    sent, stop, failed = [0], threading.Event(), []
+
+    def produce() -> None:
+        try:
+            while not stop.is_set():
+                first = sent[0]
+                push(url_a, {"updates": [{"widget": "m", "points": [[t0 + i, i] for i in range(first, first + 50)]}]})
+                sent[0] = first + 50
+        except Exception as err:  # noqa: BLE001 - said by the test
+            failed.append(err)
+
+    try:
+        wait_for("a's relay connects", lambda: relay_stats(url_a)["connected"])
+        t0 = time.time() * 1000 - 60_000
+        push(url_a, {"widgets": [{"id": "m", "kind": "metric", "options": {"max_points": 100_000}},
+                                 {"id": "end", "kind": "text"}]})
+        producer = threading.Thread(target=produce, daemon=True)
+        producer.start()
+        wait_for("a has stored some", lambda: http_json(url_a + "api/v1/stats")[1]["persistence"]["points_stored"] >= 2_000)
+        b, url_b = serve_shared(redis, *relayed)
+        at_start = sent[0]
+        wait_for("b's relay connects", lambda: relay_stats(url_b)["connected"])
+        wait_for("a takes more after b started", lambda: sent[0] >= at_start + 3_000)
+        stop.set()
+        producer.join(timeout=30)
+        assert not failed, failed
+        total = sent[0]
+        push(url_a, {"updates": [{"widget": "end", "text": "done"}]})  # after every point, in the stream too
+        wait_for("b has a's last message", lambda: http_json(url_b + "api/v1/widgets/end/data?format=json")[1].get("data") == {"text": "done"})
+        restored = http_json(url_b + "api/v1/stats")[1]["persistence"]["points_restored"]
+        assert 0 < restored < total, (restored, total)
+        assert ring_values(url_b) == list(range(total)), "every point once, in order"
+        assert relay_stats(url_b)["refused"] == 0
+    finally:
+        stop.set()
+        for process in (a, b):
+            if process is not None:
+                assert stopped(process) == 0

@@ -31,8 +31,8 @@ mod relay_log;
 
 use log::log;
 
-use relay_log::RelayLog;
-pub use relay_log::RelayTake;
+pub use relay_log::{fresh_id, RelayPart, RelayTake};
+use relay_log::{RelayLog, Run};
 
 /// Most updates the delta log holds before subscribers are told to resynchronise instead (a
 /// batch of points counting as its points).
@@ -141,6 +141,8 @@ pub struct Engine {
     alerts: Alerts,
     /// What this engine's producers sent, for a relay to other servers.
     relay: RelayLog,
+    /// This engine's run id and journal count (kept across resets).
+    run: Run,
 }
 
 impl Default for Engine {
@@ -178,6 +180,7 @@ impl Engine {
             closed_windows: Vec::new(),
             alerts: Alerts::default(),
             relay: RelayLog::default(),
+            run: Run::new(),
         }
     }
 
@@ -486,9 +489,11 @@ impl Engine {
         let replica = self.replica;
         let mut alerts = std::mem::take(&mut self.alerts);
         let relay = std::mem::take(&mut self.relay);
+        let run = std::mem::replace(&mut self.run, Run::new());
         alerts.clear();
         *self = Self::new();
         self.relay = relay;
+        self.run = run;
         // The relay's updates from before are of widgets that are gone; its peers keep theirs.
         self.relay.config_changed();
         self.alerts = alerts;
@@ -666,7 +671,12 @@ impl Engine {
     /// Take what a persistence sink has not stored yet.
     pub fn take_journal(&mut self) -> Journal {
         let config_changed = std::mem::take(&mut self.journal_config_changed);
+        self.run.journals += 1;
+        // What the relay logs from now on goes with the next journal.
+        self.relay.cut(self.run.journals + 1);
         Journal {
+            run: Arc::clone(&self.run.id),
+            number: self.run.journals,
             config: config_changed.then(|| self.config_view()),
             updates: {
                 self.journal_weight = 0;

@@ -4,9 +4,10 @@
 //! Updates a relay applies from other servers are applied without being logged (no server
 //! publishes what it did not accept itself, so nothing goes round twice).
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::relay_log::{RelayLog, RelayTake};
+use super::relay_log::{RelayLog, RelayPart, RelayTake};
 use super::Engine;
 
 impl Engine {
@@ -18,6 +19,7 @@ impl Engine {
             on,
             config_changed: on,
             connected: on.then_some(false),
+            journal: self.run.journals + 1,
             ..RelayLog::default()
         };
     }
@@ -46,12 +48,44 @@ impl Engine {
     pub fn take_relay(&mut self) -> RelayTake {
         let config_changed = std::mem::take(&mut self.relay.config_changed);
         self.relay.weight = 0;
+        let tagged = self.journal_shared();
+        let sealed = std::mem::take(&mut self.relay.sealed);
+        let current = (self.relay.journal, std::mem::take(&mut self.relay.updates));
+        let parts = sealed
+            .into_iter()
+            .chain(std::iter::once(current))
+            .filter(|(_, updates)| !updates.is_empty())
+            .map(|(journal, updates)| RelayPart {
+                journal: tagged.then_some(journal),
+                updates,
+            })
+            .collect();
         RelayTake {
             config: config_changed.then(|| self.config_view()),
-            updates: std::mem::take(&mut self.relay.updates),
+            parts,
             lost: std::mem::take(&mut self.relay.lost),
             directory: Arc::clone(&self.directory),
             generation: self.generation,
         }
+    }
+}
+
+impl Engine {
+    /// This engine's run id (see [`crate::engine::fresh_id`]): the relay's `run`, and what a
+    /// shared store keeps the number of its last stored journal under.
+    pub fn run_id(&self) -> Arc<str> {
+        Arc::clone(&self.run.id)
+    }
+
+    /// What a shared store held when this engine was loaded from it: per run, the number of its
+    /// last journal stored (set by the store's restore).
+    pub fn set_stored_journals(&mut self, stored: HashMap<String, u64>) {
+        self.run.stored = Some(stored);
+    }
+
+    /// Take what [`Engine::set_stored_journals`] set (once: the first relay to start takes
+    /// it; another started later in this process reads from the stream's end).
+    pub fn take_stored_journals(&mut self) -> Option<HashMap<String, u64>> {
+        self.run.stored.take()
     }
 }

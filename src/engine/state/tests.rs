@@ -481,3 +481,64 @@ fn points_sent_one_by_one_are_logged_as_batches_per_series_in_order() {
         ]
     );
 }
+
+#[test]
+fn the_relay_log_is_cut_where_a_journal_is_taken_and_each_part_names_its_journal() {
+    let mut engine = Engine::new();
+    let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+    engine.set_journaling(true);
+    engine.set_journal_shared(true);
+    engine.set_relaying(true);
+    engine.take_relay();
+    let point = |ts_ms: f64| Update::Point {
+        widget: cpu.widget,
+        ts_ms,
+        value: ts_ms,
+    };
+    let points = |part: &RelayPart| -> Vec<f64> {
+        part.updates
+            .iter()
+            .flat_map(|u| match u {
+                Update::Points { points, .. } => points.iter().map(|p| p.1).collect(),
+                Update::Point { value, .. } => vec![*value],
+                _ => vec![],
+            })
+            .collect()
+    };
+    engine.apply(point(1.0));
+    engine.apply(point(2.0));
+    let first = engine.take_journal();
+    engine.apply(point(3.0));
+    let second = engine.take_journal();
+    engine.apply(point(4.0));
+    assert_eq!((first.number, second.number), (1, 2));
+    assert_eq!(first.run, engine.run_id());
+    let take = engine.take_relay();
+    let parts: Vec<(Option<u64>, Vec<f64>)> =
+        take.parts.iter().map(|p| (p.journal, points(p))).collect();
+    assert_eq!(
+        parts,
+        [
+            (Some(1), vec![1.0, 2.0]),
+            (Some(2), vec![3.0]),
+            (Some(3), vec![4.0])
+        ],
+        "never joined across a journal"
+    );
+    // A reset keeps the run and its count; without a shared store parts name no journal.
+    let run = engine.run_id();
+    engine.reset();
+    assert_eq!(engine.run_id(), run);
+    let cpu = declare(&mut engine, "cpu", "metric", json!({}));
+    engine.set_journal_shared(false);
+    engine.apply(Update::Point {
+        widget: cpu.widget,
+        ts_ms: 5.0,
+        value: 5.0,
+    });
+    assert_eq!(engine.take_journal().number, 3);
+    let take = engine.take_relay();
+    assert!(take.parts.iter().all(|p| p.journal.is_none()) && !take.parts.is_empty());
+    assert_ne!(Engine::new().run_id(), run, "each engine its own run");
+    assert_eq!(run.len(), 16);
+}

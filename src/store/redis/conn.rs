@@ -14,7 +14,9 @@
 //! - `changes:{widget}` (stream): every other update of a widget as its protocol op (`k` = `c`)
 //!   and the widget's whole state every so many changes (`k` = `s`), in order;
 //! - `alerts` (stream of transitions, `r` rule, `t` transition) and `alert_last` (hash rule →
-//!   its last transition).
+//!   its last transition);
+//! - `stored` (hash run → `"<journal> <epoch ms>"`): each server run's last stored journal, and
+//!   `loading` (string, expiring): a loading server's hold on the others' writes (`hold.rs`).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -66,6 +68,16 @@ pub(crate) struct RedisStore {
     /// The URL without its password, for messages.
     pub(super) location: String,
     pub(super) series: HashMap<SeriesKey, i64>,
+    /// While this server loads the store: its hold on the others' writes.
+    pub(super) hold: Option<Hold>,
+}
+
+/// A hold on the other servers' writes while this one loads the store (`hold.rs`).
+pub(super) struct Hold {
+    /// This hold's token: only its owner renews or ends it.
+    pub(super) token: String,
+    /// When it was last renewed.
+    pub(super) renewed: std::time::Instant,
 }
 
 /// A client for `url`; a URL Redis' driver cannot read is refused without its password.

@@ -23,6 +23,7 @@ pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
         connection: Some(connection),
         location: location.clone(),
         series: HashMap::new(),
+        hold: None,
     };
     store.load_series()?;
     Ok(Opened {

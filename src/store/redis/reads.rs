@@ -60,12 +60,14 @@ impl StoredDashboard for RedisStore {
     }
 
     fn newest(&mut self, sid: i64, limit: usize) -> Result<Vec<(f64, f64)>, StoreError> {
+        self.renew_hold()?;
         let location = self.location.clone();
         let connection = self.connection()?;
         newest(connection, sid, limit).map_err(|err| err.into_store(&location, |l, e| error(l, &e)))
     }
 
     fn changes(&mut self, widget: &str, until: Option<f64>) -> Result<StoredOps, StoreError> {
+        self.renew_hold()?;
         let location = self.location.clone();
         let connection = self.connection()?;
         stored_changes(connection, widget, until).map_err(|err| error(&location, &err))
@@ -82,6 +84,18 @@ impl StoredDashboard for RedisStore {
             path: self.location.clone(),
             reason,
         }
+    }
+}
+
+impl RedisStore {
+    /// While loading, keep the hold on the other servers' writes.
+    fn renew_hold(&mut self) -> Result<(), StoreError> {
+        let Some(mut held) = self.hold.take() else {
+            return Ok(());
+        };
+        let renewed = held.renew(self.connection()?);
+        self.hold = Some(held);
+        renewed.map_err(|err| self.failed(&err))
     }
 }
 

@@ -28,6 +28,7 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
         client: client.clone(),
         location: location.clone(),
         series: HashMap::new(),
+        hold: None,
     };
     store.load_series()?;
     let Restored {

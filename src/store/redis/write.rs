@@ -7,7 +7,8 @@ use std::time::Duration;
 
 use redis::{Connection, Pipeline};
 
-use super::conn::{changes_key, chunks_key, key, series_field, RedisStore};
+use super::conn::{changes_key, chunks_key, key, series_field, Hold, RedisStore};
+use super::hold;
 use crate::clock::now_ms;
 use crate::engine::{ConfigView, Engine, Journal};
 use crate::store::backend::{Backend, Restored, Snapshot};
@@ -21,8 +22,25 @@ impl Backend for RedisStore {
         &self.location
     }
 
+    /// Load the store under a hold on the other servers' writes, and tell the engine which
+    /// journal of each run it held (so the relay takes only what came after).
     fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
-        restore(self, engine)
+        let held = Hold::take(self.connection()?).map_err(|err| self.failed(&err))?;
+        self.hold = held;
+        let stored = hold::stored_journals(self.connection()?).map_err(|err| self.failed(&err));
+        let restored = stored.and_then(|stored| {
+            let restored = restore(self, engine)?;
+            engine.set_stored_journals(stored);
+            Ok(restored)
+        });
+        if let Some(held) = self.hold.take() {
+            if let Err(err) = self.connection().map(|c| held.release(c)) {
+                tracing::warn!(
+                    "persistence: the hold on the shared store stays until it runs out: {err}"
+                );
+            }
+        }
+        restored
     }
 
     fn write(
@@ -33,12 +51,25 @@ impl Backend for RedisStore {
         if nothing_to_store(journal, snapshots) {
             return Ok((0, 0));
         }
+        let paused = StoreError::Paused {
+            path: self.location.clone(),
+        };
+        let held = hold::held(self.connection()?);
+        if held.as_ref().is_ok_and(|held| *held) {
+            return Err(paused);
+        }
+        held.map_err(|err| self.failed(&err))?;
         let mut pipe = redis::pipe();
         pipe.atomic();
         let counts = self.gather(&mut pipe, journal, snapshots)?;
-        let done: redis::RedisResult<()> = pipe.query(self.connection()?);
-        done.map_err(|err| self.failed(&err))?;
-        Ok(counts)
+        hold::mark_stored(&mut pipe, journal);
+        // `None`: a loader's hold came between (`WATCH`), and nothing was stored.
+        let done: redis::RedisResult<Option<()>> = pipe.query(self.connection()?);
+        match done {
+            Ok(Some(())) => Ok(counts),
+            Ok(None) => Err(paused),
+            Err(err) => Err(self.failed(&err)),
+        }
     }
 
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
@@ -77,7 +108,9 @@ impl Backend for RedisStore {
             .arg(cutoff)
             .ignore();
         let done: redis::RedisResult<()> = pipe.query(self.connection()?);
-        done.map_err(|err| self.failed(&err))
+        done.map_err(|err| self.failed(&err))?;
+        let forgot = hold::forget_old_runs(self.connection()?, retention);
+        forgot.map_err(|err| self.failed(&err))
     }
 
     fn shared(&self) -> bool {
