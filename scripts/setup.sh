@@ -57,5 +57,5 @@ python -m pip install --quiet "maturin>=1.9.4,<2"
 if [ "${STREAMVIZ_DEMO:-0}" != "1" ]; then
   python -m pip install --quiet "pytest>=8" "pytest-timeout>=2.3" "websockets>=13" "playwright>=1.50" "numpy>=1.26" "mypy>=1.13" \
     "pathway>=0.33,<0.34" "trustme>=1.2" "lz4>=4" \
-    "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6.29"
+    "nbclient>=0.10" "nbformat>=5.10" "ipykernel>=6.29" "pyyaml>=6" "jsonschema>=4.20"
 fi
