@@ -355,38 +355,44 @@ impl Writer {
                         );
                     }
                 }
-                // Another server loads the shared store: the journal waits, not an error.
-                Err(StoreError::Paused { .. }) => return false,
                 Err(err) => {
-                    let message = err.to_string();
-                    let mut last_error = self
-                        .counters
-                        .last_error
-                        .lock()
-                        .unwrap_or_else(std::sync::PoisonError::into_inner);
-                    // Said once per kind of failure, not at every retry.
-                    if last_error.as_deref() != Some(&message) {
-                        tracing::error!(
-                            "persistence: {message}; updates wait in memory (up to \
-                             {MAX_JOURNAL_UPDATES}) and are stored once it takes writes again"
-                        );
+                    // Another server loading the shared store pauses writes: not an error.
+                    if !matches!(err, StoreError::Paused { .. }) {
+                        self.note_failure(err.to_string());
                     }
-                    *last_error = Some(message);
-                    drop(last_error);
                     // Bound what waits in memory: beyond the journal's own bound, the oldest
                     // waiting batch is given up and counted.
-                    let waiting: usize = self.backlog.iter().map(|(j, _)| j.updates.len()).sum();
+                    let weight = |journal: &Journal| -> usize {
+                        journal.updates.iter().map(|u| u.batch_len().max(1)).sum()
+                    };
+                    let waiting: usize = self.backlog.iter().map(|(j, _)| weight(j)).sum();
                     if waiting > MAX_JOURNAL_UPDATES {
                         let (given_up, _) = self.backlog.remove(0);
                         self.counters
                             .updates_lost
-                            .fetch_add(given_up.updates.len() as u64, Ordering::Relaxed);
+                            .fetch_add(weight(&given_up) as u64, Ordering::Relaxed);
                     }
                     return false;
                 }
             }
         }
         true
+    }
+
+    /// A write failed: said once per kind of failure (not at every retry), and kept for stats.
+    fn note_failure(&self, message: String) {
+        let mut last_error = self
+            .counters
+            .last_error
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner);
+        if last_error.as_deref() != Some(&message) {
+            tracing::error!(
+                "persistence: {message}; updates wait in memory (up to \
+                 {MAX_JOURNAL_UPDATES}) and are stored once it takes writes again"
+            );
+        }
+        *last_error = Some(message);
     }
 }
 

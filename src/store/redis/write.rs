@@ -25,7 +25,9 @@ impl Backend for RedisStore {
     /// Load the store under a hold on the other servers' writes, and tell the engine which
     /// journal of each run it held (so the relay takes only what came after).
     fn restore(&mut self, engine: &mut Engine) -> Result<Restored, StoreError> {
+        let waited = std::time::Instant::now();
         let held = Hold::take(self.connection()?).map_err(|err| self.failed(&err))?;
+        let loading = std::time::Instant::now();
         self.hold = held;
         let stored = hold::stored_journals(self.connection()?).map_err(|err| self.failed(&err));
         let restored = stored.and_then(|stored| {
@@ -34,11 +36,25 @@ impl Backend for RedisStore {
             Ok(restored)
         });
         if let Some(held) = self.hold.take() {
-            if let Err(err) = self.connection().map(|c| held.release(c)) {
+            let released = match self.connection() {
+                Ok(connection) => held.release(connection).map_err(|err| err.to_string()),
+                Err(err) => Err(err.to_string()),
+            };
+            if let Err(err) = released {
                 tracing::warn!(
                     "persistence: the hold on the shared store stays until it runs out: {err}"
                 );
             }
+        }
+        if let Ok(restored) = &restored {
+            tracing::info!(
+                "persistence: loaded {} points from {} in {} ms (the other servers' writes \
+                 waited meanwhile; {} ms waiting for another server's load first)",
+                restored.points,
+                self.location,
+                loading.elapsed().as_millis(),
+                (loading - waited).as_millis()
+            );
         }
         restored
     }
