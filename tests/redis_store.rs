@@ -410,8 +410,8 @@ fn a_server_starting_on_the_shared_store_mid_stream_takes_every_point_once() {
 }
 
 /// While another server loads the shared store (its hold, `streamviz:loading`), a writer stores
-/// nothing, says no error and keeps its journal; once the hold is gone it stores all of it. A
-/// server that loaded lets go of its own hold.
+/// nothing, says no error and keeps its journal (counted in `paused_writes`); a flush waits for
+/// the hold to end and then stores all of it. A server that loaded lets go of its own hold.
 #[test]
 fn writes_wait_while_another_server_loads_the_shared_store() {
     let redis = RedisServer::start();
@@ -444,15 +444,23 @@ fn writes_wait_while_another_server_loads_the_shared_store() {
         b.send(point, &cpu.dropped);
     }
     assert!(b.flush(TIMEOUT));
-    assert!(!store.flush(TIMEOUT), "nothing is written under the hold");
-    let stats = store.stats();
-    assert_eq!((stats.points_stored, stats.last_error), (0, None));
-    assert!(common::stores::stored_values(&store, "cpu").is_empty());
-    redis::cmd("DEL")
-        .arg("streamviz:loading")
-        .query::<()>(&mut raw)
-        .unwrap();
-    assert!(store.flush(TIMEOUT));
+    std::thread::scope(|scope| {
+        let flushed = scope.spawn(|| store.flush(TIMEOUT));
+        wait_until("a write waits for the hold", || {
+            store.stats().paused_writes > 0
+        });
+        let stats = store.stats();
+        assert_eq!((stats.points_stored, stats.last_error), (0, None));
+        assert!(common::stores::stored_values(&store, "cpu").is_empty());
+        redis::cmd("DEL")
+            .arg("streamviz:loading")
+            .query::<()>(&mut raw)
+            .unwrap();
+        assert!(
+            flushed.join().unwrap(),
+            "the flush waited for the hold to end"
+        );
+    });
     assert_eq!(
         common::stores::stored_values(&store, "cpu"),
         (0..10).map(f64::from).collect::<Vec<_>>()

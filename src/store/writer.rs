@@ -30,6 +30,9 @@ const BUSY_INTERVAL: Duration = Duration::from_millis(10);
 /// Changes of a widget between two snapshots of its state. Default for
 /// [`StoreOptions::snapshot_every`].
 pub const DEFAULT_SNAPSHOT_EVERY: u64 = 10_000;
+/// How long a flush, or the last write as the writer stops, waits for another server's load of
+/// a shared store to end (its hold on writes lasts its load: ~0.1 s for 3 M points).
+const WAIT_FOR_LOADER: Duration = Duration::from_secs(30);
 /// How often rows older than the retention are purged. Default for
 /// [`StoreOptions::purge_interval`].
 pub const DEFAULT_PURGE_INTERVAL: Duration = Duration::from_secs(60);
@@ -83,6 +86,8 @@ pub struct PersistenceStats {
     pub widgets_restored: u64,
     /// Stored changes applied at start: those after each widget's newest snapshot.
     pub changes_restored: u64,
+    /// Writes that waited (and were tried again) while another server loaded the shared store.
+    pub paused_writes: u64,
     /// The last write error, if the last write failed.
     pub last_error: Option<String>,
 }
@@ -92,6 +97,7 @@ struct Counters {
     points_stored: AtomicU64,
     changes_stored: AtomicU64,
     updates_lost: AtomicU64,
+    paused_writes: AtomicU64,
     last_error: Mutex<Option<String>>,
 }
 
@@ -105,6 +111,7 @@ impl Counters {
             points_restored: restored.points,
             widgets_restored: restored.widgets,
             changes_restored: restored.changes,
+            paused_writes: self.paused_writes.load(Ordering::Relaxed),
             last_error: self
                 .last_error
                 .lock()
@@ -180,6 +187,7 @@ impl Persistence {
             backlog: Vec::new(),
             snapshot_every: options.snapshot_every.max(1),
             since_snapshot: restored.since_snapshot.clone(),
+            paused: false,
         };
         let restored = Arc::new(restored);
         let thread = std::thread::Builder::new()
@@ -271,6 +279,8 @@ struct Writer {
     snapshot_every: u64,
     /// Changes stored (or taken to be) per widget since its last snapshot.
     since_snapshot: HashMap<Box<str>, u64>,
+    /// The last write waited for another server's load of the shared store.
+    paused: bool,
 }
 
 impl Writer {
@@ -284,7 +294,13 @@ impl Writer {
                 Err(RecvTimeoutError::Disconnected) => Some(Command::Stop),
             };
             let stored_before = self.counters.points_stored.load(Ordering::Relaxed);
-            let written = self.write_pending();
+            let mut written = self.write_pending();
+            // A flush, or the last write, waits for another server's load to end.
+            let until = Instant::now() + WAIT_FOR_LOADER;
+            while command.is_some() && self.paused && Instant::now() < until {
+                std::thread::sleep(Duration::from_millis(20));
+                written = self.write_pending();
+            }
             // A busy stream is stored as it comes, not a flush interval at a time: the journal
             // stays small (its bound is what the writer may fall behind by).
             let stored = self.counters.points_stored.load(Ordering::Relaxed) - stored_before;
@@ -333,6 +349,7 @@ impl Writer {
             .updates_lost
             .fetch_add(taken.0.lost + taken.0.alerts.1, Ordering::Relaxed);
         self.backlog.push(taken);
+        self.paused = false;
         while let Some((journal, snapshots)) = self.backlog.first() {
             match self.db.write(journal, snapshots) {
                 Ok((points, changes)) => {
@@ -357,7 +374,10 @@ impl Writer {
                 }
                 Err(err) => {
                     // Another server loading the shared store pauses writes: not an error.
-                    if !matches!(err, StoreError::Paused { .. }) {
+                    self.paused = matches!(err, StoreError::Paused { .. });
+                    if self.paused {
+                        self.counters.paused_writes.fetch_add(1, Ordering::Relaxed);
+                    } else {
                         self.note_failure(err.to_string());
                     }
                     // Bound what waits in memory: beyond the journal's own bound, the oldest
