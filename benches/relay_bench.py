@@ -152,13 +152,19 @@ def report(name: str, sent: int, seconds: float, results: list[dict]) -> None:
               f"(a viewer gets bursts of over 1,024 points a series in a tick M4-reduced); the server holds {result['accepted']:,}")
 
 
-def main() -> int:
+def prologue(seconds: float) -> argparse.Namespace:
+    """A Redis bench's options (`--seconds`), redis-server checked, the machine and time said."""
     parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--seconds", type=float, default=seconds)
     args = parser.parse_args()
     if shutil.which("redis-server") is None:
         raise SystemExit("needs redis-server (apt install redis-server)")
     print(f"# {platform.node()} {platform.machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    return args
+
+
+def main() -> int:
+    args = prologue(20.0)
     alone, url = serve(None)
     sent, viewers = measure([url], args.seconds)
     report("one server, no relay", sent, args.seconds, viewers)

@@ -15,12 +15,9 @@ the points sent: B must hold exactly what A holds, none twice, none missing.
 
 from __future__ import annotations
 
-import argparse
 import json
 import os
-import platform
 import re
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -30,7 +27,7 @@ import urllib.request
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from relay_bench import METRICS, RATE, TICK, drain, free_port, redis_server  # noqa: E402
+from relay_bench import METRICS, RATE, TICK, drain, free_port, prologue, redis_server  # noqa: E402
 from websockets.sync.client import connect  # noqa: E402
 
 
@@ -94,12 +91,7 @@ def produce(url: str, seconds: float, sent: list[int], started: threading.Event)
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--seconds", type=float, default=30.0)
-    args = parser.parse_args()
-    if shutil.which("redis-server") is None:
-        raise SystemExit("needs redis-server (apt install redis-server)")
-    print(f"# {platform.node()} {platform.machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
+    args = prologue(30.0)
     with tempfile.TemporaryDirectory() as directory:
         redis, redis_url = redis_server(Path(directory))
         a, url_a, _ = serve(redis_url)
