@@ -60,8 +60,16 @@ fn retention_purges_older_rows_when_the_store_opens() {
     assert_eq!(values, [3.0, 4.0]);
 }
 
-/// While the producer runs, the writer purges on its schedule: points, table changes and
-/// snapshots that fell out of the retention go, what is within it stays.
+#[test]
+fn a_widgets_state_outlives_the_retention() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("metrics.db");
+    common::stores::state_outlives_the_retention(|| StoreOptions::new(&path));
+}
+
+/// While the producer runs, the writer purges on its schedule: points that fell out of the
+/// retention go, and table changes and snapshots older than the table's newest snapshot (its
+/// state, which stays however old, and loads back).
 #[test]
 fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
     use streamviz::ingest::push::apply_push;
@@ -98,16 +106,48 @@ fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
         .unwrap();
     drop(conn);
     assert_eq!(count("SELECT count(*) FROM snapshots"), 1);
+    // A second row and its snapshot, both in the retention; the first change and snapshot,
+    // an hour and more out of it, go; the newest snapshot stays when it too ages out.
+    let body = json!({"updates": [{"widget": "cpu", "value": 4.0},
+        {"widget": "events", "upsert": [{"key": "b", "row": {"n": 2}}]}]});
+    apply_push(&pipeline, &body.to_string()).unwrap();
+    assert!(store.flush(TIMEOUT));
+    assert_eq!(count("SELECT count(*) FROM changes"), 1);
+    assert_eq!(count("SELECT count(*) FROM snapshots"), 1);
+    assert_eq!(values(&path), [2.0, 3.0, 4.0]);
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    conn.execute("UPDATE changes SET ts_ms = ts_ms - 7200000", [])
+        .unwrap();
+    conn.execute("UPDATE snapshots SET ts_ms = ts_ms - 7200000", [])
+        .unwrap();
+    drop(conn);
     apply_push(
         &pipeline,
-        &json!({"updates": [{"widget": "cpu", "value": 4.0}]}).to_string(),
+        &json!({"updates": [{"widget": "cpu", "value": 5.0}]}).to_string(),
     )
     .unwrap();
     assert!(store.flush(TIMEOUT));
+    assert_eq!(
+        count("SELECT count(*) FROM snapshots"),
+        1,
+        "the newest snapshot stays, however old"
+    );
     assert_eq!(count("SELECT count(*) FROM changes"), 0);
-    assert_eq!(count("SELECT count(*) FROM snapshots"), 0);
-    assert_eq!(values(&path), [2.0, 3.0, 4.0]);
     store.stop();
+    let again = Pipeline::default();
+    let _store = Persistence::start(&again, StoreOptions::new(&path)).unwrap();
+    let engine = again.engine();
+    let keys: Vec<&str> = match engine.widget("events") {
+        Some((_, streamviz::engine::WidgetData::Table(table))) => {
+            table.iter().map(|(k, _)| k).collect()
+        }
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(
+        keys,
+        ["a", "b"],
+        "the table loads back from its old snapshot"
+    );
 }
 
 #[test]

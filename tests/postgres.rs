@@ -209,6 +209,13 @@ fn retention_purges_older_points_and_history_reaches_past_the_ring() {
 }
 
 #[test]
+fn a_widgets_state_outlives_the_retention() {
+    let server = PgServer::new();
+    let url = server.database();
+    common::stores::state_outlives_the_retention(|| options(&url));
+}
+
+#[test]
 fn postgres_restarted_mid_stream_loses_nothing_and_says_so_meanwhile() {
     let server = PgServer::new();
     let url = server.database();
@@ -321,6 +328,8 @@ fn with_timescaledb_every_scenario_holds_over_a_hypertable() {
     common::stores::firing_rule_survives_a_restart(|| options(&url));
     let url = server.database();
     common::stores::retention_and_history_past_the_ring(|| options(&url));
+    let url = server.database();
+    common::stores::state_outlives_the_retention(|| options(&url));
     let url = server.database();
     common::stores::away_and_back(|| options(&url), || server.stop(), || server.start());
 }

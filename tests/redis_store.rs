@@ -69,6 +69,13 @@ fn retention_purges_older_points_and_history_reaches_past_the_ring() {
 }
 
 #[test]
+fn a_widgets_state_outlives_the_retention() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    common::stores::state_outlives_the_retention(|| options(&url));
+}
+
+#[test]
 fn redis_killed_and_started_again_mid_stream_loses_nothing_and_says_so_meanwhile() {
     let redis = std::cell::RefCell::new(RedisServer::durable());
     let url = redis.borrow().url();

@@ -43,7 +43,8 @@ pub struct StoreOptions {
     /// The SQLite database file, or a PostgreSQL database's `postgresql://` URL (feature
     /// `postgres`); its tables are created when missing.
     pub path: PathBuf,
-    /// Rows older than this are purged (at start, then every `purge_interval`). `None` keeps
+    /// Rows older than this are purged (at start, then every `purge_interval`), but not what a
+    /// widget's state loads from (its newest snapshot and the changes after it). `None` keeps
     /// everything.
     pub retention: Option<Duration>,
     /// How often the writer purges rows older than `retention`. Default:

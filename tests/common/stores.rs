@@ -400,3 +400,59 @@ pub fn opens_as_a_recording(options: impl Fn() -> StoreOptions, location: &std::
         2
     );
 }
+
+/// A widget's state outlives the retention: a table and a text last changed longer ago than
+/// the retention load back after a restart that purges (from the table's newest snapshot and
+/// the change after it; the text from its only change). The wall clock has to pass the
+/// retention, so the test waits 300 ms against a retention of 100 ms.
+pub fn state_outlives_the_retention(options: impl Fn() -> StoreOptions) {
+    use streamviz::engine::WidgetData;
+    let first = Pipeline::default();
+    let store = Persistence::start(
+        &first,
+        StoreOptions {
+            snapshot_every: 2,
+            ..options()
+        },
+    )
+    .unwrap();
+    let upsert =
+        |key: &str, n: i32| json!({"widget": "events", "upsert": [{"key": key, "row": {"n": n}}]});
+    push(
+        &first,
+        json!({"widgets": [{"id": "events", "kind": "table"}, {"id": "note", "kind": "text"}],
+               "updates": [upsert("a", 1), upsert("b", 2)]}),
+    );
+    assert!(
+        store.flush(TIMEOUT),
+        "a and b stored, and a snapshot of both"
+    );
+    push(
+        &first,
+        json!({"updates": [upsert("c", 3), {"widget": "note", "text": "kept"}]}),
+    );
+    assert!(store.flush(TIMEOUT));
+    store.stop();
+    std::thread::sleep(Duration::from_millis(300));
+    let second = Pipeline::default();
+    let store = Persistence::start(
+        &second,
+        StoreOptions {
+            retention: Some(Duration::from_millis(100)),
+            ..options()
+        },
+    )
+    .unwrap();
+    let engine = second.engine();
+    let keys: Vec<String> = match engine.widget("events") {
+        Some((_, WidgetData::Table(table))) => table.iter().map(|(k, _)| k.to_owned()).collect(),
+        other => panic!("{other:?}"),
+    };
+    assert_eq!(keys, ["a", "b", "c"], "the table as it was");
+    assert!(
+        matches!(engine.widget("note"), Some((_, WidgetData::Text(text))) if text == "kept"),
+        "the text as it was"
+    );
+    drop(engine);
+    store.stop();
+}

@@ -79,8 +79,12 @@ impl Backend for Pg {
         }
         for sql in [
             "DELETE FROM streamviz_chunks WHERE t1 < $1",
-            "DELETE FROM streamviz_changes WHERE ts_ms < $1",
-            "DELETE FROM streamviz_snapshots WHERE ts_ms < $1",
+            // A widget's state is its newest snapshot and the changes after it: those stay,
+            // however old.
+            "DELETE FROM streamviz_changes c WHERE ts_ms < $1 AND id <= COALESCE((SELECT \
+             max(change_id) FROM streamviz_snapshots s WHERE s.widget = c.widget), -1)",
+            "DELETE FROM streamviz_snapshots s WHERE ts_ms < $1 AND change_id < (SELECT \
+             max(change_id) FROM streamviz_snapshots t WHERE t.widget = s.widget)",
             // Each rule's last transition stays: its state now.
             "DELETE FROM streamviz_alert_transitions WHERE ts_ms < $1 AND id NOT IN \
              (SELECT max(id) FROM streamviz_alert_transitions GROUP BY rule)",

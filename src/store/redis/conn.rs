@@ -13,6 +13,8 @@
 //!   unique), its oldest time (8), its point count (4) and its bytes;
 //! - `changes:{widget}` (stream): every other update of a widget as its protocol op (`k` = `c`)
 //!   and the widget's whole state every so many changes (`k` = `s`), in order;
+//! - `snapshot_ids` (hash widget → stream id): each widget's newest snapshot, which purging
+//!   keeps with the changes after it (the widget's state);
 //! - `alerts` (stream of transitions, `r` rule, `t` transition) and `alert_last` (hash rule →
 //!   its last transition);
 //! - `stored` (hash run → `"<journal> <epoch ms>"`): each server run's last stored journal, and

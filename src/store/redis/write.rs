@@ -79,10 +79,14 @@ impl Backend for RedisStore {
         pipe.atomic();
         let counts = self.gather(&mut pipe, journal, snapshots)?;
         hold::mark_stored(&mut pipe, journal);
-        // `None`: a loader's hold came between (`WATCH`), and nothing was stored.
-        let done: redis::RedisResult<Option<()>> = pipe.query(self.connection()?);
+        // `None`: a loader's hold came between (`WATCH`), and nothing was stored; else the ids
+        // of the snapshots added, in order.
+        let done: redis::RedisResult<Option<Vec<String>>> = pipe.query(self.connection()?);
         match done {
-            Ok(Some(())) => Ok(counts),
+            Ok(Some(ids)) => {
+                self.note_snapshots(snapshots, &ids);
+                Ok(counts)
+            }
             Ok(None) => Err(paused),
             Err(err) => Err(self.failed(&err)),
         }
@@ -105,11 +109,22 @@ impl Backend for RedisStore {
                 .ignore();
         }
         let minid = format!("{}", cutoff.max(0.0) as u64);
+        let newest = self.snapshot_ids()?;
         for widget in widgets {
+            // A widget's state is its newest snapshot and the changes after it: those stay,
+            // however old; a widget without a snapshot keeps every change.
+            let Some(snapshot) = newest.get(&widget) else {
+                continue;
+            };
+            let keep_from = if stream_id(snapshot) < stream_id(&minid) {
+                snapshot
+            } else {
+                &minid
+            };
             pipe.cmd("XTRIM")
                 .arg(changes_key(&widget))
                 .arg("MINID")
-                .arg(&minid)
+                .arg(keep_from)
                 .ignore();
         }
         // Each rule's last transition stays in `alert_last`: its state now.
@@ -139,6 +154,35 @@ impl Backend for RedisStore {
 }
 
 impl RedisStore {
+    /// Each widget's newest snapshot: its id in the widget's stream of changes.
+    fn snapshot_ids(&mut self) -> Result<HashMap<String, String>, StoreError> {
+        let ids: redis::RedisResult<HashMap<String, String>> = redis::cmd("HGETALL")
+            .arg(key("snapshot_ids"))
+            .query(self.connection()?);
+        ids.map_err(|err| self.failed(&err))
+    }
+
+    /// Keep the ids of the snapshots a write added (`ids`, in order), so purging keeps each
+    /// widget's newest. Not in the write's transaction (the ids are its answer): if this fails,
+    /// a purge keeps more, never less.
+    fn note_snapshots(&mut self, snapshots: &[Snapshot], ids: &[String]) {
+        if snapshots.is_empty() || snapshots.len() != ids.len() {
+            return;
+        }
+        let mut command = redis::cmd("HSET");
+        command.arg(key("snapshot_ids"));
+        for (snapshot, id) in snapshots.iter().zip(ids) {
+            command.arg(&*snapshot.widget).arg(id);
+        }
+        let noted: redis::RedisResult<()> = match self.connection() {
+            Ok(connection) => command.query(connection),
+            Err(_) => return,
+        };
+        if let Err(err) = noted {
+            tracing::warn!("persistence: noting the newest snapshots failed: {err}");
+        }
+    }
+
     /// Every stored widget (each may have a stream of changes).
     fn widgets(&mut self) -> Result<Vec<String>, StoreError> {
         let widgets: redis::RedisResult<Vec<String>> = redis::cmd("ZRANGE")
@@ -197,6 +241,7 @@ impl RedisStore {
                         pipe.del(chunks_key(*sid)).ignore();
                     }
                     pipe.del(changes_key(&info.id)).ignore();
+                    pipe.hdel(key("snapshot_ids"), &*info.id).ignore();
                 }
                 Stored::Change { info, op } => {
                     pipe.cmd("XADD")
@@ -263,8 +308,7 @@ impl RedisStore {
                 .arg("k")
                 .arg("s")
                 .arg("o")
-                .arg(&snapshot.ops)
-                .ignore();
+                .arg(&snapshot.ops);
         }
         Ok((points, changes))
     }
@@ -346,4 +390,10 @@ fn write_config(
     }
     pipe.add_command(order).ignore();
     Ok(())
+}
+
+/// A stream id's parts, to compare two (`ms[-seq]`; an unreadable one sorts first).
+fn stream_id(id: &str) -> (u64, u64) {
+    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
+    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
 }

@@ -244,7 +244,8 @@ impl Db {
         Ok(())
     }
 
-    /// Delete points, changes and alert transitions older than `retention`.
+    /// Delete points, changes, snapshots and alert transitions older than `retention`, but not
+    /// what a widget's state is loaded from: its newest snapshot and the changes after it.
     pub(super) fn purge(&self, retention: Duration) -> Result<(), StoreError> {
         let cutoff = now_ms() - retention.as_secs_f64() * 1000.0;
         let tx = self
@@ -252,10 +253,10 @@ impl Db {
             .unchecked_transaction()
             .map_err(|err| self.error(err))?;
         super::chunks::purge(&tx, cutoff).map_err(|err| self.error(err))?;
-        tx.execute("DELETE FROM changes WHERE ts_ms < ?1", params![cutoff])
-            .map_err(|err| self.error(err))?;
-        tx.execute("DELETE FROM snapshots WHERE ts_ms < ?1", params![cutoff])
-            .map_err(|err| self.error(err))?;
+        for sql in [PURGE_CHANGES, PURGE_SNAPSHOTS] {
+            tx.execute(sql, params![cutoff])
+                .map_err(|err| self.error(err))?;
+        }
         super::alerts::purge(&tx, cutoff).map_err(|err| self.error(err))?;
         tx.commit().map_err(|err| self.error(err))
     }
@@ -306,3 +307,11 @@ impl Db {
         }
     }
 }
+
+/// Changes older than the cutoff that a newer snapshot of their widget includes (a widget's
+/// state is its newest snapshot and the changes after it: those stay, however old).
+const PURGE_CHANGES: &str = "DELETE FROM changes WHERE ts_ms < ?1 AND id <= \
+     COALESCE((SELECT max(change_id) FROM snapshots s WHERE s.widget = changes.widget), -1)";
+/// Snapshots older than the cutoff but each widget's newest.
+const PURGE_SNAPSHOTS: &str = "DELETE FROM snapshots WHERE ts_ms < ?1 AND change_id < \
+     (SELECT max(change_id) FROM snapshots t WHERE t.widget = snapshots.widget)";
