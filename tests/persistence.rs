@@ -98,13 +98,15 @@ fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
     };
     let values = |path| -> Vec<f64> { stored_points(path).into_iter().map(|p| p.2).collect() };
     assert_eq!(values(&path), [2.0, 3.0], "the point of 2 h ago is gone");
-    // Changes are stamped when stored: an hour on, they and their snapshot are purged too.
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE changes SET ts_ms = ts_ms - 7200000", [])
-        .unwrap();
-    conn.execute("UPDATE snapshots SET ts_ms = ts_ms - 7200000", [])
-        .unwrap();
-    drop(conn);
+    // Changes are stamped when stored: two hours on, as far as the store can tell.
+    let age = || {
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        for table in ["changes", "snapshots"] {
+            conn.execute(&format!("UPDATE {table} SET ts_ms = ts_ms - 7200000"), [])
+                .unwrap();
+        }
+    };
+    age();
     assert_eq!(count("SELECT count(*) FROM snapshots"), 1);
     // A second row and its snapshot, both in the retention; the first change and snapshot,
     // an hour and more out of it, go; the newest snapshot stays when it too ages out.
@@ -115,12 +117,7 @@ fn retention_purges_older_rows_on_a_schedule_while_the_store_runs() {
     assert_eq!(count("SELECT count(*) FROM changes"), 1);
     assert_eq!(count("SELECT count(*) FROM snapshots"), 1);
     assert_eq!(values(&path), [2.0, 3.0, 4.0]);
-    let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE changes SET ts_ms = ts_ms - 7200000", [])
-        .unwrap();
-    conn.execute("UPDATE snapshots SET ts_ms = ts_ms - 7200000", [])
-        .unwrap();
-    drop(conn);
+    age();
     apply_push(
         &pipeline,
         &json!({"updates": [{"widget": "cpu", "value": 5.0}]}).to_string(),
