@@ -213,6 +213,18 @@ fn a_widgets_state_outlives_the_retention() {
     let server = PgServer::new();
     let url = server.database();
     common::stores::state_outlives_the_retention(|| options(&url));
+    // The purge took what the table's newest snapshot includes: that snapshot and the change
+    // after it are left.
+    let left = |table: &str| {
+        number(
+            &url,
+            &format!("SELECT count(*) FROM {table} WHERE widget = 'events'"),
+        )
+    };
+    assert_eq!(
+        (left("streamviz_changes"), left("streamviz_snapshots")),
+        (1, 1)
+    );
 }
 
 #[test]

@@ -73,6 +73,12 @@ fn a_widgets_state_outlives_the_retention() {
     let redis = RedisServer::start();
     let url = redis.url();
     common::stores::state_outlives_the_retention(|| options(&url));
+    // The purge trimmed the table's stream to its newest snapshot and the change after it.
+    let left: usize = redis::cmd("XLEN")
+        .arg("streamviz:changes:events")
+        .query(&mut redis.connection())
+        .unwrap();
+    assert_eq!(left, 2);
 }
 
 #[test]

@@ -124,12 +124,6 @@ pub(super) fn keep_cursor(
         .query(connection)
 }
 
-/// A stream id's parts, to compare two (`ms-seq`; an unreadable one sorts first).
-pub(super) fn id_parts(id: &str) -> (u64, u64) {
-    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
-    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
-}
-
 /// The id of the stream's newest entry, or `0-0` when it has none.
 pub(super) fn newest_id(connection: &mut Connection, stream: &str) -> redis::RedisResult<String> {
     let reply: Value = redis::cmd("XREVRANGE")

@@ -9,6 +9,7 @@ use redis::Connection;
 
 use super::io::{self, Entry, COMMAND_TIMEOUT, READ_BLOCK};
 use super::shared::{Shared, MAX_BUFFERED_BYTES, PUBLISH_INTERVAL, RETRY_INTERVAL};
+use crate::clock::stream_id;
 use crate::protocol::{config_message, relay_messages, RelayMessage, Relayed};
 
 /// Messages sent in one round trip at most.
@@ -227,7 +228,7 @@ fn start_from(
         }
     }
     let newest = io::newest_id(connection, stream)?;
-    place.until = Some(io::id_parts(&newest));
+    place.until = Some(stream_id(&newest));
     let id = match (&place.start, &shared.options.name) {
         (Start::CatchUp | Start::Stored(_), _) => "0-0".to_owned(),
         (Start::Resume, Some(name)) if !shared.shared_store => {
@@ -249,7 +250,7 @@ fn wanted(shared: &Shared, place: &Place, entry: &Entry) -> bool {
     let own = entry.origin == shared.origin;
     let before_start = place
         .until
-        .is_some_and(|until| io::id_parts(&entry.id) <= until);
+        .is_some_and(|until| stream_id(&entry.id) <= until);
     match &place.start {
         Start::CatchUp => !own || before_start,
         Start::Resume => !own,

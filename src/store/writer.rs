@@ -297,10 +297,12 @@ impl Writer {
             let stored_before = self.counters.points_stored.load(Ordering::Relaxed);
             let mut written = self.write_pending();
             // A flush, or the last write, waits for another server's load to end.
-            let until = Instant::now() + WAIT_FOR_LOADER;
-            while command.is_some() && self.paused && Instant::now() < until {
-                std::thread::sleep(Duration::from_millis(20));
-                written = self.write_pending();
+            if command.is_some() && self.paused {
+                let until = Instant::now() + WAIT_FOR_LOADER;
+                while self.paused && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(20));
+                    written = self.write_pending();
+                }
             }
             // A busy stream is stored as it comes, not a flush interval at a time: the journal
             // stays small (its bound is what the writer may fall behind by).

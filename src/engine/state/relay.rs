@@ -68,9 +68,7 @@ impl Engine {
             generation: self.generation,
         }
     }
-}
 
-impl Engine {
     /// This engine's run id (see [`crate::engine::fresh_id`]): the relay's `run`, and what a
     /// shared store keeps the number of its last stored journal under.
     pub fn run_id(&self) -> Arc<str> {

@@ -130,12 +130,16 @@ fn parse(value: &str) -> Option<(u64, f64)> {
     Some((journal.parse().ok()?, ms.parse().ok()?))
 }
 
-/// Watch the hold before a write, and say whether there is one now (then write nothing).
+/// Watch the hold before a write, and say whether there is one now (then write nothing): one
+/// round trip.
 pub(super) fn held(connection: &mut Connection) -> redis::RedisResult<bool> {
-    redis::cmd("WATCH")
+    let (held,): (bool,) = redis::pipe()
+        .cmd("WATCH")
         .arg(hold_key())
-        .query::<()>(connection)?;
-    let held: bool = redis::cmd("EXISTS").arg(hold_key()).query(connection)?;
+        .ignore()
+        .cmd("EXISTS")
+        .arg(hold_key())
+        .query(connection)?;
     if held {
         redis::cmd("UNWATCH").query::<()>(connection)?;
     }

@@ -9,7 +9,7 @@ use redis::{Connection, Pipeline};
 
 use super::conn::{changes_key, chunks_key, key, series_field, Hold, RedisStore};
 use super::hold;
-use crate::clock::now_ms;
+use crate::clock::{now_ms, stream_id};
 use crate::engine::{ConfigView, Engine, Journal};
 use crate::store::backend::{Backend, Restored, Snapshot};
 use crate::store::chunking::{Chunk, ChunkWriter};
@@ -390,10 +390,4 @@ fn write_config(
     }
     pipe.add_command(order).ignore();
     Ok(())
-}
-
-/// A stream id's parts, to compare two (`ms[-seq]`; an unreadable one sorts first).
-fn stream_id(id: &str) -> (u64, u64) {
-    let (ms, seq) = id.split_once('-').unwrap_or((id, "0"));
-    (ms.parse().unwrap_or(0), seq.parse().unwrap_or(0))
 }
