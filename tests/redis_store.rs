@@ -19,6 +19,7 @@ use streamviz::Update;
 mod common;
 use common::redis_server::{wait_until, RedisServer};
 use common::{declare, loads_back_exactly};
+use streamviz::engine::WidgetHandle;
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -217,16 +218,17 @@ fn a_damaged_chunk_is_refused_with_a_reason_and_left_as_it_is() {
     );
     assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
     store.stop();
-    // A member cut short, as a hand-edited or truncated key would hold.
+    // An entry cut short, as a hand-edited or truncated key would hold.
     let mut raw = redis.connection();
     let sid: i64 = redis::cmd("HGET")
         .arg("streamviz:series")
         .arg("cpu\x1f")
         .query(&mut raw)
         .unwrap();
-    let _: i64 = redis::cmd("ZADD")
-        .arg(format!("streamviz:chunks:{sid}"))
-        .arg(now_ms() + 1000.0)
+    let _: String = redis::cmd("XADD")
+        .arg(format!("streamviz:points:{sid}"))
+        .arg(format!("{}-0", now_ms() as u64 + 1000))
+        .arg("c")
         .arg(&b"\x00\x01short"[..])
         .query(&mut raw)
         .unwrap();
@@ -239,11 +241,11 @@ fn a_damaged_chunk_is_refused_with_a_reason_and_left_as_it_is() {
             && !err.contains("sqlite3"),
         "{err}"
     );
-    let members: i64 = redis::cmd("ZCARD")
-        .arg(format!("streamviz:chunks:{sid}"))
+    let entries: i64 = redis::cmd("XLEN")
+        .arg(format!("streamviz:points:{sid}"))
         .query(&mut raw)
         .unwrap();
-    assert_eq!(members, 2, "left as it is");
+    assert_eq!(entries, 2, "left as it is");
 }
 
 #[test]
@@ -534,8 +536,8 @@ fn a_server_purges_and_clears_what_another_stored_after_it_started() {
             .arg(format!("{widget}\x1f"))
             .query(raw)
             .unwrap();
-        redis::cmd("ZCARD")
-            .arg(format!("streamviz:chunks:{sid}"))
+        redis::cmd("XLEN")
+            .arg(format!("streamviz:points:{sid}"))
             .query(raw)
             .unwrap()
     };
@@ -552,4 +554,235 @@ fn a_server_purges_and_clears_what_another_stored_after_it_started() {
         1,
         "the chunk of 2 h ago purged by a"
     );
+}
+
+/// Send `points` to `widget` as one write, and wait until it is stored.
+fn store_points(
+    pipeline: &Pipeline,
+    store: &Persistence,
+    widget: &WidgetHandle,
+    points: &[(f64, f64)],
+) {
+    pipeline.send(
+        Update::Points {
+            widget: widget.widget,
+            series: u32::MAX,
+            points: Box::new(points.to_vec()),
+        },
+        &widget.dropped,
+    );
+    assert!(pipeline.flush(TIMEOUT) && store.flush(TIMEOUT));
+}
+
+/// A series' stream entries: (id, the newest point's time).
+fn entries(raw: &mut redis::Connection, widget: &str) -> Vec<(String, f64)> {
+    let sid: i64 = redis::cmd("HGET")
+        .arg("streamviz:series")
+        .arg(format!("{widget}\x1f"))
+        .query(raw)
+        .unwrap();
+    let found: Vec<(String, std::collections::HashMap<String, Vec<u8>>)> = redis::cmd("XRANGE")
+        .arg(format!("streamviz:points:{sid}"))
+        .arg("-")
+        .arg("+")
+        .query(raw)
+        .unwrap();
+    found
+        .into_iter()
+        .map(|(id, fields)| {
+            let t1 = f64::from_le_bytes(fields["c"][8..16].try_into().unwrap());
+            (id, t1)
+        })
+        .collect()
+}
+
+#[test]
+fn a_series_is_a_stream_whose_late_chunks_ranges_and_loads_still_find() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 60}));
+    let now = now_ms().floor();
+    let at = |start: f64, value: f64| -> Vec<(f64, f64)> {
+        (0..50)
+            .map(|i| (start + f64::from(i) * 10.0, value))
+            .collect()
+    };
+    // Now; then an hour ago (a late chunk, as a backfill); then a second later than now.
+    let (first, late, last) = (
+        at(now, 1.0),
+        at(now - 3_600_000.0, 2.0),
+        at(now + 1000.0, 3.0),
+    );
+    for points in [&first, &late, &last] {
+        store_points(&pipeline, &store, &cpu, points);
+    }
+    let mut raw = redis.connection();
+    let stored = entries(&mut raw, "cpu");
+    assert_eq!(stored.len(), 3, "{stored:?}");
+    for (id, t1) in &stored {
+        let ms: f64 = id.split('-').next().unwrap().parse().unwrap();
+        assert!(
+            ms >= *t1,
+            "an id is never before its chunk's newest point: {id} < {t1}"
+        );
+    }
+    assert_eq!(
+        stored[1].0.split('-').next(),
+        stored[0].0.split('-').next(),
+        "the late chunk follows"
+    );
+    let lateness: f64 = redis::cmd("ZSCORE")
+        .arg("streamviz:lateness")
+        .arg(
+            redis::cmd("HGET")
+                .arg("streamviz:series")
+                .arg("cpu\x1f")
+                .query::<i64>(&mut raw)
+                .unwrap(),
+        )
+        .query(&mut raw)
+        .unwrap();
+    assert!(lateness >= 3_600_000.0, "{lateness}");
+
+    // A narrow range an hour back finds the late chunk, one now finds the first.
+    let range = |from: f64, to: f64| store.history().points("cpu", "", from, to).unwrap();
+    assert_eq!(range(now - 3_600_000.0, now - 3_599_900.0), late[..10]);
+    assert_eq!(range(now, now + 500.0), first);
+    assert_eq!(range(now + 1000.0, now + 1010.0), last[..1]);
+    let mut every: Vec<(f64, f64)> = [late.clone(), first.clone(), last.clone()].concat();
+    every.sort_by(|a, b| a.0.total_cmp(&b.0));
+    assert_eq!(range(f64::NEG_INFINITY, f64::INFINITY), every);
+    store.stop();
+
+    // Loading keeps the newest 60 by time: the last chunk and the first's newest ten.
+    let held = common::stores::restored_ring(options(&url), "cpu");
+    assert_eq!(held, [&first[40..], &last[..]].concat());
+}
+
+#[test]
+fn servers_adding_to_one_series_at_once_store_every_point_once() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let servers: Vec<(Pipeline, Persistence)> = (0..2)
+        .map(|_| {
+            let pipeline = Pipeline::default();
+            let store = Persistence::start(&pipeline, options(&url)).unwrap();
+            (pipeline, store)
+        })
+        .collect();
+    let now = now_ms().floor();
+    // Each server writes 200 times to the same series, at once: their transactions meet, and
+    // the one a peer's write came before is tried again with ids after it.
+    std::thread::scope(|scope| {
+        for (n, (pipeline, store)) in servers.iter().enumerate() {
+            scope.spawn(move || {
+                let cpu = declare(pipeline, "cpu", "metric", json!({}));
+                for write in 0..200 {
+                    let value = f64::from(n as u32 * 1000 + write);
+                    store_points(pipeline, store, &cpu, &[(now + value, value)]);
+                }
+            });
+        }
+    });
+    for (_, store) in &servers {
+        assert!(
+            store.stats().last_error.is_none(),
+            "{:?}",
+            store.stats().last_error
+        );
+    }
+    let mut values = common::stores::stored_values(&servers[0].1, "cpu");
+    values.sort_by(f64::total_cmp);
+    let sent: Vec<f64> = (0..200).chain(1000..1200).map(f64::from).collect();
+    assert_eq!(values, sent, "every point once");
+    let mut raw = redis.connection();
+    let ids: Vec<String> = entries(&mut raw, "cpu")
+        .into_iter()
+        .map(|(id, _)| id)
+        .collect();
+    assert_eq!(ids.len(), 400, "an entry a write");
+}
+
+#[test]
+fn a_store_of_schema_version_1_is_upgraded_and_loads_back_exactly() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 1000}));
+    let now = now_ms().floor();
+    let mut sent = Vec::new();
+    for write in 0..5 {
+        let points: Vec<(f64, f64)> = (0..20)
+            .map(|i| (now + f64::from(write * 100 + i), f64::from(write * 100 + i)))
+            .collect();
+        store_points(&pipeline, &store, &cpu, &points);
+        sent.extend(points);
+    }
+    store.stop();
+    // Version 1's layout: a sorted set of chunks per series, scored by the newest point.
+    let mut raw = redis.connection();
+    let sid: i64 = redis::cmd("HGET")
+        .arg("streamviz:series")
+        .arg("cpu\x1f")
+        .query(&mut raw)
+        .unwrap();
+    let found: Vec<(String, std::collections::HashMap<String, Vec<u8>>)> = redis::cmd("XRANGE")
+        .arg(format!("streamviz:points:{sid}"))
+        .arg("-")
+        .arg("+")
+        .query(&mut raw)
+        .unwrap();
+    for (n, (_, fields)) in found.iter().enumerate() {
+        let bytes = &fields["c"];
+        let mut member = (n as i64 + 1).to_be_bytes().to_vec();
+        member.extend_from_slice(&bytes[..8]);
+        member.extend_from_slice(&bytes[16..]);
+        let t1 = f64::from_le_bytes(bytes[8..16].try_into().unwrap());
+        let _: i64 = redis::cmd("ZADD")
+            .arg(format!("streamviz:chunks:{sid}"))
+            .arg(t1)
+            .arg(member)
+            .query(&mut raw)
+            .unwrap();
+    }
+    let _: () = redis::pipe()
+        .del(format!("streamviz:points:{sid}"))
+        .del("streamviz:points_top")
+        .del("streamviz:lateness")
+        .hset("streamviz:meta", "schema_version", 1)
+        .query(&mut raw)
+        .unwrap();
+
+    let again = Pipeline::default();
+    let store = Persistence::start(&again, options(&url)).unwrap();
+    assert_eq!(
+        common::ring_values(&again, "cpu"),
+        sent.iter().map(|p| p.1).collect::<Vec<_>>()
+    );
+    assert_eq!(
+        store
+            .history()
+            .points("cpu", "", now + 110.0, now + 120.0)
+            .unwrap(),
+        sent[30..40]
+    );
+    let version: i32 = redis::cmd("HGET")
+        .arg("streamviz:meta")
+        .arg("schema_version")
+        .query(&mut raw)
+        .unwrap();
+    assert_eq!(version, 2);
+    let old: bool = redis::cmd("EXISTS")
+        .arg(format!("streamviz:chunks:{sid}"))
+        .query(&mut raw)
+        .unwrap();
+    assert!(!old, "the sorted set is gone");
+    assert_eq!(entries(&mut raw, "cpu").len(), 5);
+    // Written to after the upgrade, it goes on after the chunks it moved.
+    let cpu = declare(&again, "cpu", "metric", json!({"max_points": 1000}));
+    store_points(&again, &store, &cpu, &[(now + 1000.0, 1000.0)]);
+    assert_eq!(common::stores::stored_values(&store, "cpu").len(), 101);
 }

@@ -1,16 +1,15 @@
 //! A connection to a Redis store: connecting (with timeouts), errors as [`StoreError`]s, the
 //! keys, and the writer's [`RedisStore`] with its cache of series ids.
 //!
-//! Keys (schema version 1, in `streamviz:meta` under `schema_version`), each prefixed
+//! Keys (schema version 2, in `streamviz:meta` under `schema_version`), each prefixed
 //! `streamviz:`:
 //! - `meta` (hash): dashboard settings, containers, alert rules, the version, and `purged_before`
 //!   (epoch ms: points older than it are gone, whatever chunk still holds them);
 //! - `widgets` (hash id → `[kind, options]`) and `widget_order` (sorted set of ids by the order
 //!   they were first stored);
-//! - `series` (hash `widget\x1fname` → sid) and `seq` (the counter sids and chunk ids come from);
-//! - `chunks:{sid}` (sorted set): a series' points, one member per chunk (`store/codec.rs`),
-//!   scored by its newest point's time; the member is the chunk's id (8 bytes, so members are
-//!   unique), its oldest time (8), its point count (4) and its bytes;
+//! - `series` (hash `widget\x1fname` → sid) and `seq` (the counter sids and places come from);
+//! - `points:{sid}` (stream): a series' points, an entry per chunk (`store/codec.rs`), trimmed
+//!   to the retention; with `points_top` and `lateness` (`points.rs` says how);
 //! - `changes:{widget}` (stream): every other update of a widget as its protocol op (`k` = `c`)
 //!   and the widget's whole state every so many changes (`k` = `s`), in order;
 //! - `snapshot_ids` (hash widget → stream id): each widget's newest snapshot, which purging
@@ -29,7 +28,7 @@ use crate::store::error::StoreError;
 use crate::store::restore::SeriesKey;
 
 /// The schema version this build writes and reads.
-pub(super) const REDIS_SCHEMA_VERSION: i32 = 1;
+pub(super) const REDIS_SCHEMA_VERSION: i32 = 2;
 
 /// Every key's prefix.
 pub(super) const PREFIX: &str = "streamviz:";
@@ -45,11 +44,6 @@ pub fn is_redis_url(url: &str) -> bool {
 /// `streamviz:<name>`.
 pub(super) fn key(name: &str) -> String {
     format!("{PREFIX}{name}")
-}
-
-/// The sorted set of a series' chunks.
-pub(super) fn chunks_key(sid: i64) -> String {
-    format!("{PREFIX}chunks:{sid}")
 }
 
 /// The stream of a widget's changes and snapshots.

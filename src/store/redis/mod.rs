@@ -7,6 +7,7 @@
 //! - `conn`: connecting, errors, the keys (documented there), the writer's connection;
 //! - `open`: the writer's connection (the schema version checked) and the reads';
 //! - `write`: one journal stored in one `MULTI`/`EXEC` transaction; purging;
+//! - `points`: a series' points, a stream per series of chunks (ids, reads by time, trimming);
 //! - `hold`: each run's last stored journal, and a loading server's hold on the others' writes;
 //! - `reads`: the dashboard's reads for loading it, and the `History` of the database;
 //! - `recording`: the store opened as a recording, read-only.
@@ -14,6 +15,7 @@
 mod conn;
 mod hold;
 mod open;
+mod points;
 mod reads;
 mod recording;
 mod write;

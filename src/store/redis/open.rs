@@ -1,4 +1,5 @@
-//! Opening a Redis store: the writer's connection (the schema version checked) and the reads'.
+//! Opening a Redis store: the writer's connection (the schema version checked, an older one
+//! upgraded) and the reads'.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -6,8 +7,10 @@ use std::sync::Arc;
 use redis::Connection;
 
 use super::conn::{client, connect, error, key, RedisStore, REDIS_SCHEMA_VERSION};
+use super::points;
 use super::reads::RedisHistory;
 use crate::store::backend::Opened;
+use crate::store::chunking::Chunk;
 use crate::store::error::StoreError;
 use crate::urls::without_password;
 
@@ -32,7 +35,7 @@ pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
     })
 }
 
-/// Write the schema version when none is, and refuse a newer one.
+/// Write the schema version when none is, upgrade an older one, and refuse a newer one.
 fn prepare(connection: &mut Connection, location: &str) -> Result<(), StoreError> {
     let meta = key("meta");
     let _: bool = redis::cmd("HSETNX")
@@ -52,10 +55,70 @@ fn prepare(connection: &mut Connection, location: &str) -> Result<(), StoreError
             found: version,
             reads: REDIS_SCHEMA_VERSION,
         }),
+        Ok(1) => upgrade_from_1(connection).map_err(|err| error(location, &err)),
         Ok(_) => Ok(()),
         Err(err) => Err(StoreError::Foreign {
             path: location.to_owned(),
             reason: format!("streamviz:meta schema_version is not a number: {err}"),
         }),
+    }
+}
+
+/// Schema version 1 kept a series' chunks in a sorted set (`chunks:{sid}`, scored by the newest
+/// point's time; a member: chunk id (8 bytes), oldest time (8), point count (4), the points).
+/// Its chunks move into the series' stream, oldest-ending first, in one transaction that
+/// `WATCH`es `meta`: of servers opening it at once, one upgrades it and the others find it done.
+fn upgrade_from_1(connection: &mut Connection) -> redis::RedisResult<()> {
+    let meta = key("meta");
+    loop {
+        redis::cmd("WATCH").arg(&meta).query::<()>(connection)?;
+        let version: Option<i32> = redis::cmd("HGET")
+            .arg(&meta)
+            .arg("schema_version")
+            .query(connection)?;
+        if version != Some(1) {
+            redis::cmd("UNWATCH").query::<()>(connection)?;
+            return Ok(());
+        }
+        let series: HashMap<String, i64> =
+            redis::cmd("HGETALL").arg(key("series")).query(connection)?;
+        let mut pipe = redis::pipe();
+        pipe.atomic();
+        let mut chunks = Vec::new();
+        for &sid in series.values() {
+            let old = key(&format!("chunks:{sid}"));
+            let members: Vec<(Vec<u8>, f64)> = redis::cmd("ZRANGE")
+                .arg(&old)
+                .arg(0)
+                .arg(-1)
+                .arg("WITHSCORES")
+                .query(connection)?;
+            for (member, t1) in members {
+                let (Some(t0), Some(n)) = (member.get(8..16), member.get(16..20)) else {
+                    continue;
+                };
+                chunks.push(Chunk {
+                    sid,
+                    t0: f64::from_le_bytes(t0.try_into().unwrap_or_default()),
+                    t1,
+                    n: u32::from_le_bytes(n.try_into().unwrap_or_default()) as usize,
+                    data: member[20..].to_vec(),
+                });
+            }
+            pipe.del(old).ignore();
+        }
+        let placed = points::place(connection, chunks)?;
+        points::queue(&mut pipe, &placed);
+        pipe.hset(&meta, "schema_version", REDIS_SCHEMA_VERSION)
+            .ignore();
+        let done: Option<()> = pipe.query(connection)?;
+        if done.is_some() {
+            tracing::info!(
+                "persistence: upgraded the Redis store to schema version {REDIS_SCHEMA_VERSION} \
+                 ({} chunks moved into streams)",
+                placed.len()
+            );
+            return Ok(());
+        }
     }
 }

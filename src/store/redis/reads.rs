@@ -4,12 +4,12 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use redis::{Client, Connection, Value};
+use redis::{Client, Connection};
 
-use super::conn::{changes_key, chunks_key, connect, error, key, series_field, RedisStore};
+use super::conn::{changes_key, connect, error, key, series_field, RedisStore};
+use super::points::{self, ReadError};
 use crate::engine::alert::{AlertsView, Transition, MAX_RECENT};
 use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
-use crate::store::codec::{decode, keep_newest, Newest};
 use crate::store::error::StoreError;
 use crate::store::restore::{SeriesKey, StoredDashboard, StoredOps, MAX_CHANGES_READ};
 
@@ -99,39 +99,6 @@ impl RedisStore {
     }
 }
 
-/// Why a read of points failed.
-type ReadError = crate::store::error::ReadError<redis::RedisError>;
-
-/// A stored chunk: its id, its oldest time and its points.
-struct StoredChunk {
-    id: i64,
-    t0: f64,
-    points: Vec<(f64, f64)>,
-}
-
-/// A chunk member read back, its points older than `purged_before` left out.
-fn chunk(member: &[u8], purged_before: f64) -> Result<StoredChunk, ReadError> {
-    let bytes = |at: usize| -> Result<[u8; 8], ReadError> {
-        member
-            .get(at..at + 8)
-            .and_then(|b| b.try_into().ok())
-            .ok_or(ReadError::Damaged)
-    };
-    let id = i64::from_be_bytes(bytes(0)?);
-    let t0 = f64::from_le_bytes(bytes(8)?);
-    let n = member
-        .get(16..20)
-        .and_then(|b| b.try_into().ok())
-        .map(u32::from_le_bytes)
-        .ok_or(ReadError::Damaged)?;
-    let mut points = Vec::new();
-    decode(i64::from(n), &member[20..], &mut points).ok_or(ReadError::Damaged)?;
-    if t0 < purged_before {
-        points.retain(|p| p.0 >= purged_before);
-    }
-    Ok(StoredChunk { id, t0, points })
-}
-
 /// Before when points are gone (`purge`), as epoch ms.
 fn purged_before(connection: &mut Connection) -> redis::RedisResult<f64> {
     let found: Option<f64> = redis::cmd("HGET")
@@ -141,86 +108,14 @@ fn purged_before(connection: &mut Connection) -> redis::RedisResult<f64> {
     Ok(found.unwrap_or(f64::NEG_INFINITY))
 }
 
-/// A page of a series' chunks by score from `start` to `stop` (newest first when `start` is
-/// above `stop`), skipping `offset`: (member, newest time).
-fn chunks_page(
-    connection: &mut Connection,
-    sid: i64,
-    (start, stop): (String, String),
-    offset: usize,
-) -> redis::RedisResult<Vec<(Vec<u8>, f64)>> {
-    let mut command = redis::cmd("ZRANGE");
-    command
-        .arg(chunks_key(sid))
-        .arg(&start)
-        .arg(&stop)
-        .arg("BYSCORE");
-    if start == "+inf" {
-        command.arg("REV");
-    }
-    let reply: Value = command
-        .arg("LIMIT")
-        .arg(offset)
-        .arg(PAGE)
-        .arg("WITHSCORES")
-        .query(connection)?;
-    Ok(scored(reply))
-}
-
-/// Members and scores of a sorted set page, from `ZRANGE … BYSCORE … WITHSCORES`.
-fn scored(reply: Value) -> Vec<(Vec<u8>, f64)> {
-    let Value::Array(items) = reply else {
-        return Vec::new();
-    };
-    let mut out = Vec::with_capacity(items.len() / 2);
-    let mut items = items.into_iter();
-    while let (Some(member), Some(score)) = (items.next(), items.next()) {
-        let member = match member {
-            Value::BulkString(bytes) => bytes,
-            _ => continue,
-        };
-        let score = match score {
-            Value::BulkString(bytes) => String::from_utf8_lossy(&bytes).parse().ok(),
-            Value::Double(d) => Some(d),
-            _ => None,
-        };
-        if let Some(score) = score {
-            out.push((member, score));
-        }
-    }
-    out
-}
-
-/// The newest `limit` points of series `sid`, in time order (newest-ending chunks first, as
-/// [`Newest`] takes them).
+/// The newest `limit` points of series `sid`, in time order.
 fn newest(
     connection: &mut Connection,
     sid: i64,
     limit: usize,
 ) -> Result<Vec<(f64, f64)>, ReadError> {
-    if limit == 0 {
-        return Ok(Vec::new());
-    }
     let purged = purged_before(connection)?;
-    let mut newest = Newest::new(limit);
-    let mut offset = 0;
-    'pages: loop {
-        let page = chunks_page(connection, sid, ("+inf".into(), "-inf".into()), offset)?;
-        for (member, t1) in &page {
-            if !newest.wants(*t1) {
-                break 'pages;
-            }
-            let chunk = chunk(member, purged)?;
-            newest.take(chunk.id, chunk.points);
-        }
-        if page.len() < PAGE {
-            break;
-        }
-        offset += PAGE;
-    }
-    let mut out = newest.finish();
-    keep_newest(&mut out, limit);
-    Ok(out)
+    points::newest(connection, sid, limit, purged)
 }
 
 /// The points of a series with `from <= ts < to`, in time order, at most `limit` (the oldest).
@@ -238,25 +133,7 @@ fn range(
         return Ok(Vec::new());
     };
     let purged = purged_before(connection)?;
-    let mut out: Vec<(f64, f64)> = Vec::new();
-    let mut offset = 0;
-    loop {
-        // Chunks ending at or after `from`; those starting at or after `to` are skipped.
-        let page = chunks_page(connection, sid, (from.to_string(), "+inf".into()), offset)?;
-        for (member, _) in &page {
-            let chunk = chunk(member, purged)?;
-            if chunk.t0 < to {
-                out.extend(chunk.points.iter().filter(|p| p.0 >= from && p.0 < to));
-            }
-        }
-        if page.len() < PAGE || out.len() > limit.saturating_mul(2) {
-            break;
-        }
-        offset += PAGE;
-    }
-    out.sort_by(|a, b| a.0.total_cmp(&b.0));
-    out.truncate(limit);
-    Ok(out)
+    points::range(connection, sid, (from, to), limit, purged)
 }
 
 /// A stream entry's id time (ms) and fields.

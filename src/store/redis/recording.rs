@@ -7,7 +7,8 @@ use std::sync::Arc;
 
 use redis::Connection;
 
-use super::conn::{changes_key, chunks_key, client, connect, error, key, RedisStore};
+use super::conn::{changes_key, client, connect, error, key, RedisStore};
+use super::points::{self, ReadError};
 use super::reads::RedisHistory;
 use crate::ingest::Pipeline;
 use crate::store::backend::Restored;
@@ -17,7 +18,7 @@ use crate::store::Recording;
 use crate::urls::without_password;
 
 /// Chunks of a series looked at for its earliest point (those ending first).
-const FIRST_CHUNKS: isize = 256;
+const FIRST_CHUNKS: usize = 256;
 
 /// Open the Redis at `url` as a recording.
 pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, StoreError> {
@@ -36,7 +37,8 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
     } = restore_recording(&mut store, pipeline)?;
     let sids: Vec<i64> = store.series.values().copied().collect();
     let connection = store.connection()?;
-    let span = span(connection, &sids).map_err(|err| error(&location, &err))?;
+    let span =
+        span(connection, &sids).map_err(|err| err.into_store(&location, |l, e| error(l, &e)))?;
     Ok(Recording {
         widgets,
         points,
@@ -45,29 +47,14 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
     })
 }
 
-/// The first and last time of the stored points (a chunk's oldest, among the first chunks of
-/// each series) and changes (stamped when they were stored).
-fn span(connection: &mut Connection, sids: &[i64]) -> redis::RedisResult<Option<(f64, f64)>> {
+/// The first and last time of the stored points (the oldest among the first chunks of each
+/// series, the newest of all) and changes (stamped when they were stored).
+fn span(connection: &mut Connection, sids: &[i64]) -> Result<Option<(f64, f64)>, ReadError> {
     let (mut first, mut last) = (f64::INFINITY, f64::NEG_INFINITY);
     for &sid in sids {
-        let earliest: Vec<Vec<u8>> = redis::cmd("ZRANGE")
-            .arg(chunks_key(sid))
-            .arg(0)
-            .arg(FIRST_CHUNKS - 1)
-            .query(connection)?;
-        for member in &earliest {
-            if let Some(t0) = member.get(8..16).and_then(|b| b.try_into().ok()) {
-                first = first.min(f64::from_le_bytes(t0));
-            }
-        }
-        let newest: Vec<(Vec<u8>, f64)> = redis::cmd("ZRANGE")
-            .arg(chunks_key(sid))
-            .arg(-1)
-            .arg(-1)
-            .arg("WITHSCORES")
-            .query(connection)?;
-        if let Some((_, t1)) = newest.first() {
-            last = last.max(*t1);
+        if let Some((earliest, latest)) = points::span(connection, sid, FIRST_CHUNKS)? {
+            first = first.min(earliest);
+            last = last.max(latest);
         }
     }
     let widgets: Vec<String> = redis::cmd("ZRANGE")

@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use redis::{Connection, Pipeline};
 
-use super::conn::{changes_key, chunks_key, key, series_field, Hold, RedisStore};
-use super::hold;
+use super::conn::{changes_key, key, series_field, Hold, RedisStore};
+use super::{hold, points};
 use crate::clock::{now_ms, stream_id};
 use crate::engine::{ConfigView, Engine, Journal};
 use crate::store::backend::{Backend, Restored, Snapshot};
@@ -16,6 +16,9 @@ use crate::store::chunking::{Chunk, ChunkWriter};
 use crate::store::error::StoreError;
 use crate::store::journal::{config_meta, nothing_to_store, walk, Stored};
 use crate::store::restore::restore;
+
+/// Transactions a write tries while other servers add to its series first.
+const MAX_TRIES: usize = 8;
 
 impl Backend for RedisStore {
     fn location(&self) -> &str {
@@ -70,26 +73,32 @@ impl Backend for RedisStore {
         let paused = StoreError::Paused {
             path: self.location.clone(),
         };
-        let held = hold::held(self.connection()?);
-        if held.as_ref().is_ok_and(|held| *held) {
-            return Err(paused);
-        }
-        held.map_err(|err| self.failed(&err))?;
-        let mut pipe = redis::pipe();
-        pipe.atomic();
-        let counts = self.gather(&mut pipe, journal, snapshots)?;
-        hold::mark_stored(&mut pipe, journal);
-        // `None`: a loader's hold came between (`WATCH`), and nothing was stored; else the ids
-        // of the snapshots added, in order.
-        let done: redis::RedisResult<Option<Vec<String>>> = pipe.query(self.connection()?);
-        match done {
-            Ok(Some(ids)) => {
-                self.note_snapshots(snapshots, &ids);
-                Ok(counts)
+        // A transaction that stored nothing: a loader's hold came between (then the journal
+        // waits for the next turn), or another server added to one of its series first (then it
+        // is tried again at once, with ids after that server's).
+        for _ in 0..MAX_TRIES {
+            let held = hold::held(self.connection()?);
+            if held.as_ref().is_ok_and(|held| *held) {
+                return Err(paused);
             }
-            Ok(None) => Err(paused),
-            Err(err) => Err(self.failed(&err)),
+            held.map_err(|err| self.failed(&err))?;
+            let mut pipe = redis::pipe();
+            pipe.atomic();
+            let counts = self.gather(&mut pipe, journal, snapshots)?;
+            hold::mark_stored(&mut pipe, journal);
+            // `None`: a watched key changed, and nothing was stored; else the ids of the
+            // snapshots added, in order.
+            let done: redis::RedisResult<Option<Vec<String>>> = pipe.query(self.connection()?);
+            match done {
+                Ok(Some(ids)) => {
+                    self.note_snapshots(snapshots, &ids);
+                    return Ok(counts);
+                }
+                Ok(None) => continue,
+                Err(err) => return Err(self.failed(&err)),
+            }
         }
+        Err(paused)
     }
 
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError> {
@@ -100,13 +109,9 @@ impl Backend for RedisStore {
         let mut pipe = redis::pipe();
         pipe.atomic();
         for sid in self.series.values() {
-            // Chunks whose newest point is older; the older points of one that straddles the
-            // cutoff are left out by every read (`purged_before`).
-            pipe.cmd("ZREMRANGEBYSCORE")
-                .arg(chunks_key(*sid))
-                .arg("-inf")
-                .arg(format!("({cutoff}"))
-                .ignore();
+            // Entries whose newest point is older; the older points of one that straddles the
+            // cutoff, or came late, are left out by every read (`purged_before`).
+            points::trim(&mut pipe, *sid, cutoff);
         }
         let minid = format!("{}", cutoff.max(0.0) as u64);
         let newest = self.snapshot_ids()?;
@@ -216,19 +221,8 @@ impl RedisStore {
                 return Err(err);
             }
         };
-        let insert = |pipe: &mut Pipeline, chunk: Chunk, id: i64| {
-            let mut member = Vec::with_capacity(20 + chunk.data.len());
-            member.extend_from_slice(&id.to_be_bytes());
-            member.extend_from_slice(&chunk.t0.to_le_bytes());
-            member.extend_from_slice(&(chunk.n as u32).to_le_bytes());
-            member.extend_from_slice(&chunk.data);
-            pipe.cmd("ZADD")
-                .arg(chunks_key(chunk.sid))
-                .arg(chunk.t1)
-                .arg(member)
-                .ignore();
-        };
-        let mut ids = ChunkIds::default();
+        // Chunks filled as the journal is walked, placed in their streams at the end.
+        let mut filled: Vec<Chunk> = Vec::new();
         let walked = walk(journal, |stored| -> redis::RedisResult<()> {
             match stored {
                 Stored::Clear { index, info } => {
@@ -238,7 +232,8 @@ impl RedisStore {
                         redis::cmd("HGETALL").arg(key("series")).query(connection)?;
                     let prefix = series_field(&info.id, "");
                     for (_, sid) in stored.iter().filter(|(f, _)| f.starts_with(&prefix)) {
-                        pipe.del(chunks_key(*sid)).ignore();
+                        filled.retain(|chunk| chunk.sid != *sid);
+                        points::delete(pipe, *sid);
                     }
                     pipe.del(changes_key(&info.id)).ignore();
                     pipe.hdel(key("snapshot_ids"), &*info.id).ignore();
@@ -264,8 +259,7 @@ impl RedisStore {
                         create_series(connection, widget, name)
                     })?;
                     chunks.push(index, sid, points, |chunk| -> redis::RedisResult<()> {
-                        let id = ids.next(connection)?;
-                        insert(pipe, chunk, id);
+                        filled.push(chunk);
                         Ok(())
                     })?;
                 }
@@ -273,11 +267,14 @@ impl RedisStore {
             Ok(())
         })
         .and_then(|()| {
-            chunks.finish(|chunk| {
-                let id = ids.next(connection)?;
-                insert(pipe, chunk, id);
+            chunks.finish(|chunk| -> redis::RedisResult<()> {
+                filled.push(chunk);
                 Ok(())
             })
+        })
+        .and_then(|stored| {
+            points::queue(pipe, &points::place(connection, filled)?);
+            Ok(stored)
         });
         let points = match walked {
             Ok(points) => points,
@@ -311,31 +308,6 @@ impl RedisStore {
                 .arg(&snapshot.ops);
         }
         Ok((points, changes))
-    }
-}
-
-/// Chunk ids reserved from `streamviz:seq` a block at a time (unique across servers sharing the
-/// store; members of a series' set differ by them).
-#[derive(Default)]
-struct ChunkIds {
-    next: i64,
-    end: i64,
-}
-
-impl ChunkIds {
-    const BLOCK: i64 = 64;
-
-    fn next(&mut self, connection: &mut Connection) -> redis::RedisResult<i64> {
-        if self.next == self.end {
-            let end: i64 = redis::cmd("INCRBY")
-                .arg(key("seq"))
-                .arg(Self::BLOCK)
-                .query(connection)?;
-            self.next = end - Self::BLOCK;
-            self.end = end;
-        }
-        self.next += 1;
-        Ok(self.next)
     }
 }
 
