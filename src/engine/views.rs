@@ -96,6 +96,8 @@ pub struct WidgetInfo {
     pub kind: WidgetKind,
     /// Series names of a line chart, by position; empty for other kinds.
     pub series: Arc<[String]>,
+    /// Most rows a table keeps (the oldest inserted goes beyond); 0 for other kinds.
+    pub max_rows: usize,
 }
 
 /// What a producer needs to send to a widget.

@@ -30,6 +30,8 @@ pub(crate) enum Stored<'a> {
     Change {
         /// The widget.
         info: &'a WidgetInfo,
+        /// The update.
+        update: &'a Update,
         /// The op's JSON.
         op: String,
     },
@@ -70,6 +72,7 @@ pub(crate) fn walk<E>(
                 if let Some(change) = change_json(other, info) {
                     store(Stored::Change {
                         info,
+                        update: other,
                         op: change.to_string(),
                     })?;
                 }

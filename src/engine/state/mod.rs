@@ -520,6 +520,10 @@ impl Engine {
                     }
                     _ => Arc::from([]),
                 },
+                max_rows: match &w.spec.options {
+                    WidgetOptions::Table(o) => o.max_rows,
+                    _ => 0,
+                },
             })
             .collect();
         self.directory = Arc::new(directory);

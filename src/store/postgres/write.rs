@@ -142,7 +142,7 @@ fn write_once(
                     )?;
                 }
             }
-            Stored::Change { info, op } => {
+            Stored::Change { info, op, .. } => {
                 tx.execute(&insert_change, &[&&*info.id, &now, &op])?;
                 changes += 1;
             }

@@ -12,6 +12,9 @@
 //!   to the retention; with `points_top` and `lateness` (`points.rs` says how);
 //! - `changes:{widget}` (stream): every other update of a widget as its protocol op (`k` = `c`)
 //!   and the widget's whole state every so many changes (`k` = `s`), in order;
+//! - `rows:{widget}` (hash row key → row JSON) and `row_order:{widget}` (sorted set of row keys
+//!   by the place each was inserted at): a table's rows now, bound to its `max_rows`
+//!   (`tables.rs`);
 //! - `snapshot_ids` (hash widget → stream id): each widget's newest snapshot, which purging
 //!   keeps with the changes after it (the widget's state);
 //! - `alerts` (stream of transitions, `r` rule, `t` transition) and `alert_last` (hash rule →

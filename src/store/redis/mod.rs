@@ -8,6 +8,7 @@
 //! - `open`: the writer's connection (the schema version checked) and the reads';
 //! - `write`: one journal stored in one `MULTI`/`EXEC` transaction; purging;
 //! - `points`: a series' points, a stream per series of chunks (ids, reads by time, trimming);
+//! - `tables`: a table's rows as hashes, bound as the engine bounds them;
 //! - `hold`: each run's last stored journal, and a loading server's hold on the others' writes;
 //! - `reads`: the dashboard's reads for loading it, and the `History` of the database;
 //! - `recording`: the store opened as a recording, read-only.
@@ -18,6 +19,7 @@ mod open;
 mod points;
 mod reads;
 mod recording;
+mod tables;
 mod write;
 
 pub use conn::is_redis_url;

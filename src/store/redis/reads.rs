@@ -8,6 +8,7 @@ use redis::{Client, Connection};
 
 use super::conn::{changes_key, connect, error, key, series_field, RedisStore};
 use super::points::{self, ReadError};
+use super::tables;
 use crate::engine::alert::{AlertsView, Transition, MAX_RECENT};
 use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
 use crate::store::error::StoreError;
@@ -70,7 +71,20 @@ impl StoredDashboard for RedisStore {
         self.renew_hold()?;
         let location = self.location.clone();
         let connection = self.connection()?;
-        stored_changes(connection, widget, until).map_err(|err| error(&location, &err))
+        let mut read = || -> redis::RedisResult<StoredOps> {
+            // A table loads from its rows; anything else, or a table as of a time, from its
+            // newest snapshot and the changes after it.
+            if until.is_none() {
+                if let Some(rows) = tables::state(connection, widget)? {
+                    return Ok(StoredOps {
+                        ops: vec![rows],
+                        changes: 0,
+                    });
+                }
+            }
+            stored_changes(connection, widget, until)
+        };
+        read().map_err(|err| error(&location, &err))
     }
 
     fn alerts(&mut self, until: Option<f64>) -> Result<AlertsView, StoreError> {

@@ -8,6 +8,7 @@ use std::time::Duration;
 use redis::{Connection, Pipeline};
 
 use super::conn::{changes_key, key, series_field, Hold, RedisStore};
+use super::tables::TableChanges;
 use super::{hold, points};
 use crate::clock::{now_ms, stream_id};
 use crate::engine::{ConfigView, Engine, Journal};
@@ -221,8 +222,10 @@ impl RedisStore {
                 return Err(err);
             }
         };
-        // Chunks filled as the journal is walked, placed in their streams at the end.
+        // Chunks filled as the journal is walked, placed in their streams at the end; so are
+        // the tables' rows.
         let mut filled: Vec<Chunk> = Vec::new();
+        let mut tables = TableChanges::default();
         let walked = walk(journal, |stored| -> redis::RedisResult<()> {
             match stored {
                 Stored::Clear { index, info } => {
@@ -237,8 +240,10 @@ impl RedisStore {
                     }
                     pipe.del(changes_key(&info.id)).ignore();
                     pipe.hdel(key("snapshot_ids"), &*info.id).ignore();
+                    tables.clear(pipe, &info.id);
                 }
-                Stored::Change { info, op } => {
+                Stored::Change { info, update, op } => {
+                    tables.note(info, update);
                     pipe.cmd("XADD")
                         .arg(changes_key(&info.id))
                         .arg("*")
@@ -274,6 +279,7 @@ impl RedisStore {
         })
         .and_then(|stored| {
             points::queue(pipe, &points::place(connection, filled)?);
+            tables.queue(connection, pipe)?;
             Ok(stored)
         });
         let points = match walked {

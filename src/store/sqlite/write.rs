@@ -66,7 +66,7 @@ impl Db {
                         )
                         .map_err(error)?;
                     }
-                    Stored::Change { info, op } => {
+                    Stored::Change { info, op, .. } => {
                         insert_change
                             .execute(params![&*info.id, now, op])
                             .map_err(error)?;
