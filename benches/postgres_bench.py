@@ -3,7 +3,11 @@ sustained (a producer sending 10 metrics as fast as `send_many` takes them for a
 until `flush()` says every point is stored), and a 24-hour range of 10 M stored points answered
 by `/api/v1/widgets/{id}/range` (the ring holds 1,000; the rest comes from the database).
 
-    maturin develop --release && python benches/postgres_bench.py [--seconds 20]
+    maturin develop --release && python benches/postgres_bench.py [--seconds 20] [--only Redis,SQLite]
+        [--cases sustained,range,table]
+
+`table` upserts 1,000 rows a call over 50,000 keys into a table of 10,000 for a while (rows
+updated in place, new ones, evictions), timed until `flush()`: changes stored per second.
 
 PostgreSQL 15 and Redis 7 are the distribution's, started on free ports in a temporary directory
 (tests/python/services.py), PostgreSQL with its default settings (fsync on) and, when this
@@ -52,6 +56,18 @@ if case == "sustained":
     stats = sv.stats()
     print(json.dumps({"sent": sent, "stored": stats["persistence"]["points_stored"], "seconds": elapsed,
                       "dropped": sum(w["dropped"] for w in stats["per_widget"]), "lost": stats["persistence"]["updates_lost"]}))
+elif case == "table":
+    jobs = sv.table("jobs", max_rows=10_000)
+    sent, t0 = 0, time.perf_counter()
+    while time.perf_counter() - t0 < seconds:
+        # 1,000 rows a call over 50,000 keys: updates in place, new rows, and evictions.
+        jobs.apply({(sent + i) % 50_000: {"job": (sent + i) % 50_000, "state": "running", "n": sent + i} for i in range(1_000)})
+        sent += 1_000
+    assert sv.flush(timeout=600)
+    elapsed = time.perf_counter() - t0
+    stats = sv.stats()
+    print(json.dumps({"sent": sent, "stored": stats["persistence"]["changes_stored"], "seconds": elapsed,
+                      "lost": stats["persistence"]["updates_lost"]}))
 else:
     m = sv.metric("day", max_points=1_000)
     n = 10_000_000
@@ -84,7 +100,14 @@ def run(case: str, target: str, seconds: float) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--only", default="", help="comma-separated stores to run (SQLite, PostgreSQL, Redis, ...)")
+    parser.add_argument("--cases", default="sustained,range", help="comma-separated: sustained, range, table")
     args = parser.parse_args()
+    only = {name.strip().lower() for name in args.only.split(",") if name.strip()}
+    cases = {case.strip() for case in args.cases.split(",")}
+
+    def chosen(stores):
+        return [(name, target) for name, target in stores if not only or name.lower() in only]
     from services import Postgres, Redis
 
     print(f"# {platform.node()} {platform.machine()}, {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}")
@@ -113,11 +136,21 @@ def main() -> int:
                 subprocess.run(["redis-cli", "-p", str(redis.port), "FLUSHALL"], check=True, capture_output=True)
                 return redis.url
 
-            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), *servers, ("Redis", fresh_redis)):
+            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), *servers, ("Redis", fresh_redis))):
+                if "sustained" not in cases:
+                    break
                 r = run("sustained", target(), args.seconds)
                 print(f"sustained, {name}: {r['stored'] / r['seconds'] / 1e6:.2f} M points/s stored ({r['stored']:,} of {r['sent']:,} sent "
                       f"in {r['seconds']:.1f} s, timed until flush; dropped {r['dropped']}, lost by the store {r['lost']})")
-            for name, target in (("SQLite", lambda: f"sqlite:///{tmp}/day.db"), *servers, ("Redis", fresh_redis)):
+            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/table.db"), *servers, ("Redis", fresh_redis))):
+                if "table" not in cases:
+                    break
+                r = run("table", target(), args.seconds)
+                print(f"table upserts, {name}: {r['stored'] / r['seconds'] / 1e3:.1f} k rows/s stored ({r['stored']:,} of {r['sent']:,} sent "
+                      f"in {r['seconds']:.1f} s, timed until flush; lost by the store {r['lost']})")
+            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/day.db"), *servers, ("Redis", fresh_redis))):
+                if "range" not in cases:
+                    break
                 r = run("range", target(), args.seconds)
                 print(f"24 h range of 10 M stored points, {name}: {', '.join(f'{s:.2f} s' for s in r['seconds'])} "
                       f"({r['points_in_range']:,} points in range, decimated {r['decimated']})")

@@ -22,8 +22,10 @@ use super::conn::key;
 use crate::store::chunking::Chunk;
 use crate::store::codec::{decode, keep_newest, Newest};
 
-/// Entries read at once.
+/// Most entries read at once; reading back from the end starts with [`FIRST_PAGE`] and grows
+/// (the newest points are usually in the last few chunks).
 const PAGE: usize = 256;
+const FIRST_PAGE: usize = 4;
 /// Bytes before an entry's points: oldest time, newest time, count.
 const HEADER: usize = 20;
 
@@ -97,8 +99,8 @@ struct StoredChunk {
     points: Vec<(f64, f64)>,
 }
 
-/// An entry's chunk, its points older than `purged_before` left out.
-fn chunk(bytes: &[u8], purged_before: f64) -> Result<StoredChunk, ReadError> {
+/// An entry's oldest and newest time.
+fn times(bytes: &[u8]) -> Result<(f64, f64), ReadError> {
     let time = |at: usize| -> Result<f64, ReadError> {
         bytes
             .get(at..at + 8)
@@ -106,7 +108,12 @@ fn chunk(bytes: &[u8], purged_before: f64) -> Result<StoredChunk, ReadError> {
             .map(f64::from_le_bytes)
             .ok_or(ReadError::Damaged)
     };
-    let (t0, t1) = (time(0)?, time(8)?);
+    Ok((time(0)?, time(8)?))
+}
+
+/// An entry's chunk, its points older than `purged_before` left out.
+fn chunk(bytes: &[u8], purged_before: f64) -> Result<StoredChunk, ReadError> {
+    let (t0, t1) = times(bytes)?;
     let n = bytes
         .get(16..HEADER)
         .and_then(|b| b.try_into().ok())
@@ -199,20 +206,21 @@ pub(super) fn trim(pipe: &mut Pipeline, sid: i64, cutoff: f64) {
         .ignore();
 }
 
-/// A page of a stream's entries from `start` to `end` (back from the end with `XREVRANGE`,
-/// when `back`): (id, bytes). An entry without its field is left out.
+/// At most `count` of a stream's entries from `start` to `end` (back from the end with
+/// `XREVRANGE`, when `back`): (id, bytes). An entry without its field is left out.
 fn page(
     connection: &mut Connection,
     sid: i64,
     (start, end): (&str, &str),
     back: bool,
+    count: usize,
 ) -> redis::RedisResult<Vec<(EntryId, Vec<u8>)>> {
     let reply: Value = redis::cmd(if back { "XREVRANGE" } else { "XRANGE" })
         .arg(points_key(sid))
         .arg(start)
         .arg(end)
         .arg("COUNT")
-        .arg(PAGE)
+        .arg(count)
         .query(connection)?;
     let Value::Array(entries) = reply else {
         return Ok(Vec::new());
@@ -254,8 +262,9 @@ pub(super) fn newest(
     let mut from = "+".to_owned();
     // Read newest first: the reverse of the order they were stored in.
     let mut order = 0_i64;
+    let mut count = FIRST_PAGE;
     'pages: loop {
-        let entries = page(connection, sid, (&from, "-"), true)?;
+        let entries = page(connection, sid, (&from, "-"), true, count)?;
         for (id, bytes) in &entries {
             // No point of this entry or an earlier one is newer than its id.
             if !newest.wants(id.ms as f64) {
@@ -268,9 +277,10 @@ pub(super) fn newest(
             }
             from = format!("({id}");
         }
-        if entries.len() < PAGE {
+        if entries.len() < count {
             break;
         }
+        count = (count * 4).min(PAGE);
     }
     let mut out = newest.finish();
     keep_newest(&mut out, limit);
@@ -304,7 +314,7 @@ pub(super) fn range(
     };
     let mut out: Vec<(f64, f64)> = Vec::new();
     loop {
-        let entries = page(connection, sid, (&start, &end), false)?;
+        let entries = page(connection, sid, (&start, &end), false, PAGE)?;
         for (id, bytes) in &entries {
             let chunk = chunk(bytes, purged_before)?;
             if chunk.t1 >= from && chunk.t0 < to {
@@ -328,42 +338,26 @@ pub(super) fn span(
     sid: i64,
     first: usize,
 ) -> Result<Option<(f64, f64)>, ReadError> {
-    let reply: Value = redis::cmd("XRANGE")
-        .arg(points_key(sid))
-        .arg("-")
-        .arg("+")
-        .arg("COUNT")
-        .arg(first)
-        .query(connection)?;
-    let Value::Array(entries) = reply else {
-        return Ok(None);
-    };
     let mut earliest = f64::INFINITY;
-    for entry in entries {
-        if let Value::Array(parts) = entry {
-            if let Some(Value::Array(fields)) = parts.get(1) {
-                if let Some(Value::BulkString(bytes)) = fields.get(1) {
-                    if let Some(t0) = bytes.get(..8).and_then(|b| b.try_into().ok()) {
-                        earliest = earliest.min(f64::from_le_bytes(t0));
-                    }
-                }
-            }
-        }
+    for (_, bytes) in page(connection, sid, ("-", "+"), false, first)? {
+        earliest = earliest.min(times(&bytes)?.0);
     }
     let mut latest = f64::NEG_INFINITY;
     let mut from = "+".to_owned();
+    let mut count = FIRST_PAGE;
     'pages: loop {
-        let entries = page(connection, sid, (&from, "-"), true)?;
+        let entries = page(connection, sid, (&from, "-"), true, count)?;
         for (id, bytes) in &entries {
             if (id.ms as f64) < latest {
                 break 'pages;
             }
-            latest = latest.max(chunk(bytes, f64::NEG_INFINITY)?.t1);
+            latest = latest.max(times(bytes)?.1);
             from = format!("({id}");
         }
-        if entries.len() < PAGE {
+        if entries.len() < count {
             break;
         }
+        count = (count * 4).min(PAGE);
     }
     Ok((earliest <= latest).then_some((earliest, latest)))
 }
