@@ -105,7 +105,7 @@ struct ServeArgs {
     #[arg(long, value_name = "URL", conflicts_with = "open")]
     persistence: Option<String>,
     /// With --persistence: delete stored data older than this (`24h`, `7d`), at start and
-    /// every minute. Default: keep everything.
+    /// every minute. Default: keep everything (Redis, which holds it all in memory: a day).
     #[arg(long, value_name = "TIME", requires = "persistence")]
     retention: Option<String>,
     /// Share this server's dashboard with every server relaying through the same Redis

@@ -443,3 +443,51 @@ fn servers_changing_one_table_at_once_keep_its_hashes_whole_and_bound() {
         assert_eq!(mine, (first..150).collect::<Vec<_>>(), "server {n}");
     }
 }
+
+#[test]
+fn without_a_retention_given_a_series_stream_keeps_a_day() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let now = now_ms().floor();
+    let day = 24.0 * 3_600_000.0;
+    // Every writer pass purges, so a flush is answered after the purge.
+    for (retention, kept) in [
+        (None, vec![2.0, 3.0]),
+        (
+            Some(Duration::from_secs(7 * 24 * 3600)),
+            vec![1.0, 2.0, 3.0],
+        ),
+    ] {
+        let _: () = redis::cmd("FLUSHALL")
+            .query(&mut redis.connection())
+            .unwrap();
+        let pipeline = Pipeline::default();
+        let store = Persistence::start(
+            &pipeline,
+            StoreOptions {
+                retention,
+                purge_interval: Duration::ZERO,
+                ..options(&url)
+            },
+        )
+        .unwrap();
+        let cpu = declare(&pipeline, "cpu", "metric", json!({}));
+        // A day and a minute old, a minute less than a day, and now.
+        store_points(&pipeline, &store, &cpu, &[(now - day - 60_000.0, 1.0)]);
+        store_points(&pipeline, &store, &cpu, &[(now - day + 60_000.0, 2.0)]);
+        store_points(&pipeline, &store, &cpu, &[(now, 3.0)]);
+        assert!(store.flush(TIMEOUT));
+        assert_eq!(
+            common::stores::stored_values(&store, "cpu"),
+            kept,
+            "retention {retention:?}"
+        );
+        let mut raw = redis.connection();
+        assert_eq!(
+            entries(&mut raw, "cpu").len(),
+            kept.len(),
+            "trimmed from the stream"
+        );
+        store.stop();
+    }
+}

@@ -22,8 +22,13 @@ use common::{declare, loads_back_exactly};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The store at `url`, keeping everything: the scenarios' points are stamped in 1970 or hours
+/// back, and a Redis store given no retention keeps a day (`tests/redis_layout.rs`).
 fn options(url: &str) -> StoreOptions {
-    StoreOptions::new(Path::new(url))
+    StoreOptions {
+        retention: Some(Duration::from_secs(100 * 365 * 24 * 3600)),
+        ..StoreOptions::new(Path::new(url))
+    }
 }
 
 #[test]

@@ -653,7 +653,8 @@ def configure(
         ``"memory"``: memory only, the default.
     retention : str, seconds or timedelta, optional
         With ``persistence``: purge stored rows older than this (``"24h"``, ``"7d"``, ``"90m"``),
-        at start and every minute. Default: keep everything.
+        at start and every minute. Default: keep everything (Redis, which holds it all in memory:
+        a day).
     auth, allow_anonymous, cors, tls : optional
         Who may use the server it starts next, and its TLS, as :func:`start` takes them
         (``auth=None`` here means nobody signs in).

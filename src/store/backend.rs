@@ -39,6 +39,12 @@ pub(crate) trait Backend: Send {
     /// Delete what is older than `retention`.
     fn purge(&mut self, retention: Duration) -> Result<(), StoreError>;
 
+    /// The retention it keeps when none is given: `None`, everything (Redis: a day, as it
+    /// holds everything in memory).
+    fn default_retention(&self) -> Option<Duration> {
+        None
+    }
+
     /// Whether several servers store into it (Redis): each then stores only what its own
     /// producers sent, not what the relay brought from the others.
     fn shared(&self) -> bool {

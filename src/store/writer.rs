@@ -45,7 +45,8 @@ pub struct StoreOptions {
     pub path: PathBuf,
     /// Rows older than this are purged (at start, then every `purge_interval`), but not what a
     /// widget's state loads from (its newest snapshot and the changes after it). `None` keeps
-    /// everything.
+    /// everything, except in Redis, which keeps a day when none is given (it holds everything
+    /// in memory).
     pub retention: Option<Duration>,
     /// How often the writer purges rows older than `retention`. Default:
     /// [`DEFAULT_PURGE_INTERVAL`].
@@ -158,7 +159,15 @@ impl Persistence {
         } = open(&options.path)?;
         // Where it is, as stats and messages show it (a URL without its password).
         let location = db.location().to_owned();
-        if let Some(retention) = options.retention {
+        let retention = options.retention.or_else(|| db.default_retention());
+        if let (None, Some(kept)) = (options.retention, retention) {
+            tracing::info!(
+                "persistence: {location} keeps {} of points and changes (no retention was \
+                 given, and it holds them in memory); give a retention to keep more",
+                humantime::format_duration(kept)
+            );
+        }
+        if let Some(retention) = retention {
             // Not fatal: on a full disk even a delete needs room; the next purge tries again.
             if let Err(err) = db.purge(retention) {
                 tracing::warn!("persistence: purging old rows failed: {err}");
@@ -182,7 +191,7 @@ impl Persistence {
             db,
             pipeline: pipeline.clone(),
             counters: Arc::clone(&counters),
-            retention: options.retention,
+            retention,
             purge_interval: options.purge_interval,
             flush_interval: options.flush_interval,
             backlog: Vec::new(),

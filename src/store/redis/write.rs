@@ -18,6 +18,9 @@ use crate::store::error::StoreError;
 use crate::store::journal::{config_meta, nothing_to_store, walk, Stored};
 use crate::store::restore::restore;
 
+/// What a Redis store keeps when no retention is given.
+pub(crate) const DEFAULT_RETENTION: Duration = Duration::from_secs(24 * 3600);
+
 /// Transactions a write tries while other servers add to its series first.
 const MAX_TRIES: usize = 8;
 
@@ -152,6 +155,12 @@ impl Backend for RedisStore {
 
     fn shared(&self) -> bool {
         true
+    }
+
+    /// Redis holds everything in memory: without a retention given, a series' stream is bound
+    /// to a day (the vision's default retention).
+    fn default_retention(&self) -> Option<Duration> {
+        Some(DEFAULT_RETENTION)
     }
 
     fn close(&mut self) {
