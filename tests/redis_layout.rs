@@ -19,7 +19,7 @@ use streamviz::Update;
 
 mod common;
 use common::declare;
-use common::redis_server::RedisServer;
+use common::redis_server::{series_id, RedisServer};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -47,11 +47,7 @@ fn store_points(
 
 /// A series' stream entries: (id, the newest point's time).
 fn entries(raw: &mut redis::Connection, widget: &str) -> Vec<(String, f64)> {
-    let sid: i64 = redis::cmd("HGET")
-        .arg("streamviz:series")
-        .arg(format!("{widget}\x1f"))
-        .query(raw)
-        .unwrap();
+    let sid = series_id(raw, widget);
     let found: Vec<(String, HashMap<String, Vec<u8>>)> = redis::cmd("XRANGE")
         .arg(format!("streamviz:points:{sid}"))
         .arg("-")
@@ -106,13 +102,7 @@ fn a_series_is_a_stream_whose_late_chunks_ranges_and_loads_still_find() {
     );
     let lateness: f64 = redis::cmd("ZSCORE")
         .arg("streamviz:lateness")
-        .arg(
-            redis::cmd("HGET")
-                .arg("streamviz:series")
-                .arg("cpu\x1f")
-                .query::<i64>(&mut raw)
-                .unwrap(),
-        )
+        .arg(series_id(&mut raw, "cpu"))
         .query(&mut raw)
         .unwrap();
     assert!(lateness >= 3_600_000.0, "{lateness}");
@@ -195,11 +185,7 @@ fn a_store_of_schema_version_1_is_upgraded_and_loads_back_exactly() {
     store.stop();
     // Version 1's layout: a sorted set of chunks per series, scored by the newest point.
     let mut raw = redis.connection();
-    let sid: i64 = redis::cmd("HGET")
-        .arg("streamviz:series")
-        .arg("cpu\x1f")
-        .query(&mut raw)
-        .unwrap();
+    let sid = series_id(&mut raw, "cpu");
     let found: Vec<(String, HashMap<String, Vec<u8>>)> = redis::cmd("XRANGE")
         .arg(format!("streamviz:points:{sid}"))
         .arg("-")

@@ -17,7 +17,7 @@ use streamviz::store::{Persistence, StoreOptions};
 use streamviz::Update;
 
 mod common;
-use common::redis_server::{wait_until, RedisServer};
+use common::redis_server::{series_id, wait_until, RedisServer};
 use common::{declare, loads_back_exactly};
 
 const TIMEOUT: Duration = Duration::from_secs(10);
@@ -224,11 +224,7 @@ fn a_damaged_chunk_is_refused_with_a_reason_and_left_as_it_is() {
     store.stop();
     // An entry cut short, as a hand-edited or truncated key would hold.
     let mut raw = redis.connection();
-    let sid: i64 = redis::cmd("HGET")
-        .arg("streamviz:series")
-        .arg("cpu\x1f")
-        .query(&mut raw)
-        .unwrap();
+    let sid = series_id(&mut raw, "cpu");
     let _: String = redis::cmd("XADD")
         .arg(format!("streamviz:points:{sid}"))
         .arg(format!("{}-0", now_ms() as u64 + 1000))
@@ -535,11 +531,7 @@ fn a_server_purges_and_clears_what_another_stored_after_it_started() {
     }
     let mut raw = redis.connection();
     let chunks = |raw: &mut redis::Connection, widget: &str| -> i64 {
-        let sid: i64 = redis::cmd("HGET")
-            .arg("streamviz:series")
-            .arg(format!("{widget}\x1f"))
-            .query(raw)
-            .unwrap();
+        let sid = series_id(raw, widget);
         redis::cmd("XLEN")
             .arg(format!("streamviz:points:{sid}"))
             .query(raw)

@@ -88,6 +88,15 @@ impl RedisServer {
     }
 }
 
+/// The id a Redis store gave a widget's only series.
+pub fn series_id(raw: &mut redis::Connection, widget: &str) -> i64 {
+    redis::cmd("HGET")
+        .arg("streamviz:series")
+        .arg(format!("{widget}\x1f"))
+        .query(raw)
+        .unwrap()
+}
+
 impl Drop for RedisServer {
     fn drop(&mut self) {
         self.kill();
