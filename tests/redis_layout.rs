@@ -477,3 +477,28 @@ fn without_a_retention_given_a_series_stream_keeps_a_day() {
         store.stop();
     }
 }
+
+#[test]
+fn a_table_declared_again_with_fewer_rows_is_cut_to_them_in_the_store_too() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let jobs = declare(&pipeline, "jobs", "table", json!({"max_rows": 5}));
+    let five: Vec<(String, Option<Value>)> = (0..5)
+        .map(|i| (format!("k{i}"), Some(json!({"i": i}))))
+        .collect();
+    let five: Vec<(&str, Option<Value>)> =
+        five.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    change_rows(&pipeline, &store, &jobs, &five);
+    store.stop();
+    // The next run declares it with room for two, and inserts one: the store keeps the same two
+    // rows as the engine.
+    let again = Pipeline::default();
+    let store = Persistence::start(&again, options(&url)).unwrap();
+    let jobs = declare(&again, "jobs", "table", json!({"max_rows": 2}));
+    change_rows(&again, &store, &jobs, &[("new", Some(json!({"i": 9})))]);
+    let held = engine_rows(&again, "jobs");
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(stored_rows(&mut redis.connection(), "jobs"), held);
+}

@@ -150,7 +150,19 @@ impl TableChanges {
         }
         let end: i64 = redis::from_redis_value(next())?;
         let mut places = (end - upserts as i64 + 1..).map(|place| place as f64);
-        for (table, (count, oldest, scores)) in tables.iter().zip(stored) {
+        for (table, (count, mut oldest, scores)) in tables.iter().zip(stored) {
+            // A table stored with a larger bound (declared again with a smaller one) has more
+            // rows to evict than its changes: read as many oldest rows as that takes, still
+            // under the watch.
+            let wanted = count.min(table.ops.len() + count.saturating_sub(table.max_rows));
+            if oldest.len() < wanted {
+                oldest = redis::cmd("ZRANGE")
+                    .arg(order_key(&table.widget))
+                    .arg(0)
+                    .arg(wanted - 1)
+                    .arg("WITHSCORES")
+                    .query(connection)?;
+            }
             let plan = plan(table, count, &oldest, &scores, &mut places);
             plan.queue(pipe, &table.widget);
         }
