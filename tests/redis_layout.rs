@@ -502,3 +502,49 @@ fn a_table_declared_again_with_fewer_rows_is_cut_to_them_in_the_store_too() {
     assert_eq!(held.len(), 2, "{held:?}");
     assert_eq!(stored_rows(&mut redis.connection(), "jobs"), held);
 }
+
+#[test]
+fn a_table_stored_before_its_rows_were_hashes_gets_them_when_loaded() {
+    let redis = RedisServer::start();
+    let url = redis.url();
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let jobs = declare(&pipeline, "jobs", "table", json!({"max_rows": 10}));
+    change_rows(
+        &pipeline,
+        &store,
+        &jobs,
+        &[
+            ("a", Some(json!({"n": 1}))),
+            ("b", Some(json!({"n": 2}))),
+            ("a", None),
+        ],
+    );
+    let held = engine_rows(&pipeline, "jobs");
+    store.stop();
+    // As a store written before: the rows only in the widget's stream of changes.
+    let mut raw = redis.connection();
+    let _: () = redis::cmd("DEL")
+        .arg("streamviz:rows:jobs")
+        .arg("streamviz:row_order:jobs")
+        .query(&mut raw)
+        .unwrap();
+    // Loaded from its changes, and its rows stored as hashes then; a row added after goes on
+    // from them, and what the next run loads from the hashes alone is all of it.
+    let again = Pipeline::default();
+    let store = Persistence::start(&again, options(&url)).unwrap();
+    assert_eq!(engine_rows(&again, "jobs"), held);
+    assert_eq!(stored_rows(&mut raw, "jobs"), held);
+    let jobs = declare(&again, "jobs", "table", json!({"max_rows": 10}));
+    change_rows(&again, &store, &jobs, &[("c", Some(json!({"n": 3})))]);
+    let held = engine_rows(&again, "jobs");
+    store.stop();
+    let _: () = redis::cmd("DEL")
+        .arg("streamviz:changes:jobs")
+        .query(&mut raw)
+        .unwrap();
+    let third = Pipeline::default();
+    let _store = Persistence::start(&third, options(&url)).unwrap();
+    assert_eq!(engine_rows(&third, "jobs"), held);
+    assert_eq!(held.len(), 2, "{held:?}");
+}

@@ -69,6 +69,9 @@ pub(crate) struct RedisStore {
     pub(super) series: HashMap<SeriesKey, i64>,
     /// While this server loads the store: its hold on the others' writes.
     pub(super) hold: Option<Hold>,
+    /// Tables loaded from their changes while loading, having no rows stored as hashes (a
+    /// store written before they were): their rows are stored as hashes once loaded.
+    pub(super) unhashed: Vec<String>,
 }
 
 /// A hold on the other servers' writes while this one loads the store (`hold.rs`).

@@ -27,6 +27,7 @@ pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
         location: location.clone(),
         series: HashMap::new(),
         hold: None,
+        unhashed: Vec::new(),
     };
     store.load_series()?;
     Ok(Opened {

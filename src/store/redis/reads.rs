@@ -69,8 +69,15 @@ impl StoredDashboard for RedisStore {
 
     fn changes(&mut self, widget: &str, until: Option<f64>) -> Result<StoredOps, StoreError> {
         self.renew_hold()?;
+        self.connection()?;
         let location = self.location.clone();
-        let connection = self.connection()?;
+        let unhashed = &mut self.unhashed;
+        let Some(connection) = self.connection.as_mut() else {
+            return Err(StoreError::Open {
+                path: location,
+                reason: "no connection".into(),
+            });
+        };
         let mut read = || -> redis::RedisResult<StoredOps> {
             // A table loads from its rows; anything else, or a table as of a time, from its
             // newest snapshot and the changes after it.
@@ -81,6 +88,7 @@ impl StoredDashboard for RedisStore {
                         changes: 0,
                     });
                 }
+                unhashed.push(widget.to_owned());
             }
             stored_changes(connection, widget, until)
         };

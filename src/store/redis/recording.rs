@@ -30,6 +30,7 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
         location: location.clone(),
         series: HashMap::new(),
         hold: None,
+        unhashed: Vec::new(),
     };
     store.load_series()?;
     let Restored {

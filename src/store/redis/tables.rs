@@ -17,7 +17,7 @@ use std::sync::Arc;
 use redis::{Connection, Pipeline, Value};
 
 use super::conn::{key, PREFIX};
-use crate::engine::{Update, WidgetInfo};
+use crate::engine::{Row, Update, WidgetInfo};
 
 /// Rows read at once when loading.
 const PAGE: usize = 1024;
@@ -274,6 +274,46 @@ fn plan<'a>(
     plan.places.sort_by(|a, b| a.1.total_cmp(&b.1));
     plan.removed.sort_unstable();
     plan
+}
+
+/// Store `rows` (a table loaded from its changes, oldest inserted first) as widget `widget`'s
+/// hashes, in one transaction.
+pub(super) fn adopt<'a>(
+    connection: &mut Connection,
+    widget: &str,
+    rows: impl Iterator<Item = (&'a str, &'a Row)>,
+) -> redis::RedisResult<()> {
+    let rows: Vec<(&str, String)> = rows
+        .map(|(key, row)| {
+            (
+                key,
+                serde_json::to_string(row).unwrap_or_else(|_| "{}".into()),
+            )
+        })
+        .collect();
+    let end: i64 = redis::cmd("INCRBY")
+        .arg(key("seq"))
+        .arg(rows.len())
+        .query(connection)?;
+    let mut order = redis::cmd("ZADD");
+    order.arg(order_key(widget));
+    let mut set = redis::cmd("HSET");
+    set.arg(rows_key(widget));
+    for ((key, row), place) in rows.iter().zip(end - rows.len() as i64 + 1..) {
+        order.arg(place).arg(*key);
+        set.arg(*key).arg(row);
+    }
+    redis::pipe()
+        .atomic()
+        .del(rows_key(widget))
+        .ignore()
+        .del(order_key(widget))
+        .ignore()
+        .add_command(order)
+        .ignore()
+        .add_command(set)
+        .ignore()
+        .query(connection)
 }
 
 /// A stored table's rows as the ops list that loads them (`[{"widget", "upsert": [...]}]`),

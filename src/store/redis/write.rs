@@ -8,10 +8,10 @@ use std::time::Duration;
 use redis::{Connection, Pipeline};
 
 use super::conn::{changes_key, key, series_field, Hold, RedisStore};
-use super::tables::TableChanges;
+use super::tables::{self, TableChanges};
 use super::{hold, points};
 use crate::clock::{now_ms, stream_id};
-use crate::engine::{ConfigView, Engine, Journal};
+use crate::engine::{ConfigView, Engine, Journal, WidgetData};
 use crate::store::backend::{Backend, Restored, Snapshot};
 use crate::store::chunking::{Chunk, ChunkWriter};
 use crate::store::error::StoreError;
@@ -39,6 +39,7 @@ impl Backend for RedisStore {
         let stored = hold::stored_journals(self.connection()?).map_err(|err| self.failed(&err));
         let restored = stored.and_then(|stored| {
             let restored = restore(self, engine)?;
+            self.hash_tables(engine)?;
             engine.set_stored_journals(stored);
             Ok(restored)
         });
@@ -169,6 +170,26 @@ impl Backend for RedisStore {
 }
 
 impl RedisStore {
+    /// Store as hashes the rows of the tables just loaded from their changes (a store written
+    /// before tables were kept as hashes), under the loading hold.
+    fn hash_tables(&mut self, engine: &Engine) -> Result<(), StoreError> {
+        for widget in std::mem::take(&mut self.unhashed) {
+            let Some((_, WidgetData::Table(table))) = engine.widget(&widget) else {
+                continue;
+            };
+            if table.is_empty() {
+                continue;
+            }
+            let stored = tables::adopt(self.connection()?, &widget, table.iter());
+            stored.map_err(|err| self.failed(&err))?;
+            tracing::info!(
+                "persistence: the {} rows of table {widget:?} are now stored as hashes too",
+                table.len()
+            );
+        }
+        Ok(())
+    }
+
     /// Each widget's newest snapshot: its id in the widget's stream of changes.
     fn snapshot_ids(&mut self) -> Result<HashMap<String, String>, StoreError> {
         let ids: redis::RedisResult<HashMap<String, String>> = redis::cmd("HGETALL")
