@@ -27,6 +27,13 @@ fn options(url: &str) -> StoreOptions {
     StoreOptions::new(Path::new(url))
 }
 
+/// An engine storing into the Redis at `url`, having loaded what it holds.
+fn serving(url: &str) -> (Pipeline, Persistence) {
+    let pipeline = Pipeline::default();
+    let store = Persistence::start(&pipeline, options(url)).unwrap();
+    (pipeline, store)
+}
+
 /// Send `points` to `widget` as one write, and wait until it is stored.
 fn store_points(
     pipeline: &Pipeline,
@@ -67,8 +74,7 @@ fn entries(raw: &mut redis::Connection, widget: &str) -> Vec<(String, f64)> {
 fn a_series_is_a_stream_whose_late_chunks_ranges_and_loads_still_find() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let (pipeline, store) = serving(&url);
     let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 60}));
     let now = now_ms().floor();
     let at = |start: f64, value: f64| -> Vec<(f64, f64)> {
@@ -126,13 +132,7 @@ fn a_series_is_a_stream_whose_late_chunks_ranges_and_loads_still_find() {
 fn servers_adding_to_one_series_at_once_store_every_point_once() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let servers: Vec<(Pipeline, Persistence)> = (0..2)
-        .map(|_| {
-            let pipeline = Pipeline::default();
-            let store = Persistence::start(&pipeline, options(&url)).unwrap();
-            (pipeline, store)
-        })
-        .collect();
+    let servers: Vec<(Pipeline, Persistence)> = (0..2).map(|_| serving(&url)).collect();
     let now = now_ms().floor();
     // Each server writes 200 times to the same series, at once: their transactions meet, and
     // the one a peer's write came before is tried again with ids after it.
@@ -170,8 +170,7 @@ fn servers_adding_to_one_series_at_once_store_every_point_once() {
 fn a_store_of_schema_version_1_is_upgraded_and_loads_back_exactly() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let (pipeline, store) = serving(&url);
     let cpu = declare(&pipeline, "cpu", "metric", json!({"max_points": 1000}));
     let now = now_ms().floor();
     let mut sent = Vec::new();
@@ -213,8 +212,7 @@ fn a_store_of_schema_version_1_is_upgraded_and_loads_back_exactly() {
         .query(&mut raw)
         .unwrap();
 
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
+    let (again, store) = serving(&url);
     assert_eq!(
         common::ring_values(&again, "cpu"),
         sent.iter().map(|p| p.1).collect::<Vec<_>>()
@@ -312,8 +310,7 @@ fn stored_rows(raw: &mut redis::Connection, id: &str) -> Vec<(String, Value)> {
 fn a_tables_rows_are_hashes_bound_as_the_engine_bounds_them_and_load_from_them() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let (pipeline, store) = serving(&url);
     let jobs = declare(&pipeline, "jobs", "table", json!({"max_rows": 3}));
     let mut raw = redis.connection();
     let writes: [&[(&str, Option<Value>)]; 4] = [
@@ -365,8 +362,7 @@ fn a_tables_rows_are_hashes_bound_as_the_engine_bounds_them_and_load_from_them()
         .arg("streamviz:changes:jobs")
         .query(&mut raw)
         .unwrap();
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
+    let (again, store) = serving(&url);
     assert_eq!(engine_rows(&again, "jobs"), held);
     // A clear deletes them.
     let jobs = declare(&again, "jobs", "table", json!({"max_rows": 3}));
@@ -389,13 +385,7 @@ fn a_tables_rows_are_hashes_bound_as_the_engine_bounds_them_and_load_from_them()
 fn servers_changing_one_table_at_once_keep_its_hashes_whole_and_bound() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let servers: Vec<(Pipeline, Persistence)> = (0..2)
-        .map(|_| {
-            let pipeline = Pipeline::default();
-            let store = Persistence::start(&pipeline, options(&url)).unwrap();
-            (pipeline, store)
-        })
-        .collect();
+    let servers: Vec<(Pipeline, Persistence)> = (0..2).map(|_| serving(&url)).collect();
     // Each server inserts 150 rows of its own, a write each, into a table of 100, at once.
     std::thread::scope(|scope| {
         for (n, (pipeline, store)) in servers.iter().enumerate() {
@@ -482,8 +472,7 @@ fn without_a_retention_given_a_series_stream_keeps_a_day() {
 fn a_table_declared_again_with_fewer_rows_is_cut_to_them_in_the_store_too() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let (pipeline, store) = serving(&url);
     let jobs = declare(&pipeline, "jobs", "table", json!({"max_rows": 5}));
     let five: Vec<(String, Option<Value>)> = (0..5)
         .map(|i| (format!("k{i}"), Some(json!({"i": i}))))
@@ -494,8 +483,7 @@ fn a_table_declared_again_with_fewer_rows_is_cut_to_them_in_the_store_too() {
     store.stop();
     // The next run declares it with room for two, and inserts one: the store keeps the same two
     // rows as the engine.
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
+    let (again, store) = serving(&url);
     let jobs = declare(&again, "jobs", "table", json!({"max_rows": 2}));
     change_rows(&again, &store, &jobs, &[("new", Some(json!({"i": 9})))]);
     let held = engine_rows(&again, "jobs");
@@ -507,8 +495,7 @@ fn a_table_declared_again_with_fewer_rows_is_cut_to_them_in_the_store_too() {
 fn a_table_stored_before_its_rows_were_hashes_gets_them_when_loaded() {
     let redis = RedisServer::start();
     let url = redis.url();
-    let pipeline = Pipeline::default();
-    let store = Persistence::start(&pipeline, options(&url)).unwrap();
+    let (pipeline, store) = serving(&url);
     let jobs = declare(&pipeline, "jobs", "table", json!({"max_rows": 10}));
     change_rows(
         &pipeline,
@@ -531,8 +518,7 @@ fn a_table_stored_before_its_rows_were_hashes_gets_them_when_loaded() {
         .unwrap();
     // Loaded from its changes, and its rows stored as hashes then; a row added after goes on
     // from them, and what the next run loads from the hashes alone is all of it.
-    let again = Pipeline::default();
-    let store = Persistence::start(&again, options(&url)).unwrap();
+    let (again, store) = serving(&url);
     assert_eq!(engine_rows(&again, "jobs"), held);
     assert_eq!(stored_rows(&mut raw, "jobs"), held);
     let jobs = declare(&again, "jobs", "table", json!({"max_rows": 10}));
@@ -543,8 +529,7 @@ fn a_table_stored_before_its_rows_were_hashes_gets_them_when_loaded() {
         .arg("streamviz:changes:jobs")
         .query(&mut raw)
         .unwrap();
-    let third = Pipeline::default();
-    let _store = Persistence::start(&third, options(&url)).unwrap();
+    let (third, _store) = serving(&url);
     assert_eq!(engine_rows(&third, "jobs"), held);
     assert_eq!(held.len(), 2, "{held:?}");
 }
