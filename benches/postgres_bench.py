@@ -136,24 +136,18 @@ def main() -> int:
                 subprocess.run(["redis-cli", "-p", str(redis.port), "FLUSHALL"], check=True, capture_output=True)
                 return redis.url
 
-            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/sustained.db"), *servers, ("Redis", fresh_redis))):
-                if "sustained" not in cases:
-                    break
-                r = run("sustained", target(), args.seconds)
-                print(f"sustained, {name}: {r['stored'] / r['seconds'] / 1e6:.2f} M points/s stored ({r['stored']:,} of {r['sent']:,} sent "
-                      f"in {r['seconds']:.1f} s, timed until flush; dropped {r['dropped']}, lost by the store {r['lost']})")
-            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/table.db"), *servers, ("Redis", fresh_redis))):
-                if "table" not in cases:
-                    break
-                r = run("table", target(), args.seconds)
-                print(f"table upserts, {name}: {r['stored'] / r['seconds'] / 1e3:.1f} k rows/s stored ({r['stored']:,} of {r['sent']:,} sent "
-                      f"in {r['seconds']:.1f} s, timed until flush; lost by the store {r['lost']})")
-            for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/day.db"), *servers, ("Redis", fresh_redis))):
-                if "range" not in cases:
-                    break
-                r = run("range", target(), args.seconds)
-                print(f"24 h range of 10 M stored points, {name}: {', '.join(f'{s:.2f} s' for s in r['seconds'])} "
-                      f"({r['points_in_range']:,} points in range, decimated {r['decimated']})")
+            reports = {
+                "sustained": lambda r: f"{r['stored'] / r['seconds'] / 1e6:.2f} M points/s stored ({r['stored']:,} of {r['sent']:,} "
+                                       f"sent in {r['seconds']:.1f} s, timed until flush; dropped {r['dropped']}, lost by the store {r['lost']})",
+                "table": lambda r: f"{r['stored'] / r['seconds'] / 1e3:.1f} k rows/s stored ({r['stored']:,} of {r['sent']:,} sent "
+                                   f"in {r['seconds']:.1f} s, timed until flush; lost by the store {r['lost']})",
+                "range": lambda r: f"{', '.join(f'{s:.2f} s' for s in r['seconds'])} ({r['points_in_range']:,} points in range, "
+                                   f"decimated {r['decimated']})",
+            }
+            titles = {"sustained": "sustained", "table": "table upserts", "range": "24 h range of 10 M stored points"}
+            for case in (case for case in ("sustained", "table", "range") if case in cases):
+                for name, target in chosen((("SQLite", lambda: f"sqlite:///{tmp}/{case}.db"), *servers, ("Redis", fresh_redis))):
+                    print(f"{titles[case]}, {name}: {reports[case](run(case, target(), args.seconds))}")
             redis.kill()
     finally:
         pg.stop("immediate")

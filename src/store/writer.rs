@@ -162,8 +162,8 @@ impl Persistence {
         let retention = options.retention.or_else(|| db.default_retention());
         if let (None, Some(kept)) = (options.retention, retention) {
             tracing::info!(
-                "persistence: {location} keeps {} of points and changes (no retention was \
-                 given, and it holds them in memory); give a retention to keep more",
+                "persistence: {location} keeps {} of points and changes, its default when no \
+                 retention is given; give a retention to keep more",
                 humantime::format_duration(kept)
             );
         }

@@ -22,7 +22,7 @@
 //! - `stored` (hash run → `"<journal> <epoch ms>"`): each server run's last stored journal, and
 //!   `loading` (string, expiring): a loading server's hold on the others' writes (`hold.rs`).
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Duration;
 
 use redis::{Client, Connection};
@@ -69,6 +69,9 @@ pub(crate) struct RedisStore {
     pub(super) series: HashMap<SeriesKey, i64>,
     /// While this server loads the store: its hold on the others' writes.
     pub(super) hold: Option<Hold>,
+    /// The stored widgets that are tables (read with the widgets when loading): what loads
+    /// from rows stored as hashes.
+    pub(super) tables: HashSet<String>,
     /// Tables loaded from their changes while loading, having no rows stored as hashes (a
     /// store written before they were): their rows are stored as hashes once loaded.
     pub(super) unhashed: Vec<String>,

@@ -1,7 +1,7 @@
 //! Opening a Redis store: the writer's connection (the schema version checked, an older one
 //! upgraded) and the reads'.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use redis::Connection;
@@ -27,6 +27,7 @@ pub(crate) fn open_store(url: &str) -> Result<Opened, StoreError> {
         location: location.clone(),
         series: HashMap::new(),
         hold: None,
+        tables: HashSet::new(),
         unhashed: Vec::new(),
     };
     store.load_series()?;

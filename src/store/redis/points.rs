@@ -19,6 +19,7 @@ use std::fmt;
 use redis::{Connection, Pipeline, Value};
 
 use super::conn::key;
+use crate::clock::stream_id;
 use crate::store::chunking::Chunk;
 use crate::store::codec::{decode, keep_newest, Newest};
 
@@ -53,11 +54,11 @@ pub(super) struct EntryId {
 }
 
 impl EntryId {
+    /// `<ms>-<seq>`, as Redis writes ids.
     fn parse(text: &str) -> Option<Self> {
-        let (ms, seq) = text.split_once('-')?;
-        Some(Self {
-            ms: ms.parse().ok()?,
-            seq: seq.parse().ok()?,
+        text.contains('-').then(|| {
+            let (ms, seq) = stream_id(text);
+            Self { ms, seq }
         })
     }
 

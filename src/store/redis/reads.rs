@@ -9,7 +9,9 @@ use redis::{Client, Connection};
 use super::conn::{changes_key, connect, error, key, series_field, RedisStore};
 use super::points::{self, ReadError};
 use super::tables;
+use crate::clock::stream_id;
 use crate::engine::alert::{AlertsView, Transition, MAX_RECENT};
+use crate::engine::WidgetKind;
 use crate::history::{History, HistoryError, MAX_HISTORY_POINTS};
 use crate::store::error::StoreError;
 use crate::store::restore::{SeriesKey, StoredDashboard, StoredOps, MAX_CHANGES_READ};
@@ -49,7 +51,13 @@ impl StoredDashboard for RedisStore {
                 })
                 .collect())
         };
-        read().map_err(|err| error(&location, &err))
+        let widgets = read().map_err(|err| error(&location, &err))?;
+        self.tables = widgets
+            .iter()
+            .filter(|(_, kind, _)| kind == WidgetKind::Table.name())
+            .map(|(id, _, _)| id.clone())
+            .collect();
+        Ok(widgets)
     }
 
     fn series(&mut self) -> Result<Vec<(SeriesKey, i64)>, StoreError> {
@@ -71,6 +79,7 @@ impl StoredDashboard for RedisStore {
         self.renew_hold()?;
         self.connection()?;
         let location = self.location.clone();
+        let table = self.tables.contains(widget);
         let unhashed = &mut self.unhashed;
         let Some(connection) = self.connection.as_mut() else {
             return Err(StoreError::Open {
@@ -81,7 +90,7 @@ impl StoredDashboard for RedisStore {
         let mut read = || -> redis::RedisResult<StoredOps> {
             // A table loads from its rows; anything else, or a table as of a time, from its
             // newest snapshot and the changes after it.
-            if until.is_none() {
+            if table && until.is_none() {
                 if let Some(rows) = tables::state(connection, widget)? {
                     return Ok(StoredOps {
                         ops: vec![rows],
@@ -178,11 +187,7 @@ fn entries_back(
     Ok(reply
         .into_iter()
         .map(|(id, fields)| {
-            let ms = id
-                .split('-')
-                .next()
-                .and_then(|ms| ms.parse().ok())
-                .unwrap_or(0.0);
+            let ms = stream_id(&id).0 as f64;
             (id, (ms, fields))
         })
         .collect())

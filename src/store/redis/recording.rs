@@ -2,7 +2,7 @@
 //! loaded into a replica engine, its points and changes read on demand. Nothing is written to
 //! it.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use redis::Connection;
@@ -10,6 +10,7 @@ use redis::Connection;
 use super::conn::{changes_key, client, connect, error, key, RedisStore};
 use super::points::{self, ReadError};
 use super::reads::RedisHistory;
+use crate::clock::stream_id;
 use crate::ingest::Pipeline;
 use crate::store::backend::Restored;
 use crate::store::error::StoreError;
@@ -30,6 +31,7 @@ pub fn open_recording(pipeline: &Pipeline, url: &str) -> Result<Recording, Store
         location: location.clone(),
         series: HashMap::new(),
         hold: None,
+        tables: HashSet::new(),
         unhashed: Vec::new(),
     };
     store.load_series()?;
@@ -72,10 +74,7 @@ fn span(connection: &mut Connection, sids: &[i64]) -> Result<Option<(f64, f64)>,
                 .arg("COUNT")
                 .arg(1)
                 .query(connection)?;
-            if let Some(ms) = entry
-                .first()
-                .and_then(|(id, _)| id.split('-').next()?.parse::<f64>().ok())
-            {
+            if let Some(ms) = entry.first().map(|(id, _)| stream_id(id).0 as f64) {
                 first = first.min(ms);
                 last = last.max(ms);
             }

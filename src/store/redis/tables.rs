@@ -295,25 +295,24 @@ pub(super) fn adopt<'a>(
         .arg(key("seq"))
         .arg(rows.len())
         .query(connection)?;
-    let mut order = redis::cmd("ZADD");
-    order.arg(order_key(widget));
-    let mut set = redis::cmd("HSET");
-    set.arg(rows_key(widget));
-    for ((key, row), place) in rows.iter().zip(end - rows.len() as i64 + 1..) {
-        order.arg(place).arg(*key);
-        set.arg(*key).arg(row);
-    }
-    redis::pipe()
-        .atomic()
+    let first = end - rows.len() as i64 + 1;
+    let plan = Plan {
+        rows: rows.iter().map(|(key, row)| (*key, row.as_str())).collect(),
+        places: rows
+            .iter()
+            .zip(first..)
+            .map(|((key, _), place)| (*key, place as f64))
+            .collect(),
+        removed: Vec::new(),
+    };
+    let mut pipe = redis::pipe();
+    pipe.atomic()
         .del(rows_key(widget))
         .ignore()
         .del(order_key(widget))
-        .ignore()
-        .add_command(order)
-        .ignore()
-        .add_command(set)
-        .ignore()
-        .query(connection)
+        .ignore();
+    plan.queue(&mut pipe, widget);
+    pipe.query(connection)
 }
 
 /// A stored table's rows as the ops list that loads them (`[{"widget", "upsert": [...]}]`),
